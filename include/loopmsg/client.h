@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file loopmsg/client.h
+ * @brief The client: credentials, endpoint, timeouts, retries, logging and its I/O engine.
+ *
+ * A client owns one libcurl multi engine; connections are reused across calls. A client
+ * may be used by one thread at a time.
+ */
+#ifndef LOOPMSG_CLIENT_H
+#define LOOPMSG_CLIENT_H
+
+#include "common.h"
+#include "error.h"
+
+LOOPMSG_BEGIN_DECL
+
+/** A Loop Message API client. Opaque. @since 0.1 */
+typedef struct loopmsg_client loopmsg_client;
+
+/** Severity of a log line. @since 0.1 */
+typedef enum loopmsg_log_level {
+    LOOPMSG_LOG_DEBUG = 0,
+    LOOPMSG_LOG_INFO = 1,
+    LOOPMSG_LOG_WARN = 2,
+    LOOPMSG_LOG_ERROR = 3
+} loopmsg_log_level;
+
+/**
+ * Log callback. `line` is borrowed for the call and never contains the API key.
+ * Called on the thread that drives the client.
+ * @since 0.1
+ */
+typedef void (*loopmsg_log_cb)(loopmsg_log_level level, const char *line, void *user_data);
+
+/** The production API. @since 0.1 */
+#define LOOPMSG_DEFAULT_BASE_URL "https://a.loopmessage.com"
+/** Default per-attempt timeout. @since 0.1 */
+#define LOOPMSG_DEFAULT_TIMEOUT_MS 15000u
+/** Default connect timeout. @since 0.1 */
+#define LOOPMSG_DEFAULT_CONNECT_TIMEOUT_MS 10000u
+/** Default number of automatic retries (3 attempts in all). @since 0.1 */
+#define LOOPMSG_DEFAULT_RETRIES 2
+/** Default base delay of the exponential backoff. @since 0.1 */
+#define LOOPMSG_DEFAULT_RETRY_DELAY_MS 2000u
+/** Upper bound of any one backoff delay. @since 0.1 */
+#define LOOPMSG_MAX_RETRY_DELAY_MS 60000u
+/** Pass as max_retries to disable automatic retries. @since 0.1 */
+#define LOOPMSG_NO_RETRIES (-1)
+
+/**
+ * Client options. Zero means default for every field. String fields that are NULL fall
+ * back to the environment: api_key to LOOP_API_KEY, default_sender to LOOP_SENDER_ID,
+ * base_url to LOOP_BASE_URL (then LOOPMSG_DEFAULT_BASE_URL).
+ * @since 0.1
+ */
+typedef struct loopmsg_client_options {
+    unsigned int version;           /**< LOOPMSG_CLIENT_OPTIONS_VERSION */
+    const char *api_key;            /**< Required (here or in the environment). Trimmed;
+                                         copied, and wiped from memory on free. */
+    const char *default_sender;     /**< Sender id put into every request that takes a
+                                         `sender` and has none. */
+    const char *base_url;           /**< Trailing slashes removed. http:// only for loopback. */
+    unsigned int timeout_ms;        /**< Per attempt; 0 = 15000. */
+    unsigned int connect_timeout_ms; /**< 0 = 10000. */
+    int max_retries;                /**< Automatic retries; 0 = 2, LOOPMSG_NO_RETRIES = none. */
+    unsigned int retry_delay_ms;    /**< Backoff base; 0 = 2000. */
+    unsigned int deadline_ms;       /**< Overall limit across all attempts; 0 = none. */
+    bool retry_maybe_delivered;     /**< Also resend on codes 1020/1030 (the reference SDK's
+                                         behaviour; may deliver twice). */
+    const char *ca_bundle_path;     /**< CA bundle for TLS; NULL = system default. TLS
+                                         verification cannot be turned off. */
+    const char *user_agent_suffix;  /**< Appended to "libloopmsg/VERSION". */
+    loopmsg_log_cb log_cb;          /**< Optional diagnostics. */
+    void *log_user_data;
+    unsigned int max_concurrent;    /**< In-flight cap for async and batch; 0 = 16. */
+    double rate_limit_per_second;   /**< Client-side request rate cap; 0 = none. */
+} loopmsg_client_options;
+
+#define LOOPMSG_CLIENT_OPTIONS_VERSION 1
+#define LOOPMSG_CLIENT_OPTIONS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_CLIENT_OPTIONS_VERSION)
+
+/**
+ * Create a client.
+ *
+ * @param[out] out   On LOOPMSG_OK the new client, owned by the caller: free it with
+ *                   loopmsg_client_free(). Set to NULL otherwise.
+ * @param[in]  opts  Options, copied; NULL = all defaults (environment only).
+ * @param[out] err   Optional; always written.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  no API key, a blank key, a bad base URL, plaintext http://
+ *                                to a host that is not loopback, a bad options version.
+ * @retval LOOPMSG_E_NOMEM
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_new(
+    loopmsg_client **out, const loopmsg_client_options *opts, loopmsg_error *err);
+
+/**
+ * Free a client: pending asynchronous requests complete with LOOPMSG_E_CANCELLED first.
+ * The API key is wiped. NULL is a no-op.
+ * @since 0.1
+ */
+LOOPMSG_API void loopmsg_client_free(loopmsg_client *client);
+
+/** The effective base URL (no trailing slash). Borrowed from the client. @since 0.1 */
+LOOPMSG_API const char *loopmsg_client_base_url(const loopmsg_client *client);
+
+/** The effective default sender, or NULL. Borrowed from the client. @since 0.1 */
+LOOPMSG_API const char *loopmsg_client_default_sender(const loopmsg_client *client);
+
+LOOPMSG_END_DECL
+
+#endif /* LOOPMSG_CLIENT_H */

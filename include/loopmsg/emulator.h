@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file loopmsg/emulator.h
+ * @brief The local Loop Message emulator: the Loop API on 127.0.0.1, in-process.
+ *
+ * Used by libloopmsg's own tests and by `loopmsg sandbox`. Besides emulating the API it
+ * records every request it receives and can play scripted answers (status, headers, body,
+ * delay, dropped connection), which take precedence over the emulated behaviour.
+ * Part of the static library loopmsg_emulator (links libmicrohttpd).
+ */
+#ifndef LOOPMSG_EMULATOR_H
+#define LOOPMSG_EMULATOR_H
+
+#include "common.h"
+#include "error.h"
+
+LOOPMSG_BEGIN_DECL
+
+/** A running emulator. Opaque. @since 0.1 */
+typedef struct loopmsg_emulator loopmsg_emulator;
+
+/** Emulator options. Zero means default for every field. @since 0.1 */
+typedef struct loopmsg_emulator_options {
+    unsigned int version;       /**< LOOPMSG_EMULATOR_OPTIONS_VERSION */
+    const char *bind_address;   /**< NULL = "127.0.0.1". */
+    uint16_t port;              /**< 0 = pick a free port (read it with loopmsg_emulator_port). */
+    const char *api_key;        /**< Accepted key; NULL = "test-key". */
+    const char *webhook_url;    /**< Where events are POSTed; NULL = no webhooks. */
+    const char *webhook_header; /**< Authorization value sent with webhooks; NULL = none. */
+    const char *fixtures_path;  /**< JSON fixture file (senders, pools, audience); NULL = built-in. */
+    unsigned int delivery_delay_ms; /**< processing -> delivered delay; 0 = 1000. */
+    double time_scale;              /**< Multiplies every emulated delay; 0 = 1.0. */
+    bool quiet;                     /**< Do not log requests to the log callback. */
+    void (*log_cb)(const char *line, void *user_data); /**< Optional request log. */
+    void *log_user_data;
+    bool webhook_duplicate; /**< POST every webhook twice (same webhook_id), as a redelivery. */
+} loopmsg_emulator_options;
+
+#define LOOPMSG_EMULATOR_OPTIONS_VERSION 1
+#define LOOPMSG_EMULATOR_OPTIONS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_OPTIONS_VERSION)
+
+/**
+ * Start an emulator on its own threads. Returns once it accepts connections.
+ * @param[out] out   The new emulator; stop it with loopmsg_emulator_free().
+ * @param[in]  opts  Options, copied; NULL = defaults.
+ * @param[out] err   Optional.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_start(
+    loopmsg_emulator **out, const loopmsg_emulator_options *opts, loopmsg_error *err);
+
+/** Stop and free. NULL is a no-op. @since 0.1 */
+LOOPMSG_API void loopmsg_emulator_free(loopmsg_emulator *emu);
+
+/** The TCP port it listens on. @since 0.1 */
+LOOPMSG_API uint16_t loopmsg_emulator_port(const loopmsg_emulator *emu);
+
+/** Its base URL, e.g. "http://127.0.0.1:40123" (no trailing slash). Borrowed. @since 0.1 */
+LOOPMSG_API const char *loopmsg_emulator_url(const loopmsg_emulator *emu);
+
+/** What a scripted answer does to the connection. @since 0.1 */
+typedef enum loopmsg_emulator_drop {
+    LOOPMSG_EMULATOR_DROP_NONE = 0,
+    LOOPMSG_EMULATOR_DROP_BEFORE_BODY, /**< Close the connection before reading the body. */
+    LOOPMSG_EMULATOR_DROP_AFTER_BODY   /**< Read the whole request, then close, no answer. */
+} loopmsg_emulator_drop;
+
+/**
+ * One scripted answer. Scripted answers are consumed in FIFO order, one per request
+ * (any path), before the emulated API sees the request. A request that consumed a
+ * scripted answer is still recorded.
+ * @since 0.1
+ */
+typedef struct loopmsg_emulator_answer {
+    unsigned int version;     /**< LOOPMSG_EMULATOR_ANSWER_VERSION */
+    int status;               /**< HTTP status; 0 = 200. */
+    const char *body;         /**< Response body; NULL = empty. */
+    const char *content_type; /**< NULL = "application/json"; "" = no Content-Type header. */
+    const char *headers;      /**< Extra headers, "Name: value" lines separated by "\n". */
+    unsigned int delay_ms;    /**< Wait before answering (or dropping). */
+    loopmsg_emulator_drop drop;
+} loopmsg_emulator_answer;
+
+#define LOOPMSG_EMULATOR_ANSWER_VERSION 1
+#define LOOPMSG_EMULATOR_ANSWER_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_ANSWER_VERSION)
+
+/** Queue a scripted answer (copied). Thread-safe. @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_emulator_script(loopmsg_emulator *emu, const loopmsg_emulator_answer *answer);
+
+/** A request as the emulator received it. All strings NUL-terminated. @since 0.1 */
+typedef struct loopmsg_emulator_request {
+    const char *method;        /**< "GET", "POST", ... */
+    const char *path;          /**< Raw path as sent, percent-encoding kept, no query. */
+    const char *query;         /**< Raw query string without '?'; "" if none. */
+    const char *authorization; /**< Authorization header, NULL if absent. */
+    const char *content_type;  /**< Content-Type header, NULL if absent. */
+    const char *user_agent;    /**< User-Agent header, NULL if absent. */
+    const char *body;          /**< Request body ("" if none). */
+    size_t body_len;
+    int answered_status;       /**< Status answered; 0 if the connection was dropped. */
+} loopmsg_emulator_request;
+
+/** Number of requests recorded since start or the last reset. Thread-safe. @since 0.1 */
+LOOPMSG_API size_t loopmsg_emulator_request_count(loopmsg_emulator *emu);
+
+/**
+ * Copy of the index-th recorded request (0 = first).
+ * @param[out] out  Free with loopmsg_emulator_request_free().
+ * @return LOOPMSG_OK, or LOOPMSG_E_INVALID_ARG when index is out of range.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_request_get(
+    loopmsg_emulator_request **out, loopmsg_emulator *emu, size_t index);
+
+/** Free a recorded request copy. NULL ok. @since 0.1 */
+LOOPMSG_API void loopmsg_emulator_request_free(loopmsg_emulator_request *req);
+
+/** Forget recorded requests and pending scripted answers (state is kept). @since 0.1 */
+LOOPMSG_API void loopmsg_emulator_reset(loopmsg_emulator *emu);
+
+/**
+ * Fault injection for the emulated API (not for scripted answers nor /__sandbox/).
+ * Zero everywhere = no faults. @since 0.1
+ */
+typedef struct loopmsg_emulator_faults {
+    unsigned int version;    /**< LOOPMSG_EMULATOR_FAULTS_VERSION */
+    unsigned int latency_ms; /**< Added to every answer (not scaled by time_scale). */
+    double error_rate;       /**< 0..1: probability of answering with an error instead. */
+    int error_status;        /**< HTTP status of those errors; 0 = 500. */
+    int error_code;          /**< Loop code in their body; 0 = 1000. */
+    double drop_rate;        /**< 0..1: probability of closing the connection, no answer. */
+} loopmsg_emulator_faults;
+
+#define LOOPMSG_EMULATOR_FAULTS_VERSION 1
+#define LOOPMSG_EMULATOR_FAULTS_INIT    {LOOPMSG_EMULATOR_FAULTS_VERSION}
+
+/**
+ * Replace the fault settings (copied). NULL clears them. Thread-safe.
+ * @return LOOPMSG_OK, or LOOPMSG_E_INVALID_ARG for a bad version or a rate outside 0..1.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_emulator_set_faults(loopmsg_emulator *emu, const loopmsg_emulator_faults *faults);
+
+/**
+ * Simulate an inbound message from a contact: it is stored in the message history, the
+ * contact joins the audience (active), and a message_inbound webhook is POSTed when a
+ * webhook_url is set. A text containing a code from opt-in/generate-url completes that
+ * opt-in instead (tracker entry + "opt-in" webhook with the custom fields).
+ * @param[in]  contact          Phone or email (normalised like the API does).
+ * @param[in]  text             Message text.
+ * @param[in]  group            Optional group id (created if unknown); NULL = direct.
+ * @param[out] message_id_out   Optional buffer for the new message id (37 bytes suffice).
+ * @param[out] err              Optional.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_emulator_inject(loopmsg_emulator *emu, const char *contact, const char *text,
+                        const char *group, char *message_id_out, size_t message_id_size,
+                        loopmsg_error *err);
+
+/**
+ * POST an arbitrary webhook event (a JSON object with an "event" string) to the webhook
+ * URL, with redelivery like every other event. webhook_id and api_version are added when
+ * absent (api_version not for sender_name_updated).
+ * @return LOOPMSG_OK; LOOPMSG_E_INVALID_ARG for bad JSON; LOOPMSG_E_STATE without a
+ *         webhook_url.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_emulator_trigger(loopmsg_emulator *emu, const char *event_json, char *webhook_id_out,
+                         size_t webhook_id_size, loopmsg_error *err);
+
+/** Webhook deliveries queued or in flight (redeliveries included). Thread-safe. @since 0.1 */
+LOOPMSG_API size_t loopmsg_emulator_webhooks_pending(loopmsg_emulator *emu);
+
+LOOPMSG_END_DECL
+
+#endif /* LOOPMSG_EMULATOR_H */

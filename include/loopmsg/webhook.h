@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file loopmsg/webhook.h
+ * @brief Webhooks, the pure part: parse a body into a typed event, verify the
+ *        Authorization header, dispatch to per-event callbacks, and a framework-agnostic
+ *        HTTP handler.
+ *
+ * Nothing here does I/O or starts threads: every function is re-entrant and may be called
+ * from any thread. A program that already runs an HTTP server (nginx with FastCGI, its own
+ * event loop) calls loopmsg_webhook_handle() with the request it received and sends back
+ * the status and body it gets. The ready-made receiver built on libmicrohttpd is in
+ * <loopmsg/webhook_server.h> (library loopmsg_webhook).
+ *
+ * Events are parsed leniently where Loop is vague and strictly where it is not: only the
+ * `event` string is required; fields the library does not know are ignored; a known field
+ * with the wrong JSON type is an error naming the field; `null` counts as absent.
+ */
+#ifndef LOOPMSG_WEBHOOK_H
+#define LOOPMSG_WEBHOOK_H
+
+#include "common.h"
+#include "error.h"
+
+LOOPMSG_BEGIN_DECL
+
+/* The *_INIT macros below use a designated initialiser in C, so that -Wextra's
+ * -Wmissing-field-initializers stays quiet, and the plain form in C++. */
+#ifdef __cplusplus
+#define LOOPMSG_WEBHOOK_INIT_(v) {v}
+#else
+#define LOOPMSG_WEBHOOK_INIT_(v) {.version = (v)}
+#endif
+
+/** Default limit on a webhook body: 1 MiB. @since 0.1 */
+#define LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES ((size_t)1 << 20)
+
+/**
+ * The kind of a webhook event (decision 13). Append-only.
+ * @since 0.1
+ */
+typedef enum loopmsg_event_type {
+    LOOPMSG_EVENT_UNKNOWN = 0,       /**< The literal "unknown" event, or any event name this
+                                          version does not know (see loopmsg_webhook_event::event). */
+    LOOPMSG_EVENT_MESSAGE_INBOUND,   /**< "message_inbound": a contact sent a message. */
+    LOOPMSG_EVENT_MESSAGE_DELIVERED, /**< "message_delivered": an outbound message arrived. */
+    LOOPMSG_EVENT_MESSAGE_FAILED,    /**< "message_failed": an outbound message failed (final). */
+    LOOPMSG_EVENT_MESSAGE_REACTION,  /**< "message_reaction": a tapback on your message. */
+    LOOPMSG_EVENT_MESSAGE_SCHEDULED, /**< "message_scheduled". */
+    LOOPMSG_EVENT_OPT_IN,            /**< "opt-in", or "message_inbound" with type "opt_in". */
+    LOOPMSG_EVENT_INBOUND_CALL,      /**< "inbound_call": the contact tried to call. */
+    LOOPMSG_EVENT_SENDER_NAME_UPDATED /**< "sender_name_updated". */
+} loopmsg_event_type;
+
+/**
+ * The wire name of an event type: "message_inbound", "opt-in", "unknown"...
+ * @param[in] type  Any value.
+ * @return a static string; "unknown" for LOOPMSG_EVENT_UNKNOWN and out-of-range values.
+ *         Thread-safe.
+ * @since 0.1
+ */
+LOOPMSG_API const char *loopmsg_event_type_name(loopmsg_event_type type);
+
+/** The `language` object of an event (also inside `speech`). @since 0.1 */
+typedef struct loopmsg_webhook_language {
+    const char *code;   /**< ISO 639-1 ("en"); NULL if absent. */
+    const char *name;   /**< "English"; NULL if absent. */
+    const char *script; /**< "Hans"/"Hant" for Chinese; NULL otherwise. */
+} loopmsg_webhook_language;
+
+/** The `group` object of a group message. @since 0.1 */
+typedef struct loopmsg_webhook_group {
+    const char *id;                  /**< Group id, usable as `group` in a group send. */
+    const char *name;                /**< NULL when the group has no name. */
+    const char *const *participants; /**< E.164 phones or emails; NULL when absent. */
+    size_t participant_count;
+} loopmsg_webhook_group;
+
+/**
+ * `speech.metadata` of a transcribed audio message. Every value is optional: a `has_`
+ * flag says whether it was present (the value is 0.0 otherwise).
+ * @since 0.1
+ */
+typedef struct loopmsg_webhook_speech_metadata {
+    double speaking_rate;
+    double average_pause_duration;
+    double speech_start_timestamp;
+    double speech_duration;
+    double jitter;
+    double shimmer;
+    double pitch;
+    double voicing;
+    bool has_speaking_rate;
+    bool has_average_pause_duration;
+    bool has_speech_start_timestamp;
+    bool has_speech_duration;
+    bool has_jitter;
+    bool has_shimmer;
+    bool has_pitch;
+    bool has_voicing;
+} loopmsg_webhook_speech_metadata;
+
+/** The `speech` object of an inbound audio message (when transcription worked). @since 0.1 */
+typedef struct loopmsg_webhook_speech {
+    const char *text;                                /**< Transcript; NULL if absent. */
+    const loopmsg_webhook_language *language;        /**< NULL if absent. */
+    const loopmsg_webhook_speech_metadata *metadata; /**< NULL if absent. */
+    double confidence; /**< The reference SDK's `confidence`, when sent. */
+    bool has_confidence;
+} loopmsg_webhook_speech;
+
+/**
+ * One custom opt-in field. String values are given as they are; any other JSON value
+ * (number, boolean, object, array) is given as its compact JSON text with is_json set.
+ * @since 0.1
+ */
+typedef struct loopmsg_webhook_field {
+    const char *key;
+    const char *value;
+    bool is_json;
+} loopmsg_webhook_field;
+
+/**
+ * A parsed webhook. Library-allocated and read-only: every pointer in it (nested structs,
+ * lists, strings) lives until loopmsg_webhook_event_free(). Missing optional fields are
+ * NULL (counts 0). The struct only grows by appending fields.
+ * @since 0.1
+ */
+typedef struct loopmsg_webhook_event {
+    loopmsg_event_type type; /**< What the event is; see event for the name as received. */
+    const char *event;       /**< The `event` string as received (never NULL). For the
+                                  docs' opt-in shape this is "message_inbound" while type
+                                  is LOOPMSG_EVENT_OPT_IN. */
+    const char *webhook_id;  /**< Unique per event; the dedupe key. */
+    const char *api_version;
+    const char *message_id;
+    const char *contact; /**< E.164 phone or lowercase email. */
+    const char *text;
+    const char *sender; /**< Sender name id. */
+    const char *passthrough;
+    const char *message_type; /**< "text", "reaction", "audio", "attachments", "sticker",
+                                   "location". */
+    const char *channel;      /**< "imessage", "sms", "rcs", "whatsapp". */
+    const char *subject;
+    const char *const *attachments; /**< Download URLs. */
+    size_t attachment_count;
+    const char *thread_id; /**< Set when the contact replied to a specific message. */
+    const loopmsg_webhook_language *language;
+    const loopmsg_webhook_group *group;   /**< Group messages only. */
+    const loopmsg_webhook_speech *speech; /**< Transcribed audio only. */
+    int error_code;                       /**< message_failed: the Loop code (0 if absent). */
+    bool has_error_code;
+    const char *reaction;        /**< message_reaction: "love", "like", ..., "unknown". */
+    const char *organization_id; /**< sender_name_updated, opt-in (docs shape). */
+    const char *phone_number;    /**< sender_name_updated. */
+    const char *status;          /**< sender_name_updated: "active", "pending", ... */
+    const char *payload_type;    /**< The top-level `type` field ("opt_in"), if any. */
+    const loopmsg_webhook_field *custom_fields; /**< Opt-in custom fields: the members of
+                                                     `parameters`, and for `event: "opt-in"`
+                                                     every top-level key the library does
+                                                     not know. In body order. */
+    size_t custom_field_count;
+    const char *raw; /**< The body exactly as received, NUL-terminated. */
+    size_t raw_len;  /**< Length of raw, without the NUL. */
+} loopmsg_webhook_event;
+
+/** Options of loopmsg_webhook_parse_ex(). Zero means default. @since 0.1 */
+typedef struct loopmsg_webhook_parse_options {
+    unsigned int version;  /**< LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION */
+    size_t max_body_bytes; /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES. */
+} loopmsg_webhook_parse_options;
+
+#define LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION 1
+#define LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION)
+
+/**
+ * Parse a webhook body into a typed event, with the default limit of 1 MiB.
+ * Same as loopmsg_webhook_parse_ex() with NULL options.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_parse(loopmsg_webhook_event **out,
+                                                                   const char *body, size_t len,
+                                                                   loopmsg_error *err);
+
+/**
+ * Parse a webhook body into a typed event.
+ *
+ * The body must be UTF-8 JSON: an object with an `event` string and no duplicate keys.
+ * Every event type of decision 13 is recognised; both opt-in shapes become
+ * LOOPMSG_EVENT_OPT_IN. Unknown fields are ignored.
+ *
+ * @param[out] out   On LOOPMSG_OK a new event owned by the caller (free it with
+ *                   loopmsg_webhook_event_free()); NULL on error. Must not be NULL.
+ * @param[in]  body  The bytes received; need not be NUL-terminated; may be NULL only when
+ *                   len is 0. Borrowed for the call (the event keeps its own copy).
+ * @param[in]  len   Number of bytes in body.
+ * @param[in]  opts  Optional (NULL = defaults); borrowed for the call.
+ * @param[out] err   Optional; always written.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_TOO_LARGE    len exceeds max_body_bytes (nothing was parsed).
+ * @retval LOOPMSG_E_PROTOCOL     not JSON, not UTF-8, not an object, duplicate key, no
+ *                                `event` string, or a known field of the wrong type
+ *                                (err->message names the field).
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, body NULL with len > 0, or bad opts version.
+ * @retval LOOPMSG_E_NOMEM
+ * Thread-safe (re-entrant).
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char *body, size_t len,
+                         const loopmsg_webhook_parse_options *opts, loopmsg_error *err);
+
+/**
+ * Free an event and everything it points to. NULL is a no-op.
+ * @since 0.1
+ */
+LOOPMSG_API void loopmsg_webhook_event_free(loopmsg_webhook_event *event);
+
+/**
+ * Check a webhook request's credentials (decision 12), in constant time.
+ *
+ * The request passes when, for one of the expected values V:
+ *  - the Authorization header equals V verbatim (what Loop sends: the header value set in
+ *    the dashboard), or
+ *  - it equals "Bearer V", or
+ *  - the query string's first `secret` parameter, percent-decoded (with '+' as space, as
+ *    in HTML forms), equals V.
+ * Every expected value and every form is compared over its full length whatever the
+ * outcome, so the time taken does not reveal how much of a value matched. An empty
+ * expected value never matches.
+ *
+ * With secret_count 0 (no expected values configured) every request passes: authentication
+ * is off. Configure at least one value for anything reachable from the internet.
+ *
+ * @param[in]  authorization  The Authorization header value; NULL when absent.
+ * @param[in]  query          The URL's query string, with or without the leading '?';
+ *                            NULL when absent.
+ * @param[in]  secrets        The expected values (several during a rotation); may be NULL
+ *                            when secret_count is 0.
+ * @param[in]  secret_count   Number of expected values.
+ * @param[out] err            Optional; always written. Never contains a secret.
+ * @retval LOOPMSG_OK              The request is authentic (or authentication is off).
+ * @retval LOOPMSG_E_WEBHOOK_AUTH  No expected value matched.
+ * @retval LOOPMSG_E_INVALID_ARG   secrets is NULL (or holds a NULL) with secret_count > 0.
+ * Thread-safe (re-entrant).
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_verify(const char *authorization,
+                                                                    const char *query,
+                                                                    const char *const *secrets,
+                                                                    size_t secret_count,
+                                                                    loopmsg_error *err);
+
+/**
+ * An event callback. Return 0 when the event was handled, anything else on failure.
+ * The event is borrowed for the call.
+ * @since 0.1
+ */
+typedef int (*loopmsg_webhook_event_cb)(const loopmsg_webhook_event *event, void *user_data);
+
+/**
+ * Per-event callbacks for loopmsg_webhook_dispatch(). Every member is optional; a missing
+ * callback is a no-op that succeeds.
+ * @since 0.1
+ */
+typedef struct loopmsg_webhook_handlers {
+    unsigned int version; /**< LOOPMSG_WEBHOOK_HANDLERS_VERSION */
+    loopmsg_webhook_event_cb on_message_inbound;
+    loopmsg_webhook_event_cb on_message_delivered;
+    loopmsg_webhook_event_cb on_message_failed;
+    loopmsg_webhook_event_cb on_message_reaction;
+    loopmsg_webhook_event_cb on_message_scheduled;
+    loopmsg_webhook_event_cb on_opt_in; /**< Both opt-in shapes. */
+    loopmsg_webhook_event_cb on_inbound_call;
+    loopmsg_webhook_event_cb on_sender_name_updated;
+    loopmsg_webhook_event_cb on_unknown; /**< "unknown" and any event name not known. */
+    loopmsg_webhook_event_cb on_any;     /**< Every event, after the specific callback. */
+} loopmsg_webhook_handlers;
+
+#define LOOPMSG_WEBHOOK_HANDLERS_VERSION 1
+#define LOOPMSG_WEBHOOK_HANDLERS_INIT    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_HANDLERS_VERSION)
+
+/**
+ * Run the callbacks for one event (spec §8.6): the specific callback chosen by
+ * event->type, then on_any, even when the specific one failed.
+ *
+ * @param[in] handlers   The callbacks; borrowed.
+ * @param[in] event      The event; borrowed, passed to each callback.
+ * @param[in] user_data  Passed to each callback.
+ * @return 0 when every callback that ran returned 0; otherwise the specific callback's
+ *         non-zero value if it failed (an on_any failure is then dropped), else on_any's.
+ *         LOOPMSG_E_INVALID_ARG when handlers or event is NULL or handlers->version is
+ *         not set (no callback runs).
+ * Runs on the calling thread; re-entrant.
+ * @since 0.1
+ */
+LOOPMSG_API int loopmsg_webhook_dispatch(const loopmsg_webhook_handlers *handlers,
+                                         const loopmsg_webhook_event *event, void *user_data);
+
+/** Settings of loopmsg_webhook_handle(). Zero means default. @since 0.1 */
+typedef struct loopmsg_webhook_handler_config {
+    unsigned int version;       /**< LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION */
+    const char *path;           /**< Path that receives webhooks ("/webhook"); NULL = any
+                                     path. Compared exactly, without the query string. */
+    const char *const *secrets; /**< Expected Authorization values (loopmsg_webhook_verify). */
+    size_t secret_count;        /**< 0 = no authentication. */
+    size_t max_body_bytes;      /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES. */
+} loopmsg_webhook_handler_config;
+
+#define LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION 1
+#define LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION)
+
+/** An HTTP request as seen by loopmsg_webhook_handle(). All fields borrowed. @since 0.1 */
+typedef struct loopmsg_webhook_request {
+    unsigned int version;      /**< LOOPMSG_WEBHOOK_REQUEST_VERSION */
+    const char *method;        /**< "POST", "GET"...; required. */
+    const char *path;          /**< The URL path ("/webhook"); a "?query" suffix is split off
+                                    when query is NULL. NULL = "/". */
+    const char *query;         /**< Query string without '?'; NULL when none. */
+    const char *authorization; /**< Authorization header; NULL when absent. */
+    const char *body;          /**< Request body; NULL only when body_len is 0. */
+    size_t body_len;
+} loopmsg_webhook_request;
+
+#define LOOPMSG_WEBHOOK_REQUEST_VERSION 1
+#define LOOPMSG_WEBHOOK_REQUEST_INIT    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_REQUEST_VERSION)
+
+/**
+ * What to answer. Filled by loopmsg_webhook_handle(); release with
+ * loopmsg_webhook_response_clear().
+ * @since 0.1
+ */
+typedef struct loopmsg_webhook_response {
+    int status;                   /**< HTTP status: 200, 400, 401, 404, 405, 413 or 500. */
+    const char *body;             /**< Short static body (never NULL, never freed). */
+    size_t body_len;
+    const char *content_type;     /**< Static, e.g. "application/json". */
+    loopmsg_webhook_event *event; /**< On a 200 to a webhook POST: the parsed event, owned
+                                       by the response until taken (set the field to NULL
+                                       after taking it). NULL otherwise. */
+} loopmsg_webhook_response;
+
+/**
+ * Decide the HTTP answer to one request, as Loop expects it (decision 14), without doing
+ * any I/O. In order:
+ *  - GET /health: 200 {"status":"ok"};
+ *  - a path other than config->path: 404;
+ *  - a method other than POST: 405;
+ *  - credentials that do not pass loopmsg_webhook_verify(): 401;
+ *  - a body over max_body_bytes: 413;
+ *  - a body that does not parse (loopmsg_webhook_parse_ex()): 400;
+ *  - otherwise 200 with resp->event set: queue it, answer, then handle it (Loop expects
+ *    the 200 within 15 seconds).
+ *
+ * @param[out] resp    Filled on every call (status 500 when the call itself fails).
+ * @param[in]  config  Optional (NULL = any path, no authentication, 1 MiB); borrowed.
+ * @param[in]  req     The request; borrowed.
+ * @param[out] err     Optional; always written with the reason for a non-200.
+ * @return LOOPMSG_OK for a 200; otherwise the reason (E_NOT_FOUND, E_INVALID_ARG for a
+ *         bad method or bad arguments, E_WEBHOOK_AUTH, E_TOO_LARGE, E_PROTOCOL, E_NOMEM).
+ * Thread-safe (re-entrant).
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_handle(loopmsg_webhook_response *resp, const loopmsg_webhook_handler_config *config,
+                       const loopmsg_webhook_request *req, loopmsg_error *err);
+
+/**
+ * Free the event a response still owns and zero the response. NULL is a no-op.
+ * @since 0.1
+ */
+LOOPMSG_API void loopmsg_webhook_response_clear(loopmsg_webhook_response *resp);
+
+LOOPMSG_END_DECL
+
+#endif /* LOOPMSG_WEBHOOK_H */

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages libloopmsg needs to build and test, and only those missing.
+# Usage: scripts/install-deps.sh [--with-bench]   (sudo is used when not root)
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
+      libmicrohttpd-dev libcmocka-dev curl)
+if [ "${1:-}" = "--with-bench" ]; then
+    pkgs+=(wrk)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c: the loopmsg command: reads the global options from the environment, finds the
+ * command and hands it the rest of the arguments. Uses only the public headers.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: loopmsg [global options] COMMAND [options]\n"
+    "\n"
+    "Messages:\n"
+    "  send        --contact C --text T [--subject S] [--attachment URL]... [--effect E]\n"
+    "              [--reply-to ID] [--passthrough P] [--channel CH] [--contact-file]\n"
+    "  send-group  --group ID --text T [--subject S] [--attachment URL]... [--effect E]\n"
+    "              [--reply-to ID] [--passthrough P]\n"
+    "  send-voice  --contact C --media-url URL [--passthrough P]\n"
+    "  react       --contact C --message-id ID --reaction R   (-R removes it)\n"
+    "  typing      (--message-id ID | --contact C --sender ID) [--seconds N] [--read]\n"
+    "  mark-read   (--message-id ID | --contact C --sender ID)\n"
+    "  status      MESSAGE_ID [--wait [--wait-timeout S]]\n"
+#ifdef LOOPMSG_CLI_WITH_LISTEN
+    "Webhooks:\n"
+    "  listen      [--bind ADDR] [--port P] [--path /webhook] [--secret S]... [--spool DIR]\n"
+    "              [--exec CMD] [--ack-after-handling]\n"
+#endif
+#ifdef LOOPMSG_CLI_WITH_SANDBOX
+    "Local emulator:\n"
+    "  sandbox     [--port P] [--api-key K] [--webhook-url URL] ...   (see sandbox --help)\n"
+#endif
+    "\n"
+    "Global options (each also read from the environment):\n"
+    "  --api-key KEY      LOOP_API_KEY\n"
+    "  --base-url URL     LOOP_BASE_URL (default https://a.loopmessage.com)\n"
+    "  --sender ID        LOOP_SENDER_ID, the default sender\n"
+    "  --timeout MS       LOOP_TIMEOUT_MS, per attempt (default 15000)\n"
+    "  --retries N        LOOP_RETRIES, automatic retries when safe (default 2)\n"
+    "  --retry-delay MS   LOOP_RETRY_DELAY_MS, backoff base (default 2000)\n"
+    "  --json             LOOP_JSON=1, one JSON object on stdout\n"
+    "  --verbose          LOOP_VERBOSE=1, log requests to stderr (the key is never shown)\n"
+    "  --help, --version\n"
+    "\n"
+    "Exit codes: 0 ok; 2 usage or validation error (nothing sent); 3 the API answered with an\n"
+    "error; 4 transport error before the request was sent; 5 outcome unknown (sent, no\n"
+    "answer); 1 anything else.\n";
+
+typedef int (*cmd_fn)(cli_globals *g, int argc, char **argv);
+
+static const struct {
+    const char *name;
+    cmd_fn fn;
+} commands[] = {
+    {"send", cli_cmd_send},
+    {"send-group", cli_cmd_send_group},
+    {"send-voice", cli_cmd_send_voice},
+    {"react", cli_cmd_react},
+    {"typing", cli_cmd_typing},
+    {"mark-read", cli_cmd_mark_read},
+    {"status", cli_cmd_status},
+#ifdef LOOPMSG_CLI_WITH_LISTEN
+    {"listen", cli_cmd_listen},
+#endif
+#ifdef LOOPMSG_CLI_WITH_SANDBOX
+    {"sandbox", cli_cmd_sandbox},
+#endif
+};
+
+static long env_long(const char *name, long min, long max, long fallback)
+{
+    long v;
+    const char *s = getenv(name);
+    if (s && *s && cli_parse_long(s, min, max, &v) == 0)
+        return v;
+    return fallback;
+}
+
+static int env_flag(const char *name)
+{
+    const char *s = getenv(name);
+    return s && *s && strcmp(s, "0") != 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli_globals g;
+    memset(&g, 0, sizeof g);
+    /* NULL strings fall back to LOOP_API_KEY / LOOP_BASE_URL / LOOP_SENDER_ID in the library. */
+    g.timeout_ms = env_long("LOOP_TIMEOUT_MS", 1, 3600000, 0);
+    g.retries = env_long("LOOP_RETRIES", 0, 100, -1);
+    g.retry_delay_ms = env_long("LOOP_RETRY_DELAY_MS", 1, 600000, 0);
+    g.json = env_flag("LOOP_JSON");
+    g.verbose = env_flag("LOOP_VERBOSE");
+
+    /* Global options before the command. */
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("loopmsg %s (libloopmsg %s)\n", LOOPMSG_VERSION, loopmsg_version_string());
+            return 0;
+        }
+        if (strcmp(a, "--json") == 0) {
+            g.json = 1;
+        } else if (strcmp(a, "--verbose") == 0) {
+            g.verbose = 1;
+        } else {
+            /* Valued globals: hand them to the command's parser with the rest. */
+            break;
+        }
+    }
+    /* Find the command word; any option before it is re-parsed by the command. */
+    int cmd_at = -1;
+    for (int k = i; k < argc; k++) {
+        if (argv[k][0] != '-') {
+            cmd_at = k;
+            break;
+        }
+        if (strchr(argv[k], '=') == NULL)
+            k++; /* skip the value of "--opt VALUE" */
+    }
+    if (cmd_at < 0) {
+        fputs(usage, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[cmd_at];
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        if (strcmp(commands[k].name, name) != 0)
+            continue;
+        /* argv for the command: its name, the options before it, then the rest. */
+        int n = argc - i;
+        char **sub = calloc((size_t)n + 1, sizeof *sub);
+        if (!sub)
+            return CLI_EXIT_ERROR;
+        int o = 0;
+        sub[o++] = argv[cmd_at];
+        for (int k2 = i; k2 < argc; k2++)
+            if (k2 != cmd_at)
+                sub[o++] = argv[k2];
+        int rc = commands[k].fn(&g, o, sub);
+        free(sub);
+        return rc;
+    }
+    fprintf(stderr, "loopmsg: unknown command '%s'\n\n%s", name, usage);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.c: the CLI's shared machinery: option parsing (global options accepted anywhere),
+ * client construction from the globals, error reporting (human or --json) and exit codes.
+ * Uses only the public headers.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    G_API_KEY = 200,
+    G_BASE_URL,
+    G_SENDER,
+    G_TIMEOUT,
+    G_RETRIES,
+    G_RETRY_DELAY,
+    G_JSON,
+    G_VERBOSE,
+    G_HELP
+};
+
+static const struct option global_opts[] = {
+    {"api-key", required_argument, NULL, G_API_KEY},
+    {"base-url", required_argument, NULL, G_BASE_URL},
+    {"sender", required_argument, NULL, G_SENDER},
+    {"timeout", required_argument, NULL, G_TIMEOUT},
+    {"retries", required_argument, NULL, G_RETRIES},
+    {"retry-delay", required_argument, NULL, G_RETRY_DELAY},
+    {"json", no_argument, NULL, G_JSON},
+    {"verbose", no_argument, NULL, G_VERBOSE},
+    {"help", no_argument, NULL, G_HELP},
+};
+
+int cli_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "loopmsg %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'loopmsg %s --help'.\n", cmd);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+static int global_opt(cli_globals *g, const char *cmd, int id, const char *arg)
+{
+    switch (id) {
+    case G_API_KEY:
+        g->api_key = arg;
+        return 0;
+    case G_BASE_URL:
+        g->base_url = arg;
+        return 0;
+    case G_SENDER:
+        g->sender = arg;
+        return 0;
+    case G_TIMEOUT:
+        if (cli_parse_long(arg, 1, 3600000, &g->timeout_ms) != 0)
+            return cli_usage_error(cmd, "--timeout: expected milliseconds (1..3600000)");
+        return 0;
+    case G_RETRIES:
+        if (cli_parse_long(arg, 0, 100, &g->retries) != 0)
+            return cli_usage_error(cmd, "--retries: expected a number (0..100)");
+        return 0;
+    case G_RETRY_DELAY:
+        if (cli_parse_long(arg, 1, 600000, &g->retry_delay_ms) != 0)
+            return cli_usage_error(cmd, "--retry-delay: expected milliseconds (1..600000)");
+        return 0;
+    case G_JSON:
+        g->json = 1;
+        return 0;
+    case G_VERBOSE:
+        g->verbose = 1;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, cli_opt_cb cb,
+              void *user_data, const char *usage)
+{
+    size_t n = 0;
+    while (opts && opts[n].name)
+        n++;
+    size_t ng = sizeof global_opts / sizeof global_opts[0];
+    struct option *all = calloc(n + ng + 1, sizeof *all);
+    if (!all)
+        return -1;
+    if (n)
+        memcpy(all, opts, n * sizeof *all);
+    memcpy(all + n, global_opts, ng * sizeof *all);
+    const char *cmd = argv[0];
+    int rc = 0;
+    optind = 0; /* GNU: full re-initialisation for each command */
+    opterr = 0;
+    for (;;) {
+        int longidx = -1;
+        int c = getopt_long(argc, argv, ":h", all, &longidx);
+        if (c == -1)
+            break;
+        if (c == 'h' || c == G_HELP) {
+            fputs(usage, stdout);
+            rc = -2;
+            break;
+        }
+        if (c == '?') {
+            cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            rc = -1;
+            break;
+        }
+        if (c == ':') {
+            cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+            rc = -1;
+            break;
+        }
+        if (c >= G_API_KEY && c <= G_VERBOSE) {
+            if (global_opt(g, cmd, c, optarg) != 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        if (cb(c, optarg, user_data) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    free(all);
+    return rc < 0 ? rc : optind;
+}
+
+static void log_to_stderr(loopmsg_log_level level, const char *line, void *user_data)
+{
+    (void)level;
+    (void)user_data;
+    fprintf(stderr, "loopmsg: %s\n", line);
+}
+
+int cli_exit_code(loopmsg_status st, const loopmsg_error *err)
+{
+    unsigned int flags = err ? err->flags : 0;
+    switch (st) {
+    case LOOPMSG_OK:
+        return CLI_EXIT_OK;
+    case LOOPMSG_E_INVALID_ARG:
+        return CLI_EXIT_USAGE;
+    case LOOPMSG_E_TRANSPORT:
+    case LOOPMSG_E_TIMEOUT:
+        return (flags & LOOPMSG_ERRF_SENT) ? CLI_EXIT_UNKNOWN : CLI_EXIT_TRANSPORT;
+    case LOOPMSG_E_HTTP:
+        if ((flags & LOOPMSG_ERRF_MAYBE_DELIVERED) && err &&
+            (err->http_status == 502 || err->http_status == 504))
+            return CLI_EXIT_UNKNOWN; /* a gateway answered, not the API */
+        return CLI_EXIT_API;
+    case LOOPMSG_E_AUTH:
+    case LOOPMSG_E_RATE_LIMITED:
+    case LOOPMSG_E_API:
+    case LOOPMSG_E_NOT_FOUND:
+    case LOOPMSG_E_PROTOCOL:
+        return CLI_EXIT_API;
+    default:
+        return CLI_EXIT_ERROR;
+    }
+}
+
+int cli_report_error(const cli_globals *g, const char *what, loopmsg_status st,
+                     const loopmsg_error *err)
+{
+    const char *msg = err && err->message[0] ? err->message : loopmsg_status_str(st);
+    if (g->json) {
+        json_t *e = json_pack("{s:s, s:i, s:i, s:s, s:b, s:b, s:b}", "status",
+                              loopmsg_status_name(st), "http_status", err ? err->http_status : 0,
+                              "api_code", err ? err->api_code : 0, "message", msg, "retryable",
+                              loopmsg_error_is_retryable(err), "maybe_delivered",
+                              loopmsg_error_is_maybe_delivered(err), "fatal",
+                              loopmsg_error_is_fatal(err));
+        json_t *o = e ? json_pack("{s:o}", "error", e) : NULL;
+        if (o)
+            json_dumpf(o, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+        json_decref(o);
+    }
+    (void)what;
+    fprintf(stderr, "loopmsg: %s\n", msg);
+    if (err && (err->flags & LOOPMSG_ERRF_MAYBE_DELIVERED))
+        fprintf(stderr, "loopmsg: the request may have been delivered; not resending\n");
+    fflush(stdout);
+    return cli_exit_code(st, err);
+}
+
+loopmsg_client *cli_client_new(const cli_globals *g, int *exit_code)
+{
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.api_key = g->api_key;
+    o.base_url = g->base_url;
+    o.default_sender = g->sender;
+    o.timeout_ms = (unsigned int)g->timeout_ms;
+    o.max_retries = g->retries < 0 ? 0 : g->retries == 0 ? LOOPMSG_NO_RETRIES : (int)g->retries;
+    o.retry_delay_ms = (unsigned int)g->retry_delay_ms;
+    o.user_agent_suffix = "loopmsg-cli";
+    if (g->verbose)
+        o.log_cb = log_to_stderr;
+    loopmsg_client *c = NULL;
+    loopmsg_error err;
+    loopmsg_status st = loopmsg_client_new(&c, &o, &err);
+    if (st != LOOPMSG_OK) {
+        *exit_code = cli_report_error(g, "client", st, &err);
+        return NULL;
+    }
+    *exit_code = CLI_EXIT_OK;
+    return c;
+}

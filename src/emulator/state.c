@@ -1,0 +1,1506 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * state.c: the emulator's data model and the endpoint logic that reads or changes it:
+ * messages and their delivery outcome, the audience, senders, pools, groups, campaigns,
+ * opt-in links and the opt-in tracker, and the webhook delivery history. Everything here is
+ * guarded by emu->lock; every loopmsg__emu_state_* operation takes the lock itself and
+ * writes the documented response shape (spec §3, §9) into a loopmsg__emu_response.
+ * It never touches sockets: webhooks are handed to events.c.
+ */
+#include "emulator_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Built-in fixtures, used when no fixtures_path is given. */
+static const char default_fixtures[] =
+    "{\"organization_id\": \"org-1\","
+    " \"senders\": ["
+    "  {\"id\": \"sender-1\", \"name\": \"sandbox@loop.imsg.co\", \"status\": \"active\","
+    "   \"create_date\": \"2025-01-01T00:00:00Z\","
+    "   \"imessage_link\": \"imessage://sandbox@loop.imsg.co\", \"sms\": true, \"rcs\": true},"
+    "  {\"id\": \"sender-2\", \"name\": \"+15555550199\", \"status\": \"pending\","
+    "   \"create_date\": \"2025-02-01T00:00:00Z\","
+    "   \"imessage_link\": \"imessage://+15555550199\"}"
+    " ],"
+    " \"pools\": ["
+    "  {\"id\": \"pool-1\", \"name\": \"Default pool\", \"count\": 1,"
+    "   \"create_date\": \"2025-01-01T00:00:00Z\"}"
+    " ],"
+    " \"contacts\": ["
+    "  {\"value\": \"+15555550100\", \"status\": \"active\","
+    "   \"create_date\": \"2025-01-02T00:00:00Z\"}"
+    " ],"
+    " \"groups\": ["
+    "  {\"id\": \"group-1\", \"name\": \"Test group\","
+    "   \"participants\": [\"+15555550100\", \"+15555550101\"]}"
+    " ]}";
+
+/* Outcome of a send to a contact whose value ends with a given suffix. */
+static const struct {
+    const char *suffix;
+    int error_code;
+} failure_suffixes[] = {{"0000", 1020}, {"0001", 1030}, {"0002", 1010}};
+
+typedef struct emu_message {
+    char id[LOOPMSG__EMU_ID_SIZE];
+    int64_t create_ms; /* wall clock */
+    int64_t due_ms;    /* wall clock at which the final status applies */
+    char *contact;     /* normalised; for a group send the group id's first participant */
+    char *group_id;
+    char *text;
+    char *sender;
+    char *channel;
+    const char *type; /* "text", "audio", "reaction" */
+    bool inbound;
+    int error_code; /* final outcome: 0 delivered */
+} emu_message;
+
+typedef struct emu_contact {
+    char id[LOOPMSG__EMU_ID_SIZE];
+    char *value;
+    bool unsubscribed;
+    char create_date[LOOPMSG__EMU_TIME_SIZE];
+} emu_contact;
+
+typedef struct ptr_array {
+    void **items;
+    size_t count;
+    size_t cap;
+} ptr_array;
+
+struct loopmsg__emu_state {
+    char *organization_id;
+    json_t *senders;    /* array of sender objects (fixture shape, extra keys allowed) */
+    json_t *pools;      /* array of pool objects */
+    json_t *groups;     /* array of {id, name, participants} */
+    json_t *campaigns;  /* array of {id, name, create_date} + "request" */
+    json_t *optins;     /* array of {id, code, body, parameters} */
+    json_t *tracker;    /* array of tracker items */
+    json_t *webhooks;   /* array of webhook history items */
+    ptr_array messages; /* emu_message* */
+    ptr_array contacts; /* emu_contact* */
+};
+
+static bool ptr_push(ptr_array *a, void *p)
+{
+    if (a->count == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        void **items = realloc(a->items, cap * sizeof *items);
+        if (!items)
+            return false;
+        a->items = items;
+        a->cap = cap;
+    }
+    a->items[a->count++] = p;
+    return true;
+}
+
+static void message_free(emu_message *m)
+{
+    if (!m)
+        return;
+    free(m->contact);
+    free(m->group_id);
+    free(m->text);
+    free(m->sender);
+    free(m->channel);
+    free(m);
+}
+
+static void contact_free(emu_contact *c)
+{
+    if (c) {
+        free(c->value);
+        free(c);
+    }
+}
+
+void loopmsg__emu_state_free(loopmsg__emu_state *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->messages.count; i++)
+        message_free(st->messages.items[i]);
+    free(st->messages.items);
+    for (size_t i = 0; i < st->contacts.count; i++)
+        contact_free(st->contacts.items[i]);
+    free(st->contacts.items);
+    json_decref(st->senders);
+    json_decref(st->pools);
+    json_decref(st->groups);
+    json_decref(st->campaigns);
+    json_decref(st->optins);
+    json_decref(st->tracker);
+    json_decref(st->webhooks);
+    free(st->organization_id);
+    free(st);
+}
+
+static emu_contact *contact_find(loopmsg__emu_state *st, const char *value)
+{
+    for (size_t i = 0; i < st->contacts.count; i++) {
+        emu_contact *c = st->contacts.items[i];
+        if (strcmp(c->value, value) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static emu_contact *contact_find_id(loopmsg__emu_state *st, const char *id)
+{
+    for (size_t i = 0; i < st->contacts.count; i++) {
+        emu_contact *c = st->contacts.items[i];
+        if (strcmp(c->id, id) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const char *id,
+                                const char *create_date)
+{
+    emu_contact *c = contact_find(st, value);
+    if (c)
+        return c;
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->value = loopmsg__emu_strdup(value);
+    if (id && strlen(id) < sizeof c->id)
+        snprintf(c->id, sizeof c->id, "%s", id);
+    else
+        loopmsg__emu_uuid(c->id, false);
+    if (create_date)
+        snprintf(c->create_date, sizeof c->create_date, "%s", create_date);
+    else
+        loopmsg__emu_iso8601(c->create_date, loopmsg__emu_now_ms(), false);
+    if (!c->value || !ptr_push(&st->contacts, c)) {
+        contact_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static json_t *find_by_id(json_t *arr, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        const char *vid = json_string_value(json_object_get(v, "id"));
+        if (vid && strcmp(vid, id) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+static json_t *array_or_new(json_t *root, const char *key)
+{
+    json_t *a = json_object_get(root, key);
+    return json_is_array(a) ? json_deep_copy(a) : json_array();
+}
+
+loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errbuf,
+                                           size_t errbuf_size)
+{
+    json_error_t jerr;
+    json_t *root = fixtures_path ? json_load_file(fixtures_path, 0, &jerr)
+                                 : json_loads(default_fixtures, 0, &jerr);
+    if (!root || !json_is_object(root)) {
+        snprintf(errbuf, errbuf_size, "emulator fixtures %s: %s (line %d)",
+                 fixtures_path ? fixtures_path : "(built-in)", root ? "not an object" : jerr.text,
+                 jerr.line);
+        json_decref(root);
+        return NULL;
+    }
+    loopmsg__emu_state *st = calloc(1, sizeof *st);
+    if (!st) {
+        json_decref(root);
+        snprintf(errbuf, errbuf_size, "out of memory");
+        return NULL;
+    }
+    const char *org = json_string_value(json_object_get(root, "organization_id"));
+    st->organization_id = loopmsg__emu_strdup(org ? org : "org-1");
+    st->senders = array_or_new(root, "senders");
+    st->pools = array_or_new(root, "pools");
+    st->groups = array_or_new(root, "groups");
+    st->campaigns = json_array();
+    st->optins = json_array();
+    st->tracker = array_or_new(root, "tracker");
+    st->webhooks = json_array();
+    bool ok = st->organization_id && st->senders && st->pools && st->groups && st->campaigns &&
+              st->optins && st->tracker && st->webhooks;
+
+    /* Senders need at least an id; fill in what the list endpoint shows. */
+    size_t i;
+    json_t *v;
+    json_array_foreach(st->senders, i, v)
+    {
+        const char *id = json_string_value(json_object_get(v, "id"));
+        if (!json_is_object(v) || !id) {
+            snprintf(errbuf, errbuf_size, "emulator fixtures: senders[%zu] needs an \"id\"", i);
+            ok = false;
+            break;
+        }
+        if (!json_object_get(v, "name"))
+            json_object_set_new(v, "name", json_string(id));
+        if (!json_object_get(v, "status"))
+            json_object_set_new(v, "status", json_string("active"));
+        if (!json_object_get(v, "create_date"))
+            json_object_set_new(v, "create_date", json_string("2025-01-01T00:00:00Z"));
+        if (!json_object_get(v, "imessage_link")) {
+            char link[512];
+            snprintf(link, sizeof link, "imessage://%s",
+                     json_string_value(json_object_get(v, "name")));
+            json_object_set_new(v, "imessage_link", json_string(link));
+        }
+    }
+    json_array_foreach(st->pools, i, v)
+    {
+        if (!json_is_object(v) || !json_string_value(json_object_get(v, "id"))) {
+            snprintf(errbuf, errbuf_size, "emulator fixtures: pools[%zu] needs an \"id\"", i);
+            ok = false;
+            break;
+        }
+        if (!json_object_get(v, "create_date"))
+            json_object_set_new(v, "create_date", json_string("2025-01-01T00:00:00Z"));
+        if (!json_object_get(v, "count"))
+            json_object_set_new(v, "count", json_integer(0));
+        if (!json_object_get(v, "name"))
+            json_object_set_new(v, "name", json_string(""));
+    }
+    json_array_foreach(st->groups, i, v)
+    {
+        if (!json_is_object(v) || !json_string_value(json_object_get(v, "id"))) {
+            snprintf(errbuf, errbuf_size, "emulator fixtures: groups[%zu] needs an \"id\"", i);
+            ok = false;
+            break;
+        }
+        if (!json_is_array(json_object_get(v, "participants")))
+            json_object_set_new(v, "participants", json_array());
+    }
+    json_t *contacts = json_object_get(root, "contacts");
+    json_array_foreach(contacts, i, v)
+    {
+        const char *value = json_is_string(v) ? json_string_value(v)
+                                              : json_string_value(json_object_get(v, "value"));
+        if (!ok || !value) {
+            if (ok)
+                snprintf(errbuf, errbuf_size, "emulator fixtures: contacts[%zu] needs a value", i);
+            ok = false;
+            break;
+        }
+        loopmsg__emu_contact_kind kind;
+        int code;
+        char *norm = loopmsg__emu_normalize_contact(value, &kind, &code);
+        emu_contact *c =
+            contact_add(st, norm ? norm : value, json_string_value(json_object_get(v, "id")),
+                        json_string_value(json_object_get(v, "create_date")));
+        free(norm);
+        if (!c) {
+            snprintf(errbuf, errbuf_size, "out of memory");
+            ok = false;
+            break;
+        }
+        const char *status = json_string_value(json_object_get(v, "status"));
+        c->unsubscribed = status && strcmp(status, "unsubscribed") == 0;
+    }
+    json_decref(root);
+    if (!ok) {
+        loopmsg__emu_state_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+bool loopmsg__emu_state_reload(loopmsg_emulator *emu)
+{
+    char errbuf[256];
+    loopmsg__emu_state *fresh = loopmsg__emu_state_new(emu->fixtures_path, errbuf, sizeof errbuf);
+    if (!fresh)
+        return false;
+    pthread_mutex_lock(&emu->lock);
+    loopmsg__emu_state *old = emu->state;
+    emu->state = fresh;
+    pthread_mutex_unlock(&emu->lock);
+    loopmsg__emu_state_free(old);
+    return true;
+}
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static const char *jstr(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+/* A field that, when present, must be a string. */
+static bool str_or_absent(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return !v || json_is_null(v) || json_is_string(v);
+}
+
+static emu_message *message_find(loopmsg__emu_state *st, const char *id)
+{
+    for (size_t i = 0; i < st->messages.count; i++) {
+        emu_message *m = st->messages.items[i];
+        if (strcmp(m->id, id) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+static json_t *first_active_sender(loopmsg__emu_state *st)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(st->senders, i, v)
+    {
+        const char *status = jstr(v, "status");
+        if (status && strcmp(status, "active") == 0)
+            return v;
+    }
+    return NULL;
+}
+
+/* Resolve the sender of a send/typing request: 0, or a Loop code. */
+static int resolve_sender(loopmsg__emu_state *st, const json_t *body, const char **id_out)
+{
+    const json_t *sv = json_object_get(body, "sender");
+    if (sv && !json_is_null(sv)) {
+        const char *id = json_string_value(sv);
+        if (!id || !*id)
+            return 220;
+        json_t *s = find_by_id(st->senders, id);
+        if (!s)
+            return 220;
+        const char *status = jstr(s, "status");
+        if (status && strcmp(status, "suspended") == 0)
+            return 250;
+        if (status && strcmp(status, "active") != 0)
+            return 240;
+        *id_out = jstr(s, "id");
+        return 0;
+    }
+    json_t *s = first_active_sender(st);
+    if (!s)
+        return 260;
+    *id_out = jstr(s, "id");
+    return 0;
+}
+
+static const char *code_message(int code)
+{
+    const char *d = loopmsg_api_code_description(code);
+    return d ? d : "Bad request";
+}
+
+static void respond_code(loopmsg__emu_response *resp, int code, const char *message)
+{
+    loopmsg__emu_respond_error(resp, 400, code, message ? message : code_message(code));
+}
+
+static int final_error_for(const char *contact)
+{
+    size_t n = strlen(contact);
+    for (size_t i = 0; i < sizeof failure_suffixes / sizeof failure_suffixes[0]; i++) {
+        size_t k = strlen(failure_suffixes[i].suffix);
+        if (n >= k && strcmp(contact + n - k, failure_suffixes[i].suffix) == 0)
+            return failure_suffixes[i].error_code;
+    }
+    return 0;
+}
+
+static json_t *group_json(const json_t *g)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(jstr(g, "id")));
+    if (jstr(g, "name"))
+        json_object_set_new(o, "name", json_string(jstr(g, "name")));
+    json_object_set_new(o, "participants", json_deep_copy(json_object_get(g, "participants")));
+    return o;
+}
+
+/* ---- send ------------------------------------------------------------------------------- */
+
+void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, loopmsg__emu_response *resp)
+{
+    const json_t *contact_v = json_object_get(body, "contact");
+    const json_t *group_v = json_object_get(body, "group");
+    const json_t *text_v = json_object_get(body, "text");
+    const json_t *reaction_v = json_object_get(body, "reaction");
+    const json_t *effect_v = json_object_get(body, "effect");
+    const json_t *media_v = json_object_get(body, "media_url");
+    const json_t *channel_v = json_object_get(body, "channel");
+    const json_t *attach_v = json_object_get(body, "attachments");
+    const json_t *pass_v = json_object_get(body, "passthrough");
+    bool has_contact = json_is_string(contact_v) && *json_string_value(contact_v);
+    bool has_group = json_is_string(group_v) && *json_string_value(group_v);
+    bool is_reaction = reaction_v && !json_is_null(reaction_v);
+    bool is_voice = media_v != NULL || json_is_true(json_object_get(body, "audio_message"));
+    const char *channel = json_string_value(channel_v);
+
+    if (!has_contact && !has_group) {
+        respond_code(resp, 150, NULL);
+        return;
+    }
+    if (has_contact && has_group) {
+        respond_code(resp, 125, "Provide either contact or group, not both");
+        return;
+    }
+    if (!str_or_absent(body, "text") || !str_or_absent(body, "subject") ||
+        !str_or_absent(body, "reply_to_id") || !str_or_absent(body, "passthrough") ||
+        !str_or_absent(body, "sender")) {
+        respond_code(resp, 125, "Parameters must be strings");
+        return;
+    }
+    if (is_reaction && effect_v && !json_is_null(effect_v)) {
+        respond_code(resp, 620, NULL);
+        return;
+    }
+
+    pthread_mutex_lock(&emu->lock);
+    loopmsg__emu_state *st = emu->state;
+    char *contact = NULL;
+    json_t *group = NULL;
+    loopmsg__emu_contact_kind kind = LOOPMSG__EMU_CONTACT_INVALID;
+    int code = 0;
+    const char *msg = NULL;
+    const char *sender = NULL;
+
+    if (has_contact) {
+        contact = loopmsg__emu_normalize_contact(json_string_value(contact_v), &kind, &code);
+        if (kind == LOOPMSG__EMU_CONTACT_OTHER) {
+            /* Maybe a Loop contact id from the audience. */
+            emu_contact *c = contact_find_id(st, json_string_value(contact_v));
+            if (c) {
+                contact = loopmsg__emu_strdup(c->value);
+                kind =
+                    strchr(c->value, '@') ? LOOPMSG__EMU_CONTACT_EMAIL : LOOPMSG__EMU_CONTACT_PHONE;
+                code = contact ? 0 : 160;
+            }
+        }
+        if (code)
+            goto fail;
+    } else {
+        group = find_by_id(st->groups, json_string_value(group_v));
+        if (!group) {
+            code = 165;
+            goto fail;
+        }
+    }
+    if (is_reaction) {
+        if (!loopmsg__emu_reaction_valid(json_string_value(reaction_v))) {
+            code = 600;
+            goto fail;
+        }
+        const char *target = jstr(body, "message_id");
+        if (!target || !*target) {
+            code = 595;
+            goto fail;
+        }
+    }
+    if (effect_v && !json_is_null(effect_v) &&
+        !loopmsg__emu_effect_valid(json_string_value(effect_v))) {
+        code = 580;
+        goto fail;
+    }
+    if (channel_v && !json_is_null(channel_v)) {
+        if (!loopmsg__emu_channel_valid(channel)) {
+            code = 125;
+            msg = "Invalid channel";
+            goto fail;
+        }
+        if (strcmp(channel, "sms") == 0) {
+            if (group) {
+                code = 1120;
+                goto fail;
+            }
+            if (kind == LOOPMSG__EMU_CONTACT_EMAIL) {
+                code = 1110;
+                goto fail;
+            }
+            if (is_voice) {
+                code = 1140;
+                goto fail;
+            }
+        }
+    }
+    if (is_voice && !is_reaction) {
+        const char *url = json_string_value(media_v);
+        if (!url || !*url) {
+            code = 640;
+            goto fail;
+        }
+        if (strncmp(url, "https://", 8) != 0 || loopmsg__emu_utf8_len(url) > 256) {
+            code = 125;
+            msg = "media_url must be an https:// URL of at most 256 characters";
+            goto fail;
+        }
+    }
+    const char *text = json_string_value(text_v);
+    if (!is_voice && !is_reaction && (!text || !*text)) {
+        code = 140;
+        goto fail;
+    }
+    if (text && loopmsg__emu_utf8_len(text) == SIZE_MAX) {
+        code = 125;
+        msg = "text is not valid UTF-8";
+        goto fail;
+    }
+    if (attach_v && !json_is_null(attach_v)) {
+        code = loopmsg__emu_check_urls(attach_v, 5, &msg);
+        if (code)
+            goto fail;
+    }
+    if (pass_v && !json_is_null(pass_v) &&
+        loopmsg__emu_utf8_len(json_string_value(pass_v)) > 1000) {
+        code = 125;
+        msg = "passthrough longer than 1000 characters";
+        goto fail;
+    }
+    code = resolve_sender(st, body, &sender);
+    if (code)
+        goto fail;
+    if (contact) {
+        emu_contact *c = contact_find(st, contact);
+        if (c && c->unsubscribed) {
+            code = 500;
+            goto fail;
+        }
+    }
+
+    /* Accepted. */
+    emu_message *m = calloc(1, sizeof *m);
+    if (!m) {
+        code = 1000;
+        goto fail;
+    }
+    loopmsg__emu_uuid(m->id, true);
+    m->create_ms = loopmsg__emu_now_ms();
+    int64_t delay = loopmsg__emu_scaled_ms(emu, emu->delivery_delay_ms);
+    m->due_ms = m->create_ms + delay;
+    const json_t *participants = group ? json_object_get(group, "participants") : NULL;
+    const char *first = json_string_value(json_array_get(participants, 0));
+    m->contact = loopmsg__emu_strdup(contact ? contact : (first ? first : ""));
+    m->group_id = group ? loopmsg__emu_strdup(jstr(group, "id")) : NULL;
+    /* The server truncates text beyond 10,000 characters (spec §3.1). */
+    if (is_voice || is_reaction)
+        m->text = loopmsg__emu_strdup("");
+    else
+        m->text = loopmsg__emu_strndup(text, loopmsg__emu_utf8_prefix(text, 10000));
+    m->sender = loopmsg__emu_strdup(sender);
+    m->channel = loopmsg__emu_strdup(channel ? channel : "imessage");
+    m->type = is_reaction ? "reaction" : is_voice ? "audio" : "text";
+    m->error_code = contact ? final_error_for(contact) : 0;
+    if (!m->contact || !m->text || !m->sender || !m->channel || (group && !m->group_id) ||
+        !ptr_push(&st->messages, m)) {
+        message_free(m);
+        code = 1000;
+        goto fail;
+    }
+    if (contact)
+        contact_add(st, contact, NULL, NULL);
+
+    json_t *out = json_object();
+    json_object_set_new(out, "message_id", json_string(m->id));
+    if (is_reaction) {
+        json_object_set_new(out, "success", json_true());
+        json_object_set_new(out, "contact", json_string(m->contact));
+        json_object_set_new(out, "text", json_string(""));
+    } else if (is_voice) {
+        json_object_set_new(out, "recipient",
+                            group ? json_string(jstr(group, "id")) : json_string(m->contact));
+        json_object_set_new(out, "text", json_string(""));
+    } else if (group) {
+        json_object_set_new(out, "group", group_json(group));
+        json_object_set_new(out, "text", json_string(m->text));
+    } else {
+        json_object_set_new(out, "contact", json_string(m->contact));
+        json_object_set_new(out, "text", json_string(m->text));
+    }
+
+    if (!is_reaction && emu->webhook_url) {
+        json_t *ev = json_object();
+        json_object_set_new(ev, "event",
+                            json_string(m->error_code ? "message_failed" : "message_delivered"));
+        json_object_set_new(ev, "message_id", json_string(m->id));
+        json_object_set_new(ev, "contact", json_string(m->contact));
+        json_object_set_new(ev, "text", json_string(m->text));
+        if (m->error_code)
+            json_object_set_new(ev, "error_code", json_integer(m->error_code));
+        json_object_set_new(ev, "sender", json_string(m->sender));
+        if (json_is_string(pass_v))
+            json_object_set_new(ev, "passthrough", json_copy((json_t *)pass_v));
+        if (group)
+            json_object_set_new(ev, "group", group_json(group));
+        int64_t due = loopmsg__emu_mono_ms() + delay;
+        loopmsg__emu_events_post(emu->events, ev, due, NULL);
+    }
+    free(contact);
+    pthread_mutex_unlock(&emu->lock);
+    loopmsg__emu_respond_json(resp, 200, out);
+    return;
+
+fail:
+    free(contact);
+    pthread_mutex_unlock(&emu->lock);
+    respond_code(resp, code, msg);
+}
+
+/* ---- show-typing ------------------------------------------------------------------------ */
+
+void loopmsg__emu_state_typing(loopmsg_emulator *emu, const json_t *body,
+                               loopmsg__emu_response *resp)
+{
+    const json_t *mid = json_object_get(body, "message_id");
+    const json_t *contact_v = json_object_get(body, "contact");
+    const json_t *typing = json_object_get(body, "typing");
+    const json_t *read = json_object_get(body, "read");
+    bool has_mid = mid && !json_is_null(mid);
+    bool has_contact = contact_v && !json_is_null(contact_v);
+
+    if (has_mid && has_contact) {
+        respond_code(resp, 125, "Provide message_id or contact+sender, not both");
+        return;
+    }
+    if (!has_mid && !has_contact) {
+        respond_code(resp, 120, "Provide message_id or contact+sender");
+        return;
+    }
+    if (typing && !json_is_null(typing) &&
+        (!json_is_integer(typing) || json_integer_value(typing) < 1 ||
+         json_integer_value(typing) > 60)) {
+        respond_code(resp, 125, "typing must be an integer between 1 and 60");
+        return;
+    }
+    if (read && !json_is_null(read) && !json_is_boolean(read)) {
+        respond_code(resp, 125, "read must be a boolean");
+        return;
+    }
+    if (has_mid) {
+        if (!json_is_string(mid) || !*json_string_value(mid)) {
+            respond_code(resp, 595, NULL);
+            return;
+        }
+        {
+            loopmsg__emu_respond_json(resp, 200, json_pack("{s:b}", "success", 1));
+            return;
+        }
+    }
+    if (!json_is_string(contact_v)) {
+        respond_code(resp, 160, NULL);
+        return;
+    }
+    const json_t *sender_v = json_object_get(body, "sender");
+    if (!sender_v || json_is_null(sender_v)) {
+        respond_code(resp, 120, "sender is required with contact");
+        return;
+    }
+    loopmsg__emu_contact_kind kind;
+    int code;
+    char *contact = loopmsg__emu_normalize_contact(json_string_value(contact_v), &kind, &code);
+    free(contact);
+    if (code) {
+        respond_code(resp, code, NULL);
+        return;
+    }
+    pthread_mutex_lock(&emu->lock);
+    const char *sender = NULL;
+    code = resolve_sender(emu->state, body, &sender);
+    pthread_mutex_unlock(&emu->lock);
+    if (code) {
+        respond_code(resp, code, NULL);
+        return;
+    }
+    loopmsg__emu_respond_json(resp, 200, json_pack("{s:b}", "success", 1));
+}
+
+/* ---- status ----------------------------------------------------------------------------- */
+
+void loopmsg__emu_state_status(loopmsg_emulator *emu, const char *message_id,
+                               loopmsg__emu_response *resp)
+{
+    pthread_mutex_lock(&emu->lock);
+    emu_message *m = message_find(emu->state, message_id);
+    if (!m || m->inbound) {
+        pthread_mutex_unlock(&emu->lock);
+        {
+            loopmsg__emu_respond_json(
+                resp, 404,
+                json_pack("{s:i,s:s}", "error_code", 100, "message", "Message not found"));
+            return;
+        }
+    }
+    int64_t now = loopmsg__emu_now_ms();
+    bool final = now >= m->due_ms;
+    char when[LOOPMSG__EMU_TIME_SIZE];
+    loopmsg__emu_iso8601(when, final ? m->due_ms : m->create_ms, true);
+    json_t *out = json_object();
+    json_object_set_new(out, "message_id", json_string(m->id));
+    json_object_set_new(out, "status",
+                        json_string(!final          ? "processing"
+                                    : m->error_code ? "failed"
+                                                    : "delivered"));
+    json_object_set_new(out, "contact", json_string(m->contact));
+    json_object_set_new(out, "text", json_string(m->text));
+    if (final && m->error_code)
+        json_object_set_new(out, "error_code", json_integer(m->error_code));
+    json_object_set_new(out, "last_update", json_string(when));
+    pthread_mutex_unlock(&emu->lock);
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+/* ---- pagination ------------------------------------------------------------------------- */
+
+typedef struct page_query {
+    long page;
+    long per_page;
+    bool asc;
+    char *from_date;
+    char *to_date;
+    char *search;
+} page_query;
+
+static void page_query_clear(page_query *q)
+{
+    free(q->from_date);
+    free(q->to_date);
+    free(q->search);
+}
+
+static bool parse_long(const char *s, long *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Parse page, per_page, sort_by and (when dates) from_date/to_date/search. On error writes
+ * the 400 and returns false. */
+static bool page_query_parse(page_query *q, const char *query, bool dates, long max_per_page,
+                             loopmsg__emu_response *resp)
+{
+    memset(q, 0, sizeof *q);
+    q->page = 1;
+    q->per_page = 20;
+    char *page = loopmsg__emu_query_get(query, "page");
+    char *per_page = loopmsg__emu_query_get(query, "per_page");
+    char *sort_by = loopmsg__emu_query_get(query, "sort_by");
+    const char *bad = NULL;
+    if (page && (!parse_long(page, &q->page) || q->page < 1))
+        bad = "page must be a positive integer";
+    else if (per_page &&
+             (!parse_long(per_page, &q->per_page) || q->per_page < 1 || q->per_page > max_per_page))
+        bad = "per_page out of range";
+    else if (sort_by && strcmp(sort_by, "asc") != 0 && strcmp(sort_by, "desc") != 0)
+        bad = "sort_by must be asc or desc";
+    q->asc = sort_by && strcmp(sort_by, "asc") == 0;
+    free(page);
+    free(per_page);
+    free(sort_by);
+    if (!bad && dates) {
+        int64_t ms;
+        q->from_date = loopmsg__emu_query_get(query, "from_date");
+        q->to_date = loopmsg__emu_query_get(query, "to_date");
+        q->search = loopmsg__emu_query_get(query, "search");
+        if ((q->from_date && !loopmsg__emu_parse_date(q->from_date, &ms)) ||
+            (q->to_date && !loopmsg__emu_parse_date(q->to_date, &ms)))
+            bad = "dates must be YYYY-MM-DD";
+    }
+    if (bad) {
+        page_query_clear(q);
+        loopmsg__emu_respond_error(resp, 400, 125, bad);
+        return false;
+    }
+    return true;
+}
+
+static bool date_in_range(const page_query *q, const char *create_date)
+{
+    if (!create_date)
+        return !q->from_date && !q->to_date;
+    if (q->from_date && strncmp(create_date, q->from_date, 10) < 0)
+        return false;
+    if (q->to_date && strncmp(create_date, q->to_date, 10) > 0)
+        return false;
+    return true;
+}
+
+static int cmp_create_date(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    const char *dx = jstr(x, "create_date"), *dy = jstr(y, "create_date");
+    int c = strcmp(dx ? dx : "", dy ? dy : "");
+    if (c)
+        return c;
+    /* Stable: the insertion index was stashed in "__i". */
+    json_int_t ix = json_integer_value(json_object_get(x, "__i"));
+    json_int_t iy = json_integer_value(json_object_get(y, "__i"));
+    return ix < iy ? -1 : ix > iy;
+}
+
+/* Build the paginated envelope from items (reference stolen; already filtered, insertion
+ * order), sorted by create_date per q. */
+static json_t *paginate(json_t *items, const page_query *q)
+{
+    size_t n = json_array_size(items);
+    json_t **v = n ? malloc(n * sizeof *v) : NULL;
+    for (size_t i = 0; v && i < n; i++) {
+        v[i] = json_array_get(items, i);
+        json_object_set_new(v[i], "__i", json_integer((json_int_t)i));
+    }
+    if (v)
+        qsort(v, n, sizeof *v, cmp_create_date);
+    size_t per = (size_t)q->per_page;
+    size_t num_pages = n ? (n + per - 1) / per : 1;
+    json_t *page_items = json_array();
+    size_t start = ((size_t)q->page - 1) * per;
+    for (size_t k = 0; v && k < per && start + k < n; k++) {
+        size_t idx = q->asc ? start + k : n - 1 - (start + k);
+        json_object_del(v[idx], "__i");
+        json_array_append(page_items, v[idx]);
+    }
+    free(v);
+    json_t *out = json_pack("{s:I,s:I,s:I,s:I}", "page", (json_int_t)q->page, "num_pages",
+                            (json_int_t)num_pages, "per_page", (json_int_t)q->per_page, "count",
+                            (json_int_t)n);
+    /* Items not on the page still carry "__i": strip them before releasing. */
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) json_object_del(it, "__i");
+    json_object_set_new(out, "items", page_items);
+    json_decref(items);
+    return out;
+}
+
+/* Copy of each object of arr (without keys starting with '_'), filtered by date. */
+static json_t *public_copy(const json_t *obj)
+{
+    json_t *o = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v)
+    {
+        if (k[0] != '_')
+            json_object_set(o, k, v);
+    }
+    return o;
+}
+
+/* ---- audience --------------------------------------------------------------------------- */
+
+static bool audience_param(const char *contact, char **norm_out, loopmsg__emu_response *resp)
+{
+    /* Audience path parameters must be "+<digits>" or an email (spec §1.2). */
+    loopmsg__emu_contact_kind kind;
+    int code;
+    if (!contact || (contact[0] != '+' && !strchr(contact, '@'))) {
+        loopmsg__emu_respond_error(resp, 400, 160,
+                                   "Contact must be an international phone number or an email");
+        return false;
+    }
+    *norm_out = loopmsg__emu_normalize_contact(contact, &kind, &code);
+    if (!*norm_out) {
+        loopmsg__emu_respond_error(resp, 400, code ? code : 160, code_message(code ? code : 160));
+        return false;
+    }
+    return true;
+}
+
+void loopmsg__emu_state_audience_list(loopmsg_emulator *emu, const char *query,
+                                      loopmsg__emu_response *resp)
+{
+    page_query q;
+    if (!page_query_parse(&q, query, true, 1000, resp))
+        return;
+    pthread_mutex_lock(&emu->lock);
+    json_t *items = json_array();
+    for (size_t i = 0; i < emu->state->contacts.count; i++) {
+        emu_contact *c = emu->state->contacts.items[i];
+        if (!date_in_range(&q, c->create_date))
+            continue;
+        if (q.search && *q.search && !strstr(c->value, q.search))
+            continue;
+        json_array_append_new(items, json_pack("{s:s,s:s,s:s}", "id", c->id, "value", c->value,
+                                               "create_date", c->create_date));
+    }
+    pthread_mutex_unlock(&emu->lock);
+    json_t *out = paginate(items, &q);
+    /* The documented item is {id, value}. */
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(out, "items"), i, it) json_object_del(it, "create_date");
+    page_query_clear(&q);
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+static const char *audience_status(loopmsg__emu_state *st, const char *contact)
+{
+    emu_contact *c = contact_find(st, contact);
+    return !c ? "unknown" : c->unsubscribed ? "unsubscribed" : "active";
+}
+
+void loopmsg__emu_state_audience_check(loopmsg_emulator *emu, const char *contact,
+                                       loopmsg__emu_response *resp)
+{
+    char *norm = NULL;
+    if (!audience_param(contact, &norm, resp))
+        return;
+    pthread_mutex_lock(&emu->lock);
+    json_t *out = json_pack("{s:s}", "status", audience_status(emu->state, norm));
+    pthread_mutex_unlock(&emu->lock);
+    free(norm);
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+void loopmsg__emu_state_audience_delete(loopmsg_emulator *emu, const char *contact,
+                                        loopmsg__emu_response *resp)
+{
+    char *norm = NULL;
+    if (!audience_param(contact, &norm, resp))
+        return;
+    pthread_mutex_lock(&emu->lock);
+    emu_contact *c = contact_find(emu->state, norm);
+    if (!c)
+        c = contact_add(emu->state, norm, NULL, NULL);
+    if (c)
+        c->unsubscribed = true;
+    pthread_mutex_unlock(&emu->lock);
+    free(norm);
+    if (!c) {
+        loopmsg__emu_respond_error(resp, 500, 1000, "out of memory");
+        return;
+    }
+    /* The SDK expects 204 No Content (spec §3.9). */
+    resp->status = 204;
+}
+
+void loopmsg__emu_state_audience_messages(loopmsg_emulator *emu, const char *contact,
+                                          const char *query, loopmsg__emu_response *resp)
+{
+    char *norm = NULL;
+    if (!audience_param(contact, &norm, resp))
+        return;
+    page_query q;
+    if (!page_query_parse(&q, query, true, 1000, resp)) {
+        free(norm);
+        return;
+    }
+    char *direction = loopmsg__emu_query_get(query, "direction");
+    char *type = loopmsg__emu_query_get(query, "type");
+    if (direction && strcmp(direction, "inbound") != 0 && strcmp(direction, "outbound") != 0) {
+        free(direction);
+        free(type);
+        free(norm);
+        page_query_clear(&q);
+        {
+            loopmsg__emu_respond_error(resp, 400, 125, "direction must be inbound or outbound");
+            return;
+        }
+    }
+    pthread_mutex_lock(&emu->lock);
+    loopmsg__emu_state *st = emu->state;
+    json_t *items = json_array();
+    for (size_t i = 0; i < st->messages.count; i++) {
+        emu_message *m = st->messages.items[i];
+        if (m->group_id || strcmp(m->contact, norm) != 0)
+            continue;
+        if (direction && strcmp(direction, m->inbound ? "inbound" : "outbound") != 0)
+            continue;
+        if (type && *type && strcmp(type, m->type) != 0)
+            continue;
+        char when[LOOPMSG__EMU_TIME_SIZE];
+        loopmsg__emu_iso8601(when, m->create_ms, false);
+        if (!date_in_range(&q, when))
+            continue;
+        json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", m->id,
+                                               "create_date", when, "channel", m->channel,
+                                               "direction", m->inbound ? "inbound" : "outbound",
+                                               "language", "EN", "type", m->type, "text", m->text));
+    }
+    const char *status = audience_status(st, norm);
+    pthread_mutex_unlock(&emu->lock);
+    json_t *out = paginate(items, &q);
+    json_object_set_new(out, "status", json_string(status));
+    free(direction);
+    free(type);
+    free(norm);
+    page_query_clear(&q);
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+void loopmsg__emu_state_tracker(loopmsg_emulator *emu, const char *query,
+                                loopmsg__emu_response *resp)
+{
+    page_query q;
+    if (!page_query_parse(&q, query, true, 1000, resp))
+        return;
+    pthread_mutex_lock(&emu->lock);
+    json_t *items = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(emu->state->tracker, i, v)
+    {
+        if (date_in_range(&q, jstr(v, "create_date")))
+            json_array_append_new(items, public_copy(v));
+    }
+    pthread_mutex_unlock(&emu->lock);
+    json_t *out = paginate(items, &q);
+    page_query_clear(&q);
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+/* ---- campaigns -------------------------------------------------------------------------- */
+
+void loopmsg__emu_state_campaign_new(loopmsg_emulator *emu, const json_t *body,
+                                     loopmsg__emu_response *resp)
+{
+    const char *name = jstr(body, "name");
+    const json_t *text = json_object_get(body, "text");
+    const json_t *contacts = json_object_get(body, "contacts");
+    const json_t *messages = json_object_get(body, "messages");
+    const char *msg = NULL;
+    if (!name || !*name) {
+        loopmsg__emu_respond_error(resp, 400, 120, "name is required");
+        return;
+    }
+    if (messages && (text || contacts)) {
+        loopmsg__emu_respond_error(resp, 400, 125,
+                                   "Use either text+contacts or messages, not both");
+        return;
+    }
+    if (!messages) {
+        if (!json_is_string(text) || !*json_string_value(text)) {
+            loopmsg__emu_respond_error(resp, 400, 140, code_message(140));
+            return;
+        }
+        if (!json_is_array(contacts) || json_array_size(contacts) == 0) {
+            loopmsg__emu_respond_error(resp, 400, 150, code_message(150));
+            return;
+        }
+        size_t i;
+        const json_t *c;
+        json_array_foreach(contacts, i, c)
+        {
+            loopmsg__emu_contact_kind kind;
+            int code;
+            char *norm = loopmsg__emu_normalize_contact(json_string_value(c), &kind, &code);
+            free(norm);
+            if (code) {
+                loopmsg__emu_respond_error(resp, 400, code, code_message(code));
+                return;
+            }
+        }
+    } else {
+        if (!json_is_array(messages) || json_array_size(messages) == 0) {
+            loopmsg__emu_respond_error(resp, 400, 120, "messages must be a non-empty array");
+            return;
+        }
+        size_t i;
+        const json_t *m;
+        json_array_foreach(messages, i, m)
+        {
+            const char *t = jstr(m, "text");
+            if (!t || !*t) {
+                loopmsg__emu_respond_error(resp, 400, 140, code_message(140));
+                return;
+            }
+            loopmsg__emu_contact_kind kind;
+            int code;
+            char *norm = loopmsg__emu_normalize_contact(jstr(m, "contact"), &kind, &code);
+            free(norm);
+            if (code) {
+                loopmsg__emu_respond_error(resp, 400, code, code_message(code));
+                return;
+            }
+            const json_t *a = json_object_get(m, "attachments");
+            if (a && (code = loopmsg__emu_check_urls(a, 3, &msg))) {
+                loopmsg__emu_respond_error(resp, 400, code, msg);
+                return;
+            }
+        }
+    }
+    const json_t *attachments = json_object_get(body, "attachments");
+    int code;
+    if (attachments && (code = loopmsg__emu_check_urls(attachments, 3, &msg))) {
+        loopmsg__emu_respond_error(resp, 400, code, msg);
+        return;
+    }
+    const json_t *effect = json_object_get(body, "effect");
+    if (effect && !loopmsg__emu_effect_valid(json_string_value(effect))) {
+        loopmsg__emu_respond_error(resp, 400, 580, code_message(580));
+        return;
+    }
+
+    char id[LOOPMSG__EMU_ID_SIZE], when[LOOPMSG__EMU_TIME_SIZE];
+    loopmsg__emu_uuid(id, false);
+    loopmsg__emu_iso8601(when, loopmsg__emu_now_ms(), false);
+    json_t *out = json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "create_date", when);
+    json_t *rec = json_copy(out);
+    json_object_set_new(rec, "_request", json_deep_copy(body));
+    pthread_mutex_lock(&emu->lock);
+    json_array_append_new(emu->state->campaigns, rec);
+    pthread_mutex_unlock(&emu->lock);
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+/* ---- senders and pools ------------------------------------------------------------------ */
+
+static void list_fixture(loopmsg_emulator *emu, json_t *(*pick)(loopmsg__emu_state *),
+                         const char *const *fields, const char *query, loopmsg__emu_response *resp)
+{
+    page_query q;
+    if (!page_query_parse(&q, query, false, 1000, resp))
+        return;
+    pthread_mutex_lock(&emu->lock);
+    json_t *items = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(pick(emu->state), i, v)
+    {
+        json_t *o = json_object();
+        for (const char *const *f = fields; *f; f++) {
+            json_t *fv = json_object_get(v, *f);
+            if (fv)
+                json_object_set(o, *f, fv);
+        }
+        json_array_append_new(items, o);
+    }
+    pthread_mutex_unlock(&emu->lock);
+    json_t *out = paginate(items, &q);
+    page_query_clear(&q);
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+static json_t *pick_senders(loopmsg__emu_state *st)
+{
+    return st->senders;
+}
+
+static json_t *pick_pools(loopmsg__emu_state *st)
+{
+    return st->pools;
+}
+
+static const char *const sender_fields[] = {"id",          "name",          "status",
+                                            "create_date", "imessage_link", NULL};
+static const char *const pool_fields[] = {"id", "name", "count", "create_date", NULL};
+
+void loopmsg__emu_state_sender_list(loopmsg_emulator *emu, const char *query,
+                                    loopmsg__emu_response *resp)
+{
+    list_fixture(emu, pick_senders, sender_fields, query, resp);
+}
+
+void loopmsg__emu_state_pool_list(loopmsg_emulator *emu, const char *query,
+                                  loopmsg__emu_response *resp)
+{
+    list_fixture(emu, pick_pools, pool_fields, query, resp);
+}
+
+static void get_fixture(loopmsg_emulator *emu, json_t *(*pick)(loopmsg__emu_state *),
+                        const char *id, loopmsg__emu_response *resp)
+{
+    pthread_mutex_lock(&emu->lock);
+    json_t *v = find_by_id(pick(emu->state), id);
+    json_t *out = v ? public_copy(v) : NULL;
+    pthread_mutex_unlock(&emu->lock);
+    if (!out) {
+        loopmsg__emu_respond_error(resp, 404, 100, "Not found");
+        return;
+    }
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+void loopmsg__emu_state_sender_get(loopmsg_emulator *emu, const char *id,
+                                   loopmsg__emu_response *resp)
+{
+    get_fixture(emu, pick_senders, id, resp);
+}
+
+void loopmsg__emu_state_pool_get(loopmsg_emulator *emu, const char *id, loopmsg__emu_response *resp)
+{
+    get_fixture(emu, pick_pools, id, resp);
+}
+
+/* ---- opt-in ----------------------------------------------------------------------------- */
+
+static const char placeholder[] = "[opt-in-code]";
+
+static char *replace_placeholder(const char *body, const char *with)
+{
+    loopmsg__emu_buf b = {0};
+    const char *p = body;
+    const char *hit;
+    while ((hit = strstr(p, placeholder))) {
+        loopmsg__emu_buf_append(&b, p, (size_t)(hit - p));
+        loopmsg__emu_buf_puts(&b, with);
+        p = hit + sizeof placeholder - 1;
+    }
+    loopmsg__emu_buf_puts(&b, p);
+    if (b.failed) {
+        loopmsg__emu_buf_clear(&b);
+        return NULL;
+    }
+    return b.ptr;
+}
+
+void loopmsg__emu_state_optin_url(loopmsg_emulator *emu, const json_t *body,
+                                  loopmsg__emu_response *resp)
+{
+    const json_t *bv = json_object_get(body, "body");
+    if (!bv || json_is_null(bv)) {
+        loopmsg__emu_respond_error(resp, 400, 120, "body is required");
+        return;
+    }
+    const char *text = json_string_value(bv);
+    if (!text || !strstr(text, placeholder)) {
+        loopmsg__emu_respond_error(resp, 400, 125,
+                                   "body must contain the [opt-in-code] placeholder");
+        return;
+    }
+    char id[LOOPMSG__EMU_ID_SIZE], code[16];
+    loopmsg__emu_uuid(id, false);
+    /* A short code in the style of the docs example ("#Qw7k-!pZrT"). */
+    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+    code[0] = '#';
+    for (size_t i = 1; i < 11; i++)
+        code[i] =
+            i == 5 ? '-' : alphabet[(size_t)(loopmsg__emu_random01() * (sizeof alphabet - 1))];
+    code[11] = '\0';
+
+    pthread_mutex_lock(&emu->lock);
+    json_t *sender = first_active_sender(emu->state);
+    char *sender_name = loopmsg__emu_strdup(sender ? jstr(sender, "name") : "sandbox");
+    json_t *params = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)body, k, v)
+    {
+        if (strcmp(k, "body") != 0)
+            json_object_set(params, k, v);
+    }
+    json_array_append_new(emu->state->optins, json_pack("{s:s,s:s,s:s,s:o}", "id", id, "code", code,
+                                                        "body", text, "parameters", params));
+    pthread_mutex_unlock(&emu->lock);
+
+    char *filled = replace_placeholder(text, code);
+    char *enc_filled = filled ? loopmsg__emu_percent_encode(filled) : NULL;
+    char *enc_body = loopmsg__emu_percent_encode(text);
+    char *enc_sender = sender_name ? loopmsg__emu_percent_encode(sender_name) : NULL;
+    if (!enc_filled || !enc_body || !enc_sender) {
+        free(filled);
+        free(enc_filled);
+        free(enc_body);
+        free(enc_sender);
+        free(sender_name);
+        {
+            loopmsg__emu_respond_error(resp, 500, 1000, "out of memory");
+            return;
+        }
+    }
+    loopmsg__emu_buf url = {0}, im = {0}, sms = {0}, wa = {0};
+    loopmsg__emu_buf_printf(&url, "https://opt-in.imsg.link/opt-in/%.5s/?id=%s&body=%s", id, id,
+                            enc_body);
+    loopmsg__emu_buf_printf(&im, "imessage://%s&body=%s", enc_sender, enc_filled);
+    loopmsg__emu_buf_printf(&sms, "sms:%s&body=%s", enc_sender, enc_filled);
+    loopmsg__emu_buf_printf(&wa, "whatsapp://send?phone=%s&text=%s", enc_sender, enc_filled);
+    json_t *out = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?}", "id", id, "url", url.ptr, "imessage",
+                            im.ptr, "sms", sms.ptr, "whatsapp", wa.ptr);
+    loopmsg__emu_buf_clear(&url);
+    loopmsg__emu_buf_clear(&im);
+    loopmsg__emu_buf_clear(&sms);
+    loopmsg__emu_buf_clear(&wa);
+    free(filled);
+    free(enc_filled);
+    free(enc_body);
+    free(enc_sender);
+    free(sender_name);
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+/* ---- webhook history -------------------------------------------------------------------- */
+
+void loopmsg__emu_state_webhook_attempt(loopmsg_emulator *emu, const char *event_type,
+                                        const char *json_text, unsigned int attempt,
+                                        int http_status)
+{
+    char when[LOOPMSG__EMU_TIME_SIZE];
+    loopmsg__emu_iso8601(when, loopmsg__emu_now_ms(), false);
+    json_t *payload = json_loads(json_text, 0, NULL);
+    json_t *item = json_pack("{s:I,s:s,s:s,s:o,s:i}", "attempt", (json_int_t)attempt, "create_date",
+                             when, "event_type", event_type ? event_type : "", "json",
+                             payload ? payload : json_null(), "_http_status", http_status);
+    if (!item)
+        return;
+    pthread_mutex_lock(&emu->lock);
+    json_array_append_new(emu->state->webhooks, item);
+    pthread_mutex_unlock(&emu->lock);
+}
+
+void loopmsg__emu_state_webhook_history(loopmsg_emulator *emu, const char *query,
+                                        loopmsg__emu_response *resp)
+{
+    page_query q;
+    if (!page_query_parse(&q, query, false, 1000, resp))
+        return;
+    pthread_mutex_lock(&emu->lock);
+    json_t *items = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(emu->state->webhooks, i, v) json_array_append_new(items, public_copy(v));
+    pthread_mutex_unlock(&emu->lock);
+    json_t *out = paginate(items, &q);
+    page_query_clear(&q);
+    loopmsg__emu_respond_json(resp, 200, out);
+}
+
+/* ---- inbound (sandbox) ------------------------------------------------------------------ */
+
+const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
+                                      char message_id_out[LOOPMSG__EMU_ID_SIZE])
+{
+    const char *contact_in = jstr(body, "contact");
+    const char *text = jstr(body, "text");
+    const json_t *group_v = json_object_get(body, "group");
+    const char *message_type = jstr(body, "message_type");
+    const char *channel = jstr(body, "channel");
+    if (!contact_in)
+        return "contact is required";
+    if (!text && !json_is_array(json_object_get(body, "attachments")))
+        return "text is required";
+    if (channel && !loopmsg__emu_channel_valid(channel))
+        return "invalid channel";
+    loopmsg__emu_contact_kind kind;
+    int code;
+    char *contact = loopmsg__emu_normalize_contact(contact_in, &kind, &code);
+    if (!contact)
+        return "invalid contact";
+
+    pthread_mutex_lock(&emu->lock);
+    loopmsg__emu_state *st = emu->state;
+    json_t *group = NULL;
+    if (json_is_string(group_v)) {
+        group = find_by_id(st->groups, json_string_value(group_v));
+        if (!group) {
+            group =
+                json_pack("{s:s,s:[s]}", "id", json_string_value(group_v), "participants", contact);
+            json_array_append_new(st->groups, group);
+        }
+    } else if (json_is_object(group_v) && jstr(group_v, "id")) {
+        group = find_by_id(st->groups, jstr(group_v, "id"));
+        if (!group) {
+            group = json_deep_copy(group_v);
+            if (!json_is_array(json_object_get(group, "participants")))
+                json_object_set_new(group, "participants", json_pack("[s]", contact));
+            json_array_append_new(st->groups, group);
+        }
+    }
+    const char *sender = jstr(body, "sender");
+    if (!sender) {
+        json_t *s = first_active_sender(st);
+        sender = s ? jstr(s, "id") : NULL;
+    }
+    emu_message *m = calloc(1, sizeof *m);
+    if (!m) {
+        pthread_mutex_unlock(&emu->lock);
+        free(contact);
+        return "out of memory";
+    }
+    loopmsg__emu_uuid(m->id, false);
+    m->create_ms = m->due_ms = loopmsg__emu_now_ms();
+    m->contact = loopmsg__emu_strdup(contact);
+    m->group_id = group ? loopmsg__emu_strdup(jstr(group, "id")) : NULL;
+    m->text = loopmsg__emu_strdup(text ? text : "");
+    m->sender = loopmsg__emu_strdup(sender ? sender : "");
+    m->channel = loopmsg__emu_strdup(channel ? channel : "imessage");
+    m->type = "text";
+    if (message_type) {
+        static const char *const types[] = {"text",        "reaction", "audio",
+                                            "attachments", "sticker",  "location"};
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            if (strcmp(message_type, types[i]) == 0)
+                m->type = types[i];
+    }
+    m->inbound = true;
+    if (!m->contact || !m->text || !m->sender || !m->channel || !ptr_push(&st->messages, m)) {
+        message_free(m);
+        pthread_mutex_unlock(&emu->lock);
+        free(contact);
+        return "out of memory";
+    }
+    emu_contact *c = contact_add(st, contact, NULL, NULL);
+    if (c)
+        c->unsubscribed = false; /* writing to the sender opts the contact back in */
+    snprintf(message_id_out, LOOPMSG__EMU_ID_SIZE, "%s", m->id);
+
+    /* An inbound text carrying a code from generate-url completes that opt-in. */
+    json_t *optin = NULL;
+    size_t i;
+    json_t *o;
+    json_array_foreach(st->optins, i, o)
+    {
+        const char *oc = jstr(o, "code");
+        if (oc && text && strstr(text, oc)) {
+            optin = o;
+            break;
+        }
+    }
+    int64_t now_mono = loopmsg__emu_mono_ms();
+    if (optin) {
+        char tid[LOOPMSG__EMU_ID_SIZE], when[LOOPMSG__EMU_TIME_SIZE];
+        loopmsg__emu_uuid(tid, false);
+        loopmsg__emu_iso8601(when, m->create_ms, false);
+        json_array_append_new(
+            st->tracker,
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:n,s:n,s:b,s:n,s:n,s:n},"
+                      "s:{s:b,s:s,s:s,s:n,s:b,s:s}}",
+                      "id", tid, "ip_address", "127.0.0.1", "organization", st->organization_id,
+                      "origin", "https://opt-in.imsg.link", "type", "opt_in", "create_date", when,
+                      "geo", "city", "country", "europe_union", 0, "postal_code", "region",
+                      "time_zone", "user_agent", "bot", 0, "browser", "emulator", "device",
+                      "emulator", "email_client", "mobile", 1, "os", "emulator"));
+        if (emu->webhook_url) {
+            json_t *ev = json_pack("{s:s,s:s,s:s,s:s?}", "event", "opt-in", "message_id", m->id,
+                                   "contact", contact, "sender", sender);
+            const char *k;
+            json_t *v;
+            json_object_foreach(json_object_get(optin, "parameters"), k, v)
+            {
+                if (!json_object_get(ev, k))
+                    json_object_set(ev, k, v);
+            }
+            loopmsg__emu_events_post(emu->events, ev, now_mono, NULL);
+        }
+    } else if (emu->webhook_url) {
+        json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "event", "message_inbound",
+                               "message_id", m->id, "contact", contact, "text", m->text,
+                               "message_type", m->type, "channel", m->channel);
+        if (*m->sender)
+            json_object_set_new(ev, "sender", json_string(m->sender));
+        json_object_set_new(ev, "language",
+                            json_pack("{s:s,s:s}", "code", "en", "name", "English"));
+        if (group)
+            json_object_set_new(ev, "group", group_json(group));
+        static const char *const passthrough_keys[] = {
+            "attachments", "subject", "thread_id", "speech", "language", "passthrough", "reaction"};
+        for (size_t k = 0; k < sizeof passthrough_keys / sizeof passthrough_keys[0]; k++) {
+            json_t *v = json_object_get(body, passthrough_keys[k]);
+            if (v)
+                json_object_set(ev, passthrough_keys[k], v);
+        }
+        loopmsg__emu_events_post(emu->events, ev, now_mono, NULL);
+    }
+    pthread_mutex_unlock(&emu->lock);
+    free(contact);
+    return NULL;
+}

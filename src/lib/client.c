@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * client.c: client construction from options and the environment (key trimming, base URL
+ * normalisation, the loopback-only rule for http://), and teardown with the key wiped.
+ * No I/O here: the engine (engine.c) owns every transfer.
+ */
+#include "client_int.h"
+#include "error_int.h"
+#include "global_int.h"
+#include "loopmsg/version.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static bool has_ctl(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7F)
+            return true;
+    return false;
+}
+
+/* True when host (without port) is loopback: localhost, 127.0.0.0/8, ::1 (decision 10). */
+static bool host_is_loopback(const char *host, size_t len)
+{
+    if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
+        return true;
+    if (len == 5 && memcmp(host, "[::1]", 5) == 0)
+        return true;
+    if (len >= 4 && memcmp(host, "127.", 4) == 0) {
+        /* Dotted quad only: "127.evil.com" must not pass. */
+        int dots = 0, digits = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (host[i] == '.') {
+                if (!digits)
+                    return false;
+                dots++;
+                digits = 0;
+            } else if (host[i] >= '0' && host[i] <= '9') {
+                if (++digits > 3)
+                    return false;
+            } else {
+                return false;
+            }
+        }
+        return dots == 3 && digits > 0;
+    }
+    return false;
+}
+
+static loopmsg_status check_base_url(const char *url, loopmsg_error *err)
+{
+    const char *rest;
+    bool https = strncasecmp(url, "https://", 8) == 0;
+    if (https)
+        rest = url + 8;
+    else if (strncasecmp(url, "http://", 7) == 0)
+        rest = url + 7;
+    else
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "base_url: must start with https:// (got \"%.60s\")", url);
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7F || *p == '?' || *p == '#')
+            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                      "base_url: must not contain spaces, control characters, "
+                                      "a query or a fragment");
+    size_t hostlen = strcspn(rest, "/");
+    const char *host = rest;
+    if (memchr(host, '@', hostlen))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "base_url: must not contain credentials");
+    /* Strip the port: the last ':' outside an IPv6 literal. */
+    size_t h = hostlen;
+    if (host[0] == '[') {
+        const char *close = memchr(host, ']', hostlen);
+        if (!close)
+            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "base_url: bad IPv6 host");
+        h = (size_t)(close - host) + 1;
+    } else {
+        const char *colon = memchr(host, ':', hostlen);
+        if (colon)
+            h = (size_t)(colon - host);
+    }
+    if (h == 0)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "base_url: no host");
+    if (!https && !host_is_loopback(host, h))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "base_url: plaintext http:// is only allowed to a loopback "
+                                  "host (127.0.0.1, ::1, localhost); use https://");
+    return LOOPMSG_OK;
+}
+
+static const char *env_or(const char *value, const char *name)
+{
+    if (value)
+        return value;
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+static void client_destroy(loopmsg_client *c)
+{
+    if (c->api_key)
+        loopmsg__wipe(c->api_key, c->api_key_len);
+    if (c->auth_header)
+        loopmsg__wipe(c->auth_header, strlen(c->auth_header));
+    loopmsg__free(c->api_key);
+    loopmsg__free(c->auth_header);
+    loopmsg__free(c->base_url);
+    loopmsg__free(c->default_sender);
+    loopmsg__free(c->ca_bundle_path);
+    loopmsg__free(c->user_agent);
+    loopmsg__wipe(c, sizeof *c);
+    loopmsg__free(c);
+}
+
+loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_options *opts,
+                                  loopmsg_error *err)
+{
+    static const loopmsg_client_options defaults = LOOPMSG_CLIENT_OPTIONS_INIT;
+    if (!out)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "client_new: out is NULL");
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    loopmsg_status st = loopmsg__check_version(opts->version, LOOPMSG_CLIENT_OPTIONS_VERSION,
+                                               "loopmsg_client_options",
+                                               "LOOPMSG_CLIENT_OPTIONS_INIT", err);
+    if (st != LOOPMSG_OK)
+        return st;
+    if (loopmsg__global_ensure() != 0)
+        return loopmsg__error_set(err, LOOPMSG_E_INTERNAL, "client_new: curl_global_init failed");
+
+    const char *key = env_or(opts->api_key, "LOOP_API_KEY");
+    if (!key)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "api_key: required (set it in the options or LOOP_API_KEY)");
+    while (is_space(*key))
+        key++;
+    size_t keylen = strlen(key);
+    while (keylen && is_space(key[keylen - 1]))
+        keylen--;
+    if (keylen == 0)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "api_key: is blank");
+    for (size_t i = 0; i < keylen; i++)
+        if ((unsigned char)key[i] < 0x20 || key[i] == 0x7F)
+            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                      "api_key: contains control characters");
+
+    const char *base = env_or(opts->base_url, "LOOP_BASE_URL");
+    if (!base)
+        base = LOOPMSG_DEFAULT_BASE_URL;
+    size_t baselen = strlen(base);
+    while (baselen && base[baselen - 1] == '/')
+        baselen--;
+    const char *sender = env_or(opts->default_sender, "LOOP_SENDER_ID");
+    if (sender && has_ctl(sender))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "default_sender: contains control characters");
+    if (opts->user_agent_suffix && has_ctl(opts->user_agent_suffix))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "user_agent_suffix: contains control characters");
+
+    loopmsg_client *c = loopmsg__calloc(1, sizeof *c);
+    if (!c)
+        return loopmsg__error_nomem(err);
+    c->base_url = loopmsg__strndup(base, baselen);
+    if (!c->base_url) {
+        client_destroy(c);
+        return loopmsg__error_nomem(err);
+    }
+    st = check_base_url(c->base_url, err);
+    if (st != LOOPMSG_OK) {
+        client_destroy(c);
+        return st;
+    }
+    c->api_key = loopmsg__strndup(key, keylen);
+    c->api_key_len = keylen;
+    loopmsg__buf auth = {0};
+    loopmsg__buf_puts(&auth, "Authorization: ");
+    loopmsg__buf_append(&auth, key, keylen);
+    c->auth_header = loopmsg__buf_detach(&auth);
+    c->default_sender = loopmsg__strdup(sender);
+    c->ca_bundle_path = loopmsg__strdup(opts->ca_bundle_path);
+    loopmsg__buf ua = {0};
+    loopmsg__buf_puts(&ua, "libloopmsg/" LOOPMSG_VERSION);
+    if (opts->user_agent_suffix && *opts->user_agent_suffix) {
+        loopmsg__buf_putc(&ua, ' ');
+        loopmsg__buf_puts(&ua, opts->user_agent_suffix);
+    }
+    c->user_agent = loopmsg__buf_detach(&ua);
+    if (!c->api_key || !c->auth_header || !c->user_agent || (sender && !c->default_sender) ||
+        (opts->ca_bundle_path && !c->ca_bundle_path)) {
+        client_destroy(c);
+        return loopmsg__error_nomem(err);
+    }
+    c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : LOOPMSG_DEFAULT_TIMEOUT_MS;
+    c->connect_timeout_ms =
+        opts->connect_timeout_ms ? opts->connect_timeout_ms : LOOPMSG_DEFAULT_CONNECT_TIMEOUT_MS;
+    c->max_retries = opts->max_retries == 0 ? LOOPMSG_DEFAULT_RETRIES
+                     : opts->max_retries < 0 ? 0
+                                             : opts->max_retries;
+    c->retry_delay_ms = opts->retry_delay_ms ? opts->retry_delay_ms : LOOPMSG_DEFAULT_RETRY_DELAY_MS;
+    c->deadline_ms = opts->deadline_ms;
+    c->retry_maybe_delivered = opts->retry_maybe_delivered;
+    c->max_concurrent = opts->max_concurrent ? opts->max_concurrent : 16;
+    c->rate_limit_per_second = opts->rate_limit_per_second > 0 ? opts->rate_limit_per_second : 0;
+    c->log_cb = opts->log_cb;
+    c->log_user_data = opts->log_user_data;
+    c->rng_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ULL;
+    if (!c->rng_state)
+        c->rng_state = 1;
+
+    st = loopmsg__engine_init(c, err);
+    if (st != LOOPMSG_OK) {
+        client_destroy(c);
+        return st;
+    }
+    *out = c;
+    loopmsg__error_ok(err);
+    return LOOPMSG_OK;
+}
+
+void loopmsg_client_free(loopmsg_client *client)
+{
+    if (!client)
+        return;
+    if (loopmsg__engine_in_callback(client)) {
+        /* Freeing from a completion callback: finish after the dispatch loop returns. */
+        loopmsg__engine_defer_free(client);
+        return;
+    }
+    loopmsg__engine_free(client);
+    client_destroy(client);
+}
+
+const char *loopmsg_client_base_url(const loopmsg_client *client)
+{
+    return client ? client->base_url : NULL;
+}
+
+const char *loopmsg_client_default_sender(const loopmsg_client *client)
+{
+    return client ? client->default_sender : NULL;
+}
+
+void loopmsg__client_set_random(loopmsg_client *c, double (*fn)(void *), void *user_data)
+{
+    c->random_fn = fn;
+    c->random_user_data = user_data;
+}

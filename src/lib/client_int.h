@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * client_int.h: the client object, the request object and the engine that moves requests
+ * through libcurl's multi interface. Endpoint modules (message.c, audience.c, ...) only use
+ * loopmsg__call() / loopmsg__call_async(); they never touch curl.
+ */
+#ifndef LOOPMSG_CLIENT_INT_H
+#define LOOPMSG_CLIENT_INT_H
+
+#include "loopmsg/client.h"
+#include "alloc_int.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+typedef enum loopmsg__method {
+    LOOPMSG__GET = 0,
+    LOOPMSG__POST,
+    LOOPMSG__DELETE
+} loopmsg__method;
+
+/* Decode a successful (2xx) response into a result (an arena root). `root` is the parsed
+ * body, NULL when the body was empty (204). `raw` is the NUL-terminated body. */
+typedef loopmsg_status (*loopmsg__decode_fn)(void **out, json_t *root, const char *raw,
+                                             size_t raw_len, loopmsg_error *err);
+
+/* What the engine needs to know about an endpoint. Static tables, one per endpoint. */
+typedef struct loopmsg__op {
+    const char *name;           /* prefix of error messages and log lines: "send" */
+    loopmsg__method method;
+    loopmsg__decode_fn decode;  /* NULL: the call has no result */
+    void (*free_result)(void *);
+} loopmsg__op;
+
+/* Completion of an asynchronous request. `result` is borrowed (NULL on failure). */
+typedef void (*loopmsg__done_cb)(loopmsg_client *client, uint64_t id, void *result,
+                                 const loopmsg_error *err, void *user_data);
+
+typedef struct loopmsg__request loopmsg__request;
+
+/* Run one request to completion (the blocking face of the engine). Takes ownership of
+ * `path` (already percent-encoded, starting with '/') and of `body` (NULL = none). On
+ * success *result_out (when non-NULL) receives the decoded result, owned by the caller. */
+loopmsg_status loopmsg__call(loopmsg_client *c, const loopmsg__op *op, char *path, json_t *body,
+                             void **result_out, loopmsg_error *err);
+
+/* Submit one request (the async face). Same ownership as loopmsg__call. On LOOPMSG_OK the
+ * callback runs exactly once, later, from poll/run/free; never on failure. */
+loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                   json_t *body, loopmsg__done_cb cb, void *user_data,
+                                   uint64_t *id_out, loopmsg_error *err);
+
+/* Engine internals shared with client.c. */
+loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err);
+void loopmsg__engine_free(loopmsg_client *c); /* completes pending requests as CANCELLED */
+int loopmsg__engine_poll(loopmsg_client *c, int timeout_ms);
+loopmsg_status loopmsg__engine_run(loopmsg_client *c, loopmsg_error *err);
+loopmsg_status loopmsg__engine_cancel(loopmsg_client *c, uint64_t id);
+size_t loopmsg__engine_pending(const loopmsg_client *c);
+loopmsg_status loopmsg__engine_wakeup(loopmsg_client *c);
+int loopmsg__engine_in_callback(const loopmsg_client *c);
+int loopmsg__engine_defer_free(loopmsg_client *c); /* free later, after the callback */
+
+/* Log a line through the client's log callback (no-op without one). */
+void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Test hook: the [0,1) random source used for backoff jitter. NULL restores the default. */
+void loopmsg__client_set_random(loopmsg_client *c, double (*fn)(void *), void *user_data);
+
+uint64_t loopmsg__now_ms(void); /* monotonic */
+
+struct loopmsg_engine; /* engine.c */
+
+struct loopmsg_client {
+    char *api_key;
+    size_t api_key_len;
+    char *auth_header; /* "Authorization: <key>", wiped on free */
+    char *base_url;
+    char *default_sender;
+    char *ca_bundle_path;
+    char *user_agent;
+    unsigned int timeout_ms;
+    unsigned int connect_timeout_ms;
+    int max_retries;
+    unsigned int retry_delay_ms;
+    unsigned int deadline_ms;
+    bool retry_maybe_delivered;
+    unsigned int max_concurrent;
+    double rate_limit_per_second;
+    loopmsg_log_cb log_cb;
+    void *log_user_data;
+    double (*random_fn)(void *);
+    void *random_user_data;
+    uint64_t rng_state;
+    struct loopmsg_engine *engine;
+};
+
+#endif

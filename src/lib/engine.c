@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c: the one I/O engine of a client, over libcurl's multi interface. It queues
+ * requests, starts attempts (respecting max_concurrent, a client-side rate limit and a
+ * host-wide pause after Retry-After), drives curl, classifies each finished attempt through
+ * codec.c, applies the retry rules of decision 8, and completes requests either to a
+ * blocking caller (loopmsg__call: the engine plus a loop) or to an async callback (only
+ * from poll/run/free, never from the submitting call).
+ *
+ * Endpoint modules never include curl; adding an endpoint never touches this file.
+ */
+#include "client_int.h"
+#include "codec_int.h"
+#include "error_int.h"
+
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_RESPONSE_BYTES (8u * 1024u * 1024u)
+#define IDLE_HANDLES       64
+
+typedef enum { REQ_QUEUED, REQ_RUNNING, REQ_DONE } req_state;
+
+typedef struct req_list {
+    loopmsg__request *head, *tail;
+    size_t count;
+} req_list;
+
+struct loopmsg__request {
+    loopmsg__request *prev, *next;
+    loopmsg_client *client;
+    uint64_t id;
+    const loopmsg__op *op;
+    char *url;
+    char *body;
+    size_t body_len;
+    CURL *easy;
+    loopmsg__buf resp;
+    char retry_after[64];
+    char curl_errbuf[CURL_ERROR_SIZE];
+    unsigned int attempts;
+    uint64_t not_before_ms;
+    uint64_t deadline_at_ms; /* 0 = none */
+    uint64_t attempt_started_ms;
+    req_state state;
+    loopmsg_status status;
+    loopmsg_error err;
+    void *result;
+    loopmsg__done_cb cb;
+    void *user_data;
+};
+
+struct loopmsg_engine {
+    CURLM *multi;
+    struct curl_slist *headers;
+    req_list queued, running, done;
+    CURL *idle[IDLE_HANDLES];
+    size_t idle_count;
+    uint64_t next_id;
+    int dispatching;       /* inside a user callback */
+    int free_deferred;     /* loopmsg_client_free() called from a callback */
+    uint64_t paused_until; /* Retry-After on 429/503 pauses every request to the host */
+    double tokens;
+    uint64_t tokens_at;
+};
+
+uint64_t loopmsg__now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *fmt, ...)
+{
+    if (!c || !c->log_cb)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    /* Belt and braces: no log line may carry the key, whatever produced it. */
+    if (c->api_key_len >= 4 && strstr(line, c->api_key))
+        return;
+    c->log_cb(level, line, c->log_user_data);
+}
+
+/* ---- lists ----------------------------------------------------------------------------- */
+
+static void list_push(req_list *l, loopmsg__request *r)
+{
+    r->next = NULL;
+    r->prev = l->tail;
+    if (l->tail)
+        l->tail->next = r;
+    else
+        l->head = r;
+    l->tail = r;
+    l->count++;
+}
+
+static void list_remove(req_list *l, loopmsg__request *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        l->head = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    else
+        l->tail = r->prev;
+    r->prev = r->next = NULL;
+    l->count--;
+}
+
+static req_list *list_of(struct loopmsg_engine *e, loopmsg__request *r)
+{
+    return r->state == REQ_QUEUED ? &e->queued : r->state == REQ_RUNNING ? &e->running : &e->done;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------- */
+
+static void request_free(loopmsg__request *r)
+{
+    if (!r)
+        return;
+    if (r->result && r->op->free_result)
+        r->op->free_result(r->result);
+    loopmsg__free(r->url);
+    loopmsg__free(r->body);
+    loopmsg__buf_clear(&r->resp);
+    loopmsg__free(r);
+}
+
+static void wipe_slist(struct curl_slist *l)
+{
+    for (; l; l = l->next)
+        loopmsg__wipe(l->data, strlen(l->data));
+}
+
+loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
+{
+    struct loopmsg_engine *e = loopmsg__calloc(1, sizeof *e);
+    if (!e)
+        return loopmsg__error_nomem(err);
+    e->multi = curl_multi_init();
+    struct curl_slist *h = NULL;
+    const char *fixed[] = {"Content-Type: application/json", "Accept: application/json",
+                           "Expect:", c->auth_header};
+    for (size_t i = 0; e->multi && i < sizeof fixed / sizeof fixed[0]; i++) {
+        struct curl_slist *n = curl_slist_append(h, fixed[i]);
+        if (!n) {
+            wipe_slist(h);
+            curl_slist_free_all(h);
+            h = NULL;
+            break;
+        }
+        h = n;
+    }
+    if (!e->multi || !h) {
+        if (e->multi)
+            curl_multi_cleanup(e->multi);
+        loopmsg__free(e);
+        return loopmsg__error_nomem(err);
+    }
+    e->headers = h;
+    long cap = c->max_concurrent ? (long)c->max_concurrent : 16;
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, cap);
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, cap);
+    curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    e->next_id = 1;
+    e->tokens = c->rate_limit_per_second > 0 ? 1.0 : 0.0;
+    e->tokens_at = loopmsg__now_ms();
+    c->engine = e;
+    return LOOPMSG_OK;
+}
+
+/* ---- attempts -------------------------------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    loopmsg__request *r = ud;
+    size_t n = size * nmemb;
+    if (r->resp.len + n > MAX_RESPONSE_BYTES)
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    loopmsg__buf_append(&r->resp, data, n);
+    return loopmsg__buf_ok(&r->resp) ? n : 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    loopmsg__request *r = ud;
+    size_t n = size * nmemb;
+    static const char name[] = "retry-after:";
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+        r->retry_after[0] = '\0'; /* a new response (after 100-continue or a redirect) */
+    if (n > sizeof name - 1 && strncasecmp(data, name, sizeof name - 1) == 0) {
+        size_t vlen = n - (sizeof name - 1);
+        if (vlen >= sizeof r->retry_after)
+            vlen = sizeof r->retry_after - 1;
+        memcpy(r->retry_after, data + sizeof name - 1, vlen);
+        r->retry_after[vlen] = '\0';
+    }
+    return n;
+}
+
+static const char *method_name(loopmsg__method m)
+{
+    return m == LOOPMSG__POST ? "POST" : m == LOOPMSG__DELETE ? "DELETE" : "GET";
+}
+
+static CURL *take_easy(struct loopmsg_engine *e)
+{
+    if (e->idle_count) {
+        CURL *h = e->idle[--e->idle_count];
+        curl_easy_reset(h);
+        return h;
+    }
+    return curl_easy_init();
+}
+
+static void give_easy(struct loopmsg_engine *e, CURL *h)
+{
+    if (e->idle_count < IDLE_HANDLES)
+        e->idle[e->idle_count++] = h;
+    else
+        curl_easy_cleanup(h);
+}
+
+static void finish(loopmsg_client *c, loopmsg__request *r, loopmsg_status st);
+
+static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
+{
+    struct loopmsg_engine *e = c->engine;
+    CURL *h = take_easy(e);
+    if (!h) {
+        r->state = REQ_DONE; /* caller moved it off the queue */
+        finish(c, r, loopmsg__error_nomem(&r->err));
+        return -1;
+    }
+    r->easy = h;
+    r->attempts++;
+    r->attempt_started_ms = now;
+    r->retry_after[0] = '\0';
+    r->curl_errbuf[0] = '\0';
+    loopmsg__buf_reset(&r->resp);
+
+    long timeout = (long)c->timeout_ms;
+    if (r->deadline_at_ms) {
+        uint64_t left = r->deadline_at_ms > now ? r->deadline_at_ms - now : 1;
+        if (left < (uint64_t)timeout)
+            timeout = (long)left;
+    }
+    curl_easy_setopt(h, CURLOPT_URL, r->url);
+    curl_easy_setopt(h, CURLOPT_PRIVATE, r);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->headers);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_errbuf);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+    if (c->ca_bundle_path)
+        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle_path);
+    switch (r->op->method) {
+    case LOOPMSG__POST:
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body ? r->body : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
+        break;
+    case LOOPMSG__DELETE:
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+        break;
+    case LOOPMSG__GET:
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        break;
+    }
+    if (c->log_cb) {
+        loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> %s %s (attempt %u)", method_name(r->op->method),
+                     r->url, r->attempts);
+        loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> Authorization: [redacted]");
+        if (r->body)
+            loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> %.900s", r->body);
+    }
+    if (curl_multi_add_handle(e->multi, h) != CURLM_OK) {
+        r->easy = NULL;
+        give_easy(e, h);
+        r->state = REQ_DONE;
+        finish(c, r,
+               loopmsg__error_set(&r->err, LOOPMSG_E_INTERNAL, "%s: curl_multi_add_handle failed",
+                                  r->op->name));
+        return -1;
+    }
+    r->state = REQ_RUNNING;
+    list_push(&e->running, r);
+    return 0;
+}
+
+static double next_random(loopmsg_client *c)
+{
+    if (c->random_fn)
+        return c->random_fn(c->random_user_data);
+    /* xorshift64*: jitter only needs to spread clients apart, not to be secret. */
+    uint64_t x = c->rng_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    c->rng_state = x;
+    return (double)((x * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+}
+
+/* Decision 8. Returns the delay before the next attempt, or -1 for no retry. */
+static long retry_delay(loopmsg_client *c, loopmsg__request *r, loopmsg_status st, uint64_t now)
+{
+    const loopmsg_error *e = &r->err;
+    bool post = r->op->method == LOOPMSG__POST;
+    bool again;
+    if (c->max_retries <= 0 || r->attempts > (unsigned int)c->max_retries)
+        return -1;
+    if (st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT)
+        again = !(e->flags & LOOPMSG_ERRF_SENT) || !post;
+    else if (e->http_status == 429 || e->http_status == 503)
+        again = true;
+    else if (e->api_code == 1010)
+        again = true;
+    else if (e->http_status == 502 || e->http_status == 504)
+        again = !post;
+    else if (e->api_code == 1020 || e->api_code == 1030)
+        again = c->retry_maybe_delivered;
+    else
+        again = false;
+    if (!again || st == LOOPMSG_E_PROTOCOL)
+        return -1;
+    if (e->retry_after_ms > LOOPMSG_MAX_RETRY_DELAY_MS)
+        return -1; /* the server asks for longer than a blocking call should wait */
+    uint64_t ceiling = c->retry_delay_ms;
+    for (unsigned int i = 1; i < r->attempts && ceiling < LOOPMSG_MAX_RETRY_DELAY_MS; i++)
+        ceiling *= 2;
+    if (ceiling > LOOPMSG_MAX_RETRY_DELAY_MS)
+        ceiling = LOOPMSG_MAX_RETRY_DELAY_MS;
+    long delay = (long)((double)ceiling * next_random(c)); /* full jitter */
+    if ((long)e->retry_after_ms > delay)
+        delay = (long)e->retry_after_ms;
+    if (r->deadline_at_ms && now + (uint64_t)delay >= r->deadline_at_ms)
+        return -1;
+    return delay;
+}
+
+static void redact(char *msg, const loopmsg_client *c)
+{
+    if (c->api_key_len < 4)
+        return;
+    char *p;
+    while ((p = strstr(msg, c->api_key)) != NULL)
+        memset(p, '*', c->api_key_len);
+}
+
+/* Classify the finished attempt of r into r->status / r->err / r->result. */
+static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc)
+{
+    CURL *h = r->easy;
+    long http = 0;
+    curl_off_t sent = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
+    curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &sent);
+    long reqsize = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &reqsize);
+    bool post = r->op->method == LOOPMSG__POST;
+    const char *op = r->op->name;
+
+    if (rc == CURLE_WRITE_ERROR && r->resp.len + 1 > MAX_RESPONSE_BYTES / 2) {
+        loopmsg__error_set(&r->err, LOOPMSG_E_PROTOCOL, "%s: response larger than %u bytes",
+                           op, MAX_RESPONSE_BYTES);
+        r->err.flags = LOOPMSG_ERRF_SENT | (post ? LOOPMSG_ERRF_MAYBE_DELIVERED : 0u);
+        r->err.http_status = (int)http;
+        return LOOPMSG_E_PROTOCOL;
+    }
+    if (rc != CURLE_OK) {
+        bool was_sent = reqsize > 0 || sent > 0;
+        loopmsg_status st = rc == CURLE_OPERATION_TIMEDOUT ? LOOPMSG_E_TIMEOUT
+                                                            : LOOPMSG_E_TRANSPORT;
+        const char *detail = r->curl_errbuf[0] ? r->curl_errbuf : curl_easy_strerror(rc);
+        loopmsg__error_set(&r->err, st, "%s: %s %s (%s)%s", op,
+                           st == LOOPMSG_E_TIMEOUT ? "timed out on" : "transport error on",
+                           c->base_url, detail,
+                           was_sent && post ? "; the request was sent, the outcome is unknown"
+                                            : "");
+        r->err.transport_code = (int)rc;
+        r->err.flags = LOOPMSG_ERRF_RETRYABLE;
+        if (was_sent)
+            r->err.flags |= LOOPMSG_ERRF_SENT | (post ? LOOPMSG_ERRF_MAYBE_DELIVERED : 0u);
+        redact(r->err.message, c);
+        return st;
+    }
+
+    time_t wall = time(NULL);
+    unsigned int ra = loopmsg__codec_retry_after(r->retry_after[0] ? r->retry_after : NULL,
+                                                 (long long)wall);
+    json_t *root = NULL;
+    loopmsg_status st = loopmsg__codec_classify(op, post, (int)http, r->resp.ptr ? r->resp.ptr : "",
+                                                r->resp.len, ra, &root, &r->err);
+    if (st == LOOPMSG_OK && r->op->decode) {
+        st = r->op->decode(&r->result, root, r->resp.ptr ? r->resp.ptr : "", r->resp.len,
+                           &r->err);
+        if (st != LOOPMSG_OK) {
+            r->err.http_status = (int)http;
+            /* A 2xx we cannot read: the server accepted the request. */
+            r->err.flags = LOOPMSG_ERRF_SENT | (post ? LOOPMSG_ERRF_MAYBE_DELIVERED : 0u);
+        }
+    }
+    if (st == LOOPMSG_OK)
+        r->err.http_status = (int)http;
+    json_decref(root);
+    redact(r->err.message, c);
+    return st;
+}
+
+static void finish(loopmsg_client *c, loopmsg__request *r, loopmsg_status st)
+{
+    r->status = st;
+    r->err.status = st;
+    r->err.attempts = r->attempts;
+    r->state = REQ_DONE;
+    list_push(&c->engine->done, r);
+}
+
+static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc)
+{
+    struct loopmsg_engine *e = c->engine;
+    uint64_t now = loopmsg__now_ms();
+    list_remove(&e->running, r);
+    loopmsg_status st = classify_attempt(c, r, rc);
+    curl_multi_remove_handle(e->multi, r->easy);
+    give_easy(e, r->easy);
+    r->easy = NULL;
+
+    if (c->log_cb) {
+        if (r->err.http_status)
+            loopmsg__log(c, LOOPMSG_LOG_DEBUG, "< %d in %llu ms", r->err.http_status,
+                         (unsigned long long)(now - r->attempt_started_ms));
+        if (r->resp.len)
+            loopmsg__log(c, LOOPMSG_LOG_DEBUG, "< %.900s", r->resp.ptr);
+    }
+    if (st != LOOPMSG_OK) {
+        if ((r->err.http_status == 429 || r->err.http_status == 503) && r->err.retry_after_ms) {
+            uint64_t until = now + r->err.retry_after_ms;
+            if (until > e->paused_until)
+                e->paused_until = until;
+        }
+        long delay = retry_delay(c, r, st, now);
+        if (delay >= 0) {
+            loopmsg__log(c, LOOPMSG_LOG_WARN, "%s: retry %u of %d in %ld ms after: %s",
+                         r->op->name, r->attempts, c->max_retries, delay, r->err.message);
+            if (r->result && r->op->free_result)
+                r->op->free_result(r->result);
+            r->result = NULL;
+            r->not_before_ms = now + (uint64_t)delay;
+            r->state = REQ_QUEUED;
+            list_push(&e->queued, r);
+            return;
+        }
+        if (r->deadline_at_ms && now >= r->deadline_at_ms && st == LOOPMSG_E_TIMEOUT) {
+            size_t l = strlen(r->err.message);
+            snprintf(r->err.message + l, sizeof r->err.message - l, " (deadline of %u ms)",
+                     c->deadline_ms);
+        }
+    }
+    finish(c, r, st);
+}
+
+static void refill_tokens(loopmsg_client *c, uint64_t now)
+{
+    struct loopmsg_engine *e = c->engine;
+    double rate = c->rate_limit_per_second;
+    double burst = rate < 1.0 ? 1.0 : rate;
+    e->tokens += (double)(now - e->tokens_at) * rate / 1000.0;
+    if (e->tokens > burst)
+        e->tokens = burst;
+    e->tokens_at = now;
+}
+
+/* Start every queued request that may start now. */
+static void start_ready(loopmsg_client *c)
+{
+    struct loopmsg_engine *e = c->engine;
+    uint64_t now = loopmsg__now_ms();
+    size_t cap = c->max_concurrent ? c->max_concurrent : 16;
+    if (e->paused_until > now)
+        return;
+    if (c->rate_limit_per_second > 0)
+        refill_tokens(c, now);
+    loopmsg__request *r = e->queued.head;
+    while (r && e->running.count < cap) {
+        loopmsg__request *next = r->next;
+        if (r->not_before_ms <= now) {
+            if (c->rate_limit_per_second > 0) {
+                if (e->tokens < 1.0)
+                    break;
+                e->tokens -= 1.0;
+            }
+            list_remove(&e->queued, r);
+            start_attempt(c, r, now);
+        }
+        r = next;
+    }
+}
+
+/* How long the engine may sleep before a queued request is due (ms), -1 = no timer. */
+static long next_due(loopmsg_client *c)
+{
+    struct loopmsg_engine *e = c->engine;
+    uint64_t now = loopmsg__now_ms();
+    long best = -1;
+    size_t cap = c->max_concurrent ? c->max_concurrent : 16;
+    if (!e->queued.count || e->running.count >= cap)
+        return -1;
+    for (loopmsg__request *r = e->queued.head; r; r = r->next) {
+        uint64_t at = r->not_before_ms > e->paused_until ? r->not_before_ms : e->paused_until;
+        long d = at > now ? (long)(at - now) : 0;
+        if (best < 0 || d < best)
+            best = d;
+    }
+    if (c->rate_limit_per_second > 0 && e->tokens < 1.0) {
+        long d = (long)((1.0 - e->tokens) * 1000.0 / c->rate_limit_per_second) + 1;
+        if (d > best)
+            best = d;
+    }
+    return best;
+}
+
+static void read_infos(loopmsg_client *c)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(c->engine->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        loopmsg__request *r = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        CURLcode rc = m->data.result;
+        if (r)
+            complete_attempt(c, r, rc);
+    }
+}
+
+/* One turn of the engine: start what may start, wait at most max_wait_ms for activity or
+ * a timer, and process what finished. */
+static void engine_step(loopmsg_client *c, long max_wait_ms)
+{
+    struct loopmsg_engine *e = c->engine;
+    int running = 0;
+    start_ready(c);
+    curl_multi_perform(e->multi, &running);
+    read_infos(c);
+    start_ready(c);
+    if (e->done.count && max_wait_ms > 0)
+        max_wait_ms = 0;
+    long due = next_due(c);
+    if (due >= 0 && due < max_wait_ms)
+        max_wait_ms = due;
+    if (max_wait_ms > 0 || e->running.count) {
+        curl_multi_poll(e->multi, NULL, 0, (int)(max_wait_ms > 0 ? max_wait_ms : 0), NULL);
+        curl_multi_perform(e->multi, &running);
+        read_infos(c);
+    }
+}
+
+static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c,
+                                  const loopmsg__op *op, char *path, json_t *body,
+                                  loopmsg_error *err)
+{
+    *out = NULL;
+    char *text = NULL;
+    if (body) {
+        text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        if (!text) {
+            loopmsg__free(path);
+            return loopmsg__error_nomem(err);
+        }
+    }
+    loopmsg__request *r = loopmsg__calloc(1, sizeof *r);
+    loopmsg__buf url = {0};
+    loopmsg__buf_puts(&url, c->base_url);
+    loopmsg__buf_puts(&url, path ? path : "/");
+    loopmsg__free(path);
+    char *body_copy = text ? loopmsg__strdup(text) : NULL;
+    free(text); /* json_dumps allocates with jansson's allocator (libc) */
+    if (!r || !loopmsg__buf_ok(&url) || (body && !body_copy)) {
+        loopmsg__buf_clear(&url);
+        loopmsg__free(body_copy);
+        loopmsg__free(r);
+        return loopmsg__error_nomem(err);
+    }
+    r->client = c;
+    r->op = op;
+    r->url = loopmsg__buf_detach(&url);
+    r->body = body_copy;
+    r->body_len = body_copy ? strlen(body_copy) : 0;
+    r->id = c->engine->next_id++;
+    r->state = REQ_QUEUED;
+    r->not_before_ms = 0;
+    if (c->deadline_ms)
+        r->deadline_at_ms = loopmsg__now_ms() + c->deadline_ms;
+    *out = r;
+    return LOOPMSG_OK;
+}
+
+static loopmsg_status check_call(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                 json_t *body, loopmsg_error *err)
+{
+    if (!c || !c->engine) {
+        loopmsg__free(path);
+        json_decref(body);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: client is NULL",
+                                  op ? op->name : "call");
+    }
+    return LOOPMSG_OK;
+}
+
+loopmsg_status loopmsg__call(loopmsg_client *c, const loopmsg__op *op, char *path, json_t *body,
+                             void **result_out, loopmsg_error *err)
+{
+    if (result_out)
+        *result_out = NULL;
+    loopmsg_status st = check_call(c, op, path, body, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    if (c->engine->dispatching) {
+        loopmsg__free(path);
+        json_decref(body);
+        return loopmsg__error_set(err, LOOPMSG_E_STATE,
+                                  "%s: blocking call from inside a completion callback",
+                                  op->name);
+    }
+    loopmsg__request *r;
+    st = new_request(&r, c, op, path, body, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    struct loopmsg_engine *e = c->engine;
+    list_push(&e->queued, r);
+    while (r->state != REQ_DONE)
+        engine_step(c, 1000);
+    list_remove(&e->done, r);
+    if (err)
+        *err = r->err;
+    st = r->status;
+    if (st == LOOPMSG_OK && result_out) {
+        *result_out = r->result;
+        r->result = NULL;
+    }
+    request_free(r);
+    return st;
+}
+
+loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                   json_t *body, loopmsg__done_cb cb, void *user_data,
+                                   uint64_t *id_out, loopmsg_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    loopmsg_status st = check_call(c, op, path, body, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    if (c->engine->free_deferred) {
+        loopmsg__free(path);
+        json_decref(body);
+        return loopmsg__error_set(err, LOOPMSG_E_STATE, "%s: the client is being freed",
+                                  op->name);
+    }
+    loopmsg__request *r;
+    st = new_request(&r, c, op, path, body, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    r->cb = cb;
+    r->user_data = user_data;
+    list_push(&c->engine->queued, r);
+    if (id_out)
+        *id_out = r->id;
+    loopmsg__error_ok(err);
+    return LOOPMSG_OK;
+}
+
+/* Deliver completed async requests to their callbacks. Returns how many. */
+static int dispatch_done(loopmsg_client *c)
+{
+    struct loopmsg_engine *e = c->engine;
+    int n = 0;
+    /* Only what is done now: callbacks may submit more, which completes in a later turn. */
+    size_t budget = e->done.count;
+    while (budget-- && e->done.head) {
+        loopmsg__request *r = e->done.head;
+        list_remove(&e->done, r);
+        e->dispatching++;
+        if (r->cb)
+            r->cb(c, r->id, r->status == LOOPMSG_OK ? r->result : NULL, &r->err, r->user_data);
+        e->dispatching--;
+        request_free(r);
+        n++;
+    }
+    return n;
+}
+
+int loopmsg__engine_poll(loopmsg_client *c, int timeout_ms)
+{
+    if (!c || !c->engine)
+        return LOOPMSG_E_INVALID_ARG;
+    if (c->engine->dispatching)
+        return LOOPMSG_E_STATE;
+    struct loopmsg_engine *e = c->engine;
+    if (!e->done.count && (e->queued.count || e->running.count || timeout_ms > 0))
+        engine_step(c, timeout_ms < 0 ? 1000 : timeout_ms);
+    int n = dispatch_done(c);
+    if (e->free_deferred)
+        loopmsg_client_free(c);
+    return n;
+}
+
+loopmsg_status loopmsg__engine_run(loopmsg_client *c, loopmsg_error *err)
+{
+    if (!c || !c->engine)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "run: client is NULL");
+    if (c->engine->dispatching)
+        return loopmsg__error_set(err, LOOPMSG_E_STATE, "run: called from inside a callback");
+    struct loopmsg_engine *e = c->engine;
+    while (e->queued.count || e->running.count || e->done.count) {
+        if (!e->done.count)
+            engine_step(c, 1000);
+        dispatch_done(c);
+        if (e->free_deferred) {
+            loopmsg_client_free(c);
+            break;
+        }
+    }
+    loopmsg__error_ok(err);
+    return LOOPMSG_OK;
+}
+
+static void cancel_one(loopmsg_client *c, loopmsg__request *r)
+{
+    struct loopmsg_engine *e = c->engine;
+    bool was_running = r->state == REQ_RUNNING;
+    list_remove(list_of(e, r), r);
+    if (r->easy) {
+        curl_multi_remove_handle(e->multi, r->easy);
+        give_easy(e, r->easy);
+        r->easy = NULL;
+    }
+    if (r->result && r->op->free_result)
+        r->op->free_result(r->result);
+    r->result = NULL;
+    loopmsg__error_set(&r->err, LOOPMSG_E_CANCELLED, "%s: cancelled%s", r->op->name,
+                       was_running && r->op->method == LOOPMSG__POST
+                           ? " while in flight; the request may have reached the server"
+                           : "");
+    if (was_running)
+        r->err.flags = r->op->method == LOOPMSG__POST ? LOOPMSG_ERRF_MAYBE_DELIVERED : 0u;
+    finish(c, r, LOOPMSG_E_CANCELLED);
+}
+
+loopmsg_status loopmsg__engine_cancel(loopmsg_client *c, uint64_t id)
+{
+    if (!c || !c->engine)
+        return LOOPMSG_E_INVALID_ARG;
+    struct loopmsg_engine *e = c->engine;
+    req_list *lists[] = {&e->queued, &e->running};
+    for (size_t i = 0; i < 2; i++)
+        for (loopmsg__request *r = lists[i]->head; r; r = r->next)
+            if (r->id == id && r->cb) {
+                cancel_one(c, r);
+                return LOOPMSG_OK;
+            }
+    return LOOPMSG_E_INVALID_ARG;
+}
+
+size_t loopmsg__engine_pending(const loopmsg_client *c)
+{
+    if (!c || !c->engine)
+        return 0;
+    const struct loopmsg_engine *e = c->engine;
+    return e->queued.count + e->running.count + e->done.count;
+}
+
+loopmsg_status loopmsg__engine_wakeup(loopmsg_client *c)
+{
+    if (!c || !c->engine)
+        return LOOPMSG_E_INVALID_ARG;
+    return curl_multi_wakeup(c->engine->multi) == CURLM_OK ? LOOPMSG_OK : LOOPMSG_E_INTERNAL;
+}
+
+int loopmsg__engine_in_callback(const loopmsg_client *c)
+{
+    return c && c->engine && c->engine->dispatching;
+}
+
+int loopmsg__engine_defer_free(loopmsg_client *c)
+{
+    c->engine->free_deferred = 1;
+    return 0;
+}
+
+void loopmsg__engine_free(loopmsg_client *c)
+{
+    struct loopmsg_engine *e = c->engine;
+    if (!e)
+        return;
+    e->free_deferred = 1; /* refuse new async submissions from the callbacks below */
+    while (e->queued.head)
+        cancel_one(c, e->queued.head);
+    while (e->running.head)
+        cancel_one(c, e->running.head);
+    dispatch_done(c);
+    for (size_t i = 0; i < e->idle_count; i++)
+        curl_easy_cleanup(e->idle[i]);
+    curl_multi_cleanup(e->multi);
+    wipe_slist(e->headers);
+    curl_slist_free_all(e->headers);
+    loopmsg__free(e);
+    c->engine = NULL;
+}

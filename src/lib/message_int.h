@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* message_int.h: validation + encoding of message calls, shared by the sync and async faces. */
+#ifndef LOOPMSG_MESSAGE_INT_H
+#define LOOPMSG_MESSAGE_INT_H
+
+#include "client_int.h"
+#include "loopmsg/message.h"
+
+typedef enum loopmsg__message_kind {
+    LOOPMSG__MSG_SEND,
+    LOOPMSG__MSG_GROUP,
+    LOOPMSG__MSG_VOICE,
+    LOOPMSG__MSG_REACTION,
+    LOOPMSG__MSG_TYPING,
+    LOOPMSG__MSG_READ,
+    LOOPMSG__MSG_STATUS /* params is the message id (const char *) */
+} loopmsg__message_kind;
+
+/* Validate (no I/O) and encode a message call: the op, the encoded path and the body (NULL
+ * for GET), all owned by the caller. */
+loopmsg_status loopmsg__message_prepare(loopmsg__message_kind kind, loopmsg_client *c,
+                                        const void *params, const loopmsg__op **op_out,
+                                        char **path_out, json_t **body_out, loopmsg_error *err);
+
+loopmsg_delivery_status loopmsg__delivery_status_parse(const char *s);
+json_t *loopmsg__encode_send(loopmsg_client *c, const loopmsg_send_params *p);
+
+/* JSON helpers: set a string when non-empty / a list when non-empty; -1 on OOM. */
+int loopmsg__json_put(json_t *o, const char *key, const char *value);
+int loopmsg__json_put_list(json_t *o, const char *key, const char *const *values, size_t n);
+
+#endif

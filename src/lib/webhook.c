@@ -1,0 +1,751 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * webhook.c: the pure half of webhooks. It turns a body into a typed loopmsg_webhook_event
+ * (jansson, one result arena per event), checks credentials in constant time (decision 12),
+ * runs the per-event callbacks in the reference SDK's order (spec §8.6) and decides the HTTP
+ * answer to a request (decision 14). It must stay pure: no sockets, no threads, no clock,
+ * and it never includes curl or libmicrohttpd, so that it can be fuzzed byte for byte and
+ * used behind any HTTP server.
+ */
+#include "loopmsg/webhook.h"
+
+#include "alloc_int.h"
+#include "error_int.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- event names ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    loopmsg_event_type type;
+} event_names[] = {
+    {"message_inbound", LOOPMSG_EVENT_MESSAGE_INBOUND},
+    {"message_delivered", LOOPMSG_EVENT_MESSAGE_DELIVERED},
+    {"message_failed", LOOPMSG_EVENT_MESSAGE_FAILED},
+    {"message_reaction", LOOPMSG_EVENT_MESSAGE_REACTION},
+    {"message_scheduled", LOOPMSG_EVENT_MESSAGE_SCHEDULED},
+    {"opt-in", LOOPMSG_EVENT_OPT_IN},
+    {"inbound_call", LOOPMSG_EVENT_INBOUND_CALL},
+    {"sender_name_updated", LOOPMSG_EVENT_SENDER_NAME_UPDATED},
+};
+
+const char *loopmsg_event_type_name(loopmsg_event_type type)
+{
+    for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++)
+        if (event_names[i].type == type)
+            return event_names[i].name;
+    return "unknown";
+}
+
+static loopmsg_event_type event_type_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++)
+        if (strcmp(event_names[i].name, name) == 0)
+            return event_names[i].type;
+    return LOOPMSG_EVENT_UNKNOWN;
+}
+
+/* Top-level keys with a meaning of their own. For `event: "opt-in"` every other top-level
+ * key is a custom opt-in field (the shape the reference SDK assumes, spec §8.3). */
+static const char *const known_keys[] = {
+    "event",       "webhook_id",  "api_version",     "message_id",   "contact",
+    "text",        "sender",      "passthrough",     "message_type", "channel",
+    "subject",     "attachments", "thread_id",       "language",     "group",
+    "speech",      "error_code",  "reaction",        "organization_id", "phone_number",
+    "status",      "type",        "parameters",
+};
+
+static int is_known_key(const char *key)
+{
+    for (size_t i = 0; i < sizeof known_keys / sizeof known_keys[0]; i++)
+        if (strcmp(known_keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- parsing ---------------------------------------------------------------------------- */
+
+/* State of one parse: the arena root and the first error (later steps become no-ops once
+ * st is set, so each field reader can be called unconditionally). */
+typedef struct parse_ctx {
+    loopmsg_webhook_event *ev;
+    loopmsg_error *err;
+    loopmsg_status st;
+} parse_ctx;
+
+static void fail_type(parse_ctx *c, const char *field, const char *what)
+{
+    if (c->st == LOOPMSG_OK)
+        c->st = loopmsg__error_set(c->err, LOOPMSG_E_PROTOCOL,
+                                   "webhook field \"%s\" must be %s", field, what);
+}
+
+static void fail_nomem(parse_ctx *c)
+{
+    if (c->st == LOOPMSG_OK)
+        c->st = loopmsg__error_nomem(c->err);
+}
+
+static char *arena_str(parse_ctx *c, json_t *s)
+{
+    /* jansson rejects \u0000 without JSON_ALLOW_NUL, so the length is the C length. */
+    char *p = loopmsg__arena_strndup(c->ev, json_string_value(s), json_string_length(s));
+    if (!p)
+        fail_nomem(c);
+    return p;
+}
+
+/* A string member: absent or null gives NULL; any other non-string is an error. */
+static const char *get_str(parse_ctx *c, json_t *obj, const char *key, const char *field)
+{
+    if (c->st != LOOPMSG_OK)
+        return NULL;
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        fail_type(c, field, "a string");
+        return NULL;
+    }
+    return arena_str(c, v);
+}
+
+/* An object member: NULL when absent or null (or on error). */
+static json_t *get_obj(parse_ctx *c, json_t *obj, const char *key, const char *field)
+{
+    if (c->st != LOOPMSG_OK)
+        return NULL;
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_object(v)) {
+        fail_type(c, field, "an object");
+        return NULL;
+    }
+    return v;
+}
+
+/* An array of strings into an arena list. */
+static void get_str_list(parse_ctx *c, json_t *obj, const char *key, const char *field,
+                         const char *const **list_out, size_t *count_out)
+{
+    *list_out = NULL;
+    *count_out = 0;
+    if (c->st != LOOPMSG_OK)
+        return;
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_array(v)) {
+        fail_type(c, field, "an array of strings");
+        return;
+    }
+    size_t n = json_array_size(v);
+    const char **list = loopmsg__arena_alloc(c->ev, (n ? n : 1) * sizeof *list);
+    if (!list) {
+        fail_nomem(c);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_array_get(v, i);
+        if (!json_is_string(item)) {
+            fail_type(c, field, "an array of strings");
+            return;
+        }
+        if (!(list[i] = arena_str(c, item)))
+            return;
+    }
+    *list_out = list;
+    *count_out = n;
+}
+
+static void get_double(parse_ctx *c, json_t *obj, const char *key, const char *field, double *out,
+                       bool *has)
+{
+    if (c->st != LOOPMSG_OK)
+        return;
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_number(v)) {
+        fail_type(c, field, "a number");
+        return;
+    }
+    *out = json_number_value(v);
+    *has = true;
+}
+
+static const loopmsg_webhook_language *get_language(parse_ctx *c, json_t *obj, const char *key,
+                                                    const char *field)
+{
+    json_t *o = get_obj(c, obj, key, field);
+    if (!o)
+        return NULL;
+    loopmsg_webhook_language *l = loopmsg__arena_alloc(c->ev, sizeof *l);
+    if (!l) {
+        fail_nomem(c);
+        return NULL;
+    }
+    /* The field names for errors are spelled out so that messages name the full path. */
+    int in_speech = strcmp(field, "speech.language") == 0;
+    l->code = get_str(c, o, "code", in_speech ? "speech.language.code" : "language.code");
+    l->name = get_str(c, o, "name", in_speech ? "speech.language.name" : "language.name");
+    l->script = get_str(c, o, "script", in_speech ? "speech.language.script" : "language.script");
+    return l;
+}
+
+static const loopmsg_webhook_group *get_group(parse_ctx *c, json_t *obj)
+{
+    json_t *o = get_obj(c, obj, "group", "group");
+    if (!o)
+        return NULL;
+    loopmsg_webhook_group *g = loopmsg__arena_alloc(c->ev, sizeof *g);
+    if (!g) {
+        fail_nomem(c);
+        return NULL;
+    }
+    g->id = get_str(c, o, "id", "group.id");
+    /* Error examples in the docs spell it group_id (spec §13 item 3). */
+    if (!g->id)
+        g->id = get_str(c, o, "group_id", "group.group_id");
+    g->name = get_str(c, o, "name", "group.name");
+    get_str_list(c, o, "participants", "group.participants", &g->participants,
+                 &g->participant_count);
+    return g;
+}
+
+static const loopmsg_webhook_speech *get_speech(parse_ctx *c, json_t *obj)
+{
+    json_t *o = get_obj(c, obj, "speech", "speech");
+    if (!o)
+        return NULL;
+    loopmsg_webhook_speech *s = loopmsg__arena_alloc(c->ev, sizeof *s);
+    if (!s) {
+        fail_nomem(c);
+        return NULL;
+    }
+    s->text = get_str(c, o, "text", "speech.text");
+    s->language = get_language(c, o, "language", "speech.language");
+    get_double(c, o, "confidence", "speech.confidence", &s->confidence, &s->has_confidence);
+    json_t *m = get_obj(c, o, "metadata", "speech.metadata");
+    if (!m)
+        return s;
+    loopmsg_webhook_speech_metadata *md = loopmsg__arena_alloc(c->ev, sizeof *md);
+    if (!md) {
+        fail_nomem(c);
+        return NULL;
+    }
+#define MD(f) get_double(c, m, #f, "speech.metadata." #f, &md->f, &md->has_##f)
+    MD(speaking_rate);
+    MD(average_pause_duration);
+    MD(speech_start_timestamp);
+    MD(speech_duration);
+    MD(jitter);
+    MD(shimmer);
+    MD(pitch);
+    MD(voicing);
+#undef MD
+    s->metadata = md;
+    return s;
+}
+
+static void get_error_code(parse_ctx *c, json_t *obj)
+{
+    if (c->st != LOOPMSG_OK)
+        return;
+    json_t *v = json_object_get(obj, "error_code");
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_integer(v)) {
+        fail_type(c, "error_code", "an integer");
+        return;
+    }
+    json_int_t n = json_integer_value(v);
+    if (n < INT_MIN || n > INT_MAX) {
+        fail_type(c, "error_code", "an integer in the range of int");
+        return;
+    }
+    c->ev->error_code = (int)n;
+    c->ev->has_error_code = true;
+}
+
+/* The text of a custom field's value: strings as they are, anything else as compact JSON.
+ * Reals are printed in their shortest round-tripping form rather than jansson's fixed 17
+ * digits, so that 0.31 stays "0.31". */
+static void field_value(parse_ctx *c, json_t *v, loopmsg_webhook_field *f)
+{
+    if (json_is_string(v)) {
+        f->value = arena_str(c, v);
+        return;
+    }
+    f->is_json = true;
+    char num[40];
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(num, sizeof num, "%.*g", prec, d);
+            if (strtod(num, NULL) == d)
+                break;
+        }
+        if (!strpbrk(num, ".eEn") && strlen(num) + 2 < sizeof num) {
+            size_t n = strlen(num);
+            memcpy(num + n, ".0", 3);
+        }
+        f->value = loopmsg__arena_strdup(c->ev, num);
+        if (!f->value)
+            fail_nomem(c);
+        return;
+    }
+    size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
+    size_t need = json_dumpb(v, NULL, 0, flags);
+    char *p = loopmsg__arena_alloc(c->ev, need + 1);
+    if (!p) {
+        fail_nomem(c);
+        return;
+    }
+    if (need)
+        json_dumpb(v, p, need, flags);
+    f->value = p;
+}
+
+static void get_custom_fields(parse_ctx *c, json_t *root, int top_level)
+{
+    if (c->st != LOOPMSG_OK)
+        return;
+    json_t *params = get_obj(c, root, "parameters", "parameters");
+    if (c->st != LOOPMSG_OK)
+        return;
+    size_t n = params ? json_object_size(params) : 0;
+    const char *key;
+    json_t *v;
+    if (top_level) {
+        json_object_foreach(root, key, v)
+        {
+            if (!is_known_key(key))
+                n++;
+        }
+    }
+    if (n == 0)
+        return;
+    loopmsg_webhook_field *fields = loopmsg__arena_alloc(c->ev, n * sizeof *fields);
+    if (!fields) {
+        fail_nomem(c);
+        return;
+    }
+    size_t i = 0;
+    if (params) {
+        json_object_foreach(params, key, v)
+        {
+            fields[i].key = loopmsg__arena_strdup(c->ev, key);
+            if (!fields[i].key)
+                fail_nomem(c);
+            field_value(c, v, &fields[i]);
+            i++;
+        }
+    }
+    if (top_level) {
+        json_object_foreach(root, key, v)
+        {
+            if (is_known_key(key))
+                continue;
+            fields[i].key = loopmsg__arena_strdup(c->ev, key);
+            if (!fields[i].key)
+                fail_nomem(c);
+            field_value(c, v, &fields[i]);
+            i++;
+        }
+    }
+    c->ev->custom_fields = fields;
+    c->ev->custom_field_count = i;
+}
+
+loopmsg_status loopmsg_webhook_parse(loopmsg_webhook_event **out, const char *body, size_t len,
+                                     loopmsg_error *err)
+{
+    return loopmsg_webhook_parse_ex(out, body, len, NULL, err);
+}
+
+loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char *body, size_t len,
+                                        const loopmsg_webhook_parse_options *opts,
+                                        loopmsg_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!out)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "out must not be NULL");
+    if (!body && len)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "body is NULL but len is %zu", len);
+    size_t max = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES;
+    if (opts) {
+        loopmsg_status st =
+            loopmsg__check_version(opts->version, LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION,
+                                   "loopmsg_webhook_parse_options",
+                                   "LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT", err);
+        if (st != LOOPMSG_OK)
+            return st;
+        if (opts->max_body_bytes)
+            max = opts->max_body_bytes;
+    }
+    if (len > max)
+        return loopmsg__error_set(err, LOOPMSG_E_TOO_LARGE,
+                                  "webhook body of %zu bytes exceeds the limit of %zu bytes", len,
+                                  max);
+    if (len == 0)
+        return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL, "webhook body is empty");
+
+    json_error_t jerr;
+    /* JSON_DECODE_ANY so that a top-level scalar gets the clearer "not an object" error. */
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!root)
+        return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL,
+                                  "webhook body is not valid JSON: %s (line %d, column %d)",
+                                  jerr.text, jerr.line, jerr.column);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL, "webhook body is not a JSON object");
+    }
+    json_t *event = json_object_get(root, "event");
+    if (!event || !json_is_string(event)) {
+        json_decref(root);
+        return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL,
+                                  event ? "webhook field \"event\" must be a string"
+                                        : "webhook body has no \"event\" field");
+    }
+
+    parse_ctx c = {NULL, err, LOOPMSG_OK};
+    c.ev = loopmsg__arena_new(sizeof *c.ev);
+    if (!c.ev) {
+        json_decref(root);
+        return loopmsg__error_nomem(err);
+    }
+    loopmsg_webhook_event *ev = c.ev;
+    char *raw = loopmsg__arena_strndup(ev, body, len);
+    if (!raw)
+        fail_nomem(&c);
+    ev->raw = raw;
+    ev->raw_len = len;
+
+    ev->event = get_str(&c, root, "event", "event");
+    ev->webhook_id = get_str(&c, root, "webhook_id", "webhook_id");
+    ev->api_version = get_str(&c, root, "api_version", "api_version");
+    ev->message_id = get_str(&c, root, "message_id", "message_id");
+    ev->contact = get_str(&c, root, "contact", "contact");
+    ev->text = get_str(&c, root, "text", "text");
+    ev->sender = get_str(&c, root, "sender", "sender");
+    ev->passthrough = get_str(&c, root, "passthrough", "passthrough");
+    ev->message_type = get_str(&c, root, "message_type", "message_type");
+    ev->channel = get_str(&c, root, "channel", "channel");
+    ev->subject = get_str(&c, root, "subject", "subject");
+    get_str_list(&c, root, "attachments", "attachments", &ev->attachments,
+                 &ev->attachment_count);
+    ev->thread_id = get_str(&c, root, "thread_id", "thread_id");
+    ev->language = get_language(&c, root, "language", "language");
+    ev->group = get_group(&c, root);
+    ev->speech = get_speech(&c, root);
+    get_error_code(&c, root);
+    ev->reaction = get_str(&c, root, "reaction", "reaction");
+    ev->organization_id = get_str(&c, root, "organization_id", "organization_id");
+    ev->phone_number = get_str(&c, root, "phone_number", "phone_number");
+    ev->status = get_str(&c, root, "status", "status");
+    ev->payload_type = get_str(&c, root, "type", "type");
+
+    if (c.st == LOOPMSG_OK) {
+        ev->type = event_type_of(ev->event);
+        /* The opt-in docs show `event: "message_inbound"` with `type: "opt_in"` and the
+         * custom fields under `parameters` (spec §13 item 12). */
+        if (ev->type == LOOPMSG_EVENT_MESSAGE_INBOUND && ev->payload_type &&
+            strcmp(ev->payload_type, "opt_in") == 0)
+            ev->type = LOOPMSG_EVENT_OPT_IN;
+        if (ev->type == LOOPMSG_EVENT_OPT_IN)
+            get_custom_fields(&c, root, strcmp(ev->event, "opt-in") == 0);
+    }
+    json_decref(root);
+    if (c.st != LOOPMSG_OK) {
+        loopmsg__arena_free(ev);
+        return c.st;
+    }
+    *out = ev;
+    loopmsg__error_ok(err);
+    return LOOPMSG_OK;
+}
+
+void loopmsg_webhook_event_free(loopmsg_webhook_event *event)
+{
+    loopmsg__arena_free(event);
+}
+
+/* ---- verification ----------------------------------------------------------------------- */
+
+/* Compare `a` with the concatenation p1 || p2 without data-dependent branches or an early
+ * exit: the loop always runs over the longer of the two lengths. Returns 0 when equal. */
+static unsigned int ct_diff(const char *a, size_t alen, const char *p1, size_t l1, const char *p2,
+                            size_t l2)
+{
+    size_t blen = l1 + l2;
+    size_t n = alen > blen ? alen : blen;
+    volatile unsigned int d = (unsigned int)(alen != blen);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = i < alen ? (unsigned char)a[i] : 0;
+        unsigned char y = 0;
+        if (i < l1)
+            y = (unsigned char)p1[i];
+        else if (i < blen)
+            y = (unsigned char)p2[i - l1];
+        d |= (unsigned int)(x ^ y);
+    }
+    return d;
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode s[0..n) into dst (at least n bytes); '+' is a space, as URLSearchParams
+ * does; a malformed escape stays as it is. Returns the decoded length. */
+static size_t form_decode(char *dst, const char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            dst[o++] = ' ';
+        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            dst[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else {
+            dst[o++] = s[i];
+        }
+    }
+    return o;
+}
+
+/* Find the first `secret` parameter of a query string and decode it into a new buffer.
+ * Returns 1 and sets *val (caller frees) and *vlen when found, 0 when absent, -1 on NOMEM. */
+static int query_secret(const char *query, char **val, size_t *vlen)
+{
+    if (*query == '?')
+        query++;
+    const char *p = query;
+    while (*p) {
+        const char *end = strchr(p, '&');
+        size_t plen = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', plen);
+        size_t klen = eq ? (size_t)(eq - p) : plen;
+        /* "secret" is 6 bytes; an encoded key ("secre%74") is at most 18. */
+        if (klen >= 6 && klen <= 18) {
+            char kbuf[18];
+            if (form_decode(kbuf, p, klen) == 6 && memcmp(kbuf, "secret", 6) == 0) {
+                size_t n = eq ? plen - klen - 1 : 0;
+                char *d = loopmsg__malloc(n + 1);
+                if (!d)
+                    return -1;
+                *vlen = eq ? form_decode(d, eq + 1, n) : 0;
+                d[*vlen] = '\0';
+                *val = d;
+                return 1;
+            }
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+loopmsg_status loopmsg_webhook_verify(const char *authorization, const char *query,
+                                      const char *const *secrets, size_t secret_count,
+                                      loopmsg_error *err)
+{
+    if (secret_count == 0) {
+        loopmsg__error_ok(err);
+        return LOOPMSG_OK;
+    }
+    if (!secrets)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "secrets is NULL but secret_count is %zu", secret_count);
+    for (size_t i = 0; i < secret_count; i++)
+        if (!secrets[i])
+            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "secrets[%zu] is NULL", i);
+
+    char *qval = NULL;
+    size_t qlen = 0;
+    if (query && query_secret(query, &qval, &qlen) < 0)
+        return loopmsg__error_nomem(err);
+
+    static const char bearer[] = "Bearer ";
+    size_t alen = authorization ? strlen(authorization) : 0;
+    unsigned int match = 0;
+    for (size_t i = 0; i < secret_count; i++) {
+        size_t vlen = strlen(secrets[i]);
+        unsigned int usable = vlen > 0;
+        if (authorization) {
+            match |= usable & (ct_diff(authorization, alen, secrets[i], vlen, "", 0) == 0);
+            match |= usable & (ct_diff(authorization, alen, bearer, sizeof bearer - 1,
+                                       secrets[i], vlen) == 0);
+        }
+        if (qval)
+            match |= usable & (ct_diff(qval, qlen, secrets[i], vlen, "", 0) == 0);
+    }
+    if (qval) {
+        loopmsg__wipe(qval, qlen);
+        loopmsg__free(qval);
+    }
+    if (match) {
+        loopmsg__error_ok(err);
+        return LOOPMSG_OK;
+    }
+    return loopmsg__error_set(err, LOOPMSG_E_WEBHOOK_AUTH,
+                              authorization || query
+                                  ? "webhook credentials do not match any configured secret"
+                                  : "webhook request has no Authorization header and no "
+                                    "secret parameter");
+}
+
+/* ---- dispatch --------------------------------------------------------------------------- */
+
+int loopmsg_webhook_dispatch(const loopmsg_webhook_handlers *handlers,
+                             const loopmsg_webhook_event *event, void *user_data)
+{
+    if (!handlers || !event || handlers->version == 0)
+        return LOOPMSG_E_INVALID_ARG;
+    loopmsg_webhook_event_cb cb = NULL;
+    switch (event->type) {
+    case LOOPMSG_EVENT_MESSAGE_INBOUND:
+        cb = handlers->on_message_inbound;
+        break;
+    case LOOPMSG_EVENT_MESSAGE_DELIVERED:
+        cb = handlers->on_message_delivered;
+        break;
+    case LOOPMSG_EVENT_MESSAGE_FAILED:
+        cb = handlers->on_message_failed;
+        break;
+    case LOOPMSG_EVENT_MESSAGE_REACTION:
+        cb = handlers->on_message_reaction;
+        break;
+    case LOOPMSG_EVENT_MESSAGE_SCHEDULED:
+        cb = handlers->on_message_scheduled;
+        break;
+    case LOOPMSG_EVENT_OPT_IN:
+        cb = handlers->on_opt_in;
+        break;
+    case LOOPMSG_EVENT_INBOUND_CALL:
+        cb = handlers->on_inbound_call;
+        break;
+    case LOOPMSG_EVENT_SENDER_NAME_UPDATED:
+        cb = handlers->on_sender_name_updated;
+        break;
+    case LOOPMSG_EVENT_UNKNOWN:
+    default:
+        cb = handlers->on_unknown;
+        break;
+    }
+    int rc = cb ? cb(event, user_data) : 0;
+    /* on_any always runs; the specific callback's failure takes precedence (spec §8.6). */
+    int any = handlers->on_any ? handlers->on_any(event, user_data) : 0;
+    return rc != 0 ? rc : any;
+}
+
+/* ---- the framework-agnostic handler ------------------------------------------------------ */
+
+#define JSON_CT "application/json"
+
+static loopmsg_status answer(loopmsg_webhook_response *resp, int status, const char *body)
+{
+    resp->status = status;
+    resp->body = body;
+    resp->body_len = strlen(body);
+    resp->content_type = JSON_CT;
+    return LOOPMSG_OK;
+}
+
+loopmsg_status loopmsg_webhook_handle(loopmsg_webhook_response *resp,
+                                      const loopmsg_webhook_handler_config *config,
+                                      const loopmsg_webhook_request *req, loopmsg_error *err)
+{
+    if (!resp)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "resp must not be NULL");
+    memset(resp, 0, sizeof *resp);
+    answer(resp, 500, "{\"error\":\"internal error\"}");
+    if (!req || !req->method)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  req ? "req->method must not be NULL" : "req must not be NULL");
+    loopmsg_status st = loopmsg__check_version(req->version, LOOPMSG_WEBHOOK_REQUEST_VERSION,
+                                               "loopmsg_webhook_request",
+                                               "LOOPMSG_WEBHOOK_REQUEST_INIT", err);
+    if (st != LOOPMSG_OK)
+        return st;
+    if (config) {
+        st = loopmsg__check_version(config->version, LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION,
+                                    "loopmsg_webhook_handler_config",
+                                    "LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT", err);
+        if (st != LOOPMSG_OK)
+            return st;
+    }
+    if (!req->body && req->body_len)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "req->body is NULL but body_len is %zu", req->body_len);
+
+    const char *path = req->path ? req->path : "/";
+    const char *query = req->query;
+    const char *qmark = strchr(path, '?');
+    size_t path_len = qmark ? (size_t)(qmark - path) : strlen(path);
+    if (qmark && !query)
+        query = qmark + 1;
+
+    if (strcmp(req->method, "GET") == 0 && path_len == 7 && memcmp(path, "/health", 7) == 0) {
+        loopmsg__error_ok(err);
+        return answer(resp, 200, "{\"status\":\"ok\"}");
+    }
+    const char *want = config ? config->path : NULL;
+    if (want && (strlen(want) != path_len || memcmp(want, path, path_len) != 0)) {
+        answer(resp, 404, "{\"error\":\"not found\"}");
+        return loopmsg__error_set(err, LOOPMSG_E_NOT_FOUND, "no webhook at this path");
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        answer(resp, 405, "{\"error\":\"method not allowed\"}");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "webhooks must be POSTed (method was %.16s)", req->method);
+    }
+    st = loopmsg_webhook_verify(req->authorization, query, config ? config->secrets : NULL,
+                                config ? config->secret_count : 0, err);
+    if (st == LOOPMSG_E_WEBHOOK_AUTH) {
+        answer(resp, 401, "{\"error\":\"unauthorized\"}");
+        return st;
+    }
+    if (st != LOOPMSG_OK)
+        return st;
+    loopmsg_webhook_parse_options po = LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT;
+    po.max_body_bytes = config ? config->max_body_bytes : 0;
+    st = loopmsg_webhook_parse_ex(&resp->event, req->body, req->body_len, &po, err);
+    switch (st) {
+    case LOOPMSG_OK:
+        return answer(resp, 200, "{\"status\":\"ok\"}");
+    case LOOPMSG_E_TOO_LARGE:
+        answer(resp, 413, "{\"error\":\"payload too large\"}");
+        return st;
+    case LOOPMSG_E_PROTOCOL:
+        answer(resp, 400, "{\"error\":\"bad request\"}");
+        return st;
+    default:
+        return st;
+    }
+}
+
+void loopmsg_webhook_response_clear(loopmsg_webhook_response *resp)
+{
+    if (!resp)
+        return;
+    loopmsg_webhook_event_free(resp->event);
+    memset(resp, 0, sizeof *resp);
+}

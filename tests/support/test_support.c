@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_support.c: counting allocator, emulator fixture and assertion helpers for the tests.
+ */
+#include "test_support.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static long outstanding;
+static long fail_countdown;
+static int installed;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Each block carries its size in a header so realloc and free keep the count exact. */
+typedef union hdr {
+    size_t size;
+    max_align_t align;
+} hdr;
+
+static int should_fail(void)
+{
+    int fail = 0;
+    pthread_mutex_lock(&lock);
+    if (fail_countdown > 0 && --fail_countdown == 0)
+        fail = 1;
+    pthread_mutex_unlock(&lock);
+    return fail;
+}
+
+static void *t_malloc(size_t size, void *ctx)
+{
+    (void)ctx;
+    if (should_fail())
+        return NULL;
+    hdr *h = malloc(sizeof(hdr) + size);
+    if (!h)
+        return NULL;
+    h->size = size;
+    pthread_mutex_lock(&lock);
+    outstanding++;
+    pthread_mutex_unlock(&lock);
+    return h + 1;
+}
+
+static void t_free(void *p, void *ctx)
+{
+    (void)ctx;
+    if (!p)
+        return;
+    hdr *h = (hdr *)p - 1;
+    pthread_mutex_lock(&lock);
+    outstanding--;
+    pthread_mutex_unlock(&lock);
+    free(h);
+}
+
+static void *t_realloc(void *p, size_t size, void *ctx)
+{
+    if (!p)
+        return t_malloc(size, ctx);
+    if (should_fail())
+        return NULL;
+    hdr *h = (hdr *)p - 1;
+    hdr *n = realloc(h, sizeof(hdr) + size);
+    if (!n)
+        return NULL;
+    n->size = size;
+    return n + 1;
+}
+
+void ts_alloc_install(void)
+{
+    if (installed)
+        return;
+    loopmsg_allocator a = {t_malloc, t_realloc, t_free, NULL};
+    int rc = loopmsg_global_init(&a);
+    if (rc < 1) {
+        fprintf(stderr, "loopmsg_global_init failed: %d\n", rc);
+        abort();
+    }
+    installed = 1;
+}
+
+long ts_alloc_outstanding(void)
+{
+    pthread_mutex_lock(&lock);
+    long n = outstanding;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+void ts_alloc_fail_at(long n)
+{
+    pthread_mutex_lock(&lock);
+    fail_countdown = n;
+    pthread_mutex_unlock(&lock);
+}
+
+static long plain_mark;
+
+int ts_setup(void **state)
+{
+    (void)state;
+    ts_alloc_install();
+    plain_mark = ts_alloc_outstanding();
+    return 0;
+}
+
+int ts_teardown(void **state)
+{
+    (void)state;
+    ts_alloc_fail_at(0);
+    long now = ts_alloc_outstanding();
+    if (now != plain_mark) {
+        fprintf(stderr, "LEAK: %ld allocation(s) outstanding after the test\n", now - plain_mark);
+        return -1;
+    }
+    return 0;
+}
+
+loopmsg_client *ts_client(ts_env *env, loopmsg_client_options *opts)
+{
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    if (opts)
+        o = *opts;
+    if (!o.version)
+        o.version = LOOPMSG_CLIENT_OPTIONS_VERSION;
+    if (!o.api_key)
+        o.api_key = TS_KEY;
+    if (!o.base_url)
+        o.base_url = env->url;
+    if (!o.retry_delay_ms)
+        o.retry_delay_ms = 10;
+    if (!o.timeout_ms)
+        o.timeout_ms = 2000;
+    loopmsg_client *c = NULL;
+    loopmsg_error err;
+    loopmsg_status st = loopmsg_client_new(&c, &o, &err);
+    ts_assert_status(LOOPMSG_OK, st, &err);
+    return c;
+}
+
+int ts_emu_setup(void **state)
+{
+    ts_alloc_install();
+    ts_env *env = calloc(1, sizeof *env);
+    if (!env)
+        return -1;
+    env->alloc_mark = ts_alloc_outstanding();
+    loopmsg_emulator_options eo = LOOPMSG_EMULATOR_OPTIONS_INIT;
+    eo.api_key = TS_KEY;
+    eo.delivery_delay_ms = 50;
+    eo.quiet = true;
+    loopmsg_error err;
+    if (loopmsg_emulator_start(&env->emu, &eo, &err) != LOOPMSG_OK) {
+        fprintf(stderr, "emulator: %s\n", err.message);
+        free(env);
+        return -1;
+    }
+    snprintf(env->url, sizeof env->url, "%s", loopmsg_emulator_url(env->emu));
+    env->client = ts_client(env, NULL);
+    *state = env;
+    return 0;
+}
+
+int ts_emu_teardown(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_free(env->client);
+    loopmsg_emulator_free(env->emu);
+    ts_alloc_fail_at(0);
+    long now = ts_alloc_outstanding();
+    long mark = env->alloc_mark;
+    free(env);
+    if (now != mark) {
+        fprintf(stderr, "LEAK: %ld allocation(s) outstanding after the test\n", now - mark);
+        return -1;
+    }
+    return 0;
+}
+
+void ts_script_full(ts_env *env, const loopmsg_emulator_answer *a)
+{
+    loopmsg_status st = loopmsg_emulator_script(env->emu, a);
+    assert_int_equal(st, LOOPMSG_OK);
+}
+
+void ts_script(ts_env *env, int status, const char *body)
+{
+    loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+    a.status = status;
+    a.body = body;
+    ts_script_full(env, &a);
+}
+
+loopmsg_emulator_request *ts_request(ts_env *env, size_t index)
+{
+    loopmsg_emulator_request *r = NULL;
+    loopmsg_status st = loopmsg_emulator_request_get(&r, env->emu, index);
+    if (st != LOOPMSG_OK)
+        fail_msg("no recorded request #%zu (have %zu)", index,
+                 loopmsg_emulator_request_count(env->emu));
+    return r;
+}
+
+size_t ts_request_count(ts_env *env)
+{
+    return loopmsg_emulator_request_count(env->emu);
+}
+
+void ts_assert_json_eq(const char *expected, const char *actual)
+{
+    json_error_t e1, e2;
+    json_t *a = json_loads(expected, 0, &e1);
+    json_t *b = actual ? json_loads(actual, 0, &e2) : NULL;
+    if (!a)
+        fail_msg("bad expected JSON: %s (%s)", expected, e1.text);
+    int eq = b && json_equal(a, b);
+    json_decref(a);
+    json_decref(b);
+    if (!eq)
+        fail_msg("JSON differs\n expected: %s\n   actual: %s", expected, actual ? actual : "(null)");
+}
+
+void ts_assert_status_impl(loopmsg_status expected, loopmsg_status actual,
+                           const loopmsg_error *err, const char *file, int line)
+{
+    if (expected != actual)
+        fail_msg("%s:%d: expected %s, got %s: %s", file, line, loopmsg_status_name(expected),
+                 loopmsg_status_name(actual), err ? err->message : "(no error struct)");
+    if (err && err->status != actual)
+        fail_msg("%s:%d: err->status %s differs from the returned %s", file, line,
+                 loopmsg_status_name(err->status), loopmsg_status_name(actual));
+}
+
+void ts_assert_contains_impl(const char *haystack, const char *needle, const char *file, int line)
+{
+    if (!haystack || !strstr(haystack, needle))
+        fail_msg("%s:%d: \"%s\" does not contain \"%s\"", file, line,
+                 haystack ? haystack : "(null)", needle);
+}
+
+char *ts_read_file(const char *path, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0, n;
+    char *buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[len] = '\0';
+    if (len_out)
+        *len_out = len;
+    return buf;
+}
+
+const char *ts_data_path(const char *rel)
+{
+    static char path[4096];
+    const char *base = getenv("LOOPMSG_TEST_DATA");
+    snprintf(path, sizeof path, "%s/%s", base ? base : "tests/data", rel);
+    return path;
+}
+
+uint64_t ts_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

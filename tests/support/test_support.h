@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_support.h: what every test executable shares: the counting allocator that makes a
+ * leaking test fail, an in-process emulator fixture on 127.0.0.1, assertion helpers that
+ * print status names and messages, and small utilities.
+ */
+#ifndef LOOPMSG_TEST_SUPPORT_H
+#define LOOPMSG_TEST_SUPPORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <loopmsg.h>
+#include <loopmsg/emulator.h>
+
+/* Install the counting allocator (loopmsg_global_init) once per process. */
+void ts_alloc_install(void);
+/* Outstanding allocations made through the SDK's allocator. */
+long ts_alloc_outstanding(void);
+/* Make the n-th allocation from now fail (0 = never). */
+void ts_alloc_fail_at(long n);
+
+/* cmocka group setup/teardown that install the allocator and check for leaks per test. */
+int ts_setup(void **state);    /* records the outstanding count */
+int ts_teardown(void **state); /* fails the test when allocations leaked */
+
+/* The fixture of integration tests: an emulator on an ephemeral port and a client. */
+typedef struct ts_env {
+    loopmsg_emulator *emu;
+    loopmsg_client *client;
+    char url[128];
+    long alloc_mark;
+} ts_env;
+
+#define TS_KEY "test-key"
+
+/* Setup: start an emulator (key TS_KEY) and a client with small delays (retry_delay 10 ms,
+ * timeout 2000 ms). *state becomes a ts_env. */
+int ts_emu_setup(void **state);
+int ts_emu_teardown(void **state);
+
+/* A new client for env with options tweaked by the caller (version/api_key/base_url are
+ * filled in when zero). Asserts success. */
+loopmsg_client *ts_client(ts_env *env, loopmsg_client_options *opts);
+
+/* Queue a scripted answer. */
+void ts_script(ts_env *env, int status, const char *body);
+void ts_script_full(ts_env *env, const loopmsg_emulator_answer *a);
+
+/* The index-th recorded request (assert it exists); free with loopmsg_emulator_request_free. */
+loopmsg_emulator_request *ts_request(ts_env *env, size_t index);
+size_t ts_request_count(ts_env *env);
+
+/* Assert that the JSON text `actual` equals the JSON text `expected` (object key order does
+ * not matter). */
+void ts_assert_json_eq(const char *expected, const char *actual);
+
+/* Assert status with a readable failure (status names and err->message). */
+#define ts_assert_status(expected, actual, err)                                                    \
+    ts_assert_status_impl((expected), (actual), (err), __FILE__, __LINE__)
+void ts_assert_status_impl(loopmsg_status expected, loopmsg_status actual,
+                           const loopmsg_error *err, const char *file, int line);
+
+/* Assert that haystack contains needle. */
+#define ts_assert_contains(haystack, needle)                                                       \
+    ts_assert_contains_impl((haystack), (needle), __FILE__, __LINE__)
+void ts_assert_contains_impl(const char *haystack, const char *needle, const char *file, int line);
+
+/* Read a whole file (NUL-terminated; caller frees). NULL if it cannot be read. */
+char *ts_read_file(const char *path, size_t *len_out);
+
+/* Path under $LOOPMSG_TEST_DATA (static buffer). */
+const char *ts_data_path(const char *rel);
+
+uint64_t ts_now_ms(void);
+
+#endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* test_error.c: status names/strings, the 49 API codes and their classification flags. */
+#include "test_support.h"
+
+#include <string.h>
+
+static void test_error__every_status_has_name_and_string(void **state)
+{
+    (void)state;
+    for (int s = LOOPMSG_E_TOO_LARGE; s <= LOOPMSG_OK; s++) {
+        const char *name = loopmsg_status_name((loopmsg_status)s);
+        assert_non_null(name);
+        assert_string_not_equal(name, "LOOPMSG_E_UNKNOWN");
+        assert_string_not_equal(loopmsg_status_str((loopmsg_status)s), "unknown status");
+    }
+    assert_string_equal(loopmsg_status_name(LOOPMSG_E_INTERNAL), "LOOPMSG_E_INTERNAL");
+    assert_string_equal(loopmsg_status_name((loopmsg_status)-50), "LOOPMSG_E_UNKNOWN");
+    assert_string_equal(loopmsg_status_str((loopmsg_status)-50), "unknown status");
+    assert_string_equal(loopmsg_status_name((loopmsg_status)7), "LOOPMSG_E_UNKNOWN");
+}
+
+static const int documented[] = {100,  110,  115,  120,  125,  130,  140,  150,  160,  165,
+                                 170,  180,  190,  200,  210,  220,  230,  240,  250,  260,
+                                 270,  290,  300,  310,  320,  330,  340,  500,  510,  520,
+                                 530,  540,  550,  580,  590,  595,  600,  610,  620,  630,
+                                 640,  1000, 1010, 1020, 1030, 1110, 1120, 1130, 1140};
+
+static void test_error__all_49_codes_described(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof documented / sizeof documented[0], 49);
+    for (size_t i = 0; i < 49; i++) {
+        const char *d = loopmsg_api_code_description(documented[i]);
+        if (!d)
+            fail_msg("code %d has no description", documented[i]);
+        assert_true(strlen(d) > 5);
+    }
+    assert_null(loopmsg_api_code_description(0));
+    assert_null(loopmsg_api_code_description(101));
+    assert_null(loopmsg_api_code_description(-1));
+    assert_string_equal(loopmsg_api_code_description(140), "text parameter is missing");
+    assert_string_equal(loopmsg_api_code_description(550), "pricing-plan limit reached");
+}
+
+static void test_error__code_flags(void **state)
+{
+    (void)state;
+    const int fatal[] = {110, 130, 300, 310, 320, 330};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(loopmsg_api_code_flags(fatal[i]), LOOPMSG_ERRF_FATAL);
+    assert_int_equal(loopmsg_api_code_flags(1010), LOOPMSG_ERRF_RETRYABLE);
+    assert_int_equal(loopmsg_api_code_flags(1020), LOOPMSG_ERRF_RETRYABLE);
+    assert_int_equal(loopmsg_api_code_flags(1030),
+                     LOOPMSG_ERRF_RETRYABLE | LOOPMSG_ERRF_MAYBE_DELIVERED);
+    size_t plain = 0;
+    for (size_t i = 0; i < 49; i++)
+        if (loopmsg_api_code_flags(documented[i]) == 0)
+            plain++;
+    assert_int_equal(plain, 49 - 6 - 3);
+    assert_int_equal(loopmsg_api_code_flags(9999), 0);
+}
+
+static void test_error__predicates_accept_null(void **state)
+{
+    (void)state;
+    assert_false(loopmsg_error_is_retryable(NULL));
+    assert_false(loopmsg_error_is_fatal(NULL));
+    assert_false(loopmsg_error_is_maybe_delivered(NULL));
+    loopmsg_error e;
+    memset(&e, 0, sizeof e);
+    e.flags = LOOPMSG_ERRF_RETRYABLE | LOOPMSG_ERRF_FATAL;
+    assert_true(loopmsg_error_is_retryable(&e));
+    assert_true(loopmsg_error_is_fatal(&e));
+    assert_false(loopmsg_error_is_maybe_delivered(&e));
+}
+
+static void test_error__version(void **state)
+{
+    (void)state;
+    assert_int_equal(loopmsg_version_num(), LOOPMSG_VERSION_NUM);
+    assert_string_equal(loopmsg_version_string(), LOOPMSG_VERSION);
+    assert_true(LOOPMSG_VERSION_AT_LEAST(0, 1, 0));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_error__every_status_has_name_and_string, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_error__all_49_codes_described, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_error__code_flags, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_error__predicates_accept_null, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_error__version, ts_setup, ts_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

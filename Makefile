@@ -1,0 +1,71 @@
+# Thin wrapper over CMake. `make demo` and `make test` install missing Debian packages first.
+BUILD      ?= build
+TEST_BUILD ?= build-asan
+CLANG_BUILD ?= build-clang
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX     ?= /usr/local
+
+.PHONY: all build deps test test-fast valgrind clang format format-check demo install bench \
+        fuzz clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+# The whole suite under ASan+UBSan, then the unit tests under valgrind, a clang -Werror
+# build and the format check.
+test: deps
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLOOPMSG_SANITIZE=ON
+	cmake --build $(TEST_BUILD) -j$(JOBS)
+	cd $(TEST_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS) --timeout 600
+	$(MAKE) valgrind
+	$(MAKE) clang
+	$(MAKE) format-check
+
+test-fast: deps
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLOOPMSG_SANITIZE=ON
+	cmake --build $(TEST_BUILD) -j$(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+valgrind: build
+	scripts/valgrind-tests.sh $(BUILD)
+
+clang:
+	@if command -v clang >/dev/null; then \
+	  cmake -S . -B $(CLANG_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug && \
+	  cmake --build $(CLANG_BUILD) -j$(JOBS); \
+	else echo "clang not installed: skipping the clang build"; fi
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@scripts/format-check.sh
+
+demo: build
+	scripts/demo.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD)
+
+bench: build
+	scripts/bench.sh $(BUILD)
+
+fuzz:
+	@command -v clang >/dev/null || { echo "fuzzing needs clang"; exit 1; }
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DLOOPMSG_BUILD_FUZZERS=ON \
+	  -DLOOPMSG_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j$(JOBS)
+	scripts/fuzz.sh build-fuzz
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(CLANG_BUILD) build-fuzz

@@ -16,6 +16,11 @@
 #include "loopmsg/global.h"
 #include "loopmsg/client.h"
 #include "loopmsg/message.h"
+#include "loopmsg/list.h"
+#include "loopmsg/audience.h"
+#include "loopmsg/campaign.h"
+#include "loopmsg/sender.h"
+#include "loopmsg/optin.h"
 #include "loopmsg/webhook.h"
 
 #endif /* LOOPMSG_H */

@@ -133,7 +133,7 @@ typedef struct loopmsg_emulator_faults {
 } loopmsg_emulator_faults;
 
 #define LOOPMSG_EMULATOR_FAULTS_VERSION 1
-#define LOOPMSG_EMULATOR_FAULTS_INIT    {LOOPMSG_EMULATOR_FAULTS_VERSION}
+#define LOOPMSG_EMULATOR_FAULTS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_FAULTS_VERSION)
 
 /**
  * Replace the fault settings (copied). NULL clears them. Thread-safe.

@@ -401,8 +401,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (cr->body.len + *upload_data_size > MAX_BODY_BYTES)
-            cr->too_large = true;
+        if (cr->too_large || cr->body.len + *upload_data_size > MAX_BODY_BYTES)
+            cr->too_large = true; /* keep reading, stop storing */
         else
             loopmsg__emu_buf_append(&cr->body, upload_data, *upload_data_size);
         if (cr->body.failed)
@@ -723,6 +723,12 @@ json_t *loopmsg__emu_requests_json(loopmsg_emulator *emu)
                               r->path, "query", r->query, "authorization", r->authorization != NULL,
                               "content_type", r->content_type, "user_agent", r->user_agent, "body",
                               r->body, r->body_len, "answered_status", r->answered_status);
+        if (!o) /* a body that is not UTF-8 cannot be a JSON string */
+            o = json_pack("{s:s,s:s,s:s,s:b,s:s?,s:s?,s:n,s:I,s:i}", "method", r->method, "path",
+                          r->path, "query", r->query, "authorization", r->authorization != NULL,
+                          "content_type", r->content_type, "user_agent", r->user_agent, "body",
+                          "body_len", (json_int_t)r->body_len, "answered_status",
+                          r->answered_status);
         if (o)
             json_array_append_new(items, o);
     }

@@ -56,4 +56,7 @@ int loopmsg__json_int(json_t *obj, const char *key, int fallback, const char **t
 /* Decoder helpers shared by endpoint modules. */
 loopmsg_status loopmsg__decode_fail(loopmsg_error *err, const char *op, const char *what);
 
+/* Decode a sender object (list item or details) into a loopmsg_sender at dst. */
+loopmsg_status loopmsg__decode_sender(void *root, json_t *o, void *dst, const char **bad);
+
 #endif

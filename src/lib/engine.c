@@ -42,6 +42,7 @@ struct loopmsg__request {
     char retry_after[64];
     char curl_errbuf[CURL_ERROR_SIZE];
     unsigned int attempts;
+    unsigned int sends; /* times libcurl was about to send this attempt's request */
     uint64_t not_before_ms;
     uint64_t deadline_at_ms; /* 0 = none */
     uint64_t attempt_started_ms;
@@ -208,6 +209,26 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* libcurl silently resends a request on a fresh connection when a reused one dies before
+ * any response byte arrived. The server may have read and acted on the first copy, so a POST
+ * is never sent twice within one attempt: the second send is aborted and the attempt is
+ * classified like any other failure after sending (decision 8). Needs libcurl 7.80. */
+#if LIBCURL_VERSION_NUM >= 0x075000
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                     int conn_local_port)
+{
+    loopmsg__request *r = ud;
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    r->sends++;
+    if (r->sends > 1 && r->op->method == LOOPMSG__POST)
+        return CURL_PREREQFUNC_ABORT;
+    return CURL_PREREQFUNC_OK;
+}
+#endif
+
 static const char *method_name(loopmsg__method m)
 {
     return m == LOOPMSG__POST ? "POST" : m == LOOPMSG__DELETE ? "DELETE" : "GET";
@@ -244,6 +265,7 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     }
     r->easy = h;
     r->attempts++;
+    r->sends = 0;
     r->attempt_started_ms = now;
     r->retry_after[0] = '\0';
     r->curl_errbuf[0] = '\0';
@@ -264,6 +286,10 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_errbuf);
+#if LIBCURL_VERSION_NUM >= 0x075000
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, r);
+#endif
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -388,10 +414,13 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
         return LOOPMSG_E_PROTOCOL;
     }
     if (rc != CURLE_OK) {
-        bool was_sent = reqsize > 0 || sent > 0;
+        bool resend_refused = rc == CURLE_ABORTED_BY_CALLBACK && r->sends > 1;
+        bool was_sent = reqsize > 0 || sent > 0 || resend_refused;
         loopmsg_status st = rc == CURLE_OPERATION_TIMEDOUT ? LOOPMSG_E_TIMEOUT
                                                             : LOOPMSG_E_TRANSPORT;
-        const char *detail = r->curl_errbuf[0] ? r->curl_errbuf : curl_easy_strerror(rc);
+        const char *detail = resend_refused ? "the connection closed without a response"
+                             : r->curl_errbuf[0] ? r->curl_errbuf
+                                                 : curl_easy_strerror(rc);
         loopmsg__error_set(&r->err, st, "%s: %s %s (%s)%s", op,
                            st == LOOPMSG_E_TIMEOUT ? "timed out on" : "transport error on",
                            c->base_url, detail,

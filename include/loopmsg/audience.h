@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file loopmsg/audience.h
+ * @brief Audience: contact status, unsubscribe, and the audience / history / opt-in lists.
+ */
+#ifndef LOOPMSG_AUDIENCE_H
+#define LOOPMSG_AUDIENCE_H
+
+#include "list.h"
+
+LOOPMSG_BEGIN_DECL
+
+/** A contact's audience status. OTHER: a value this version does not know. @since 0.1 */
+typedef enum loopmsg_contact_status {
+    LOOPMSG_CONTACT_OTHER = 0,
+    LOOPMSG_CONTACT_ACTIVE,
+    LOOPMSG_CONTACT_UNSUBSCRIBED,
+    LOOPMSG_CONTACT_UNKNOWN
+} loopmsg_contact_status;
+
+/** Wire name of a contact status ("active"); NULL for OTHER. @since 0.1 */
+LOOPMSG_API const char *loopmsg_contact_status_name(loopmsg_contact_status status);
+
+/**
+ * Check a contact's status (GET /api/v1/audience/check-status/{contact}/).
+ * @param[in]  contact     International phone starting with '+', or an email.
+ * @param[out] status_out  The status.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_audience_check_status(loopmsg_client *client, const char *contact,
+                              loopmsg_contact_status *status_out, loopmsg_error *err);
+
+/**
+ * Unsubscribe a contact (DELETE /api/v1/audience/delete/{contact}/). A 204 with no body and
+ * a 2xx JSON body are both success.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_audience_unsubscribe(
+    loopmsg_client *client, const char *contact, loopmsg_error *err);
+
+/** One page of the audience: loopmsg_list_page(LOOPMSG_LIST_AUDIENCE). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_audience_list(loopmsg_client *client, const loopmsg_list_params *params,
+                      loopmsg_page **page_out, loopmsg_error *err);
+
+/** One page of a contact's message history (params->contact required). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_audience_history(loopmsg_client *client, const loopmsg_list_params *params,
+                         loopmsg_page **page_out, loopmsg_error *err);
+
+/** One page of the opt-in history (GET /api/v1/audience/tracker/). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_optin_history(loopmsg_client *client, const loopmsg_list_params *params,
+                      loopmsg_page **page_out, loopmsg_error *err);
+
+/** One page of webhook delivery history (GET /api/v1/webhooks/history/). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_history(loopmsg_client *client, const loopmsg_list_params *params,
+                        loopmsg_page **page_out, loopmsg_error *err);
+
+LOOPMSG_END_DECL
+
+#endif /* LOOPMSG_AUDIENCE_H */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file loopmsg/campaign.h
+ * @brief Campaigns: broadcast (one text to many contacts) or individualised messages.
+ */
+#ifndef LOOPMSG_CAMPAIGN_H
+#define LOOPMSG_CAMPAIGN_H
+
+#include "message.h"
+
+LOOPMSG_BEGIN_DECL
+
+/** Maximum attachments of a campaign (and of each campaign message). @since 0.1 */
+#define LOOPMSG_MAX_CAMPAIGN_ATTACHMENTS 3
+
+/** One individualised campaign message. @since 0.1 */
+typedef struct loopmsg_campaign_message {
+    const char *contact; /**< Required. */
+    const char *text;    /**< Required. */
+    const char *subject;
+    loopmsg_effect effect;
+    const char *const *attachments; /**< At most 3 https:// URLs. */
+    size_t attachment_count;
+} loopmsg_campaign_message;
+
+/**
+ * A campaign. Exactly one mode: broadcast (text + contacts) or individualised (messages).
+ * Scheduling fields are optional; the server applies its defaults (today, 10:00-22:00,
+ * America/New_York).
+ * @since 0.1
+ */
+typedef struct loopmsg_campaign_params {
+    unsigned int version; /**< LOOPMSG_CAMPAIGN_PARAMS_VERSION */
+    const char *name;     /**< Required. */
+    /* broadcast */
+    const char *text;
+    const char *const *contacts;
+    size_t contact_count;
+    /* individualised */
+    const loopmsg_campaign_message *messages;
+    size_t message_count;
+    /* both */
+    const char *const *attachments; /**< At most 3. */
+    size_t attachment_count;
+    loopmsg_effect effect;
+    const char *subject;
+    const char *from_date; /**< YYYY-MM-DD, a real calendar date. */
+    const char *from_time; /**< HH:mm, 00:00-23:59; must be before to_time. */
+    const char *to_time;   /**< HH:mm. */
+    const char *timezone;  /**< IANA name, e.g. "America/Los_Angeles". */
+} loopmsg_campaign_params;
+
+#define LOOPMSG_CAMPAIGN_PARAMS_VERSION 1
+#define LOOPMSG_CAMPAIGN_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_CAMPAIGN_PARAMS_VERSION)
+
+/** A created campaign. @since 0.1 */
+typedef struct loopmsg_campaign {
+    const char *id;
+    const char *name;
+    const char *create_date;
+    const char *raw;
+    size_t raw_len;
+} loopmsg_campaign;
+
+/** Check campaign parameters with no I/O. @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_campaign_params_validate(const loopmsg_campaign_params *params, loopmsg_error *err);
+
+/**
+ * Create a campaign (POST /api/v1/campaigns/new/).
+ * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_campaign_free().
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_campaign_create(loopmsg_client *client, const loopmsg_campaign_params *params,
+                        loopmsg_campaign **out, loopmsg_error *err);
+
+/** Free a campaign result. NULL is a no-op. @since 0.1 */
+LOOPMSG_API void loopmsg_campaign_free(loopmsg_campaign *campaign);
+
+/** True when s is a real calendar date written YYYY-MM-DD. @since 0.1 */
+LOOPMSG_API bool loopmsg_date_valid(const char *s);
+
+LOOPMSG_END_DECL
+
+#endif /* LOOPMSG_CAMPAIGN_H */

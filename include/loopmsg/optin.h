@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file loopmsg/optin.h
+ * @brief Opt-in links: generate a URL that opens Messages with a pre-filled text.
+ */
+#ifndef LOOPMSG_OPTIN_H
+#define LOOPMSG_OPTIN_H
+
+#include "client.h"
+
+LOOPMSG_BEGIN_DECL
+
+/** The placeholder the body must contain. @since 0.1 */
+#define LOOPMSG_OPTIN_PLACEHOLDER "[opt-in-code]"
+
+/** A custom field, returned in the opt-in webhook. @since 0.1 */
+typedef struct loopmsg_field {
+    const char *key;
+    const char *value;
+} loopmsg_field;
+
+/** Parameters of an opt-in URL. @since 0.1 */
+typedef struct loopmsg_optin_params {
+    unsigned int version;  /**< LOOPMSG_OPTIN_PARAMS_VERSION */
+    const char *body;      /**< Required; must contain "[opt-in-code]". */
+    const char *contact;   /**< Optional pre-filled recipient. */
+    const char *sender_type; /**< e.g. "shared" for shared sender names. */
+    const loopmsg_field *fields; /**< Custom fields (click_id, utm_campaign, ...). */
+    size_t field_count;
+} loopmsg_optin_params;
+
+#define LOOPMSG_OPTIN_PARAMS_VERSION 1
+#define LOOPMSG_OPTIN_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_OPTIN_PARAMS_VERSION)
+
+/** A generated opt-in link. Missing links are NULL. @since 0.1 */
+typedef struct loopmsg_optin_url {
+    const char *id;
+    const char *url;      /**< Universal https link. */
+    const char *imessage; /**< imessage:// deep link. */
+    const char *sms;      /**< sms: link. */
+    const char *whatsapp; /**< whatsapp:// link (current docs only). */
+    const char *raw;
+    size_t raw_len;
+} loopmsg_optin_url;
+
+/**
+ * Generate an opt-in URL (POST /api/v1/opt-in/generate-url/).
+ * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_optin_url_free().
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_optin_generate_url(loopmsg_client *client, const loopmsg_optin_params *params,
+                           loopmsg_optin_url **out, loopmsg_error *err);
+
+/** Free an opt-in URL result. NULL is a no-op. @since 0.1 */
+LOOPMSG_API void loopmsg_optin_url_free(loopmsg_optin_url *url);
+
+LOOPMSG_END_DECL
+
+#endif /* LOOPMSG_OPTIN_H */

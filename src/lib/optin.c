@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * optin.c: opt-in URL generation. The body must carry the "[opt-in-code]" placeholder;
+ * custom fields become top-level keys of the request (the opt-in webhook returns them).
+ * Never includes curl.
+ */
+#include "loopmsg/optin.h"
+#include "client_int.h"
+#include "codec_int.h"
+#include "error_int.h"
+#include "message_int.h"
+#include "validate_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define OP "opt-in"
+
+static const char *const reserved[] = {"body", "contact", "sender_type"};
+
+static loopmsg_status validate(const loopmsg_optin_params *p, loopmsg_error *err)
+{
+    if (!p)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, OP ": params is NULL");
+    loopmsg_status st = loopmsg__check_version(p->version, LOOPMSG_OPTIN_PARAMS_VERSION,
+                                               "loopmsg_optin_params",
+                                               "LOOPMSG_OPTIN_PARAMS_INIT", err);
+    if (st == LOOPMSG_OK)
+        st = loopmsg__v_required(OP, "body", p->body, LOOPMSG_MAX_TEXT_CHARS, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    if (!strstr(p->body, LOOPMSG_OPTIN_PLACEHOLDER))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  OP ": body: must contain the placeholder [opt-in-code], which "
+                                     "Loop replaces with the code that matches the opt-in to "
+                                     "the contact");
+    if ((st = loopmsg__v_id(OP, "contact", p->contact, false, err)) != LOOPMSG_OK ||
+        (st = loopmsg__v_id(OP, "sender_type", p->sender_type, false, err)) != LOOPMSG_OK)
+        return st;
+    if (p->field_count && !p->fields)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  OP ": fields: is NULL but field_count is %zu", p->field_count);
+    for (size_t i = 0; i < p->field_count; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "fields[%zu].key", i);
+        if ((st = loopmsg__v_id(OP, name, p->fields[i].key, true, err)) != LOOPMSG_OK)
+            return st;
+        for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+            if (strcmp(p->fields[i].key, reserved[k]) == 0)
+                return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                          OP ": fields[%zu].key: \"%s\" is a reserved field", i,
+                                          reserved[k]);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(p->fields[i].key, p->fields[k].key) == 0)
+                return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                          OP ": fields[%zu].key: \"%.40s\" is given twice", i,
+                                          p->fields[i].key);
+        snprintf(name, sizeof name, "fields[%zu].value", i);
+        if (!p->fields[i].value)
+            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, OP ": %s: is required", name);
+        if ((st = loopmsg__v_optional(OP, name, p->fields[i].value, 0, err)) != LOOPMSG_OK)
+            return st;
+    }
+    return LOOPMSG_OK;
+}
+
+static loopmsg_status decode(void **out, json_t *root, const char *raw, size_t len,
+                             loopmsg_error *err)
+{
+    loopmsg_optin_url *u = loopmsg__arena_new(sizeof *u);
+    if (!u)
+        return loopmsg__error_nomem(err);
+    const char *bad = NULL;
+    u->id = loopmsg__json_str(u, root, "id", &bad);
+    u->url = loopmsg__json_str(u, root, "url", &bad);
+    u->imessage = loopmsg__json_str(u, root, "imessage", &bad);
+    u->sms = loopmsg__json_str(u, root, "sms", &bad);
+    u->whatsapp = loopmsg__json_str(u, root, "whatsapp", &bad);
+    u->raw = loopmsg__arena_strndup(u, raw, len);
+    u->raw_len = len;
+    loopmsg_status st = LOOPMSG_OK;
+    if (!u->raw)
+        st = loopmsg__error_nomem(err);
+    else if (bad)
+        st = loopmsg__decode_fail(err, OP, "a field has the wrong type");
+    else if (!u->url && !u->imessage)
+        st = loopmsg__decode_fail(err, OP, "no link in the response");
+    if (st != LOOPMSG_OK) {
+        loopmsg__arena_free(u);
+        return st;
+    }
+    *out = u;
+    return LOOPMSG_OK;
+}
+
+static void free_url(void *p)
+{
+    loopmsg__arena_free(p);
+}
+
+static const loopmsg__op op_optin = {OP, LOOPMSG__POST, decode, free_url};
+
+void loopmsg_optin_url_free(loopmsg_optin_url *url)
+{
+    loopmsg__arena_free(url);
+}
+
+loopmsg_status loopmsg_optin_generate_url(loopmsg_client *client,
+                                          const loopmsg_optin_params *params,
+                                          loopmsg_optin_url **out, loopmsg_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!client)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, OP ": client is NULL");
+    loopmsg_status st = validate(params, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    json_t *o = json_object();
+    int bad = o ? 0 : -1;
+    if (o) {
+        bad |= loopmsg__json_put(o, "body", params->body);
+        bad |= loopmsg__json_put(o, "contact", params->contact);
+        bad |= loopmsg__json_put(o, "sender_type", params->sender_type);
+        for (size_t i = 0; i < params->field_count; i++)
+            bad |= json_object_set_new(o, params->fields[i].key,
+                                       json_string(params->fields[i].value));
+    }
+    char *path = loopmsg__strdup("/api/v1/opt-in/generate-url/");
+    if (bad || !path) {
+        json_decref(o);
+        loopmsg__free(path);
+        return loopmsg__error_nomem(err);
+    }
+    return loopmsg__call(client, &op_optin, path, o, (void **)out, err);
+}

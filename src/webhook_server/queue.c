@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * queue.c: a bounded multi-producer, multi-consumer FIFO of pointers (a ring under one mutex
+ * with two condition variables). The bound is what turns overload into a 503 instead of
+ * unbounded memory. No I/O.
+ */
+#include "queue_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct loopmsg__queue {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty; /* consumers wait here */
+    pthread_cond_t changed;   /* push_wait and wait_idle wait here */
+    void **items;
+    size_t capacity, head, count;
+    size_t reserved; /* slots promised to producers, not yet pushed */
+    size_t active;   /* popped, not yet task_done */
+    size_t waiting;  /* consumers blocked in pop */
+    int closed;
+};
+
+loopmsg__queue *loopmsg__queue_new(size_t capacity)
+{
+    loopmsg__queue *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->items = calloc(capacity ? capacity : 1, sizeof *q->items);
+    if (!q->items) {
+        free(q);
+        return NULL;
+    }
+    q->capacity = capacity ? capacity : 1;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->not_empty, NULL);
+    pthread_cond_init(&q->changed, NULL);
+    return q;
+}
+
+void loopmsg__queue_free(loopmsg__queue *q)
+{
+    if (!q)
+        return;
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->not_empty);
+    pthread_cond_destroy(&q->changed);
+    free(q->items);
+    free(q);
+}
+
+int loopmsg__queue_reserve(loopmsg__queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    int rc = -1;
+    if (!q->closed && q->count + q->reserved < q->capacity) {
+        q->reserved++;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return rc;
+}
+
+void loopmsg__queue_unreserve(loopmsg__queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->reserved--;
+    pthread_cond_broadcast(&q->changed);
+    if (q->closed)
+        pthread_cond_broadcast(&q->not_empty);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void put(loopmsg__queue *q, void *item)
+{
+    q->items[(q->head + q->count) % q->capacity] = item;
+    q->count++;
+    /* Signal only when a consumer sleeps: under load the workers rarely wait and the
+     * producers then skip the futex call. */
+    if (q->waiting)
+        pthread_cond_signal(&q->not_empty);
+}
+
+void loopmsg__queue_push_reserved(loopmsg__queue *q, void *item)
+{
+    pthread_mutex_lock(&q->lock);
+    q->reserved--;
+    put(q, item);
+    pthread_mutex_unlock(&q->lock);
+}
+
+int loopmsg__queue_push_wait(loopmsg__queue *q, void *item)
+{
+    pthread_mutex_lock(&q->lock);
+    while (!q->closed && q->count + q->reserved >= q->capacity)
+        pthread_cond_wait(&q->changed, &q->lock);
+    int rc = -1;
+    if (!q->closed) {
+        put(q, item);
+        rc = 0;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return rc;
+}
+
+void *loopmsg__queue_pop(loopmsg__queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    /* After close, wait for producers that still hold a reservation: they will push. */
+    while (q->count == 0 && (!q->closed || q->reserved > 0)) {
+        q->waiting++;
+        pthread_cond_wait(&q->not_empty, &q->lock);
+        q->waiting--;
+    }
+    void *item = NULL;
+    if (q->count) {
+        item = q->items[q->head];
+        q->head = (q->head + 1) % q->capacity;
+        q->count--;
+        q->active++;
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return item;
+}
+
+void loopmsg__queue_task_done(loopmsg__queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->active--;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void loopmsg__queue_wait_idle(loopmsg__queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    while (q->count || q->reserved || q->active)
+        pthread_cond_wait(&q->changed, &q->lock);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void loopmsg__queue_close(loopmsg__queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->closed = 1;
+    pthread_cond_broadcast(&q->not_empty);
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void loopmsg__queue_depth(loopmsg__queue *q, size_t *queued, size_t *active)
+{
+    pthread_mutex_lock(&q->lock);
+    *queued = q->count;
+    *active = q->active;
+    pthread_mutex_unlock(&q->lock);
+}

@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_emulator_webhooks.c: the emulator's outgoing webhooks and its control plane, against
+ * a small libmicrohttpd receiver in the test: delivered/failed events (shape, headers, fresh
+ * webhook_id), redelivery on non-200 on Loop's schedule (scaled by time_scale) and giving up
+ * after 30 retries, the duplicate option, inbound injection, opt-in completion, arbitrary
+ * triggered events, the webhook history endpoint, and /__sandbox/ (inject, trigger, faults,
+ * script, requests, reset) plus loopmsg_emulator_set_faults.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <time.h>
+
+#include <loopmsg/emulator.h>
+
+#define KEY "test-key"
+
+static long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- webhook receiver --------------------------------------------------------------------- */
+
+#define MAX_HOOKS 128
+
+typedef struct hook {
+    json_t *body;
+    char auth[128];
+    char user_agent[64];
+    char content_type[64];
+    char method[8];
+} hook;
+
+typedef struct receiver {
+    struct MHD_Daemon *daemon;
+    char url[64];
+    pthread_mutex_t lock;
+    hook hooks[MAX_HOOKS];
+    size_t count;
+    size_t fail_first; /* answer 500 to the first N */
+    bool fail_all;
+} receiver;
+
+typedef struct rx_body {
+    char data[65536];
+    size_t len;
+} rx_body;
+
+static void copy_header(struct MHD_Connection *c, const char *name, char *out, size_t size)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+    snprintf(out, size, "%s", v ? v : "");
+}
+
+static enum MHD_Result rx_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version, const char *data,
+                                 size_t *size, void **con_cls)
+{
+    (void)url;
+    (void)version;
+    receiver *rx = cls;
+    rx_body *b = *con_cls;
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        *con_cls = b;
+        return b ? MHD_YES : MHD_NO;
+    }
+    if (*size) {
+        size_t take = *size < sizeof b->data - 1 - b->len ? *size : sizeof b->data - 1 - b->len;
+        memcpy(b->data + b->len, data, take);
+        b->len += take;
+        *size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&rx->lock);
+    unsigned int status = 200;
+    if (rx->count < MAX_HOOKS) {
+        hook *h = &rx->hooks[rx->count];
+        h->body = json_loadb(b->data, b->len, 0, NULL);
+        copy_header(c, "Authorization", h->auth, sizeof h->auth);
+        copy_header(c, "User-Agent", h->user_agent, sizeof h->user_agent);
+        copy_header(c, "Content-Type", h->content_type, sizeof h->content_type);
+        snprintf(h->method, sizeof h->method, "%s", method);
+        rx->count++;
+        if (rx->fail_all || rx->count <= rx->fail_first)
+            status = 500;
+    }
+    pthread_mutex_unlock(&rx->lock);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(2, (void *)"OK", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result rc = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static void rx_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    free(*con_cls);
+    *con_cls = NULL;
+}
+
+static receiver *rx_start(void)
+{
+    receiver *rx = calloc(1, sizeof *rx);
+    assert_non_null(rx);
+    pthread_mutex_init(&rx->lock, NULL);
+    rx->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO, 0, NULL,
+        NULL, rx_access, rx, MHD_OPTION_NOTIFY_COMPLETED, rx_done, rx, MHD_OPTION_END);
+    assert_non_null(rx->daemon);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(rx->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    snprintf(rx->url, sizeof rx->url, "http://127.0.0.1:%u/hook", (unsigned int)info->port);
+    return rx;
+}
+
+static void rx_stop(receiver *rx)
+{
+    if (!rx)
+        return;
+    MHD_stop_daemon(rx->daemon);
+    for (size_t i = 0; i < rx->count; i++)
+        json_decref(rx->hooks[i].body);
+    pthread_mutex_destroy(&rx->lock);
+    free(rx);
+}
+
+static size_t rx_count(receiver *rx)
+{
+    pthread_mutex_lock(&rx->lock);
+    size_t n = rx->count;
+    pthread_mutex_unlock(&rx->lock);
+    return n;
+}
+
+/* Wait until n webhooks arrived (fails after timeout_ms). */
+static void rx_wait(receiver *rx, size_t n, long timeout_ms)
+{
+    long t0 = mono_ms();
+    while (rx_count(rx) < n && mono_ms() - t0 < timeout_ms)
+        sleep_ms(5);
+    if (rx_count(rx) < n)
+        fail_msg("expected %zu webhooks within %ld ms, got %zu", n, timeout_ms, rx_count(rx));
+}
+
+static const char *jstr(const json_t *j, const char *key)
+{
+    return json_string_value(json_object_get(j, key));
+}
+
+static long jint(const json_t *j, const char *key)
+{
+    return (long)json_integer_value(json_object_get(j, key));
+}
+
+/* ---- HTTP client -------------------------------------------------------------------------- */
+
+typedef struct http_res {
+    CURLcode rc;
+    long status;
+    char body[65536];
+    size_t body_len;
+    long elapsed_ms;
+} http_res;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    http_res *r = ud;
+    size_t len = size * n, room = sizeof r->body - 1 - r->body_len;
+    size_t take = len < room ? len : room;
+    memcpy(r->body + r->body_len, p, take);
+    r->body_len += take;
+    r->body[r->body_len] = '\0';
+    return len;
+}
+
+static http_res *http(loopmsg_emulator *emu, const char *method, const char *path, const char *body)
+{
+    static http_res r;
+    memset(&r, 0, sizeof r);
+    CURL *h = curl_easy_init();
+    char url[1024];
+    snprintf(url, sizeof url, "%s%s", loopmsg_emulator_url(emu), path);
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Authorization: " KEY);
+    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    long t0 = mono_ms();
+    r.rc = curl_easy_perform(h);
+    r.elapsed_ms = mono_ms() - t0;
+    if (r.rc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(h);
+    return &r;
+}
+
+static json_t *call_json(loopmsg_emulator *emu, const char *method, const char *path,
+                         const char *body, long status)
+{
+    http_res *r = http(emu, method, path, body);
+    assert_int_equal(r->rc, CURLE_OK);
+    if (r->status != status)
+        fail_msg("%s %s: expected HTTP %ld, got %ld: %s", method, path, status, r->status, r->body);
+    json_t *j = json_loads(r->body, 0, NULL);
+    if (!j)
+        fail_msg("%s %s: body is not JSON: %s", method, path, r->body);
+    return j;
+}
+
+/* ---- fixture ------------------------------------------------------------------------------ */
+
+typedef struct env {
+    receiver *rx;
+    loopmsg_emulator *emu;
+} env;
+
+static env *env_start(double time_scale, bool duplicate, size_t fail_first, bool fail_all)
+{
+    env *e = calloc(1, sizeof *e);
+    e->rx = rx_start();
+    e->rx->fail_first = fail_first;
+    e->rx->fail_all = fail_all;
+    loopmsg_emulator_options o = LOOPMSG_EMULATOR_OPTIONS_INIT;
+    o.webhook_url = e->rx->url;
+    o.webhook_header = "Bearer s3cret";
+    o.delivery_delay_ms = 50;
+    o.time_scale = time_scale;
+    o.webhook_duplicate = duplicate;
+    o.quiet = true;
+    loopmsg_error err;
+    if (loopmsg_emulator_start(&e->emu, &o, &err) != LOOPMSG_OK)
+        fail_msg("emulator: %s", err.message);
+    return e;
+}
+
+static void env_stop(env *e)
+{
+    loopmsg_emulator_free(e->emu);
+    rx_stop(e->rx);
+    free(e);
+}
+
+static int setup(void **state)
+{
+    *state = env_start(1.0, false, 0, false);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    env_stop(*state);
+    return 0;
+}
+
+/* ---- delivery ---------------------------------------------------------------------------- */
+
+static void test_emulator__webhook_delivered_shape_and_headers(void **state)
+{
+    env *e = *state;
+    json_t *sent = call_json(e->emu, "POST", "/api/v1/message/send/",
+                             "{\"contact\":\"+1 415 555 0142\",\"text\":\"Yes, 9am\","
+                             "\"passthrough\":\"{\\\"ticket\\\":\\\"T-1\\\"}\"}",
+                             200);
+    rx_wait(e->rx, 1, 3000);
+    hook *h = &e->rx->hooks[0];
+    assert_string_equal(h->method, "POST");
+    assert_string_equal(h->auth, "Bearer s3cret");
+    assert_string_equal(h->user_agent, "LoopMessage");
+    assert_string_equal(h->content_type, "application/json");
+    json_t *b = h->body;
+    assert_non_null(b);
+    assert_string_equal(jstr(b, "event"), "message_delivered");
+    assert_int_equal(strlen(jstr(b, "webhook_id")), 36);
+    assert_string_equal(jstr(b, "api_version"), "1.0");
+    assert_string_equal(jstr(b, "message_id"), jstr(sent, "message_id"));
+    assert_string_equal(jstr(b, "contact"), "+14155550142");
+    assert_string_equal(jstr(b, "text"), "Yes, 9am");
+    assert_string_equal(jstr(b, "sender"), "sender-1");
+    assert_string_equal(jstr(b, "passthrough"), "{\"ticket\":\"T-1\"}");
+    assert_null(json_object_get(b, "error_code"));
+
+    /* By the time the webhook left, the status endpoint says delivered too. */
+    char path[128];
+    snprintf(path, sizeof path, "/v1/message/status/%s/", jstr(sent, "message_id"));
+    json_t *st = call_json(e->emu, "GET", path, NULL, 200);
+    assert_string_equal(jstr(st, "status"), "delivered");
+    json_decref(st);
+    json_decref(sent);
+    /* Reactions produce no delivery webhook. */
+    json_decref(call_json(e->emu, "POST", "/api/v1/message/send/",
+                          "{\"contact\":\"+14155550142\",\"message_id\":\"M\","
+                          "\"reaction\":\"like\"}",
+                          200));
+    sleep_ms(200);
+    assert_int_equal(rx_count(e->rx), 1);
+}
+
+static void test_emulator__webhook_failed_has_error_code_and_fresh_ids(void **state)
+{
+    env *e = *state;
+    json_decref(call_json(e->emu, "POST", "/api/v1/message/send/",
+                          "{\"contact\":\"+15555550000\",\"text\":\"bounce\"}", 200));
+    json_decref(call_json(e->emu, "POST", "/api/v1/message/send/",
+                          "{\"contact\":\"+15555550001\",\"text\":\"unsure\"}", 200));
+    rx_wait(e->rx, 2, 3000);
+    json_t *a = e->rx->hooks[0].body, *b = e->rx->hooks[1].body;
+    /* Same due time: delivered in send order. */
+    assert_string_equal(jstr(a, "event"), "message_failed");
+    assert_int_equal(jint(a, "error_code"), 1020);
+    assert_string_equal(jstr(a, "contact"), "+15555550000");
+    assert_string_equal(jstr(b, "event"), "message_failed");
+    assert_int_equal(jint(b, "error_code"), 1030);
+    assert_string_not_equal(jstr(a, "webhook_id"), jstr(b, "webhook_id"));
+}
+
+static void test_emulator__webhook_redelivered_until_200(void **state)
+{
+    (void)state;
+    /* time_scale 0.001: 30 s between retries becomes 30 ms. */
+    env *e = env_start(0.001, false, 2, false);
+    json_decref(call_json(e->emu, "POST", "/api/v1/message/send/",
+                          "{\"contact\":\"+14155550142\",\"text\":\"x\"}", 200));
+    rx_wait(e->rx, 3, 3000);
+    sleep_ms(150);
+    assert_int_equal(rx_count(e->rx), 3);
+    const char *id = jstr(e->rx->hooks[0].body, "webhook_id");
+    assert_string_equal(jstr(e->rx->hooks[1].body, "webhook_id"), id);
+    assert_string_equal(jstr(e->rx->hooks[2].body, "webhook_id"), id);
+    assert_int_equal(loopmsg_emulator_webhooks_pending(e->emu), 0);
+
+    json_t *j = call_json(e->emu, "GET", "/api/v1/webhooks/history/?sort_by=asc", NULL, 200);
+    assert_int_equal(jint(j, "count"), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *it = json_array_get(json_object_get(j, "items"), i);
+        assert_int_equal(jint(it, "attempt"), (long)i + 1);
+        assert_string_equal(jstr(it, "event_type"), "message_delivered");
+        assert_non_null(jstr(it, "create_date"));
+        assert_string_equal(jstr(json_object_get(it, "json"), "webhook_id"), id);
+    }
+    json_decref(j);
+    env_stop(e);
+}
+
+static void test_emulator__webhook_gives_up_after_30_retries(void **state)
+{
+    (void)state;
+    /* 0.0001: 10 x 3 ms, 10 x 18 ms, 10 x 90 ms. */
+    env *e = env_start(0.0001, false, 0, true);
+    json_decref(call_json(e->emu, "POST", "/api/v1/message/send/",
+                          "{\"contact\":\"+14155550142\",\"text\":\"x\"}", 200));
+    rx_wait(e->rx, 31, 10000);
+    long t0 = mono_ms();
+    while (loopmsg_emulator_webhooks_pending(e->emu) > 0 && mono_ms() - t0 < 2000)
+        sleep_ms(5);
+    assert_int_equal(loopmsg_emulator_webhooks_pending(e->emu), 0);
+    sleep_ms(300);
+    assert_int_equal(rx_count(e->rx), 31);
+    env_stop(e);
+}
+
+static void test_emulator__webhook_duplicate_option_sends_twice(void **state)
+{
+    (void)state;
+    env *e = env_start(1.0, true, 0, false);
+    json_decref(call_json(e->emu, "POST", "/api/v1/message/send/",
+                          "{\"contact\":\"+14155550142\",\"text\":\"x\"}", 200));
+    rx_wait(e->rx, 2, 3000);
+    sleep_ms(150);
+    assert_int_equal(rx_count(e->rx), 2);
+    assert_string_equal(jstr(e->rx->hooks[0].body, "webhook_id"),
+                        jstr(e->rx->hooks[1].body, "webhook_id"));
+    env_stop(e);
+}
+
+/* ---- inbound, opt-in, trigger ------------------------------------------------------------ */
+
+static void test_emulator__inject_posts_message_inbound(void **state)
+{
+    env *e = *state;
+    char id[64];
+    loopmsg_error err;
+    assert_int_equal(loopmsg_emulator_inject(e->emu, "+1 (415) 555-0142", "Are you open?",
+                                             "group-1", id, sizeof id, &err),
+                     LOOPMSG_OK);
+    rx_wait(e->rx, 1, 3000);
+    json_t *b = e->rx->hooks[0].body;
+    assert_string_equal(jstr(b, "event"), "message_inbound");
+    assert_string_equal(jstr(b, "api_version"), "1.0");
+    assert_string_equal(jstr(b, "message_id"), id);
+    assert_string_equal(jstr(b, "contact"), "+14155550142");
+    assert_string_equal(jstr(b, "text"), "Are you open?");
+    assert_string_equal(jstr(b, "message_type"), "text");
+    assert_string_equal(jstr(b, "channel"), "imessage");
+    assert_string_equal(jstr(b, "sender"), "sender-1");
+    assert_string_equal(jstr(json_object_get(b, "language"), "code"), "en");
+    json_t *g = json_object_get(b, "group");
+    assert_string_equal(jstr(g, "id"), "group-1");
+    assert_true(json_is_array(json_object_get(g, "participants")));
+
+    assert_int_equal(loopmsg_emulator_inject(e->emu, "bad contact", "x", NULL, NULL, 0, &err),
+                     LOOPMSG_E_INVALID_ARG);
+    /* An injected group id that did not exist becomes sendable. */
+    assert_int_equal(
+        loopmsg_emulator_inject(e->emu, "+14155550142", "hi", "new-group", NULL, 0, &err),
+        LOOPMSG_OK);
+    json_t *j = call_json(e->emu, "POST", "/api/v1/message/send/",
+                          "{\"group\":\"new-group\",\"text\":\"hello group\"}", 200);
+    json_t *parts = json_object_get(json_object_get(j, "group"), "participants");
+    assert_string_equal(json_string_value(json_array_get(parts, 0)), "+14155550142");
+    json_decref(j);
+}
+
+static void test_emulator__optin_completion_posts_optin_event(void **state)
+{
+    env *e = *state;
+    json_t *j = call_json(e->emu, "POST", "/api/v1/opt-in/generate-url/",
+                          "{\"body\":\"[opt-in-code]\",\"utm_campaign\":\"spring-launch\"}", 200);
+    /* The link's body is just the percent-encoded code. */
+    const char *enc = strstr(jstr(j, "sms"), "&body=") + 6;
+    char code[64];
+    size_t o = 0;
+    for (const char *p = enc; *p && o + 1 < sizeof code; p++) {
+        if (p[0] == '%' && p[1] && p[2]) {
+            char hex[3] = {p[1], p[2], 0};
+            code[o++] = (char)strtol(hex, NULL, 16);
+            p += 2;
+        } else {
+            code[o++] = *p;
+        }
+    }
+    code[o] = '\0';
+    json_decref(j);
+    loopmsg_error err;
+    assert_int_equal(loopmsg_emulator_inject(e->emu, "+13035550188", code, NULL, NULL, 0, &err),
+                     LOOPMSG_OK);
+    rx_wait(e->rx, 1, 3000);
+    json_t *b = e->rx->hooks[0].body;
+    assert_string_equal(jstr(b, "event"), "opt-in");
+    assert_string_equal(jstr(b, "contact"), "+13035550188");
+    assert_string_equal(jstr(b, "utm_campaign"), "spring-launch");
+    assert_non_null(jstr(b, "message_id"));
+    assert_string_equal(jstr(b, "api_version"), "1.0");
+}
+
+static void test_emulator__trigger_posts_any_event(void **state)
+{
+    env *e = *state;
+    char id[64];
+    loopmsg_error err;
+    assert_int_equal(loopmsg_emulator_trigger(
+                         e->emu, "{\"event\":\"inbound_call\",\"contact\":\"+14155550142\"}", id,
+                         sizeof id, &err),
+                     LOOPMSG_OK);
+    assert_int_equal(
+        loopmsg_emulator_trigger(
+            e->emu,
+            "{\"event\":\"sender_name_updated\",\"webhook_id\":\"fixed-id\","
+            "\"organization_id\":\"org-1\",\"sender\":\"sender-1\",\"status\":\"active\"}",
+            NULL, 0, &err),
+        LOOPMSG_OK);
+    rx_wait(e->rx, 2, 3000);
+    json_t *a = e->rx->hooks[0].body, *b = e->rx->hooks[1].body;
+    assert_string_equal(jstr(a, "event"), "inbound_call");
+    assert_string_equal(jstr(a, "webhook_id"), id);
+    assert_string_equal(jstr(a, "api_version"), "1.0");
+    assert_string_equal(jstr(b, "event"), "sender_name_updated");
+    assert_string_equal(jstr(b, "webhook_id"), "fixed-id");
+    assert_null(json_object_get(b, "api_version"));
+
+    assert_int_equal(loopmsg_emulator_trigger(e->emu, "{\"no\":\"event\"}", NULL, 0, &err),
+                     LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_emulator_trigger(e->emu, "not json", NULL, 0, &err),
+                     LOOPMSG_E_INVALID_ARG);
+
+    loopmsg_emulator *plain = NULL;
+    loopmsg_emulator_options o = LOOPMSG_EMULATOR_OPTIONS_INIT;
+    o.quiet = true;
+    assert_int_equal(loopmsg_emulator_start(&plain, &o, NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_trigger(plain, "{\"event\":\"unknown\"}", NULL, 0, &err),
+                     LOOPMSG_E_STATE);
+    /* Without a webhook URL, inject still records the message. */
+    assert_int_equal(loopmsg_emulator_inject(plain, "+14155550142", "hi", NULL, NULL, 0, &err),
+                     LOOPMSG_OK);
+    json_t *h = call_json(plain, "GET", "/api/v1/audience/messages/%2B14155550142/", NULL, 200);
+    assert_int_equal(jint(h, "count"), 1);
+    json_decref(h);
+    loopmsg_emulator_free(plain);
+}
+
+/* ---- /__sandbox/ ------------------------------------------------------------------------ */
+
+static void test_emulator__sandbox_inject_and_trigger_over_http(void **state)
+{
+    env *e = *state;
+    json_t *j = call_json(e->emu, "POST", "/__sandbox/inject",
+                          "{\"contact\":\"ruth.k@Example.org\",\"text\":\"hello\"}", 200);
+    assert_true(json_is_true(json_object_get(j, "success")));
+    char id[64];
+    snprintf(id, sizeof id, "%s", jstr(j, "message_id"));
+    json_decref(j);
+    rx_wait(e->rx, 1, 3000);
+    assert_string_equal(jstr(e->rx->hooks[0].body, "message_id"), id);
+    assert_string_equal(jstr(e->rx->hooks[0].body, "contact"), "ruth.k@example.org");
+
+    j = call_json(e->emu, "POST", "/__sandbox/trigger/",
+                  "{\"event\":\"message_reaction\",\"contact\":\"+14155550142\","
+                  "\"reaction\":\"like\",\"message_id\":\"M\",\"text\":\"t\","
+                  "\"message_type\":\"reaction\",\"channel\":\"imessage\"}",
+                  200);
+    assert_int_equal(strlen(jstr(j, "webhook_id")), 36);
+    json_decref(j);
+    rx_wait(e->rx, 2, 3000);
+    assert_string_equal(jstr(e->rx->hooks[1].body, "reaction"), "like");
+
+    j = call_json(e->emu, "POST", "/__sandbox/inject", "{\"text\":\"no contact\"}", 400);
+    json_decref(j);
+    j = call_json(e->emu, "POST", "/__sandbox/trigger", "{\"contact\":\"x\"}", 400);
+    json_decref(j);
+    j = call_json(e->emu, "GET", "/__sandbox/inject", NULL, 405);
+    json_decref(j);
+    j = call_json(e->emu, "GET", "/__sandbox/nothing", NULL, 404);
+    json_decref(j);
+    /* Control requests are not recorded. */
+    assert_int_equal(loopmsg_emulator_request_count(e->emu), 0);
+}
+
+static void test_emulator__sandbox_faults_over_http(void **state)
+{
+    env *e = *state;
+    json_t *j = call_json(e->emu, "POST", "/__sandbox/faults",
+                          "{\"error_rate\":1,\"error_status\":503,\"error_code\":1010}", 200);
+    assert_int_equal(jint(j, "error_status"), 503);
+    json_decref(j);
+    j = call_json(e->emu, "GET", "/api/v1/sender/list/", NULL, 503);
+    assert_int_equal(jint(j, "code"), 1010);
+    assert_true(json_is_false(json_object_get(j, "success")));
+    json_decref(j);
+    /* The control plane is never faulted. */
+    j = call_json(e->emu, "GET", "/__sandbox/faults", NULL, 200);
+    assert_true(json_number_value(json_object_get(j, "error_rate")) == 1.0);
+    json_decref(j);
+
+    j = call_json(e->emu, "POST", "/__sandbox/faults", "{\"drop_rate\":1}", 200);
+    json_decref(j);
+    http_res *r = http(e->emu, "GET", "/api/v1/sender/list/", NULL);
+    assert_int_equal(r->rc, CURLE_GOT_NOTHING);
+
+    j = call_json(e->emu, "POST", "/__sandbox/faults", "{\"latency_ms\":300}", 200);
+    json_decref(j);
+    r = http(e->emu, "GET", "/api/v1/sender/list/", NULL);
+    assert_int_equal(r->status, 200);
+    assert_true(r->elapsed_ms >= 290);
+
+    j = call_json(e->emu, "POST", "/__sandbox/faults", "{\"error_rate\":2}", 400);
+    json_decref(j);
+    j = call_json(e->emu, "POST", "/__sandbox/faults", "{}", 200);
+    json_decref(j);
+    r = http(e->emu, "GET", "/api/v1/sender/list/", NULL);
+    assert_int_equal(r->status, 200);
+    assert_true(r->elapsed_ms < 290);
+
+    /* Recorded: the faulted ones with their status, the dropped one with 0. */
+    assert_int_equal(loopmsg_emulator_request_count(e->emu), 4);
+    loopmsg_emulator_request *req = NULL;
+    assert_int_equal(loopmsg_emulator_request_get(&req, e->emu, 0), LOOPMSG_OK);
+    assert_int_equal(req->answered_status, 503);
+    loopmsg_emulator_request_free(req);
+    assert_int_equal(loopmsg_emulator_request_get(&req, e->emu, 1), LOOPMSG_OK);
+    assert_int_equal(req->answered_status, 0);
+    loopmsg_emulator_request_free(req);
+}
+
+static void test_emulator__set_faults_from_c(void **state)
+{
+    env *e = *state;
+    loopmsg_emulator_faults f = LOOPMSG_EMULATOR_FAULTS_INIT;
+    f.error_rate = 1.0;
+    assert_int_equal(loopmsg_emulator_set_faults(e->emu, &f), LOOPMSG_OK);
+    json_t *j = call_json(e->emu, "GET", "/api/v1/pool/list/", NULL, 500);
+    assert_int_equal(jint(j, "code"), 1000);
+    json_decref(j);
+    /* Scripted answers win over faults. */
+    loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+    a.body = "{}";
+    assert_int_equal(loopmsg_emulator_script(e->emu, &a), LOOPMSG_OK);
+    json_decref(call_json(e->emu, "GET", "/api/v1/pool/list/", NULL, 200));
+    assert_int_equal(loopmsg_emulator_set_faults(e->emu, NULL), LOOPMSG_OK);
+    json_decref(call_json(e->emu, "GET", "/api/v1/pool/list/", NULL, 200));
+
+    loopmsg_emulator_faults bad = LOOPMSG_EMULATOR_FAULTS_INIT;
+    bad.drop_rate = -0.1;
+    assert_int_equal(loopmsg_emulator_set_faults(e->emu, &bad), LOOPMSG_E_INVALID_ARG);
+    loopmsg_emulator_faults unversioned = {0};
+    assert_int_equal(loopmsg_emulator_set_faults(e->emu, &unversioned), LOOPMSG_E_INVALID_ARG);
+}
+
+static void test_emulator__sandbox_script_requests_and_reset(void **state)
+{
+    env *e = *state;
+    json_t *j = call_json(e->emu, "POST", "/__sandbox/script",
+                          "{\"status\":429,\"body\":{\"success\":false,\"code\":100},"
+                          "\"headers\":\"Retry-After: 2\"}",
+                          200);
+    json_decref(j);
+    j = call_json(e->emu, "POST", "/api/v1/message/send/?x=1",
+                  "{\"contact\":\"+14155550142\",\"text\":\"hi\"}", 429);
+    json_decref(j);
+    j = call_json(e->emu, "POST", "/__sandbox/script", "{\"drop\":\"sideways\"}", 400);
+    json_decref(j);
+
+    j = call_json(e->emu, "GET", "/__sandbox/requests", NULL, 200);
+    assert_int_equal(jint(j, "count"), 1);
+    json_t *it = json_array_get(json_object_get(j, "items"), 0);
+    assert_string_equal(jstr(it, "method"), "POST");
+    assert_string_equal(jstr(it, "path"), "/api/v1/message/send/");
+    assert_string_equal(jstr(it, "query"), "x=1");
+    /* The API key never leaves through the control plane. */
+    assert_true(json_is_true(json_object_get(it, "authorization")));
+    assert_string_equal(jstr(it, "body"), "{\"contact\":\"+14155550142\",\"text\":\"hi\"}");
+    assert_int_equal(jint(it, "answered_status"), 429);
+    json_decref(j);
+
+    /* A message exists; reset with state forgets it. */
+    j = call_json(e->emu, "POST", "/api/v1/message/send/",
+                  "{\"contact\":\"+14155550142\",\"text\":\"hi\"}", 200);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/message/status/%s/", jstr(j, "message_id"));
+    json_decref(j);
+    j = call_json(e->emu, "POST", "/__sandbox/reset", NULL, 200);
+    json_decref(j);
+    assert_int_equal(loopmsg_emulator_request_count(e->emu), 0);
+    json_decref(call_json(e->emu, "GET", path, NULL, 200));
+    j = call_json(e->emu, "POST", "/__sandbox/reset", "{\"state\":true}", 200);
+    json_decref(j);
+    json_decref(call_json(e->emu, "GET", path, NULL, 404));
+    j = call_json(e->emu, "GET", "/__sandbox/health", NULL, 200);
+    assert_string_equal(jstr(j, "status"), "ok");
+    json_decref(j);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_emulator__webhook_delivered_shape_and_headers),
+        T(test_emulator__webhook_failed_has_error_code_and_fresh_ids),
+        cmocka_unit_test(test_emulator__webhook_redelivered_until_200),
+        cmocka_unit_test(test_emulator__webhook_gives_up_after_30_retries),
+        cmocka_unit_test(test_emulator__webhook_duplicate_option_sends_twice),
+        T(test_emulator__inject_posts_message_inbound),
+        T(test_emulator__optin_completion_posts_optin_event),
+        T(test_emulator__trigger_posts_any_event),
+        T(test_emulator__sandbox_inject_and_trigger_over_http),
+        T(test_emulator__sandbox_faults_over_http),
+        T(test_emulator__set_faults_from_c),
+        T(test_emulator__sandbox_script_requests_and_reset),
+    };
+#undef T
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,783 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_retry.c: the retry rules of decision 8 as the engine applies them, on the wire
+ * against the in-process emulator: what is retried (connect failures, 429/503, code 1010,
+ * and for GET also timeouts, dropped connections, 502/504), what is not (anything on a send
+ * whose outcome is unknown, 1020/1030 unless retry_maybe_delivered, ordinary API errors),
+ * max_retries, the exponential backoff, Retry-After, and the overall deadline. Every case
+ * counts attempts twice: err.attempts and the requests the emulator recorded.
+ */
+#include "test_support.h"
+#include "lib/client_int.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CONTACT "+13231112233"
+
+#define F_R LOOPMSG_ERRF_RETRYABLE
+#define F_M LOOPMSG_ERRF_MAYBE_DELIVERED
+#define F_F LOOPMSG_ERRF_FATAL
+#define F_S LOOPMSG_ERRF_SENT
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+#define assert_err(e, st, http, code, flags, attempts)                                             \
+    assert_err_impl((e), (st), (http), (code), (flags), (attempts), __FILE__, __LINE__)
+
+static void assert_err_impl(const loopmsg_error *e, loopmsg_status st, int http, int code,
+                            unsigned int flags, unsigned int attempts, const char *file, int line)
+{
+    if (e->status != st || e->http_status != http || e->api_code != code || e->flags != flags ||
+        e->attempts != attempts)
+        fail_msg("%s:%d: expected %s http %d api_code %d flags 0x%x attempts %u\n"
+                 "       got %s http %d api_code %d flags 0x%x attempts %u: %s",
+                 file, line, loopmsg_status_name(st), http, code, flags, attempts,
+                 loopmsg_status_name(e->status), e->http_status, e->api_code, e->flags, e->attempts,
+                 e->message);
+}
+
+/* Replace the fixture's client (the teardown frees whichever is current). */
+static loopmsg_client *use_client(ts_env *env, loopmsg_client_options *o)
+{
+    loopmsg_client_free(env->client);
+    env->client = NULL;
+    env->client = ts_client(env, o);
+    return env->client;
+}
+
+static loopmsg_status send_hi(ts_env *env, loopmsg_send_result **out, loopmsg_error *err)
+{
+    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+    p.contact = CONTACT;
+    p.text = "hi";
+    return loopmsg_message_send(env->client, &p, out, err);
+}
+
+static loopmsg_status get_status(ts_env *env, const char *id, loopmsg_message_status **out,
+                                 loopmsg_error *err)
+{
+    return loopmsg_message_status_get(env->client, id, out, err);
+}
+
+/* Send a message through the emulated API, keep its id, then forget the recorded requests. */
+static void make_message(ts_env *env, char *id, size_t size)
+{
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
+    assert_non_null(r->message_id);
+    snprintf(id, size, "%s", r->message_id);
+    loopmsg_send_result_free(r);
+    loopmsg_emulator_reset(env->emu);
+}
+
+static void script_ex(ts_env *env, int status, const char *body, const char *headers,
+                      unsigned int delay_ms, loopmsg_emulator_drop drop)
+{
+    loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+    a.status = status;
+    a.body = body;
+    a.headers = headers;
+    a.delay_ms = delay_ms;
+    a.drop = drop;
+    ts_script_full(env, &a);
+}
+
+static void script_n(ts_env *env, int n, int status, const char *body)
+{
+    for (int i = 0; i < n; i++)
+        ts_script(env, status, body);
+}
+
+/* A 127.0.0.1 port that refuses connections: bound (so nobody else gets it) but never
+ * listening. Close the returned socket at the end of the test. */
+static int refusing_port(char *url, size_t size)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    snprintf(url, size, "http://127.0.0.1:%u", (unsigned int)ntohs(a.sin_port));
+    return fd;
+}
+
+static double jitter_one(void *ud)
+{
+    (void)ud;
+    return 1.0;
+}
+
+/* Every log line of a client. */
+#define MAX_LINES 256
+typedef struct log_capture {
+    size_t count;
+    int level[MAX_LINES];
+    char line[MAX_LINES][1100];
+} log_capture;
+
+static void capture_log(loopmsg_log_level level, const char *line, void *ud)
+{
+    log_capture *c = ud;
+    if (c->count == MAX_LINES)
+        return;
+    c->level[c->count] = (int)level;
+    snprintf(c->line[c->count], sizeof c->line[0], "%s", line);
+    c->count++;
+}
+
+static const char *body_1010 =
+    "{\"success\":false,\"code\":1010,\"message\":\"Unable to send, try again shortly\"}";
+static const char *body_1020 = "{\"success\":false,\"code\":1020,\"message\":\"Not delivered\"}";
+static const char *body_1030 =
+    "{\"success\":false,\"code\":1030,\"message\":\"No delivery confirmation\"}";
+static const char *body_503 = "{\"success\":false,\"message\":\"Service unavailable\"}";
+
+/* ---- connection failures (nothing was sent): retried for every method ------------------- */
+
+static void test_retry__connection_refused_post_retried(void **state)
+{
+    ts_env *env = *state;
+    char url[64];
+    int fd = refusing_port(url, sizeof url);
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.base_url = url;
+    use_client(env, &o);
+    loopmsg_send_result *r = (loopmsg_send_result *)1;
+    loopmsg_error err;
+    loopmsg_status st = send_hi(env, &r, &err);
+    close(fd);
+    ts_assert_status(LOOPMSG_E_TRANSPORT, st, &err);
+    assert_null(r);
+    assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R, 3);
+    assert_int_equal(err.transport_code, 7); /* CURLE_COULDNT_CONNECT */
+    assert_false(err.flags & F_S);
+    ts_assert_contains(err.message, "send: transport error on ");
+    ts_assert_contains(err.message, url);
+    assert_int_equal(ts_request_count(env), 0);
+}
+
+static void test_retry__connection_refused_get_retried(void **state)
+{
+    ts_env *env = *state;
+    char url[64];
+    int fd = refusing_port(url, sizeof url);
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.base_url = url;
+    use_client(env, &o);
+    loopmsg_message_status *s = (loopmsg_message_status *)1;
+    loopmsg_error err;
+    loopmsg_status st = get_status(env, "ABC", &s, &err);
+    close(fd);
+    ts_assert_status(LOOPMSG_E_TRANSPORT, st, &err);
+    assert_null(s);
+    assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R, 3);
+    assert_int_equal(err.transport_code, 7);
+    ts_assert_contains(err.message, "status: transport error on ");
+    assert_int_equal(ts_request_count(env), 0);
+}
+
+static void test_retry__connection_refused_max_retries_counts(void **state)
+{
+    ts_env *env = *state;
+    char url[64];
+    int fd = refusing_port(url, sizeof url);
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.base_url = url;
+    o.max_retries = 4;
+    use_client(env, &o);
+    loopmsg_error err;
+    loopmsg_status st = send_hi(env, NULL, &err);
+    close(fd);
+    ts_assert_status(LOOPMSG_E_TRANSPORT, st, &err);
+    assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R, 5);
+}
+
+/* ---- 429 and 503: not processed, retried for every method -------------------------------- */
+
+static void test_retry__503_then_200_send_succeeds_on_attempt_2(void **state)
+{
+    ts_env *env = *state;
+    ts_script(env, 503, body_503);
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
+    assert_non_null(r);
+    assert_non_null(r->message_id);
+    assert_string_equal(r->contact, CONTACT);
+    assert_err(&err, LOOPMSG_OK, 200, 0, 0, 2);
+    assert_string_equal(err.message, "");
+    loopmsg_send_result_free(r);
+    assert_int_equal(ts_request_count(env), 2);
+    for (size_t i = 0; i < 2; i++) {
+        loopmsg_emulator_request *q = ts_request(env, i);
+        assert_string_equal(q->method, "POST");
+        assert_string_equal(q->path, "/api/v1/message/send/");
+        ts_assert_json_eq("{\"contact\":\"" CONTACT "\",\"text\":\"hi\"}", q->body);
+        assert_int_equal(q->answered_status, i == 0 ? 503 : 200);
+        loopmsg_emulator_request_free(q);
+    }
+}
+
+static void test_retry__503_exhausts_retries(void **state)
+{
+    ts_env *env = *state;
+    script_n(env, 3, 503, body_503);
+    loopmsg_error err;
+    loopmsg_status st = send_hi(env, NULL, &err);
+    ts_assert_status(LOOPMSG_E_HTTP, st, &err);
+    assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 3);
+    ts_assert_contains(err.message, "send: HTTP 503");
+    ts_assert_contains(err.message, "Service unavailable");
+    assert_int_equal(ts_request_count(env), 3);
+}
+
+static void test_retry__429_retry_after_is_honoured(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.max_retries = 1;
+    use_client(env, &o);
+    script_ex(env, 429, "{\"success\":false,\"message\":\"Too many requests\"}", "Retry-After: 1",
+              0, LOOPMSG_EMULATOR_DROP_NONE);
+    script_ex(env, 429, "{\"success\":false,\"message\":\"Too many requests\"}", "Retry-After: 1",
+              0, LOOPMSG_EMULATOR_DROP_NONE);
+    loopmsg_error err;
+    uint64_t t0 = ts_now_ms();
+    loopmsg_status st = send_hi(env, NULL, &err);
+    uint64_t elapsed = ts_now_ms() - t0;
+    ts_assert_status(LOOPMSG_E_RATE_LIMITED, st, &err);
+    assert_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 0, F_R | F_S, 2);
+    assert_int_equal(err.retry_after_ms, 1000);
+    ts_assert_contains(err.message, "send: HTTP 429");
+    assert_int_equal(ts_request_count(env), 2);
+    if (elapsed < 1000 || elapsed > 10000)
+        fail_msg("the retry came after %llu ms; Retry-After asked for 1000",
+                 (unsigned long long)elapsed);
+}
+
+static void test_retry__503_retry_after_then_success(void **state)
+{
+    ts_env *env = *state;
+    script_ex(env, 503, body_503, "Retry-After: 1", 0, LOOPMSG_EMULATOR_DROP_NONE);
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    uint64_t t0 = ts_now_ms();
+    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
+    uint64_t elapsed = ts_now_ms() - t0;
+    assert_non_null(r->message_id);
+    loopmsg_send_result_free(r);
+    assert_int_equal(err.attempts, 2);
+    assert_int_equal(ts_request_count(env), 2);
+    assert_true(elapsed >= 1000);
+    assert_true(elapsed < 10000);
+}
+
+static void test_retry__429_on_get_retried(void **state)
+{
+    ts_env *env = *state;
+    char id[64];
+    make_message(env, id, sizeof id);
+    ts_script(env, 429, "{\"success\":false}");
+    loopmsg_message_status *s = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
+    assert_string_equal(s->message_id, id);
+    loopmsg_message_status_free(s);
+    assert_int_equal(err.attempts, 2);
+    assert_int_equal(ts_request_count(env), 2);
+}
+
+static void test_retry__retry_after_above_60s_not_auto_retried(void **state)
+{
+    ts_env *env = *state;
+    script_ex(env, 429, "{\"success\":false,\"message\":\"slow down\"}", "Retry-After: 120", 0,
+              LOOPMSG_EMULATOR_DROP_NONE);
+    loopmsg_error err;
+    uint64_t t0 = ts_now_ms();
+    loopmsg_status st = send_hi(env, NULL, &err);
+    uint64_t elapsed = ts_now_ms() - t0;
+    ts_assert_status(LOOPMSG_E_RATE_LIMITED, st, &err);
+    assert_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 0, F_R | F_S, 1);
+    assert_int_equal(err.retry_after_ms, 120000);
+    assert_int_equal(ts_request_count(env), 1);
+    assert_true(elapsed < 10000);
+}
+
+/* ---- Loop codes ---------------------------------------------------------------------------- */
+
+static void test_retry__code_1010_retried(void **state)
+{
+    ts_env *env = *state;
+    ts_script(env, 400, body_1010);
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
+    assert_non_null(r->message_id);
+    loopmsg_send_result_free(r);
+    assert_err(&err, LOOPMSG_OK, 200, 0, 0, 2);
+    assert_int_equal(ts_request_count(env), 2);
+}
+
+static void test_retry__code_1010_exhausts_retries(void **state)
+{
+    ts_env *env = *state;
+    script_n(env, 3, 400, body_1010);
+    loopmsg_error err;
+    loopmsg_status st = send_hi(env, NULL, &err);
+    ts_assert_status(LOOPMSG_E_API, st, &err);
+    assert_err(&err, LOOPMSG_E_API, 400, 1010, F_R | F_S, 3);
+    ts_assert_contains(err.message, "API code 1010");
+    ts_assert_contains(err.message, "Unable to send, try again shortly");
+    assert_int_equal(ts_request_count(env), 3);
+}
+
+static void test_retry__codes_1020_1030_not_retried_by_default(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_error err;
+    ts_script(env, 400, body_1020);
+    ts_assert_status(LOOPMSG_E_API, send_hi(env, NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 400, 1020, F_R | F_S, 1);
+    ts_assert_contains(err.message, "API code 1020");
+    assert_int_equal(ts_request_count(env), 1);
+
+    ts_script(env, 400, body_1030);
+    ts_assert_status(LOOPMSG_E_API, send_hi(env, NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 400, 1030, F_R | F_M | F_S, 1);
+    ts_assert_contains(err.message, "API code 1030");
+    assert_int_equal(ts_request_count(env), 2);
+}
+
+static void test_retry__codes_1020_1030_retried_with_option(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.retry_maybe_delivered = true;
+    use_client(env, &o);
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+
+    ts_script(env, 400, body_1020);
+    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
+    assert_non_null(r->message_id);
+    loopmsg_send_result_free(r);
+    assert_int_equal(err.attempts, 2);
+    assert_int_equal(ts_request_count(env), 2);
+
+    script_n(env, 3, 400, body_1030);
+    ts_assert_status(LOOPMSG_E_API, send_hi(env, NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 400, 1030, F_R | F_M | F_S, 3);
+    assert_int_equal(ts_request_count(env), 5);
+}
+
+static void test_retry__code_140_never_retried(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.retry_maybe_delivered = true;
+    o.max_retries = 5;
+    use_client(env, &o);
+    script_n(env, 3, 400, "{\"success\":false,\"code\":140,\"message\":\"text is missing\"}");
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_E_API, send_hi(env, NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 400, 140, F_S, 1);
+    assert_int_equal(ts_request_count(env), 1);
+}
+
+static void test_retry__fatal_code_never_retried(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.api_key = "wrong-key";
+    use_client(env, &o);
+    loopmsg_message_status *s = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_E_AUTH, get_status(env, "ABC", &s, &err), &err);
+    assert_err(&err, LOOPMSG_E_AUTH, 401, 130, F_F | F_S, 1);
+    assert_int_equal(ts_request_count(env), 1);
+}
+
+/* ---- gateways: 502/504 leave a send's outcome unknown ---------------------------------- */
+
+static void test_retry__502_504_on_send_not_retried(void **state)
+{
+    ts_env *env = *state;
+    static const int statuses[] = {502, 504};
+    for (size_t i = 0; i < 2; i++) {
+        loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+        a.status = statuses[i];
+        a.body = "<html><body><h1>Gateway error</h1></body></html>";
+        a.content_type = "text/html";
+        ts_script_full(env, &a);
+        ts_script(env, 200, "{\"message_id\":\"SHOULD-NOT-BE-USED\"}");
+        loopmsg_send_result *r = (loopmsg_send_result *)1;
+        loopmsg_error err;
+        loopmsg_status st = send_hi(env, &r, &err);
+        ts_assert_status(LOOPMSG_E_HTTP, st, &err);
+        assert_null(r);
+        assert_err(&err, LOOPMSG_E_HTTP, statuses[i], 0, F_R | F_M | F_S, 1);
+        ts_assert_contains(err.message, "Gateway error");
+        assert_int_equal(ts_request_count(env), 1);
+        loopmsg_emulator_reset(env->emu); /* drops the unused scripted 200 too */
+    }
+}
+
+static void test_retry__502_504_on_get_retried(void **state)
+{
+    ts_env *env = *state;
+    char id[64];
+    make_message(env, id, sizeof id);
+    ts_script(env, 502, "Bad gateway");
+    ts_script(env, 504, "Gateway timeout");
+    loopmsg_message_status *s = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
+    assert_string_equal(s->message_id, id);
+    loopmsg_message_status_free(s);
+    assert_err(&err, LOOPMSG_OK, 200, 0, 0, 3);
+    assert_int_equal(ts_request_count(env), 3);
+    for (size_t i = 0; i < 3; i++) {
+        loopmsg_emulator_request *q = ts_request(env, i);
+        assert_string_equal(q->method, "GET");
+        char path[128];
+        snprintf(path, sizeof path, "/v1/message/status/%s/", id);
+        assert_string_equal(q->path, path);
+        loopmsg_emulator_request_free(q);
+    }
+
+    loopmsg_emulator_reset(env->emu);
+    script_n(env, 3, 504, "");
+    ts_assert_status(LOOPMSG_E_HTTP, get_status(env, id, &s, &err), &err);
+    assert_null(s);
+    assert_err(&err, LOOPMSG_E_HTTP, 504, 0, F_R | F_S, 3);
+    assert_int_equal(ts_request_count(env), 3);
+}
+
+/* ---- timeouts and dropped connections after sending ------------------------------------- */
+
+static void test_retry__timeout_on_send_not_retried(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.timeout_ms = 300;
+    use_client(env, &o);
+    script_ex(env, 200, "{\"message_id\":\"LATE\"}", NULL, 1500, LOOPMSG_EMULATOR_DROP_NONE);
+    loopmsg_error err;
+    uint64_t t0 = ts_now_ms();
+    loopmsg_status st = send_hi(env, NULL, &err);
+    uint64_t elapsed = ts_now_ms() - t0;
+    ts_assert_status(LOOPMSG_E_TIMEOUT, st, &err);
+    assert_err(&err, LOOPMSG_E_TIMEOUT, 0, 0, F_R | F_M | F_S, 1);
+    assert_int_equal(err.transport_code, 28); /* CURLE_OPERATION_TIMEDOUT */
+    ts_assert_contains(err.message, "send: timed out on ");
+    ts_assert_contains(err.message, "the outcome is unknown");
+    assert_int_equal(ts_request_count(env), 1);
+    assert_true(elapsed >= 300);
+    assert_true(elapsed < 1500);
+}
+
+static void test_retry__timeout_on_get_retried(void **state)
+{
+    ts_env *env = *state;
+    char id[64];
+    make_message(env, id, sizeof id);
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.timeout_ms = 300;
+    use_client(env, &o);
+    script_ex(env, 200, "{\"status\":\"late\"}", NULL, 1500, LOOPMSG_EMULATOR_DROP_NONE);
+    loopmsg_message_status *s = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
+    assert_string_equal(s->message_id, id);
+    loopmsg_message_status_free(s);
+    assert_err(&err, LOOPMSG_OK, 200, 0, 0, 2);
+    assert_int_equal(ts_request_count(env), 2);
+
+    loopmsg_emulator_reset(env->emu);
+    for (int i = 0; i < 3; i++)
+        script_ex(env, 200, "{\"status\":\"late\"}", NULL, 1500, LOOPMSG_EMULATOR_DROP_NONE);
+    ts_assert_status(LOOPMSG_E_TIMEOUT, get_status(env, id, &s, &err), &err);
+    assert_err(&err, LOOPMSG_E_TIMEOUT, 0, 0, F_R | F_S, 3);
+    assert_int_equal(err.transport_code, 28);
+    assert_int_equal(ts_request_count(env), 3);
+}
+
+static void test_retry__drop_after_body_on_send_not_retried(void **state)
+{
+    ts_env *env = *state;
+    script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
+    loopmsg_error err;
+    loopmsg_status st = send_hi(env, NULL, &err);
+    ts_assert_status(LOOPMSG_E_TRANSPORT, st, &err);
+    assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R | F_M | F_S, 1);
+    assert_true(err.transport_code != 0);
+    ts_assert_contains(err.message, "the outcome is unknown");
+    assert_int_equal(ts_request_count(env), 1);
+    loopmsg_emulator_request *q = ts_request(env, 0);
+    assert_int_equal(q->answered_status, 0);
+    ts_assert_json_eq("{\"contact\":\"" CONTACT "\",\"text\":\"hi\"}", q->body);
+    loopmsg_emulator_request_free(q);
+}
+
+/* A kept-alive connection that dies after the request was sent must not make libcurl resend
+ * the POST on a fresh connection behind the engine's back. */
+static void test_retry__drop_on_reused_connection_not_resent(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, send_hi(env, NULL, &err), &err); /* opens a connection */
+    script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
+    loopmsg_status st = send_hi(env, NULL, &err);
+    ts_assert_status(LOOPMSG_E_TRANSPORT, st, &err);
+    assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R | F_M | F_S, 1);
+    ts_assert_contains(err.message, "the outcome is unknown");
+    assert_int_equal(ts_request_count(env), 2);
+}
+
+/* For a GET, libcurl's own resend on a fresh connection is harmless and allowed. */
+static void test_retry__drop_on_reused_connection_get_succeeds(void **state)
+{
+    ts_env *env = *state;
+    char id[64];
+    make_message(env, id, sizeof id); /* leaves a kept-alive connection */
+    script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
+    loopmsg_message_status *s = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
+    assert_string_equal(s->message_id, id);
+    loopmsg_message_status_free(s);
+    assert_int_equal(ts_request_count(env), 2);
+    assert_true(err.attempts >= 1 && err.attempts <= 2);
+}
+
+static void test_retry__drop_after_body_on_get_retried(void **state)
+{
+    ts_env *env = *state;
+    char id[64];
+    make_message(env, id, sizeof id);
+    use_client(env, NULL); /* a fresh connection: libcurl's own resend on reuse plays no part */
+    script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
+    loopmsg_message_status *s = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
+    assert_string_equal(s->message_id, id);
+    loopmsg_message_status_free(s);
+    assert_err(&err, LOOPMSG_OK, 200, 0, 0, 2);
+    assert_int_equal(ts_request_count(env), 2);
+
+    loopmsg_emulator_reset(env->emu);
+    for (int i = 0; i < 3; i++)
+        script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
+    ts_assert_status(LOOPMSG_E_TRANSPORT, get_status(env, id, &s, &err), &err);
+    assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R | F_S, 3);
+    assert_int_equal(ts_request_count(env), 3);
+}
+
+/* ---- max_retries, backoff, deadline ------------------------------------------------------ */
+
+static void test_retry__no_retries_gives_one_attempt(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.max_retries = LOOPMSG_NO_RETRIES;
+    use_client(env, &o);
+    script_n(env, 2, 503, body_503);
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_E_HTTP, send_hi(env, NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 1);
+    assert_int_equal(ts_request_count(env), 1);
+
+    /* Also for a GET and for a connect failure. */
+    loopmsg_emulator_reset(env->emu);
+    ts_script(env, 503, body_503);
+    ts_assert_status(LOOPMSG_E_HTTP, get_status(env, "ABC", NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 1);
+    assert_int_equal(ts_request_count(env), 1);
+}
+
+static void test_retry__backoff_doubles(void **state)
+{
+    ts_env *env = *state;
+    log_capture *cap = calloc(1, sizeof *cap);
+    assert_non_null(cap);
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.retry_delay_ms = 150;
+    o.log_cb = capture_log;
+    o.log_user_data = cap;
+    loopmsg_client *c = use_client(env, &o);
+    loopmsg__client_set_random(c, jitter_one, NULL);
+    script_n(env, 3, 503, body_503);
+    loopmsg_error err;
+    uint64_t t0 = ts_now_ms();
+    loopmsg_status st = send_hi(env, NULL, &err);
+    uint64_t elapsed = ts_now_ms() - t0;
+    ts_assert_status(LOOPMSG_E_HTTP, st, &err);
+    assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 3);
+    assert_int_equal(ts_request_count(env), 3);
+
+    unsigned int n[8], m[8];
+    long d[8];
+    size_t found = 0;
+    for (size_t i = 0; i < cap->count; i++) {
+        const char *p = strstr(cap->line[i], "retry ");
+        if (!p || cap->level[i] != LOOPMSG_LOG_WARN)
+            continue;
+        assert_true(found < 8);
+        assert_int_equal(sscanf(p, "retry %u of %u in %ld ms", &n[found], &m[found], &d[found]), 3);
+        ts_assert_contains(cap->line[i], "send: ");
+        ts_assert_contains(cap->line[i], "HTTP 503");
+        found++;
+    }
+    assert_int_equal(found, 2);
+    assert_int_equal(n[0], 1);
+    assert_int_equal(n[1], 2);
+    assert_int_equal(m[0], 2);
+    assert_int_equal(m[1], 2);
+    assert_int_equal(d[0], 150);
+    assert_int_equal(d[1], 300);
+    if (elapsed < 450 || elapsed > 10000)
+        fail_msg("three attempts took %llu ms; backoff was 150 + 300 ms",
+                 (unsigned long long)elapsed);
+    free(cap);
+}
+
+static double jitter_thousandth(void *ud)
+{
+    (void)ud;
+    return 0.001;
+}
+
+/* With a jitter factor of 1/1000 the logged delays show the ceilings: 40000 ms, then 80000
+ * capped to LOOPMSG_MAX_RETRY_DELAY_MS (60000). */
+static void test_retry__backoff_is_capped(void **state)
+{
+    ts_env *env = *state;
+    log_capture *cap = calloc(1, sizeof *cap);
+    assert_non_null(cap);
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.retry_delay_ms = 40000;
+    o.max_retries = 3;
+    o.log_cb = capture_log;
+    o.log_user_data = cap;
+    loopmsg_client *c = use_client(env, &o);
+    loopmsg__client_set_random(c, jitter_thousandth, NULL);
+    script_n(env, 4, 503, body_503);
+    loopmsg_error err;
+    uint64_t t0 = ts_now_ms();
+    ts_assert_status(LOOPMSG_E_HTTP, send_hi(env, NULL, &err), &err);
+    assert_true(ts_now_ms() - t0 < 10000);
+    assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 4);
+    assert_int_equal(ts_request_count(env), 4);
+    long d[8];
+    size_t found = 0;
+    for (size_t i = 0; i < cap->count; i++) {
+        const char *p = strstr(cap->line[i], "retry ");
+        unsigned int n, m;
+        if (!p)
+            continue;
+        assert_true(found < 8);
+        assert_int_equal(sscanf(p, "retry %u of %u in %ld ms", &n, &m, &d[found]), 3);
+        assert_int_equal(n, found + 1);
+        assert_int_equal(m, 3);
+        found++;
+    }
+    assert_int_equal(found, 3);
+    assert_int_equal(d[0], 40);
+    assert_int_equal(d[1], 60);
+    assert_int_equal(d[2], 60);
+    free(cap);
+}
+
+static void test_retry__deadline_stops_retrying(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.retry_delay_ms = 200;
+    o.max_retries = 10;
+    o.deadline_ms = 500;
+    loopmsg_client *c = use_client(env, &o);
+    loopmsg__client_set_random(c, jitter_one, NULL);
+    script_n(env, 10, 503, body_503);
+    loopmsg_error err;
+    uint64_t t0 = ts_now_ms();
+    loopmsg_status st = send_hi(env, NULL, &err);
+    uint64_t elapsed = ts_now_ms() - t0;
+    ts_assert_status(LOOPMSG_E_HTTP, st, &err);
+    /* Attempt 1 at 0 ms, attempt 2 after 200 ms; a wait of 400 ms more would pass 500 ms. */
+    assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 2);
+    assert_int_equal(ts_request_count(env), 2);
+    assert_true(elapsed >= 200);
+    assert_true(elapsed < 10000);
+}
+
+static void test_retry__deadline_cuts_an_attempt_short(void **state)
+{
+    ts_env *env = *state;
+    char id[64];
+    make_message(env, id, sizeof id);
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.timeout_ms = 5000;
+    o.deadline_ms = 400;
+    use_client(env, &o);
+    for (int i = 0; i < 3; i++)
+        script_ex(env, 200, "{\"status\":\"late\"}", NULL, 3000, LOOPMSG_EMULATOR_DROP_NONE);
+    loopmsg_error err;
+    uint64_t t0 = ts_now_ms();
+    loopmsg_status st = get_status(env, id, NULL, &err);
+    uint64_t elapsed = ts_now_ms() - t0;
+    ts_assert_status(LOOPMSG_E_TIMEOUT, st, &err);
+    assert_err(&err, LOOPMSG_E_TIMEOUT, 0, 0, F_R | F_S, 1);
+    assert_int_equal(err.transport_code, 28);
+    ts_assert_contains(err.message, "deadline of 400 ms");
+    assert_int_equal(ts_request_count(env), 1);
+    assert_true(elapsed >= 400);
+    assert_true(elapsed < 3000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, ts_emu_setup, ts_emu_teardown)
+        T(test_retry__connection_refused_post_retried),
+        T(test_retry__connection_refused_get_retried),
+        T(test_retry__connection_refused_max_retries_counts),
+        T(test_retry__503_then_200_send_succeeds_on_attempt_2),
+        T(test_retry__503_exhausts_retries),
+        T(test_retry__429_retry_after_is_honoured),
+        T(test_retry__503_retry_after_then_success),
+        T(test_retry__429_on_get_retried),
+        T(test_retry__retry_after_above_60s_not_auto_retried),
+        T(test_retry__code_1010_retried),
+        T(test_retry__code_1010_exhausts_retries),
+        T(test_retry__codes_1020_1030_not_retried_by_default),
+        T(test_retry__codes_1020_1030_retried_with_option),
+        T(test_retry__code_140_never_retried),
+        T(test_retry__fatal_code_never_retried),
+        T(test_retry__502_504_on_send_not_retried),
+        T(test_retry__502_504_on_get_retried),
+        T(test_retry__timeout_on_send_not_retried),
+        T(test_retry__timeout_on_get_retried),
+        T(test_retry__drop_after_body_on_send_not_retried),
+        T(test_retry__drop_on_reused_connection_not_resent),
+        T(test_retry__drop_on_reused_connection_get_succeeds),
+        T(test_retry__drop_after_body_on_get_retried),
+        T(test_retry__no_retries_gives_one_attempt),
+        T(test_retry__backoff_doubles),
+        T(test_retry__backoff_is_capped),
+        T(test_retry__deadline_stops_retrying),
+        T(test_retry__deadline_cuts_an_attempt_short),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

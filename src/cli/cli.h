@@ -75,6 +75,8 @@ int cli_cmd_react(cli_globals *g, int argc, char **argv);
 int cli_cmd_typing(cli_globals *g, int argc, char **argv);
 int cli_cmd_mark_read(cli_globals *g, int argc, char **argv);
 int cli_cmd_status(cli_globals *g, int argc, char **argv);
+/* audience, campaign, senders, pools, opt-in, webhooks (cmd_resources.c) */
+int cli_cmd_resource(cli_globals *g, int argc, char **argv);
 int cli_cmd_listen(cli_globals *g, int argc, char **argv);  /* cmd_listen.c (webhooks) */
 int cli_cmd_sandbox(cli_globals *g, int argc, char **argv); /* cmd_sandbox.c (emulator) */
 

@@ -21,6 +21,13 @@ static const char usage[] =
     "  typing      (--message-id ID | --contact C --sender ID) [--seconds N] [--read]\n"
     "  mark-read   (--message-id ID | --contact C --sender ID)\n"
     "  status      MESSAGE_ID [--wait [--wait-timeout S]]\n"
+    "Audience, campaigns, senders (see 'loopmsg audience --help'):\n"
+    "  audience    list | status C | unsubscribe C | history C | opt-ins\n"
+    "  campaign    create --name N (--text T --contact C... | --messages FILE)\n"
+    "  senders     list | show ID\n"
+    "  pools       list\n"
+    "  opt-in      url --body B [--field KEY=VALUE]...\n"
+    "  webhooks    history\n"
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     "Webhooks:\n"
     "  listen      [--bind ADDR] [--port P] [--path /webhook] [--secret S]... [--spool DIR]\n"
@@ -59,6 +66,12 @@ static const struct {
     {"typing", cli_cmd_typing},
     {"mark-read", cli_cmd_mark_read},
     {"status", cli_cmd_status},
+    {"audience", cli_cmd_resource},
+    {"campaign", cli_cmd_resource},
+    {"senders", cli_cmd_resource},
+    {"pools", cli_cmd_resource},
+    {"opt-in", cli_cmd_resource},
+    {"webhooks", cli_cmd_resource},
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     {"listen", cli_cmd_listen},
 #endif

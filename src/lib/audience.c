@@ -6,6 +6,7 @@
  */
 #include "loopmsg/audience.h"
 #include "client_int.h"
+#include "ops_int.h"
 #include "codec_int.h"
 #include "error_int.h"
 #include "validate_int.h"
@@ -46,8 +47,8 @@ static void free_box(void *p)
     loopmsg__arena_free(p);
 }
 
-static const loopmsg__op op_check = {"check_status", LOOPMSG__GET, decode_check, free_box};
-static const loopmsg__op op_unsubscribe = {"unsubscribe", LOOPMSG__DELETE, NULL, NULL};
+const loopmsg__op loopmsg__op_check_status = {"check_status", LOOPMSG__GET, decode_check, free_box};
+const loopmsg__op loopmsg__op_unsubscribe = {"unsubscribe", LOOPMSG__DELETE, NULL, NULL};
 
 loopmsg_status loopmsg_audience_check_status(loopmsg_client *client, const char *contact,
                                              loopmsg_contact_status *status_out,
@@ -64,7 +65,7 @@ loopmsg_status loopmsg_audience_check_status(loopmsg_client *client, const char 
     if (!path)
         return loopmsg__error_nomem(err);
     void *box = NULL;
-    st = loopmsg__call(client, &op_check, path, NULL, &box, err);
+    st = loopmsg__call(client, &loopmsg__op_check_status, path, NULL, &box, err);
     if (st == LOOPMSG_OK) {
         if (status_out)
             *status_out = ((status_box *)box)->status;
@@ -84,5 +85,5 @@ loopmsg_status loopmsg_audience_unsubscribe(loopmsg_client *client, const char *
     char *path = loopmsg__path_with_segment("/api/v1/audience/delete/", contact);
     if (!path)
         return loopmsg__error_nomem(err);
-    return loopmsg__call(client, &op_unsubscribe, path, NULL, NULL, err);
+    return loopmsg__call(client, &loopmsg__op_unsubscribe, path, NULL, NULL, err);
 }

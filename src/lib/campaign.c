@@ -6,6 +6,7 @@
  */
 #include "loopmsg/campaign.h"
 #include "client_int.h"
+#include "ops_int.h"
 #include "codec_int.h"
 #include "error_int.h"
 #include "message_int.h"
@@ -266,7 +267,7 @@ static void free_campaign(void *p)
     loopmsg__arena_free(p);
 }
 
-static const loopmsg__op op_campaign = {OP, LOOPMSG__POST, decode, free_campaign};
+const loopmsg__op loopmsg__op_campaign = {OP, LOOPMSG__POST, decode, free_campaign};
 
 void loopmsg_campaign_free(loopmsg_campaign *campaign)
 {
@@ -289,5 +290,5 @@ loopmsg_status loopmsg_campaign_create(loopmsg_client *client,
         loopmsg__free(path);
         return loopmsg__error_nomem(err);
     }
-    return loopmsg__call(client, &op_campaign, path, body, (void **)out, err);
+    return loopmsg__call(client, &loopmsg__op_campaign, path, body, (void **)out, err);
 }

@@ -393,6 +393,17 @@ static void redact(char *msg, const loopmsg_client *c)
         memset(p, '*', c->api_key_len);
 }
 
+/* Mask the key wherever a server echoes it, before the body is quoted in an error message or
+ * logged: both cut the body short, and a key cut in two would escape redact(). */
+static void redact_body(loopmsg__buf *b, const loopmsg_client *c)
+{
+    if (c->api_key_len < 4 || !b->ptr)
+        return;
+    for (size_t i = 0; i + c->api_key_len <= b->len; i++)
+        if (memcmp(b->ptr + i, c->api_key, c->api_key_len) == 0) /* bodies may hold NULs */
+            memset(b->ptr + i, '*', c->api_key_len);
+}
+
 /* Classify the finished attempt of r into r->status / r->err / r->result. */
 static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc)
 {
@@ -405,6 +416,7 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &reqsize);
     bool post = r->op->method == LOOPMSG__POST;
     const char *op = r->op->name;
+    redact_body(&r->resp, c);
 
     if (rc == CURLE_WRITE_ERROR && r->resp.len + 1 > MAX_RESPONSE_BYTES / 2) {
         loopmsg__error_set(&r->err, LOOPMSG_E_PROTOCOL, "%s: response larger than %u bytes",

@@ -6,6 +6,7 @@
  */
 #include "loopmsg/optin.h"
 #include "client_int.h"
+#include "ops_int.h"
 #include "codec_int.h"
 #include "error_int.h"
 #include "message_int.h"
@@ -98,7 +99,7 @@ static void free_url(void *p)
     loopmsg__arena_free(p);
 }
 
-static const loopmsg__op op_optin = {OP, LOOPMSG__POST, decode, free_url};
+const loopmsg__op loopmsg__op_optin = {OP, LOOPMSG__POST, decode, free_url};
 
 void loopmsg_optin_url_free(loopmsg_optin_url *url)
 {
@@ -132,5 +133,5 @@ loopmsg_status loopmsg_optin_generate_url(loopmsg_client *client,
         loopmsg__free(path);
         return loopmsg__error_nomem(err);
     }
-    return loopmsg__call(client, &op_optin, path, o, (void **)out, err);
+    return loopmsg__call(client, &loopmsg__op_optin, path, o, (void **)out, err);
 }

@@ -7,6 +7,7 @@
 #include "loopmsg/audience.h"
 #include "loopmsg/sender.h"
 #include "client_int.h"
+#include "ops_int.h"
 #include "codec_int.h"
 #include "error_int.h"
 #include "validate_int.h"
@@ -265,7 +266,7 @@ static void free_page(void *p)
     loopmsg__arena_free(p);
 }
 
-static const loopmsg__op ops[] = {
+const loopmsg__op loopmsg__list_ops[] = {
     [LOOPMSG_LIST_AUDIENCE] = {"audience list", LOOPMSG__GET, dec_audience, free_page},
     [LOOPMSG_LIST_MESSAGE_HISTORY] = {"message history", LOOPMSG__GET, dec_history, free_page},
     [LOOPMSG_LIST_SENDERS] = {"senders list", LOOPMSG__GET, dec_senders, free_page},
@@ -408,7 +409,7 @@ static loopmsg_status fetch(loopmsg_client *client, loopmsg_list_kind kind, cons
     char *path = page_path(d, p, page, per_page);
     if (!path)
         return loopmsg__error_nomem(err);
-    return loopmsg__call(client, &ops[kind], path, NULL, (void **)out, err);
+    return loopmsg__call(client, &loopmsg__list_ops[kind], path, NULL, (void **)out, err);
 }
 
 loopmsg_status loopmsg_list_page(loopmsg_client *client, loopmsg_list_kind kind,

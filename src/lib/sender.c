@@ -5,6 +5,7 @@
  */
 #include "loopmsg/sender.h"
 #include "client_int.h"
+#include "ops_int.h"
 #include "codec_int.h"
 #include "error_int.h"
 #include "validate_int.h"
@@ -41,7 +42,7 @@ static void free_details(void *p)
     loopmsg__arena_free(p);
 }
 
-static const loopmsg__op op_sender = {"sender", LOOPMSG__GET, decode_details, free_details};
+const loopmsg__op loopmsg__op_sender = {"sender", LOOPMSG__GET, decode_details, free_details};
 
 void loopmsg_sender_details_free(loopmsg_sender_details *details)
 {
@@ -61,5 +62,5 @@ loopmsg_status loopmsg_sender_get(loopmsg_client *client, const char *sender_id,
     char *path = loopmsg__path_with_segment("/api/v1/sender/", sender_id);
     if (!path)
         return loopmsg__error_nomem(err);
-    return loopmsg__call(client, &op_sender, path, NULL, (void **)out, err);
+    return loopmsg__call(client, &loopmsg__op_sender, path, NULL, (void **)out, err);
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,11 +71,18 @@ static uint32_t crc_update(uint32_t crc, const void *data, size_t len)
 
 /* ---- small file helpers ------------------------------------------------------------------ */
 
-static void set_err(char *errbuf, size_t errlen, const char *fmt, const char *arg, int e)
+static void set_err(char *errbuf, size_t errlen, int e, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A message in errbuf: fmt, then ": strerror(e)" when e is not 0. */
+static void set_err(char *errbuf, size_t errlen, int e, const char *fmt, ...)
 {
     if (!errbuf || !errlen)
         return;
-    int n = snprintf(errbuf, errlen, fmt, arg);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
     if (e && n >= 0 && (size_t)n < errlen)
         snprintf(errbuf + n, errlen - (size_t)n, ": %s", strerror(e));
 }
@@ -477,7 +485,7 @@ int loopmsg__spool_open(loopmsg__spool **out, const char *dir, uint64_t seen_ttl
     loopmsg__spool *sp = calloc(1, sizeof *sp);
     if (!sp || !(sp->dir = strdup(dir))) {
         free(sp);
-        set_err(errbuf, errlen, "out of memory opening spool %s", dir, 0);
+        set_err(errbuf, errlen, 0, "out of memory opening spool %s", dir);
         return -1;
     }
     sp->dir_fd = sp->lock_fd = sp->fd = -1;
@@ -496,43 +504,42 @@ int loopmsg__spool_open(loopmsg__spool **out, const char *dir, uint64_t seen_ttl
     uint64_t now = (uint64_t)time(NULL);
 
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        set_err(errbuf, errlen, "cannot create spool directory %s", dir, errno);
+        set_err(errbuf, errlen, errno, "cannot create spool directory %s", dir);
         goto out;
     }
     sp->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (sp->dir_fd < 0) {
-        set_err(errbuf, errlen, "cannot open spool directory %s", dir, errno);
+        set_err(errbuf, errlen, errno, "cannot open spool directory %s", dir);
         goto out;
     }
     snprintf(path, sizeof path, "%s/lock", dir);
     sp->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (sp->lock_fd < 0) {
-        set_err(errbuf, errlen, "cannot create %s", path, errno);
+        set_err(errbuf, errlen, errno, "cannot create %s", path);
         goto out;
     }
     if (flock(sp->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        set_err(errbuf, errlen, "spool directory %s is in use by another receiver", dir,
-                errno == EWOULDBLOCK ? 0 : errno);
+        set_err(errbuf, errlen, errno == EWOULDBLOCK ? 0 : errno, "spool directory %s is in use by another receiver", dir);
         goto out;
     }
     snprintf(path, sizeof path, "%s/compact.tmp", dir);
     unlink(path); /* a compaction that died half-way; its segments are still there */
 
     if (list_segments(sp, &nums, &nnums) != 0) {
-        set_err(errbuf, errlen, "cannot list spool directory %s", dir, errno);
+        set_err(errbuf, errlen, errno, "cannot list spool directory %s", dir);
         goto out;
     }
     bufs = calloc(nnums ? nnums : 1, sizeof *bufs);
     lens = calloc(nnums ? nnums : 1, sizeof *lens);
     if (!bufs || !lens) {
-        set_err(errbuf, errlen, "out of memory reading spool %s", dir, 0);
+        set_err(errbuf, errlen, 0, "out of memory reading spool %s", dir);
         goto out;
     }
     uint64_t obsolete = 0;
     for (size_t i = 0; i < nnums; i++) {
         seg_path(sp, nums[i], path, sizeof path);
         if (read_file(path, &bufs[i], &lens[i]) != 0) {
-            set_err(errbuf, errlen, "cannot read %s", path, errno);
+            set_err(errbuf, errlen, errno, "cannot read %s", path);
             goto out;
         }
         uint64_t s = superseded_by(bufs[i], lens[i]);
@@ -543,7 +550,7 @@ int loopmsg__spool_open(loopmsg__spool **out, const char *dir, uint64_t seen_ttl
         if (nums[i] <= obsolete)
             continue;
         if (parse_segment(bufs[i], lens[i], &ld) != 0) {
-            set_err(errbuf, errlen, "out of memory reading spool %s", dir, 0);
+            set_err(errbuf, errlen, 0, "out of memory reading spool %s", dir);
             goto out;
         }
     }
@@ -559,13 +566,13 @@ int loopmsg__spool_open(loopmsg__spool **out, const char *dir, uint64_t seen_ttl
     snprintf(tmp, sizeof tmp, "%s/compact.tmp", dir);
     int tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (tfd < 0) {
-        set_err(errbuf, errlen, "cannot create %s", tmp, errno);
+        set_err(errbuf, errlen, errno, "cannot create %s", tmp);
         goto out;
     }
     size_t size = 0;
     if (write_compacted(tfd, last, &ld, now, seen_ttl_s, first_seq, &size) != 0 ||
         fsync(tfd) != 0) {
-        set_err(errbuf, errlen, "cannot write %s", tmp, errno);
+        set_err(errbuf, errlen, errno, "cannot write %s", tmp);
         close(tfd);
         unlink(tmp);
         goto out;
@@ -573,7 +580,7 @@ int loopmsg__spool_open(loopmsg__spool **out, const char *dir, uint64_t seen_ttl
     close(tfd);
     seg_path(sp, number, path, sizeof path);
     if (rename(tmp, path) != 0 || fsync(sp->dir_fd) != 0) {
-        set_err(errbuf, errlen, "cannot install compacted segment in %s", dir, errno);
+        set_err(errbuf, errlen, errno, "cannot install compacted segment in %s", dir);
         goto out;
     }
     for (size_t i = 0; i < nnums; i++) {
@@ -585,16 +592,16 @@ int loopmsg__spool_open(loopmsg__spool **out, const char *dir, uint64_t seen_ttl
 
     sp->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (sp->fd < 0) {
-        set_err(errbuf, errlen, "cannot open %s", path, errno);
+        set_err(errbuf, errlen, errno, "cannot open %s", path);
         goto out;
     }
     if (fill_recovery(&ld, now, seen_ttl_s, first_seq, rec) != 0) {
-        set_err(errbuf, errlen, "out of memory reading spool %s", dir, 0);
+        set_err(errbuf, errlen, 0, "out of memory reading spool %s", dir);
         goto out;
     }
     sp->segs = malloc(4 * sizeof *sp->segs);
     if (!sp->segs) {
-        set_err(errbuf, errlen, "out of memory opening spool %s", dir, 0);
+        set_err(errbuf, errlen, 0, "out of memory opening spool %s", dir);
         goto out;
     }
     sp->segs_cap = 4;

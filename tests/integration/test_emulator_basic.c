@@ -151,7 +151,7 @@ static void assert_api_error(const http_res *r, long status, long code)
 static int setup(void **state)
 {
     loopmsg_emulator_options o = LOOPMSG_EMULATOR_OPTIONS_INIT;
-    o.delivery_delay_ms = 300;
+    o.delivery_delay_ms = 500;
     o.quiet = true;
     loopmsg_emulator *emu = NULL;
     loopmsg_error err;
@@ -461,7 +461,7 @@ static void test_emulator__send_and_status_round_trip(void **state)
     assert_null(json_object_get(j, "error_code"));
     json_decref(j);
 
-    sleep_ms(400);
+    sleep_ms(700);
     http(&r, emu, "GET", path, KEY, NULL);
     j = body_json(&r);
     assert_string_equal(jstr(j, "status"), "delivered");
@@ -482,7 +482,7 @@ static void test_emulator__failing_contact_reports_1020(void **state)
     char path[128];
     snprintf(path, sizeof path, "/v1/message/status/%s/", jstr(j, "message_id"));
     json_decref(j);
-    sleep_ms(400);
+    sleep_ms(700);
     http(&r, emu, "GET", path, KEY, NULL);
     j = body_json(&r);
     assert_string_equal(jstr(j, "status"), "failed");

@@ -577,6 +577,7 @@ static void test_retry__drop_after_body_on_get_retried(void **state)
     assert_int_equal(ts_request_count(env), 2);
 
     loopmsg_emulator_reset(env->emu);
+    use_client(env, NULL);
     for (int i = 0; i < 3; i++)
         script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
     ts_assert_status(LOOPMSG_E_TRANSPORT, get_status(env, id, &s, &err), &err);

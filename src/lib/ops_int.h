@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* ops_int.h: every endpoint's op (method + decoder), for the response fuzzer and tests. */
+#ifndef LOOPMSG_OPS_INT_H
+#define LOOPMSG_OPS_INT_H
+
+#include "client_int.h"
+
+extern const loopmsg__op loopmsg__op_send;
+extern const loopmsg__op loopmsg__op_send_group;
+extern const loopmsg__op loopmsg__op_send_voice;
+extern const loopmsg__op loopmsg__op_send_reaction;
+extern const loopmsg__op loopmsg__op_typing;
+extern const loopmsg__op loopmsg__op_status;
+extern const loopmsg__op loopmsg__op_check_status;
+extern const loopmsg__op loopmsg__op_unsubscribe;
+extern const loopmsg__op loopmsg__op_sender;
+extern const loopmsg__op loopmsg__op_campaign;
+extern const loopmsg__op loopmsg__op_optin;
+extern const loopmsg__op loopmsg__list_ops[]; /* indexed by loopmsg_list_kind (1..6) */
+
+#endif

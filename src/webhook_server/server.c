@@ -1,0 +1,844 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.c: the webhook receiver, a thin shell around the pure core. libmicrohttpd reads the
+ * request on its thread pool; this file enforces the limits it cannot know (path, method,
+ * credentials and body size, all before the body is read; a deadline for the whole body),
+ * asks loopmsg_webhook_handle() for the answer, drops repeats of a webhook_id (dedupe.c),
+ * writes the event to the spool when durable (spool.c), hands it to the bounded queue
+ * (queue.c) and answers. Worker threads run loopmsg_webhook_dispatch(). In "acknowledge after
+ * handling" mode the connection is suspended until a worker has run the callbacks.
+ * Uses only the public API of libloopmsg (this library may be linked against the shared
+ * core, whose internals are hidden) and allocates with malloc.
+ */
+#include "loopmsg/webhook_server.h"
+
+#include "dedupe_int.h"
+#include "queue_int.h"
+#include "spool_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_CONNECTIONS 1024u
+#define DEFAULT_TIMEOUT_MS      10000u
+#define DEFAULT_HTTP_THREADS    2u
+#define DEFAULT_WORKERS         2u
+#define DEFAULT_QUEUE           4096u
+#define DEFAULT_DEDUPE_TTL_S    86400u
+
+/* The canned answers, created once and shared by every connection (MHD responses are
+ * reference-counted and may be queued on many connections). */
+enum {
+    ANS_OK,
+    ANS_HEALTH,
+    ANS_BAD_REQUEST,
+    ANS_UNAUTHORIZED,
+    ANS_NOT_FOUND,
+    ANS_METHOD,
+    ANS_TOO_LARGE,
+    ANS_INTERNAL,
+    ANS_BUSY,
+    ANS_STOPPING,
+    ANS_COUNT
+};
+
+static const struct {
+    unsigned int status;
+    const char *body;
+} canned[ANS_COUNT] = {
+    [ANS_OK] = {200, "{\"status\":\"ok\"}"},
+    [ANS_HEALTH] = {200, "{\"status\":\"ok\"}"},
+    [ANS_BAD_REQUEST] = {400, "{\"error\":\"bad request\"}"},
+    [ANS_UNAUTHORIZED] = {401, "{\"error\":\"unauthorized\"}"},
+    [ANS_NOT_FOUND] = {404, "{\"error\":\"not found\"}"},
+    [ANS_METHOD] = {405, "{\"error\":\"method not allowed\"}"},
+    [ANS_TOO_LARGE] = {413, "{\"error\":\"payload too large\"}"},
+    [ANS_INTERNAL] = {500, "{\"error\":\"internal error\"}"},
+    [ANS_BUSY] = {503, "{\"error\":\"busy\"}"},
+    [ANS_STOPPING] = {503, "{\"error\":\"stopping\"}"},
+};
+
+struct loopmsg_webhook_server {
+    struct MHD_Daemon *mhd;
+    MHD_socket quiesced_fd;
+    uint16_t port;
+    struct MHD_Response *resp[ANS_COUNT];
+
+    /* Copies of the options. */
+    char *path;
+    char **secrets;
+    size_t secret_count;
+    size_t max_body_bytes;
+    unsigned int timeout_ms;
+    bool ack_after_handling;
+    loopmsg_webhook_handler_config hcfg;
+    loopmsg_webhook_handlers handlers;
+    void *user_data;
+    loopmsg_webhook_error_cb on_error;
+    loopmsg_log_cb log_cb;
+    void *log_user_data;
+
+    loopmsg__queue *queue;
+    loopmsg__dedupe *dedupe;
+    loopmsg__spool *spool;
+    pthread_t *workers;
+    unsigned int worker_count;
+
+    atomic_int stopping;
+    atomic_size_t active_requests; /* requests between their first callback and completion */
+    pthread_mutex_t stop_lock;
+    int stopped;
+
+    atomic_uint_fast64_t n_requests, n_accepted, n_duplicates, n_rejected, n_busy, n_handled,
+        n_failed, n_recovered;
+};
+
+/* Per-request state: *con_cls. Created by the URI logger (the only place that sees the raw
+ * query string, needed to check ?secret= exactly as sent), freed when MHD reports the
+ * request complete. */
+typedef struct request {
+    int started;      /* the access handler has seen this request */
+    int responded;    /* a response has been queued */
+    int suspended;    /* waiting for a worker (acknowledge after handling) */
+    atomic_int outcome; /* 0 pending, 1 handled, 2 callbacks failed */
+    char *body;
+    size_t len, cap;
+    uint64_t deadline_ms;
+    const char *query; /* inside uri; NULL when the URL had no '?' */
+    char uri[];        /* the path, then (after a NUL where '?' was) the query */
+} request;
+
+/* One accepted event on its way to the callbacks. */
+typedef struct job {
+    loopmsg_webhook_event *event;
+    uint64_t seq;
+    bool spooled;
+    bool claimed; /* its webhook_id is in the dedupe set as in flight */
+    request *req; /* acknowledge after handling: the suspended request */
+    struct MHD_Connection *conn;
+} job;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void logf_(loopmsg_webhook_server *srv, loopmsg_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void logf_(loopmsg_webhook_server *srv, loopmsg_log_level level, const char *fmt, ...)
+{
+    if (!srv->log_cb)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    srv->log_cb(level, line, srv->log_user_data);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    loopmsg_webhook_server *srv = cls;
+    if (!srv->log_cb)
+        return;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    srv->log_cb(LOOPMSG_LOG_WARN, line, srv->log_user_data);
+}
+
+static void job_free(job *j)
+{
+    loopmsg_webhook_event_free(j->event);
+    free(j);
+}
+
+static bool has_id(const loopmsg_webhook_event *ev)
+{
+    return ev->webhook_id && ev->webhook_id[0];
+}
+
+/* ---- workers ----------------------------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+    loopmsg_webhook_server *srv = arg;
+    job *j;
+    while ((j = loopmsg__queue_pop(srv->queue)) != NULL) {
+        int rc = loopmsg_webhook_dispatch(&srv->handlers, j->event, srv->user_data);
+        if (rc != 0) {
+            atomic_fetch_add(&srv->n_failed, 1);
+            if (srv->on_error)
+                srv->on_error(j->event, rc, srv->user_data);
+        } else {
+            atomic_fetch_add(&srv->n_handled, 1);
+        }
+        if (j->spooled)
+            loopmsg__spool_done(srv->spool, j->seq);
+        /* Acknowledge after handling: a failure answers 500, Loop redelivers, and the
+         * redelivery must then be handled, so the id is forgotten. */
+        if (j->claimed)
+            loopmsg__dedupe_finish(srv->dedupe, j->event->webhook_id, strlen(j->event->webhook_id),
+                                   !(srv->ack_after_handling && rc != 0));
+        if (j->req) {
+            /* After the resume the request (and j->req) may be gone at any moment. */
+            atomic_store(&j->req->outcome, rc != 0 ? 2 : 1);
+            MHD_resume_connection(j->conn);
+        }
+        job_free(j);
+        loopmsg__queue_task_done(srv->queue);
+    }
+    return NULL;
+}
+
+/* ---- HTTP -------------------------------------------------------------------------------- */
+
+static enum MHD_Result respond(loopmsg_webhook_server *srv, struct MHD_Connection *conn,
+                               request *r, int which)
+{
+    r->responded = 1;
+    if (which != ANS_OK && which != ANS_HEALTH) {
+        if (which == ANS_BUSY || which == ANS_STOPPING)
+            atomic_fetch_add(&srv->n_busy, 1);
+        else if (which != ANS_INTERNAL)
+            atomic_fetch_add(&srv->n_rejected, 1);
+    }
+    return MHD_queue_response(conn, canned[which].status, srv->resp[which]);
+}
+
+static int status_to_canned(int status)
+{
+    switch (status) {
+    case 200:
+        return ANS_OK;
+    case 400:
+        return ANS_BAD_REQUEST;
+    case 401:
+        return ANS_UNAUTHORIZED;
+    case 404:
+        return ANS_NOT_FOUND;
+    case 405:
+        return ANS_METHOD;
+    case 413:
+        return ANS_TOO_LARGE;
+    default:
+        return ANS_INTERNAL;
+    }
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    size_t n = strlen(uri);
+    request *r = malloc(sizeof *r + n + 1);
+    if (!r)
+        return NULL;
+    memset(r, 0, sizeof *r);
+    atomic_init(&r->outcome, 0);
+    memcpy(r->uri, uri, n + 1);
+    char *q = strchr(r->uri, '?');
+    if (q) {
+        *q = '\0';
+        r->query = q + 1;
+    }
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    loopmsg_webhook_server *srv = cls;
+    request *r = *con_cls;
+    if (!r)
+        return;
+    if (r->started)
+        atomic_fetch_sub(&srv->active_requests, 1);
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+/* Checks that need only the headers, so that a request that will be refused anyway is
+ * refused before its body is read. Returns a canned index, or -1 to read the body. */
+static int early_checks(loopmsg_webhook_server *srv, struct MHD_Connection *conn, request *r,
+                        const char *method)
+{
+    if (strcmp(method, "GET") == 0 && strcmp(r->uri, "/health") == 0)
+        return ANS_HEALTH;
+    if (srv->path && strcmp(r->uri, srv->path) != 0)
+        return ANS_NOT_FOUND;
+    if (strcmp(method, "POST") != 0)
+        return ANS_METHOD;
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (loopmsg_webhook_verify(auth, r->query, (const char *const *)srv->secrets,
+                               srv->secret_count, NULL) != LOOPMSG_OK)
+        return ANS_UNAUTHORIZED;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    size_t want = 0;
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(cl, &end, 10);
+        if (errno || *cl < '0' || *cl > '9' || *end)
+            return ANS_BAD_REQUEST;
+        if (v > srv->max_body_bytes)
+            return ANS_TOO_LARGE;
+        want = (size_t)v;
+    }
+    /* Start small whatever Content-Length promises: memory follows the bytes received. */
+    r->cap = want && want < 65536 ? want + 1 : (want ? 65536 : 4096);
+    r->body = malloc(r->cap);
+    if (!r->body)
+        return ANS_INTERNAL;
+    r->deadline_ms = now_ms() + srv->timeout_ms;
+    return -1;
+}
+
+static int append_body(loopmsg_webhook_server *srv, request *r, const char *data, size_t n)
+{
+    if (n > srv->max_body_bytes - r->len)
+        return ANS_TOO_LARGE;
+    if (r->len + n + 1 > r->cap) {
+        size_t cap = r->cap * 2;
+        while (cap < r->len + n + 1)
+            cap *= 2;
+        if (cap > srv->max_body_bytes + 1)
+            cap = srv->max_body_bytes + 1;
+        char *b = realloc(r->body, cap);
+        if (!b)
+            return ANS_INTERNAL;
+        r->body = b;
+        r->cap = cap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+    return -1;
+}
+
+/* The whole request is in: answer it, or queue it (and suspend the connection when the
+ * answer must wait for the callbacks). */
+static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Connection *conn,
+                                    request *r)
+{
+    loopmsg_webhook_request q = LOOPMSG_WEBHOOK_REQUEST_INIT;
+    q.method = "POST";
+    q.path = r->uri;
+    q.query = r->query;
+    q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    q.body = r->body;
+    q.body_len = r->len;
+    loopmsg_webhook_response resp;
+    /* The HTTP status carries everything needed here. */
+    loopmsg_status st = loopmsg_webhook_handle(&resp, &srv->hcfg, &q, NULL);
+    (void)st;
+    if (resp.status != 200 || !resp.event) {
+        int which = status_to_canned(resp.status);
+        loopmsg_webhook_response_clear(&resp);
+        return respond(srv, conn, r, which);
+    }
+    loopmsg_webhook_event *ev = resp.event;
+    resp.event = NULL;
+    /* The body is no longer needed: the event has its own copy. */
+    free(r->body);
+    r->body = NULL;
+
+    bool claimed = false;
+    if (has_id(ev)) {
+        switch (loopmsg__dedupe_claim(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
+                                      (uint64_t)time(NULL))) {
+        case LOOPMSG__DEDUPE_NEW:
+            claimed = true;
+            break;
+        case LOOPMSG__DEDUPE_DONE:
+            atomic_fetch_add(&srv->n_duplicates, 1);
+            loopmsg_webhook_event_free(ev);
+            return respond(srv, conn, r, ANS_OK);
+        case LOOPMSG__DEDUPE_IN_FLIGHT:
+            /* Already accepted and being handled. When the answer means "handled", a repeat
+             * cannot be told yes before the first copy's outcome is known: 503, retry. */
+            atomic_fetch_add(&srv->n_duplicates, 1);
+            loopmsg_webhook_event_free(ev);
+            return respond(srv, conn, r, srv->ack_after_handling ? ANS_BUSY : ANS_OK);
+        case LOOPMSG__DEDUPE_NOMEM:
+        default:
+            loopmsg_webhook_event_free(ev);
+            return respond(srv, conn, r, ANS_INTERNAL);
+        }
+    }
+    size_t id_len = claimed ? strlen(ev->webhook_id) : 0;
+    if (loopmsg__queue_reserve(srv->queue) != 0) {
+        if (claimed)
+            loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 0);
+        loopmsg_webhook_event_free(ev);
+        return respond(srv, conn, r, ANS_BUSY);
+    }
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        goto internal;
+    j->event = ev;
+    j->claimed = claimed;
+    if (srv->spool) {
+        const char *id = has_id(ev) ? ev->webhook_id : "";
+        if (loopmsg__spool_append(srv->spool, id, strlen(id), ev->raw, ev->raw_len, &j->seq) !=
+            0) {
+            logf_(srv, LOOPMSG_LOG_ERROR, "webhook spool: write failed; answering 500");
+            free(j);
+            goto internal;
+        }
+        j->spooled = true;
+    }
+    atomic_fetch_add(&srv->n_accepted, 1);
+    if (srv->ack_after_handling) {
+        j->req = r;
+        j->conn = conn;
+        r->suspended = 1;
+        /* Suspend before the job is visible to a worker, so that its resume cannot come
+         * first. */
+        MHD_suspend_connection(conn);
+        loopmsg__queue_push_reserved(srv->queue, j);
+        return MHD_YES;
+    }
+    loopmsg__queue_push_reserved(srv->queue, j);
+    return respond(srv, conn, r, ANS_OK);
+
+internal:
+    loopmsg__queue_unreserve(srv->queue);
+    if (claimed)
+        loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 0);
+    loopmsg_webhook_event_free(ev);
+    return respond(srv, conn, r, ANS_INTERNAL);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    (void)url;
+    (void)version;
+    loopmsg_webhook_server *srv = cls;
+    request *r = *con_cls;
+    if (!r)
+        return MHD_NO; /* the URI logger could not allocate: drop the connection */
+
+    if (!r->started) {
+        r->started = 1;
+        atomic_fetch_add(&srv->n_requests, 1);
+        /* Count first, then look at `stopping`: stop() sets it and then waits for the count,
+         * so no request slips between the two. */
+        atomic_fetch_add(&srv->active_requests, 1);
+        if (atomic_load(&srv->stopping))
+            return respond(srv, conn, r, ANS_STOPPING);
+        int which = early_checks(srv, conn, r, method);
+        if (which >= 0)
+            return respond(srv, conn, r, which);
+        return MHD_YES;
+    }
+    if (r->suspended) {
+        /* Resumed by the worker that ran the callbacks. */
+        r->suspended = 0;
+        return respond(srv, conn, r, atomic_load(&r->outcome) == 1 ? ANS_OK : ANS_INTERNAL);
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->responded)
+            return MHD_YES; /* discard what follows an early answer */
+        /* A client that trickles its body is cut off at the deadline. */
+        if (now_ms() > r->deadline_ms)
+            return MHD_NO;
+        int which = append_body(srv, r, upload_data, n);
+        if (which >= 0) {
+            /* Too large without a (truthful) Content-Length: answer if MHD still lets us,
+             * otherwise close the connection. */
+            if (respond(srv, conn, r, which) != MHD_YES)
+                return MHD_NO;
+        }
+        return MHD_YES;
+    }
+    if (r->responded)
+        return MHD_YES;
+    return accept_event(srv, conn, r);
+}
+
+/* ---- start, stop ------------------------------------------------------------------------- */
+
+static char *dup_str(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void server_destroy(loopmsg_webhook_server *srv)
+{
+    for (int i = 0; i < ANS_COUNT; i++)
+        if (srv->resp[i])
+            MHD_destroy_response(srv->resp[i]);
+    for (size_t i = 0; i < srv->secret_count; i++) {
+        if (srv->secrets[i]) {
+            /* Secrets do not linger in freed memory. */
+            volatile char *p = srv->secrets[i];
+            while (*p)
+                *p++ = 0;
+            free(srv->secrets[i]);
+        }
+    }
+    free(srv->secrets);
+    free(srv->path);
+    free(srv->workers);
+    loopmsg__queue_free(srv->queue);
+    loopmsg__dedupe_free(srv->dedupe);
+    pthread_mutex_destroy(&srv->stop_lock);
+    free(srv);
+}
+
+static loopmsg_status set_error(loopmsg_error *err, loopmsg_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static loopmsg_status set_error(loopmsg_error *err, loopmsg_status st, const char *fmt, ...)
+{
+    if (err) {
+        memset(err, 0, sizeof *err);
+        err->status = st;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+/* Join the workers after closing the queue (they drain it first). */
+static void stop_workers(loopmsg_webhook_server *srv)
+{
+    loopmsg__queue_close(srv->queue);
+    for (unsigned int i = 0; i < srv->worker_count; i++)
+        pthread_join(srv->workers[i], NULL);
+    srv->worker_count = 0;
+}
+
+/* Re-queue what the spool still holds. Done ids go into the dedupe set first, so that a
+ * redelivery by Loop of an event handled before the restart is recognised. */
+static loopmsg_status recover(loopmsg_webhook_server *srv, loopmsg__spool_recovery *rec,
+                              loopmsg_error *err)
+{
+    uint64_t now = (uint64_t)time(NULL);
+    for (size_t i = 0; i < rec->seen_count; i++)
+        if (loopmsg__dedupe_add_done(srv->dedupe, rec->seen[i].id, rec->seen[i].id_len,
+                                     rec->seen[i].time, now) != 0)
+            return set_error(err, LOOPMSG_E_NOMEM, "out of memory restoring webhook ids");
+    if (rec->torn_records)
+        logf_(srv, LOOPMSG_LOG_WARN,
+              "webhook spool: dropped %zu incomplete record(s) (never acknowledged)",
+              rec->torn_records);
+    if (rec->pending_count)
+        logf_(srv, LOOPMSG_LOG_INFO, "webhook spool: delivering %zu event(s) again",
+              rec->pending_count);
+    for (size_t i = 0; i < rec->pending_count; i++) {
+        loopmsg__spool_record *p = &rec->pending[i];
+        loopmsg_webhook_parse_options po = LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT;
+        po.max_body_bytes = p->body_len ? p->body_len : 1;
+        loopmsg_webhook_event *ev = NULL;
+        loopmsg_error perr;
+        if (loopmsg_webhook_parse_ex(&ev, p->body, p->body_len, &po, &perr) != LOOPMSG_OK) {
+            logf_(srv, LOOPMSG_LOG_ERROR, "webhook spool: dropping an event that no longer "
+                  "parses: %s", perr.message);
+            loopmsg__spool_done(srv->spool, p->seq);
+            continue;
+        }
+        job *j = calloc(1, sizeof *j);
+        if (!j) {
+            loopmsg_webhook_event_free(ev);
+            return set_error(err, LOOPMSG_E_NOMEM, "out of memory recovering the spool");
+        }
+        j->event = ev;
+        j->seq = p->seq;
+        j->spooled = true;
+        if (has_id(ev)) {
+            loopmsg__dedupe_result d = loopmsg__dedupe_claim(
+                srv->dedupe, ev->webhook_id, strlen(ev->webhook_id), (uint64_t)time(NULL));
+            if (d == LOOPMSG__DEDUPE_NOMEM) {
+                job_free(j);
+                return set_error(err, LOOPMSG_E_NOMEM, "out of memory recovering the spool");
+            }
+            j->claimed = d == LOOPMSG__DEDUPE_NEW;
+        }
+        atomic_fetch_add(&srv->n_recovered, 1);
+        atomic_fetch_add(&srv->n_accepted, 1);
+        if (loopmsg__queue_push_wait(srv->queue, j) != 0) {
+            job_free(j);
+            return set_error(err, LOOPMSG_E_INTERNAL, "webhook queue closed during recovery");
+        }
+    }
+    return LOOPMSG_OK;
+}
+
+static loopmsg_status check_options(const loopmsg_webhook_server_options *o, loopmsg_error *err)
+{
+    if (o->version == 0)
+        return set_error(err, LOOPMSG_E_INVALID_ARG,
+                         "loopmsg_webhook_server_options.version not set; use "
+                         "LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT");
+    if (o->version > LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION)
+        return set_error(err, LOOPMSG_E_INVALID_ARG,
+                         "loopmsg_webhook_server_options.version %u is newer than this library "
+                         "supports (%u)",
+                         o->version, LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION);
+    if (o->secret_count && !o->secrets)
+        return set_error(err, LOOPMSG_E_INVALID_ARG, "secrets is NULL but secret_count is %zu",
+                         o->secret_count);
+    for (size_t i = 0; i < o->secret_count; i++)
+        if (!o->secrets[i] || !o->secrets[i][0])
+            return set_error(err, LOOPMSG_E_INVALID_ARG, "secrets[%zu] is %s", i,
+                             o->secrets[i] ? "empty" : "NULL");
+    if (o->path && o->path[0] != '/')
+        return set_error(err, LOOPMSG_E_INVALID_ARG, "path must start with '/' (got \"%.64s\")",
+                         o->path);
+    if (o->handlers && o->handlers->version == 0)
+        return set_error(err, LOOPMSG_E_INVALID_ARG,
+                         "handlers->version not set; use LOOPMSG_WEBHOOK_HANDLERS_INIT");
+    if (o->http_threads > 256 || o->worker_threads > 256)
+        return set_error(err, LOOPMSG_E_INVALID_ARG, "at most 256 http_threads and "
+                                                     "worker_threads");
+    return LOOPMSG_OK;
+}
+
+loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
+                                            const loopmsg_webhook_server_options *opts,
+                                            loopmsg_error *err)
+{
+    if (!out)
+        return set_error(err, LOOPMSG_E_INVALID_ARG, "out must not be NULL");
+    *out = NULL;
+    if (!opts)
+        return set_error(err, LOOPMSG_E_INVALID_ARG, "opts must not be NULL");
+    loopmsg_status st = check_options(opts, err);
+    if (st != LOOPMSG_OK)
+        return st;
+
+    /* The address first: a typo should not cost a spool recovery. */
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    const char *addr = opts->bind_address ? opts->bind_address : "127.0.0.1";
+    bool v6 = false;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(opts->port);
+    } else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(opts->port);
+        v6 = true;
+    } else {
+        return set_error(err, LOOPMSG_E_INVALID_ARG,
+                         "bind_address \"%.64s\" is not an IPv4 or IPv6 address", addr);
+    }
+
+    loopmsg_webhook_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return set_error(err, LOOPMSG_E_NOMEM, "out of memory");
+    pthread_mutex_init(&srv->stop_lock, NULL);
+    srv->quiesced_fd = MHD_INVALID_SOCKET;
+    srv->max_body_bytes =
+        opts->max_body_bytes ? opts->max_body_bytes : LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES;
+    srv->timeout_ms = opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+    srv->ack_after_handling = opts->ack_after_handling;
+    srv->user_data = opts->user_data;
+    srv->on_error = opts->on_error;
+    srv->log_cb = opts->log_cb;
+    srv->log_user_data = opts->log_user_data;
+    if (opts->handlers) {
+        srv->handlers = *opts->handlers;
+    } else {
+        loopmsg_webhook_handlers none = LOOPMSG_WEBHOOK_HANDLERS_INIT;
+        srv->handlers = none;
+    }
+    srv->path = dup_str(opts->path);
+    srv->secrets = calloc(opts->secret_count ? opts->secret_count : 1, sizeof *srv->secrets);
+    srv->secret_count = opts->secret_count;
+    bool nomem = (opts->path && !srv->path) || !srv->secrets;
+    for (size_t i = 0; !nomem && i < opts->secret_count; i++)
+        nomem = !(srv->secrets[i] = strdup(opts->secrets[i]));
+    size_t qcap = opts->queue_capacity ? opts->queue_capacity : DEFAULT_QUEUE;
+    unsigned int ttl = opts->dedupe_ttl_s ? opts->dedupe_ttl_s : DEFAULT_DEDUPE_TTL_S;
+    srv->queue = loopmsg__queue_new(qcap);
+    srv->dedupe = loopmsg__dedupe_new(opts->dedupe_capacity, ttl);
+    unsigned int nworkers = opts->worker_threads ? opts->worker_threads : DEFAULT_WORKERS;
+    srv->workers = calloc(nworkers, sizeof *srv->workers);
+    for (int i = 0; !nomem && i < ANS_COUNT; i++) {
+        srv->resp[i] = MHD_create_response_from_buffer(
+            strlen(canned[i].body), (void *)(uintptr_t)canned[i].body, MHD_RESPMEM_PERSISTENT);
+        nomem = !srv->resp[i] ||
+                MHD_add_response_header(srv->resp[i], "Content-Type", "application/json") !=
+                    MHD_YES;
+    }
+    if (nomem || !srv->queue || !srv->dedupe || !srv->workers) {
+        server_destroy(srv);
+        return set_error(err, LOOPMSG_E_NOMEM, "out of memory");
+    }
+    MHD_add_response_header(srv->resp[ANS_METHOD], "Allow", "POST");
+    MHD_add_response_header(srv->resp[ANS_BUSY], "Retry-After", "1");
+    MHD_add_response_header(srv->resp[ANS_STOPPING], "Connection", "close");
+    MHD_add_response_header(srv->resp[ANS_TOO_LARGE], "Connection", "close");
+
+    srv->hcfg.version = LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION;
+    srv->hcfg.path = srv->path;
+    srv->hcfg.secrets = (const char *const *)srv->secrets;
+    srv->hcfg.secret_count = srv->secret_count;
+    srv->hcfg.max_body_bytes = srv->max_body_bytes;
+
+    loopmsg__spool_recovery rec;
+    memset(&rec, 0, sizeof rec);
+    if (opts->spool_dir) {
+        char msg[300];
+        if (loopmsg__spool_open(&srv->spool, opts->spool_dir, ttl, 0, &rec, msg, sizeof msg) !=
+            0) {
+            server_destroy(srv);
+            return set_error(err, LOOPMSG_E_STATE, "webhook spool: %s", msg);
+        }
+    }
+
+    for (unsigned int i = 0; i < nworkers; i++) {
+        if (pthread_create(&srv->workers[i], NULL, worker_main, srv) != 0) {
+            stop_workers(srv);
+            loopmsg__spool_recovery_clear(&rec);
+            loopmsg__spool_close(srv->spool);
+            server_destroy(srv);
+            return set_error(err, LOOPMSG_E_NOMEM, "cannot start worker threads");
+        }
+        srv->worker_count++;
+    }
+    st = recover(srv, &rec, err);
+    loopmsg__spool_recovery_clear(&rec);
+    if (st != LOOPMSG_OK) {
+        stop_workers(srv);
+        loopmsg__spool_close(srv->spool);
+        server_destroy(srv);
+        return st;
+    }
+
+    unsigned int http_threads = opts->http_threads ? opts->http_threads : DEFAULT_HTTP_THREADS;
+    unsigned int timeout_ms = srv->timeout_ms;
+    unsigned int timeout_s = (timeout_ms + 999) / 1000;
+    unsigned int flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                         MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem pool[] = {
+        {http_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, http_threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    srv->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)(opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS),
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
+        MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
+    if (!srv->mhd) {
+        int e = errno;
+        stop_workers(srv);
+        loopmsg__spool_close(srv->spool);
+        server_destroy(srv);
+        return set_error(err, LOOPMSG_E_TRANSPORT, "cannot listen on %s port %u: %s", addr,
+                         (unsigned int)opts->port, e ? strerror(e) : "libmicrohttpd failed");
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : opts->port;
+    *out = srv;
+    if (err)
+        memset(err, 0, sizeof *err);
+    return LOOPMSG_OK;
+}
+
+uint16_t loopmsg_webhook_server_port(const loopmsg_webhook_server *srv)
+{
+    return srv ? srv->port : 0;
+}
+
+void loopmsg_webhook_server_stop(loopmsg_webhook_server *srv)
+{
+    if (!srv)
+        return;
+    pthread_mutex_lock(&srv->stop_lock);
+    if (srv->stopped) {
+        pthread_mutex_unlock(&srv->stop_lock);
+        return;
+    }
+    atomic_store(&srv->stopping, 1);
+    srv->quiesced_fd = MHD_quiesce_daemon(srv->mhd);
+    /* Let every request already begun finish (in acknowledge-after-handling mode that
+     * includes its callbacks), then drain the queue; a request cannot start any more, so
+     * when both are quiet they stay quiet. */
+    for (;;) {
+        while (atomic_load(&srv->active_requests) > 0) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        loopmsg__queue_wait_idle(srv->queue);
+        if (atomic_load(&srv->active_requests) == 0)
+            break;
+    }
+    MHD_stop_daemon(srv->mhd);
+    srv->mhd = NULL;
+    if (srv->quiesced_fd != MHD_INVALID_SOCKET)
+        close(srv->quiesced_fd);
+    stop_workers(srv);
+    loopmsg__spool_close(srv->spool);
+    srv->spool = NULL;
+    srv->stopped = 1;
+    pthread_mutex_unlock(&srv->stop_lock);
+}
+
+void loopmsg_webhook_server_free(loopmsg_webhook_server *srv)
+{
+    if (!srv)
+        return;
+    loopmsg_webhook_server_stop(srv);
+    server_destroy(srv);
+}
+
+loopmsg_status loopmsg_webhook_server_stats_get(const loopmsg_webhook_server *srv,
+                                                loopmsg_webhook_server_stats *out)
+{
+    if (!srv || !out || out->version == 0)
+        return LOOPMSG_E_INVALID_ARG;
+    loopmsg_webhook_server *s = (loopmsg_webhook_server *)(uintptr_t)srv;
+    unsigned int version = out->version;
+    memset(out, 0, sizeof *out);
+    out->version = version;
+    out->requests = atomic_load(&s->n_requests);
+    out->accepted = atomic_load(&s->n_accepted);
+    out->duplicates = atomic_load(&s->n_duplicates);
+    out->rejected = atomic_load(&s->n_rejected);
+    out->busy = atomic_load(&s->n_busy);
+    out->handled = atomic_load(&s->n_handled);
+    out->failed = atomic_load(&s->n_failed);
+    out->recovered = atomic_load(&s->n_recovered);
+    loopmsg__queue_depth(s->queue, &out->queued, &out->in_progress);
+    loopmsg__dedupe_stats ds;
+    loopmsg__dedupe_stats_get(s->dedupe, &ds);
+    out->dedupe_entries = ds.entries;
+    out->dedupe_evicted_early = ds.evicted_early;
+    return LOOPMSG_OK;
+}

@@ -134,6 +134,7 @@ static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, char *e
         return 0;
     char **fields = NULL;
     size_t n = 0;
+    size_t start = s->line; /* errors name the line where the record starts */
     for (;;) {
         size_t cap = 64, len = 0;
         char *f = malloc(cap);
@@ -152,7 +153,7 @@ static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, char *e
                         free(fields[i]);
                     free(fields);
                     return fail(errbuf, errlen, "line %zu: unterminated quoted field",
-                                s->line);
+                                start);
                 }
                 break;
             }
@@ -171,7 +172,7 @@ static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, char *e
                             free(fields);
                             return fail(errbuf, errlen,
                                         "line %zu: unexpected character after a closing quote",
-                                        s->line);
+                                        start);
                         }
                         continue;
                     }
@@ -189,7 +190,7 @@ static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, char *e
                         free(fields[i]);
                     free(fields);
                     return fail(errbuf, errlen, "line %zu: quote inside an unquoted field",
-                                s->line);
+                                start);
                 }
                 s->p++;
             }
@@ -215,7 +216,7 @@ static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, char *e
             for (size_t i = 0; i < n; i++)
                 free(fields[i]);
             free(fields);
-            return fail(errbuf, errlen, "line %zu: more than %d columns", s->line, MAX_COLUMNS);
+            return fail(errbuf, errlen, "line %zu: more than %d columns", start, MAX_COLUMNS);
         }
         if (s->p < s->end && *s->p == ',') {
             s->p++;

@@ -81,6 +81,16 @@ LOOPMSG_API void loopmsg_campaign_free(loopmsg_campaign *campaign);
 /** True when s is a real calendar date written YYYY-MM-DD. @since 0.1 */
 LOOPMSG_API bool loopmsg_date_valid(const char *s);
 
+/** Completion of an asynchronous campaign creation. @since 0.1 */
+typedef void (*loopmsg_campaign_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                    const loopmsg_campaign *campaign, const loopmsg_error *err,
+                                    void *user_data);
+
+/** Asynchronous loopmsg_campaign_create(). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_campaign_create_async(
+    loopmsg_client *client, const loopmsg_campaign_params *params, loopmsg_campaign_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
 LOOPMSG_END_DECL
 
 #endif /* LOOPMSG_CAMPAIGN_H */

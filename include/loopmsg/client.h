@@ -108,6 +108,69 @@ LOOPMSG_API const char *loopmsg_client_base_url(const loopmsg_client *client);
 /** The effective default sender, or NULL. Borrowed from the client. @since 0.1 */
 LOOPMSG_API const char *loopmsg_client_default_sender(const loopmsg_client *client);
 
+/* ---- asynchronous requests ------------------------------------------------------------- */
+
+/**
+ * Identifies an asynchronous request on its client. An id, not a pointer: a stale id can
+ * never be a use-after-free. Never 0.
+ * @since 0.1
+ */
+typedef uint64_t loopmsg_request_id;
+
+/**
+ * Completion of an asynchronous call that has no result (typing, mark read, unsubscribe).
+ * `err` is never NULL (status LOOPMSG_OK on success) and is borrowed for the call.
+ *
+ * The rules of every asynchronous callback:
+ * - if the submitting call returns anything but LOOPMSG_OK, the callback is never called;
+ * - otherwise it is called exactly once, including when the request is cancelled or the
+ *   client is freed with it pending (status LOOPMSG_E_CANCELLED);
+ * - it is never called from inside the submitting call, only from loopmsg_client_poll(),
+ *   loopmsg_client_run() or loopmsg_client_free(), on the thread that calls them;
+ * - inside it you may submit more asynchronous requests and cancel requests; poll, run, a
+ *   blocking call or a batch on the same client fail with LOOPMSG_E_STATE; free is deferred
+ *   until the dispatch loop returns.
+ * @since 0.1
+ */
+typedef void (*loopmsg_done_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                const loopmsg_error *err, void *user_data);
+
+/**
+ * Drive the engine once: wait at most timeout_ms (0 = do not wait, negative = up to 1 s)
+ * for network activity or a timer, then run the callbacks of the requests that completed.
+ * @return the number of callbacks run (>= 0), or a negative loopmsg_status
+ *         (LOOPMSG_E_STATE when called from a callback).
+ * @since 0.1
+ */
+LOOPMSG_API int loopmsg_client_poll(loopmsg_client *client, int timeout_ms);
+
+/**
+ * Drive the engine until no request is pending, running every callback.
+ * @retval LOOPMSG_E_STATE  called from a callback.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_run(loopmsg_client *client,
+                                                                 loopmsg_error *err);
+
+/**
+ * Cancel a pending asynchronous request. Its callback runs (with LOOPMSG_E_CANCELLED) at
+ * the next poll/run. A request already in flight may still have reached the server: a
+ * cancelled send carries LOOPMSG_ERRF_MAYBE_DELIVERED.
+ * @retval LOOPMSG_E_INVALID_ARG  no pending request has this id (already completed).
+ * @since 0.1
+ */
+LOOPMSG_API loopmsg_status loopmsg_client_cancel(loopmsg_client *client, loopmsg_request_id id);
+
+/** Requests submitted and not yet delivered to their callbacks. @since 0.1 */
+LOOPMSG_API size_t loopmsg_client_pending(const loopmsg_client *client);
+
+/**
+ * Interrupt a poll/run that is waiting, from any thread. The only client function that is
+ * safe to call from another thread.
+ * @since 0.1
+ */
+LOOPMSG_API loopmsg_status loopmsg_client_wakeup(loopmsg_client *client);
+
 LOOPMSG_END_DECL
 
 #endif /* LOOPMSG_CLIENT_H */

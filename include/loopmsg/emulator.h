@@ -175,6 +175,39 @@ loopmsg_emulator_trigger(loopmsg_emulator *emu, const char *event_json, char *we
 /** Webhook deliveries queued or in flight (redeliveries included). Thread-safe. @since 0.1 */
 LOOPMSG_API size_t loopmsg_emulator_webhooks_pending(loopmsg_emulator *emu);
 
+/**
+ * Call a control endpoint of an emulator that runs elsewhere (another process, e.g.
+ * `loopmsg sandbox`), over HTTP: `GET` when json_body is NULL, else `POST` with the body as
+ * `application/json`. No Authorization header is sent (the control plane has none). One
+ * attempt, no retries; 10 s to connect, 30 s in all. Does not need a loopmsg_emulator.
+ *
+ * @param[out] response_out  Optional. On LOOPMSG_OK the response body (NUL-terminated,
+ *                           possibly ""), owned by the caller: free it with loopmsg_free().
+ *                           Set to NULL on failure.
+ * @param[in]  base_url      The emulator's base URL ("http://127.0.0.1:40123"; trailing
+ *                           slashes ignored); NULL = the LOOP_BASE_URL environment variable.
+ * @param[in]  endpoint      A control endpoint: "inject", "trigger", "faults", "requests",
+ *                           "reset", "script" or "health", or the same with the
+ *                           "/__sandbox/" prefix.
+ * @param[in]  json_body     The request body (a JSON object), or NULL for a GET.
+ * @param[out] err           Optional; always written. On an HTTP error: http_status, the
+ *                           body's code in api_code and its message in message.
+ * @retval LOOPMSG_OK             A 2xx answer.
+ * @retval LOOPMSG_E_INVALID_ARG  No base URL, a URL that is not http(s)://, an unknown
+ *                                endpoint.
+ * @retval LOOPMSG_E_TRANSPORT    No connection or no answer (transport_code is the CURLcode;
+ *                                LOOPMSG_ERRF_SENT when the request may have been sent).
+ * @retval LOOPMSG_E_TIMEOUT      No answer within 30 s.
+ * @retval LOOPMSG_E_API          A non-2xx answer with a Loop-style code in its body.
+ * @retval LOOPMSG_E_NOT_FOUND    404 without a code (not an emulator?).
+ * @retval LOOPMSG_E_HTTP         Any other non-2xx answer.
+ * @retval LOOPMSG_E_NOMEM
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_emulator_control(char **response_out, const char *base_url, const char *endpoint,
+                         const char *json_body, loopmsg_error *err);
+
 LOOPMSG_END_DECL
 
 #endif /* LOOPMSG_EMULATOR_H */

@@ -196,6 +196,16 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_list_all(loopmsg_client *client, loopmsg_list_kind kind, const loopmsg_list_params *params,
                  size_t max_items, loopmsg_page **page_out, loopmsg_error *err);
 
+/** Completion of an asynchronous page fetch; `page` borrowed until it returns. @since 0.1 */
+typedef void (*loopmsg_page_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                const loopmsg_page *page, const loopmsg_error *err,
+                                void *user_data);
+
+/** Asynchronous loopmsg_list_page() (see loopmsg_done_cb for the callback rules). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_list_page_async(
+    loopmsg_client *client, loopmsg_list_kind kind, const loopmsg_list_params *params,
+    loopmsg_page_cb cb, void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
 LOOPMSG_END_DECL
 
 #endif /* LOOPMSG_LIST_H */

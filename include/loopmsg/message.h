@@ -282,6 +282,89 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_message_status_get(loopmsg_client *client, const char *message_id,
                            loopmsg_message_status **status_out, loopmsg_error *err);
 
+/* ---- asynchronous forms and batch ---------------------------------------------------------- */
+
+/**
+ * Completion of an asynchronous send. `result` is borrowed until the callback returns
+ * (NULL on failure); `err` is never NULL. See loopmsg_done_cb for the rules.
+ * @since 0.1
+ */
+typedef void (*loopmsg_send_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                const loopmsg_send_result *result, const loopmsg_error *err,
+                                void *user_data);
+
+/** Completion of an asynchronous status lookup. @since 0.1 */
+typedef void (*loopmsg_status_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                  const loopmsg_message_status *status, const loopmsg_error *err,
+                                  void *user_data);
+
+/**
+ * Submit a send; returns at once. The parameters are validated and copied here (the caller
+ * may reuse its buffers as soon as this returns); a validation error is returned here and
+ * the callback is not called.
+ * @param[out] id_out  Optional: the request's id, for loopmsg_client_cancel().
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send_async(
+    loopmsg_client *client, const loopmsg_send_params *params, loopmsg_send_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_message_send_group(). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send_group_async(
+    loopmsg_client *client, const loopmsg_group_send_params *params, loopmsg_send_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_message_send_voice(). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send_voice_async(
+    loopmsg_client *client, const loopmsg_voice_params *params, loopmsg_send_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_message_send_reaction(). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send_reaction_async(
+    loopmsg_client *client, const loopmsg_reaction_params *params, loopmsg_send_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_message_show_typing(). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_show_typing_async(
+    loopmsg_client *client, const loopmsg_typing_params *params, loopmsg_done_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_message_mark_read(). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_mark_read_async(
+    loopmsg_client *client, const loopmsg_typing_params *params, loopmsg_done_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_message_status_get(). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_status_get_async(
+    loopmsg_client *client, const char *message_id, loopmsg_status_cb cb, void *user_data,
+    loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** The outcome of one batch item. @since 0.1 */
+typedef struct loopmsg_batch_item {
+    loopmsg_send_result *result; /**< Owned by the caller; NULL when this item failed. */
+    loopmsg_error error;         /**< This item's outcome (status LOOPMSG_OK on success). */
+} loopmsg_batch_item;
+
+/**
+ * Send `count` messages with at most the client's max_concurrent in flight, and wait for
+ * all. Items are filled in input order. An item whose parameters are invalid fails with
+ * LOOPMSG_E_INVALID_ARG and is not sent; the others are still sent. Retries follow the
+ * same rules as single sends: an ambiguous send is never resent.
+ *
+ * @param[out] items  Caller array of `count` items; release with loopmsg_batch_items_clear().
+ * @retval LOOPMSG_OK          every item succeeded
+ * @retval LOOPMSG_E_PARTIAL   at least one item failed (see items[i].error)
+ * @retval LOOPMSG_E_STATE     called from a callback
+ * @retval LOOPMSG_E_INVALID_ARG  NULL client, params or items
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_message_send_batch(loopmsg_client *client, const loopmsg_send_params *params,
+                           size_t count, loopmsg_batch_item *items, loopmsg_error *err);
+
+/** Free the results held by batch items (not the array). NULL is a no-op. @since 0.1 */
+LOOPMSG_API void loopmsg_batch_items_clear(loopmsg_batch_item *items, size_t count);
+
 LOOPMSG_END_DECL
 
 #endif /* LOOPMSG_MESSAGE_H */

@@ -55,6 +55,16 @@ loopmsg_optin_generate_url(loopmsg_client *client, const loopmsg_optin_params *p
 /** Free an opt-in URL result. NULL is a no-op. @since 0.1 */
 LOOPMSG_API void loopmsg_optin_url_free(loopmsg_optin_url *url);
 
+/** Completion of an asynchronous opt-in URL generation. @since 0.1 */
+typedef void (*loopmsg_optin_url_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                     const loopmsg_optin_url *url, const loopmsg_error *err,
+                                     void *user_data);
+
+/** Asynchronous loopmsg_optin_generate_url(). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_generate_url_async(
+    loopmsg_client *client, const loopmsg_optin_params *params, loopmsg_optin_url_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
 LOOPMSG_END_DECL
 
 #endif /* LOOPMSG_OPTIN_H */

@@ -39,6 +39,16 @@ loopmsg_sender_get(loopmsg_client *client, const char *sender_id, loopmsg_sender
 /** Free sender details. NULL is a no-op. @since 0.1 */
 LOOPMSG_API void loopmsg_sender_details_free(loopmsg_sender_details *details);
 
+/** Completion of an asynchronous sender lookup. @since 0.1 */
+typedef void (*loopmsg_sender_details_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                          const loopmsg_sender_details *details,
+                                          const loopmsg_error *err, void *user_data);
+
+/** Asynchronous loopmsg_sender_get(). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_get_async(
+    loopmsg_client *client, const char *sender_id, loopmsg_sender_details_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
 LOOPMSG_END_DECL
 
 #endif /* LOOPMSG_SENDER_H */

@@ -10,6 +10,7 @@
 #include "codec_int.h"
 #include "error_int.h"
 #include "validate_int.h"
+#include "async_int.h"
 
 #include <string.h>
 
@@ -50,20 +51,33 @@ static void free_box(void *p)
 const loopmsg__op loopmsg__op_check_status = {"check_status", LOOPMSG__GET, decode_check, free_box};
 const loopmsg__op loopmsg__op_unsubscribe = {"unsubscribe", LOOPMSG__DELETE, NULL, NULL};
 
+/* Validate and build the path of a contact call (no I/O). */
+static loopmsg_status contact_path(const char *op, const char *prefix, loopmsg_client *client,
+                                   const char *contact, char **path_out, loopmsg_error *err)
+{
+    *path_out = NULL;
+    if (!client)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: client is NULL", op);
+    loopmsg_status st = loopmsg__v_id(op, "contact", contact, true, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    *path_out = loopmsg__path_with_segment(prefix, contact);
+    return *path_out ? LOOPMSG_OK : loopmsg__error_nomem(err);
+}
+
+#define CHECK_PREFIX "/api/v1/audience/check-status/"
+#define DELETE_PREFIX "/api/v1/audience/delete/"
+
 loopmsg_status loopmsg_audience_check_status(loopmsg_client *client, const char *contact,
                                              loopmsg_contact_status *status_out,
                                              loopmsg_error *err)
 {
     if (status_out)
         *status_out = LOOPMSG_CONTACT_OTHER;
-    if (!client)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "check_status: client is NULL");
-    loopmsg_status st = loopmsg__v_id("check_status", "contact", contact, true, err);
+    char *path;
+    loopmsg_status st = contact_path("check_status", CHECK_PREFIX, client, contact, &path, err);
     if (st != LOOPMSG_OK)
         return st;
-    char *path = loopmsg__path_with_segment("/api/v1/audience/check-status/", contact);
-    if (!path)
-        return loopmsg__error_nomem(err);
     void *box = NULL;
     st = loopmsg__call(client, &loopmsg__op_check_status, path, NULL, &box, err);
     if (st == LOOPMSG_OK) {
@@ -77,13 +91,46 @@ loopmsg_status loopmsg_audience_check_status(loopmsg_client *client, const char 
 loopmsg_status loopmsg_audience_unsubscribe(loopmsg_client *client, const char *contact,
                                             loopmsg_error *err)
 {
-    if (!client)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "unsubscribe: client is NULL");
-    loopmsg_status st = loopmsg__v_id("unsubscribe", "contact", contact, true, err);
+    char *path;
+    loopmsg_status st = contact_path("unsubscribe", DELETE_PREFIX, client, contact, &path, err);
     if (st != LOOPMSG_OK)
         return st;
-    char *path = loopmsg__path_with_segment("/api/v1/audience/delete/", contact);
-    if (!path)
-        return loopmsg__error_nomem(err);
     return loopmsg__call(client, &loopmsg__op_unsubscribe, path, NULL, NULL, err);
+}
+
+static void tramp_contact_status(loopmsg_client *c, uint64_t id, void *result,
+                                 const loopmsg_error *err, loopmsg__fn fn, void *ud)
+{
+    if (fn)
+        ((loopmsg_contact_status_cb)fn)(
+            c, id, result ? ((status_box *)result)->status : LOOPMSG_CONTACT_OTHER, err, ud);
+}
+
+loopmsg_status loopmsg_audience_check_status_async(loopmsg_client *client, const char *contact,
+                                                   loopmsg_contact_status_cb cb, void *user_data,
+                                                   loopmsg_request_id *id_out,
+                                                   loopmsg_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    char *path;
+    loopmsg_status st = contact_path("check_status", CHECK_PREFIX, client, contact, &path, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    return loopmsg__call_async(client, &loopmsg__op_check_status, path, NULL, tramp_contact_status,
+                               (loopmsg__fn)cb, user_data, id_out, err);
+}
+
+loopmsg_status loopmsg_audience_unsubscribe_async(loopmsg_client *client, const char *contact,
+                                                  loopmsg_done_cb cb, void *user_data,
+                                                  loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    char *path;
+    loopmsg_status st = contact_path("unsubscribe", DELETE_PREFIX, client, contact, &path, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    return loopmsg__call_async(client, &loopmsg__op_unsubscribe, path, NULL, loopmsg__tramp_done,
+                               (loopmsg__fn)cb, user_data, id_out, err);
 }

@@ -274,21 +274,53 @@ void loopmsg_campaign_free(loopmsg_campaign *campaign)
     loopmsg__arena_free(campaign);
 }
 
+static loopmsg_status prepare(loopmsg_client *client, const loopmsg_campaign_params *params,
+                              char **path, json_t **body, loopmsg_error *err)
+{
+    *path = NULL;
+    *body = NULL;
+    if (!client)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, OP ": client is NULL");
+    TRY(loopmsg_campaign_params_validate(params, err));
+    *body = encode(params);
+    *path = loopmsg__strdup("/api/v1/campaigns/new/");
+    if (!*body || !*path) {
+        json_decref(*body);
+        loopmsg__free(*path);
+        return loopmsg__error_nomem(err);
+    }
+    return LOOPMSG_OK;
+}
+
 loopmsg_status loopmsg_campaign_create(loopmsg_client *client,
                                        const loopmsg_campaign_params *params,
                                        loopmsg_campaign **out, loopmsg_error *err)
 {
     if (out)
         *out = NULL;
-    if (!client)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, OP ": client is NULL");
-    TRY(loopmsg_campaign_params_validate(params, err));
-    json_t *body = encode(params);
-    char *path = loopmsg__strdup("/api/v1/campaigns/new/");
-    if (!body || !path) {
-        json_decref(body);
-        loopmsg__free(path);
-        return loopmsg__error_nomem(err);
-    }
+    char *path;
+    json_t *body;
+    TRY(prepare(client, params, &path, &body, err));
     return loopmsg__call(client, &loopmsg__op_campaign, path, body, (void **)out, err);
+}
+
+static void tramp_campaign(loopmsg_client *c, uint64_t id, void *result,
+                           const loopmsg_error *err, loopmsg__fn fn, void *ud)
+{
+    if (fn)
+        ((loopmsg_campaign_cb)fn)(c, id, result, err, ud);
+}
+
+loopmsg_status loopmsg_campaign_create_async(loopmsg_client *client,
+                                             const loopmsg_campaign_params *params,
+                                             loopmsg_campaign_cb cb, void *user_data,
+                                             loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    char *path;
+    json_t *body;
+    TRY(prepare(client, params, &path, &body, err));
+    return loopmsg__call_async(client, &loopmsg__op_campaign, path, body, tramp_campaign,
+                               (loopmsg__fn)cb, user_data, id_out, err);
 }

@@ -32,9 +32,19 @@ typedef struct loopmsg__op {
     void (*free_result)(void *);
 } loopmsg__op;
 
-/* Completion of an asynchronous request. `result` is borrowed (NULL on failure). */
+/* Generic function pointer: a public typed callback travels as this and is cast back to its
+ * own type by the trampoline that calls it. */
+typedef void (*loopmsg__fn)(void);
+
+/* Completion of an asynchronous request, called from poll/run/free only. `result` is
+ * borrowed (NULL on failure); `user_fn` is the caller's typed callback. */
 typedef void (*loopmsg__done_cb)(loopmsg_client *client, uint64_t id, void *result,
-                                 const loopmsg_error *err, void *user_data);
+                                 const loopmsg_error *err, loopmsg__fn user_fn, void *user_data);
+
+/* Completion for the library's own bookkeeping (batch): called as soon as the request
+ * finishes, inside the engine; takes ownership of `result` (NULL on failure). */
+typedef void (*loopmsg__finish_cb)(void *ctx, loopmsg_status status, void *result,
+                                   const loopmsg_error *err);
 
 typedef struct loopmsg__request loopmsg__request;
 
@@ -47,8 +57,17 @@ loopmsg_status loopmsg__call(loopmsg_client *c, const loopmsg__op *op, char *pat
 /* Submit one request (the async face). Same ownership as loopmsg__call. On LOOPMSG_OK the
  * callback runs exactly once, later, from poll/run/free; never on failure. */
 loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, char *path,
-                                   json_t *body, loopmsg__done_cb cb, void *user_data,
-                                   uint64_t *id_out, loopmsg_error *err);
+                                   json_t *body, loopmsg__done_cb cb, loopmsg__fn user_fn,
+                                   void *user_data, uint64_t *id_out, loopmsg_error *err);
+
+/* Submit a request whose completion goes to an internal finish callback (see above). Same
+ * ownership rules; on failure the callback is not called. */
+loopmsg_status loopmsg__call_internal(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                      json_t *body, loopmsg__finish_cb finish, void *ctx,
+                                      loopmsg_error *err);
+
+/* One turn of the engine (start, wait at most max_wait_ms, process). No user callbacks run. */
+void loopmsg__engine_step(loopmsg_client *c, long max_wait_ms);
 
 /* Engine internals shared with client.c. */
 loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err);

@@ -51,7 +51,10 @@ struct loopmsg__request {
     loopmsg_error err;
     void *result;
     loopmsg__done_cb cb;
+    loopmsg__fn user_fn;
     void *user_data;
+    loopmsg__finish_cb on_finish;
+    void *finish_ctx;
 };
 
 struct loopmsg_engine {
@@ -474,6 +477,15 @@ static void finish(loopmsg_client *c, loopmsg__request *r, loopmsg_status st)
     r->err.status = st;
     r->err.attempts = r->attempts;
     r->state = REQ_DONE;
+    if (r->on_finish) {
+        /* Internal consumers (batch) take the outcome at once; no user code runs here. */
+        void *result = st == LOOPMSG_OK ? r->result : NULL;
+        if (st == LOOPMSG_OK)
+            r->result = NULL;
+        r->on_finish(r->finish_ctx, st, result, &r->err);
+        request_free(r);
+        return;
+    }
     list_push(&c->engine->done, r);
 }
 
@@ -496,7 +508,11 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
     }
     if (st != LOOPMSG_OK) {
         if ((r->err.http_status == 429 || r->err.http_status == 503) && r->err.retry_after_ms) {
-            uint64_t until = now + r->err.retry_after_ms;
+            /* Never longer than a retry may wait: a Retry-After of hours must not stall
+             * every later call on this client. */
+            uint64_t until = now + (r->err.retry_after_ms < LOOPMSG_MAX_RETRY_DELAY_MS
+                                        ? r->err.retry_after_ms
+                                        : LOOPMSG_MAX_RETRY_DELAY_MS);
             if (until > e->paused_until)
                 e->paused_until = until;
         }
@@ -532,12 +548,36 @@ static void refill_tokens(loopmsg_client *c, uint64_t now)
     e->tokens_at = now;
 }
 
+/* End the queued requests whose overall deadline passed while they waited (for a backoff,
+ * a host-wide pause or a free slot): the deadline covers the whole call, not only attempts. */
+static void expire_queued(loopmsg_client *c, uint64_t now)
+{
+    struct loopmsg_engine *e = c->engine;
+    loopmsg__request *r = e->queued.head;
+    while (r) {
+        loopmsg__request *next = r->next;
+        if (r->deadline_at_ms && now >= r->deadline_at_ms) {
+            list_remove(&e->queued, r);
+            if (r->attempts == 0) {
+                loopmsg__error_set(&r->err, LOOPMSG_E_TIMEOUT,
+                                   "%s: deadline of %u ms expired before the request was sent",
+                                   r->op->name, c->deadline_ms);
+                r->err.flags = LOOPMSG_ERRF_RETRYABLE;
+            }
+            /* Otherwise the last attempt's error stands. */
+            finish(c, r, r->attempts ? r->err.status : LOOPMSG_E_TIMEOUT);
+        }
+        r = next;
+    }
+}
+
 /* Start every queued request that may start now. */
 static void start_ready(loopmsg_client *c)
 {
     struct loopmsg_engine *e = c->engine;
     uint64_t now = loopmsg__now_ms();
     size_t cap = c->max_concurrent ? c->max_concurrent : 16;
+    expire_queued(c, now);
     if (e->paused_until > now)
         return;
     if (c->rate_limit_per_second > 0)
@@ -564,9 +604,19 @@ static long next_due(loopmsg_client *c)
     struct loopmsg_engine *e = c->engine;
     uint64_t now = loopmsg__now_ms();
     long best = -1;
+    long expiry = -1; /* the soonest overall deadline of a queued request */
     size_t cap = c->max_concurrent ? c->max_concurrent : 16;
-    if (!e->queued.count || e->running.count >= cap)
+    if (!e->queued.count)
         return -1;
+    for (loopmsg__request *r = e->queued.head; r; r = r->next) {
+        if (!r->deadline_at_ms)
+            continue;
+        long d = r->deadline_at_ms > now ? (long)(r->deadline_at_ms - now) : 0;
+        if (expiry < 0 || d < expiry)
+            expiry = d;
+    }
+    if (e->running.count >= cap)
+        return expiry;
     for (loopmsg__request *r = e->queued.head; r; r = r->next) {
         uint64_t at = r->not_before_ms > e->paused_until ? r->not_before_ms : e->paused_until;
         long d = at > now ? (long)(at - now) : 0;
@@ -578,6 +628,8 @@ static long next_due(loopmsg_client *c)
         if (d > best)
             best = d;
     }
+    if (expiry >= 0 && (best < 0 || expiry < best))
+        best = expiry;
     return best;
 }
 
@@ -598,7 +650,7 @@ static void read_infos(loopmsg_client *c)
 
 /* One turn of the engine: start what may start, wait at most max_wait_ms for activity or
  * a timer, and process what finished. */
-static void engine_step(loopmsg_client *c, long max_wait_ms)
+void loopmsg__engine_step(loopmsg_client *c, long max_wait_ms)
 {
     struct loopmsg_engine *e = c->engine;
     int running = 0;
@@ -693,7 +745,7 @@ loopmsg_status loopmsg__call(loopmsg_client *c, const loopmsg__op *op, char *pat
     struct loopmsg_engine *e = c->engine;
     list_push(&e->queued, r);
     while (r->state != REQ_DONE)
-        engine_step(c, 1000);
+        loopmsg__engine_step(c, 1000);
     list_remove(&e->done, r);
     if (err)
         *err = r->err;
@@ -706,9 +758,27 @@ loopmsg_status loopmsg__call(loopmsg_client *c, const loopmsg__op *op, char *pat
     return st;
 }
 
+loopmsg_status loopmsg__call_internal(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                      json_t *body, loopmsg__finish_cb finish_cb, void *ctx,
+                                      loopmsg_error *err)
+{
+    loopmsg_status st = check_call(c, op, path, body, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    loopmsg__request *r;
+    st = new_request(&r, c, op, path, body, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    r->on_finish = finish_cb;
+    r->finish_ctx = ctx;
+    list_push(&c->engine->queued, r);
+    loopmsg__error_ok(err);
+    return LOOPMSG_OK;
+}
+
 loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, char *path,
-                                   json_t *body, loopmsg__done_cb cb, void *user_data,
-                                   uint64_t *id_out, loopmsg_error *err)
+                                   json_t *body, loopmsg__done_cb cb, loopmsg__fn user_fn,
+                                   void *user_data, uint64_t *id_out, loopmsg_error *err)
 {
     if (id_out)
         *id_out = 0;
@@ -726,6 +796,7 @@ loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, cha
     if (st != LOOPMSG_OK)
         return st;
     r->cb = cb;
+    r->user_fn = user_fn;
     r->user_data = user_data;
     list_push(&c->engine->queued, r);
     if (id_out)
@@ -746,7 +817,8 @@ static int dispatch_done(loopmsg_client *c)
         list_remove(&e->done, r);
         e->dispatching++;
         if (r->cb)
-            r->cb(c, r->id, r->status == LOOPMSG_OK ? r->result : NULL, &r->err, r->user_data);
+            r->cb(c, r->id, r->status == LOOPMSG_OK ? r->result : NULL, &r->err, r->user_fn,
+                  r->user_data);
         e->dispatching--;
         request_free(r);
         n++;
@@ -762,7 +834,7 @@ int loopmsg__engine_poll(loopmsg_client *c, int timeout_ms)
         return LOOPMSG_E_STATE;
     struct loopmsg_engine *e = c->engine;
     if (!e->done.count && (e->queued.count || e->running.count || timeout_ms > 0))
-        engine_step(c, timeout_ms < 0 ? 1000 : timeout_ms);
+        loopmsg__engine_step(c, timeout_ms < 0 ? 1000 : timeout_ms);
     int n = dispatch_done(c);
     if (e->free_deferred)
         loopmsg_client_free(c);
@@ -778,7 +850,7 @@ loopmsg_status loopmsg__engine_run(loopmsg_client *c, loopmsg_error *err)
     struct loopmsg_engine *e = c->engine;
     while (e->queued.count || e->running.count || e->done.count) {
         if (!e->done.count)
-            engine_step(c, 1000);
+            loopmsg__engine_step(c, 1000);
         dispatch_done(c);
         if (e->free_deferred) {
             loopmsg_client_free(c);

@@ -106,12 +106,11 @@ void loopmsg_optin_url_free(loopmsg_optin_url *url)
     loopmsg__arena_free(url);
 }
 
-loopmsg_status loopmsg_optin_generate_url(loopmsg_client *client,
-                                          const loopmsg_optin_params *params,
-                                          loopmsg_optin_url **out, loopmsg_error *err)
+static loopmsg_status prepare(loopmsg_client *client, const loopmsg_optin_params *params,
+                              char **path, json_t **body_out, loopmsg_error *err)
 {
-    if (out)
-        *out = NULL;
+    *path = NULL;
+    *body_out = NULL;
     if (!client)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, OP ": client is NULL");
     loopmsg_status st = validate(params, err);
@@ -127,11 +126,50 @@ loopmsg_status loopmsg_optin_generate_url(loopmsg_client *client,
             bad |= json_object_set_new(o, params->fields[i].key,
                                        json_string(params->fields[i].value));
     }
-    char *path = loopmsg__strdup("/api/v1/opt-in/generate-url/");
-    if (bad || !path) {
+    *path = loopmsg__strdup("/api/v1/opt-in/generate-url/");
+    if (bad || !*path) {
         json_decref(o);
-        loopmsg__free(path);
+        loopmsg__free(*path);
+        *path = NULL;
         return loopmsg__error_nomem(err);
     }
-    return loopmsg__call(client, &loopmsg__op_optin, path, o, (void **)out, err);
+    *body_out = o;
+    return LOOPMSG_OK;
+}
+
+loopmsg_status loopmsg_optin_generate_url(loopmsg_client *client,
+                                          const loopmsg_optin_params *params,
+                                          loopmsg_optin_url **out, loopmsg_error *err)
+{
+    if (out)
+        *out = NULL;
+    char *path;
+    json_t *body;
+    loopmsg_status st = prepare(client, params, &path, &body, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    return loopmsg__call(client, &loopmsg__op_optin, path, body, (void **)out, err);
+}
+
+static void tramp_optin(loopmsg_client *c, uint64_t id, void *result, const loopmsg_error *err,
+                        loopmsg__fn fn, void *ud)
+{
+    if (fn)
+        ((loopmsg_optin_url_cb)fn)(c, id, result, err, ud);
+}
+
+loopmsg_status loopmsg_optin_generate_url_async(loopmsg_client *client,
+                                                const loopmsg_optin_params *params,
+                                                loopmsg_optin_url_cb cb, void *user_data,
+                                                loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    char *path;
+    json_t *body;
+    loopmsg_status st = prepare(client, params, &path, &body, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    return loopmsg__call_async(client, &loopmsg__op_optin, path, body, tramp_optin,
+                               (loopmsg__fn)cb, user_data, id_out, err);
 }

@@ -11,6 +11,7 @@
 #include "codec_int.h"
 #include "error_int.h"
 #include "validate_int.h"
+#include "async_int.h"
 #include "loopmsg/campaign.h"
 
 #include <stdio.h>
@@ -425,6 +426,32 @@ loopmsg_status loopmsg_list_page(loopmsg_client *client, loopmsg_list_kind kind,
     if (st != LOOPMSG_OK)
         return st;
     return fetch(client, kind, d, &p, p.page, p.per_page, page_out, err);
+}
+
+static void tramp_page(loopmsg_client *c, uint64_t id, void *result, const loopmsg_error *err,
+                       loopmsg__fn fn, void *ud)
+{
+    if (fn)
+        ((loopmsg_page_cb)fn)(c, id, result, err, ud);
+}
+
+loopmsg_status loopmsg_list_page_async(loopmsg_client *client, loopmsg_list_kind kind,
+                                       const loopmsg_list_params *params, loopmsg_page_cb cb,
+                                       void *user_data, loopmsg_request_id *id_out,
+                                       loopmsg_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    const list_def *d;
+    loopmsg_list_params p;
+    loopmsg_status st = prepare(&d, client, kind, params, &p, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    char *path = page_path(d, &p, p.page, p.per_page);
+    if (!path)
+        return loopmsg__error_nomem(err);
+    return loopmsg__call_async(client, &loopmsg__list_ops[kind], path, NULL, tramp_page,
+                               (loopmsg__fn)cb, user_data, id_out, err);
 }
 
 /* ---- iterator ---------------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include "codec_int.h"
 #include "error_int.h"
 #include "validate_int.h"
+#include "async_int.h"
 
 static loopmsg_status decode_details(void **out, json_t *root, const char *raw, size_t len,
                                      loopmsg_error *err)
@@ -49,18 +50,49 @@ void loopmsg_sender_details_free(loopmsg_sender_details *details)
     loopmsg__arena_free(details);
 }
 
-loopmsg_status loopmsg_sender_get(loopmsg_client *client, const char *sender_id,
-                                  loopmsg_sender_details **out, loopmsg_error *err)
+static loopmsg_status sender_path(loopmsg_client *client, const char *sender_id, char **path,
+                                  loopmsg_error *err)
 {
-    if (out)
-        *out = NULL;
-    if (!client || !out)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "sender: client or out is NULL");
+    *path = NULL;
+    if (!client)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "sender: client is NULL");
     loopmsg_status st = loopmsg__v_id("sender", "id", sender_id, true, err);
     if (st != LOOPMSG_OK)
         return st;
-    char *path = loopmsg__path_with_segment("/api/v1/sender/", sender_id);
-    if (!path)
-        return loopmsg__error_nomem(err);
+    *path = loopmsg__path_with_segment("/api/v1/sender/", sender_id);
+    return *path ? LOOPMSG_OK : loopmsg__error_nomem(err);
+}
+
+loopmsg_status loopmsg_sender_get(loopmsg_client *client, const char *sender_id,
+                                  loopmsg_sender_details **out, loopmsg_error *err)
+{
+    if (!out)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "sender: out is NULL");
+    *out = NULL;
+    char *path;
+    loopmsg_status st = sender_path(client, sender_id, &path, err);
+    if (st != LOOPMSG_OK)
+        return st;
     return loopmsg__call(client, &loopmsg__op_sender, path, NULL, (void **)out, err);
+}
+
+static void tramp_sender(loopmsg_client *c, uint64_t id, void *result, const loopmsg_error *err,
+                         loopmsg__fn fn, void *ud)
+{
+    if (fn)
+        ((loopmsg_sender_details_cb)fn)(c, id, result, err, ud);
+}
+
+loopmsg_status loopmsg_sender_get_async(loopmsg_client *client, const char *sender_id,
+                                        loopmsg_sender_details_cb cb, void *user_data,
+                                        loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    char *path;
+    loopmsg_status st = sender_path(client, sender_id, &path, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    return loopmsg__call_async(client, &loopmsg__op_sender, path, NULL, tramp_sender,
+                               (loopmsg__fn)cb, user_data, id_out, err);
 }

@@ -297,7 +297,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static int is_done(const loaded *ld, uint64_t seq)
 {
-    return bsearch(&seq, ld->dones, ld->ndones, sizeof *ld->dones, cmp_u64) != NULL;
+    return ld->ndones && bsearch(&seq, ld->dones, ld->ndones, sizeof *ld->dones, cmp_u64);
 }
 
 /* ---- opening and compaction -------------------------------------------------------------- */
@@ -326,7 +326,8 @@ static int list_segments(loopmsg__spool *sp, uint64_t **nums, size_t *n)
         (*nums)[(*n)++] = v;
     }
     closedir(d);
-    qsort(*nums, *n, sizeof **nums, cmp_u64);
+    if (*n)
+        qsort(*nums, *n, sizeof **nums, cmp_u64);
     return 0;
 }
 
@@ -554,7 +555,8 @@ int loopmsg__spool_open(loopmsg__spool **out, const char *dir, uint64_t seen_ttl
             goto out;
         }
     }
-    qsort(ld.dones, ld.ndones, sizeof *ld.dones, cmp_u64);
+    if (ld.ndones)
+        qsort(ld.dones, ld.ndones, sizeof *ld.dones, cmp_u64);
 
     /* Compact into a new segment: write it aside, flush, rename into place, then drop the
      * old ones. A crash in between leaves either the old segments alone or the new one

@@ -16,6 +16,8 @@
  *   C <n>\n                  first record of a compacted segment: segments <= n are obsolete
  * Segments roll over at a size limit; a segment is deleted once it and every older one hold
  * no pending event (done markers may live in later segments, so only a prefix may go).
+ * Remembering done ids across a restart (for dedupe) is best effort: the ids of events whose
+ * segment was deleted while running are forgotten; pending events are never lost.
  */
 #ifndef LOOPMSG_WEBHOOK_SPOOL_INT_H
 #define LOOPMSG_WEBHOOK_SPOOL_INT_H

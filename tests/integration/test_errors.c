@@ -33,8 +33,8 @@ static void assert_err_impl(const loopmsg_error *e, loopmsg_status st, int http,
         fail_msg("%s:%d: expected %s http %d api_code %d flags 0x%x attempts %u\n"
                  "       got %s http %d api_code %d flags 0x%x attempts %u: %s",
                  file, line, loopmsg_status_name(st), http, code, flags, attempts,
-                 loopmsg_status_name(e->status), e->http_status, e->api_code, e->flags,
-                 e->attempts, e->message);
+                 loopmsg_status_name(e->status), e->http_status, e->api_code, e->flags, e->attempts,
+                 e->message);
     if (e->transport_code != 0)
         fail_msg("%s:%d: transport_code %d on an HTTP answer", file, line, e->transport_code);
 }
@@ -516,8 +516,7 @@ static void test_errors__unknown_fields_ignored(void **state)
         "\"channel\":\"sms\",\"extra\":[{}]}";
     ts_script(env, 200, status_body);
     loopmsg_message_status *s = NULL;
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_status_get(env->client, "9F1C", &s, &err),
-                     &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_status_get(env->client, "9F1C", &s, &err), &err);
     assert_err(&err, LOOPMSG_OK, 200, 0, 0, 1);
     assert_string_equal(s->message_id, "9F1C");
     assert_int_equal(s->status, LOOPMSG_DELIVERY_FAILED);
@@ -530,8 +529,7 @@ static void test_errors__unknown_fields_ignored(void **state)
 
     /* A status this version does not know. */
     ts_script(env, 200, "{\"message_id\":\"9F1C\",\"status\":\"queued_for_later\"}");
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_status_get(env->client, "9F1C", &s, &err),
-                     &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_status_get(env->client, "9F1C", &s, &err), &err);
     assert_int_equal(s->status, LOOPMSG_DELIVERY_OTHER);
     assert_string_equal(s->status_name, "queued_for_later");
     assert_null(s->contact);

@@ -1,0 +1,866 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cli.c: the loopmsg command end to end. The emulator runs in this process; the CLI
+ * ($LOOPMSG_CLI) runs as a child with LOOP_API_KEY and LOOP_BASE_URL pointing at it (every
+ * other LOOP_* variable removed). Each test checks the exit code (the contract in cli.h),
+ * stdout, stderr and what reached the emulator.
+ */
+#include "test_support.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define CONTACT        "+13231112233"
+#define RUN_TIMEOUT_MS 30000
+
+/* ---- running the CLI ---------------------------------------------------------------------- */
+
+typedef struct cli_run {
+    int exit_code; /* -1 when killed by a signal */
+    int signal;
+    char *out;
+    size_t out_len;
+    char *err;
+    size_t err_len;
+    uint64_t elapsed_ms;
+} cli_run;
+
+typedef struct cli_opts {
+    const char *stdin_data; /* NULL = empty standard input */
+    const char *base_url;   /* NULL = the emulator */
+    bool no_key_in_env;     /* do not set LOOP_API_KEY */
+} cli_opts;
+
+static void run_free(cli_run *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+static void append(char **buf, size_t *len, const char *data, size_t n)
+{
+    char *p = realloc(*buf, *len + n + 1);
+    assert_non_null(p);
+    memcpy(p + *len, data, n);
+    *len += n;
+    p[*len] = '\0';
+    *buf = p;
+}
+
+static void cloexec_pipe(int fds[2])
+{
+    assert_int_equal(pipe(fds), 0);
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+}
+
+static const char *cli_path(void)
+{
+    const char *p = getenv("LOOPMSG_CLI");
+    return p && *p ? p : NULL;
+}
+
+/* Run `loopmsg args...` (args NULL-terminated, without argv[0]). */
+static void run_cli(ts_env *env, cli_run *res, const cli_opts *opts, const char *const *args)
+{
+    static const cli_opts none = {0};
+    if (!opts)
+        opts = &none;
+    memset(res, 0, sizeof *res);
+    const char *path = cli_path();
+    if (!path)
+        fail_msg("LOOPMSG_CLI is not set (run through ctest)");
+
+    /* argv */
+    const char *argv[64];
+    size_t argc = 0;
+    argv[argc++] = path;
+    for (size_t i = 0; args[i]; i++) {
+        assert_true(argc < 63);
+        argv[argc++] = args[i];
+    }
+    argv[argc] = NULL;
+
+    /* envp: ours minus LOOP_*, plus the emulator's key and URL. */
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **envp = calloc(n + 3, sizeof *envp);
+    assert_non_null(envp);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "LOOP_", 5) != 0)
+            envp[k++] = environ[i];
+    char key_var[64], url_var[256];
+    snprintf(key_var, sizeof key_var, "LOOP_API_KEY=%s", TS_KEY);
+    snprintf(url_var, sizeof url_var, "LOOP_BASE_URL=%s",
+             opts->base_url ? opts->base_url : env->url);
+    if (!opts->no_key_in_env)
+        envp[k++] = key_var;
+    envp[k++] = url_var;
+    envp[k] = NULL;
+
+    int in[2], out[2], err[2];
+    cloexec_pipe(in);
+    cloexec_pipe(out);
+    cloexec_pipe(err);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t def;
+    sigemptyset(&def);
+    sigaddset(&def, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &def);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    pid_t pid;
+    uint64_t t0 = ts_now_ms();
+    int rc = posix_spawn(&pid, path, &fa, &attr, (char *const *)argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    free(envp);
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    if (rc != 0) {
+        close(in[1]);
+        close(out[0]);
+        close(err[0]);
+        fail_msg("posix_spawn %s: %s", path, strerror(rc));
+    }
+
+    if (opts->stdin_data) {
+        const char *p = opts->stdin_data;
+        size_t left = strlen(p);
+        while (left) {
+            ssize_t w = write(in[1], p, left);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                break; /* the child stopped reading: its exit code will tell */
+            p += w;
+            left -= (size_t)w;
+        }
+    }
+    close(in[1]);
+
+    struct pollfd pf[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    int open_fds = 2;
+    bool killed = false;
+    while (open_fds) {
+        uint64_t now = ts_now_ms();
+        if (now - t0 > RUN_TIMEOUT_MS && !killed) {
+            kill(pid, SIGKILL);
+            killed = true;
+        }
+        int pr = poll(pf, 2, 200);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        for (int i = 0; i < 2; i++) {
+            if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char buf[4096];
+            ssize_t r = read(pf[i].fd, buf, sizeof buf);
+            if (r > 0) {
+                if (i == 0)
+                    append(&res->out, &res->out_len, buf, (size_t)r);
+                else
+                    append(&res->err, &res->err_len, buf, (size_t)r);
+            } else if (r == 0 || errno != EINTR) {
+                close(pf[i].fd);
+                pf[i].fd = -1;
+                open_fds--;
+            }
+        }
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    res->elapsed_ms = ts_now_ms() - t0;
+    if (!res->out)
+        append(&res->out, &res->out_len, "", 0);
+    if (!res->err)
+        append(&res->err, &res->err_len, "", 0);
+    if (WIFEXITED(status)) {
+        res->exit_code = WEXITSTATUS(status);
+    } else {
+        res->exit_code = -1;
+        res->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    }
+    if (killed)
+        fail_msg("loopmsg %s did not finish within %d ms; stderr: %s", args[0], RUN_TIMEOUT_MS,
+                 res->err);
+}
+
+#define assert_exit(run, code) assert_exit_impl((run), (code), __FILE__, __LINE__)
+
+static void assert_exit_impl(const cli_run *r, int code, const char *file, int line)
+{
+    if (r->exit_code != code)
+        fail_msg("%s:%d: expected exit %d, got %d (signal %d)\n--- stdout:\n%s\n--- stderr:\n%s",
+                 file, line, code, r->exit_code, r->signal, r->out, r->err);
+}
+
+static void assert_not_contains(const char *haystack, const char *needle)
+{
+    if (strstr(haystack, needle))
+        fail_msg("\"%s\" contains \"%s\"", haystack, needle);
+}
+
+/* True when s is an upper-case UUID followed by one newline and nothing else. */
+static bool is_id_line(const char *s)
+{
+    size_t n = strlen(s);
+    if (n != 37 || s[36] != '\n')
+        return false;
+    for (size_t i = 0; i < 36; i++) {
+        char c = s[i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+/* stdout holds exactly one JSON object on one line: parse it. */
+static json_t *one_json_object(const cli_run *r)
+{
+    if (r->out_len == 0 || r->out[r->out_len - 1] != '\n' || memchr(r->out, '\n', r->out_len - 1))
+        fail_msg("stdout is not exactly one line: \"%s\"", r->out);
+    json_error_t e;
+    json_t *j = json_loadb(r->out, r->out_len, 0, &e); /* refuses trailing content */
+    if (!json_is_object(j))
+        fail_msg("stdout is not one JSON object: %s (%s)", r->out, e.text);
+    return j;
+}
+
+static void assert_request(ts_env *env, size_t index, const char *method, const char *path,
+                           const char *json)
+{
+    loopmsg_emulator_request *q = ts_request(env, index);
+    assert_string_equal(q->method, method);
+    assert_string_equal(q->path, path);
+    assert_string_equal(q->authorization, TS_KEY);
+    assert_string_equal(q->user_agent, "libloopmsg/" LOOPMSG_VERSION " loopmsg-cli");
+    if (json)
+        ts_assert_json_eq(json, q->body);
+    loopmsg_emulator_request_free(q);
+}
+
+static int refusing_port(char *url, size_t size)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    snprintf(url, size, "http://127.0.0.1:%u", (unsigned int)ntohs(a.sin_port));
+    return fd;
+}
+
+/* A message sent through the emulated API with the fixture's client; recording reset. */
+static void make_message(ts_env *env, char *id, size_t size)
+{
+    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+    p.contact = CONTACT;
+    p.text = "hi";
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &p, &r, &err), &err);
+    snprintf(id, size, "%s", r->message_id);
+    loopmsg_send_result_free(r);
+    loopmsg_emulator_reset(env->emu);
+}
+
+/* ---- send ------------------------------------------------------------------------------------ */
+
+static void test_cli__send_prints_message_id(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"send", "--contact", CONTACT, "--text", "hi", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    if (!is_id_line(r.out))
+        fail_msg("stdout is not a message id alone: \"%s\"", r.out);
+    ts_assert_contains(r.err, "accepted for " CONTACT);
+    assert_int_equal(ts_request_count(env), 1);
+    assert_request(env, 0, "POST", "/api/v1/message/send/",
+                   "{\"contact\":\"" CONTACT "\",\"text\":\"hi\"}");
+
+    /* The id printed is the one the API gave. */
+    char id[40];
+    snprintf(id, sizeof id, "%.36s", r.out);
+    run_free(&r);
+    loopmsg_message_status *s = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_status_get(env->client, id, &s, &err), &err);
+    assert_string_equal(s->message_id, id);
+    assert_string_equal(s->text, "hi");
+    loopmsg_message_status_free(s);
+}
+
+static void test_cli__send_all_fields(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"send",
+                          "--contact",
+                          CONTACT,
+                          "--text",
+                          "Hello there",
+                          "--subject",
+                          "News",
+                          "--attachment",
+                          "https://cdn.example.com/a.png",
+                          "--attachment",
+                          "https://cdn.example.com/b.png",
+                          "--effect",
+                          "confetti",
+                          "--reply-to",
+                          "IN-9",
+                          "--passthrough",
+                          "order=42",
+                          "--channel",
+                          "imessage",
+                          "--contact-file",
+                          "--sender",
+                          "sender-1",
+                          NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    assert_true(is_id_line(r.out));
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
+    assert_request(env, 0, "POST", "/api/v1/message/send/",
+                   "{\"contact\":\"" CONTACT "\",\"text\":\"Hello there\",\"subject\":\"News\","
+                   "\"attachments\":[\"https://cdn.example.com/a.png\",\"https://cdn.example.com/"
+                   "b.png\"],\"effect\":\"confetti\",\"reply_to_id\":\"IN-9\",\"passthrough\":"
+                   "\"order=42\",\"channel\":\"imessage\",\"contact_file\":true,\"sender\":"
+                   "\"sender-1\"}");
+}
+
+static void test_cli__send_json(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"--json", "send", "--contact", CONTACT, "--text", "hi", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    json_t *j = one_json_object(&r);
+    const char *id = json_string_value(json_object_get(j, "message_id"));
+    assert_non_null(id);
+    assert_int_equal(strlen(id), 36);
+    assert_string_equal(json_string_value(json_object_get(j, "contact")), CONTACT);
+    assert_string_equal(json_string_value(json_object_get(j, "text")), "hi");
+    json_decref(j);
+    run_free(&r);
+
+    /* --json after the command works the same. */
+    const char *args2[] = {"send", "--contact", CONTACT, "--text", "hi", "--json", NULL};
+    run_cli(env, &r, NULL, args2);
+    assert_exit(&r, 0);
+    j = one_json_object(&r);
+    assert_non_null(json_string_value(json_object_get(j, "message_id")));
+    json_decref(j);
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 2);
+}
+
+static void test_cli__text_from_stdin(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    cli_opts o = {.stdin_data = "hello from stdin\nsecond line \xf0\x9f\x91\x8b\n"};
+    const char *args[] = {"send", "--contact", CONTACT, "--text", "-", NULL};
+    run_cli(env, &r, &o, args);
+    assert_exit(&r, 0);
+    assert_true(is_id_line(r.out));
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
+    assert_request(env, 0, "POST", "/api/v1/message/send/",
+                   "{\"contact\":\"" CONTACT
+                   "\",\"text\":\"hello from stdin\\nsecond line \\ud83d\\udc4b\"}");
+
+    /* Empty standard input is an empty text: refused before sending. */
+    cli_opts empty = {.stdin_data = ""};
+    run_cli(env, &r, &empty, args);
+    assert_exit(&r, 2);
+    ts_assert_contains(r.err, "text");
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
+}
+
+/* ---- errors and exit codes ------------------------------------------------------------------ */
+
+static void test_cli__validation_error_exits_2(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"send", "--contact",    CONTACT,    "--text",
+                          "hi",   "--attachment", "http://x", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 2);
+    assert_string_equal(r.out, "");
+    ts_assert_contains(r.err, "attachment");
+    ts_assert_contains(r.err, "https://");
+    run_free(&r);
+
+    const char *args_json[] = {"send",         "--contact", CONTACT,  "--text", "hi",
+                               "--attachment", "http://x",  "--json", NULL};
+    run_cli(env, &r, NULL, args_json);
+    assert_exit(&r, 2);
+    json_t *j = one_json_object(&r);
+    json_t *e = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_INVALID_ARG");
+    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 0);
+    json_decref(j);
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 0);
+}
+
+static void test_cli__api_error_exits_3(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *body = "{\"success\":false,\"code\":140,\"message\":\"Text is missing\"}";
+    ts_script(env, 400, body);
+    const char *args[] = {"send", "--contact", CONTACT, "--text", "hi", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 3);
+    assert_string_equal(r.out, "");
+    ts_assert_contains(r.err, "API code 140");
+    ts_assert_contains(r.err, "Text is missing");
+    run_free(&r);
+
+    ts_script(env, 400, body);
+    const char *args_json[] = {"--json", "send", "--contact", CONTACT, "--text", "hi", NULL};
+    run_cli(env, &r, NULL, args_json);
+    assert_exit(&r, 3);
+    json_t *j = one_json_object(&r);
+    assert_int_equal(json_object_size(j), 1);
+    json_t *e = json_object_get(j, "error");
+    assert_true(json_is_object(e));
+    assert_int_equal(json_object_size(e), 7);
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_API");
+    assert_true(json_is_integer(json_object_get(e, "http_status")));
+    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 400);
+    assert_int_equal(json_integer_value(json_object_get(e, "api_code")), 140);
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    assert_non_null(msg);
+    ts_assert_contains(msg, "API code 140");
+    ts_assert_contains(msg, "Text is missing");
+    assert_true(json_is_false(json_object_get(e, "retryable")));
+    assert_true(json_is_false(json_object_get(e, "maybe_delivered")));
+    assert_true(json_is_false(json_object_get(e, "fatal")));
+    json_decref(j);
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 2);
+}
+
+static void test_cli__auth_error_is_fatal_in_json(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    cli_opts o = {.no_key_in_env = true};
+    const char *args[] = {"--json", "send",   "--api-key", "wrong-key", "--contact",
+                          CONTACT,  "--text", "hi",        NULL};
+    run_cli(env, &r, &o, args);
+    assert_exit(&r, 3);
+    json_t *j = one_json_object(&r);
+    json_t *e = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_AUTH");
+    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 401);
+    assert_int_equal(json_integer_value(json_object_get(e, "api_code")), 130);
+    assert_true(json_is_true(json_object_get(e, "fatal")));
+    assert_not_contains(r.out, "wrong-key");
+    assert_not_contains(r.err, "wrong-key");
+    json_decref(j);
+    run_free(&r);
+}
+
+static void test_cli__transport_error_exits_4(void **state)
+{
+    ts_env *env = *state;
+    char url[64];
+    int fd = refusing_port(url, sizeof url);
+    cli_run r;
+    cli_opts o = {.base_url = url};
+    const char *args[] = {"--retries", "0", "send", "--contact", CONTACT, "--text", "hi", NULL};
+    run_cli(env, &r, &o, args);
+    assert_exit(&r, 4);
+    assert_string_equal(r.out, "");
+    ts_assert_contains(r.err, "transport error");
+    ts_assert_contains(r.err, url);
+    assert_not_contains(r.err, "may have been delivered");
+    run_free(&r);
+
+    const char *args_json[] = {"--json", "send",      "--contact", CONTACT, "--text",
+                               "hi",     "--retries", "0",         NULL};
+    run_cli(env, &r, &o, args_json);
+    close(fd);
+    assert_exit(&r, 4);
+    json_t *j = one_json_object(&r);
+    json_t *e = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_TRANSPORT");
+    assert_true(json_is_true(json_object_get(e, "retryable")));
+    assert_true(json_is_false(json_object_get(e, "maybe_delivered")));
+    json_decref(j);
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 0);
+}
+
+static void test_cli__timeout_after_send_exits_5(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+    a.body = "{\"message_id\":\"LATE\"}";
+    a.delay_ms = 4000;
+    ts_script_full(env, &a);
+    cli_run r;
+    const char *args[] = {"--timeout", "300",   "--retries", "0",  "send",
+                          "--contact", CONTACT, "--text",    "hi", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 5);
+    assert_string_equal(r.out, "");
+    ts_assert_contains(r.err, "timed out");
+    ts_assert_contains(r.err, "may have been delivered");
+    assert_true(r.elapsed_ms < 4000);
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
+}
+
+static void test_cli__gateway_error_on_send_exits_5(void **state)
+{
+    ts_env *env = *state;
+    ts_script(env, 502, "{\"message\":\"bad gateway\"}");
+    cli_run r;
+    const char *args[] = {"send", "--contact", CONTACT, "--text", "hi", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 5);
+    ts_assert_contains(r.err, "may have been delivered");
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1); /* never resent */
+}
+
+/* ---- the key stays out of the output ------------------------------------------------------ */
+
+static void test_cli__verbose_redacts_key(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"--verbose", "send", "--contact", CONTACT, "--text", "hi", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    assert_true(is_id_line(r.out));
+    ts_assert_contains(r.err, "> POST ");
+    ts_assert_contains(r.err, "[redacted]");
+    assert_not_contains(r.err, TS_KEY);
+    assert_not_contains(r.out, TS_KEY);
+    run_free(&r);
+
+    /* The key given on the command line, verbose after the command, a failing call. */
+    cli_opts o = {.no_key_in_env = true};
+    ts_script(env, 401, "{\"success\":false,\"code\":130,\"message\":\"key " TS_KEY " unknown\"}");
+    const char *args2[] = {"send",  "--api-key", TS_KEY, "--verbose", "--contact",
+                           CONTACT, "--text",    "hi",   NULL};
+    run_cli(env, &r, &o, args2);
+    assert_exit(&r, 3);
+    ts_assert_contains(r.err, "[redacted]");
+    assert_not_contains(r.err, TS_KEY);
+    assert_not_contains(r.out, TS_KEY);
+    run_free(&r);
+
+    const char *args3[] = {
+        "send", "--api-key=" TS_KEY, "--verbose", "--contact", CONTACT, "--text", "hi", NULL};
+    run_cli(env, &r, &o, args3);
+    assert_exit(&r, 0);
+    ts_assert_contains(r.err, "[redacted]");
+    assert_not_contains(r.err, TS_KEY);
+    run_free(&r);
+
+    assert_int_equal(ts_request_count(env), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_request(env, i, "POST", "/api/v1/message/send/", NULL); /* the key was used */
+}
+
+/* ---- the other message commands ------------------------------------------------------------ */
+
+static void test_cli__send_group(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"send-group", "--group", "group-1", "--text", "hi all", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    assert_true(is_id_line(r.out));
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
+    assert_request(env, 0, "POST", "/api/v1/message/send/",
+                   "{\"group\":\"group-1\",\"text\":\"hi all\"}");
+}
+
+static void test_cli__send_voice(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {
+        "send-voice", "--contact", CONTACT, "--media-url", "https://cdn.example.com/v.mp3", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    assert_true(is_id_line(r.out));
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
+    assert_request(env, 0, "POST", "/api/v1/message/send/",
+                   "{\"contact\":\"" CONTACT "\",\"media_url\":\"https://cdn.example.com/v.mp3\"}");
+}
+
+static void test_cli__react(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"react", "--contact",  CONTACT, "--message-id",
+                          "MSG-1", "--reaction", "-love", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    assert_string_equal(r.out, "removed love on MSG-1\n");
+    run_free(&r);
+    const char *args2[] = {"react", "--contact",  CONTACT, "--message-id",
+                           "MSG-1", "--reaction", "laugh", NULL};
+    run_cli(env, &r, NULL, args2);
+    assert_exit(&r, 0);
+    assert_string_equal(r.out, "sent laugh on MSG-1\n");
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 2);
+    assert_request(env, 0, "POST", "/api/v1/message/send/",
+                   "{\"contact\":\"" CONTACT "\",\"message_id\":\"MSG-1\",\"reaction\":\"-love\"}");
+    assert_request(env, 1, "POST", "/api/v1/message/send/",
+                   "{\"contact\":\"" CONTACT "\",\"message_id\":\"MSG-1\",\"reaction\":\"laugh\"}");
+}
+
+static void test_cli__typing(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *by_id[] = {"typing", "--message-id", "IN-1", "--seconds", "5", NULL};
+    run_cli(env, &r, NULL, by_id);
+    assert_exit(&r, 0);
+    assert_string_equal(r.out, "typing indicator shown\n");
+    run_free(&r);
+
+    const char *by_contact[] = {"typing",    "--contact", CONTACT,  "--sender", "sender-1",
+                                "--seconds", "3",         "--read", NULL};
+    run_cli(env, &r, NULL, by_contact);
+    assert_exit(&r, 0);
+    assert_string_equal(r.out, "typing indicator shown, marked read\n");
+    run_free(&r);
+
+    assert_int_equal(ts_request_count(env), 2);
+    assert_request(env, 0, "POST", "/api/v1/message/show-typing/",
+                   "{\"message_id\":\"IN-1\",\"typing\":5}");
+    assert_request(env, 1, "POST", "/api/v1/message/show-typing/",
+                   "{\"contact\":\"" CONTACT "\",\"sender\":\"sender-1\",\"typing\":3,"
+                   "\"read\":true}");
+}
+
+static void test_cli__mark_read(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *by_id[] = {"mark-read", "--message-id", "IN-1", NULL};
+    run_cli(env, &r, NULL, by_id);
+    assert_exit(&r, 0);
+    assert_string_equal(r.out, "marked read\n");
+    run_free(&r);
+    const char *by_contact[] = {"mark-read", "--contact", CONTACT, "--sender", "sender-1", NULL};
+    run_cli(env, &r, NULL, by_contact);
+    assert_exit(&r, 0);
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 2);
+    assert_request(env, 0, "POST", "/api/v1/message/show-typing/",
+                   "{\"message_id\":\"IN-1\",\"read\":true}");
+    assert_request(env, 1, "POST", "/api/v1/message/show-typing/",
+                   "{\"contact\":\"" CONTACT "\",\"sender\":\"sender-1\",\"read\":true}");
+}
+
+static void test_cli__status(void **state)
+{
+    ts_env *env = *state;
+    char id[64], path[128], prefix[80];
+    make_message(env, id, sizeof id);
+    snprintf(path, sizeof path, "/v1/message/status/%s/", id);
+    snprintf(prefix, sizeof prefix, "%s: ", id);
+    cli_run r;
+    const char *args[] = {"status", id, NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    assert_true(strncmp(r.out, prefix, strlen(prefix)) == 0);
+    ts_assert_contains(r.out, " to " CONTACT);
+    assert_true(r.out_len > 0 && r.out[r.out_len - 1] == '\n');
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
+    assert_request(env, 0, "GET", path, NULL);
+
+    const char *args_json[] = {"status", "--json", id, NULL};
+    run_cli(env, &r, NULL, args_json);
+    assert_exit(&r, 0);
+    json_t *j = one_json_object(&r);
+    assert_string_equal(json_string_value(json_object_get(j, "message_id")), id);
+    assert_non_null(json_string_value(json_object_get(j, "status")));
+    json_decref(j);
+    run_free(&r);
+
+    /* An unknown id: the API's 404. */
+    const char *args_unknown[] = {"status", "NO-SUCH-ID", NULL};
+    run_cli(env, &r, NULL, args_unknown);
+    assert_exit(&r, 3);
+    ts_assert_contains(r.err, "404");
+    run_free(&r);
+}
+
+static void test_cli__status_wait(void **state)
+{
+    ts_env *env = *state;
+    char id[64], expected[96];
+    make_message(env, id, sizeof id); /* delivered ~50 ms after the send in this fixture */
+    snprintf(expected, sizeof expected, "%s: delivered", id);
+    cli_run r;
+    const char *args[] = {"status", id, "--wait", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    assert_true(strncmp(r.out, expected, strlen(expected)) == 0);
+    assert_true(r.elapsed_ms < 10000);
+    run_free(&r);
+    size_t n = ts_request_count(env);
+    assert_true(n >= 1);
+    for (size_t i = 0; i < n; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "/v1/message/status/%s/", id);
+        assert_request(env, i, "GET", path, NULL);
+    }
+}
+
+/* ---- usage, help, version ------------------------------------------------------------------ */
+
+static void test_cli__usage_errors_exit_2(void **state)
+{
+    ts_env *env = *state;
+    static const struct {
+        const char *args[8];
+        const char *needle;
+    } cases[] = {
+        {{"send", "--bogus", NULL}, "unknown option"},
+        {{"send", "--text", "hi", NULL}, "contact"},
+        {{"send", "--contact", CONTACT, NULL}, "text"},
+        {{"send", "--contact", NULL}, "needs a value"},
+        {{"frobnicate", NULL}, "unknown command"},
+        {{NULL}, "usage: loopmsg"},
+        {{"status", NULL}, "MESSAGE_ID is required"},
+        {{"status", "A", "B", NULL}, "unexpected argument"},
+        {{"typing", "--text", "x", "--message-id", "IN-1", NULL}, "does not apply"},
+        {{"react", "--contact", CONTACT, "--message-id", "M", "--reaction", "hug", NULL},
+         "unknown reaction"},
+        {{"send", "--contact", CONTACT, "--text", "hi", "--effect", "sparkles", NULL},
+         "unknown effect"},
+        {{"--timeout", "abc", "send", "--contact", CONTACT, "--text", "hi", NULL}, "--timeout"},
+        {{"typing", "--message-id", "IN-1", "--seconds", "0", NULL}, "--seconds"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cli_run r;
+        run_cli(env, &r, NULL, cases[i].args);
+        if (r.exit_code != 2 || !strstr(r.err, cases[i].needle))
+            fail_msg("case %zu (%s): exit %d, stderr: %s", i,
+                     cases[i].args[0] ? cases[i].args[0] : "(none)", r.exit_code, r.err);
+        assert_string_equal(r.out, "");
+        run_free(&r);
+    }
+    assert_int_equal(ts_request_count(env), 0);
+}
+
+static void test_cli__help(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"--help", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    ts_assert_contains(r.out, "usage: loopmsg");
+    ts_assert_contains(r.out, "Exit codes");
+    run_free(&r);
+    const char *args2[] = {"send", "--help", NULL};
+    run_cli(env, &r, NULL, args2);
+    assert_exit(&r, 0);
+    ts_assert_contains(r.out, "usage: loopmsg send");
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 0);
+}
+
+static void test_cli__version(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"--version", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    assert_true(strncmp(r.out, "loopmsg " LOOPMSG_VERSION, strlen("loopmsg " LOOPMSG_VERSION)) ==
+                0);
+    ts_assert_contains(r.out, loopmsg_version_string());
+    run_free(&r);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (!cli_path()) {
+        fprintf(stderr, "test_cli: LOOPMSG_CLI is not set (run through ctest)\n");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, ts_emu_setup, ts_emu_teardown)
+        T(test_cli__send_prints_message_id),
+        T(test_cli__send_all_fields),
+        T(test_cli__send_json),
+        T(test_cli__text_from_stdin),
+        T(test_cli__validation_error_exits_2),
+        T(test_cli__api_error_exits_3),
+        T(test_cli__auth_error_is_fatal_in_json),
+        T(test_cli__transport_error_exits_4),
+        T(test_cli__timeout_after_send_exits_5),
+        T(test_cli__gateway_error_on_send_exits_5),
+        T(test_cli__verbose_redacts_key),
+        T(test_cli__send_group),
+        T(test_cli__send_voice),
+        T(test_cli__react),
+        T(test_cli__typing),
+        T(test_cli__mark_read),
+        T(test_cli__status),
+        T(test_cli__status_wait),
+        T(test_cli__usage_errors_exit_2),
+        T(test_cli__help),
+        T(test_cli__version),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,972 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_webhook_server.c: the libmicrohttpd receiver over real sockets, driven with libcurl:
+ * status codes, delivery to the callbacks, duplicates, 32 threads posting 2,000 distinct
+ * events and 500 repeats, limits (413 before reading, a slow client cut off), a slow callback
+ * that must not delay the 200, a full queue, "acknowledge after handling" and graceful stop.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <loopmsg.h>
+#include <loopmsg/webhook_server.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SECRET "wh-secret"
+
+static const char *const secrets[] = {SECRET};
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+typedef struct http_result {
+    long status;
+    char body[256];
+    size_t body_len;
+    char allow[64];
+    double seconds;
+    CURLcode code;
+} http_result;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    http_result *r = ud;
+    size_t len = size * n;
+    size_t room = sizeof r->body - 1 - r->body_len;
+    size_t take = len < room ? len : room;
+    memcpy(r->body + r->body_len, p, take);
+    r->body_len += take;
+    r->body[r->body_len] = '\0';
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    http_result *r = ud;
+    size_t len = size * n;
+    if (len > 6 && strncasecmp(p, "Allow:", 6) == 0) {
+        size_t m = len - 6 < sizeof r->allow - 1 ? len - 6 : sizeof r->allow - 1;
+        memcpy(r->allow, p + 6, m);
+        r->allow[m] = '\0';
+        char *e = r->allow + strlen(r->allow);
+        while (e > r->allow && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' '))
+            *--e = '\0';
+        memmove(r->allow, r->allow + (r->allow[0] == ' '), strlen(r->allow) + 1);
+    }
+    return len;
+}
+
+/* One request with a reusable easy handle (keep-alive across calls on one thread). */
+static http_result http(CURL *c, const char *method, uint16_t port, const char *path_query,
+                        const char *auth, const char *body, size_t body_len)
+{
+    http_result r;
+    memset(&r, 0, sizeof r);
+    char url[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned int)port, path_query);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    }
+    struct curl_slist *h = NULL;
+    char auth_h[512];
+    if (auth) {
+        snprintf(auth_h, sizeof auth_h, "Authorization: %s", auth);
+        h = curl_slist_append(h, auth_h);
+    }
+    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    uint64_t t0 = mono_ms();
+    r.code = curl_easy_perform(c);
+    r.seconds = (double)(mono_ms() - t0) / 1000.0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(h);
+    return r;
+}
+
+static http_result post(uint16_t port, const char *path_query, const char *auth, const char *body)
+{
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    http_result r = http(c, "POST", port, path_query, auth, body, strlen(body));
+    curl_easy_cleanup(c);
+    return r;
+}
+
+static char *event_body(const char *event, const char *id)
+{
+    char *b = malloc(256);
+    assert_non_null(b);
+    snprintf(b, 256,
+             "{\"event\":\"%s\",\"webhook_id\":\"%s\",\"api_version\":\"1.0\","
+             "\"message_id\":\"m-%s\",\"contact\":\"+14155550142\",\"text\":\"hi\"}",
+             event, id, id);
+    return b;
+}
+
+/* Shared state of the callbacks. */
+typedef struct sink {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t calls;                /* on_any calls */
+    size_t by_type[16];          /* specific callback calls per loopmsg_event_type */
+    char last_id[128];
+    atomic_int per_id[2600];     /* load test: deliveries per "load-NNNN" id */
+    int block;                   /* callbacks wait while set */
+    unsigned int block_max_ms;   /* ... but at most this long */
+    int fail_first;              /* the first call for each id fails (ack-after test) */
+    char failed_ids[8][64];
+    size_t nfailed;
+    size_t errors;               /* on_error calls */
+    unsigned int sleep_ms;       /* every call sleeps this long */
+} sink;
+
+static void sink_init(sink *s)
+{
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+}
+
+static void sink_destroy(sink *s)
+{
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+}
+
+static void sink_release(sink *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->block = 0;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Wait until at least n on_any calls happened (at most 20 s). */
+static size_t sink_wait(sink *s, size_t n)
+{
+    uint64_t end = mono_ms() + 20000;
+    pthread_mutex_lock(&s->lock);
+    while (s->calls < n && mono_ms() < end) {
+        pthread_mutex_unlock(&s->lock);
+        sleep_ms(5);
+        pthread_mutex_lock(&s->lock);
+    }
+    size_t got = s->calls;
+    pthread_mutex_unlock(&s->lock);
+    return got;
+}
+
+static int on_specific(const loopmsg_webhook_event *ev, void *ud)
+{
+    sink *s = ud;
+    pthread_mutex_lock(&s->lock);
+    if ((size_t)ev->type < 16)
+        s->by_type[ev->type]++;
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+static int on_any(const loopmsg_webhook_event *ev, void *ud)
+{
+    sink *s = ud;
+    if (s->sleep_ms)
+        sleep_ms(s->sleep_ms);
+    int rc = 0;
+    pthread_mutex_lock(&s->lock);
+    if (s->block) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += s->block_max_ms / 1000;
+        while (s->block && pthread_cond_timedwait(&s->cond, &s->lock, &until) == 0)
+            ;
+    }
+    if (s->fail_first && ev->webhook_id) {
+        int seen = 0;
+        for (size_t i = 0; i < s->nfailed; i++)
+            seen |= strcmp(s->failed_ids[i], ev->webhook_id) == 0;
+        if (!seen && s->nfailed < 8) {
+            snprintf(s->failed_ids[s->nfailed++], 64, "%s", ev->webhook_id);
+            rc = 1;
+        }
+    }
+    if (ev->webhook_id) {
+        snprintf(s->last_id, sizeof s->last_id, "%s", ev->webhook_id);
+        unsigned int n;
+        if (sscanf(ev->webhook_id, "load-%u", &n) == 1 && n < 2600)
+            atomic_fetch_add(&s->per_id[n], 1);
+    }
+    s->calls++;
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static void on_error(const loopmsg_webhook_event *ev, int rc, void *ud)
+{
+    (void)ev;
+    (void)rc;
+    sink *s = ud;
+    pthread_mutex_lock(&s->lock);
+    s->errors++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static loopmsg_webhook_handlers handlers(void)
+{
+    loopmsg_webhook_handlers h = LOOPMSG_WEBHOOK_HANDLERS_INIT;
+    h.on_message_inbound = on_specific;
+    h.on_message_delivered = on_specific;
+    h.on_message_failed = on_specific;
+    h.on_message_reaction = on_specific;
+    h.on_message_scheduled = on_specific;
+    h.on_opt_in = on_specific;
+    h.on_inbound_call = on_specific;
+    h.on_sender_name_updated = on_specific;
+    h.on_unknown = on_specific;
+    h.on_any = on_any;
+    return h;
+}
+
+static loopmsg_webhook_server_options options(const loopmsg_webhook_handlers *h, sink *s)
+{
+    loopmsg_webhook_server_options o = LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT;
+    o.path = "/webhook";
+    o.secrets = secrets;
+    o.secret_count = 1;
+    o.handlers = h;
+    o.user_data = s;
+    o.on_error = on_error;
+    return o;
+}
+
+static loopmsg_webhook_server *start(const loopmsg_webhook_server_options *o)
+{
+    loopmsg_webhook_server *srv = NULL;
+    loopmsg_error err;
+    loopmsg_status st = loopmsg_webhook_server_start(&srv, o, &err);
+    if (st != LOOPMSG_OK)
+        fail_msg("server_start: %s (%s)", loopmsg_status_name(st), err.message);
+    assert_non_null(srv);
+    assert_int_not_equal(loopmsg_webhook_server_port(srv), 0);
+    return srv;
+}
+
+static loopmsg_webhook_server_stats stats(loopmsg_webhook_server *srv)
+{
+    loopmsg_webhook_server_stats st = LOOPMSG_WEBHOOK_SERVER_STATS_INIT;
+    assert_int_equal(loopmsg_webhook_server_stats_get(srv, &st), LOOPMSG_OK);
+    return st;
+}
+
+/* A raw TCP connection to the receiver. */
+static int connect_raw(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Wait up to max_ms for the peer to close (read returns 0 or an error); returns the time it
+ * took, or -1 if still open. Response bytes, if any, are read and dropped. */
+static long wait_closed(int fd, int max_ms)
+{
+    uint64_t t0 = mono_ms();
+    char buf[512];
+    for (;;) {
+        long left = max_ms - (long)(mono_ms() - t0);
+        if (left <= 0)
+            return -1;
+        struct pollfd p = {fd, POLLIN, 0};
+        int n = poll(&p, 1, (int)left);
+        if (n == 0)
+            return -1;
+        ssize_t r = recv(fd, buf, sizeof buf, 0);
+        if (r <= 0)
+            return (long)(mono_ms() - t0);
+    }
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+static void test_webhook_server__status_codes(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    CURL *c = curl_easy_init();
+    char *body = event_body("message_inbound", "codes-1");
+
+    http_result r = http(c, "GET", port, "/health", NULL, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"status\":\"ok\"}");
+
+    r = http(c, "POST", port, "/webhook", SECRET, body, strlen(body));
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"status\":\"ok\"}");
+
+    r = http(c, "POST", port, "/other", SECRET, body, strlen(body));
+    assert_int_equal(r.status, 404);
+    assert_string_equal(r.body, "{\"error\":\"not found\"}");
+
+    r = http(c, "GET", port, "/webhook", SECRET, NULL, 0);
+    assert_int_equal(r.status, 405);
+    assert_string_equal(r.allow, "POST");
+
+    r = http(c, "PUT", port, "/webhook", SECRET, body, strlen(body));
+    assert_int_equal(r.status, 405);
+
+    r = http(c, "POST", port, "/webhook", "wrong", body, strlen(body));
+    assert_int_equal(r.status, 401);
+    assert_string_equal(r.body, "{\"error\":\"unauthorized\"}");
+
+    r = http(c, "POST", port, "/webhook", NULL, body, strlen(body));
+    assert_int_equal(r.status, 401);
+
+    r = http(c, "POST", port, "/webhook", "Bearer " SECRET, body, strlen(body));
+    assert_int_equal(r.status, 200);
+
+    char *other = event_body("message_inbound", "codes-2");
+    r = http(c, "POST", port, "/webhook?secret=" SECRET, NULL, other, strlen(other));
+    assert_int_equal(r.status, 200);
+
+    r = http(c, "POST", port, "/webhook", SECRET, "{\"no_event\":1}", 14);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.body, "{\"error\":\"bad request\"}");
+    r = http(c, "POST", port, "/webhook", SECRET, "not json", 8);
+    assert_int_equal(r.status, 400);
+    r = http(c, "POST", port, "/webhook", SECRET, "", 0);
+    assert_int_equal(r.status, 400);
+
+    assert_int_equal(sink_wait(&s, 2), 2);
+    loopmsg_webhook_server_stop(srv);
+    loopmsg_webhook_server_stats st = stats(srv);
+    assert_int_equal(st.accepted, 2);
+    assert_int_equal(st.duplicates, 1); /* the Bearer repost of codes-1 */
+    assert_int_equal(st.rejected, 8);
+    assert_int_equal(st.handled, 2);
+    assert_int_equal(st.requests, 12);
+    assert_int_equal(s.calls, 2);
+    loopmsg_webhook_server_free(srv);
+    curl_easy_cleanup(c);
+    free(body);
+    free(other);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__delivers_every_sample_typed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        loopmsg_event_type type;
+    } samples[] = {
+        {"message_inbound.json", LOOPMSG_EVENT_MESSAGE_INBOUND},
+        {"message_inbound_audio.json", LOOPMSG_EVENT_MESSAGE_INBOUND},
+        {"message_delivered.json", LOOPMSG_EVENT_MESSAGE_DELIVERED},
+        {"message_failed.json", LOOPMSG_EVENT_MESSAGE_FAILED},
+        {"message_reaction.json", LOOPMSG_EVENT_MESSAGE_REACTION},
+        {"message_scheduled.json", LOOPMSG_EVENT_MESSAGE_SCHEDULED},
+        {"opt-in.json", LOOPMSG_EVENT_OPT_IN},
+        {"opt-in_docs_variant.json", LOOPMSG_EVENT_OPT_IN},
+        {"inbound_call.json", LOOPMSG_EVENT_INBOUND_CALL},
+        {"sender_name_updated.json", LOOPMSG_EVENT_SENDER_NAME_UPDATED},
+        {"unknown.json", LOOPMSG_EVENT_UNKNOWN},
+    };
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    o.worker_threads = 1;
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    const char *dir = getenv("LOOPMSG_TEST_DATA");
+    size_t want[16] = {0};
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/webhooks/%s", dir ? dir : "tests/data", samples[i].file);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        char buf[4096];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        http_result r = post(port, "/webhook", SECRET, buf);
+        assert_int_equal(r.status, 200);
+        want[samples[i].type]++;
+    }
+    assert_int_equal(sink_wait(&s, 11), 11);
+    loopmsg_webhook_server_free(srv);
+    for (size_t t = 0; t < 16; t++)
+        assert_int_equal(s.by_type[t], want[t]);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__repeats_delivered_once(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    char *body = event_body("message_delivered", "dup-1");
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(post(port, "/webhook", SECRET, body).status, 200);
+    /* Events without a webhook_id are not deduplicated. */
+    const char *anon = "{\"event\":\"inbound_call\",\"contact\":\"+1\"}";
+    assert_int_equal(post(port, "/webhook", SECRET, anon).status, 200);
+    assert_int_equal(post(port, "/webhook", SECRET, anon).status, 200);
+    loopmsg_webhook_server_stop(srv);
+    assert_int_equal(s.calls, 3);
+    assert_int_equal(s.by_type[LOOPMSG_EVENT_MESSAGE_DELIVERED], 1);
+    assert_int_equal(s.by_type[LOOPMSG_EVENT_INBOUND_CALL], 2);
+    loopmsg_webhook_server_stats st = stats(srv);
+    assert_int_equal(st.duplicates, 4);
+    assert_int_equal(st.accepted, 3);
+    assert_int_equal(st.dedupe_entries, 1);
+    loopmsg_webhook_server_free(srv);
+    free(body);
+    sink_destroy(&s);
+}
+
+/* The load test: 32 threads, 2,000 distinct events and 500 repeats. */
+typedef struct load_arg {
+    uint16_t port;
+    int thread;
+    int non_200;
+    int done;
+} load_arg;
+
+#define LOAD_THREADS  32
+#define LOAD_DISTINCT 2000
+#define LOAD_REPEATS  500
+
+static void *load_thread(void *p)
+{
+    load_arg *a = p;
+    CURL *c = curl_easy_init();
+    /* Thread t posts the distinct ids t, t+32, ... and, interleaved, repeats of ids that
+     * another thread owns (so repeats race with their first copy). */
+    int repeat_i = a->thread;
+    for (int i = a->thread; i < LOAD_DISTINCT; i += LOAD_THREADS) {
+        char id[32];
+        snprintf(id, sizeof id, "load-%04d", i);
+        char *body = event_body("message_inbound", id);
+        http_result r = http(c, "POST", a->port, "/webhook", SECRET, body, strlen(body));
+        a->non_200 += r.status != 200;
+        a->done++;
+        free(body);
+        if (repeat_i < LOAD_REPEATS) {
+            snprintf(id, sizeof id, "load-%04d", (repeat_i * 7 + 3) % LOAD_DISTINCT);
+            body = event_body("message_inbound", id);
+            r = http(c, "POST", a->port, "/webhook", SECRET, body, strlen(body));
+            a->non_200 += r.status != 200;
+            a->done++;
+            free(body);
+            repeat_i += LOAD_THREADS;
+        }
+    }
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static void test_webhook_server__load_32_threads_each_event_once(void **state)
+{
+    (void)state;
+    sink *s = malloc(sizeof *s);
+    assert_non_null(s);
+    sink_init(s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, s);
+    loopmsg_webhook_server *srv = start(&o);
+    load_arg args[LOAD_THREADS];
+    pthread_t th[LOAD_THREADS];
+    for (int i = 0; i < LOAD_THREADS; i++) {
+        args[i] = (load_arg){loopmsg_webhook_server_port(srv), i, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, load_thread, &args[i]), 0);
+    }
+    int non_200 = 0, done = 0;
+    for (int i = 0; i < LOAD_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        non_200 += args[i].non_200;
+        done += args[i].done;
+    }
+    assert_int_equal(done, LOAD_DISTINCT + LOAD_REPEATS);
+    assert_int_equal(non_200, 0);
+    assert_int_equal(sink_wait(s, LOAD_DISTINCT), LOAD_DISTINCT);
+    loopmsg_webhook_server_stop(srv);
+    for (int i = 0; i < LOAD_DISTINCT; i++)
+        if (atomic_load(&s->per_id[i]) != 1)
+            fail_msg("load-%04d delivered %d times", i, atomic_load(&s->per_id[i]));
+    assert_int_equal(s->calls, LOAD_DISTINCT);
+    loopmsg_webhook_server_stats st = stats(srv);
+    assert_int_equal(st.accepted, LOAD_DISTINCT);
+    assert_int_equal(st.duplicates, LOAD_REPEATS);
+    assert_int_equal(st.handled, LOAD_DISTINCT);
+    assert_int_equal(st.busy, 0);
+    loopmsg_webhook_server_free(srv);
+    sink_destroy(s);
+    free(s);
+}
+
+static void test_webhook_server__too_large_refused_with_413(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+
+    size_t len = 2u << 20;
+    char *big = malloc(len + 1);
+    assert_non_null(big);
+    memset(big, ' ', len);
+    memcpy(big, "{\"event\":\"message_inbound\",\"webhook_id\":\"big\"}", 46);
+    big[len] = '\0';
+    CURL *c = curl_easy_init();
+    http_result r = http(c, "POST", port, "/webhook", SECRET, big, len);
+    assert_int_equal(r.status, 413);
+    assert_string_equal(r.body, "{\"error\":\"payload too large\"}");
+
+    /* Without Content-Length (chunked), the limit cuts in while reading. */
+    struct curl_slist *hd = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+    hd = curl_slist_append(hd, "Authorization: " SECRET);
+    CURL *c2 = curl_easy_init();
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/webhook", (unsigned int)port);
+    curl_easy_setopt(c2, CURLOPT_URL, url);
+    curl_easy_setopt(c2, CURLOPT_POSTFIELDS, big);
+    curl_easy_setopt(c2, CURLOPT_POSTFIELDSIZE, -1L);
+    curl_easy_setopt(c2, CURLOPT_HTTPHEADER, hd);
+    http_result r2;
+    memset(&r2, 0, sizeof r2);
+    curl_easy_setopt(c2, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c2, CURLOPT_WRITEDATA, &r2);
+    curl_easy_setopt(c2, CURLOPT_TIMEOUT_MS, 20000L);
+    CURLcode cc = curl_easy_perform(c2);
+    long code = 0;
+    curl_easy_getinfo(c2, CURLINFO_RESPONSE_CODE, &code);
+    /* Either the 413 arrives or the connection is dropped; never a 200. */
+    assert_true(code == 413 || cc != CURLE_OK);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(c2);
+
+    /* Exactly at the limit is fine. */
+    o.max_body_bytes = 1000;
+    loopmsg_webhook_server *small = start(&o);
+    char at[1001];
+    memset(at, ' ', 1000);
+    at[1000] = '\0';
+    const char *small_ev = "{\"event\":\"unknown\",\"webhook_id\":\"at-limit\"}";
+    memcpy(at, small_ev, strlen(small_ev));
+    r = http(c, "POST", loopmsg_webhook_server_port(small), "/webhook", SECRET, at, 1000);
+    assert_int_equal(r.status, 200);
+    r = http(c, "POST", loopmsg_webhook_server_port(small), "/webhook", SECRET, big, 1001);
+    assert_int_equal(r.status, 413);
+    loopmsg_webhook_server_free(small);
+
+    loopmsg_webhook_server_stop(srv);
+    assert_int_equal(s.calls, 1); /* only the at-limit event */
+    loopmsg_webhook_server_free(srv);
+    curl_easy_cleanup(c);
+    free(big);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__slow_client_cut_off(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    o.timeout_ms = 1000;
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+
+    /* 1. Headers promise 100 bytes; 10 arrive, then nothing. */
+    int fd = connect_raw(port);
+    const char *head = "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
+                       "\r\nContent-Length: 100\r\n\r\n{\"event\":";
+    assert_true(send(fd, head, strlen(head), 0) == (ssize_t)strlen(head));
+    long t = wait_closed(fd, 6000);
+    assert_true(t >= 0); /* closed by the server */
+    assert_true(t < 5000);
+    close(fd);
+
+    /* 2. Headers that never finish. */
+    fd = connect_raw(port);
+    const char *partial = "POST /webhook HTTP/1.1\r\nHost: x\r\n";
+    assert_true(send(fd, partial, strlen(partial), 0) == (ssize_t)strlen(partial));
+    t = wait_closed(fd, 6000);
+    assert_true(t >= 0 && t < 5000);
+    close(fd);
+
+    /* 3. A body trickled a byte every 150 ms: never idle, but the whole-request deadline
+     * (1 s) cuts it off long before its 100 bytes are in. */
+    fd = connect_raw(port);
+    const char *head2 = "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
+                        "\r\nContent-Length: 100\r\n\r\n";
+    assert_true(send(fd, head2, strlen(head2), 0) == (ssize_t)strlen(head2));
+    uint64_t t0 = mono_ms();
+    int sent = 0, closed = 0;
+    while (sent < 100 && mono_ms() - t0 < 8000) {
+        if (send(fd, " ", 1, MSG_NOSIGNAL) != 1) {
+            closed = 1;
+            break;
+        }
+        sent++;
+        if (wait_closed(fd, 150) >= 0) {
+            closed = 1;
+            break;
+        }
+    }
+    assert_true(closed);
+    assert_true(sent < 100);
+    assert_true(mono_ms() - t0 < 5000);
+    close(fd);
+
+    /* The receiver is still fine. */
+    char *body = event_body("message_inbound", "after-slow");
+    assert_int_equal(post(port, "/webhook", SECRET, body).status, 200);
+    loopmsg_webhook_server_stop(srv);
+    assert_int_equal(s.calls, 1);
+    loopmsg_webhook_server_free(srv);
+    free(body);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__slow_callback_does_not_delay_200(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    s.block = 1;
+    s.block_max_ms = 20000; /* the callback sleeps 20 s unless released */
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    char *b1 = event_body("message_inbound", "slow-1");
+    char *b2 = event_body("message_inbound", "slow-2");
+    http_result r1 = post(port, "/webhook", SECRET, b1);
+    http_result r2 = post(port, "/webhook", SECRET, b2);
+    assert_int_equal(r1.status, 200);
+    assert_int_equal(r2.status, 200);
+    /* Measured, not a tight bound: the answers came back while the callbacks slept. */
+    print_message("200s after %.3f s and %.3f s with the callbacks asleep\n", r1.seconds,
+                  r2.seconds);
+    assert_true(r1.seconds < 5.0);
+    assert_true(r2.seconds < 5.0);
+    loopmsg_webhook_server_stats st = stats(srv);
+    assert_int_equal(st.handled, 0);
+    assert_int_equal(st.in_progress, 2);
+    sink_release(&s);
+    loopmsg_webhook_server_free(srv);
+    assert_int_equal(s.calls, 2);
+    free(b1);
+    free(b2);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__full_queue_answers_503(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    s.block = 1;
+    s.block_max_ms = 20000;
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    o.worker_threads = 1;
+    o.queue_capacity = 2;
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    char *b[5];
+    for (int i = 0; i < 5; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "q-%d", i);
+        b[i] = event_body("message_inbound", id);
+    }
+    assert_int_equal(post(port, "/webhook", SECRET, b[0]).status, 200);
+    /* Wait until the worker holds q-0, so that the queue itself is empty. */
+    for (int i = 0; i < 400 && stats(srv).in_progress == 0; i++)
+        sleep_ms(5);
+    assert_int_equal(post(port, "/webhook", SECRET, b[1]).status, 200);
+    assert_int_equal(post(port, "/webhook", SECRET, b[2]).status, 200);
+    assert_int_equal(post(port, "/webhook", SECRET, b[3]).status, 503);
+    assert_int_equal(stats(srv).busy, 1);
+    sink_release(&s);
+    assert_int_equal(sink_wait(&s, 3), 3);
+    /* The refused event was not remembered: its redelivery is accepted and handled. */
+    assert_int_equal(post(port, "/webhook", SECRET, b[3]).status, 200);
+    assert_int_equal(sink_wait(&s, 4), 4);
+    loopmsg_webhook_server_free(srv);
+    for (int i = 0; i < 5; i++)
+        free(b[i]);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__ack_after_handling_500_then_redelivery(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    s.fail_first = 1;
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    o.ack_after_handling = true;
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    char *body = event_body("message_failed", "ack-1");
+    http_result r = post(port, "/webhook", SECRET, body);
+    assert_int_equal(r.status, 500);
+    assert_int_equal(s.calls, 1); /* the answer came after the callback */
+    assert_int_equal(s.errors, 1);
+    /* Loop redelivers: the id was not marked as seen, so it is handled again. */
+    r = post(port, "/webhook", SECRET, body);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(s.calls, 2);
+    /* Now it is seen: a third copy is acknowledged without running the callbacks. */
+    r = post(port, "/webhook", SECRET, body);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(s.calls, 2);
+    loopmsg_webhook_server_stats st = stats(srv);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(st.handled, 1);
+    assert_int_equal(st.duplicates, 1);
+    loopmsg_webhook_server_free(srv);
+    free(body);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__ack_after_handling_waits_for_callbacks(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    s.sleep_ms = 300;
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    o.ack_after_handling = true;
+    loopmsg_webhook_server *srv = start(&o);
+    char *body = event_body("message_inbound", "ack-wait");
+    http_result r = post(loopmsg_webhook_server_port(srv), "/webhook", SECRET, body);
+    assert_int_equal(r.status, 200);
+    assert_true(r.seconds >= 0.29);
+    assert_int_equal(s.calls, 1);
+    loopmsg_webhook_server_free(srv);
+    free(body);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__graceful_stop_finishes_the_queue(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    s.sleep_ms = 20;
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    o.worker_threads = 1;
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    CURL *c = curl_easy_init();
+    for (int i = 0; i < 20; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "stop-%d", i);
+        char *body = event_body("message_inbound", id);
+        assert_int_equal(http(c, "POST", port, "/webhook", SECRET, body, strlen(body)).status, 200);
+        free(body);
+    }
+    assert_true(s.calls < 20); /* most are still queued */
+    loopmsg_webhook_server_stop(srv);
+    assert_int_equal(s.calls, 20);
+    loopmsg_webhook_server_stop(srv); /* idempotent */
+    /* Nothing listens any more. */
+    char *body = event_body("message_inbound", "late");
+    http_result r = http(c, "POST", port, "/webhook", SECRET, body, strlen(body));
+    assert_int_not_equal(r.code, CURLE_OK);
+    free(body);
+    loopmsg_webhook_server_free(srv);
+    curl_easy_cleanup(c);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__no_secrets_no_path_accepts_anything(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT;
+    o.handlers = &h;
+    o.user_data = &s;
+    o.bind_address = "::1";
+    loopmsg_webhook_server *srv = NULL;
+    loopmsg_error err;
+    if (loopmsg_webhook_server_start(&srv, &o, &err) != LOOPMSG_OK) {
+        /* No IPv6 loopback here: fall back to the default address. */
+        o.bind_address = NULL;
+        srv = start(&o);
+    }
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    char url[128];
+    snprintf(url, sizeof url, "http://%s:%u/any/path", o.bind_address ? "[::1]" : "127.0.0.1",
+             (unsigned int)port);
+    CURL *c = curl_easy_init();
+    const char *body = "{\"event\":\"inbound_call\",\"webhook_id\":\"open-1\"}";
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    http_result r;
+    memset(&r, 0, sizeof r);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    assert_int_equal(code, 200);
+    curl_easy_cleanup(c);
+    loopmsg_webhook_server_free(srv);
+    assert_int_equal(s.calls, 1);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__bad_options(void **state)
+{
+    (void)state;
+    loopmsg_webhook_server *srv = (loopmsg_webhook_server *)0x1;
+    loopmsg_error err;
+    loopmsg_webhook_server_options o = LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT;
+    assert_int_equal(loopmsg_webhook_server_start(&srv, NULL, &err), LOOPMSG_E_INVALID_ARG);
+    assert_null(srv);
+    assert_int_equal(loopmsg_webhook_server_start(NULL, &o, &err), LOOPMSG_E_INVALID_ARG);
+
+    loopmsg_webhook_server_options bad = o;
+    bad.version = 0;
+    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+    assert_non_null(strstr(err.message, "LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT"));
+
+    bad = o;
+    bad.bind_address = "localhost";
+    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+    assert_non_null(strstr(err.message, "bind_address"));
+
+    bad = o;
+    bad.path = "webhook";
+    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+    assert_non_null(strstr(err.message, "path"));
+
+    static const char *const empty[] = {""};
+    bad = o;
+    bad.secrets = empty;
+    bad.secret_count = 1;
+    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+    assert_string_equal(err.message, "secrets[0] is empty");
+
+    loopmsg_webhook_handlers h = {0};
+    bad = o;
+    bad.handlers = &h;
+    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+
+    /* A port that is taken. */
+    loopmsg_webhook_server *first = start(&o);
+    bad = o;
+    bad.port = loopmsg_webhook_server_port(first);
+    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_TRANSPORT);
+    assert_null(srv);
+    loopmsg_webhook_server_free(first);
+
+    loopmsg_webhook_server_stats st = {0};
+    assert_int_equal(loopmsg_webhook_server_stats_get(NULL, &st), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_server_port(NULL), 0);
+    loopmsg_webhook_server_stop(NULL);
+    loopmsg_webhook_server_free(NULL);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    curl_global_cleanup();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_webhook_server__status_codes),
+        cmocka_unit_test(test_webhook_server__delivers_every_sample_typed),
+        cmocka_unit_test(test_webhook_server__repeats_delivered_once),
+        cmocka_unit_test(test_webhook_server__load_32_threads_each_event_once),
+        cmocka_unit_test(test_webhook_server__too_large_refused_with_413),
+        cmocka_unit_test(test_webhook_server__slow_client_cut_off),
+        cmocka_unit_test(test_webhook_server__slow_callback_does_not_delay_200),
+        cmocka_unit_test(test_webhook_server__full_queue_answers_503),
+        cmocka_unit_test(test_webhook_server__ack_after_handling_500_then_redelivery),
+        cmocka_unit_test(test_webhook_server__ack_after_handling_waits_for_callbacks),
+        cmocka_unit_test(test_webhook_server__graceful_stop_finishes_the_queue),
+        cmocka_unit_test(test_webhook_server__no_secrets_no_path_accepts_anything),
+        cmocka_unit_test(test_webhook_server__bad_options),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

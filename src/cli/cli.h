@@ -53,6 +53,10 @@ int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, 
  * NULL; *exit_code is set. */
 loopmsg_client *cli_client_new(const cli_globals *g, int *exit_code);
 
+/* As cli_client_new, with the async engine's in-flight cap and a rate limit (0 = none). */
+loopmsg_client *cli_client_new_ex(const cli_globals *g, unsigned int max_concurrent,
+                                  double rate_per_second, int *exit_code);
+
 /* Report a failed call: the human line on stderr, or the {"error": {...}} object on stdout
  * with --json. Returns the exit code for err (see the enum). */
 int cli_report_error(const cli_globals *g, const char *what, loopmsg_status st,
@@ -75,6 +79,7 @@ int cli_cmd_react(cli_globals *g, int argc, char **argv);
 int cli_cmd_typing(cli_globals *g, int argc, char **argv);
 int cli_cmd_mark_read(cli_globals *g, int argc, char **argv);
 int cli_cmd_status(cli_globals *g, int argc, char **argv);
+int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv); /* cmd_bulk.c */
 /* audience, campaign, senders, pools, opt-in, webhooks (cmd_resources.c) */
 int cli_cmd_resource(cli_globals *g, int argc, char **argv);
 int cli_cmd_listen(cli_globals *g, int argc, char **argv);  /* cmd_listen.c (webhooks) */

@@ -21,6 +21,8 @@ static const char usage[] =
     "  typing      (--message-id ID | --contact C --sender ID) [--seconds N] [--read]\n"
     "  mark-read   (--message-id ID | --contact C --sender ID)\n"
     "  status      MESSAGE_ID [--wait [--wait-timeout S]]\n"
+    "  send-bulk   --file F [--concurrency N] [--rate PER_SECOND] [--journal J]\n"
+    "              [--resend-unknown] [--dry-run]\n"
     "Audience, campaigns, senders (see 'loopmsg audience --help'):\n"
     "  audience    list | status C | unsubscribe C | history C | opt-ins\n"
     "  campaign    create --name N (--text T --contact C... | --messages FILE)\n"
@@ -66,6 +68,7 @@ static const struct {
     {"typing", cli_cmd_typing},
     {"mark-read", cli_cmd_mark_read},
     {"status", cli_cmd_status},
+    {"send-bulk", cli_cmd_send_bulk},
     {"audience", cli_cmd_resource},
     {"campaign", cli_cmd_resource},
     {"senders", cli_cmd_resource},

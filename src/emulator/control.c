@@ -23,8 +23,8 @@
 /* Control answers are small; the request log is the largest. */
 #define CONTROL_MAX_RESPONSE (64u * 1024u * 1024u)
 
-static const char *const endpoints[] = {"inject",   "trigger", "faults", "requests",
-                                        "reset",    "script",  "health"};
+static const char *const endpoints[] = {"inject", "trigger", "faults", "requests",
+                                        "reset",  "script",  "health"};
 
 /* The endpoint name without prefix and trailing slash, if it is a known one. */
 static const char *known_endpoint(const char *endpoint)

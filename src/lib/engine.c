@@ -507,12 +507,11 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
             loopmsg__log(c, LOOPMSG_LOG_DEBUG, "< %.900s", r->resp.ptr);
     }
     if (st != LOOPMSG_OK) {
-        if ((r->err.http_status == 429 || r->err.http_status == 503) && r->err.retry_after_ms) {
-            /* Never longer than a retry may wait: a Retry-After of hours must not stall
-             * every later call on this client. */
-            uint64_t until = now + (r->err.retry_after_ms < LOOPMSG_MAX_RETRY_DELAY_MS
-                                        ? r->err.retry_after_ms
-                                        : LOOPMSG_MAX_RETRY_DELAY_MS);
+        /* A Retry-After longer than any retry may wait goes to the caller (retry_after_ms)
+         * instead: it must not stall every later call on this client for hours. */
+        if ((r->err.http_status == 429 || r->err.http_status == 503) && r->err.retry_after_ms &&
+            r->err.retry_after_ms <= LOOPMSG_MAX_RETRY_DELAY_MS) {
+            uint64_t until = now + r->err.retry_after_ms;
             if (until > e->paused_until)
                 e->paused_until = until;
         }

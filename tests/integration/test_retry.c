@@ -314,6 +314,55 @@ static void test_retry__retry_after_above_60s_not_auto_retried(void **state)
     assert_true(elapsed < 10000);
 }
 
+/* A Retry-After the engine will not wait for goes to the caller; it must not pause the
+ * client's later calls for two minutes either. */
+static void test_retry__long_retry_after_does_not_stall_next_call(void **state)
+{
+    ts_env *env = *state;
+    script_ex(env, 429, "{\"success\":false}", "Retry-After: 120", 0, LOOPMSG_EMULATOR_DROP_NONE);
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_E_RATE_LIMITED, send_hi(env, NULL, &err), &err);
+    assert_int_equal(err.retry_after_ms, 120000);
+    uint64_t t0 = ts_now_ms();
+    loopmsg_send_result *r = NULL;
+    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
+    assert_non_null(r->message_id);
+    loopmsg_send_result_free(r);
+    assert_true(ts_now_ms() - t0 < 10000);
+    assert_int_equal(ts_request_count(env), 2);
+}
+
+/* A Retry-After the engine honours pauses the client's later calls, but never past a call's
+ * own deadline. */
+static void test_retry__deadline_covers_a_host_pause(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.deadline_ms = 800;
+    use_client(env, &o);
+    script_ex(env, 503, body_503, "Retry-After: 30", 0, LOOPMSG_EMULATOR_DROP_NONE);
+    loopmsg_error err;
+    uint64_t t0 = ts_now_ms();
+    ts_assert_status(LOOPMSG_E_HTTP, send_hi(env, NULL, &err), &err);
+    /* Waiting 30 s would pass the deadline: no retry. */
+    assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 1);
+    assert_int_equal(err.retry_after_ms, 30000);
+    assert_true(ts_now_ms() - t0 < 800);
+
+    t0 = ts_now_ms();
+    loopmsg_status st = send_hi(env, NULL, &err);
+    uint64_t elapsed = ts_now_ms() - t0;
+    ts_assert_status(LOOPMSG_E_TIMEOUT, st, &err);
+    assert_err(&err, LOOPMSG_E_TIMEOUT, 0, 0, F_R, 0);
+    assert_int_equal(err.transport_code, 0);
+    assert_string_equal(err.message,
+                        "send: deadline of 800 ms expired before the request was sent");
+    assert_int_equal(ts_request_count(env), 1);
+    if (elapsed < 800 || elapsed > 10000)
+        fail_msg("the paused call ended after %llu ms; its deadline was 800 ms",
+                 (unsigned long long)elapsed);
+}
+
 /* ---- Loop codes ---------------------------------------------------------------------------- */
 
 static void test_retry__code_1010_retried(void **state)
@@ -759,6 +808,8 @@ int main(void)
         T(test_retry__503_retry_after_then_success),
         T(test_retry__429_on_get_retried),
         T(test_retry__retry_after_above_60s_not_auto_retried),
+        T(test_retry__long_retry_after_does_not_stall_next_call),
+        T(test_retry__deadline_covers_a_host_pause),
         T(test_retry__code_1010_retried),
         T(test_retry__code_1010_exhausts_retries),
         T(test_retry__codes_1020_1030_not_retried_by_default),

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static long outstanding;
 static long fail_countdown;
@@ -287,4 +291,93 @@ uint64_t ts_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void ts_cli_start(ts_cli *cli, ts_env *env, const char *const *argv, const char *const *extra_env,
+                  const char *stdin_path)
+{
+    static int seq;
+    memset(cli, 0, sizeof *cli);
+    const char *bin = getenv("LOOPMSG_CLI");
+    if (!bin)
+        fail_msg("LOOPMSG_CLI is not set");
+    snprintf(cli->out_path, sizeof cli->out_path, "/tmp/loopmsg-test-%d-%d.out", (int)getpid(),
+             seq);
+    snprintf(cli->err_path, sizeof cli->err_path, "/tmp/loopmsg-test-%d-%d.err", (int)getpid(),
+             seq++);
+    char key[64], url[192];
+    snprintf(key, sizeof key, "LOOP_API_KEY=%s", TS_KEY);
+    snprintf(url, sizeof url, "LOOP_BASE_URL=%s", env ? env->url : "");
+    const char *envp[64];
+    size_t ne = 0;
+    envp[ne++] = key;
+    envp[ne++] = url;
+    envp[ne++] = "PATH=/usr/bin:/bin";
+    const char *asan = getenv("ASAN_OPTIONS");
+    static char asan_buf[256];
+    if (asan) {
+        snprintf(asan_buf, sizeof asan_buf, "ASAN_OPTIONS=%s", asan);
+        envp[ne++] = asan_buf;
+    }
+    for (size_t i = 0; extra_env && extra_env[i] && ne < 62; i++)
+        envp[ne++] = extra_env[i];
+    envp[ne] = NULL;
+    const char *args[64];
+    size_t na = 0;
+    args[na++] = bin;
+    for (size_t i = 0; argv[i] && na < 63; i++)
+        args[na++] = argv[i];
+    args[na] = NULL;
+    pid_t pid = fork();
+    if (pid < 0)
+        fail_msg("fork failed");
+    if (pid == 0) {
+        int in = open(stdin_path ? stdin_path : "/dev/null", O_RDONLY);
+        int out = open(cli->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int er = open(cli->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || out < 0 || er < 0)
+            _exit(126);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(er, 2);
+        execve(bin, (char *const *)args, (char *const *)envp);
+        _exit(127);
+    }
+    cli->pid = (int)pid;
+}
+
+int ts_cli_wait(ts_cli *cli, int timeout_ms)
+{
+    int status = 0;
+    uint64_t until = ts_now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        pid_t r = waitpid((pid_t)cli->pid, &status, WNOHANG);
+        if (r == (pid_t)cli->pid)
+            break;
+        if (ts_now_ms() > until) {
+            kill((pid_t)cli->pid, SIGKILL);
+            waitpid((pid_t)cli->pid, &status, 0);
+            break;
+        }
+        usleep(5000);
+    }
+    cli->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    cli->out = ts_read_file(cli->out_path, NULL);
+    cli->err = ts_read_file(cli->err_path, NULL);
+    unlink(cli->out_path);
+    unlink(cli->err_path);
+    return cli->exit_code;
+}
+
+void ts_cli_free(ts_cli *cli)
+{
+    free(cli->out);
+    free(cli->err);
+    cli->out = cli->err = NULL;
+}
+
+int ts_cli_run(ts_cli *cli, ts_env *env, const char *const *argv, const char *stdin_path)
+{
+    ts_cli_start(cli, env, argv, NULL, stdin_path);
+    return ts_cli_wait(cli, 60000);
 }

@@ -77,4 +77,25 @@ const char *ts_data_path(const char *rel);
 
 uint64_t ts_now_ms(void);
 
+/* The loopmsg CLI as a child process: argv is the CLI's arguments (NULL-terminated, without
+ * the program name); the environment is LOOP_API_KEY=TS_KEY and LOOP_BASE_URL=env->url plus
+ * `extra_env` (NULL-terminated "K=V" list, may be NULL). stdin comes from `stdin_path` (NULL
+ * = /dev/null); stdout and stderr go to files read back by ts_cli_wait. */
+typedef struct ts_cli {
+    int pid;
+    char out_path[64];
+    char err_path[64];
+    char *out; /* filled by ts_cli_wait */
+    char *err;
+    int exit_code; /* 128 + signal when killed */
+} ts_cli;
+
+void ts_cli_start(ts_cli *cli, ts_env *env, const char *const *argv, const char *const *extra_env,
+                  const char *stdin_path);
+/* Wait (at most timeout_ms, then SIGKILL) and read the outputs. Returns the exit code. */
+int ts_cli_wait(ts_cli *cli, int timeout_ms);
+void ts_cli_free(ts_cli *cli);
+/* Start and wait in one go. */
+int ts_cli_run(ts_cli *cli, ts_env *env, const char *const *argv, const char *stdin_path);
+
 #endif

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_bulk.c: `loopmsg send-bulk`: many sends in flight over the asynchronous API, paced by
+ * the client's rate limit, with a journal that makes a rerun safe: each row's "sending" mark
+ * is written before its request can leave, and its outcome as soon as it is known, so a
+ * rerun skips accepted rows and resends rows of unknown outcome only when told to.
+ */
+#include "cli.h"
+#include "rows.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { B_FILE = 256, B_CONCURRENCY, B_RATE, B_JOURNAL, B_RESEND_UNKNOWN, B_DRY_RUN };
+
+static const char *const columns[] = {"contact",     "text",   "subject", "effect", "attachments",
+                                      "passthrough", "sender", NULL};
+static const char *const required[] = {"contact", "text", NULL};
+enum { C_CONTACT, C_TEXT, C_SUBJECT, C_EFFECT, C_ATTACHMENTS, C_PASSTHROUGH, C_SENDER };
+
+typedef enum { J_NONE = 0, J_SENDING, J_ACCEPTED, J_FAILED, J_UNKNOWN } jstate;
+
+static const char *const jnames[] = {"none", "sending", "accepted", "failed", "unknown"};
+
+typedef struct bulk {
+    cli_globals *g;
+    const char *file, *journal_path;
+    long concurrency;
+    double rate;
+    int resend_unknown, dry_run;
+    cli_rows rows;
+    loopmsg_send_params *params;
+    jstate *state;
+    char **prev_id; /* message ids from the journal */
+    int jfd;
+    size_t done, accepted, failed, unknown, skipped, not_sent, in_flight;
+    uint64_t started_ms;
+    int tty;
+} bulk;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static int on_opt(int id, const char *arg, void *ud)
+{
+    bulk *b = ud;
+    switch (id) {
+    case B_FILE:
+        b->file = arg;
+        return 0;
+    case B_CONCURRENCY:
+        if (cli_parse_long(arg, 1, 1024, &b->concurrency) != 0)
+            return cli_usage_error("send-bulk", "--concurrency: expected 1..1024");
+        return 0;
+    case B_RATE: {
+        char *end = NULL;
+        errno = 0;
+        b->rate = strtod(arg, &end);
+        if (errno || !end || *end || b->rate <= 0 || b->rate > 1e6)
+            return cli_usage_error("send-bulk", "--rate: expected a positive number per second");
+        return 0;
+    }
+    case B_JOURNAL:
+        b->journal_path = arg;
+        return 0;
+    case B_RESEND_UNKNOWN:
+        b->resend_unknown = 1;
+        return 0;
+    case B_DRY_RUN:
+        b->dry_run = 1;
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* FNV-1a over the rows' content: the journal remembers which file it belongs to. */
+static unsigned long long fingerprint(const cli_rows *rows)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    for (size_t i = 0; i < rows->count; i++) {
+        for (size_t c = 0; c < rows->column_count; c++) {
+            const char *v = rows->rows[i].values[c];
+            for (; v && *v; v++)
+                h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+            h = (h ^ 0x1f) * 1099511628211ULL;
+        }
+        for (size_t a = 0; a < rows->rows[i].attachment_count; a++)
+            for (const char *v = rows->rows[i].attachments[a]; *v; v++)
+                h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+        h = (h ^ 0x1e) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Append one line to the journal with a single write(2): a kill -9 leaves either the whole
+ * line or a partial last line, which the reader ignores. */
+static int journal_write(bulk *b, json_t *o)
+{
+    if (b->jfd < 0)
+        return 0;
+    char *line = json_dumps(o, JSON_COMPACT);
+    if (!line)
+        return -1;
+    size_t n = strlen(line);
+    line[n] = '\n';
+    ssize_t w = write(b->jfd, line, n + 1);
+    free(line);
+    return w == (ssize_t)(n + 1) ? 0 : -1;
+}
+
+static int journal_row(bulk *b, size_t row, jstate st, const char *message_id)
+{
+    json_t *o = json_pack("{s:I, s:s}", "row", (json_int_t)(row + 1), "state", jnames[st]);
+    if (o && message_id)
+        json_object_set_new(o, "message_id", json_string(message_id));
+    int rc = o ? journal_write(b, o) : -1;
+    json_decref(o);
+    return rc;
+}
+
+/* Read an existing journal: the last state of each row wins. Returns 0, or an exit code. */
+static int journal_open(bulk *b, unsigned long long fp)
+{
+    b->jfd = -1;
+    if (!b->journal_path)
+        return 0;
+    FILE *f = fopen(b->journal_path, "r");
+    char fpbuf[32];
+    snprintf(fpbuf, sizeof fpbuf, "%016llx", fp);
+    if (f) {
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        int first = 1;
+        while ((n = getline(&line, &cap, f)) > 0) {
+            if (line[n - 1] != '\n')
+                break; /* a partial last line from a killed run */
+            json_t *o = json_loadb(line, (size_t)n, 0, NULL);
+            if (!o)
+                continue;
+            if (first) {
+                const char *jfp = json_string_value(json_object_get(o, "fingerprint"));
+                if (!jfp || strcmp(jfp, fpbuf) != 0) {
+                    json_decref(o);
+                    free(line);
+                    fclose(f);
+                    return cli_usage_error("send-bulk",
+                                           "--journal %s belongs to a different file (or the "
+                                           "file changed); use a new journal",
+                                           b->journal_path);
+                }
+                first = 0;
+                json_decref(o);
+                continue;
+            }
+            json_int_t row = json_integer_value(json_object_get(o, "row"));
+            const char *st = json_string_value(json_object_get(o, "state"));
+            const char *id = json_string_value(json_object_get(o, "message_id"));
+            if (row >= 1 && (size_t)row <= b->rows.count && st) {
+                for (int k = 1; k <= J_UNKNOWN; k++)
+                    if (strcmp(st, jnames[k]) == 0)
+                        b->state[row - 1] = (jstate)k;
+                if (id) {
+                    free(b->prev_id[row - 1]);
+                    b->prev_id[row - 1] = strdup(id);
+                }
+            }
+            json_decref(o);
+        }
+        free(line);
+        fclose(f);
+        if (first) {
+            /* Empty journal: treat as new. */
+        }
+    }
+    if (b->dry_run)
+        return 0;
+    struct stat st;
+    int fresh = stat(b->journal_path, &st) != 0 || st.st_size == 0;
+    b->jfd = open(b->journal_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (b->jfd < 0) {
+        fprintf(stderr, "loopmsg send-bulk: cannot open journal %s: %s\n", b->journal_path,
+                strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    if (fresh) {
+        json_t *h = json_pack("{s:s, s:s, s:I}", "fingerprint", fpbuf, "file", b->file, "rows",
+                              (json_int_t)b->rows.count);
+        int rc = h ? journal_write(b, h) : -1;
+        json_decref(h);
+        if (rc != 0)
+            return CLI_EXIT_ERROR;
+    }
+    return 0;
+}
+
+static void print_row(bulk *b, size_t i, const char *message_id, const loopmsg_error *err,
+                      const char *skipped)
+{
+    json_t *o = json_pack("{s:I, s:I, s:s}", "row", (json_int_t)(i + 1), "line",
+                          (json_int_t)b->rows.rows[i].line, "contact", b->params[i].contact);
+    if (!o)
+        return;
+    if (message_id)
+        json_object_set_new(o, "message_id", json_string(message_id));
+    if (skipped)
+        json_object_set_new(o, "skipped", json_string(skipped));
+    if (err && err->status != LOOPMSG_OK)
+        json_object_set_new(
+            o, "error",
+            json_pack("{s:s, s:i, s:i, s:s, s:b, s:b, s:b}", "status",
+                      loopmsg_status_name(err->status), "http_status", err->http_status,
+                      "api_code", err->api_code, "message", err->message, "retryable",
+                      loopmsg_error_is_retryable(err), "maybe_delivered",
+                      loopmsg_error_is_maybe_delivered(err), "fatal", loopmsg_error_is_fatal(err)));
+    if (b->dry_run)
+        json_object_set_new(o, "dry_run", json_true());
+    json_dumpf(o, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    fflush(stdout);
+    json_decref(o);
+}
+
+static void progress(bulk *b, int final)
+{
+    if (!b->tty)
+        return;
+    size_t total = b->rows.count;
+    double secs = (double)(now_ms() - b->started_ms) / 1000.0;
+    double rate = secs > 0 ? (double)b->done / secs : 0;
+    size_t left = total - b->done - b->skipped;
+    int width = 24, filled = total ? (int)((b->done + b->skipped) * (size_t)width / total) : width;
+    char bar[32];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[width] = '\0';
+    fprintf(stderr, "\r[%s] %zu/%zu done, %zu failed, %.1f/s, ETA %.0fs   ", bar,
+            b->done + b->skipped, total, b->failed + b->unknown, rate,
+            rate > 0 ? (double)left / rate : 0.0);
+    if (final)
+        fputc('\n', stderr);
+}
+
+typedef struct slot {
+    bulk *b;
+    size_t row;
+} slot;
+
+static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send_result *r,
+                    const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    slot *s = ud;
+    bulk *b = s->b;
+    jstate st;
+    if (r) {
+        st = J_ACCEPTED;
+        b->accepted++;
+    } else if (err->flags & LOOPMSG_ERRF_MAYBE_DELIVERED) {
+        st = J_UNKNOWN;
+        b->unknown++;
+    } else {
+        st = J_FAILED;
+        b->failed++;
+        if (!(err->flags & LOOPMSG_ERRF_SENT) &&
+            (err->status == LOOPMSG_E_TRANSPORT || err->status == LOOPMSG_E_TIMEOUT))
+            b->not_sent++;
+    }
+    journal_row(b, s->row, st, r ? r->message_id : NULL);
+    b->state[s->row] = st;
+    print_row(b, s->row, r ? r->message_id : NULL, err, NULL);
+    b->done++;
+    b->in_flight--;
+    free(s);
+}
+
+static int run(bulk *b)
+{
+    int rc;
+    /* The globals decide key, URL, timeouts; send-bulk adds concurrency and pacing. */
+    loopmsg_client *c = cli_client_new_ex(b->g, (unsigned int)b->concurrency, b->rate, &rc);
+    if (!c)
+        return rc;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    b->started_ms = now_ms();
+    size_t window = (size_t)b->concurrency * 2;
+    size_t next = 0;
+    loopmsg_error err;
+    while (!interrupted && (next < b->rows.count || b->in_flight)) {
+        while (!interrupted && next < b->rows.count && b->in_flight < window) {
+            size_t i = next++;
+            jstate prev = b->state[i];
+            if (prev == J_ACCEPTED) {
+                b->skipped++;
+                print_row(b, i, b->prev_id[i], NULL, "accepted in an earlier run");
+                continue;
+            }
+            if ((prev == J_SENDING || prev == J_UNKNOWN) && !b->resend_unknown) {
+                b->skipped++;
+                b->unknown++;
+                print_row(b, i, NULL, NULL,
+                          "outcome unknown in an earlier run; not resent (see --resend-unknown)");
+                continue;
+            }
+            /* The mark goes to the journal before the request can leave. */
+            if (journal_row(b, i, J_SENDING, NULL) != 0) {
+                fprintf(stderr, "loopmsg send-bulk: journal write failed: %s\n", strerror(errno));
+                interrupted = 1;
+                break;
+            }
+            slot *s = malloc(sizeof *s);
+            if (!s) {
+                interrupted = 1;
+                break;
+            }
+            s->b = b;
+            s->row = i;
+            loopmsg_status st = loopmsg_message_send_async(c, &b->params[i], on_sent, s, NULL, &err);
+            if (st != LOOPMSG_OK) {
+                free(s);
+                journal_row(b, i, J_FAILED, NULL);
+                print_row(b, i, NULL, &err, NULL);
+                b->failed++;
+                b->done++;
+                continue;
+            }
+            b->in_flight++;
+        }
+        if (b->in_flight && loopmsg_client_poll(c, 100) < 0)
+            break;
+        progress(b, 0);
+    }
+    /* On Ctrl-C: no new rows, but every request in flight finishes and is journaled. */
+    while (b->in_flight)
+        if (loopmsg_client_poll(c, 100) < 0)
+            break;
+    progress(b, 1);
+    loopmsg_client_free(c);
+    fprintf(stderr,
+            "loopmsg send-bulk: %zu accepted, %zu failed, %zu unknown, %zu skipped of %zu "
+            "row(s)%s\n",
+            b->accepted, b->failed, b->unknown, b->skipped, b->rows.count,
+            interrupted ? " (interrupted)" : "");
+    if (interrupted)
+        return CLI_EXIT_INTERRUPTED;
+    if (b->unknown)
+        return CLI_EXIT_UNKNOWN;
+    if (b->failed)
+        return b->failed == b->not_sent ? CLI_EXIT_TRANSPORT : CLI_EXIT_API;
+    return CLI_EXIT_OK;
+}
+
+static const char usage[] =
+    "usage: loopmsg send-bulk --file F [--concurrency N] [--rate PER_SECOND] [--journal J]\n"
+    "                         [--resend-unknown] [--dry-run]\n"
+    "F: CSV with a header (contact,text plus optional subject,effect,attachments,passthrough,\n"
+    "sender; attachments separated by spaces) or JSON lines; '-' reads JSON lines from stdin.\n"
+    "Every row is validated before the first send. One JSON line per row on stdout.\n"
+    "With --journal, a rerun skips rows already accepted; rows whose outcome is unknown are\n"
+    "resent only with --resend-unknown. Ctrl-C finishes the requests in flight and exits 130.\n";
+
+int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"file", required_argument, NULL, B_FILE},
+        {"concurrency", required_argument, NULL, B_CONCURRENCY},
+        {"rate", required_argument, NULL, B_RATE},
+        {"journal", required_argument, NULL, B_JOURNAL},
+        {"resend-unknown", no_argument, NULL, B_RESEND_UNKNOWN},
+        {"dry-run", no_argument, NULL, B_DRY_RUN},
+        {NULL, 0, NULL, 0},
+    };
+    bulk b;
+    memset(&b, 0, sizeof b);
+    b.g = g;
+    b.concurrency = 16;
+    b.jfd = -1;
+    int first = cli_parse(g, argc, argv, opts, on_opt, &b, usage);
+    if (first == -2)
+        return CLI_EXIT_OK;
+    if (first < 0)
+        return CLI_EXIT_USAGE;
+    if (first < argc)
+        return cli_usage_error("send-bulk", "unexpected argument '%s'", argv[first]);
+    if (!b.file)
+        return cli_usage_error("send-bulk", "--file is required");
+    char why[256];
+    if (cli_rows_read(b.file, columns, required, &b.rows, why, sizeof why) != 0)
+        return cli_usage_error("send-bulk", "%s: %s", b.file, why);
+    int rc = CLI_EXIT_OK;
+    size_t n = b.rows.count;
+    b.params = calloc(n, sizeof *b.params);
+    b.state = calloc(n, sizeof *b.state);
+    b.prev_id = calloc(n, sizeof *b.prev_id);
+    if (!b.params || !b.state || !b.prev_id) {
+        rc = CLI_EXIT_ERROR;
+        goto out;
+    }
+    /* Every row is checked before the first send: a bad row stops the run, nothing sent. */
+    for (size_t i = 0; i < n; i++) {
+        cli_row *r = &b.rows.rows[i];
+        loopmsg_send_params *p = &b.params[i];
+        p->version = LOOPMSG_SEND_PARAMS_VERSION;
+        p->contact = r->values[C_CONTACT];
+        p->text = r->values[C_TEXT];
+        p->subject = r->values[C_SUBJECT];
+        p->passthrough = r->values[C_PASSTHROUGH];
+        p->sender = r->values[C_SENDER];
+        p->attachments = (const char *const *)r->attachments;
+        p->attachment_count = r->attachment_count;
+        if (r->values[C_EFFECT] && loopmsg_effect_parse(&p->effect, r->values[C_EFFECT]) != LOOPMSG_OK) {
+            rc = cli_usage_error("send-bulk", "%s: line %zu: unknown effect '%s'", b.file, r->line,
+                                 r->values[C_EFFECT]);
+            goto out;
+        }
+        loopmsg_error err;
+        if (loopmsg_send_params_validate(p, &err) != LOOPMSG_OK) {
+            rc = cli_usage_error("send-bulk", "%s: line %zu: %s", b.file, r->line, err.message);
+            goto out;
+        }
+    }
+    rc = journal_open(&b, fingerprint(&b.rows));
+    if (rc)
+        goto out;
+    if (b.dry_run) {
+        for (size_t i = 0; i < n; i++)
+            print_row(&b, i, b.state[i] == J_ACCEPTED ? b.prev_id[i] : NULL, NULL,
+                      b.state[i] == J_ACCEPTED ? "accepted in an earlier run" : NULL);
+        fprintf(stderr, "loopmsg send-bulk: %zu row(s) valid; nothing sent (--dry-run)\n", n);
+        goto out;
+    }
+    b.tty = isatty(fileno(stderr));
+    rc = run(&b);
+out:
+    if (b.jfd >= 0)
+        close(b.jfd);
+    if (b.prev_id)
+        for (size_t i = 0; i < n; i++)
+            free(b.prev_id[i]);
+    free(b.prev_id);
+    free(b.state);
+    free(b.params);
+    cli_rows_free(&b.rows);
+    return rc;
+}

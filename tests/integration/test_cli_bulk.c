@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cli_bulk.c: `loopmsg send-bulk` end to end against the in-process emulator: output,
+ * validation before the first send, the journal (rerun, kill -9 and resume, unknown
+ * outcomes), dry run, Ctrl-C.
+ */
+#include "test_support.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *write_tmp(const char *name, const char *content)
+{
+    static char path[8][128];
+    static int k;
+    char *p = path[k++ % 8];
+    snprintf(p, 128, "/tmp/loopmsg-bulk-%d-%s", (int)getpid(), name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+    return p;
+}
+
+static size_t count_lines(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* How many recorded requests carry this exact text. */
+static size_t sent_count(ts_env *env, const char *text)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "\"text\":\"%s\"", text);
+    size_t n = 0, total = ts_request_count(env);
+    for (size_t i = 0; i < total; i++) {
+        loopmsg_emulator_request *r = ts_request(env, i);
+        if (strstr(r->body, needle))
+            n++;
+        loopmsg_emulator_request_free(r);
+    }
+    return n;
+}
+
+static void test_cli_bulk__csv_rows_one_json_line_each(void **state)
+{
+    ts_env *env = *state;
+    const char *f = write_tmp("a.csv", "contact,text,subject,passthrough\n"
+                                       "+13231112233,first,,p1\n"
+                                       "ruth@example.org,\"second, with comma\",Hi,\n"
+                                       "+13231112244,third,,\n");
+    const char *argv[] = {"send-bulk", "--file", f, "--concurrency", "2", NULL};
+    ts_cli cli;
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 0);
+    assert_int_equal(count_lines(cli.out, "\"message_id\""), 3);
+    ts_assert_contains(cli.out, "\"row\":2");
+    ts_assert_contains(cli.out, "\"contact\":\"ruth@example.org\"");
+    ts_assert_contains(cli.err, "3 accepted, 0 failed, 0 unknown, 0 skipped of 3 row(s)");
+    assert_int_equal(ts_request_count(env), 3);
+    assert_int_equal(sent_count(env, "second, with comma"), 1);
+    ts_cli_free(&cli);
+    unlink(f);
+}
+
+static void test_cli_bulk__bad_row_stops_before_any_send(void **state)
+{
+    ts_env *env = *state;
+    const char *f = write_tmp("bad.csv", "contact,text,attachments\n"
+                                         "+13231112233,ok,\n"
+                                         "+13231112233,bad,http://insecure/x.png\n");
+    const char *argv[] = {"send-bulk", "--file", f, NULL};
+    ts_cli cli;
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 2);
+    ts_assert_contains(cli.err, "line 3: send: attachments[0]: URL must start with https://");
+    assert_int_equal(ts_request_count(env), 0);
+    ts_cli_free(&cli);
+    const char *j = write_tmp("bad.jsonl", "{\"contact\":\"+13231112233\",\"text\":\"ok\"}\n"
+                                           "{\"contact\":\"+13231112233\",\"text\":5}\n");
+    const char *argv2[] = {"send-bulk", "--file", j, NULL};
+    assert_int_equal(ts_cli_run(&cli, env, argv2, NULL), 2);
+    ts_assert_contains(cli.err, "line 2: \"text\" must be a string");
+    assert_int_equal(ts_request_count(env), 0);
+    ts_cli_free(&cli);
+    unlink(f);
+    unlink(j);
+}
+
+static void test_cli_bulk__stdin_jsonl_and_dry_run(void **state)
+{
+    ts_env *env = *state;
+    const char *f = write_tmp("in.jsonl", "{\"contact\":\"+13231112233\",\"text\":\"a\"}\n\n"
+                                          "{\"contact\":\"+13231112233\",\"text\":\"b\","
+                                          "\"effect\":\"slam\",\"sender\":\"sender-1\"}\n");
+    const char *dry[] = {"send-bulk", "--file", "-", "--dry-run", NULL};
+    ts_cli cli;
+    assert_int_equal(ts_cli_run(&cli, env, dry, f), 0);
+    assert_int_equal(count_lines(cli.out, "\"dry_run\":true"), 2);
+    assert_int_equal(ts_request_count(env), 0);
+    ts_cli_free(&cli);
+    const char *real[] = {"send-bulk", "--file", "-", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, real, f), 0);
+    assert_int_equal(ts_request_count(env), 2);
+    loopmsg_emulator_request *r = ts_request(env, 0);
+    loopmsg_emulator_request *r2 = ts_request(env, 1);
+    ts_assert_contains(strstr(r->body, "\"b\"") ? r->body : r2->body, "\"effect\":\"slam\"");
+    loopmsg_emulator_request_free(r);
+    loopmsg_emulator_request_free(r2);
+    ts_cli_free(&cli);
+    unlink(f);
+}
+
+static void test_cli_bulk__journal_rerun_skips_accepted(void **state)
+{
+    ts_env *env = *state;
+    const char *f = write_tmp("j.csv", "contact,text\n+13231112233,one\n+13231112233,two\n");
+    char journal[128];
+    snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-j.journal", (int)getpid());
+    unlink(journal);
+    const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, NULL};
+    ts_cli cli;
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 0);
+    ts_cli_free(&cli);
+    assert_int_equal(ts_request_count(env), 2);
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 0);
+    assert_int_equal(count_lines(cli.out, "accepted in an earlier run"), 2);
+    ts_assert_contains(cli.out, "\"message_id\"");
+    assert_int_equal(ts_request_count(env), 2); /* nothing sent again */
+    ts_cli_free(&cli);
+    /* The journal refuses another file. */
+    const char *g = write_tmp("other.csv", "contact,text\n+13231112233,other\n");
+    const char *argv2[] = {"send-bulk", "--file", g, "--journal", journal, NULL};
+    assert_int_equal(ts_cli_run(&cli, env, argv2, NULL), 2);
+    ts_assert_contains(cli.err, "belongs to a different file");
+    ts_cli_free(&cli);
+    unlink(f);
+    unlink(g);
+    unlink(journal);
+}
+
+static void test_cli_bulk__failed_rows_and_exit_code(void **state)
+{
+    ts_env *env = *state;
+    ts_script(env, 400, "{\"success\":false,\"code\":500,\"message\":\"opted out\"}");
+    const char *f = write_tmp("f.csv", "contact,text\n+13231112233,only\n");
+    const char *argv[] = {"send-bulk", "--file", f, "--retries", "0", NULL};
+    ts_cli cli;
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 3);
+    ts_assert_contains(cli.out, "\"api_code\":500");
+    ts_cli_free(&cli);
+    unlink(f);
+}
+
+static void test_cli_bulk__kill9_and_resume_sends_no_row_twice(void **state)
+{
+    ts_env *env = *state;
+    enum { ROWS = 24 };
+    char content[4096];
+    size_t o = (size_t)snprintf(content, sizeof content, "contact,text\n");
+    for (int i = 0; i < ROWS; i++)
+        o += (size_t)snprintf(content + o, sizeof content - o, "+13231112233,row-%02d\n", i);
+    const char *f = write_tmp("k.csv", content);
+    char journal[128];
+    snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-k.journal", (int)getpid());
+    unlink(journal);
+    for (int i = 0; i < ROWS; i++) {
+        loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+        a.delay_ms = 150;
+        a.body = "{\"message_id\":\"SLOW\"}";
+        ts_script_full(env, &a);
+    }
+    const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, "--concurrency", "2",
+                          NULL};
+    ts_cli cli;
+    ts_cli_start(&cli, env, argv, NULL, NULL);
+    uint64_t until = ts_now_ms() + 20000;
+    while (ts_request_count(env) < 8 && ts_now_ms() < until)
+        usleep(10000);
+    kill(cli.pid, SIGKILL);
+    assert_int_equal(ts_cli_wait(&cli, 10000), 128 + SIGKILL);
+    ts_cli_free(&cli);
+    /* Let requests that were in flight at the kill land, then note what run 1 sent. */
+    usleep(400 * 1000);
+    size_t first_run = ts_request_count(env);
+    assert_true(first_run >= 8 && first_run < ROWS);
+    int sent_first[ROWS] = {0};
+    for (int i = 0; i < ROWS; i++) {
+        char text[16];
+        snprintf(text, sizeof text, "row-%02d", i);
+        sent_first[i] = (int)sent_count(env, text);
+        assert_true(sent_first[i] <= 1);
+    }
+    loopmsg_emulator_reset(env->emu); /* forget the remaining slow answers */
+
+    /* Resume without --resend-unknown: rows of unknown outcome are reported, not resent. */
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 5);
+    ts_assert_contains(cli.out, "not resent (see --resend-unknown)");
+    size_t unknown = count_lines(cli.out, "not resent (see --resend-unknown)");
+    size_t skipped = count_lines(cli.out, "accepted in an earlier run");
+    size_t sent_now = ts_request_count(env);
+    assert_int_equal(unknown + skipped + sent_now, ROWS);
+    assert_true(unknown <= 2 + 2); /* at most the window that was in flight */
+    ts_cli_free(&cli);
+    /* No row went out twice across both runs (the emulator log since the reset holds only
+     * the second run; rows accepted or in flight in the first run are not among them). */
+    size_t total_second = ts_request_count(env);
+    for (int i = 0; i < ROWS; i++) {
+        char text[16];
+        snprintf(text, sizeof text, "row-%02d", i);
+        /* Sent once across both runs, or (in flight at the kill) not yet resent. */
+        assert_true(sent_first[i] + (int)sent_count(env, text) <= 1);
+    }
+    /* With --resend-unknown the rest goes out, and then every row has an outcome. */
+    const char *argv2[] = {"send-bulk", "--file",         f, "--journal", journal,
+                           "--resend-unknown", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, argv2, NULL), 0);
+    assert_int_equal(ts_request_count(env) - total_second, unknown);
+    assert_int_equal(count_lines(cli.out, "accepted in an earlier run"), ROWS - unknown);
+    ts_cli_free(&cli);
+    unlink(f);
+    unlink(journal);
+}
+
+static void test_cli_bulk__sigint_finishes_in_flight_and_exits_130(void **state)
+{
+    ts_env *env = *state;
+    char content[4096];
+    size_t o = (size_t)snprintf(content, sizeof content, "contact,text\n");
+    for (int i = 0; i < 30; i++)
+        o += (size_t)snprintf(content + o, sizeof content - o, "+13231112233,int-%02d\n", i);
+    const char *f = write_tmp("int.csv", content);
+    char journal[128];
+    snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-int.journal", (int)getpid());
+    unlink(journal);
+    for (int i = 0; i < 30; i++) {
+        loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+        a.delay_ms = 200;
+        a.body = "{\"message_id\":\"M\"}";
+        ts_script_full(env, &a);
+    }
+    const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, "--concurrency", "2",
+                          NULL};
+    ts_cli cli;
+    ts_cli_start(&cli, env, argv, NULL, NULL);
+    uint64_t until = ts_now_ms() + 20000;
+    while (ts_request_count(env) < 4 && ts_now_ms() < until)
+        usleep(10000);
+    kill(cli.pid, SIGINT);
+    assert_int_equal(ts_cli_wait(&cli, 20000), 130);
+    ts_assert_contains(cli.err, "(interrupted)");
+    size_t lines = count_lines(cli.out, "\"row\":");
+    ts_cli_free(&cli);
+    /* Every request that left got its outcome in the journal: no "sending" without one. */
+    char *j = ts_read_file(journal, NULL);
+    assert_non_null(j);
+    size_t sending = count_lines(j, "\"state\":\"sending\"");
+    size_t outcomes = count_lines(j, "\"state\":\"accepted\"") + count_lines(j, "\"state\":\"failed\"") +
+                      count_lines(j, "\"state\":\"unknown\"");
+    assert_int_equal(sending, outcomes);
+    assert_int_equal(lines, outcomes);
+    assert_true(outcomes < 30);
+    free(j);
+    unlink(f);
+    unlink(journal);
+}
+
+static void test_cli_bulk__rate_paces_the_run(void **state)
+{
+    ts_env *env = *state;
+    char content[2048];
+    size_t o = (size_t)snprintf(content, sizeof content, "contact,text\n");
+    for (int i = 0; i < 12; i++)
+        o += (size_t)snprintf(content + o, sizeof content - o, "+13231112233,r%d\n", i);
+    const char *f = write_tmp("rate.csv", content);
+    const char *argv[] = {"send-bulk", "--file", f, "--rate", "10", "--concurrency", "8", NULL};
+    ts_cli cli;
+    uint64_t t0 = ts_now_ms();
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 0);
+    uint64_t took = ts_now_ms() - t0;
+    /* A burst of 10, then 2 more at 10/s: at least ~200 ms. */
+    assert_true(took >= 150);
+    assert_int_equal(ts_request_count(env), 12);
+    ts_cli_free(&cli);
+    unlink(f);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, ts_emu_setup, ts_emu_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_cli_bulk__csv_rows_one_json_line_each),
+        T(test_cli_bulk__bad_row_stops_before_any_send),
+        T(test_cli_bulk__stdin_jsonl_and_dry_run),
+        T(test_cli_bulk__journal_rerun_skips_accepted),
+        T(test_cli_bulk__failed_rows_and_exit_code),
+        T(test_cli_bulk__kill9_and_resume_sends_no_row_twice),
+        T(test_cli_bulk__sigint_finishes_in_flight_and_exits_130),
+        T(test_cli_bulk__rate_paces_the_run),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

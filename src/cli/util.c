@@ -171,11 +171,13 @@ int cli_exit_code(loopmsg_status st, const loopmsg_error *err)
             (err->http_status == 502 || err->http_status == 504))
             return CLI_EXIT_UNKNOWN; /* a gateway answered, not the API */
         return CLI_EXIT_API;
+    case LOOPMSG_E_PROTOCOL:
+        /* A 2xx we could not read: the API accepted the send, resending may duplicate it. */
+        return (flags & LOOPMSG_ERRF_MAYBE_DELIVERED) ? CLI_EXIT_UNKNOWN : CLI_EXIT_API;
     case LOOPMSG_E_AUTH:
     case LOOPMSG_E_RATE_LIMITED:
     case LOOPMSG_E_API:
     case LOOPMSG_E_NOT_FOUND:
-    case LOOPMSG_E_PROTOCOL:
         return CLI_EXIT_API;
     default:
         return CLI_EXIT_ERROR;

@@ -420,7 +420,7 @@ loopmsg_status loopmsg_list_page(loopmsg_client *client, loopmsg_list_kind kind,
     if (!page_out)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "list: page_out is NULL");
     *page_out = NULL;
-    const list_def *d;
+    const list_def *d = NULL;
     loopmsg_list_params p;
     loopmsg_status st = prepare(&d, client, kind, params, &p, err);
     if (st != LOOPMSG_OK)
@@ -442,7 +442,7 @@ loopmsg_status loopmsg_list_page_async(loopmsg_client *client, loopmsg_list_kind
 {
     if (id_out)
         *id_out = 0;
-    const list_def *d;
+    const list_def *d = NULL;
     loopmsg_list_params p;
     loopmsg_status st = prepare(&d, client, kind, params, &p, err);
     if (st != LOOPMSG_OK)
@@ -485,7 +485,7 @@ loopmsg_status loopmsg_pager_new(loopmsg_pager **out, loopmsg_client *client,
     if (!out)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "pager: out is NULL");
     *out = NULL;
-    const list_def *d;
+    const list_def *d = NULL;
     loopmsg_list_params p;
     loopmsg_status st = prepare(&d, client, kind, params, &p, err);
     if (st != LOOPMSG_OK)

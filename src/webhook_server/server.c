@@ -748,13 +748,13 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
         {http_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, http_threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
+    /* The logger goes first so that MHD reports nothing on stderr itself. */
     srv->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_CONNECTION_LIMIT,
+        flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)(opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS),
-        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
-        MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
     if (!srv->mhd) {
         int e = errno;
         stop_workers(srv);

@@ -537,7 +537,7 @@ static void test_cli__timeout_after_send_exits_5(void **state)
     ts_env *env = *state;
     loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
     a.body = "{\"message_id\":\"LATE\"}";
-    a.delay_ms = 4000;
+    a.delay_ms = 8000;
     ts_script_full(env, &a);
     cli_run r;
     const char *args[] = {"--timeout", "300",   "--retries", "0",  "send",
@@ -547,7 +547,7 @@ static void test_cli__timeout_after_send_exits_5(void **state)
     assert_string_equal(r.out, "");
     ts_assert_contains(r.err, "timed out");
     ts_assert_contains(r.err, "may have been delivered");
-    assert_true(r.elapsed_ms < 4000);
+    assert_true(r.elapsed_ms < 8000);
     run_free(&r);
     assert_int_equal(ts_request_count(env), 1);
 }
@@ -563,6 +563,42 @@ static void test_cli__gateway_error_on_send_exits_5(void **state)
     ts_assert_contains(r.err, "may have been delivered");
     run_free(&r);
     assert_int_equal(ts_request_count(env), 1); /* never resent */
+}
+
+/* A 2xx the CLI cannot read means the API accepted the send: a script must not resend it
+ * as it would after an API error (exit 3). */
+static void test_cli__unreadable_answer_to_send_exits_5(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"send", "--contact", CONTACT, "--text", "hi", NULL};
+    ts_script(env, 200, "{\"contact\":\"" CONTACT "\"}"); /* no message_id */
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 5);
+    assert_string_equal(r.out, "");
+    ts_assert_contains(r.err, "message_id is missing");
+    ts_assert_contains(r.err, "may have been delivered");
+    run_free(&r);
+
+    ts_script(env, 200, "<html>OK</html>");
+    const char *args_json[] = {"--json", "send", "--contact", CONTACT, "--text", "hi", NULL};
+    run_cli(env, &r, NULL, args_json);
+    assert_exit(&r, 5);
+    json_t *j = one_json_object(&r);
+    json_t *e = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_PROTOCOL");
+    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 200);
+    assert_true(json_is_true(json_object_get(e, "maybe_delivered")));
+    json_decref(j);
+    run_free(&r);
+
+    /* The same answer to a GET is just a bad answer. */
+    ts_script(env, 200, "<html>OK</html>");
+    const char *args_status[] = {"status", "ABC", NULL};
+    run_cli(env, &r, NULL, args_status);
+    assert_exit(&r, 3);
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 3);
 }
 
 /* ---- the key stays out of the output ------------------------------------------------------ */
@@ -762,6 +798,28 @@ static void test_cli__status_wait(void **state)
     }
 }
 
+static void test_cli__status_wait_failed_exits_3(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+    p.contact = "+13231110000"; /* the emulator fails this one with code 1020 */
+    p.text = "hi";
+    loopmsg_send_result *res = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &p, &res, &err), &err);
+    char id[64], expected[128];
+    snprintf(id, sizeof id, "%s", res->message_id);
+    loopmsg_send_result_free(res);
+    snprintf(expected, sizeof expected, "%s: failed (error 1020: ", id);
+    cli_run r;
+    const char *args[] = {"status", id, "--wait", "--wait-timeout", "20", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 3);
+    if (strncmp(r.out, expected, strlen(expected)) != 0)
+        fail_msg("stdout \"%s\" does not start with \"%s\"", r.out, expected);
+    run_free(&r);
+}
+
 /* ---- usage, help, version ------------------------------------------------------------------ */
 
 static void test_cli__usage_errors_exit_2(void **state)
@@ -849,6 +907,7 @@ int main(void)
         T(test_cli__transport_error_exits_4),
         T(test_cli__timeout_after_send_exits_5),
         T(test_cli__gateway_error_on_send_exits_5),
+        T(test_cli__unreadable_answer_to_send_exits_5),
         T(test_cli__verbose_redacts_key),
         T(test_cli__send_group),
         T(test_cli__send_voice),
@@ -857,6 +916,7 @@ int main(void)
         T(test_cli__mark_read),
         T(test_cli__status),
         T(test_cli__status_wait),
+        T(test_cli__status_wait_failed_exits_3),
         T(test_cli__usage_errors_exit_2),
         T(test_cli__help),
         T(test_cli__version),

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * send_concurrent: N sends with C in flight through libloopmsg's asynchronous API, and the
+ * same N requests through a raw libcurl multi loop with C reused easy handles, each in its
+ * own child process: both rates, the ratio and peak RSS. With --latency-ms L it first asks
+ * the emulator (POST /__sandbox/faults) to add L ms to every answer and compares the
+ * library's rate with the ideal C / L.
+ *
+ * usage: send_concurrent URL [N] [C] [--latency-ms L]
+ */
+#include "bench_util.h"
+
+#include <curl/curl.h>
+#include <loopmsg.h>
+#include <string.h>
+
+static const char *url;
+static long n = 20000, conc = 64;
+static const char body[] = "{\"contact\":\"+13231112233\",\"text\":\"benchmark message\"}";
+
+typedef struct lib_state {
+    bench_result *r;
+    long in_flight;
+} lib_state;
+
+static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send_result *res,
+                    const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    (void)err;
+    lib_state *s = ud;
+    if (res)
+        s->r->ok++;
+    else
+        s->r->failed++;
+    s->in_flight--;
+}
+
+static void run_library(void *arg, bench_result *r)
+{
+    (void)arg;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.api_key = "test-key";
+    o.base_url = url;
+    o.max_concurrent = (unsigned int)conc;
+    loopmsg_client *c = NULL;
+    if (loopmsg_client_new(&c, &o, NULL) != LOOPMSG_OK)
+        return;
+    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+    p.contact = "+13231112233";
+    p.text = "benchmark message";
+    lib_state s = {r, 0};
+    double t0 = bench_now();
+    long submitted = 0;
+    while (submitted < n || s.in_flight) {
+        while (submitted < n && s.in_flight < conc * 2) {
+            if (loopmsg_message_send_async(c, &p, on_sent, &s, NULL, NULL) != LOOPMSG_OK) {
+                r->failed++;
+                submitted++;
+                continue;
+            }
+            submitted++;
+            s.in_flight++;
+        }
+        if (loopmsg_client_poll(c, 100) < 0)
+            break;
+    }
+    r->seconds = bench_now() - t0;
+    loopmsg_client_free(c);
+}
+
+static size_t sink(char *d, size_t s, size_t m, void *ud)
+{
+    (void)d;
+    (void)ud;
+    return s * m;
+}
+
+static void run_raw(void *arg, bench_result *r)
+{
+    (void)arg;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURLM *m = curl_multi_init();
+    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, conc);
+    char target[512];
+    snprintf(target, sizeof target, "%s/api/v1/message/send/", url);
+    struct curl_slist *hd = NULL;
+    hd = curl_slist_append(hd, "Content-Type: application/json");
+    hd = curl_slist_append(hd, "Authorization: test-key");
+    CURL **hs = calloc((size_t)conc, sizeof *hs);
+    long started = 0;
+    double t0 = bench_now();
+    for (long i = 0; i < conc && started < n; i++, started++) {
+        hs[i] = curl_easy_init();
+        curl_easy_setopt(hs[i], CURLOPT_URL, target);
+        curl_easy_setopt(hs[i], CURLOPT_HTTPHEADER, hd);
+        curl_easy_setopt(hs[i], CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(hs[i], CURLOPT_WRITEFUNCTION, sink);
+        curl_multi_add_handle(m, hs[i]);
+    }
+    int running = 1;
+    while (running || r->ok + r->failed < n) {
+        curl_multi_perform(m, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *h = msg->easy_handle;
+            long code = 0;
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+            if (msg->data.result == CURLE_OK && code == 200)
+                r->ok++;
+            else
+                r->failed++;
+            curl_multi_remove_handle(m, h);
+            if (started < n) {
+                started++;
+                curl_multi_add_handle(m, h); /* the same handle, the same request */
+                running = 1;
+            }
+        }
+        if (r->ok + r->failed >= n)
+            break;
+        curl_multi_poll(m, NULL, 0, 100, NULL);
+    }
+    r->seconds = bench_now() - t0;
+    for (long i = 0; i < conc; i++)
+        if (hs[i])
+            curl_easy_cleanup(hs[i]);
+    free(hs);
+    curl_slist_free_all(hd);
+    curl_multi_cleanup(m);
+    curl_global_cleanup();
+}
+
+static int set_latency(long ms)
+{
+    CURL *h = curl_easy_init();
+    char target[512], json[64];
+    snprintf(target, sizeof target, "%s/__sandbox/faults", url);
+    snprintf(json, sizeof json, "{\"latency_ms\":%ld}", ms);
+    struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(h, CURLOPT_URL, target);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+    long code = 0;
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(h);
+    return rc == CURLE_OK && code == 200 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    long latency = 0;
+    const char *pos[3] = {NULL, NULL, NULL};
+    int np = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--latency-ms") == 0 && i + 1 < argc)
+            latency = strtol(argv[++i], NULL, 10);
+        else if (np < 3)
+            pos[np++] = argv[i];
+    }
+    if (!pos[0]) {
+        fprintf(stderr, "usage: %s URL [N] [C] [--latency-ms L]\n", argv[0]);
+        return 2;
+    }
+    url = pos[0];
+    if (pos[1])
+        n = strtol(pos[1], NULL, 10);
+    if (pos[2])
+        conc = strtol(pos[2], NULL, 10);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (latency > 0) {
+        if (set_latency(latency) != 0) {
+            fprintf(stderr, "send_concurrent: could not set the emulator's latency\n");
+            return 1;
+        }
+        bench_result lib;
+        int rc = bench_in_child(run_library, NULL, &lib);
+        set_latency(0);
+        if (rc != 0)
+            return 1;
+        double ideal = (double)conc / ((double)latency / 1000.0);
+        double got = (double)lib.ok / lib.seconds;
+        printf("send_concurrent latency run: %ld sends, C = %ld, server adds %ld ms\n", n, conc,
+               latency);
+        bench_print("libloopmsg", n, &lib);
+        printf("achieved / ideal (C / %.3f s = %.0f req/s): %.3f   (target >= 0.9)\n",
+               (double)latency / 1000.0, ideal, got / ideal);
+        return lib.failed ? 1 : 0;
+    }
+    bench_result lib, raw;
+    if (bench_in_child(run_raw, NULL, &raw) != 0 || bench_in_child(run_library, NULL, &lib) != 0) {
+        fprintf(stderr, "send_concurrent: a run failed\n");
+        return 1;
+    }
+    printf("send_concurrent: %ld sends, %ld in flight, to %s\n", n, conc, url);
+    bench_print("raw libcurl multi", n, &raw);
+    bench_print("libloopmsg async", n, &lib);
+    printf("ratio libloopmsg / raw: %.3f   (target >= 0.85)\n",
+           ((double)lib.ok / lib.seconds) / ((double)raw.ok / raw.seconds));
+    printf("libloopmsg peak RSS: %.1f MB   (target < 16 MB for 20,000 sends)\n",
+           (double)lib.peak_rss_kb / 1024.0);
+    curl_global_cleanup();
+    return lib.failed || raw.failed ? 1 : 0;
+}

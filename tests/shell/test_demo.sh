@@ -57,9 +57,7 @@ awk -v id="$sent_id" '/^== 5\./ { exit 1 } index($0, "delivered  message " id) {
     END { exit found ? 0 : 1 }' "$OUT" || fail "no delivery report for $sent_id before step 5"
 
 # Nothing left running from this build (the bot and the sandbox were stopped).
-if pgrep -f -- "$BUILD/examples/echo_bot 0 --base-url -" >/dev/null ||
-    pgrep -f -- "$BUILD/loopmsg sandbox --json --api-key demo-key" >/dev/null; then
-    fail "a demo process is still running"
-fi
+left=$(pgrep -a -f -- "^$BUILD/(examples/echo_bot 0 --base-url -|loopmsg sandbox --json --api-key demo-key)" || true)
+[ -z "$left" ] || fail "demo processes still running: $left"
 
 echo "PASS: demo in ${elapsed_ms} ms"

@@ -17,9 +17,15 @@ unset LOOP_BASE_URL
 
 TMP=$(mktemp -d)
 PIDS=()
+# PIDS are `timeout` processes: SIGTERM makes each pass the signal on to its command and
+# SIGKILL it 5 s later if it is still there (-k 5); killing `timeout` itself with SIGKILL
+# would leave the command behind.
 cleanup() {
+    exec 3>&- 2>/dev/null || true
     for pid in "${PIDS[@]}"; do
-        kill -KILL "$pid" 2>/dev/null || true
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
     rm -rf "$TMP"

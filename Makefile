@@ -5,7 +5,7 @@ CLANG_BUILD ?= build-clang
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 
-.PHONY: all build deps test test-fast valgrind clang format format-check demo install bench \
+.PHONY: all build deps test test-fast tsan valgrind clang format format-check demo install bench \
         fuzz clean
 
 all: build
@@ -27,6 +27,7 @@ test: deps
 	cd $(TEST_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS) --timeout 600
+	$(MAKE) tsan
 	$(MAKE) valgrind
 	$(MAKE) clang
 	$(MAKE) format-check
@@ -35,6 +36,14 @@ test-fast: deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLOOPMSG_SANITIZE=ON
 	cmake --build $(TEST_BUILD) -j$(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# The threaded parts (async engine, webhook receiver, emulator) under ThreadSanitizer.
+TSAN_TESTS ?= test_async|test_webhook_server$$|test_webhook_queue|test_webhook_dedupe|test_emulator_basic
+tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DLOOPMSG_TSAN=ON
+	cmake --build build-tsan -j$(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -R '$(TSAN_TESTS)'
 
 valgrind: build
 	scripts/valgrind-tests.sh $(BUILD)
@@ -68,4 +77,4 @@ fuzz:
 	scripts/fuzz.sh build-fuzz
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(CLANG_BUILD) build-fuzz
+	rm -rf $(BUILD) $(TEST_BUILD) $(CLANG_BUILD) build-fuzz build-tsan

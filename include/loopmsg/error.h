@@ -30,7 +30,7 @@ typedef enum loopmsg_status {
     LOOPMSG_E_WEBHOOK_AUTH = -11, /**< Webhook authorization did not match. */
     LOOPMSG_E_CANCELLED = -12,    /**< Request cancelled, or client freed with it pending. */
     LOOPMSG_E_PARTIAL = -13,      /**< Batch finished; at least one item failed. */
-    LOOPMSG_E_NOT_FOUND = -14,    /**< 404 with no API error code. */
+    LOOPMSG_E_NOT_FOUND = -14,    /**< 404; api_code and message kept when the body has them. */
     LOOPMSG_E_TOO_LARGE = -15,    /**< Input exceeds a size limit (e.g. a webhook body). */
     LOOPMSG_E_INTERNAL = -99      /**< Library bug. Please report. */
 } loopmsg_status;

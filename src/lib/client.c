@@ -89,7 +89,8 @@ static loopmsg_status check_base_url(const char *url, loopmsg_error *err)
             h = (size_t)(colon - host);
     }
     if (h == 0)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "base_url: no host");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "base_url: no host in \"%.60s\"", url);
     if (!https && !host_is_loopback(host, h))
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                   "base_url: plaintext http:// is only allowed to a loopback "
@@ -158,7 +159,9 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     if (!base)
         base = LOOPMSG_DEFAULT_BASE_URL;
     size_t baselen = strlen(base);
-    while (baselen && base[baselen - 1] == '/')
+    const char *scheme_end = strstr(base, "://");
+    size_t keep = scheme_end ? (size_t)(scheme_end - base) + 3 : 0; /* never eat "//" */
+    while (baselen > keep && base[baselen - 1] == '/')
         baselen--;
     const char *sender = env_or(opts->default_sender, "LOOP_SENDER_ID");
     if (sender && has_ctl(sender))

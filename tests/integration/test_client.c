@@ -18,26 +18,9 @@
 
 #define CONTACT "+13231112233"
 
-#define F_R LOOPMSG_ERRF_RETRYABLE
-#define F_M LOOPMSG_ERRF_MAYBE_DELIVERED
-#define F_S LOOPMSG_ERRF_SENT
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-#define assert_err(e, st, http, code, flags, attempts)                                             \
-    assert_err_impl((e), (st), (http), (code), (flags), (attempts), __FILE__, __LINE__)
-
-static void assert_err_impl(const loopmsg_error *e, loopmsg_status st, int http, int code,
-                            unsigned int flags, unsigned int attempts, const char *file, int line)
-{
-    if (e->status != st || e->http_status != http || e->api_code != code || e->flags != flags ||
-        e->attempts != attempts)
-        fail_msg("%s:%d: expected %s http %d api_code %d flags 0x%x attempts %u\n"
-                 "       got %s http %d api_code %d flags 0x%x attempts %u: %s",
-                 file, line, loopmsg_status_name(st), http, code, flags, attempts,
-                 loopmsg_status_name(e->status), e->http_status, e->api_code, e->flags, e->attempts,
-                 e->message);
-}
 
 static void assert_not_contains(const char *haystack, const char *needle)
 {
@@ -88,7 +71,7 @@ static void assert_refused_impl(const loopmsg_client_options *o, const char *nee
                  line, o && o->base_url ? o->base_url : "(null)", loopmsg_status_name(st),
                  err.message);
     }
-    assert_err_impl(&err, LOOPMSG_E_INVALID_ARG, 0, 0, 0, 0, file, line);
+    ts_assert_err_impl(&err, LOOPMSG_E_INVALID_ARG, 0, 0, 0, 0, file, line);
     assert_int_equal(err.transport_code, 0);
     if (!strstr(err.message, needle))
         fail_msg("%s:%d: \"%s\" does not contain \"%s\"", file, line, err.message, needle);

@@ -15,29 +15,14 @@
 
 #define CONTACT "+13231112233"
 
-#define F_R LOOPMSG_ERRF_RETRYABLE
-#define F_M LOOPMSG_ERRF_MAYBE_DELIVERED
-#define F_F LOOPMSG_ERRF_FATAL
-#define F_S LOOPMSG_ERRF_SENT
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-#define assert_err(e, st, http, code, flags, attempts)                                             \
-    assert_err_impl((e), (st), (http), (code), (flags), (attempts), __FILE__, __LINE__)
-
-static void assert_err_impl(const loopmsg_error *e, loopmsg_status st, int http, int code,
-                            unsigned int flags, unsigned int attempts, const char *file, int line)
-{
-    if (e->status != st || e->http_status != http || e->api_code != code || e->flags != flags ||
-        e->attempts != attempts)
-        fail_msg("%s:%d: expected %s http %d api_code %d flags 0x%x attempts %u\n"
-                 "       got %s http %d api_code %d flags 0x%x attempts %u: %s",
-                 file, line, loopmsg_status_name(st), http, code, flags, attempts,
-                 loopmsg_status_name(e->status), e->http_status, e->api_code, e->flags, e->attempts,
-                 e->message);
-    if (e->transport_code != 0)
-        fail_msg("%s:%d: transport_code %d on an HTTP answer", file, line, e->transport_code);
-}
+#define assert_http_err(e, st, http, code, flags, attempts)                                        \
+    do {                                                                                           \
+        assert_err((e), (st), (http), (code), (flags), (attempts));                                \
+        assert_int_equal((e)->transport_code, 0);                                                  \
+    } while (0)
 
 static void assert_not_contains(const char *haystack, const char *needle)
 {
@@ -97,7 +82,7 @@ static void test_errors__json_code(void **state)
     loopmsg_error err;
     ts_script(env, 400, "{\"success\":false,\"code\":140,\"message\":\"Text is missing\"}");
     send_expect(env, LOOPMSG_E_API, &err);
-    assert_err(&err, LOOPMSG_E_API, 400, 140, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_API, 400, 140, F_S, 1);
     assert_string_equal(err.message,
                         "send: HTTP 400, API code 140 (text parameter is missing): \"Text is "
                         "missing\"");
@@ -111,7 +96,7 @@ static void test_errors__json_code_as_string(void **state)
     loopmsg_error err;
     ts_script(env, 400, "{\"success\":false,\"code\":\"160\",\"message\":\"Bad contact\"}");
     send_expect(env, LOOPMSG_E_API, &err);
-    assert_err(&err, LOOPMSG_E_API, 400, 160, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_API, 400, 160, F_S, 1);
     ts_assert_contains(err.message, "API code 160 (invalid contact)");
 }
 
@@ -121,7 +106,7 @@ static void test_errors__json_code_undocumented(void **state)
     loopmsg_error err;
     ts_script(env, 400, "{\"success\":false,\"code\":4242}");
     send_expect(env, LOOPMSG_E_API, &err);
-    assert_err(&err, LOOPMSG_E_API, 400, 4242, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_API, 400, 4242, F_S, 1);
     assert_string_equal(err.message, "send: HTTP 400, API code 4242 (undocumented code)");
 }
 
@@ -131,7 +116,7 @@ static void test_errors__json_error_code_status_shape(void **state)
     loopmsg_error err;
     ts_script(env, 400, "{\"error_code\":100,\"message\":\"error description\"}");
     status_expect(env, "ABC", LOOPMSG_E_API, &err);
-    assert_err(&err, LOOPMSG_E_API, 400, 100, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_API, 400, 100, F_S, 1);
     assert_string_equal(err.message,
                         "status: HTTP 400, API code 100 (bad request): \"error description\"");
     loopmsg_emulator_request *q = ts_request(env, 0);
@@ -146,7 +131,7 @@ static void test_errors__code_wins_over_error_code(void **state)
     loopmsg_error err;
     ts_script(env, 400, "{\"code\":180,\"error_code\":100,\"message\":\"both\"}");
     send_expect(env, LOOPMSG_E_API, &err);
-    assert_err(&err, LOOPMSG_E_API, 400, 180, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_API, 400, 180, F_S, 1);
 }
 
 static void test_errors__no_code_reported_by_http_status(void **state)
@@ -157,14 +142,14 @@ static void test_errors__no_code_reported_by_http_status(void **state)
               "{\"message_id\":\"7A3C\",\"success\":false,\"message\":\"Invalid attachment\","
               "\"contact\":\"" CONTACT "\",\"text\":\"hi\"}");
     send_expect(env, LOOPMSG_E_HTTP, &err);
-    assert_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
     assert_string_equal(err.message, "send: HTTP 400: \"Invalid attachment\"");
 
     ts_script(env, 402,
               "{\"message_id\":\"7A3D\",\"success\":false,\"message\":\"No available requests\","
               "\"contact\":\"" CONTACT "\",\"text\":\"hi\"}");
     send_expect(env, LOOPMSG_E_HTTP, &err);
-    assert_err(&err, LOOPMSG_E_HTTP, 402, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_HTTP, 402, 0, F_S, 1);
     assert_string_equal(err.message, "send: HTTP 402: \"No available requests\"");
     assert_int_equal(ts_request_count(env), 2);
 }
@@ -175,7 +160,7 @@ static void test_errors__json_without_message(void **state)
     loopmsg_error err;
     ts_script(env, 400, "{\"success\":false,\"message\":17}");
     send_expect(env, LOOPMSG_E_HTTP, &err);
-    assert_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
     assert_string_equal(err.message, "send: HTTP 400");
 }
 
@@ -192,7 +177,7 @@ static void test_errors__html_body_excerpt(void **state)
               NULL);
     send_expect(env, LOOPMSG_E_HTTP, &err);
     /* A 500 on a send: the server may have acted before failing. */
-    assert_err(&err, LOOPMSG_E_HTTP, 500, 0, F_M | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_HTTP, 500, 0, F_M | F_S, 1);
     ts_assert_contains(err.message, "send: HTTP 500: \"<html> <head><title>500 Internal Server "
                                     "Error</title></head> <body> <center>");
     ts_assert_contains(err.message, "...\"");
@@ -203,7 +188,7 @@ static void test_errors__html_body_excerpt(void **state)
     /* The same on a GET: not MAYBE_DELIVERED, not retried. */
     script_ct(env, 500, "text/html", "<html><body>Oops</body></html>", NULL);
     status_expect(env, "ABC", LOOPMSG_E_HTTP, &err);
-    assert_err(&err, LOOPMSG_E_HTTP, 500, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_HTTP, 500, 0, F_S, 1);
     assert_string_equal(err.message, "status: HTTP 500: \"<html><body>Oops</body></html>\"");
     assert_int_equal(ts_request_count(env), 2);
 }
@@ -214,7 +199,7 @@ static void test_errors__plain_text_body_sanitised(void **state)
     loopmsg_error err;
     script_ct(env, 400, "text/plain", "Bad\tRequest:\x01 \x1b[31mred\x7f\r\n", NULL);
     send_expect(env, LOOPMSG_E_HTTP, &err);
-    assert_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
     assert_string_equal(err.message, "send: HTTP 400: \"Bad Request:? ?[31mred?\"");
 
     /* Long text: a short excerpt, cut with "...", never the whole body. */
@@ -225,7 +210,7 @@ static void test_errors__plain_text_body_sanitised(void **state)
     script_ct(env, 400, "text/plain", big, NULL);
     free(big);
     send_expect(env, LOOPMSG_E_HTTP, &err);
-    assert_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
     ts_assert_contains(err.message, "send: HTTP 400: \"zzzz");
     ts_assert_contains(err.message, "zzz...\"");
     assert_true(strlen(err.message) < 150);
@@ -243,7 +228,7 @@ static void test_errors__json_labelled_text_body(void **state)
     /* Claims JSON, is not: the status still decides, the text is quoted. */
     ts_script(env, 400, "Bad Request");
     send_expect(env, LOOPMSG_E_HTTP, &err);
-    assert_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_HTTP, 400, 0, F_S, 1);
     assert_string_equal(err.message, "send: HTTP 400: \"Bad Request\"");
 }
 
@@ -256,14 +241,14 @@ static void test_errors__2xx_success_false(void **state)
     ts_script(env, 200,
               "{\"success\":false,\"code\":210,\"message\":\"No sender for this contact\"}");
     send_expect(env, LOOPMSG_E_API, &err);
-    assert_err(&err, LOOPMSG_E_API, 200, 210, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_API, 200, 210, F_S, 1);
     assert_string_equal(err.message, "send: HTTP 200, API code 210 (could not determine a sender "
                                      "for this contact): \"No sender for this contact\"");
 
     /* Without a code: still an error, E_API (the server did answer). */
     ts_script(env, 200, "{\"message_id\":\"X1\",\"success\":false,\"message\":\"Not sent\"}");
     send_expect(env, LOOPMSG_E_API, &err);
-    assert_err(&err, LOOPMSG_E_API, 200, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_API, 200, 0, F_S, 1);
     assert_string_equal(err.message, "send: HTTP 200: \"Not sent\"");
 
     /* success: true is a success, as is a missing success. */
@@ -281,7 +266,7 @@ static void test_errors__2xx_success_false_on_get(void **state)
     loopmsg_error err;
     ts_script(env, 200, "{\"success\":false,\"error_code\":595,\"message\":\"unknown id\"}");
     status_expect(env, "ABC", LOOPMSG_E_API, &err);
-    assert_err(&err, LOOPMSG_E_API, 200, 595, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_API, 200, 595, F_S, 1);
     ts_assert_contains(err.message, "unknown id");
 }
 
@@ -293,13 +278,13 @@ static void test_errors__404_json_keeps_code_and_message(void **state)
     loopmsg_error err;
     ts_script(env, 404, "{\"success\":false,\"code\":595,\"message\":\"Message ABC not found\"}");
     status_expect(env, "ABC", LOOPMSG_E_NOT_FOUND, &err);
-    assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 595, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_NOT_FOUND, 404, 595, F_S, 1);
     assert_string_equal(err.message, "status: HTTP 404, API code 595 (invalid or non-existent "
                                      "message_id): \"Message ABC not found\"");
 
     /* The emulated API's own 404 for an unknown id uses error_code. */
     status_expect(env, "NO-SUCH-ID", LOOPMSG_E_NOT_FOUND, &err);
-    assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 100, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_NOT_FOUND, 404, 100, F_S, 1);
     ts_assert_contains(err.message, "Message not found");
     assert_int_equal(ts_request_count(env), 2);
 }
@@ -310,12 +295,12 @@ static void test_errors__404_empty(void **state)
     loopmsg_error err;
     script_ct(env, 404, "", NULL, NULL);
     status_expect(env, "ABC", LOOPMSG_E_NOT_FOUND, &err);
-    assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_NOT_FOUND, 404, 0, F_S, 1);
     assert_string_equal(err.message, "status: HTTP 404");
 
     script_ct(env, 404, "text/html", "<h1>Not Found</h1>", NULL);
     send_expect(env, LOOPMSG_E_NOT_FOUND, &err);
-    assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_NOT_FOUND, 404, 0, F_S, 1);
     assert_string_equal(err.message, "send: HTTP 404: \"<h1>Not Found</h1>\"");
 }
 
@@ -330,7 +315,7 @@ static void test_errors__204_on_typing_is_ok(void **state)
     p.message_id = "IN-1";
     p.typing_seconds = 5;
     ts_assert_status(LOOPMSG_OK, loopmsg_message_show_typing(env->client, &p, &err), &err);
-    assert_err(&err, LOOPMSG_OK, 204, 0, 0, 1);
+    assert_http_err(&err, LOOPMSG_OK, 204, 0, 0, 1);
     assert_string_equal(err.message, "");
 }
 
@@ -340,7 +325,7 @@ static void test_errors__204_on_send_is_protocol_error(void **state)
     loopmsg_error err;
     script_ct(env, 204, "", NULL, NULL);
     send_expect(env, LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 204, 0, F_M | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 204, 0, F_M | F_S, 1);
     assert_string_equal(err.message, "send: malformed response: message_id is missing");
     assert_int_equal(ts_request_count(env), 1);
 }
@@ -355,7 +340,7 @@ static void test_errors__401_code_130_is_fatal_auth(void **state)
     use_client(env, &o);
     loopmsg_error err;
     send_expect(env, LOOPMSG_E_AUTH, &err); /* the emulated API, not a script */
-    assert_err(&err, LOOPMSG_E_AUTH, 401, 130, F_F | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_AUTH, 401, 130, F_F | F_S, 1);
     ts_assert_contains(err.message, "send: HTTP 401, API code 130 (authorization key is invalid "
                                     "or unknown)");
     assert_int_equal(ts_request_count(env), 1);
@@ -371,18 +356,18 @@ static void test_errors__missing_credentials_code_110(void **state)
     loopmsg_error err;
     ts_script(env, 401, "{\"success\":false,\"code\":110,\"message\":\"Credentials are missing\"}");
     send_expect(env, LOOPMSG_E_AUTH, &err);
-    assert_err(&err, LOOPMSG_E_AUTH, 401, 110, F_F | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_AUTH, 401, 110, F_F | F_S, 1);
     ts_assert_contains(err.message, "API code 110 (credentials are missing from the request)");
 
     /* The code decides even under a 400. */
     ts_script(env, 400, "{\"success\":false,\"code\":110}");
     status_expect(env, "ABC", LOOPMSG_E_AUTH, &err);
-    assert_err(&err, LOOPMSG_E_AUTH, 400, 110, F_F | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_AUTH, 400, 110, F_F | F_S, 1);
 
     /* And the status decides without a code. */
     script_ct(env, 403, "", NULL, NULL);
     send_expect(env, LOOPMSG_E_AUTH, &err);
-    assert_err(&err, LOOPMSG_E_AUTH, 403, 0, F_F | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_AUTH, 403, 0, F_F | F_S, 1);
     assert_string_equal(err.message, "send: HTTP 403");
 }
 
@@ -396,7 +381,7 @@ static void test_errors__account_codes_are_fatal(void **state)
         ts_script(env, 400, body);
         loopmsg_error err;
         send_expect(env, LOOPMSG_E_API, &err);
-        assert_err(&err, LOOPMSG_E_API, 400, codes[i], F_F | F_S, 1);
+        assert_http_err(&err, LOOPMSG_E_API, 400, codes[i], F_F | F_S, 1);
     }
 }
 
@@ -409,14 +394,14 @@ static void test_errors__429_is_rate_limited(void **state)
     loopmsg_error err;
     ts_script(env, 429, "{\"success\":false,\"message\":\"Too many requests\"}");
     send_expect(env, LOOPMSG_E_RATE_LIMITED, &err);
-    assert_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 0, F_R | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 0, F_R | F_S, 1);
     assert_int_equal(err.retry_after_ms, 0);
     assert_string_equal(err.message, "send: HTTP 429: \"Too many requests\"");
 
     use_client(env, &o); /* a new client: no host-wide pause from the answer below */
     script_ct(env, 429, NULL, "{\"success\":false}", "Retry-After: 30");
     status_expect(env, "ABC", LOOPMSG_E_RATE_LIMITED, &err);
-    assert_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 0, F_R | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 0, F_R | F_S, 1);
     assert_int_equal(err.retry_after_ms, 30000);
 }
 
@@ -429,23 +414,23 @@ static void test_errors__2xx_malformed_json(void **state)
     ts_script(env, 200, "{\"message_id\": \"ABC\", ");
     send_expect(env, LOOPMSG_E_PROTOCOL, &err);
     /* The server accepted the send: it may go out. */
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
     assert_string_equal(err.message, "send: malformed response (HTTP 200): expected a JSON object, "
                                      "got \"{\"message_id\": \"ABC\",\"");
 
     ts_script(env, 200, "[1,2,3]");
     send_expect(env, LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
 
     script_ct(env, 200, "text/plain", "OK", NULL);
     send_expect(env, LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
     ts_assert_contains(err.message, "expected a JSON object, got \"OK\"");
 
     /* On a GET nothing can have been delivered by reading. */
     ts_script(env, 200, "{\"status\": ");
     status_expect(env, "ABC", LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_S, 1);
     assert_int_equal(ts_request_count(env), 4);
 }
 
@@ -455,17 +440,17 @@ static void test_errors__send_without_message_id(void **state)
     loopmsg_error err;
     ts_script(env, 200, "{\"contact\":\"" CONTACT "\",\"text\":\"hi\"}");
     send_expect(env, LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
     assert_string_equal(err.message, "send: malformed response: message_id is missing");
 
     ts_script(env, 200, "{\"message_id\":42,\"contact\":\"" CONTACT "\"}");
     send_expect(env, LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
     assert_string_equal(err.message, "send: malformed response: a field has the wrong type");
 
     ts_script(env, 200, "{\"message_id\":null}");
     send_expect(env, LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
     assert_int_equal(ts_request_count(env), 3);
 }
 
@@ -475,12 +460,12 @@ static void test_errors__status_without_status(void **state)
     loopmsg_error err;
     ts_script(env, 200, "{\"message_id\":\"ABC\"}");
     status_expect(env, "ABC", LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_S, 1);
     assert_string_equal(err.message, "status: malformed response: status is missing");
 
     ts_script(env, 200, "{\"message_id\":\"ABC\",\"status\":\"failed\",\"error_code\":[1]}");
     status_expect(env, "ABC", LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_S, 1);
 }
 
 /* ---- what succeeds ------------------------------------------------------------------------ */
@@ -495,7 +480,7 @@ static void test_errors__unknown_fields_ignored(void **state)
     ts_script(env, 200, send_body);
     loopmsg_send_result *r = NULL;
     ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
-    assert_err(&err, LOOPMSG_OK, 200, 0, 0, 1);
+    assert_http_err(&err, LOOPMSG_OK, 200, 0, 0, 1);
     assert_string_equal(err.message, "");
     assert_string_equal(r->message_id, "9F1C");
     assert_string_equal(r->contact, CONTACT);
@@ -512,7 +497,7 @@ static void test_errors__unknown_fields_ignored(void **state)
     ts_script(env, 200, status_body);
     loopmsg_message_status *s = NULL;
     ts_assert_status(LOOPMSG_OK, loopmsg_message_status_get(env->client, "9F1C", &s, &err), &err);
-    assert_err(&err, LOOPMSG_OK, 200, 0, 0, 1);
+    assert_http_err(&err, LOOPMSG_OK, 200, 0, 0, 1);
     assert_string_equal(s->message_id, "9F1C");
     assert_int_equal(s->status, LOOPMSG_DELIVERY_FAILED);
     assert_string_equal(s->status_name, "failed");
@@ -566,7 +551,7 @@ static void test_errors__huge_response_refused(void **state)
     free(body);
     loopmsg_error err;
     send_expect(env, LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
     ts_assert_contains(err.message, "send: response larger than 8388608 bytes");
     assert_int_equal(ts_request_count(env), 1);
 
@@ -578,7 +563,7 @@ static void test_errors__huge_response_refused(void **state)
     script_ct(env, 500, "text/plain", body, NULL);
     free(body);
     status_expect(env, "ABC", LOOPMSG_E_PROTOCOL, &err);
-    assert_err(&err, LOOPMSG_E_PROTOCOL, 500, 0, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_PROTOCOL, 500, 0, F_S, 1);
 }
 
 /* ---- the API key never reaches err.message ---------------------------------------------- */
@@ -596,7 +581,7 @@ static void test_errors__echoed_key_masked(void **state)
     ts_script(env, 401,
               "{\"success\":false,\"code\":130,\"message\":\"Key " SECRET " is not valid\"}");
     send_expect(env, LOOPMSG_E_AUTH, &err);
-    assert_err(&err, LOOPMSG_E_AUTH, 401, 130, F_F | F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_AUTH, 401, 130, F_F | F_S, 1);
     assert_not_contains(err.message, SECRET);
     assert_not_contains(err.message, "sk_live");
     ts_assert_contains(err.message, "\"Key ***");
@@ -631,7 +616,7 @@ static void test_errors__echoed_key_masked_at_excerpt_cut(void **state)
              SECRET);
     ts_script(env, 400, body);
     send_expect(env, LOOPMSG_E_API, &err);
-    assert_err(&err, LOOPMSG_E_API, 400, 125, F_S, 1);
+    assert_http_err(&err, LOOPMSG_E_API, 400, 125, F_S, 1);
     ts_assert_contains(err.message, pad);
     assert_not_contains(err.message, "sk_live_0123");
 

@@ -20,27 +20,9 @@
 
 #define CONTACT "+13231112233"
 
-#define F_R LOOPMSG_ERRF_RETRYABLE
-#define F_M LOOPMSG_ERRF_MAYBE_DELIVERED
-#define F_F LOOPMSG_ERRF_FATAL
-#define F_S LOOPMSG_ERRF_SENT
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-#define assert_err(e, st, http, code, flags, attempts)                                             \
-    assert_err_impl((e), (st), (http), (code), (flags), (attempts), __FILE__, __LINE__)
-
-static void assert_err_impl(const loopmsg_error *e, loopmsg_status st, int http, int code,
-                            unsigned int flags, unsigned int attempts, const char *file, int line)
-{
-    if (e->status != st || e->http_status != http || e->api_code != code || e->flags != flags ||
-        e->attempts != attempts)
-        fail_msg("%s:%d: expected %s http %d api_code %d flags 0x%x attempts %u\n"
-                 "       got %s http %d api_code %d flags 0x%x attempts %u: %s",
-                 file, line, loopmsg_status_name(st), http, code, flags, attempts,
-                 loopmsg_status_name(e->status), e->http_status, e->api_code, e->flags, e->attempts,
-                 e->message);
-}
 
 /* Replace the fixture's client (the teardown frees whichever is current). */
 static loopmsg_client *use_client(ts_env *env, loopmsg_client_options *o)

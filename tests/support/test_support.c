@@ -242,6 +242,18 @@ void ts_assert_status_impl(loopmsg_status expected, loopmsg_status actual,
                  loopmsg_status_name(err->status), loopmsg_status_name(actual));
 }
 
+void ts_assert_err_impl(const loopmsg_error *e, loopmsg_status st, int http, int code,
+                        unsigned int flags, unsigned int attempts, const char *file, int line)
+{
+    if (e->status != st || e->http_status != http || e->api_code != code || e->flags != flags ||
+        e->attempts != attempts)
+        fail_msg("%s:%d: expected %s http %d api_code %d flags 0x%x attempts %u\n"
+                 "       got %s http %d api_code %d flags 0x%x attempts %u: %s",
+                 file, line, loopmsg_status_name(st), http, code, flags, attempts,
+                 loopmsg_status_name(e->status), e->http_status, e->api_code, e->flags, e->attempts,
+                 e->message);
+}
+
 void ts_assert_contains_impl(const char *haystack, const char *needle, const char *file, int line)
 {
     if (!haystack || !strstr(haystack, needle))

@@ -64,6 +64,18 @@ void ts_assert_json_eq(const char *expected, const char *actual);
 void ts_assert_status_impl(loopmsg_status expected, loopmsg_status actual,
                            const loopmsg_error *err, const char *file, int line);
 
+/* Short names for the error flags in assertions. */
+#define F_R LOOPMSG_ERRF_RETRYABLE
+#define F_M LOOPMSG_ERRF_MAYBE_DELIVERED
+#define F_F LOOPMSG_ERRF_FATAL
+#define F_S LOOPMSG_ERRF_SENT
+
+/* Assert an error field by field: status, http_status, api_code, flags (exactly), attempts. */
+#define assert_err(e, st, http, code, flags, attempts)                                             \
+    ts_assert_err_impl((e), (st), (http), (code), (flags), (attempts), __FILE__, __LINE__)
+void ts_assert_err_impl(const loopmsg_error *e, loopmsg_status st, int http, int code,
+                        unsigned int flags, unsigned int attempts, const char *file, int line);
+
 /* Assert that haystack contains needle. */
 #define ts_assert_contains(haystack, needle)                                                       \
     ts_assert_contains_impl((haystack), (needle), __FILE__, __LINE__)

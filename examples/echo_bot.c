@@ -254,10 +254,6 @@ int main(int argc, char **argv)
         while (sigwait(&stop, &sig) != 0)
             ;
     }
-    /* Stopping: a second Ctrl-C or SIGTERM is dropped (and so is one already pending) rather
-     * than left blocked until exit. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
     if (rc == 0)
         say("echo_bot: stopping");
     /* Waits for callbacks that are running, and handles what is already queued. */

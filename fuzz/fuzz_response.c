@@ -14,12 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const loopmsg__op *const ops[] = {
-        &loopmsg__op_send,         &loopmsg__op_send_group,     &loopmsg__op_send_voice,
-        &loopmsg__op_send_reaction, &loopmsg__op_typing,        &loopmsg__op_status,
-        &loopmsg__op_check_status, &loopmsg__op_unsubscribe,    &loopmsg__op_sender,
-        &loopmsg__op_campaign,     &loopmsg__op_optin,          &loopmsg__list_ops[1],
-        &loopmsg__list_ops[2],     &loopmsg__list_ops[3],       &loopmsg__list_ops[4],
-        &loopmsg__list_ops[5],     &loopmsg__list_ops[6]};
+        &loopmsg__op_send,          &loopmsg__op_send_group,  &loopmsg__op_send_voice,
+        &loopmsg__op_send_reaction, &loopmsg__op_typing,      &loopmsg__op_status,
+        &loopmsg__op_check_status,  &loopmsg__op_unsubscribe, &loopmsg__op_sender,
+        &loopmsg__op_campaign,      &loopmsg__op_optin,       &loopmsg__list_ops[1],
+        &loopmsg__list_ops[2],      &loopmsg__list_ops[3],    &loopmsg__list_ops[4],
+        &loopmsg__list_ops[5],      &loopmsg__list_ops[6]};
     static const int statuses[] = {200, 201, 204, 400, 401, 402, 403, 404, 429, 500, 502, 503, 504};
     if (size < 2)
         return 0;
@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     loopmsg_error err;
     json_t *root = NULL;
-    loopmsg_status st =
-        loopmsg__codec_classify(op->name, op->method == LOOPMSG__POST, http, copy, len, 0, &root, &err);
+    loopmsg_status st = loopmsg__codec_classify(op->name, op->method == LOOPMSG__POST, http, copy,
+                                                len, 0, &root, &err);
     if (st == LOOPMSG_OK && op->decode) {
         void *result = NULL;
         if (op->decode(&result, root, copy, len, &err) == LOOPMSG_OK && op->free_result)

@@ -36,8 +36,9 @@ loopmsg_audience_check_status(loopmsg_client *client, const char *contact,
  * a 2xx JSON body are both success.
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_audience_unsubscribe(
-    loopmsg_client *client, const char *contact, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_audience_unsubscribe(loopmsg_client *client,
+                                                                          const char *contact,
+                                                                          loopmsg_error *err);
 
 /** One page of the audience: loopmsg_list_page(LOOPMSG_LIST_AUDIENCE). @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
@@ -61,8 +62,8 @@ loopmsg_webhook_history(loopmsg_client *client, const loopmsg_list_params *param
 
 /** Completion of an asynchronous status check. @since 0.1 */
 typedef void (*loopmsg_contact_status_cb)(loopmsg_client *client, loopmsg_request_id id,
-                                          loopmsg_contact_status status,
-                                          const loopmsg_error *err, void *user_data);
+                                          loopmsg_contact_status status, const loopmsg_error *err,
+                                          void *user_data);
 
 /** Asynchronous loopmsg_audience_check_status(). @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_audience_check_status_async(
@@ -70,9 +71,9 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_audience_check_status_async
     loopmsg_request_id *id_out, loopmsg_error *err);
 
 /** Asynchronous loopmsg_audience_unsubscribe(). @since 0.1 */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_audience_unsubscribe_async(
-    loopmsg_client *client, const char *contact, loopmsg_done_cb cb, void *user_data,
-    loopmsg_request_id *id_out, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_audience_unsubscribe_async(loopmsg_client *client, const char *contact, loopmsg_done_cb cb,
+                                   void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
 LOOPMSG_END_DECL
 

@@ -54,30 +54,30 @@ typedef void (*loopmsg_log_cb)(loopmsg_log_level level, const char *line, void *
  * @since 0.1
  */
 typedef struct loopmsg_client_options {
-    unsigned int version;           /**< LOOPMSG_CLIENT_OPTIONS_VERSION */
-    const char *api_key;            /**< Required (here or in the environment). Trimmed;
-                                         copied, and wiped from memory on free. */
-    const char *default_sender;     /**< Sender id put into every request that takes a
-                                         `sender` and has none. */
-    const char *base_url;           /**< Trailing slashes removed. http:// only for loopback. */
-    unsigned int timeout_ms;        /**< Per attempt; 0 = 15000. */
+    unsigned int version;            /**< LOOPMSG_CLIENT_OPTIONS_VERSION */
+    const char *api_key;             /**< Required (here or in the environment). Trimmed;
+                                          copied, and wiped from memory on free. */
+    const char *default_sender;      /**< Sender id put into every request that takes a
+                                          `sender` and has none. */
+    const char *base_url;            /**< Trailing slashes removed. http:// only for loopback. */
+    unsigned int timeout_ms;         /**< Per attempt; 0 = 15000. */
     unsigned int connect_timeout_ms; /**< 0 = 10000. */
-    int max_retries;                /**< Automatic retries; 0 = 2, LOOPMSG_NO_RETRIES = none. */
-    unsigned int retry_delay_ms;    /**< Backoff base; 0 = 2000. */
-    unsigned int deadline_ms;       /**< Overall limit across all attempts; 0 = none. */
-    bool retry_maybe_delivered;     /**< Also resend on codes 1020/1030 (the reference SDK's
-                                         behaviour; may deliver twice). */
-    const char *ca_bundle_path;     /**< CA bundle for TLS; NULL = system default. TLS
-                                         verification cannot be turned off. */
-    const char *user_agent_suffix;  /**< Appended to "libloopmsg/VERSION". */
-    loopmsg_log_cb log_cb;          /**< Optional diagnostics. */
+    int max_retries;                 /**< Automatic retries; 0 = 2, LOOPMSG_NO_RETRIES = none. */
+    unsigned int retry_delay_ms;     /**< Backoff base; 0 = 2000. */
+    unsigned int deadline_ms;        /**< Overall limit across all attempts; 0 = none. */
+    bool retry_maybe_delivered;      /**< Also resend on codes 1020/1030 (the reference SDK's
+                                          behaviour; may deliver twice). */
+    const char *ca_bundle_path;      /**< CA bundle for TLS; NULL = system default. TLS
+                                          verification cannot be turned off. */
+    const char *user_agent_suffix;   /**< Appended to "libloopmsg/VERSION". */
+    loopmsg_log_cb log_cb;           /**< Optional diagnostics. */
     void *log_user_data;
-    unsigned int max_concurrent;    /**< In-flight cap for async and batch; 0 = 16. */
-    double rate_limit_per_second;   /**< Client-side request rate cap; 0 = none. */
+    unsigned int max_concurrent;  /**< In-flight cap for async and batch; 0 = 16. */
+    double rate_limit_per_second; /**< Client-side request rate cap; 0 = none. */
 } loopmsg_client_options;
 
 #define LOOPMSG_CLIENT_OPTIONS_VERSION 1
-#define LOOPMSG_CLIENT_OPTIONS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_CLIENT_OPTIONS_VERSION)
+#define LOOPMSG_CLIENT_OPTIONS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_CLIENT_OPTIONS_VERSION)
 
 /**
  * Create a client.
@@ -92,8 +92,9 @@ typedef struct loopmsg_client_options {
  * @retval LOOPMSG_E_NOMEM
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_new(
-    loopmsg_client **out, const loopmsg_client_options *opts, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_new(loopmsg_client **out,
+                                                                const loopmsg_client_options *opts,
+                                                                loopmsg_error *err);
 
 /**
  * Free a client: pending asynchronous requests complete with LOOPMSG_E_CANCELLED first.
@@ -150,7 +151,7 @@ LOOPMSG_API int loopmsg_client_poll(loopmsg_client *client, int timeout_ms);
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_run(loopmsg_client *client,
-                                                                 loopmsg_error *err);
+                                                                loopmsg_error *err);
 
 /**
  * Cancel a pending asynchronous request. Its callback runs (with LOOPMSG_E_CANCELLED) at

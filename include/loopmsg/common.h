@@ -41,9 +41,15 @@
 /* Initialiser of a versioned parameter struct: the version set, every other field zero.
  * Designated in C (no -Wmissing-field-initializers noise), positional in C++. */
 #ifdef __cplusplus
-#define LOOPMSG_STRUCT_INIT(version_macro) {version_macro}
+#define LOOPMSG_STRUCT_INIT(version_macro)                                                         \
+    {                                                                                              \
+        version_macro                                                                              \
+    }
 #else
-#define LOOPMSG_STRUCT_INIT(version_macro) {.version = (version_macro)}
+#define LOOPMSG_STRUCT_INIT(version_macro)                                                         \
+    {                                                                                              \
+        .version = (version_macro)                                                                 \
+    }
 #endif
 
 #endif /* LOOPMSG_COMMON_H */

@@ -27,7 +27,8 @@ typedef struct loopmsg_emulator_options {
     const char *api_key;        /**< Accepted key; NULL = "test-key". */
     const char *webhook_url;    /**< Where events are POSTed; NULL = no webhooks. */
     const char *webhook_header; /**< Authorization value sent with webhooks; NULL = none. */
-    const char *fixtures_path;  /**< JSON fixture file (senders, pools, audience); NULL = built-in. */
+    const char
+        *fixtures_path; /**< JSON fixture file (senders, pools, audience); NULL = built-in. */
     unsigned int delivery_delay_ms; /**< processing -> delivered delay; 0 = 1000. */
     double time_scale;              /**< Multiplies every emulated delay; 0 = 1.0. */
     bool quiet;                     /**< Do not log requests to the log callback. */
@@ -37,7 +38,7 @@ typedef struct loopmsg_emulator_options {
 } loopmsg_emulator_options;
 
 #define LOOPMSG_EMULATOR_OPTIONS_VERSION 1
-#define LOOPMSG_EMULATOR_OPTIONS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_OPTIONS_VERSION)
+#define LOOPMSG_EMULATOR_OPTIONS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_OPTIONS_VERSION)
 
 /**
  * Start an emulator on its own threads. Returns once it accepts connections.
@@ -82,7 +83,7 @@ typedef struct loopmsg_emulator_answer {
 } loopmsg_emulator_answer;
 
 #define LOOPMSG_EMULATOR_ANSWER_VERSION 1
-#define LOOPMSG_EMULATOR_ANSWER_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_ANSWER_VERSION)
+#define LOOPMSG_EMULATOR_ANSWER_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_ANSWER_VERSION)
 
 /** Queue a scripted answer (copied). Thread-safe. @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
@@ -98,7 +99,7 @@ typedef struct loopmsg_emulator_request {
     const char *user_agent;    /**< User-Agent header, NULL if absent. */
     const char *body;          /**< Request body ("" if none). */
     size_t body_len;
-    int answered_status;       /**< Status answered; 0 if the connection was dropped. */
+    int answered_status; /**< Status answered; 0 if the connection was dropped. */
 } loopmsg_emulator_request;
 
 /** Number of requests recorded since start or the last reset. Thread-safe. @since 0.1 */
@@ -110,8 +111,8 @@ LOOPMSG_API size_t loopmsg_emulator_request_count(loopmsg_emulator *emu);
  * @return LOOPMSG_OK, or LOOPMSG_E_INVALID_ARG when index is out of range.
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_request_get(
-    loopmsg_emulator_request **out, loopmsg_emulator *emu, size_t index);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_emulator_request_get(loopmsg_emulator_request **out, loopmsg_emulator *emu, size_t index);
 
 /** Free a recorded request copy. NULL ok. @since 0.1 */
 LOOPMSG_API void loopmsg_emulator_request_free(loopmsg_emulator_request *req);
@@ -155,10 +156,9 @@ loopmsg_emulator_set_faults(loopmsg_emulator *emu, const loopmsg_emulator_faults
  * @param[out] err              Optional.
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_emulator_inject(loopmsg_emulator *emu, const char *contact, const char *text,
-                        const char *group, char *message_id_out, size_t message_id_size,
-                        loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_inject(
+    loopmsg_emulator *emu, const char *contact, const char *text, const char *group,
+    char *message_id_out, size_t message_id_size, loopmsg_error *err);
 
 /**
  * POST an arbitrary webhook event (a JSON object with an "event" string) to the webhook
@@ -168,9 +168,11 @@ loopmsg_emulator_inject(loopmsg_emulator *emu, const char *contact, const char *
  *         webhook_url.
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_emulator_trigger(loopmsg_emulator *emu, const char *event_json, char *webhook_id_out,
-                         size_t webhook_id_size, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_trigger(loopmsg_emulator *emu,
+                                                                      const char *event_json,
+                                                                      char *webhook_id_out,
+                                                                      size_t webhook_id_size,
+                                                                      loopmsg_error *err);
 
 /** Webhook deliveries queued or in flight (redeliveries included). Thread-safe. @since 0.1 */
 LOOPMSG_API size_t loopmsg_emulator_webhooks_pending(loopmsg_emulator *emu);
@@ -204,9 +206,11 @@ LOOPMSG_API size_t loopmsg_emulator_webhooks_pending(loopmsg_emulator *emu);
  * @retval LOOPMSG_E_NOMEM
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_emulator_control(char **response_out, const char *base_url, const char *endpoint,
-                         const char *json_body, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_control(char **response_out,
+                                                                      const char *base_url,
+                                                                      const char *endpoint,
+                                                                      const char *json_body,
+                                                                      loopmsg_error *err);
 
 LOOPMSG_END_DECL
 

@@ -17,16 +17,16 @@ LOOPMSG_BEGIN_DECL
 /** Result of every fallible call. Append-only: values are never renumbered. @since 0.1 */
 typedef enum loopmsg_status {
     LOOPMSG_OK = 0,
-    LOOPMSG_E_INVALID_ARG = -1,  /**< Caller error: missing field, limit exceeded, bad value. */
-    LOOPMSG_E_NOMEM = -2,        /**< Allocation failed. */
-    LOOPMSG_E_STATE = -3,        /**< Not allowed now (e.g. re-entrant call from a callback). */
-    LOOPMSG_E_TRANSPORT = -4,    /**< Connect/TLS/send/receive failure; see transport_code. */
-    LOOPMSG_E_TIMEOUT = -5,      /**< The per-attempt timeout or the overall deadline expired. */
-    LOOPMSG_E_AUTH = -6,         /**< 401/403 or an API credentials error (110, 130). */
-    LOOPMSG_E_RATE_LIMITED = -7, /**< 429; see retry_after_ms. */
-    LOOPMSG_E_API = -8,          /**< The API rejected the request; see api_code and message. */
-    LOOPMSG_E_HTTP = -9,         /**< Unexpected HTTP status with no API error code. */
-    LOOPMSG_E_PROTOCOL = -10,    /**< Response malformed or missing required fields. */
+    LOOPMSG_E_INVALID_ARG = -1,   /**< Caller error: missing field, limit exceeded, bad value. */
+    LOOPMSG_E_NOMEM = -2,         /**< Allocation failed. */
+    LOOPMSG_E_STATE = -3,         /**< Not allowed now (e.g. re-entrant call from a callback). */
+    LOOPMSG_E_TRANSPORT = -4,     /**< Connect/TLS/send/receive failure; see transport_code. */
+    LOOPMSG_E_TIMEOUT = -5,       /**< The per-attempt timeout or the overall deadline expired. */
+    LOOPMSG_E_AUTH = -6,          /**< 401/403 or an API credentials error (110, 130). */
+    LOOPMSG_E_RATE_LIMITED = -7,  /**< 429; see retry_after_ms. */
+    LOOPMSG_E_API = -8,           /**< The API rejected the request; see api_code and message. */
+    LOOPMSG_E_HTTP = -9,          /**< Unexpected HTTP status with no API error code. */
+    LOOPMSG_E_PROTOCOL = -10,     /**< Response malformed or missing required fields. */
     LOOPMSG_E_WEBHOOK_AUTH = -11, /**< Webhook authorization did not match. */
     LOOPMSG_E_CANCELLED = -12,    /**< Request cancelled, or client freed with it pending. */
     LOOPMSG_E_PARTIAL = -13,      /**< Batch finished; at least one item failed. */

@@ -19,12 +19,12 @@ LOOPMSG_BEGIN_DECL
 
 /** Which list. @since 0.1 */
 typedef enum loopmsg_list_kind {
-    LOOPMSG_LIST_AUDIENCE = 1,       /**< GET /api/v1/audience/list/ */
-    LOOPMSG_LIST_MESSAGE_HISTORY,    /**< GET /api/v1/audience/messages/{contact}/ */
-    LOOPMSG_LIST_SENDERS,            /**< GET /api/v1/sender/list/ */
-    LOOPMSG_LIST_POOLS,              /**< GET /api/v1/pool/list/ */
-    LOOPMSG_LIST_OPT_INS,            /**< GET /api/v1/audience/tracker/ (opt-in history) */
-    LOOPMSG_LIST_WEBHOOK_DELIVERIES  /**< GET /api/v1/webhooks/history/ */
+    LOOPMSG_LIST_AUDIENCE = 1,      /**< GET /api/v1/audience/list/ */
+    LOOPMSG_LIST_MESSAGE_HISTORY,   /**< GET /api/v1/audience/messages/{contact}/ */
+    LOOPMSG_LIST_SENDERS,           /**< GET /api/v1/sender/list/ */
+    LOOPMSG_LIST_POOLS,             /**< GET /api/v1/pool/list/ */
+    LOOPMSG_LIST_OPT_INS,           /**< GET /api/v1/audience/tracker/ (opt-in history) */
+    LOOPMSG_LIST_WEBHOOK_DELIVERIES /**< GET /api/v1/webhooks/history/ */
 } loopmsg_list_kind;
 
 /** Sort order. DEFAULT (0) leaves it to the server (desc). @since 0.1 */
@@ -52,17 +52,17 @@ typedef enum loopmsg_direction {
  * @since 0.1
  */
 typedef struct loopmsg_list_params {
-    unsigned int version;      /**< LOOPMSG_LIST_PARAMS_VERSION */
-    unsigned int page;         /**< 1-based; 0 = 1. Iterators start here. */
-    unsigned int per_page;     /**< 1..1000; 0 = server default (iterators use 100). */
+    unsigned int version;  /**< LOOPMSG_LIST_PARAMS_VERSION */
+    unsigned int page;     /**< 1-based; 0 = 1. Iterators start here. */
+    unsigned int per_page; /**< 1..1000; 0 = server default (iterators use 100). */
     loopmsg_sort sort;
-    const char *from_date;     /**< YYYY-MM-DD: audience, history, opt-ins. */
-    const char *to_date;       /**< YYYY-MM-DD: audience, history, opt-ins. */
-    const char *search;        /**< Phone or email: audience only. */
-    const char *contact;       /**< Required for message history, refused elsewhere. */
+    const char *from_date;       /**< YYYY-MM-DD: audience, history, opt-ins. */
+    const char *to_date;         /**< YYYY-MM-DD: audience, history, opt-ins. */
+    const char *search;          /**< Phone or email: audience only. */
+    const char *contact;         /**< Required for message history, refused elsewhere. */
     loopmsg_direction direction; /**< History only. */
-    const char *type;          /**< Message type filter (e.g. "text"): history only. */
-    unsigned int max_pages;    /**< Iterators and collect-all: page cap; 0 = 1000. */
+    const char *type;            /**< Message type filter (e.g. "text"): history only. */
+    unsigned int max_pages;      /**< Iterators and collect-all: page cap; 0 = 1000. */
 } loopmsg_list_params;
 
 #define LOOPMSG_LIST_PARAMS_VERSION 1
@@ -87,7 +87,7 @@ typedef struct loopmsg_history_item {
 
 /** A sender name. @since 0.1 */
 typedef struct loopmsg_sender {
-    const char *id;     /**< The value for `sender` in sends and typing. */
+    const char *id; /**< The value for `sender` in sends and typing. */
     const char *name;
     const char *status; /**< active, pending, canceled, suspended. */
     const char *create_date;
@@ -134,7 +134,7 @@ typedef struct loopmsg_page {
     int page;      /**< As reported by the server (0 if absent). */
     int num_pages; /**< -1 when the server did not say. */
     int per_page;
-    int count;     /**< Items across all pages; -1 when absent. */
+    int count; /**< Items across all pages; -1 when absent. */
     size_t item_count;
     const loopmsg_contact *contacts;
     const loopmsg_history_item *messages;
@@ -156,9 +156,11 @@ LOOPMSG_API void loopmsg_page_free(loopmsg_page *page);
  * @param[out] page_out  On LOOPMSG_OK a new page owned by the caller.
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_list_page(loopmsg_client *client, loopmsg_list_kind kind,
-                  const loopmsg_list_params *params, loopmsg_page **page_out, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_list_page(loopmsg_client *client,
+                                                               loopmsg_list_kind kind,
+                                                               const loopmsg_list_params *params,
+                                                               loopmsg_page **page_out,
+                                                               loopmsg_error *err);
 
 /** A page iterator. Opaque. @since 0.1 */
 typedef struct loopmsg_pager loopmsg_pager;
@@ -168,9 +170,11 @@ typedef struct loopmsg_pager loopmsg_pager;
  * parameters are validated and copied here; no request is made yet.
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_pager_new(loopmsg_pager **out, loopmsg_client *client, loopmsg_list_kind kind,
-                  const loopmsg_list_params *params, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pager_new(loopmsg_pager **out,
+                                                               loopmsg_client *client,
+                                                               loopmsg_list_kind kind,
+                                                               const loopmsg_list_params *params,
+                                                               loopmsg_error *err);
 
 /**
  * Fetch the next page. On LOOPMSG_OK *page_out is a new page owned by the caller, or NULL
@@ -178,8 +182,9 @@ loopmsg_pager_new(loopmsg_pager **out, loopmsg_client *client, loopmsg_list_kind
  * call (the error is the caller's to handle; nothing is skipped).
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_pager_next(loopmsg_pager *pager, loopmsg_page **page_out, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pager_next(loopmsg_pager *pager,
+                                                                loopmsg_page **page_out,
+                                                                loopmsg_error *err);
 
 /** Pages fetched so far. @since 0.1 */
 LOOPMSG_API unsigned int loopmsg_pager_pages_fetched(const loopmsg_pager *pager);

@@ -78,7 +78,7 @@ typedef enum loopmsg_delivery_status {
 LOOPMSG_API const char *loopmsg_effect_name(loopmsg_effect effect);
 /** Parse a wire name (case-sensitive). @retval LOOPMSG_E_INVALID_ARG unknown name. @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_effect_parse(loopmsg_effect *out,
-                                                                   const char *name);
+                                                                  const char *name);
 /** Wire name of a reaction ("love"); NULL for NONE or out of range. @since 0.1 */
 LOOPMSG_API const char *loopmsg_reaction_name(loopmsg_reaction reaction);
 /**
@@ -88,34 +88,34 @@ LOOPMSG_API const char *loopmsg_reaction_name(loopmsg_reaction reaction);
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_reaction_parse(loopmsg_reaction *out,
-                                                                     bool *remove_out,
-                                                                     const char *name);
+                                                                    bool *remove_out,
+                                                                    const char *name);
 /** Wire name of a channel ("sms"); NULL for AUTO or out of range. @since 0.1 */
 LOOPMSG_API const char *loopmsg_channel_name(loopmsg_channel channel);
 /** Parse a channel name. @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_channel_parse(loopmsg_channel *out,
-                                                                    const char *name);
+                                                                   const char *name);
 /** Wire name of a delivery status ("delivered"); NULL for OTHER. @since 0.1 */
 LOOPMSG_API const char *loopmsg_delivery_status_name(loopmsg_delivery_status status);
 
 /** A message to one contact. Zero means "not set" for every field. @since 0.1 */
 typedef struct loopmsg_send_params {
-    unsigned int version;             /**< LOOPMSG_SEND_PARAMS_VERSION */
-    const char *contact;              /**< Required: phone, email or Loop contact id. */
-    const char *text;                 /**< Required, 1..10,000 characters. */
-    const char *subject;              /**< Bold title; not with SMS. */
-    const char *sender;               /**< Sender id; NULL = the client's default sender. */
-    const char *const *attachments;   /**< https:// URLs, at most 256 characters each. */
-    size_t attachment_count;          /**< At most LOOPMSG_MAX_ATTACHMENTS. */
-    loopmsg_effect effect;            /**< Not with SMS. */
-    const char *reply_to_id;          /**< Threaded reply to this message id; not with SMS. */
-    const char *passthrough;          /**< Echoed in webhooks; at most 1000 characters. */
-    loopmsg_channel channel;          /**< AUTO = Loop chooses. */
-    bool contact_file;                /**< Attach the sender's vCard. */
+    unsigned int version;           /**< LOOPMSG_SEND_PARAMS_VERSION */
+    const char *contact;            /**< Required: phone, email or Loop contact id. */
+    const char *text;               /**< Required, 1..10,000 characters. */
+    const char *subject;            /**< Bold title; not with SMS. */
+    const char *sender;             /**< Sender id; NULL = the client's default sender. */
+    const char *const *attachments; /**< https:// URLs, at most 256 characters each. */
+    size_t attachment_count;        /**< At most LOOPMSG_MAX_ATTACHMENTS. */
+    loopmsg_effect effect;          /**< Not with SMS. */
+    const char *reply_to_id;        /**< Threaded reply to this message id; not with SMS. */
+    const char *passthrough;        /**< Echoed in webhooks; at most 1000 characters. */
+    loopmsg_channel channel;        /**< AUTO = Loop chooses. */
+    bool contact_file;              /**< Attach the sender's vCard. */
 } loopmsg_send_params;
 
 #define LOOPMSG_SEND_PARAMS_VERSION 1
-#define LOOPMSG_SEND_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_SEND_PARAMS_VERSION)
+#define LOOPMSG_SEND_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_SEND_PARAMS_VERSION)
 
 /** A message to an iMessage group. @since 0.1 */
 typedef struct loopmsg_group_send_params {
@@ -132,21 +132,21 @@ typedef struct loopmsg_group_send_params {
 } loopmsg_group_send_params;
 
 #define LOOPMSG_GROUP_SEND_PARAMS_VERSION 1
-#define LOOPMSG_GROUP_SEND_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_GROUP_SEND_PARAMS_VERSION)
+#define LOOPMSG_GROUP_SEND_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_GROUP_SEND_PARAMS_VERSION)
 
 /** A voice message. @since 0.1 */
 typedef struct loopmsg_voice_params {
-    unsigned int version;    /**< LOOPMSG_VOICE_PARAMS_VERSION */
-    const char *contact;     /**< Required. */
-    const char *media_url;   /**< Required: https://, at most 256 characters, ending in .mp3,
-                                  .wav, .m4a, .caf or .aac (a query string may follow). */
+    unsigned int version;  /**< LOOPMSG_VOICE_PARAMS_VERSION */
+    const char *contact;   /**< Required. */
+    const char *media_url; /**< Required: https://, at most 256 characters, ending in .mp3,
+                                .wav, .m4a, .caf or .aac (a query string may follow). */
     const char *sender;
     const char *passthrough;
     loopmsg_channel channel; /**< SMS is refused (no audio over SMS). */
 } loopmsg_voice_params;
 
 #define LOOPMSG_VOICE_PARAMS_VERSION 1
-#define LOOPMSG_VOICE_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_VOICE_PARAMS_VERSION)
+#define LOOPMSG_VOICE_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_VOICE_PARAMS_VERSION)
 
 /** A tapback on a message. @since 0.1 */
 typedef struct loopmsg_reaction_params {
@@ -158,7 +158,7 @@ typedef struct loopmsg_reaction_params {
 } loopmsg_reaction_params;
 
 #define LOOPMSG_REACTION_PARAMS_VERSION 1
-#define LOOPMSG_REACTION_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_REACTION_PARAMS_VERSION)
+#define LOOPMSG_REACTION_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_REACTION_PARAMS_VERSION)
 
 /**
  * Typing indicator / read receipt. Exactly one addressing mode: message_id, or contact
@@ -175,13 +175,13 @@ typedef struct loopmsg_typing_params {
 } loopmsg_typing_params;
 
 #define LOOPMSG_TYPING_PARAMS_VERSION 1
-#define LOOPMSG_TYPING_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_TYPING_PARAMS_VERSION)
+#define LOOPMSG_TYPING_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_TYPING_PARAMS_VERSION)
 
 /** An iMessage group as returned by the API. All fields borrowed from the result. @since 0.1 */
 typedef struct loopmsg_group {
     const char *id;
-    const char *name;                 /**< NULL when the group has no name. */
-    const char *const *participants;  /**< E.164 phones or lowercase emails. */
+    const char *name;                /**< NULL when the group has no name. */
+    const char *const *participants; /**< E.164 phones or lowercase emails. */
     size_t participant_count;
 } loopmsg_group;
 
@@ -192,8 +192,8 @@ typedef struct loopmsg_group {
  * @since 0.1
  */
 typedef struct loopmsg_send_result {
-    const char *message_id;     /**< Always set, except for reactions (undocumented body). */
-    const char *contact;        /**< Normalised contact (voice responses call it recipient). */
+    const char *message_id; /**< Always set, except for reactions (undocumented body). */
+    const char *contact;    /**< Normalised contact (voice responses call it recipient). */
     const char *text;
     const loopmsg_group *group; /**< Group sends only; NULL otherwise. */
     const char *raw;            /**< The response body as received (NUL-terminated). */
@@ -242,9 +242,10 @@ loopmsg_send_params_validate(const loopmsg_send_params *params, loopmsg_error *e
  * @return LOOPMSG_OK or a negative loopmsg_status.
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_message_send(loopmsg_client *client, const loopmsg_send_params *params,
-                     loopmsg_send_result **result_out, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send(loopmsg_client *client,
+                                                                  const loopmsg_send_params *params,
+                                                                  loopmsg_send_result **result_out,
+                                                                  loopmsg_error *err);
 
 /** Send to an iMessage group. As loopmsg_message_send(); result->group is set. @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
@@ -306,8 +307,8 @@ typedef void (*loopmsg_status_cb)(loopmsg_client *client, loopmsg_request_id id,
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send_async(
-    loopmsg_client *client, const loopmsg_send_params *params, loopmsg_send_cb cb,
-    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+    loopmsg_client *client, const loopmsg_send_params *params, loopmsg_send_cb cb, void *user_data,
+    loopmsg_request_id *id_out, loopmsg_error *err);
 
 /** Asynchronous loopmsg_message_send_group(). @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send_group_async(
@@ -316,8 +317,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send_group_async(
 
 /** Asynchronous loopmsg_message_send_voice(). @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send_voice_async(
-    loopmsg_client *client, const loopmsg_voice_params *params, loopmsg_send_cb cb,
-    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+    loopmsg_client *client, const loopmsg_voice_params *params, loopmsg_send_cb cb, void *user_data,
+    loopmsg_request_id *id_out, loopmsg_error *err);
 
 /** Asynchronous loopmsg_message_send_reaction(). @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send_reaction_async(
@@ -359,8 +360,8 @@ typedef struct loopmsg_batch_item {
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_message_send_batch(loopmsg_client *client, const loopmsg_send_params *params,
-                           size_t count, loopmsg_batch_item *items, loopmsg_error *err);
+loopmsg_message_send_batch(loopmsg_client *client, const loopmsg_send_params *params, size_t count,
+                           loopmsg_batch_item *items, loopmsg_error *err);
 
 /** Free the results held by batch items (not the array). NULL is a no-op. @since 0.1 */
 LOOPMSG_API void loopmsg_batch_items_clear(loopmsg_batch_item *items, size_t count);

@@ -21,10 +21,10 @@ typedef struct loopmsg_field {
 
 /** Parameters of an opt-in URL. @since 0.1 */
 typedef struct loopmsg_optin_params {
-    unsigned int version;  /**< LOOPMSG_OPTIN_PARAMS_VERSION */
-    const char *body;      /**< Required; must contain "[opt-in-code]". */
-    const char *contact;   /**< Optional pre-filled recipient. */
-    const char *sender_type; /**< e.g. "shared" for shared sender names. */
+    unsigned int version;        /**< LOOPMSG_OPTIN_PARAMS_VERSION */
+    const char *body;            /**< Required; must contain "[opt-in-code]". */
+    const char *contact;         /**< Optional pre-filled recipient. */
+    const char *sender_type;     /**< e.g. "shared" for shared sender names. */
     const loopmsg_field *fields; /**< Custom fields (click_id, utm_campaign, ...). */
     size_t field_count;
 } loopmsg_optin_params;

@@ -11,14 +11,16 @@
 LOOPMSG_BEGIN_DECL
 
 /** One page of sender names: loopmsg_list_page(LOOPMSG_LIST_SENDERS). @since 0.1 */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_senders_list(loopmsg_client *client, const loopmsg_list_params *params,
-                     loopmsg_page **page_out, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_senders_list(loopmsg_client *client,
+                                                                  const loopmsg_list_params *params,
+                                                                  loopmsg_page **page_out,
+                                                                  loopmsg_error *err);
 
 /** One page of pools: loopmsg_list_page(LOOPMSG_LIST_POOLS). @since 0.1 */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_pools_list(loopmsg_client *client, const loopmsg_list_params *params,
-                   loopmsg_page **page_out, loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pools_list(loopmsg_client *client,
+                                                                const loopmsg_list_params *params,
+                                                                loopmsg_page **page_out,
+                                                                loopmsg_error *err);
 
 /** Details of one sender name (GET /api/v1/sender/{id}/). @since 0.1 */
 typedef struct loopmsg_sender_details {
@@ -32,9 +34,10 @@ typedef struct loopmsg_sender_details {
  * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_sender_details_free().
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_sender_get(loopmsg_client *client, const char *sender_id, loopmsg_sender_details **out,
-                   loopmsg_error *err);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_get(loopmsg_client *client,
+                                                                const char *sender_id,
+                                                                loopmsg_sender_details **out,
+                                                                loopmsg_error *err);
 
 /** Free sender details. NULL is a no-op. @since 0.1 */
 LOOPMSG_API void loopmsg_sender_details_free(loopmsg_sender_details *details);
@@ -46,8 +49,8 @@ typedef void (*loopmsg_sender_details_cb)(loopmsg_client *client, loopmsg_reques
 
 /** Asynchronous loopmsg_sender_get(). @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_get_async(
-    loopmsg_client *client, const char *sender_id, loopmsg_sender_details_cb cb,
-    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+    loopmsg_client *client, const char *sender_id, loopmsg_sender_details_cb cb, void *user_data,
+    loopmsg_request_id *id_out, loopmsg_error *err);
 
 LOOPMSG_END_DECL
 

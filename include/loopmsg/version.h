@@ -14,8 +14,7 @@
 #define LOOPMSG_VERSION       "0.1.0"
 #define LOOPMSG_VERSION_NUM                                                                        \
     ((LOOPMSG_VERSION_MAJOR << 16) | (LOOPMSG_VERSION_MINOR << 8) | LOOPMSG_VERSION_PATCH)
-#define LOOPMSG_VERSION_AT_LEAST(x, y, z)                                                          \
-    (LOOPMSG_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))
+#define LOOPMSG_VERSION_AT_LEAST(x, y, z) (LOOPMSG_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))
 
 LOOPMSG_BEGIN_DECL
 

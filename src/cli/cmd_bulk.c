@@ -20,8 +20,8 @@
 
 enum { B_FILE = 256, B_CONCURRENCY, B_RATE, B_JOURNAL, B_RESEND_UNKNOWN, B_DRY_RUN };
 
-static const char *const columns[] = {"contact",     "text",   "subject", "effect", "attachments",
-                                      "passthrough", "sender", NULL};
+static const char *const columns[] = {"contact",     "text",        "subject", "effect",
+                                      "attachments", "passthrough", "sender",  NULL};
 static const char *const required[] = {"contact", "text", NULL};
 enum { C_CONTACT, C_TEXT, C_SUBJECT, C_EFFECT, C_ATTACHMENTS, C_PASSTHROUGH, C_SENDER };
 
@@ -226,13 +226,13 @@ static void print_row(bulk *b, size_t i, const char *message_id, const loopmsg_e
     if (skipped)
         json_object_set_new(o, "skipped", json_string(skipped));
     if (err && err->status != LOOPMSG_OK)
-        json_object_set_new(
-            o, "error",
-            json_pack("{s:s, s:i, s:i, s:s, s:b, s:b, s:b}", "status",
-                      loopmsg_status_name(err->status), "http_status", err->http_status,
-                      "api_code", err->api_code, "message", err->message, "retryable",
-                      loopmsg_error_is_retryable(err), "maybe_delivered",
-                      loopmsg_error_is_maybe_delivered(err), "fatal", loopmsg_error_is_fatal(err)));
+        json_object_set_new(o, "error",
+                            json_pack("{s:s, s:i, s:i, s:s, s:b, s:b, s:b}", "status",
+                                      loopmsg_status_name(err->status), "http_status",
+                                      err->http_status, "api_code", err->api_code, "message",
+                                      err->message, "retryable", loopmsg_error_is_retryable(err),
+                                      "maybe_delivered", loopmsg_error_is_maybe_delivered(err),
+                                      "fatal", loopmsg_error_is_fatal(err)));
     if (b->dry_run)
         json_object_set_new(o, "dry_run", json_true());
     json_dumpf(o, stdout, JSON_COMPACT);
@@ -340,7 +340,8 @@ static int run(bulk *b)
             }
             s->b = b;
             s->row = i;
-            loopmsg_status st = loopmsg_message_send_async(c, &b->params[i], on_sent, s, NULL, &err);
+            loopmsg_status st =
+                loopmsg_message_send_async(c, &b->params[i], on_sent, s, NULL, &err);
             if (st != LOOPMSG_OK) {
                 free(s);
                 journal_row(b, i, J_FAILED, NULL);
@@ -433,7 +434,8 @@ int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
         p->sender = r->values[C_SENDER];
         p->attachments = (const char *const *)r->attachments;
         p->attachment_count = r->attachment_count;
-        if (r->values[C_EFFECT] && loopmsg_effect_parse(&p->effect, r->values[C_EFFECT]) != LOOPMSG_OK) {
+        if (r->values[C_EFFECT] &&
+            loopmsg_effect_parse(&p->effect, r->values[C_EFFECT]) != LOOPMSG_OK) {
             rc = cli_usage_error("send-bulk", "%s: line %zu: unknown effect '%s'", b.file, r->line,
                                  r->values[C_EFFECT]);
             goto out;

@@ -332,6 +332,11 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
     sigaddset(&stop_set, SIGINT);
     sigaddset(&stop_set, SIGTERM);
     sigaddset(&stop_set, SIGHUP);
+    /* A shell starts background jobs with SIGINT ignored, and an ignored signal never reaches
+     * sigwait(); the signals are blocked anyway, so the default disposition is harmless.
+     * SIGHUP stays ignored when it is (nohup). */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
     signal(SIGPIPE, SIG_IGN);
 

@@ -111,7 +111,10 @@ static int on_opt(int id, const char *arg, void *ud)
     return 0;
 }
 
-#define OPT(name, has, id) {name, has, NULL, id}
+#define OPT(name, has, id)                                                                         \
+    {                                                                                              \
+        name, has, NULL, id                                                                        \
+    }
 
 static const struct option send_opts[] = {
     OPT("contact", required_argument, O_CONTACT),
@@ -280,8 +283,8 @@ static int parse_channel(const msg_args *a, loopmsg_channel *out)
 {
     *out = LOOPMSG_CHANNEL_AUTO;
     if (a->channel && loopmsg_channel_parse(out, a->channel) != LOOPMSG_OK)
-        return cli_usage_error(a->cmd, "--channel: unknown channel '%s' (imessage sms rcs whatsapp)",
-                               a->channel);
+        return cli_usage_error(
+            a->cmd, "--channel: unknown channel '%s' (imessage sms rcs whatsapp)", a->channel);
     return 0;
 }
 
@@ -316,8 +319,8 @@ static int finish_send(const cli_globals *g, const msg_args *a, loopmsg_status s
     return rc;
 }
 
-static int with_client(cli_globals *g, msg_args *a, int (*body)(cli_globals *, msg_args *,
-                                                                loopmsg_client *))
+static int with_client(cli_globals *g, msg_args *a,
+                       int (*body)(cli_globals *, msg_args *, loopmsg_client *))
 {
     int rc;
     loopmsg_client *c = cli_client_new(g, &rc);

@@ -57,7 +57,10 @@ typedef struct res_args {
     char *field_buf[256];
 } res_args;
 
-#define OPT(n, h, id) {n, h, NULL, id}
+#define OPT(n, h, id)                                                                              \
+    {                                                                                              \
+        n, h, NULL, id                                                                             \
+    }
 static const struct option paging_opts[] = {
     OPT("page", required_argument, R_PAGE),
     OPT("per-page", required_argument, R_PER_PAGE),
@@ -423,9 +426,9 @@ static int r_sender_show(cli_globals *g, res_args *a, loopmsg_client *c, char **
     if (g->json)
         print_compact(d->raw, d->raw_len);
     else
-        printf("id: %s\nname: %s\nstatus: %s\ncreated: %s\nimessage link: %s\n",
-               s_or(d->sender.id), s_or(d->sender.name), s_or(d->sender.status),
-               s_or(d->sender.create_date), s_or(d->sender.imessage_link));
+        printf("id: %s\nname: %s\nstatus: %s\ncreated: %s\nimessage link: %s\n", s_or(d->sender.id),
+               s_or(d->sender.name), s_or(d->sender.status), s_or(d->sender.create_date),
+               s_or(d->sender.imessage_link));
     loopmsg_sender_details_free(d);
     return CLI_EXIT_OK;
 }
@@ -456,8 +459,8 @@ static int r_optin_url(cli_globals *g, res_args *a, loopmsg_client *c, char **po
     return CLI_EXIT_OK;
 }
 
-static const char *const message_columns[] = {"contact", "text", "subject", "effect",
-                                              "attachments", NULL};
+static const char *const message_columns[] = {"contact", "text",        "subject",
+                                              "effect",  "attachments", NULL};
 static const char *const message_required[] = {"contact", "text", NULL};
 
 static int r_campaign(cli_globals *g, res_args *a, loopmsg_client *c, char **pos, int n)
@@ -482,8 +485,8 @@ static int r_campaign(cli_globals *g, res_args *a, loopmsg_client *c, char **pos
     int rc = CLI_EXIT_OK;
     if (a->messages) {
         char why[256];
-        if (cli_rows_read(a->messages, message_columns, message_required, &rows, why,
-                          sizeof why) != 0)
+        if (cli_rows_read(a->messages, message_columns, message_required, &rows, why, sizeof why) !=
+            0)
             return cli_usage_error(a->cmd, "%s: %s", a->messages, why);
         msgs = calloc(rows.count, sizeof *msgs);
         if (!msgs) {
@@ -508,8 +511,7 @@ static int r_campaign(cli_globals *g, res_args *a, loopmsg_client *c, char **pos
             one.message_count = 1;
             loopmsg_error err;
             if (loopmsg_campaign_params_validate(&one, &err) != LOOPMSG_OK) {
-                rc = cli_usage_error(a->cmd, "%s: line %zu: %s", a->messages, r->line,
-                                     err.message);
+                rc = cli_usage_error(a->cmd, "%s: line %zu: %s", a->messages, r->line, err.message);
                 goto out;
             }
         }
@@ -543,11 +545,16 @@ static const struct {
     int positional; /* exact count */
     res_fn fn;
 } routes[] = {
-    {"audience", "list", 0, r_audience_list},   {"audience", "status", 1, r_status},
-    {"audience", "unsubscribe", 1, r_unsubscribe}, {"audience", "history", 1, r_history},
-    {"audience", "opt-ins", 0, r_opt_ins},       {"campaign", "create", 0, r_campaign},
-    {"senders", "list", 0, r_senders_list},      {"senders", "show", 1, r_sender_show},
-    {"pools", "list", 0, r_pools_list},          {"opt-in", "url", 0, r_optin_url},
+    {"audience", "list", 0, r_audience_list},
+    {"audience", "status", 1, r_status},
+    {"audience", "unsubscribe", 1, r_unsubscribe},
+    {"audience", "history", 1, r_history},
+    {"audience", "opt-ins", 0, r_opt_ins},
+    {"campaign", "create", 0, r_campaign},
+    {"senders", "list", 0, r_senders_list},
+    {"senders", "show", 1, r_sender_show},
+    {"pools", "list", 0, r_pools_list},
+    {"opt-in", "url", 0, r_optin_url},
     {"webhooks", "history", 0, r_webhooks_history},
 };
 

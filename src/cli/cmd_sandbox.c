@@ -342,12 +342,6 @@ static int run_server(cli_globals *g, const sb_args *a)
     int sig = 0;
     while (sigwait(&stop_set, &sig) != 0)
         ;
-    /* Stopping now: further stop signals are dropped, pending ones included (timeout(1), for
-     * one, signals the process and then its group). A blocked signal left pending at exit
-     * can hang LeakSanitizer's exit-time check in sanitizer builds. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
     if (!o.quiet)
         fprintf(stderr, "loopmsg sandbox: %s, stopping\n", strsignal(sig));
     loopmsg_emulator_free(emu);

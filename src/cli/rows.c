@@ -105,8 +105,8 @@ static int split_attachments(cli_row *r, const char *s)
     return 0;
 }
 
-static int check_required(const cli_row *r, const char *const *columns,
-                          const char *const *required, char *errbuf, size_t errlen)
+static int check_required(const cli_row *r, const char *const *columns, const char *const *required,
+                          char *errbuf, size_t errlen)
 {
     for (size_t k = 0; required && required[k]; k++) {
         int c = cli_rows_column(columns, required[k]);
@@ -152,8 +152,7 @@ static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, char *e
                     for (size_t i = 0; i < n; i++)
                         free(fields[i]);
                     free(fields);
-                    return fail(errbuf, errlen, "line %zu: unterminated quoted field",
-                                start);
+                    return fail(errbuf, errlen, "line %zu: unterminated quoted field", start);
                 }
                 break;
             }
@@ -189,8 +188,7 @@ static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, char *e
                     for (size_t i = 0; i < n; i++)
                         free(fields[i]);
                     free(fields);
-                    return fail(errbuf, errlen, "line %zu: quote inside an unquoted field",
-                                start);
+                    return fail(errbuf, errlen, "line %zu: quote inside an unquoted field", start);
                 }
                 s->p++;
             }
@@ -446,9 +444,8 @@ static int parse_jsonl(const char *data, size_t len, const char *const *columns,
     return 0;
 }
 
-int cli_rows_parse(const char *data, size_t len, cli_rows_format format,
-                   const char *const *columns, const char *const *required, cli_rows *out,
-                   char *errbuf, size_t errlen)
+int cli_rows_parse(const char *data, size_t len, cli_rows_format format, const char *const *columns,
+                   const char *const *required, cli_rows *out, char *errbuf, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (format == CLI_ROWS_CSV)

@@ -10,9 +10,9 @@
 #include <stddef.h>
 
 typedef struct cli_row {
-    size_t line;          /* 1-based line where the row starts */
-    char **values;        /* one per column of the reader's `columns`; NULL = not set */
-    char **attachments;   /* parsed from the "attachments" column */
+    size_t line;        /* 1-based line where the row starts */
+    char **values;      /* one per column of the reader's `columns`; NULL = not set */
+    char **attachments; /* parsed from the "attachments" column */
     size_t attachment_count;
 } cli_row;
 
@@ -32,9 +32,8 @@ typedef enum { CLI_ROWS_CSV, CLI_ROWS_JSONL } cli_rows_format;
  * An empty CSV cell means "not set"; blank lines are skipped. On error returns -1 with a
  * message naming the line in errbuf and leaves *out empty.
  */
-int cli_rows_parse(const char *data, size_t len, cli_rows_format format,
-                   const char *const *columns, const char *const *required, cli_rows *out,
-                   char *errbuf, size_t errlen);
+int cli_rows_parse(const char *data, size_t len, cli_rows_format format, const char *const *columns,
+                   const char *const *required, cli_rows *out, char *errbuf, size_t errlen);
 
 /* Read a file ("-" = standard input, JSON lines) and parse it; the format comes from the
  * extension (.csv -> CSV, anything else -> JSON lines). */

@@ -189,12 +189,11 @@ int cli_report_error(const cli_globals *g, const char *what, loopmsg_status st,
 {
     const char *msg = err && err->message[0] ? err->message : loopmsg_status_str(st);
     if (g->json) {
-        json_t *e = json_pack("{s:s, s:i, s:i, s:s, s:b, s:b, s:b}", "status",
-                              loopmsg_status_name(st), "http_status", err ? err->http_status : 0,
-                              "api_code", err ? err->api_code : 0, "message", msg, "retryable",
-                              loopmsg_error_is_retryable(err), "maybe_delivered",
-                              loopmsg_error_is_maybe_delivered(err), "fatal",
-                              loopmsg_error_is_fatal(err));
+        json_t *e = json_pack(
+            "{s:s, s:i, s:i, s:s, s:b, s:b, s:b}", "status", loopmsg_status_name(st), "http_status",
+            err ? err->http_status : 0, "api_code", err ? err->api_code : 0, "message", msg,
+            "retryable", loopmsg_error_is_retryable(err), "maybe_delivered",
+            loopmsg_error_is_maybe_delivered(err), "fatal", loopmsg_error_is_fatal(err));
         json_t *o = e ? json_pack("{s:o}", "error", e) : NULL;
         if (o)
             json_dumpf(o, stdout, JSON_COMPACT);

@@ -166,8 +166,9 @@ typedef struct arena_link {
     struct arena_link *next;
 } arena_link;
 
-#define ALIGN_UP(n) (((n) + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t))
-#define HDR         ALIGN_UP(sizeof(arena_link))
+#define ALIGN_UP(n)                                                                                \
+    (((n) + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t))
+#define HDR           ALIGN_UP(sizeof(arena_link))
 #define HEAD_OF(root) ((arena_link *)(void *)((char *)(root)-HDR))
 
 void *loopmsg__arena_new(size_t root_size)

@@ -36,15 +36,15 @@ void loopmsg__buf_putc(loopmsg__buf *b, char c);
 void loopmsg__buf_printf(loopmsg__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int loopmsg__buf_ok(const loopmsg__buf *b);
-void loopmsg__buf_reset(loopmsg__buf *b); /* len = 0, keeps the memory */
-void loopmsg__buf_clear(loopmsg__buf *b); /* frees */
+void loopmsg__buf_reset(loopmsg__buf *b);   /* len = 0, keeps the memory */
+void loopmsg__buf_clear(loopmsg__buf *b);   /* frees */
 char *loopmsg__buf_detach(loopmsg__buf *b); /* caller owns; NULL if failed */
 
 /* Result arena. loopmsg__arena_new returns a zeroed root object of root_size bytes; further
  * allocations tied to it live until loopmsg__arena_free(root). Allocation failure returns
  * NULL. */
 void *loopmsg__arena_new(size_t root_size);
-void *loopmsg__arena_alloc(void *root, size_t size); /* zeroed */
+void *loopmsg__arena_alloc(void *root, size_t size);    /* zeroed */
 char *loopmsg__arena_strdup(void *root, const char *s); /* NULL in, NULL out */
 char *loopmsg__arena_strndup(void *root, const char *s, size_t n);
 void loopmsg__arena_free(void *root); /* NULL ok */

@@ -81,10 +81,9 @@ static loopmsg_status submit(loopmsg__message_kind kind, loopmsg_client *c, cons
     return loopmsg__call_async(c, op, path, body, tramp, fn, ud, id_out, err);
 }
 
-loopmsg_status loopmsg_message_send_async(loopmsg_client *client,
-                                          const loopmsg_send_params *params, loopmsg_send_cb cb,
-                                          void *user_data, loopmsg_request_id *id_out,
-                                          loopmsg_error *err)
+loopmsg_status loopmsg_message_send_async(loopmsg_client *client, const loopmsg_send_params *params,
+                                          loopmsg_send_cb cb, void *user_data,
+                                          loopmsg_request_id *id_out, loopmsg_error *err)
 {
     return submit(LOOPMSG__MSG_SEND, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
                   user_data, id_out, err);
@@ -111,8 +110,7 @@ loopmsg_status loopmsg_message_send_voice_async(loopmsg_client *client,
 loopmsg_status loopmsg_message_send_reaction_async(loopmsg_client *client,
                                                    const loopmsg_reaction_params *params,
                                                    loopmsg_send_cb cb, void *user_data,
-                                                   loopmsg_request_id *id_out,
-                                                   loopmsg_error *err)
+                                                   loopmsg_request_id *id_out, loopmsg_error *err)
 {
     return submit(LOOPMSG__MSG_REACTION, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
                   user_data, id_out, err);
@@ -140,8 +138,8 @@ loopmsg_status loopmsg_message_status_get_async(loopmsg_client *client, const ch
                                                 loopmsg_status_cb cb, void *user_data,
                                                 loopmsg_request_id *id_out, loopmsg_error *err)
 {
-    return submit(LOOPMSG__MSG_STATUS, client, message_id, tramp_status, (loopmsg__fn)cb,
-                  user_data, id_out, err);
+    return submit(LOOPMSG__MSG_STATUS, client, message_id, tramp_status, (loopmsg__fn)cb, user_data,
+                  id_out, err);
 }
 
 /* ---- batch ------------------------------------------------------------------------------- */
@@ -174,9 +172,9 @@ void loopmsg_batch_items_clear(loopmsg_batch_item *items, size_t count)
     }
 }
 
-loopmsg_status loopmsg_message_send_batch(loopmsg_client *client,
-                                          const loopmsg_send_params *params, size_t count,
-                                          loopmsg_batch_item *items, loopmsg_error *err)
+loopmsg_status loopmsg_message_send_batch(loopmsg_client *client, const loopmsg_send_params *params,
+                                          size_t count, loopmsg_batch_item *items,
+                                          loopmsg_error *err)
 {
     if (!client || (count && (!params || !items)))
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
@@ -201,8 +199,8 @@ loopmsg_status loopmsg_message_send_batch(loopmsg_client *client,
             const loopmsg__op *op = NULL;
             char *path;
             json_t *body;
-            loopmsg_status st = loopmsg__message_prepare(LOOPMSG__MSG_SEND, client, &params[i],
-                                                         &op, &path, &body, &items[i].error);
+            loopmsg_status st = loopmsg__message_prepare(LOOPMSG__MSG_SEND, client, &params[i], &op,
+                                                         &path, &body, &items[i].error);
             if (st == LOOPMSG_OK)
                 st = loopmsg__call_internal(client, op, path, body, batch_finish, &slots[i],
                                             &items[i].error);

@@ -65,12 +65,11 @@ static loopmsg_status contact_path(const char *op, const char *prefix, loopmsg_c
     return *path_out ? LOOPMSG_OK : loopmsg__error_nomem(err);
 }
 
-#define CHECK_PREFIX "/api/v1/audience/check-status/"
+#define CHECK_PREFIX  "/api/v1/audience/check-status/"
 #define DELETE_PREFIX "/api/v1/audience/delete/"
 
 loopmsg_status loopmsg_audience_check_status(loopmsg_client *client, const char *contact,
-                                             loopmsg_contact_status *status_out,
-                                             loopmsg_error *err)
+                                             loopmsg_contact_status *status_out, loopmsg_error *err)
 {
     if (status_out)
         *status_out = LOOPMSG_CONTACT_OTHER;
@@ -108,8 +107,7 @@ static void tramp_contact_status(loopmsg_client *c, uint64_t id, void *result,
 
 loopmsg_status loopmsg_audience_check_status_async(loopmsg_client *client, const char *contact,
                                                    loopmsg_contact_status_cb cb, void *user_data,
-                                                   loopmsg_request_id *id_out,
-                                                   loopmsg_error *err)
+                                                   loopmsg_request_id *id_out, loopmsg_error *err)
 {
     if (id_out)
         *id_out = 0;

@@ -34,8 +34,8 @@ static bool digits(const char *s, size_t n)
 
 bool loopmsg_date_valid(const char *s)
 {
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4) ||
-        !digits(s + 5, 2) || !digits(s + 8, 2))
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4) || !digits(s + 5, 2) ||
+        !digits(s + 8, 2))
         return false;
     int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     int m = (s[5] - '0') * 10 + (s[6] - '0');
@@ -63,8 +63,8 @@ static int parse_time(const char *s)
  * syntactic so that it behaves the same on machines without tzdata. */
 static bool tz_valid(const char *tz)
 {
-    static const char *const areas[] = {"Africa", "America", "Antarctica", "Arctic",
-                                        "Asia",   "Atlantic", "Australia", "Europe",
+    static const char *const areas[] = {"Africa", "America",  "Antarctica", "Arctic",
+                                        "Asia",   "Atlantic", "Australia",  "Europe",
                                         "Indian", "Pacific",  "Etc"};
     if (strcmp(tz, "UTC") == 0 || strcmp(tz, "GMT") == 0)
         return true;
@@ -304,8 +304,8 @@ loopmsg_status loopmsg_campaign_create(loopmsg_client *client,
     return loopmsg__call(client, &loopmsg__op_campaign, path, body, (void **)out, err);
 }
 
-static void tramp_campaign(loopmsg_client *c, uint64_t id, void *result,
-                           const loopmsg_error *err, loopmsg__fn fn, void *ud)
+static void tramp_campaign(loopmsg_client *c, uint64_t id, void *result, const loopmsg_error *err,
+                           loopmsg__fn fn, void *ud)
 {
     if (fn)
         ((loopmsg_campaign_cb)fn)(c, id, result, err, ud);

@@ -89,8 +89,8 @@ static loopmsg_status check_base_url(const char *url, loopmsg_error *err)
             h = (size_t)(colon - host);
     }
     if (h == 0)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                  "base_url: no host in \"%.60s\"", url);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "base_url: no host in \"%.60s\"",
+                                  url);
     if (!https && !host_is_loopback(host, h))
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                   "base_url: plaintext http:// is only allowed to a loopback "
@@ -131,9 +131,9 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     *out = NULL;
     if (!opts)
         opts = &defaults;
-    loopmsg_status st = loopmsg__check_version(opts->version, LOOPMSG_CLIENT_OPTIONS_VERSION,
-                                               "loopmsg_client_options",
-                                               "LOOPMSG_CLIENT_OPTIONS_INIT", err);
+    loopmsg_status st =
+        loopmsg__check_version(opts->version, LOOPMSG_CLIENT_OPTIONS_VERSION,
+                               "loopmsg_client_options", "LOOPMSG_CLIENT_OPTIONS_INIT", err);
     if (st != LOOPMSG_OK)
         return st;
     if (loopmsg__global_ensure() != 0)
@@ -207,10 +207,11 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : LOOPMSG_DEFAULT_TIMEOUT_MS;
     c->connect_timeout_ms =
         opts->connect_timeout_ms ? opts->connect_timeout_ms : LOOPMSG_DEFAULT_CONNECT_TIMEOUT_MS;
-    c->max_retries = opts->max_retries == 0 ? LOOPMSG_DEFAULT_RETRIES
+    c->max_retries = opts->max_retries == 0  ? LOOPMSG_DEFAULT_RETRIES
                      : opts->max_retries < 0 ? 0
                                              : opts->max_retries;
-    c->retry_delay_ms = opts->retry_delay_ms ? opts->retry_delay_ms : LOOPMSG_DEFAULT_RETRY_DELAY_MS;
+    c->retry_delay_ms =
+        opts->retry_delay_ms ? opts->retry_delay_ms : LOOPMSG_DEFAULT_RETRY_DELAY_MS;
     c->deadline_ms = opts->deadline_ms;
     c->retry_maybe_delivered = opts->retry_maybe_delivered;
     c->max_concurrent = opts->max_concurrent ? opts->max_concurrent : 16;

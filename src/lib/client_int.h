@@ -13,11 +13,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-typedef enum loopmsg__method {
-    LOOPMSG__GET = 0,
-    LOOPMSG__POST,
-    LOOPMSG__DELETE
-} loopmsg__method;
+typedef enum loopmsg__method { LOOPMSG__GET = 0, LOOPMSG__POST, LOOPMSG__DELETE } loopmsg__method;
 
 /* Decode a successful (2xx) response into a result (an arena root). `root` is the parsed
  * body, NULL when the body was empty (204). `raw` is the NUL-terminated body. */
@@ -26,9 +22,9 @@ typedef loopmsg_status (*loopmsg__decode_fn)(void **out, json_t *root, const cha
 
 /* What the engine needs to know about an endpoint. Static tables, one per endpoint. */
 typedef struct loopmsg__op {
-    const char *name;           /* prefix of error messages and log lines: "send" */
+    const char *name; /* prefix of error messages and log lines: "send" */
     loopmsg__method method;
-    loopmsg__decode_fn decode;  /* NULL: the call has no result */
+    loopmsg__decode_fn decode; /* NULL: the call has no result */
     void (*free_result)(void *);
 } loopmsg__op;
 

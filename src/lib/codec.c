@@ -54,8 +54,7 @@ bool loopmsg__utf8_valid(const char *s, size_t len, size_t *chars_out)
     return true;
 }
 
-void loopmsg__sanitize_excerpt(char *dst, size_t dst_size, const char *src, size_t len,
-                               size_t max)
+void loopmsg__sanitize_excerpt(char *dst, size_t dst_size, const char *src, size_t len, size_t max)
 {
     size_t o = 0, shown = 0, i = 0;
     if (dst_size == 0)
@@ -249,9 +248,8 @@ static int api_code_of(json_t *root)
 }
 
 loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int http_status,
-                                       const char *body, size_t len,
-                                       unsigned int retry_after_ms, json_t **json_out,
-                                       loopmsg_error *err)
+                                       const char *body, size_t len, unsigned int retry_after_ms,
+                                       json_t **json_out, loopmsg_error *err)
 {
     *json_out = NULL;
     json_t *root = len ? parse_body(body, len) : NULL;

@@ -23,9 +23,8 @@
  * body), owned by the caller. Otherwise returns the error status with err filled in
  * (http_status, api_code, flags, retry_after_ms, message) and *json_out NULL. */
 loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int http_status,
-                                       const char *body, size_t len,
-                                       unsigned int retry_after_ms, json_t **json_out,
-                                       loopmsg_error *err);
+                                       const char *body, size_t len, unsigned int retry_after_ms,
+                                       json_t **json_out, loopmsg_error *err);
 
 /* Parse a Retry-After header value (seconds or an HTTP date relative to now_epoch_s);
  * returns milliseconds, 0 if absent or malformed, capped at one day. */
@@ -43,8 +42,7 @@ bool loopmsg__utf8_valid(const char *s, size_t len, size_t *chars_out);
 
 /* Copy at most max visible characters of an untrusted text into dst (size dst_size),
  * replacing control bytes and invalid UTF-8 with '?', adding "..." when cut. */
-void loopmsg__sanitize_excerpt(char *dst, size_t dst_size, const char *src, size_t len,
-                               size_t max);
+void loopmsg__sanitize_excerpt(char *dst, size_t dst_size, const char *src, size_t len, size_t max);
 
 /* JSON readers for decoders: a string field copied into the arena of `root_obj`, or NULL
  * when absent or null. *type_error is set to the field name when the field exists with the

@@ -444,8 +444,8 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
     redact_body(&r->resp, c);
 
     if (rc == CURLE_WRITE_ERROR && r->resp.len + 1 > MAX_RESPONSE_BYTES / 2) {
-        loopmsg__error_set(&r->err, LOOPMSG_E_PROTOCOL, "%s: response larger than %u bytes",
-                           op, MAX_RESPONSE_BYTES);
+        loopmsg__error_set(&r->err, LOOPMSG_E_PROTOCOL, "%s: response larger than %u bytes", op,
+                           MAX_RESPONSE_BYTES);
         r->err.flags = LOOPMSG_ERRF_SENT | (post ? LOOPMSG_ERRF_MAYBE_DELIVERED : 0u);
         r->err.http_status = (int)http;
         return LOOPMSG_E_PROTOCOL;
@@ -453,16 +453,15 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
     if (rc != CURLE_OK) {
         bool resend_refused = rc == CURLE_ABORTED_BY_CALLBACK && r->sends > 1;
         bool was_sent = reqsize > 0 || sent > 0 || resend_refused;
-        loopmsg_status st = rc == CURLE_OPERATION_TIMEDOUT ? LOOPMSG_E_TIMEOUT
-                                                            : LOOPMSG_E_TRANSPORT;
-        const char *detail = resend_refused ? "the connection closed without a response"
+        loopmsg_status st =
+            rc == CURLE_OPERATION_TIMEDOUT ? LOOPMSG_E_TIMEOUT : LOOPMSG_E_TRANSPORT;
+        const char *detail = resend_refused      ? "the connection closed without a response"
                              : r->curl_errbuf[0] ? r->curl_errbuf
                                                  : curl_easy_strerror(rc);
-        loopmsg__error_set(&r->err, st, "%s: %s %s (%s)%s", op,
-                           st == LOOPMSG_E_TIMEOUT ? "timed out on" : "transport error on",
-                           c->base_url, detail,
-                           was_sent && post ? "; the request was sent, the outcome is unknown"
-                                            : "");
+        loopmsg__error_set(
+            &r->err, st, "%s: %s %s (%s)%s", op,
+            st == LOOPMSG_E_TIMEOUT ? "timed out on" : "transport error on", c->base_url, detail,
+            was_sent && post ? "; the request was sent, the outcome is unknown" : "");
         r->err.transport_code = (int)rc;
         r->err.flags = LOOPMSG_ERRF_RETRYABLE;
         if (was_sent)
@@ -472,14 +471,13 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
     }
 
     time_t wall = time(NULL);
-    unsigned int ra = loopmsg__codec_retry_after(r->retry_after[0] ? r->retry_after : NULL,
-                                                 (long long)wall);
+    unsigned int ra =
+        loopmsg__codec_retry_after(r->retry_after[0] ? r->retry_after : NULL, (long long)wall);
     json_t *root = NULL;
     loopmsg_status st = loopmsg__codec_classify(op, post, (int)http, r->resp.ptr ? r->resp.ptr : "",
                                                 r->resp.len, ra, &root, &r->err);
     if (st == LOOPMSG_OK && r->op->decode) {
-        st = r->op->decode(&r->result, root, r->resp.ptr ? r->resp.ptr : "", r->resp.len,
-                           &r->err);
+        st = r->op->decode(&r->result, root, r->resp.ptr ? r->resp.ptr : "", r->resp.len, &r->err);
         if (st != LOOPMSG_OK) {
             r->err.http_status = (int)http;
             /* A 2xx we cannot read: the server accepted the request. */
@@ -539,8 +537,8 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
         }
         long delay = retry_delay(c, r, st, now);
         if (delay >= 0) {
-            loopmsg__log(c, LOOPMSG_LOG_WARN, "%s: retry %u of %d in %ld ms after: %s",
-                         r->op->name, r->attempts, c->max_retries, delay, r->err.message);
+            loopmsg__log(c, LOOPMSG_LOG_WARN, "%s: retry %u of %d in %ld ms after: %s", r->op->name,
+                         r->attempts, c->max_retries, delay, r->err.message);
             if (r->result && r->op->free_result)
                 r->op->free_result(r->result);
             r->result = NULL;
@@ -691,9 +689,8 @@ void loopmsg__engine_step(loopmsg_client *c, long max_wait_ms)
     }
 }
 
-static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c,
-                                  const loopmsg__op *op, char *path, json_t *body,
-                                  loopmsg_error *err)
+static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c, const loopmsg__op *op,
+                                  char *path, json_t *body, loopmsg_error *err)
 {
     *out = NULL;
     /* Encode into a stack buffer first: one allocation for the body instead of three. */
@@ -745,8 +742,8 @@ static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c,
     return LOOPMSG_OK;
 }
 
-static loopmsg_status check_call(loopmsg_client *c, const loopmsg__op *op, char *path,
-                                 json_t *body, loopmsg_error *err)
+static loopmsg_status check_call(loopmsg_client *c, const loopmsg__op *op, char *path, json_t *body,
+                                 loopmsg_error *err)
 {
     if (!c || !c->engine) {
         loopmsg__free(path);
@@ -769,8 +766,7 @@ loopmsg_status loopmsg__call(loopmsg_client *c, const loopmsg__op *op, char *pat
         loopmsg__free(path);
         json_decref(body);
         return loopmsg__error_set(err, LOOPMSG_E_STATE,
-                                  "%s: blocking call from inside a completion callback",
-                                  op->name);
+                                  "%s: blocking call from inside a completion callback", op->name);
     }
     loopmsg__request *r;
     st = new_request(&r, c, op, path, body, err);
@@ -822,8 +818,7 @@ loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, cha
     if (c->engine->free_deferred) {
         loopmsg__free(path);
         json_decref(body);
-        return loopmsg__error_set(err, LOOPMSG_E_STATE, "%s: the client is being freed",
-                                  op->name);
+        return loopmsg__error_set(err, LOOPMSG_E_STATE, "%s: the client is being freed", op->name);
     }
     loopmsg__request *r;
     st = new_request(&r, c, op, path, body, err);

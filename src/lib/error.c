@@ -141,8 +141,9 @@ static const struct {
     {640, 0, "media_url is missing"},
     {1000, 0, "internal error during sending"},
     {1010, R, "send attempt failed; retry after a short delay"},
-    {1020, R, "sent, but the destination reported it not delivered; retry only after a long "
-              "delay and stop if it repeats"},
+    {1020, R,
+     "sent, but the destination reported it not delivered; retry only after a long "
+     "delay and stop if it repeats"},
     {1030, R | M, "sent, but no delivery confirmation came back (it may have been delivered)"},
     {1110, 0, "SMS is not possible to an email address"},
     {1120, 0, "SMS is not possible to a group"},

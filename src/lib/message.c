@@ -17,15 +17,13 @@
 
 /* ---- enums ----------------------------------------------------------------------------- */
 
-static const char *const effect_names[] = {NULL,        "slam",      "loud",      "gentle",
-                                           "invisibleInk", "echo",   "spotlight", "balloons",
-                                           "confetti",  "love",      "lasers",    "fireworks",
-                                           "shootingStar", "celebration"};
+static const char *const effect_names[] = {
+    NULL,       "slam",     "loud", "gentle", "invisibleInk", "echo",         "spotlight",
+    "balloons", "confetti", "love", "lasers", "fireworks",    "shootingStar", "celebration"};
 static const char *const reaction_names[] = {NULL,    "love",      "like",     "dislike",
                                              "laugh", "emphasize", "question", "unknown"};
 static const char *const channel_names[] = {NULL, "imessage", "sms", "rcs", "whatsapp"};
-static const char *const delivery_names[] = {NULL, "processing", "delivered", "failed",
-                                             "unknown"};
+static const char *const delivery_names[] = {NULL, "processing", "delivered", "failed", "unknown"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -210,8 +208,7 @@ static loopmsg_status validate_voice(const loopmsg_voice_params *p, loopmsg_erro
                                   "send_voice: media_url: must be an audio file ending in .mp3, "
                                   ".wav, .m4a, .caf or .aac");
     TRY(loopmsg__v_id(op, "sender", p->sender, false, err));
-    TRY(loopmsg__v_optional(op, "passthrough", p->passthrough, LOOPMSG_MAX_PASSTHROUGH_CHARS,
-                            err));
+    TRY(loopmsg__v_optional(op, "passthrough", p->passthrough, LOOPMSG_MAX_PASSTHROUGH_CHARS, err));
     TRY(check_channel(op, p->channel, err));
     if (p->channel == LOOPMSG_CHANNEL_SMS)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
@@ -440,9 +437,8 @@ static loopmsg_status decode_group(loopmsg_send_result *r, json_t *g, const char
     return LOOPMSG_OK;
 }
 
-static loopmsg_status decode_send_common(void **out, json_t *root, const char *raw,
-                                         size_t raw_len, bool require_id, const char *op,
-                                         loopmsg_error *err)
+static loopmsg_status decode_send_common(void **out, json_t *root, const char *raw, size_t raw_len,
+                                         bool require_id, const char *op, loopmsg_error *err)
 {
     loopmsg_send_result *r = loopmsg__arena_new(sizeof *r);
     if (!r)
@@ -650,15 +646,13 @@ loopmsg_status loopmsg_message_send_voice(loopmsg_client *client,
 
 loopmsg_status loopmsg_message_send_reaction(loopmsg_client *client,
                                              const loopmsg_reaction_params *params,
-                                             loopmsg_send_result **result_out,
-                                             loopmsg_error *err)
+                                             loopmsg_send_result **result_out, loopmsg_error *err)
 {
     return run(LOOPMSG__MSG_REACTION, client, params, (void **)result_out, err);
 }
 
 loopmsg_status loopmsg_message_show_typing(loopmsg_client *client,
-                                           const loopmsg_typing_params *params,
-                                           loopmsg_error *err)
+                                           const loopmsg_typing_params *params, loopmsg_error *err)
 {
     return run(LOOPMSG__MSG_TYPING, client, params, NULL, err);
 }
@@ -670,8 +664,7 @@ loopmsg_status loopmsg_message_mark_read(loopmsg_client *client,
 }
 
 loopmsg_status loopmsg_message_status_get(loopmsg_client *client, const char *message_id,
-                                          loopmsg_message_status **status_out,
-                                          loopmsg_error *err)
+                                          loopmsg_message_status **status_out, loopmsg_error *err)
 {
     return run(LOOPMSG__MSG_STATUS, client, message_id, (void **)status_out, err);
 }

@@ -23,9 +23,9 @@ static loopmsg_status validate(const loopmsg_optin_params *p, loopmsg_error *err
 {
     if (!p)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, OP ": params is NULL");
-    loopmsg_status st = loopmsg__check_version(p->version, LOOPMSG_OPTIN_PARAMS_VERSION,
-                                               "loopmsg_optin_params",
-                                               "LOOPMSG_OPTIN_PARAMS_INIT", err);
+    loopmsg_status st =
+        loopmsg__check_version(p->version, LOOPMSG_OPTIN_PARAMS_VERSION, "loopmsg_optin_params",
+                               "LOOPMSG_OPTIN_PARAMS_INIT", err);
     if (st == LOOPMSG_OK)
         st = loopmsg__v_required(OP, "body", p->body, LOOPMSG_MAX_TEXT_CHARS, err);
     if (st != LOOPMSG_OK)
@@ -123,8 +123,8 @@ static loopmsg_status prepare(loopmsg_client *client, const loopmsg_optin_params
         bad |= loopmsg__json_put(o, "contact", params->contact);
         bad |= loopmsg__json_put(o, "sender_type", params->sender_type);
         for (size_t i = 0; i < params->field_count; i++)
-            bad |= json_object_set_new(o, params->fields[i].key,
-                                       json_string(params->fields[i].value));
+            bad |=
+                json_object_set_new(o, params->fields[i].key, json_string(params->fields[i].value));
     }
     *path = loopmsg__strdup("/api/v1/opt-in/generate-url/");
     if (bad || !*path) {
@@ -170,6 +170,6 @@ loopmsg_status loopmsg_optin_generate_url_async(loopmsg_client *client,
     loopmsg_status st = prepare(client, params, &path, &body, err);
     if (st != LOOPMSG_OK)
         return st;
-    return loopmsg__call_async(client, &loopmsg__op_optin, path, body, tramp_optin,
-                               (loopmsg__fn)cb, user_data, id_out, err);
+    return loopmsg__call_async(client, &loopmsg__op_optin, path, body, tramp_optin, (loopmsg__fn)cb,
+                               user_data, id_out, err);
 }

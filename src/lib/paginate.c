@@ -26,8 +26,8 @@ enum {
 };
 
 typedef struct list_def {
-    const char *op;    /* error prefix */
-    const char *path;  /* for history: the prefix before the contact */
+    const char *op;   /* error prefix */
+    const char *path; /* for history: the prefix before the contact */
     unsigned int filters;
     size_t item_size;
     loopmsg_status (*decode_item)(void *root, json_t *item, void *dst, const char **bad);
@@ -135,8 +135,8 @@ static loopmsg_status d_delivery(void *root, json_t *o, void *dst, const char **
 }
 
 static const list_def defs[] = {
-    [LOOPMSG_LIST_AUDIENCE] = {"audience list", "/api/v1/audience/list/", F_SORT | F_DATES | F_SEARCH,
-                               sizeof(loopmsg_contact), d_contact},
+    [LOOPMSG_LIST_AUDIENCE] = {"audience list", "/api/v1/audience/list/",
+                               F_SORT | F_DATES | F_SEARCH, sizeof(loopmsg_contact), d_contact},
     [LOOPMSG_LIST_MESSAGE_HISTORY] = {"message history", "/api/v1/audience/messages/",
                                       F_SORT | F_DATES | F_HISTORY, sizeof(loopmsg_history_item),
                                       d_history},
@@ -391,9 +391,9 @@ static loopmsg_status prepare(const list_def **d_out, loopmsg_client *client,
     static const loopmsg_list_params defaults = LOOPMSG_LIST_PARAMS_INIT;
     if (!params)
         params = &defaults;
-    loopmsg_status st = loopmsg__check_version(params->version, LOOPMSG_LIST_PARAMS_VERSION,
-                                               "loopmsg_list_params", "LOOPMSG_LIST_PARAMS_INIT",
-                                               err);
+    loopmsg_status st =
+        loopmsg__check_version(params->version, LOOPMSG_LIST_PARAMS_VERSION, "loopmsg_list_params",
+                               "LOOPMSG_LIST_PARAMS_INIT", err);
     if (st == LOOPMSG_OK)
         st = check_params(d, params, err);
     if (st != LOOPMSG_OK)
@@ -533,7 +533,8 @@ loopmsg_status loopmsg_pager_next(loopmsg_pager *g, loopmsg_page **page_out, loo
         return st; /* the same page is asked for again on the next call */
     g->fetched++;
     /* Decision 16: stop on the last page, on a missing num_pages, on an empty page. */
-    if (page->item_count == 0 || page->num_pages < 0 || g->next_page >= (unsigned int)page->num_pages)
+    if (page->item_count == 0 || page->num_pages < 0 ||
+        g->next_page >= (unsigned int)page->num_pages)
         g->done = true;
     g->next_page++;
     *page_out = page;
@@ -605,8 +606,7 @@ loopmsg_status loopmsg_audience_list(loopmsg_client *client, const loopmsg_list_
     return loopmsg_list_page(client, LOOPMSG_LIST_AUDIENCE, params, page_out, err);
 }
 
-loopmsg_status loopmsg_audience_history(loopmsg_client *client,
-                                        const loopmsg_list_params *params,
+loopmsg_status loopmsg_audience_history(loopmsg_client *client, const loopmsg_list_params *params,
                                         loopmsg_page **page_out, loopmsg_error *err)
 {
     return loopmsg_list_page(client, LOOPMSG_LIST_MESSAGE_HISTORY, params, page_out, err);

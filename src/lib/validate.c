@@ -44,8 +44,8 @@ loopmsg_status loopmsg__v_optional(const char *op, const char *field, const char
     return check_text(op, field, value, max_chars, err);
 }
 
-loopmsg_status loopmsg__v_id(const char *op, const char *field, const char *value,
-                             bool required, loopmsg_error *err)
+loopmsg_status loopmsg__v_id(const char *op, const char *field, const char *value, bool required,
+                             loopmsg_error *err)
 {
     loopmsg_status st = required ? loopmsg__v_required(op, field, value, 0, err)
                                  : loopmsg__v_optional(op, field, value, 0, err);
@@ -56,8 +56,8 @@ loopmsg_status loopmsg__v_id(const char *op, const char *field, const char *valu
             return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                       "%s: %s: must not contain control characters", op, field);
     if (strlen(value) > 512)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: %s: longer than 512 bytes",
-                                  op, field);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: %s: longer than 512 bytes", op,
+                                  field);
     return LOOPMSG_OK;
 }
 

@@ -21,8 +21,8 @@ loopmsg_status loopmsg__v_optional(const char *op, const char *field, const char
                                    size_t max_chars, loopmsg_error *err);
 
 /* An identifier (contact, group, message id, sender) must also be free of control chars. */
-loopmsg_status loopmsg__v_id(const char *op, const char *field, const char *value,
-                             bool required, loopmsg_error *err);
+loopmsg_status loopmsg__v_id(const char *op, const char *field, const char *value, bool required,
+                             loopmsg_error *err);
 
 /* An https:// URL of at most LOOPMSG_MAX_URL_CHARS characters. `field` may contain a %zu
  * index (pass index, or (size_t)-1 when not a list element). */

@@ -101,8 +101,8 @@ static void test_async__poll_returns_completions(void **state)
     tally t = {0};
     loopmsg_error err;
     loopmsg_send_params p = params("+13231112233", "hi");
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(env->client, &p, on_send, &t, NULL, &err),
-                     &err);
+    ts_assert_status(LOOPMSG_OK,
+                     loopmsg_message_send_async(env->client, &p, on_send, &t, NULL, &err), &err);
     int total = 0;
     uint64_t until = ts_now_ms() + 10000;
     while (t.calls == 0 && ts_now_ms() < until) {
@@ -128,10 +128,8 @@ static void test_async__cancel_queued_and_in_flight(void **state)
     loopmsg_error err;
     loopmsg_request_id ida, idb;
     loopmsg_send_params p = params("+13231112233", "x");
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &a, &ida, &err),
-                     &err);
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &b, &idb, &err),
-                     &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &a, &ida, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &b, &idb, &err), &err);
     /* Let the first one reach the server, then cancel both. */
     uint64_t until = ts_now_ms() + 5000;
     while (ts_request_count(env) < 1 && ts_now_ms() < until)
@@ -196,7 +194,8 @@ static void test_async__reentrant_calls_refused_chaining_allowed(void **state)
     loopmsg_error err;
     loopmsg_send_params p = params("+13231112233", "first");
     ts_assert_status(LOOPMSG_OK,
-                     loopmsg_message_send_async(env->client, &p, on_reentrant, &t, NULL, &err), &err);
+                     loopmsg_message_send_async(env->client, &p, on_reentrant, &t, NULL, &err),
+                     &err);
     ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
     assert_int_equal(t.calls, 3);
     assert_int_equal(t.ok, 3);
@@ -222,8 +221,8 @@ static void test_async__params_copied_at_submission(void **state)
     p.passthrough = pt;
     tally t = {0};
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(env->client, &p, on_send, &t, NULL, &err),
-                     &err);
+    ts_assert_status(LOOPMSG_OK,
+                     loopmsg_message_send_async(env->client, &p, on_send, &t, NULL, &err), &err);
     memset(contact, 'X', sizeof contact - 1);
     memset(text, 'Y', sizeof text - 1);
     memset(att, 'Z', sizeof att - 1);
@@ -271,8 +270,8 @@ static void test_async__wakeup_from_another_thread(void **state)
     loopmsg_typing_params tp = LOOPMSG_TYPING_PARAMS_INIT;
     tp.message_id = "M1";
     loopmsg_request_id id;
-    ts_assert_status(LOOPMSG_OK,
-                     loopmsg_message_show_typing_async(c, &tp, on_done, &t, &id, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_show_typing_async(c, &tp, on_done, &t, &id, &err),
+                     &err);
     uint64_t until = ts_now_ms() + 5000;
     while (ts_request_count(env) < 1 && ts_now_ms() < until)
         assert_true(loopmsg_client_poll(c, 20) >= 0);
@@ -385,13 +384,13 @@ static void test_async__every_call_has_an_async_form(void **state)
                      &err);
     ts_assert_status(LOOPMSG_OK,
                      loopmsg_message_status_get_async(c, "nope", on_status, &t, NULL, &err), &err);
-    ts_assert_status(LOOPMSG_OK,
-                     loopmsg_list_page_async(c, LOOPMSG_LIST_SENDERS, NULL, on_page, &t, NULL, &err),
-                     &err);
-    ts_assert_status(LOOPMSG_OK,
-                     loopmsg_audience_check_status_async(c, "+13231112233", on_contact_status, &t,
-                                                         NULL, &err),
-                     &err);
+    ts_assert_status(
+        LOOPMSG_OK, loopmsg_list_page_async(c, LOOPMSG_LIST_SENDERS, NULL, on_page, &t, NULL, &err),
+        &err);
+    ts_assert_status(
+        LOOPMSG_OK,
+        loopmsg_audience_check_status_async(c, "+13231112233", on_contact_status, &t, NULL, &err),
+        &err);
     ts_assert_status(LOOPMSG_OK,
                      loopmsg_audience_unsubscribe_async(c, "+13231119999", on_done, &t, NULL, &err),
                      &err);
@@ -401,8 +400,8 @@ static void test_async__every_call_has_an_async_form(void **state)
     cp.text = "t";
     cp.contacts = contacts;
     cp.contact_count = 1;
-    ts_assert_status(LOOPMSG_OK,
-                     loopmsg_campaign_create_async(c, &cp, on_campaign, &t, NULL, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_campaign_create_async(c, &cp, on_campaign, &t, NULL, &err),
+                     &err);
     loopmsg_optin_params op = LOOPMSG_OPTIN_PARAMS_INIT;
     op.body = "join [opt-in-code]";
     ts_assert_status(LOOPMSG_OK, loopmsg_optin_generate_url_async(c, &op, on_optin, &t, NULL, &err),
@@ -420,7 +419,7 @@ static void test_async__batch_results_in_order(void **state)
     ts_env *env = *state;
     loopmsg_send_params p[6];
     p[0] = params("+13231112233", "one");
-    p[1] = params("+13231112233", ""); /* invalid locally: never sent */
+    p[1] = params("+13231112233", "");        /* invalid locally: never sent */
     p[2] = params("not-a-contact@", "three"); /* the API refuses it */
     p[3] = params("ruth@example.org", "four");
     p[4] = params("+13231112233", "five");
@@ -447,7 +446,8 @@ static void test_async__batch_results_in_order(void **state)
     loopmsg_batch_items_clear(items, 6);
     ts_assert_status(LOOPMSG_OK, loopmsg_message_send_batch(env->client, p, 1, items, &err), &err);
     loopmsg_batch_items_clear(items, 1);
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_batch(env->client, NULL, 0, NULL, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_batch(env->client, NULL, 0, NULL, &err),
+                     &err);
 }
 
 static void test_async__batch_respects_max_concurrent(void **state)
@@ -472,8 +472,8 @@ static void test_async__batch_respects_max_concurrent(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_message_send_batch(c, p, 8, items, &err), &err);
     uint64_t took = ts_now_ms() - t0;
     loopmsg_batch_items_clear(items, 8);
-    assert_true(took >= 550);  /* never more than 4 at once */
-    assert_true(took < 2300);  /* but concurrent, not one by one */
+    assert_true(took >= 550); /* never more than 4 at once */
+    assert_true(took < 2300); /* but concurrent, not one by one */
     loopmsg_client_free(c);
 }
 
@@ -509,8 +509,8 @@ static void test_async__retry_after_pauses_every_request(void **state)
     loopmsg_error err;
     loopmsg_send_params p = params("+13231112233", "x");
     uint64_t t0 = ts_now_ms();
-    ts_assert_status(LOOPMSG_OK,
-                     loopmsg_message_send_async(env->client, &p, on_send, &first, NULL, &err), &err);
+    ts_assert_status(
+        LOOPMSG_OK, loopmsg_message_send_async(env->client, &p, on_send, &first, NULL, &err), &err);
     /* Wait until the 429 has been received. */
     uint64_t until = t0 + 5000;
     while (ts_request_count(env) < 1 && ts_now_ms() < until)

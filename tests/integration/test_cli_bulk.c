@@ -174,8 +174,8 @@ static void test_cli_bulk__kill9_and_resume_sends_no_row_twice(void **state)
         a.body = "{\"message_id\":\"SLOW\"}";
         ts_script_full(env, &a);
     }
-    const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, "--concurrency", "2",
-                          NULL};
+    const char *argv[] = {"send-bulk", "--file",        f,   "--journal",
+                          journal,     "--concurrency", "2", NULL};
     ts_cli cli;
     ts_cli_start(&cli, env, argv, NULL, NULL);
     uint64_t until = ts_now_ms() + 20000;
@@ -216,8 +216,8 @@ static void test_cli_bulk__kill9_and_resume_sends_no_row_twice(void **state)
         assert_true(sent_first[i] + (int)sent_count(env, text) <= 1);
     }
     /* With --resend-unknown the rest goes out, and then every row has an outcome. */
-    const char *argv2[] = {"send-bulk", "--file",         f, "--journal", journal,
-                           "--resend-unknown", NULL};
+    const char *argv2[] = {"send-bulk", "--file",           f,   "--journal",
+                           journal,     "--resend-unknown", NULL};
     assert_int_equal(ts_cli_run(&cli, env, argv2, NULL), 0);
     assert_int_equal(ts_request_count(env) - total_second, unknown);
     assert_int_equal(count_lines(cli.out, "accepted in an earlier run"), ROWS - unknown);
@@ -243,8 +243,8 @@ static void test_cli_bulk__sigint_finishes_in_flight_and_exits_130(void **state)
         a.body = "{\"message_id\":\"M\"}";
         ts_script_full(env, &a);
     }
-    const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, "--concurrency", "2",
-                          NULL};
+    const char *argv[] = {"send-bulk", "--file",        f,   "--journal",
+                          journal,     "--concurrency", "2", NULL};
     ts_cli cli;
     ts_cli_start(&cli, env, argv, NULL, NULL);
     uint64_t until = ts_now_ms() + 20000;
@@ -259,7 +259,8 @@ static void test_cli_bulk__sigint_finishes_in_flight_and_exits_130(void **state)
     char *j = ts_read_file(journal, NULL);
     assert_non_null(j);
     size_t sending = count_lines(j, "\"state\":\"sending\"");
-    size_t outcomes = count_lines(j, "\"state\":\"accepted\"") + count_lines(j, "\"state\":\"failed\"") +
+    size_t outcomes = count_lines(j, "\"state\":\"accepted\"") +
+                      count_lines(j, "\"state\":\"failed\"") +
                       count_lines(j, "\"state\":\"unknown\"");
     assert_int_equal(sending, outcomes);
     assert_int_equal(lines, outcomes);

@@ -70,8 +70,8 @@ static void test_cli_resources__one_page_json_is_the_response(void **state)
 {
     ts_env *env = *state;
     script_page(env, 1, 1, 0, 1);
-    const char *argv[] = {"audience",  "list",    "--json", "--sort",   "asc",   "--from",
-                          "2026-01-01", "--search", "+1 323", "--page", "1", NULL};
+    const char *argv[] = {"audience",   "list",     "--json", "--sort", "asc", "--from",
+                          "2026-01-01", "--search", "+1 323", "--page", "1",   NULL};
     ts_cli cli;
     assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 0);
     ts_assert_json_eq("{\"page\":1,\"num_pages\":1,\"per_page\":2,\"count\":5,\"items\":"
@@ -102,8 +102,8 @@ static void test_cli_resources__contact_commands(void **state)
     assert_string_equal(cli.out, "{\"success\":true}\n");
     ts_cli_free(&cli);
     ts_script(env, 200, "{\"page\":1,\"num_pages\":1,\"status\":\"active\",\"items\":[]}");
-    const char *hist[] = {"audience",  "history", "+13231112233", "--direction", "outbound",
-                          "--type", "text", NULL};
+    const char *hist[] = {"audience", "history", "+13231112233", "--direction",
+                          "outbound", "--type",  "text",         NULL};
     assert_int_equal(ts_cli_run(&cli, env, hist, NULL), 0);
     ts_assert_contains(cli.err, "contact status: active");
     ts_cli_free(&cli);
@@ -132,8 +132,9 @@ static void test_cli_resources__senders_pools_optin_webhooks(void **state)
     assert_int_equal(ts_cli_run(&cli, env, p1, NULL), 0);
     ts_assert_contains(cli.out, "\"items\"");
     ts_cli_free(&cli);
-    const char *o1[] = {"opt-in", "url", "--body", "Join [opt-in-code]", "--field", "click_id=c1",
-                        "--sender-type", "shared", NULL};
+    const char *o1[] = {"opt-in",  "url",         "--body",        "Join [opt-in-code]",
+                        "--field", "click_id=c1", "--sender-type", "shared",
+                        NULL};
     assert_int_equal(ts_cli_run(&cli, env, o1, NULL), 0);
     ts_assert_contains(cli.out, "https://");
     ts_cli_free(&cli);
@@ -175,9 +176,15 @@ static void test_cli_resources__campaign_broadcast_and_files(void **state)
 {
     ts_env *env = *state;
     ts_cli cli;
-    const char *b[] = {"campaign", "create", "--name", "Drop", "--text", "New!", "--contact",
-                       "+13231112233", "--contact", "ruth@example.org", "--timezone",
-                       "Europe/Berlin", "--from-time", "09:00", "--to-time", "17:30", NULL};
+    const char *b[] = {"campaign",    "create",
+                       "--name",      "Drop",
+                       "--text",      "New!",
+                       "--contact",   "+13231112233",
+                       "--contact",   "ruth@example.org",
+                       "--timezone",  "Europe/Berlin",
+                       "--from-time", "09:00",
+                       "--to-time",   "17:30",
+                       NULL};
     assert_int_equal(ts_cli_run(&cli, env, b, NULL), 0);
     assert_true(strlen(cli.out) > 5);
     ts_cli_free(&cli);
@@ -221,8 +228,8 @@ static void test_cli_resources__campaign_broadcast_and_files(void **state)
     assert_int_equal(ts_cli_run(&cli, env, f, NULL), 2);
     ts_assert_contains(cli.err, "line 2: campaign: messages[0]: attachments: at most 3");
     ts_cli_free(&cli);
-    const char *mix[] = {"campaign", "create", "--name", "x", "--text", "t", "--messages", four,
-                         NULL};
+    const char *mix[] = {"campaign", "create",     "--name", "x", "--text",
+                         "t",        "--messages", four,     NULL};
     assert_int_equal(ts_cli_run(&cli, env, mix, NULL), 2);
     ts_cli_free(&cli);
     assert_int_equal(ts_request_count(env), 2);

@@ -18,9 +18,7 @@
 
 #define CONTACT "+13231112233"
 
-
 /* ---- helpers ----------------------------------------------------------------------------- */
-
 
 static void assert_not_contains(const char *haystack, const char *needle)
 {

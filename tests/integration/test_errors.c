@@ -15,7 +15,6 @@
 
 #define CONTACT "+13231112233"
 
-
 /* ---- helpers ----------------------------------------------------------------------------- */
 
 #define assert_http_err(e, st, http, code, flags, attempts)                                        \

@@ -180,8 +180,7 @@ static void test_messages__reaction_add_and_remove(void **state)
     p.remove = true;
     p.reaction = LOOPMSG_REACTION_LOVE;
     ts_script(env, 204, NULL);
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_reaction(env->client, &p, NULL, &err),
-                     &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_reaction(env->client, &p, NULL, &err), &err);
     assert_request(env, 0, "POST", "/api/v1/message/send/",
                    "{\"contact\":\"+14155550142\",\"message_id\":\"M-1\",\"reaction\":"
                    "\"emphasize\"}");
@@ -266,8 +265,8 @@ static void test_messages__send_then_status_round_trip(void **state)
     do {
         loopmsg_message_status_free(s);
         s = NULL;
-        ts_assert_status(LOOPMSG_OK, loopmsg_message_status_get(env->client, r->message_id, &s, &err),
-                         &err);
+        ts_assert_status(LOOPMSG_OK,
+                         loopmsg_message_status_get(env->client, r->message_id, &s, &err), &err);
     } while (s->status == LOOPMSG_DELIVERY_PROCESSING && ts_now_ms() < until);
     assert_int_equal(s->status, LOOPMSG_DELIVERY_DELIVERED);
     assert_string_equal(s->message_id, r->message_id);

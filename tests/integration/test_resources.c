@@ -33,8 +33,9 @@ static void script_page(ts_env *env, int page, int num_pages, int n, int start)
         o += snprintf(body + o, sizeof body - (size_t)o, "\"num_pages\":%d,", num_pages);
     o += snprintf(body + o, sizeof body - (size_t)o, "\"per_page\":2,\"count\":5,\"items\":[");
     for (int i = 0; i < n; i++)
-        o += snprintf(body + o, sizeof body - (size_t)o, "%s{\"id\":\"c%d\",\"value\":\"+1323111%04d\"}",
-                      i ? "," : "", start + i, start + i);
+        o += snprintf(body + o, sizeof body - (size_t)o,
+                      "%s{\"id\":\"c%d\",\"value\":\"+1323111%04d\"}", i ? "," : "", start + i,
+                      start + i);
     snprintf(body + o, sizeof body - (size_t)o, "]}");
     ts_script(env, 200, body);
 }
@@ -81,8 +82,8 @@ static void test_resources__iterator_three_pages(void **state)
     script_page(env, 3, 3, 1, 4);
     loopmsg_pager *g = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_pager_new(&g, env->client, LOOPMSG_LIST_AUDIENCE, NULL, &err),
-                     &err);
+    ts_assert_status(LOOPMSG_OK,
+                     loopmsg_pager_new(&g, env->client, LOOPMSG_LIST_AUDIENCE, NULL, &err), &err);
     size_t items = 0, pages = 0;
     for (;;) {
         loopmsg_page *p = NULL;
@@ -215,9 +216,9 @@ static void test_resources__history(void **state)
     body = ts_read_file(ts_data_path("responses/audience_message_history.json"), NULL);
     ts_script(env, 200, body);
     free(body);
-    ts_assert_status(LOOPMSG_OK, loopmsg_list_all(env->client, LOOPMSG_LIST_MESSAGE_HISTORY, &p, 0,
-                                                  &page, &err),
-                     &err);
+    ts_assert_status(
+        LOOPMSG_OK, loopmsg_list_all(env->client, LOOPMSG_LIST_MESSAGE_HISTORY, &p, 0, &page, &err),
+        &err);
     assert_int_equal(page->item_count, 2);
     assert_string_equal(page->contact_status, "active");
     loopmsg_page_free(page);
@@ -248,8 +249,7 @@ static void test_resources__list_param_rules(void **state)
     ts_assert_contains(err.message, "senders list: to_date: not supported by this list");
     p.to_date = NULL;
     p.search = "x";
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_pools_list(env->client, &p, &page, &err),
-                     &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_pools_list(env->client, &p, &page, &err), &err);
     ts_assert_contains(err.message, "pools list: search: not supported");
     p.search = NULL;
     ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_audience_history(env->client, &p, &page, &err),
@@ -263,7 +263,8 @@ static void test_resources__list_param_rules(void **state)
     ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_audience_list(env->client, &p, &page, &err),
                      &err);
     ts_assert_status(LOOPMSG_E_INVALID_ARG,
-                     loopmsg_list_page(env->client, (loopmsg_list_kind)42, NULL, &page, &err), &err);
+                     loopmsg_list_page(env->client, (loopmsg_list_kind)42, NULL, &page, &err),
+                     &err);
     assert_int_equal(ts_request_count(env), 0);
     assert_true(loopmsg_date_valid("2024-02-29"));
     assert_false(loopmsg_date_valid("2023-02-29"));
@@ -295,13 +296,14 @@ static void test_resources__senders_pools_optins_webhooks(void **state)
     assert_int_equal(page->pools[0].count, 3);
     assert_string_equal(page->pools[0].name, "US support pool");
     loopmsg_page_free(page);
-    ts_script(env, 200,
-              "{\"page\":1,\"num_pages\":1,\"per_page\":20,\"count\":1,\"items\":[{\"id\":\"o1\","
-              "\"ip_address\":\"203.0.113.9\",\"organization\":\"org\",\"origin\":\"web\",\"type\":"
-              "\"opt_in\",\"create_date\":\"2026-01-01T00:00:00Z\",\"geo\":{\"city\":\"Berlin\","
-              "\"country\":\"DE\",\"europe_union\":true,\"postal_code\":\"10115\",\"region\":\"BE\","
-              "\"time_zone\":\"Europe/Berlin\"},\"user_agent\":{\"bot\":false,\"browser\":\"Safari\","
-              "\"device\":\"iPhone\",\"email_client\":null,\"mobile\":true,\"os\":\"iOS\"}}]}");
+    ts_script(
+        env, 200,
+        "{\"page\":1,\"num_pages\":1,\"per_page\":20,\"count\":1,\"items\":[{\"id\":\"o1\","
+        "\"ip_address\":\"203.0.113.9\",\"organization\":\"org\",\"origin\":\"web\",\"type\":"
+        "\"opt_in\",\"create_date\":\"2026-01-01T00:00:00Z\",\"geo\":{\"city\":\"Berlin\","
+        "\"country\":\"DE\",\"europe_union\":true,\"postal_code\":\"10115\",\"region\":\"BE\","
+        "\"time_zone\":\"Europe/Berlin\"},\"user_agent\":{\"bot\":false,\"browser\":\"Safari\","
+        "\"device\":\"iPhone\",\"email_client\":null,\"mobile\":true,\"os\":\"iOS\"}}]}");
     p.from_date = "2026-01-01";
     ts_assert_status(LOOPMSG_OK, loopmsg_optin_history(env->client, &p, &page, &err), &err);
     assert_string_equal(page->opt_ins[0].geo_city, "Berlin");
@@ -310,9 +312,10 @@ static void test_resources__senders_pools_optins_webhooks(void **state)
     assert_false(page->opt_ins[0].ua_bot);
     assert_null(page->opt_ins[0].ua_email_client);
     loopmsg_page_free(page);
-    ts_script(env, 200,
-              "{\"page\":1,\"num_pages\":1,\"items\":[{\"attempt\":2,\"create_date\":\"2026-01-01\","
-              "\"event_type\":\"message_failed\",\"json\":{\"event\":\"message_failed\"}}]}");
+    ts_script(
+        env, 200,
+        "{\"page\":1,\"num_pages\":1,\"items\":[{\"attempt\":2,\"create_date\":\"2026-01-01\","
+        "\"event_type\":\"message_failed\",\"json\":{\"event\":\"message_failed\"}}]}");
     p.from_date = NULL;
     ts_assert_status(LOOPMSG_OK, loopmsg_webhook_history(env->client, &p, &page, &err), &err);
     assert_int_equal(page->deliveries[0].attempt, 2);
@@ -343,8 +346,8 @@ static void test_resources__check_status_and_unsubscribe(void **state)
                      loopmsg_audience_check_status(env->client, "+13231112233", &s, &err), &err);
     assert_int_equal(s, LOOPMSG_CONTACT_UNSUBSCRIBED);
     ts_script(env, 200, "{\"status\":\"weird\"}");
-    ts_assert_status(LOOPMSG_OK,
-                     loopmsg_audience_check_status(env->client, "ruth@example.org", &s, &err), &err);
+    ts_assert_status(
+        LOOPMSG_OK, loopmsg_audience_check_status(env->client, "ruth@example.org", &s, &err), &err);
     assert_int_equal(s, LOOPMSG_CONTACT_OTHER);
     ts_script(env, 204, NULL);
     ts_assert_status(LOOPMSG_OK, loopmsg_audience_unsubscribe(env->client, "+13231112233", &err),
@@ -393,10 +396,14 @@ static void test_resources__campaign_wire(void **state)
     assert_string_equal(c->name, "April drop");
     loopmsg_campaign_free(c);
     const char *att[] = {"https://a/1.png"};
-    loopmsg_campaign_message msgs[2] = {
-        {.contact = "+13231112233", .text = "Hi Ann", .subject = "S", .effect = LOOPMSG_EFFECT_LOVE},
-        {.contact = "ruth@example.org", .text = "Hi Ruth", .attachments = att,
-         .attachment_count = 1}};
+    loopmsg_campaign_message msgs[2] = {{.contact = "+13231112233",
+                                         .text = "Hi Ann",
+                                         .subject = "S",
+                                         .effect = LOOPMSG_EFFECT_LOVE},
+                                        {.contact = "ruth@example.org",
+                                         .text = "Hi Ruth",
+                                         .attachments = att,
+                                         .attachment_count = 1}};
     loopmsg_campaign_params q = LOOPMSG_CAMPAIGN_PARAMS_INIT;
     q.name = "Individual";
     q.messages = msgs;
@@ -456,8 +463,8 @@ static void test_resources__campaign_rules(void **state)
     p.attachments = four;
     p.attachment_count = 4;
     expect_campaign_invalid(env, &p, "attachments: at most 3 URLs allowed, got 4");
-    loopmsg_campaign_message m4 = {.contact = "+1", .text = "x", .attachments = four,
-                                   .attachment_count = 4};
+    loopmsg_campaign_message m4 = {
+        .contact = "+1", .text = "x", .attachments = four, .attachment_count = 4};
     q.messages = &m4;
     expect_campaign_invalid(env, &q, "messages[0]: attachments: at most 3");
     p = broadcast();
@@ -483,8 +490,8 @@ static void test_resources__campaign_rules(void **state)
     p = broadcast();
     p.from_time = "23:00"; /* after the server's default to_time of 22:00 */
     expect_campaign_invalid(env, &p, "from_time must be before to_time");
-    const char *bad_tz[] = {"EST", "America", "America/", "Mars/Olympus", "America/new york",
-                            "../etc/passwd"};
+    const char *bad_tz[] = {"EST",          "America",          "America/",
+                            "Mars/Olympus", "America/new york", "../etc/passwd"};
     for (size_t i = 0; i < sizeof bad_tz / sizeof bad_tz[0]; i++) {
         p = broadcast();
         p.timezone = bad_tz[i];

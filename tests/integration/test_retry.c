@@ -20,9 +20,7 @@
 
 #define CONTACT "+13231112233"
 
-
 /* ---- helpers ----------------------------------------------------------------------------- */
-
 
 /* Replace the fixture's client (the teardown frees whichever is current). */
 static loopmsg_client *use_client(ts_env *env, loopmsg_client_options *o)

@@ -256,8 +256,7 @@ static void test_validation__voice(void **state)
     p.passthrough = NULL;
     for (size_t i = 0; i < 5; i++) {
         p.media_url = ok[i];
-        ts_assert_status(LOOPMSG_OK, loopmsg_message_send_voice(env->client, &p, NULL, &err),
-                         &err);
+        ts_assert_status(LOOPMSG_OK, loopmsg_message_send_voice(env->client, &p, NULL, &err), &err);
     }
 }
 
@@ -322,8 +321,7 @@ static void test_validation__status(void **state)
     assert_null(s);
     expect_invalid(env, loopmsg_message_status_get(env->client, "", &s, &err), &err,
                    "status: message_id: must not be empty");
-    expect_invalid(env, loopmsg_message_status_get(NULL, "X", &s, &err), &err,
-                   "client is NULL");
+    expect_invalid(env, loopmsg_message_status_get(NULL, "X", &s, &err), &err, "client is NULL");
 }
 
 static void test_validation__validate_function_matches_send(void **state)

@@ -17,9 +17,11 @@ unset LOOP_BASE_URL
 
 TMP=$(mktemp -d)
 PIDS=()
-# PIDS are `timeout` processes: SIGTERM makes each pass the signal on to its command and
-# SIGKILL it 5 s later if it is still there (-k 5); killing `timeout` itself with SIGKILL
-# would leave the command behind.
+# PIDS are `timeout --foreground` processes: a signal sent to one is passed on to its command
+# alone (without --foreground timeout(1) also signals its process group, possibly late under
+# load, which can hang LeakSanitizer's exit-time check in sanitizer builds), and -k 15 sends
+# SIGKILL 15 s later if the command is still there. SIGKILL to `timeout` itself would leave
+# the command behind.
 cleanup() {
     exec 3>&- 2>/dev/null || true
     for pid in "${PIDS[@]}"; do
@@ -63,7 +65,7 @@ wait_for() { # FILE REGEX: up to 10 s
 start_sandbox() {
     local name=$1
     shift
-    timeout -k 5 120 "$CLI" sandbox --json "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+    timeout --foreground -k 15 120 "$CLI" sandbox --json "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
     SB_PID=$!
     PIDS+=("$SB_PID")
     wait_for "$TMP/$name.out" '"url"'
@@ -71,15 +73,16 @@ start_sandbox() {
     [[ $SB_URL =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "bad url in $(cat "$TMP/$name.out")"
 }
 
-# stop_pid PID SIGNAL: the process must exit with 0 within 10 s.
+# stop_pid PID SIGNAL: the process must exit with 0 within 20 s (generous: sanitizer builds
+# under a parallel ctest are slow to exit).
 stop_pid() {
     local pid=$1 sig=$2 rc=0
     kill -"$sig" "$pid"
-    for _ in $(seq 100); do
+    for _ in $(seq 200); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    kill -0 "$pid" 2>/dev/null && fail "pid $pid still running 10 s after SIG$sig"
+    kill -0 "$pid" 2>/dev/null && fail "pid $pid still running 20 s after SIG$sig"
     wait "$pid" || rc=$?
     [ "$rc" -eq 0 ] || fail "exit $rc after SIG$sig, expected 0"
 }
@@ -226,7 +229,7 @@ if [ -x "$BOT" ]; then
     # The bot learns the sandbox URL on its stdin once the sandbox is up (as in the demo).
     mkfifo "$TMP/bot.in"
     exec 3<>"$TMP/bot.in"
-    LOOP_WEBHOOK_SECRET=hook-secret timeout -k 5 120 "$BOT" 0 --base-url - \
+    LOOP_WEBHOOK_SECRET=hook-secret timeout --foreground -k 15 120 "$BOT" 0 --base-url - \
         <"$TMP/bot.in" >"$TMP/bot.log" 2>&1 &
     BOT_PID=$!
     PIDS+=("$BOT_PID")

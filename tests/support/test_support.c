@@ -228,11 +228,12 @@ void ts_assert_json_eq(const char *expected, const char *actual)
     json_decref(a);
     json_decref(b);
     if (!eq)
-        fail_msg("JSON differs\n expected: %s\n   actual: %s", expected, actual ? actual : "(null)");
+        fail_msg("JSON differs\n expected: %s\n   actual: %s", expected,
+                 actual ? actual : "(null)");
 }
 
-void ts_assert_status_impl(loopmsg_status expected, loopmsg_status actual,
-                           const loopmsg_error *err, const char *file, int line)
+void ts_assert_status_impl(loopmsg_status expected, loopmsg_status actual, const loopmsg_error *err,
+                           const char *file, int line)
 {
     if (expected != actual)
         fail_msg("%s:%d: expected %s, got %s: %s", file, line, loopmsg_status_name(expected),

@@ -61,8 +61,8 @@ void ts_assert_json_eq(const char *expected, const char *actual);
 /* Assert status with a readable failure (status names and err->message). */
 #define ts_assert_status(expected, actual, err)                                                    \
     ts_assert_status_impl((expected), (actual), (err), __FILE__, __LINE__)
-void ts_assert_status_impl(loopmsg_status expected, loopmsg_status actual,
-                           const loopmsg_error *err, const char *file, int line);
+void ts_assert_status_impl(loopmsg_status expected, loopmsg_status actual, const loopmsg_error *err,
+                           const char *file, int line);
 
 /* Short names for the error flags in assertions. */
 #define F_R LOOPMSG_ERRF_RETRYABLE

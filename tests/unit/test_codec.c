@@ -68,10 +68,11 @@ static void test_codec__error_without_code_uses_http_status(void **state)
     (void)state;
     loopmsg_error err;
     json_t *j;
-    loopmsg_status st = classify(true, 402,
-                                 "{\"message_id\":\"X\",\"success\":false,\"message\":\"Sender name "
-                                 "is not activated\"}",
-                                 &err, &j);
+    loopmsg_status st =
+        classify(true, 402,
+                 "{\"message_id\":\"X\",\"success\":false,\"message\":\"Sender name "
+                 "is not activated\"}",
+                 &err, &j);
     ts_assert_status(LOOPMSG_E_HTTP, st, &err);
     assert_int_equal(err.api_code, 0);
     assert_int_equal(err.http_status, 402);
@@ -100,8 +101,8 @@ static void test_codec__2xx_success_false_is_error(void **state)
     (void)state;
     loopmsg_error err;
     json_t *j;
-    loopmsg_status st =
-        classify(true, 200, "{\"success\":false,\"code\":1010,\"message\":\"try later\"}", &err, &j);
+    loopmsg_status st = classify(
+        true, 200, "{\"success\":false,\"code\":1010,\"message\":\"try later\"}", &err, &j);
     ts_assert_status(LOOPMSG_E_API, st, &err);
     assert_int_equal(err.api_code, 1010);
     assert_int_equal(err.http_status, 200);
@@ -125,8 +126,8 @@ static void test_codec__404_keeps_json_code(void **state)
     (void)state;
     loopmsg_error err;
     json_t *j;
-    loopmsg_status st =
-        classify(false, 404, "{\"success\":false,\"code\":595,\"message\":\"no such id\"}", &err, &j);
+    loopmsg_status st = classify(
+        false, 404, "{\"success\":false,\"code\":595,\"message\":\"no such id\"}", &err, &j);
     ts_assert_status(LOOPMSG_E_NOT_FOUND, st, &err);
     assert_int_equal(err.api_code, 595);
     ts_assert_contains(err.message, "no such id");
@@ -141,10 +142,10 @@ static void test_codec__auth_is_fatal(void **state)
     (void)state;
     loopmsg_error err;
     json_t *j;
-    ts_assert_status(LOOPMSG_E_AUTH,
-                     classify(true, 401, "{\"success\":false,\"code\":130,\"message\":\"bad\"}",
-                              &err, &j),
-                     &err);
+    ts_assert_status(
+        LOOPMSG_E_AUTH,
+        classify(true, 401, "{\"success\":false,\"code\":130,\"message\":\"bad\"}", &err, &j),
+        &err);
     assert_true(err.flags & LOOPMSG_ERRF_FATAL);
     ts_assert_status(LOOPMSG_E_AUTH, classify(true, 403, "", &err, &j), &err);
     assert_true(err.flags & LOOPMSG_ERRF_FATAL);
@@ -159,8 +160,8 @@ static void test_codec__gateway_flags_depend_on_method(void **state)
     loopmsg_error err;
     json_t *j;
     classify(true, 502, "", &err, &j);
-    assert_int_equal(err.flags, LOOPMSG_ERRF_SENT | LOOPMSG_ERRF_RETRYABLE |
-                                    LOOPMSG_ERRF_MAYBE_DELIVERED);
+    assert_int_equal(err.flags,
+                     LOOPMSG_ERRF_SENT | LOOPMSG_ERRF_RETRYABLE | LOOPMSG_ERRF_MAYBE_DELIVERED);
     classify(false, 504, "", &err, &j);
     assert_int_equal(err.flags, LOOPMSG_ERRF_SENT | LOOPMSG_ERRF_RETRYABLE);
     classify(true, 503, "", &err, &j);

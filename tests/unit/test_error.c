@@ -19,11 +19,10 @@ static void test_error__every_status_has_name_and_string(void **state)
     assert_string_equal(loopmsg_status_name((loopmsg_status)7), "LOOPMSG_E_UNKNOWN");
 }
 
-static const int documented[] = {100,  110,  115,  120,  125,  130,  140,  150,  160,  165,
-                                 170,  180,  190,  200,  210,  220,  230,  240,  250,  260,
-                                 270,  290,  300,  310,  320,  330,  340,  500,  510,  520,
-                                 530,  540,  550,  580,  590,  595,  600,  610,  620,  630,
-                                 640,  1000, 1010, 1020, 1030, 1110, 1120, 1130, 1140};
+static const int documented[] = {
+    100, 110, 115, 120, 125, 130, 140, 150,  160,  165,  170,  180,  190,  200,  210, 220, 230,
+    240, 250, 260, 270, 290, 300, 310, 320,  330,  340,  500,  510,  520,  530,  540, 550, 580,
+    590, 595, 600, 610, 620, 630, 640, 1000, 1010, 1020, 1030, 1110, 1120, 1130, 1140};
 
 static void test_error__all_49_codes_described(void **state)
 {

@@ -18,7 +18,8 @@ static void test_rows__csv_quoting_utf8_and_empty_cells(void **state)
     (void)state;
     cli_rows rows;
     char why[256] = "";
-    const char *csv = "\xEF\xBB\xBF" "Contact, text ,subject,attachments\r\n"
+    const char *csv = "\xEF\xBB\xBF"
+                      "Contact, text ,subject,attachments\r\n"
                       "+13231112233,\"Hello, \"\"you\"\"\",,https://a/1.png  https://a/2.png\r\n"
                       "\r\n"
                       "ruth@example.org,\"two\nlines \xc3\xa9\xf0\x9f\x98\x80\",Sub,\n";

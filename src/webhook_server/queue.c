@@ -103,7 +103,7 @@ int loopmsg__queue_push_wait(loopmsg__queue *q, void *item)
     return rc;
 }
 
-void *loopmsg__queue_pop(loopmsg__queue *q)
+size_t loopmsg__queue_pop_many(loopmsg__queue *q, void **items, size_t max)
 {
     pthread_mutex_lock(&q->lock);
     /* After close, wait for producers that still hold a reservation: they will push. */
@@ -112,24 +112,36 @@ void *loopmsg__queue_pop(loopmsg__queue *q)
         pthread_cond_wait(&q->not_empty, &q->lock);
         q->waiting--;
     }
-    void *item = NULL;
-    if (q->count) {
-        item = q->items[q->head];
+    size_t n = 0;
+    while (n < max && q->count) {
+        items[n++] = q->items[q->head];
         q->head = (q->head + 1) % q->capacity;
         q->count--;
-        q->active++;
-        pthread_cond_broadcast(&q->changed);
     }
+    q->active += n;
+    if (n)
+        pthread_cond_broadcast(&q->changed);
     pthread_mutex_unlock(&q->lock);
-    return item;
+    return n;
+}
+
+void *loopmsg__queue_pop(loopmsg__queue *q)
+{
+    void *item = NULL;
+    return loopmsg__queue_pop_many(q, &item, 1) ? item : NULL;
+}
+
+void loopmsg__queue_tasks_done(loopmsg__queue *q, size_t n)
+{
+    pthread_mutex_lock(&q->lock);
+    q->active -= n;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
 }
 
 void loopmsg__queue_task_done(loopmsg__queue *q)
 {
-    pthread_mutex_lock(&q->lock);
-    q->active--;
-    pthread_cond_broadcast(&q->changed);
-    pthread_mutex_unlock(&q->lock);
+    loopmsg__queue_tasks_done(q, 1);
 }
 
 void loopmsg__queue_wait_idle(loopmsg__queue *q)

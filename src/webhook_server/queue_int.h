@@ -28,8 +28,13 @@ int loopmsg__queue_push_wait(loopmsg__queue *q, void *item);
 
 /* Take the oldest item, waiting for one. NULL once the queue is closed and empty. */
 void *loopmsg__queue_pop(loopmsg__queue *q);
+/* Take up to max items at once (at least one, waiting for it); 0 once closed and empty.
+ * A worker that takes a batch pays for the lock and any wake-up once per batch. */
+size_t loopmsg__queue_pop_many(loopmsg__queue *q, void **items, size_t max);
 /* The consumer finished the item it popped (for loopmsg__queue_wait_idle). */
 void loopmsg__queue_task_done(loopmsg__queue *q);
+/* The consumer finished n items. */
+void loopmsg__queue_tasks_done(loopmsg__queue *q, size_t n);
 /* Wait until nothing is queued, reserved or being handled. */
 void loopmsg__queue_wait_idle(loopmsg__queue *q);
 /* Refuse further reservations and pushes; wake every waiter. Queued items are still popped. */

@@ -177,33 +177,42 @@ static bool has_id(const loopmsg_webhook_event *ev)
 
 /* ---- workers ----------------------------------------------------------------------------- */
 
+static void handle_job(loopmsg_webhook_server *srv, job *j)
+{
+    int rc = loopmsg_webhook_dispatch(&srv->handlers, j->event, srv->user_data);
+    if (rc != 0) {
+        atomic_fetch_add(&srv->n_failed, 1);
+        if (srv->on_error)
+            srv->on_error(j->event, rc, srv->user_data);
+    } else {
+        atomic_fetch_add(&srv->n_handled, 1);
+    }
+    if (j->spooled)
+        loopmsg__spool_done(srv->spool, j->seq);
+    /* Acknowledge after handling: a failure answers 500, Loop redelivers, and the
+     * redelivery must then be handled, so the id is forgotten. */
+    if (j->claimed)
+        loopmsg__dedupe_finish(srv->dedupe, j->event->webhook_id, strlen(j->event->webhook_id),
+                               !(srv->ack_after_handling && rc != 0));
+    if (j->req) {
+        /* After the resume the request (and j->req) may be gone at any moment. */
+        atomic_store(&j->req->outcome, rc != 0 ? 2 : 1);
+        MHD_resume_connection(j->conn);
+    }
+    job_free(j);
+}
+
+#define WORKER_BATCH 64
+
 static void *worker_main(void *arg)
 {
     loopmsg_webhook_server *srv = arg;
-    job *j;
-    while ((j = loopmsg__queue_pop(srv->queue)) != NULL) {
-        int rc = loopmsg_webhook_dispatch(&srv->handlers, j->event, srv->user_data);
-        if (rc != 0) {
-            atomic_fetch_add(&srv->n_failed, 1);
-            if (srv->on_error)
-                srv->on_error(j->event, rc, srv->user_data);
-        } else {
-            atomic_fetch_add(&srv->n_handled, 1);
-        }
-        if (j->spooled)
-            loopmsg__spool_done(srv->spool, j->seq);
-        /* Acknowledge after handling: a failure answers 500, Loop redelivers, and the
-         * redelivery must then be handled, so the id is forgotten. */
-        if (j->claimed)
-            loopmsg__dedupe_finish(srv->dedupe, j->event->webhook_id, strlen(j->event->webhook_id),
-                                   !(srv->ack_after_handling && rc != 0));
-        if (j->req) {
-            /* After the resume the request (and j->req) may be gone at any moment. */
-            atomic_store(&j->req->outcome, rc != 0 ? 2 : 1);
-            MHD_resume_connection(j->conn);
-        }
-        job_free(j);
-        loopmsg__queue_task_done(srv->queue);
+    void *batch[WORKER_BATCH];
+    size_t n;
+    while ((n = loopmsg__queue_pop_many(srv->queue, batch, WORKER_BATCH)) > 0) {
+        for (size_t i = 0; i < n; i++)
+            handle_job(srv, batch[i]);
+        loopmsg__queue_tasks_done(srv->queue, n);
     }
     return NULL;
 }

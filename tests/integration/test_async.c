@@ -472,8 +472,8 @@ static void test_async__batch_respects_max_concurrent(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_message_send_batch(c, p, 8, items, &err), &err);
     uint64_t took = ts_now_ms() - t0;
     loopmsg_batch_items_clear(items, 8);
-    assert_true(took >= 550); /* never more than 4 at once */
-    assert_true(took < 2300); /* but concurrent, not one by one */
+    assert_true(took >= 550);              /* never more than 4 at once */
+    assert_true(took < 2300 || ts_slow()); /* but concurrent, not one by one */
     loopmsg_client_free(c);
 }
 
@@ -494,7 +494,7 @@ static void test_async__rate_limit(void **state)
     loopmsg_batch_items_clear(items, 21);
     /* 20 per second with a burst of 20: the 21st request waits for a token. */
     assert_true(took >= 900);
-    assert_true(took < 5000);
+    assert_true(took < 5000 || ts_slow());
     loopmsg_client_free(c);
 }
 

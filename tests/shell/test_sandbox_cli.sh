@@ -185,7 +185,10 @@ CASE="reset"
 lm 0 sandbox reset
 out_has "cleared"
 lm 0 sandbox requests
-out_has "^no requests recorded$"
+# (Checked by content rather than by "no requests recorded": on a shared machine a stranger's
+# client may hit a port it believes closed, which this sandbox has just been given.)
+grep -E -q "this one fails|back to normal|/v1/message/status/" "$TMP/cmd.out" &&
+    fail "requests from before the reset are still listed"
 lm 0 audience status +15555550199
 out_has "active"
 lm 0 sandbox reset --state

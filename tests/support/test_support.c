@@ -303,6 +303,12 @@ const char *ts_data_path(const char *rel)
     return path;
 }
 
+int ts_slow(void)
+{
+    const char *s = getenv("LOOPMSG_TEST_SLOW");
+    return s && *s && strcmp(s, "0") != 0;
+}
+
 uint64_t ts_now_ms(void)
 {
     struct timespec ts;

@@ -89,6 +89,10 @@ const char *ts_data_path(const char *rel);
 
 uint64_t ts_now_ms(void);
 
+/* True under a slow runner (valgrind sets LOOPMSG_TEST_SLOW): timing upper bounds are skipped
+ * there; lower bounds always hold. */
+int ts_slow(void);
+
 /* The loopmsg CLI as a child process: argv is the CLI's arguments (NULL-terminated, without
  * the program name); the environment is LOOP_API_KEY=TS_KEY and LOOP_BASE_URL=env->url plus
  * `extra_env` (NULL-terminated "K=V" list, may be NULL). stdin comes from `stdin_path` (NULL

@@ -5,7 +5,8 @@
  * stdout, runs until SIGINT/SIGTERM and then prints the receiver's counters on stderr.
  *
  *   webhook_bench_server [--port P] [--http-threads N] [--workers N] [--queue N]
- *                        [--secret S] [--spool DIR] [--ack-after-handling]
+ *                        [--dedupe-capacity N] [--secret S] [--spool DIR]
+ *                        [--ack-after-handling]
  */
 #include <loopmsg.h>
 #include <loopmsg/webhook_server.h>
@@ -56,6 +57,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--workers") == 0) {
             o.worker_threads = (unsigned int)number(a, v);
             i++;
+        } else if (strcmp(a, "--dedupe-capacity") == 0) {
+            o.dedupe_capacity = number(a, v);
+            i++;
         } else if (strcmp(a, "--queue") == 0) {
             o.queue_capacity = number(a, v);
             i++;
@@ -103,8 +107,7 @@ int main(int argc, char **argv)
                 "busy (503) %llu, handled %llu, callbacks %lu\n",
                 (unsigned long long)st.requests, (unsigned long long)st.accepted,
                 (unsigned long long)st.duplicates, (unsigned long long)st.rejected,
-                (unsigned long long)st.busy, (unsigned long long)st.handled,
-                atomic_load(&events));
+                (unsigned long long)st.busy, (unsigned long long)st.handled, atomic_load(&events));
     loopmsg_webhook_server_free(srv);
     return 0;
 }

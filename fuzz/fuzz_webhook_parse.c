@@ -24,11 +24,11 @@ static int count_cb(const loopmsg_webhook_event *ev, void *user_data)
 static size_t walk(const loopmsg_webhook_event *ev)
 {
     size_t n = touch(ev->event) + touch(ev->webhook_id) + touch(ev->api_version) +
-               touch(ev->message_id) + touch(ev->contact) + touch(ev->text) +
-               touch(ev->sender) + touch(ev->passthrough) + touch(ev->message_type) +
-               touch(ev->channel) + touch(ev->subject) + touch(ev->thread_id) +
-               touch(ev->reaction) + touch(ev->organization_id) + touch(ev->phone_number) +
-               touch(ev->status) + touch(ev->payload_type) + ev->raw_len + touch(ev->raw);
+               touch(ev->message_id) + touch(ev->contact) + touch(ev->text) + touch(ev->sender) +
+               touch(ev->passthrough) + touch(ev->message_type) + touch(ev->channel) +
+               touch(ev->subject) + touch(ev->thread_id) + touch(ev->reaction) +
+               touch(ev->organization_id) + touch(ev->phone_number) + touch(ev->status) +
+               touch(ev->payload_type) + ev->raw_len + touch(ev->raw);
     for (size_t i = 0; i < ev->attachment_count; i++)
         n += touch(ev->attachments[i]);
     if (ev->language)

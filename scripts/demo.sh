@@ -136,8 +136,8 @@ echo
 note "what the sandbox received (its request log):"
 run sandbox requests | sed 's/^/     /'
 
-step "7. The conversation, from the API: 'loopmsg audience history'"
-run audience history "$CONTACT" 2>&1 | sed 's/^/     /'
+step "7. The conversation, from the API: 'loopmsg audience history' (oldest first)"
+run audience history "$CONTACT" --sort asc 2>&1 | sed 's/^/     /'
 
 step "8. Stop the bot and the sandbox (SIGTERM: both stop cleanly)"
 exec 3>&-

@@ -23,14 +23,6 @@
 
 LOOPMSG_BEGIN_DECL
 
-/* The *_INIT macros below use a designated initialiser in C, so that -Wextra's
- * -Wmissing-field-initializers stays quiet, and the plain form in C++. */
-#ifdef __cplusplus
-#define LOOPMSG_WEBHOOK_INIT_(v) {v}
-#else
-#define LOOPMSG_WEBHOOK_INIT_(v) {.version = (v)}
-#endif
-
 /** Default limit on a webhook body: 1 MiB. @since 0.1 */
 #define LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES ((size_t)1 << 20)
 
@@ -39,15 +31,15 @@ LOOPMSG_BEGIN_DECL
  * @since 0.1
  */
 typedef enum loopmsg_event_type {
-    LOOPMSG_EVENT_UNKNOWN = 0,       /**< The literal "unknown" event, or any event name this
-                                          version does not know (see loopmsg_webhook_event::event). */
-    LOOPMSG_EVENT_MESSAGE_INBOUND,   /**< "message_inbound": a contact sent a message. */
-    LOOPMSG_EVENT_MESSAGE_DELIVERED, /**< "message_delivered": an outbound message arrived. */
-    LOOPMSG_EVENT_MESSAGE_FAILED,    /**< "message_failed": an outbound message failed (final). */
-    LOOPMSG_EVENT_MESSAGE_REACTION,  /**< "message_reaction": a tapback on your message. */
-    LOOPMSG_EVENT_MESSAGE_SCHEDULED, /**< "message_scheduled". */
-    LOOPMSG_EVENT_OPT_IN,            /**< "opt-in", or "message_inbound" with type "opt_in". */
-    LOOPMSG_EVENT_INBOUND_CALL,      /**< "inbound_call": the contact tried to call. */
+    LOOPMSG_EVENT_UNKNOWN = 0,        /**< The literal "unknown" event, or any event name this
+                                           version does not know (see loopmsg_webhook_event::event). */
+    LOOPMSG_EVENT_MESSAGE_INBOUND,    /**< "message_inbound": a contact sent a message. */
+    LOOPMSG_EVENT_MESSAGE_DELIVERED,  /**< "message_delivered": an outbound message arrived. */
+    LOOPMSG_EVENT_MESSAGE_FAILED,     /**< "message_failed": an outbound message failed (final). */
+    LOOPMSG_EVENT_MESSAGE_REACTION,   /**< "message_reaction": a tapback on your message. */
+    LOOPMSG_EVENT_MESSAGE_SCHEDULED,  /**< "message_scheduled". */
+    LOOPMSG_EVENT_OPT_IN,             /**< "opt-in", or "message_inbound" with type "opt_in". */
+    LOOPMSG_EVENT_INBOUND_CALL,       /**< "inbound_call": the contact tried to call. */
     LOOPMSG_EVENT_SENDER_NAME_UPDATED /**< "sender_name_updated". */
 } loopmsg_event_type;
 
@@ -170,7 +162,8 @@ typedef struct loopmsg_webhook_parse_options {
 } loopmsg_webhook_parse_options;
 
 #define LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION 1
-#define LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION)
+#define LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT                                                         \
+    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION)
 
 /**
  * Parse a webhook body into a typed event, with the default limit of 1 MiB.
@@ -277,7 +270,7 @@ typedef struct loopmsg_webhook_handlers {
 } loopmsg_webhook_handlers;
 
 #define LOOPMSG_WEBHOOK_HANDLERS_VERSION 1
-#define LOOPMSG_WEBHOOK_HANDLERS_INIT    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_HANDLERS_VERSION)
+#define LOOPMSG_WEBHOOK_HANDLERS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_HANDLERS_VERSION)
 
 /**
  * Run the callbacks for one event (spec §8.6): the specific callback chosen by
@@ -307,7 +300,8 @@ typedef struct loopmsg_webhook_handler_config {
 } loopmsg_webhook_handler_config;
 
 #define LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION 1
-#define LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION)
+#define LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT                                                        \
+    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION)
 
 /** An HTTP request as seen by loopmsg_webhook_handle(). All fields borrowed. @since 0.1 */
 typedef struct loopmsg_webhook_request {
@@ -322,7 +316,7 @@ typedef struct loopmsg_webhook_request {
 } loopmsg_webhook_request;
 
 #define LOOPMSG_WEBHOOK_REQUEST_VERSION 1
-#define LOOPMSG_WEBHOOK_REQUEST_INIT    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_REQUEST_VERSION)
+#define LOOPMSG_WEBHOOK_REQUEST_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_REQUEST_VERSION)
 
 /**
  * What to answer. Filled by loopmsg_webhook_handle(); release with
@@ -330,8 +324,8 @@ typedef struct loopmsg_webhook_request {
  * @since 0.1
  */
 typedef struct loopmsg_webhook_response {
-    int status;                   /**< HTTP status: 200, 400, 401, 404, 405, 413 or 500. */
-    const char *body;             /**< Short static body (never NULL, never freed). */
+    int status;       /**< HTTP status: 200, 400, 401, 404, 405, 413 or 500. */
+    const char *body; /**< Short static body (never NULL, never freed). */
     size_t body_len;
     const char *content_type;     /**< Static, e.g. "application/json". */
     loopmsg_webhook_event *event; /**< On a 200 to a webhook POST: the parsed event, owned

@@ -45,16 +45,16 @@ typedef void (*loopmsg_webhook_error_cb)(const loopmsg_webhook_event *event, int
  * @since 0.1
  */
 typedef struct loopmsg_webhook_server_options {
-    unsigned int version;       /**< LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION */
-    const char *bind_address;   /**< IPv4 or IPv6 literal; NULL = "127.0.0.1". Use
-                                     "0.0.0.0" to accept connections from other hosts. */
-    uint16_t port;              /**< 0 = a free port (see loopmsg_webhook_server_port()). */
-    const char *path;           /**< Path that receives webhooks, e.g. "/webhook"; NULL = any
-                                     path. GET /health answers 200 whatever this is. */
-    const char *const *secrets; /**< Expected Authorization values (decision 12; see
-                                     loopmsg_webhook_verify()). */
-    size_t secret_count;        /**< 0 = no authentication: anyone who can connect may post. */
-    size_t max_body_bytes;      /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES (1 MiB). */
+    unsigned int version;         /**< LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION */
+    const char *bind_address;     /**< IPv4 or IPv6 literal; NULL = "127.0.0.1". Use
+                                       "0.0.0.0" to accept connections from other hosts. */
+    uint16_t port;                /**< 0 = a free port (see loopmsg_webhook_server_port()). */
+    const char *path;             /**< Path that receives webhooks, e.g. "/webhook"; NULL = any
+                                       path. GET /health answers 200 whatever this is. */
+    const char *const *secrets;   /**< Expected Authorization values (decision 12; see
+                                       loopmsg_webhook_verify()). */
+    size_t secret_count;          /**< 0 = no authentication: anyone who can connect may post. */
+    size_t max_body_bytes;        /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES (1 MiB). */
     unsigned int max_connections; /**< Concurrent connections; 0 = 1024. */
     unsigned int timeout_ms;      /**< A connection idle this long is closed, and a request
                                        whose body has not fully arrived this long after its
@@ -86,7 +86,7 @@ typedef struct loopmsg_webhook_server_options {
 
 #define LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION 1
 #define LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT                                                        \
-    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION)
+    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION)
 
 /**
  * Start a receiver on its own threads. Returns once it accepts connections and, in durable
@@ -136,24 +136,23 @@ LOOPMSG_API void loopmsg_webhook_server_free(loopmsg_webhook_server *srv);
 
 /** Counters of a receiver since it started. @since 0.1 */
 typedef struct loopmsg_webhook_server_stats {
-    unsigned int version;    /**< LOOPMSG_WEBHOOK_SERVER_STATS_VERSION, set by the caller. */
-    uint64_t requests;       /**< HTTP requests seen. */
-    uint64_t accepted;       /**< Events queued for the callbacks (recovered ones included). */
-    uint64_t duplicates;     /**< Repeats of an accepted webhook_id (answered, not queued). */
-    uint64_t rejected;       /**< Answered 400, 401, 404, 405 or 413. */
-    uint64_t busy;           /**< Answered 503. */
-    uint64_t handled;        /**< Events whose callbacks returned 0. */
-    uint64_t failed;         /**< Events whose callbacks failed. */
-    uint64_t recovered;      /**< Events re-queued from the spool at start. */
-    size_t queued;           /**< Events waiting for a worker now. */
-    size_t in_progress;      /**< Events whose callbacks are running now. */
-    size_t dedupe_entries;   /**< webhook_ids remembered now. */
+    unsigned int version;  /**< LOOPMSG_WEBHOOK_SERVER_STATS_VERSION, set by the caller. */
+    uint64_t requests;     /**< HTTP requests seen. */
+    uint64_t accepted;     /**< Events queued for the callbacks (recovered ones included). */
+    uint64_t duplicates;   /**< Repeats of an accepted webhook_id (answered, not queued). */
+    uint64_t rejected;     /**< Answered 400, 401, 404, 405 or 413. */
+    uint64_t busy;         /**< Answered 503. */
+    uint64_t handled;      /**< Events whose callbacks returned 0. */
+    uint64_t failed;       /**< Events whose callbacks failed. */
+    uint64_t recovered;    /**< Events re-queued from the spool at start. */
+    size_t queued;         /**< Events waiting for a worker now. */
+    size_t in_progress;    /**< Events whose callbacks are running now. */
+    size_t dedupe_entries; /**< webhook_ids remembered now. */
     uint64_t dedupe_evicted_early; /**< Ids forgotten before dedupe_ttl_s (set was full). */
 } loopmsg_webhook_server_stats;
 
 #define LOOPMSG_WEBHOOK_SERVER_STATS_VERSION 1
-#define LOOPMSG_WEBHOOK_SERVER_STATS_INIT                                                          \
-    LOOPMSG_WEBHOOK_INIT_(LOOPMSG_WEBHOOK_SERVER_STATS_VERSION)
+#define LOOPMSG_WEBHOOK_SERVER_STATS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_SERVER_STATS_VERSION)
 
 /**
  * Read the counters. Thread-safe; the values are a consistent-enough snapshot for

@@ -152,10 +152,10 @@ loopmsg_status loopmsg_emulator_control(char **response_out, const char *base_ur
     curl_slist_free_all(headers);
 
     loopmsg_status st = LOOPMSG_OK;
-    if (cc != CURLE_OK) {
+    if (!loopmsg__buf_ok(&body)) {
+        st = loopmsg__error_nomem(err); /* the answer could not be stored */
+    } else if (cc != CURLE_OK) {
         st = cc == CURLE_OPERATION_TIMEDOUT ? LOOPMSG_E_TIMEOUT : LOOPMSG_E_TRANSPORT;
-        if (!loopmsg__buf_ok(&body))
-            st = LOOPMSG_E_NOMEM;
         loopmsg__error_set(err, st, "sandbox %s: could not reach the sandbox at %s: %s", name,
                            url.ptr, curl_easy_strerror(cc));
         if (err) {
@@ -170,9 +170,12 @@ loopmsg_status loopmsg_emulator_control(char **response_out, const char *base_ur
         err->attempts = 1;
     }
     loopmsg__buf_clear(&url);
-    if (st == LOOPMSG_OK && response_out)
+    if (st == LOOPMSG_OK && response_out) {
         *response_out = loopmsg__buf_detach(&body);
-    else
+        if (!*response_out)
+            st = loopmsg__error_nomem(err);
+    } else {
         loopmsg__buf_clear(&body);
+    }
     return st;
 }

@@ -55,11 +55,10 @@ static loopmsg_event_type event_type_of(const char *name)
 /* Top-level keys with a meaning of their own. For `event: "opt-in"` every other top-level
  * key is a custom opt-in field (the shape the reference SDK assumes, spec §8.3). */
 static const char *const known_keys[] = {
-    "event",       "webhook_id",  "api_version",     "message_id",   "contact",
-    "text",        "sender",      "passthrough",     "message_type", "channel",
-    "subject",     "attachments", "thread_id",       "language",     "group",
-    "speech",      "error_code",  "reaction",        "organization_id", "phone_number",
-    "status",      "type",        "parameters",
+    "event",           "webhook_id",   "api_version",  "message_id", "contact",    "text",
+    "sender",          "passthrough",  "message_type", "channel",    "subject",    "attachments",
+    "thread_id",       "language",     "group",        "speech",     "error_code", "reaction",
+    "organization_id", "phone_number", "status",       "type",       "parameters",
 };
 
 static int is_known_key(const char *key)
@@ -119,8 +118,8 @@ static char *ctx_strndup(parse_ctx *c, const char *s, size_t n)
 static void fail_type(parse_ctx *c, const char *field, const char *what)
 {
     if (c->st == LOOPMSG_OK)
-        c->st = loopmsg__error_set(c->err, LOOPMSG_E_PROTOCOL,
-                                   "webhook field \"%s\" must be %s", field, what);
+        c->st = loopmsg__error_set(c->err, LOOPMSG_E_PROTOCOL, "webhook field \"%s\" must be %s",
+                                   field, what);
 }
 
 static void fail_nomem(parse_ctx *c)
@@ -420,10 +419,9 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "body is NULL but len is %zu", len);
     size_t max = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES;
     if (opts) {
-        loopmsg_status st =
-            loopmsg__check_version(opts->version, LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION,
-                                   "loopmsg_webhook_parse_options",
-                                   "LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT", err);
+        loopmsg_status st = loopmsg__check_version(
+            opts->version, LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION, "loopmsg_webhook_parse_options",
+            "LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT", err);
         if (st != LOOPMSG_OK)
             return st;
         if (opts->max_body_bytes)
@@ -485,8 +483,7 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
     ev->message_type = get_str(&c, root, "message_type", "message_type");
     ev->channel = get_str(&c, root, "channel", "channel");
     ev->subject = get_str(&c, root, "subject", "subject");
-    get_str_list(&c, root, "attachments", "attachments", &ev->attachments,
-                 &ev->attachment_count);
+    get_str_list(&c, root, "attachments", "attachments", &ev->attachments, &ev->attachment_count);
     ev->thread_id = get_str(&c, root, "thread_id", "thread_id");
     ev->language = get_language(&c, root, "language", "language");
     ev->group = get_group(&c, root);
@@ -635,8 +632,8 @@ loopmsg_status loopmsg_webhook_verify(const char *authorization, const char *que
         unsigned int usable = vlen > 0;
         if (authorization) {
             match |= usable & (ct_diff(authorization, alen, secrets[i], vlen, "", 0) == 0);
-            match |= usable & (ct_diff(authorization, alen, bearer, sizeof bearer - 1,
-                                       secrets[i], vlen) == 0);
+            match |= usable & (ct_diff(authorization, alen, bearer, sizeof bearer - 1, secrets[i],
+                                       vlen) == 0);
         }
         if (qval)
             match |= usable & (ct_diff(qval, qlen, secrets[i], vlen, "", 0) == 0);
@@ -724,9 +721,9 @@ loopmsg_status loopmsg_webhook_handle(loopmsg_webhook_response *resp,
     if (!req || !req->method)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                   req ? "req->method must not be NULL" : "req must not be NULL");
-    loopmsg_status st = loopmsg__check_version(req->version, LOOPMSG_WEBHOOK_REQUEST_VERSION,
-                                               "loopmsg_webhook_request",
-                                               "LOOPMSG_WEBHOOK_REQUEST_INIT", err);
+    loopmsg_status st =
+        loopmsg__check_version(req->version, LOOPMSG_WEBHOOK_REQUEST_VERSION,
+                               "loopmsg_webhook_request", "LOOPMSG_WEBHOOK_REQUEST_INIT", err);
     if (st != LOOPMSG_OK)
         return st;
     if (config) {

@@ -41,10 +41,10 @@ int loopmsg__dedupe_add_done(loopmsg__dedupe *d, const char *id, size_t len, uin
                              uint64_t now_s);
 
 typedef struct loopmsg__dedupe_stats {
-    size_t entries;          /* ids currently held (in flight and done) */
+    size_t entries; /* ids currently held (in flight and done) */
     size_t in_flight;
-    uint64_t evicted_early;  /* ids dropped before their TTL because the set was full */
-    size_t bytes;            /* memory allocated for the set */
+    uint64_t evicted_early; /* ids dropped before their TTL because the set was full */
+    size_t bytes;           /* memory allocated for the set */
 } loopmsg__dedupe_stats;
 
 void loopmsg__dedupe_stats_get(loopmsg__dedupe *d, loopmsg__dedupe_stats *out);

@@ -103,7 +103,7 @@ int loopmsg__queue_push_wait(loopmsg__queue *q, void *item)
     return rc;
 }
 
-size_t loopmsg__queue_pop_many(loopmsg__queue *q, void **items, size_t max)
+size_t loopmsg__queue_pop_many(loopmsg__queue *q, void **items, size_t max, size_t consumers)
 {
     pthread_mutex_lock(&q->lock);
     /* After close, wait for producers that still hold a reservation: they will push. */
@@ -112,6 +112,9 @@ size_t loopmsg__queue_pop_many(loopmsg__queue *q, void **items, size_t max)
         pthread_cond_wait(&q->not_empty, &q->lock);
         q->waiting--;
     }
+    size_t share = consumers > 1 ? (q->count + consumers - 1) / consumers : q->count;
+    if (share < max)
+        max = share ? share : 1;
     size_t n = 0;
     while (n < max && q->count) {
         items[n++] = q->items[q->head];
@@ -128,7 +131,7 @@ size_t loopmsg__queue_pop_many(loopmsg__queue *q, void **items, size_t max)
 void *loopmsg__queue_pop(loopmsg__queue *q)
 {
     void *item = NULL;
-    return loopmsg__queue_pop_many(q, &item, 1) ? item : NULL;
+    return loopmsg__queue_pop_many(q, &item, 1, 1) ? item : NULL;
 }
 
 void loopmsg__queue_tasks_done(loopmsg__queue *q, size_t n)

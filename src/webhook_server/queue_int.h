@@ -29,8 +29,10 @@ int loopmsg__queue_push_wait(loopmsg__queue *q, void *item);
 /* Take the oldest item, waiting for one. NULL once the queue is closed and empty. */
 void *loopmsg__queue_pop(loopmsg__queue *q);
 /* Take up to max items at once (at least one, waiting for it); 0 once closed and empty.
- * A worker that takes a batch pays for the lock and any wake-up once per batch. */
-size_t loopmsg__queue_pop_many(loopmsg__queue *q, void **items, size_t max);
+ * A worker that takes a batch pays for the lock and any wake-up once per batch. With
+ * `consumers` workers, one takes at most its share of what is queued, so that a slow
+ * callback does not hold up a batch the others could be running. */
+size_t loopmsg__queue_pop_many(loopmsg__queue *q, void **items, size_t max, size_t consumers);
 /* The consumer finished the item it popped (for loopmsg__queue_wait_idle). */
 void loopmsg__queue_task_done(loopmsg__queue *q);
 /* The consumer finished n items. */

@@ -94,6 +94,7 @@ struct loopmsg_webhook_server {
     loopmsg__spool *spool;
     pthread_t *workers;
     unsigned int worker_count;
+    unsigned int worker_total; /* configured; worker_count counts those running */
 
     atomic_int stopping;
     atomic_size_t active_requests; /* requests between their first callback and completion */
@@ -108,9 +109,9 @@ struct loopmsg_webhook_server {
  * query string, needed to check ?secret= exactly as sent), freed when MHD reports the
  * request complete. */
 typedef struct request {
-    int started;      /* the access handler has seen this request */
-    int responded;    /* a response has been queued */
-    int suspended;    /* waiting for a worker (acknowledge after handling) */
+    int started;        /* the access handler has seen this request */
+    int responded;      /* a response has been queued */
+    int suspended;      /* waiting for a worker (acknowledge after handling) */
     atomic_int outcome; /* 0 pending, 1 handled, 2 callbacks failed */
     char *body;
     size_t len, cap;
@@ -209,7 +210,7 @@ static void *worker_main(void *arg)
     loopmsg_webhook_server *srv = arg;
     void *batch[WORKER_BATCH];
     size_t n;
-    while ((n = loopmsg__queue_pop_many(srv->queue, batch, WORKER_BATCH)) > 0) {
+    while ((n = loopmsg__queue_pop_many(srv->queue, batch, WORKER_BATCH, srv->worker_total)) > 0) {
         for (size_t i = 0; i < n; i++)
             handle_job(srv, batch[i]);
         loopmsg__queue_tasks_done(srv->queue, n);
@@ -219,8 +220,8 @@ static void *worker_main(void *arg)
 
 /* ---- HTTP -------------------------------------------------------------------------------- */
 
-static enum MHD_Result respond(loopmsg_webhook_server *srv, struct MHD_Connection *conn,
-                               request *r, int which)
+static enum MHD_Result respond(loopmsg_webhook_server *srv, struct MHD_Connection *conn, request *r,
+                               int which)
 {
     r->responded = 1;
     if (which != ANS_OK && which != ANS_HEALTH) {
@@ -299,8 +300,8 @@ static int early_checks(loopmsg_webhook_server *srv, struct MHD_Connection *conn
     if (strcmp(method, "POST") != 0)
         return ANS_METHOD;
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    if (loopmsg_webhook_verify(auth, r->query, (const char *const *)srv->secrets,
-                               srv->secret_count, NULL) != LOOPMSG_OK)
+    if (loopmsg_webhook_verify(auth, r->query, (const char *const *)srv->secrets, srv->secret_count,
+                               NULL) != LOOPMSG_OK)
         return ANS_UNAUTHORIZED;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     size_t want = 0;
@@ -408,8 +409,7 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
     j->claimed = claimed;
     if (srv->spool) {
         const char *id = has_id(ev) ? ev->webhook_id : "";
-        if (loopmsg__spool_append(srv->spool, id, strlen(id), ev->raw, ev->raw_len, &j->seq) !=
-            0) {
+        if (loopmsg__spool_append(srv->spool, id, strlen(id), ev->raw, ev->raw_len, &j->seq) != 0) {
             logf_(srv, LOOPMSG_LOG_ERROR, "webhook spool: write failed; answering 500");
             free(j);
             goto internal;
@@ -439,9 +439,8 @@ internal:
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
     (void)url;
     (void)version;
@@ -569,8 +568,10 @@ static loopmsg_status recover(loopmsg_webhook_server *srv, loopmsg__spool_recove
         loopmsg_webhook_event *ev = NULL;
         loopmsg_error perr;
         if (loopmsg_webhook_parse_ex(&ev, p->body, p->body_len, &po, &perr) != LOOPMSG_OK) {
-            logf_(srv, LOOPMSG_LOG_ERROR, "webhook spool: dropping an event that no longer "
-                  "parses: %s", perr.message);
+            logf_(srv, LOOPMSG_LOG_ERROR,
+                  "webhook spool: dropping an event that no longer "
+                  "parses: %s",
+                  perr.message);
             loopmsg__spool_done(srv->spool, p->seq);
             continue;
         }
@@ -626,8 +627,9 @@ static loopmsg_status check_options(const loopmsg_webhook_server_options *o, loo
         return set_error(err, LOOPMSG_E_INVALID_ARG,
                          "handlers->version not set; use LOOPMSG_WEBHOOK_HANDLERS_INIT");
     if (o->http_threads > 256 || o->worker_threads > 256)
-        return set_error(err, LOOPMSG_E_INVALID_ARG, "at most 256 http_threads and "
-                                                     "worker_threads");
+        return set_error(err, LOOPMSG_E_INVALID_ARG,
+                         "at most 256 http_threads and "
+                         "worker_threads");
     return LOOPMSG_OK;
 }
 
@@ -694,12 +696,12 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
     srv->dedupe = loopmsg__dedupe_new(opts->dedupe_capacity, ttl);
     unsigned int nworkers = opts->worker_threads ? opts->worker_threads : DEFAULT_WORKERS;
     srv->workers = calloc(nworkers, sizeof *srv->workers);
+    srv->worker_total = nworkers;
     for (int i = 0; !nomem && i < ANS_COUNT; i++) {
         srv->resp[i] = MHD_create_response_from_buffer(
             strlen(canned[i].body), (void *)(uintptr_t)canned[i].body, MHD_RESPMEM_PERSISTENT);
-        nomem = !srv->resp[i] ||
-                MHD_add_response_header(srv->resp[i], "Content-Type", "application/json") !=
-                    MHD_YES;
+        nomem = !srv->resp[i] || MHD_add_response_header(srv->resp[i], "Content-Type",
+                                                         "application/json") != MHD_YES;
     }
     if (nomem || !srv->queue || !srv->dedupe || !srv->workers) {
         server_destroy(srv);
@@ -720,8 +722,7 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
     memset(&rec, 0, sizeof rec);
     if (opts->spool_dir) {
         char msg[300];
-        if (loopmsg__spool_open(&srv->spool, opts->spool_dir, ttl, 0, &rec, msg, sizeof msg) !=
-            0) {
+        if (loopmsg__spool_open(&srv->spool, opts->spool_dir, ttl, 0, &rec, msg, sizeof msg) != 0) {
             server_destroy(srv);
             return set_error(err, LOOPMSG_E_STATE, "webhook spool: %s", msg);
         }
@@ -763,7 +764,8 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)(opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS),
-        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+        MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
     if (!srv->mhd) {
         int e = errno;
         stop_workers(srv);

@@ -331,8 +331,8 @@ static int list_segments(loopmsg__spool *sp, uint64_t **nums, size_t *n)
     return 0;
 }
 
-static int fill_header_e(char *hdr, uint64_t seq, uint64_t t, size_t idl, const char *id,
-                         size_t bl, const char *body)
+static int fill_header_e(char *hdr, uint64_t seq, uint64_t t, size_t idl, const char *id, size_t bl,
+                         const char *body)
 {
     uint32_t crc = crc_update(crc_update(0, id, idl), body, bl);
     return snprintf(hdr, HEADER_MAX, "E %llu %llu %zu %zu %08x\n", (unsigned long long)seq,
@@ -520,7 +520,8 @@ int loopmsg__spool_open(loopmsg__spool **out, const char *dir, uint64_t seen_ttl
         goto out;
     }
     if (flock(sp->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        set_err(errbuf, errlen, errno == EWOULDBLOCK ? 0 : errno, "spool directory %s is in use by another receiver", dir);
+        set_err(errbuf, errlen, errno == EWOULDBLOCK ? 0 : errno,
+                "spool directory %s is in use by another receiver", dir);
         goto out;
     }
     snprintf(path, sizeof path, "%s/compact.tmp", dir);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_webhook_server.c: the libmicrohttpd receiver over real sockets, driven with libcurl:
- * status codes, delivery to the callbacks, duplicates, 32 threads posting 2,000 distinct
- * events and 500 repeats, limits (413 before reading, a slow client cut off), a slow callback
- * that must not delay the 200, a full queue, "acknowledge after handling" and graceful stop.
+ * status codes, delivery to the callbacks, duplicates, limits (413 before reading, a slow
+ * client cut off), a slow callback that must not delay the 200, a full queue, "acknowledge
+ * after handling" and graceful stop. The load tests are in test_webhook_server_load.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -152,17 +152,16 @@ static char *event_body(const char *event, const char *id)
 typedef struct sink {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    size_t calls;                /* on_any calls */
-    size_t by_type[16];          /* specific callback calls per loopmsg_event_type */
+    size_t calls;       /* on_any calls */
+    size_t by_type[16]; /* specific callback calls per loopmsg_event_type */
     char last_id[128];
-    atomic_int per_id[2600];     /* load test: deliveries per "load-NNNN" id */
-    int block;                   /* callbacks wait while set */
-    unsigned int block_max_ms;   /* ... but at most this long */
-    int fail_first;              /* the first call for each id fails (ack-after test) */
+    int block;                 /* callbacks wait while set */
+    unsigned int block_max_ms; /* ... but at most this long */
+    int fail_first;            /* the first call for each id fails (ack-after test) */
     char failed_ids[8][64];
     size_t nfailed;
-    size_t errors;               /* on_error calls */
-    unsigned int sleep_ms;       /* every call sleeps this long */
+    size_t errors;         /* on_error calls */
+    unsigned int sleep_ms; /* every call sleeps this long */
 } sink;
 
 static void sink_init(sink *s)
@@ -242,12 +241,8 @@ static int on_any(const loopmsg_webhook_event *ev, void *ud)
             rc = 1;
         }
     }
-    if (ev->webhook_id) {
+    if (ev->webhook_id)
         snprintf(s->last_id, sizeof s->last_id, "%s", ev->webhook_id);
-        unsigned int n;
-        if (sscanf(ev->webhook_id, "load-%u", &n) == 1 && n < 2600)
-            atomic_fetch_add(&s->per_id[n], 1);
-    }
     s->calls++;
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -490,86 +485,6 @@ static void test_webhook_server__repeats_delivered_once(void **state)
     loopmsg_webhook_server_free(srv);
     free(body);
     sink_destroy(&s);
-}
-
-/* The load test: 32 threads, 2,000 distinct events and 500 repeats. */
-typedef struct load_arg {
-    uint16_t port;
-    int thread;
-    int non_200;
-    int done;
-} load_arg;
-
-#define LOAD_THREADS  32
-#define LOAD_DISTINCT 2000
-#define LOAD_REPEATS  500
-
-static void *load_thread(void *p)
-{
-    load_arg *a = p;
-    CURL *c = curl_easy_init();
-    /* Thread t posts the distinct ids t, t+32, ... and, interleaved, repeats of ids that
-     * another thread owns (so repeats race with their first copy). */
-    int repeat_i = a->thread;
-    for (int i = a->thread; i < LOAD_DISTINCT; i += LOAD_THREADS) {
-        char id[32];
-        snprintf(id, sizeof id, "load-%04d", i);
-        char *body = event_body("message_inbound", id);
-        http_result r = http(c, "POST", a->port, "/webhook", SECRET, body, strlen(body));
-        a->non_200 += r.status != 200;
-        a->done++;
-        free(body);
-        if (repeat_i < LOAD_REPEATS) {
-            snprintf(id, sizeof id, "load-%04d", (repeat_i * 7 + 3) % LOAD_DISTINCT);
-            body = event_body("message_inbound", id);
-            r = http(c, "POST", a->port, "/webhook", SECRET, body, strlen(body));
-            a->non_200 += r.status != 200;
-            a->done++;
-            free(body);
-            repeat_i += LOAD_THREADS;
-        }
-    }
-    curl_easy_cleanup(c);
-    return NULL;
-}
-
-static void test_webhook_server__load_32_threads_each_event_once(void **state)
-{
-    (void)state;
-    sink *s = malloc(sizeof *s);
-    assert_non_null(s);
-    sink_init(s);
-    loopmsg_webhook_handlers h = handlers();
-    loopmsg_webhook_server_options o = options(&h, s);
-    loopmsg_webhook_server *srv = start(&o);
-    load_arg args[LOAD_THREADS];
-    pthread_t th[LOAD_THREADS];
-    for (int i = 0; i < LOAD_THREADS; i++) {
-        args[i] = (load_arg){loopmsg_webhook_server_port(srv), i, 0, 0};
-        assert_int_equal(pthread_create(&th[i], NULL, load_thread, &args[i]), 0);
-    }
-    int non_200 = 0, done = 0;
-    for (int i = 0; i < LOAD_THREADS; i++) {
-        pthread_join(th[i], NULL);
-        non_200 += args[i].non_200;
-        done += args[i].done;
-    }
-    assert_int_equal(done, LOAD_DISTINCT + LOAD_REPEATS);
-    assert_int_equal(non_200, 0);
-    assert_int_equal(sink_wait(s, LOAD_DISTINCT), LOAD_DISTINCT);
-    loopmsg_webhook_server_stop(srv);
-    for (int i = 0; i < LOAD_DISTINCT; i++)
-        if (atomic_load(&s->per_id[i]) != 1)
-            fail_msg("load-%04d delivered %d times", i, atomic_load(&s->per_id[i]));
-    assert_int_equal(s->calls, LOAD_DISTINCT);
-    loopmsg_webhook_server_stats st = stats(srv);
-    assert_int_equal(st.accepted, LOAD_DISTINCT);
-    assert_int_equal(st.duplicates, LOAD_REPEATS);
-    assert_int_equal(st.handled, LOAD_DISTINCT);
-    assert_int_equal(st.busy, 0);
-    loopmsg_webhook_server_free(srv);
-    sink_destroy(s);
-    free(s);
 }
 
 static void test_webhook_server__too_large_refused_with_413(void **state)
@@ -981,7 +896,6 @@ int main(void)
         cmocka_unit_test(test_webhook_server__status_codes),
         cmocka_unit_test(test_webhook_server__delivers_every_sample_typed),
         cmocka_unit_test(test_webhook_server__repeats_delivered_once),
-        cmocka_unit_test(test_webhook_server__load_32_threads_each_event_once),
         cmocka_unit_test(test_webhook_server__too_large_refused_with_413),
         cmocka_unit_test(test_webhook_server__slow_client_cut_off),
         cmocka_unit_test(test_webhook_server__slow_callback_does_not_delay_200),

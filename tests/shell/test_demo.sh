@@ -56,8 +56,23 @@ sent_id=$(sed -n -E "s/.*message id: ($uuid).*/\1/p" "$OUT" | head -n 1)
 awk -v id="$sent_id" '/^== 5\./ { exit 1 } index($0, "delivered  message " id) { found = 1; exit 0 }
     END { exit found ? 0 : 1 }' "$OUT" || fail "no delivery report for $sent_id before step 5"
 
-# Nothing left running from this build (the bot and the sandbox were stopped).
-left=$(pgrep -a -f -- "^$BUILD/(examples/echo_bot 0 --base-url -|loopmsg sandbox --json --api-key demo-key)" || true)
-[ -z "$left" ] || fail "demo processes still running: $left"
+# Nothing left running (other tests may run a bot or a sandbox meanwhile: look for this
+# demo's ones by their URLs). The sandbox's command line names the bot's URL; the bot's does
+# not name anything unique, but nothing may listen on its port any more.
+bot_url=$(sed -n -E 's|.*listening on (http://127\.0\.0\.1:[0-9]+/webhook).*|\1|p' "$OUT" | head -n 1)
+sandbox_port=$(sed -n -E 's|.*sandbox: listening on http://127\.0\.0\.1:([0-9]+) .*|\1|p' "$OUT" |
+    head -n 1)
+if [ -z "$bot_url" ] || [ -z "$sandbox_port" ]; then
+    fail "cannot find the demo's URLs"
+fi
+left=$(pgrep -a -f -- "loopmsg sandbox .*--webhook-url $bot_url" || true)
+[ -z "$left" ] || fail "the demo's sandbox is still running: $left"
+bot_port=${bot_url##*:}
+bot_port=${bot_port%/webhook}
+for port in "$bot_port" "$sandbox_port"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        fail "something still listens on the demo's port $port"
+    fi
+done
 
 echo "PASS: demo in ${elapsed_ms} ms"

@@ -108,6 +108,21 @@ wait_for "$TMP/a.log" "POST /api/v1/message/send/ -> 200"
 lm 0 status "$SENT_ID" --wait --wait-timeout 10
 out_has "delivered"
 
+if [ -x "$BUILD/examples/send" ]; then
+    CASE="examples/send (the README's quick start)"
+    rc=0
+    timeout -k 5 30 "$BUILD/examples/send" +15555550123 "quick start" >"$TMP/cmd.out" \
+        2>"$TMP/cmd.err" || rc=$?
+    [ "$rc" -eq 0 ] || fail "examples/send exited with $rc"
+    out_has "^sent: $uuid$"
+    out_has "^status: (processing|delivered)$"
+    rc=0
+    timeout -k 5 30 "$BUILD/examples/send" +1555 "bad contact" >"$TMP/cmd.out" \
+        2>"$TMP/cmd.err" || rc=$?
+    [ "$rc" -eq 1 ] || fail "examples/send with a bad contact exited with $rc"
+    err_has "^send failed: .*\(HTTP 400, code 180\)$"
+fi
+
 CASE="the key given with --api-key is the one accepted"
 lm 3 send --api-key wrong-key --contact +15555550123 --text "hello"
 

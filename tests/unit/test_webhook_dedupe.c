@@ -160,7 +160,7 @@ static void test_webhook_dedupe__matches_a_reference_set(void **state)
     (void)state;
     enum { IDS = 3000, OPS = 200000 };
     loopmsg__dedupe *d = loopmsg__dedupe_new(1u << 18, 0); /* > inserts: nothing evicted */
-    signed char *ref = calloc(IDS, 1); /* 0 unknown, 1 in flight, 2 done */
+    signed char *ref = calloc(IDS, 1);                     /* 0 unknown, 1 in flight, 2 done */
     assert_non_null(ref);
     uint64_t now = NOW;
     unsigned int seed = 12345;

@@ -106,8 +106,8 @@ static void test_webhook_dispatch__routes_each_type(void **state)
     }
 }
 
-static void test_webhook_dispatch__on_any_runs_after_failed_specific_and_specific_error_wins(
-    void **state)
+static void
+test_webhook_dispatch__on_any_runs_after_failed_specific_and_specific_error_wins(void **state)
 {
     (void)state;
     loopmsg_webhook_handlers h = all_handlers();

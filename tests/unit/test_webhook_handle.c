@@ -179,7 +179,11 @@ static void test_webhook_handle__bad_body_400(void **state)
 {
     (void)state;
     loopmsg_webhook_handler_config cfg = config();
-    static const char *const bodies[] = {"", "not json", "[1,2]", "{}", "{\"event\":1}",
+    static const char *const bodies[] = {"",
+                                         "not json",
+                                         "[1,2]",
+                                         "{}",
+                                         "{\"event\":1}",
                                          "{\"event\":\"message_inbound\",\"contact\":5}",
                                          "{\"event\":\"a\",\"event\":\"b\"}"};
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {

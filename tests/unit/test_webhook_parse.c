@@ -515,9 +515,9 @@ static void test_webhook_parse__opt_in_custom_values_of_any_type(void **state)
     const struct {
         const char *k, *v;
         bool json;
-    } want[] = {{"p", "q", false},    {"big", "1000.0", true}, {"n", "42", true},
-                {"r", "0.31", true},  {"b", "true", true},     {"o", "{\"a\":[1,\"x\"]}", true},
-                {"z", "null", true},  {"s", "\xc3\xa9", false}};
+    } want[] = {{"p", "q", false},   {"big", "1000.0", true}, {"n", "42", true},
+                {"r", "0.31", true}, {"b", "true", true},     {"o", "{\"a\":[1,\"x\"]}", true},
+                {"z", "null", true}, {"s", "\xc3\xa9", false}};
     for (size_t i = 0; i < 8; i++) {
         assert_string_equal(ev->custom_fields[i].key, want[i].k);
         assert_string_equal(ev->custom_fields[i].value, want[i].v);

@@ -234,8 +234,8 @@ static void test_webhook_spool__segments_roll_over_and_are_trimmed(void **state)
     char id[16], body[128];
     for (int i = 0; i < 20; i++) {
         snprintf(id, sizeof id, "roll-%02d", i);
-        snprintf(body, sizeof body, "{\"event\":\"message_inbound\",\"n\":%d,\"pad\":\"%060d\"}",
-                 i, 0);
+        snprintf(body, sizeof body, "{\"event\":\"message_inbound\",\"n\":%d,\"pad\":\"%060d\"}", i,
+                 0);
         seqs[i] = append(sp, id, body);
     }
     size_t segs = loopmsg__spool_segments(sp);

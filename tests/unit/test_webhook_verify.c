@@ -85,8 +85,9 @@ static void test_webhook_verify__query_only_first_secret_counts(void **state)
 static void test_webhook_verify__wrong_values(void **state)
 {
     (void)state;
-    const char *wrong[] = {"s3cr3t-valuE", "s3cr3t-Valu", "s3cr3t-Value ", " s3cr3t-Value",
-                           "S3cr3t-Value", "", "Bearer", "Basic s3cr3t-Value", "s3cr3t-Value\n"};
+    const char *wrong[] = {"s3cr3t-valuE",  "s3cr3t-Valu",        "s3cr3t-Value ",
+                           " s3cr3t-Value", "S3cr3t-Value",       "",
+                           "Bearer",        "Basic s3cr3t-Value", "s3cr3t-Value\n"};
     for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
         loopmsg_error err;
         assert_int_equal(loopmsg_webhook_verify(wrong[i], NULL, one, 1, &err),

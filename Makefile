@@ -60,7 +60,9 @@ format:
 format-check:
 	@scripts/format-check.sh
 
-demo: build
+# Only what the demo runs is built, so that a fresh checkout gets to the demo quickly.
+demo: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS) --target loopmsg_cli echo_bot
 	scripts/demo.sh $(BUILD)
 
 install: build

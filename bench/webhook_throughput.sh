@@ -75,6 +75,8 @@ LUA
 MODE=$mode wrk -t"$wrk_threads" -c"$conns" -d"${secs}s" --latency -s "$tmp/post.lua" \
     "http://127.0.0.1:$port/webhook" > "$tmp/wrk.out"
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+# Let requests wrk left in flight finish, so that they are not answered "503 stopping".
+sleep 0.5
 kill -TERM "$pid"
 wait "$pid" || true
 pid=
@@ -89,7 +91,7 @@ echo "webhook receiver, MODE=$mode, $conns connections, ${secs}s, $(nproc) cores
 echo "  requests/s   $rps"
 echo "  latency p50  $p50"
 echo "  latency p99  $p99"
-echo "  peak RSS     $((hwm / 1024)) MB ($hwm kB VmHWM)"
+echo "  peak RSS     $(awk -v k="$hwm" 'BEGIN {printf "%.1f", k / 1024}') MiB ($hwm kB VmHWM)"
 echo "  non-2xx      ${non2xx:-0}"
 [ -n "$errors" ] && echo "  $errors"
 sed 's/^/  /' "$tmp/server.err"

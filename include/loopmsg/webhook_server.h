@@ -55,7 +55,8 @@ typedef struct loopmsg_webhook_server_options {
                                        loopmsg_webhook_verify()). */
     size_t secret_count;          /**< 0 = no authentication: anyone who can connect may post. */
     size_t max_body_bytes;        /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES (1 MiB). */
-    unsigned int max_connections; /**< Concurrent connections; 0 = 1024. */
+    unsigned int max_connections; /**< Concurrent connections; 0 = 1024. More wait in the
+                                       listen backlog until one closes. */
     unsigned int timeout_ms;      /**< A connection idle this long is closed, and a request
                                        whose body has not fully arrived this long after its
                                        headers is cut off; 0 = 10000. Rounded up to seconds
@@ -121,8 +122,9 @@ LOOPMSG_API uint16_t loopmsg_webhook_server_port(const loopmsg_webhook_server *s
 
 /**
  * Stop gracefully: stop accepting connections, answer 503 to requests that arrive on open
- * connections, finish every queued event (waiting for the callbacks), then return.
- * Idempotent. Must not be called from a callback. Blocks as long as a callback does.
+ * connections, let requests already begun finish (a slow one at most timeout_ms), finish
+ * every queued event (waiting for the callbacks), then return. Idempotent. Must not be
+ * called from a callback. Blocks as long as a callback does.
  * @param[in] srv  The receiver; NULL is a no-op.
  * @since 0.1
  */

@@ -487,6 +487,81 @@ static void test_webhook_server__repeats_delivered_once(void **state)
     sink_destroy(&s);
 }
 
+static void test_webhook_server__repeat_while_in_flight_is_not_delivered_again(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    s.block = 1;
+    s.block_max_ms = 20000;
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    char *body = event_body("message_inbound", "in-flight-1");
+    assert_int_equal(post(port, "/webhook", SECRET, body).status, 200);
+    for (int i = 0; i < 400 && stats(srv).in_progress == 0; i++)
+        sleep_ms(5);
+    assert_int_equal(stats(srv).in_progress, 1); /* its callback is running (blocked) */
+    /* Loop repeats it while the first copy is still being handled: acknowledged, not
+     * queued. */
+    assert_int_equal(post(port, "/webhook", SECRET, body).status, 200);
+    assert_int_equal(post(port, "/webhook", SECRET, body).status, 200);
+    loopmsg_webhook_server_stats st = stats(srv);
+    assert_int_equal(st.duplicates, 2);
+    assert_int_equal(st.accepted, 1);
+    assert_int_equal(st.queued, 0);
+    sink_release(&s);
+    loopmsg_webhook_server_free(srv);
+    assert_int_equal(s.calls, 1);
+    free(body);
+    sink_destroy(&s);
+}
+
+static void test_webhook_server__connection_limit(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    o.max_connections = 3;
+    o.http_threads = 1;
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    int fds[3];
+    for (int i = 0; i < 3; i++)
+        fds[i] = connect_raw(port);
+    sleep_ms(100); /* let the receiver accept them */
+    /* A fourth connection waits unserved in the listen backlog... */
+    int extra = connect_raw(port);
+    char *body = event_body("message_inbound", "after-limit");
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
+                     "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     strlen(body), body);
+    assert_int_equal(send(extra, req, (size_t)n, 0), n);
+    struct pollfd p = {extra, POLLIN, 0};
+    assert_int_equal(poll(&p, 1, 500), 0);
+    assert_int_equal(stats(srv).requests, 0);
+    /* ...until one of the three goes. */
+    close(fds[0]);
+    assert_int_equal(poll(&p, 1, 5000), 1);
+    char answer[512];
+    ssize_t got = recv(extra, answer, sizeof answer - 1, 0);
+    assert_true(got > 12);
+    answer[got] = '\0';
+    assert_non_null(strstr(answer, "HTTP/1.1 200"));
+    close(extra);
+    close(fds[1]);
+    close(fds[2]);
+    loopmsg_webhook_server_free(srv);
+    assert_int_equal(s.calls, 1);
+    free(body);
+    sink_destroy(&s);
+}
+
 static void test_webhook_server__too_large_refused_with_413(void **state)
 {
     (void)state;
@@ -896,6 +971,8 @@ int main(void)
         cmocka_unit_test(test_webhook_server__status_codes),
         cmocka_unit_test(test_webhook_server__delivers_every_sample_typed),
         cmocka_unit_test(test_webhook_server__repeats_delivered_once),
+        cmocka_unit_test(test_webhook_server__repeat_while_in_flight_is_not_delivered_again),
+        cmocka_unit_test(test_webhook_server__connection_limit),
         cmocka_unit_test(test_webhook_server__too_large_refused_with_413),
         cmocka_unit_test(test_webhook_server__slow_client_cut_off),
         cmocka_unit_test(test_webhook_server__slow_callback_does_not_delay_200),

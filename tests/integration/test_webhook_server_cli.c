@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_webhook_server_cli.c: `loopmsg listen` end to end ($LOOPMSG_CLI): the banner on
+ * stderr, one compact JSON line per event on stdout (repeats printed once), --exec with the
+ * payload on stdin and LOOP_EVENT / LOOP_WEBHOOK_ID in the environment, 500 from
+ * --ack-after-handling when the command fails, 401 for a wrong secret, exit 0 on SIGINT and
+ * SIGTERM, exit 2 on usage errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+typedef struct listener {
+    pid_t pid;
+    int out_fd, err_fd;
+    unsigned int port;
+    char out[65536];
+    size_t out_len;
+    char err[8192];
+    size_t err_len;
+} listener;
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static const char *cli_path(void)
+{
+    const char *p = getenv("LOOPMSG_CLI");
+    if (!p || !*p)
+        fail_msg("LOOPMSG_CLI is not set");
+    return p;
+}
+
+/* Read whatever is available on the two pipes for up to ms milliseconds. */
+static void pump(listener *l, int ms)
+{
+    uint64_t end = mono_ms() + (uint64_t)ms;
+    for (;;) {
+        uint64_t now = mono_ms();
+        int left = now < end ? (int)(end - now) : 0;
+        struct pollfd p[2] = {{l->out_fd, POLLIN, 0}, {l->err_fd, POLLIN, 0}};
+        int n = poll(p, 2, left);
+        if (n <= 0)
+            return;
+        if (p[0].revents) {
+            ssize_t r = read(l->out_fd, l->out + l->out_len, sizeof l->out - 1 - l->out_len);
+            if (r > 0)
+                l->out_len += (size_t)r;
+            l->out[l->out_len] = '\0';
+            if (r <= 0)
+                l->out_fd = -1;
+        }
+        if (p[1].revents) {
+            ssize_t r = read(l->err_fd, l->err + l->err_len, sizeof l->err - 1 - l->err_len);
+            if (r > 0)
+                l->err_len += (size_t)r;
+            l->err[l->err_len] = '\0';
+            if (r <= 0)
+                l->err_fd = -1;
+        }
+        if (left == 0 || (l->out_fd < 0 && l->err_fd < 0))
+            return;
+    }
+}
+
+/* Start `loopmsg listen --port 0 ARGS...` and wait for its banner. */
+static void start_listener(listener *l, const char *const *args)
+{
+    memset(l, 0, sizeof *l);
+    int out[2], err[2];
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(pipe(err), 0);
+    const char *argv[32] = {cli_path(), "listen", "--port", "0"};
+    size_t n = 4;
+    for (size_t i = 0; args && args[i] && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    posix_spawn_file_actions_addclose(&fa, err[0]);
+    int rc = posix_spawn(&l->pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(rc, 0);
+    close(out[1]);
+    close(err[1]);
+    l->out_fd = out[0];
+    l->err_fd = err[0];
+    uint64_t end = mono_ms() + 20000;
+    const char *banner = NULL;
+    while (!(banner = strstr(l->err, "listening on http://127.0.0.1:")) && mono_ms() < end)
+        pump(l, 50);
+    if (!banner)
+        fail_msg("no banner; stderr: %s", l->err);
+    l->port = (unsigned int)strtoul(banner + strlen("listening on http://127.0.0.1:"), NULL, 10);
+    assert_true(l->port > 0);
+}
+
+/* Send sig and return the exit status. */
+static int stop_listener(listener *l, int sig)
+{
+    assert_int_equal(kill(l->pid, sig), 0);
+    int st = 0;
+    uint64_t end = mono_ms() + 20000;
+    pid_t r;
+    while ((r = waitpid(l->pid, &st, WNOHANG)) == 0 && mono_ms() < end)
+        pump(l, 20);
+    if (r != l->pid) {
+        kill(l->pid, SIGKILL);
+        waitpid(l->pid, &st, 0);
+        fail_msg("loopmsg listen did not stop on signal %d", sig);
+    }
+    pump(l, 0);
+    if (l->out_fd >= 0)
+        close(l->out_fd);
+    if (l->err_fd >= 0)
+        close(l->err_fd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static size_t discard(char *p, size_t s, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return s * n;
+}
+
+static long post(unsigned int port, const char *auth, const char *body)
+{
+    CURL *c = curl_easy_init();
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/webhook", port);
+    struct curl_slist *h = NULL;
+    char hdr[256];
+    if (auth) {
+        snprintf(hdr, sizeof hdr, "Authorization: %s", auth);
+        h = curl_slist_append(h, hdr);
+    }
+    h = curl_slist_append(h, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+static char *sample(const char *name)
+{
+    const char *dir = getenv("LOOPMSG_TEST_DATA");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/webhooks/%s", dir ? dir : "tests/data", name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char *buf = calloc(1, 65536);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, 65535, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Number of lines on stdout. */
+static int count_lines(const listener *l)
+{
+    int n = 0;
+    for (size_t i = 0; i < l->out_len; i++)
+        n += l->out[i] == '\n';
+    return n;
+}
+
+static void wait_lines(listener *l, int n)
+{
+    uint64_t end = mono_ms() + 20000;
+    while (count_lines(l) < n && mono_ms() < end)
+        pump(l, 20);
+}
+
+/* The k-th stdout line must be `expected_json` re-serialised, with no whitespace between
+ * tokens. */
+static void assert_line_is(const listener *l, int k, const char *expected_json)
+{
+    const char *p = l->out;
+    for (int i = 0; i < k; i++) {
+        p = strchr(p, '\n');
+        assert_non_null(p);
+        p++;
+    }
+    const char *nl = strchr(p, '\n');
+    assert_non_null(nl);
+    size_t len = (size_t)(nl - p);
+    json_error_t e;
+    json_t *got = json_loadb(p, len, 0, &e);
+    if (!got)
+        fail_msg("line %d is not JSON: %.*s", k, (int)len, p);
+    json_t *want = json_loads(expected_json, 0, &e);
+    assert_non_null(want);
+    assert_true(json_equal(got, want));
+    /* Compact: nothing between tokens outside strings. */
+    assert_null(memchr(p, '\n', len));
+    assert_false(len > 2 && (p[1] == ' ' || p[1] == '\n'));
+    assert_null(strstr(p, "\": "));
+    json_decref(got);
+    json_decref(want);
+}
+
+static void test_webhook_server_cli__prints_each_event_once_as_one_line(void **state)
+{
+    (void)state;
+    listener *l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    const char *args[] = {"--secret", "old", "--secret", "new", NULL};
+    start_listener(l, args);
+    char *inbound = sample("message_inbound.json");
+    char *optin = sample("opt-in_docs_variant.json");
+    assert_int_equal(post(l->port, "new", inbound), 200);
+    assert_int_equal(post(l->port, "Bearer old", inbound), 200); /* repeat: not printed */
+    assert_int_equal(post(l->port, "wrong", optin), 401);
+    assert_int_equal(post(l->port, NULL, optin), 401);
+    assert_int_equal(post(l->port, "old", optin), 200);
+    wait_lines(l, 2);
+    assert_int_equal(stop_listener(l, SIGINT), 0);
+    assert_int_equal(count_lines(l), 2);
+    assert_line_is(l, 0, inbound);
+    assert_line_is(l, 1, optin);
+    free(inbound);
+    free(optin);
+    free(l);
+}
+
+static void test_webhook_server_cli__exec_gets_payload_and_event_type(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/loopmsg-listen-exec-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "{ printf '%%s %%s ' \"$LOOP_EVENT\" \"$LOOP_WEBHOOK_ID\"; wc -c; } >> %s; "
+             "echo from-exec",
+             path);
+    listener *l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    const char *args[] = {"--exec", cmd, NULL};
+    start_listener(l, args);
+    /* No --secret: the banner is followed by a warning. */
+    assert_non_null(strstr(l->err, "anyone who can connect"));
+    char *optin = sample("opt-in_docs_variant.json");
+    char *other = "{\"event\":\"group_created\",\"webhook_id\":\"g-1\"}";
+    assert_int_equal(post(l->port, NULL, optin), 200);
+    assert_int_equal(post(l->port, NULL, other), 200);
+    wait_lines(l, 2);
+    /* The command's own stdout goes to stderr, not into the event stream. */
+    uint64_t end = mono_ms() + 20000;
+    while (!strstr(l->err, "from-exec\nfrom-exec") && mono_ms() < end)
+        pump(l, 20);
+    assert_int_equal(stop_listener(l, SIGTERM), 0);
+    assert_int_equal(count_lines(l), 2);
+    assert_null(strstr(l->out, "from-exec"));
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char got[1024] = "";
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    got[n] = '\0';
+    fclose(f);
+    unlink(path);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "opt-in a5b4c3d2-e1f0-4a9b-8c7d-6e5f4a3b2c1d %zu\ngroup_created g-1 %zu\n",
+             strlen(optin), strlen(other));
+    assert_string_equal(got, want);
+    free(optin);
+    free(l);
+}
+
+static void test_webhook_server_cli__ack_after_handling_500_when_exec_fails(void **state)
+{
+    (void)state;
+    listener *l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    /* The command fails for the first copy of each event and succeeds for a redelivery. */
+    char marker[] = "/tmp/loopmsg-listen-ack-XXXXXX";
+    assert_non_null(mkdtemp(marker));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "cat >/dev/null; f=%s/\"$LOOP_WEBHOOK_ID\"; if [ -e \"$f\" ]; then exit 0; fi; "
+             ": > \"$f\"; exit 3",
+             marker);
+    const char *args[] = {"--secret", "s", "--exec", cmd, "--ack-after-handling", NULL};
+    start_listener(l, args);
+    const char *body =
+        "{\"event\":\"message_failed\",\"webhook_id\":\"ack-1\",\"error_code\":1020}";
+    assert_int_equal(post(l->port, "s", body), 500);
+    assert_int_equal(post(l->port, "s", body), 200); /* Loop's redelivery is handled */
+    assert_int_equal(post(l->port, "s", body), 200); /* then it is a repeat */
+    assert_int_equal(stop_listener(l, SIGTERM), 0);
+    assert_int_equal(count_lines(l), 2); /* printed for each attempt that ran */
+    assert_non_null(strstr(l->err, "--exec command exited with 3"));
+    char f[600];
+    snprintf(f, sizeof f, "%s/ack-1", marker);
+    unlink(f);
+    rmdir(marker);
+    free(l);
+}
+
+static void test_webhook_server_cli__usage_errors(void **state)
+{
+    (void)state;
+    static const char *const cases[][4] = {
+        {"listen", "--port", "http", NULL},
+        {"listen", "--path", "webhook", NULL},
+        {"listen", "--secret", "", NULL},
+        {"listen", "extra", NULL, NULL},
+        {"listen", "--bind", "not-an-address", NULL},
+    };
+    static const int want[] = {2, 2, 2, 2, 2};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[6] = {cli_path()};
+        for (int k = 0; k < 4 && cases[i][k]; k++)
+            argv[k + 1] = cases[i][k];
+        pid_t pid;
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+        assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        int st = 0;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st));
+        if (WEXITSTATUS(st) != want[i])
+            fail_msg("loopmsg %s %s: exit %d, want %d", cases[i][1] ? cases[i][1] : "",
+                     cases[i][2] ? cases[i][2] : "", WEXITSTATUS(st), want[i]);
+    }
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    curl_global_cleanup();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_webhook_server_cli__prints_each_event_once_as_one_line),
+        cmocka_unit_test(test_webhook_server_cli__exec_gets_payload_and_event_type),
+        cmocka_unit_test(test_webhook_server_cli__ack_after_handling_500_when_exec_fails),
+        cmocka_unit_test(test_webhook_server_cli__usage_errors),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -65,7 +65,7 @@ typedef struct loopmsg_webhook_server_options {
     unsigned int worker_threads;  /**< Threads running the callbacks; 0 = 2. Callbacks run
                                        concurrently when this is above 1. */
     size_t queue_capacity;        /**< Events waiting for a worker; beyond it 503; 0 = 4096. */
-    size_t dedupe_capacity;       /**< webhook_ids remembered; 0 = 262144 (about 6 MiB at
+    size_t dedupe_capacity;       /**< webhook_ids remembered; 0 = 131072 (about 3 MiB at
                                        most). When full, the oldest id is forgotten even if it
                                        is younger than dedupe_ttl_s. */
     unsigned int dedupe_ttl_s;    /**< How long an id is remembered; 0 = 86400 (24 h). */

@@ -291,6 +291,11 @@ static int run_server(cli_globals *g, const sb_args *a)
 
     /* Block the stop signals before the emulator starts its threads, so that they inherit
      * the mask and the signal can only be taken by sigwait() below. */
+    /* A shell starts background jobs with SIGINT ignored, and an ignored signal never
+     * reaches sigwait(): restore the defaults first (SIGHUP stays as inherited, so that
+     * nohup keeps working). */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     sigset_t stop_set;
     sigemptyset(&stop_set);
     sigaddset(&stop_set, SIGINT);

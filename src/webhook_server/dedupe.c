@@ -14,7 +14,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define DEFAULT_CAPACITY 262144u
+#define DEFAULT_CAPACITY 131072u
 #define DEFAULT_TTL_S    86400u
 #define INITIAL_RING     1024u
 

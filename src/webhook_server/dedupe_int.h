@@ -23,7 +23,7 @@ typedef enum loopmsg__dedupe_result {
     LOOPMSG__DEDUPE_NOMEM      /* could not record it */
 } loopmsg__dedupe_result;
 
-/* capacity 0 = 262144; ttl_s 0 = 86400. NULL on allocation failure. */
+/* capacity 0 = 131072; ttl_s 0 = 86400. NULL on allocation failure. */
 loopmsg__dedupe *loopmsg__dedupe_new(size_t capacity, uint32_t ttl_s);
 void loopmsg__dedupe_free(loopmsg__dedupe *d);
 

@@ -152,6 +152,9 @@ static void logf_(loopmsg_webhook_server *srv, loopmsg_log_level level, const ch
     srv->log_cb(level, line, srv->log_user_data);
 }
 
+/* libmicrohttpd hands its own format strings to this logger. */
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     loopmsg_webhook_server *srv = cls;

@@ -160,37 +160,71 @@ char *loopmsg__buf_detach(loopmsg__buf *b)
     return p;
 }
 
-/* The arena is a singly linked list of blocks; the root object follows the head's header at
- * a max_align_t boundary, so the root pointer alone finds the list. */
+/* The arena: the root object follows a small header at a max_align_t boundary, so the root
+ * pointer alone finds the arena. Small allocations are carved from the space after the root
+ * and then from 1 KiB chunks (most results need a single malloc); each chunk, and each
+ * allocation too large for one, is linked into a list that loopmsg__arena_free walks. */
 typedef struct arena_link {
     struct arena_link *next;
 } arena_link;
 
+typedef struct arena_head {
+    arena_link *chunks;
+    char *cur;
+    char *end;
+} arena_head;
+
 #define ALIGN_UP(n)                                                                                \
     (((n) + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t))
-#define HDR           ALIGN_UP(sizeof(arena_link))
-#define HEAD_OF(root) ((arena_link *)(void *)((char *)(root)-HDR))
+#define HDR           ALIGN_UP(sizeof(arena_head))
+#define LINK          ALIGN_UP(sizeof(arena_link))
+#define HEAD_OF(root) ((arena_head *)(void *)((char *)(root)-HDR))
+#define FIRST_SPACE   384u
+#define CHUNK         1024u
 
 void *loopmsg__arena_new(size_t root_size)
 {
-    if (root_size > SIZE_MAX - HDR)
+    if (root_size > SIZE_MAX - HDR - FIRST_SPACE)
         return NULL;
-    char *h = loopmsg__calloc(1, HDR + root_size);
-    return h ? h + HDR : NULL;
+    size_t root = ALIGN_UP(root_size);
+    char *h = loopmsg__malloc(HDR + root + FIRST_SPACE);
+    if (!h)
+        return NULL;
+    memset(h, 0, HDR + root);
+    arena_head *head = (arena_head *)(void *)h;
+    head->cur = h + HDR + root;
+    head->end = head->cur + FIRST_SPACE;
+    return h + HDR;
 }
 
 void *loopmsg__arena_alloc(void *root, size_t size)
 {
-    if (size > SIZE_MAX - HDR)
+    arena_head *head = HEAD_OF(root);
+    if (size > SIZE_MAX - LINK - CHUNK)
         return NULL;
-    char *b = loopmsg__calloc(1, HDR + size);
-    if (!b)
-        return NULL;
-    arena_link *head = HEAD_OF(root);
-    arena_link *link = (arena_link *)(void *)b;
-    link->next = head->next;
-    head->next = link;
-    return b + HDR;
+    size_t need = ALIGN_UP(size ? size : 1);
+    if ((size_t)(head->end - head->cur) < need) {
+        /* A new chunk; an allocation larger than a chunk gets a block of its own and leaves
+         * the current chunk as it is. */
+        size_t chunk = need > CHUNK / 2 ? need : CHUNK;
+        char *b = loopmsg__malloc(LINK + chunk);
+        if (!b)
+            return NULL;
+        arena_link *link = (arena_link *)(void *)b;
+        link->next = head->chunks;
+        head->chunks = link;
+        if (chunk != need) {
+            head->cur = b + LINK;
+            head->end = head->cur + chunk;
+        } else {
+            memset(b + LINK, 0, need);
+            return b + LINK;
+        }
+    }
+    char *p = head->cur;
+    head->cur += need;
+    memset(p, 0, need);
+    return p;
 }
 
 char *loopmsg__arena_strndup(void *root, const char *s, size_t n)
@@ -212,8 +246,8 @@ void loopmsg__arena_free(void *root)
 {
     if (!root)
         return;
-    arena_link *head = HEAD_OF(root);
-    arena_link *b = head->next;
+    arena_head *head = HEAD_OF(root);
+    arena_link *b = head->chunks;
     while (b) {
         arena_link *next = b->next;
         loopmsg__free(b);

@@ -5,6 +5,10 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
       libmicrohttpd-dev libcmocka-dev curl)
+# `make test` also runs valgrind, a clang -Werror build and the format check.
+if [ "${1:-}" != "--minimal" ]; then
+    pkgs+=(valgrind clang clang-format)
+fi
 if [ "${1:-}" = "--with-bench" ]; then
     pkgs+=(wrk)
 fi

@@ -5,7 +5,7 @@ CLANG_BUILD ?= build-clang
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 
-.PHONY: all build deps test test-fast tsan valgrind clang format format-check demo install bench \
+.PHONY: all build deps deps-min test test-fast tsan valgrind clang format format-check demo install bench \
         fuzz clean
 
 all: build
@@ -13,10 +13,13 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
+deps-min:
+	@scripts/install-deps.sh --minimal
+
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
-build: deps $(BUILD)/CMakeCache.txt
+build: deps-min $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
 # The whole suite under ASan+UBSan, then the unit tests under valgrind, a clang -Werror
@@ -61,7 +64,7 @@ format-check:
 	@scripts/format-check.sh
 
 # Only what the demo runs is built, so that a fresh checkout gets to the demo quickly.
-demo: deps $(BUILD)/CMakeCache.txt
+demo: deps-min $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS) --target loopmsg_cli echo_bot
 	scripts/demo.sh $(BUILD)
 

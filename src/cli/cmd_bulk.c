@@ -40,6 +40,7 @@ typedef struct bulk {
     jstate *state;
     char **prev_id; /* message ids from the journal */
     int jfd;
+    int aborted; /* a local failure (journal, memory) stopped the run: exit 1, not 130 */
     size_t done, accepted, failed, unknown, skipped, not_sent, in_flight;
     uint64_t started_ms;
     int tty;
@@ -147,14 +148,19 @@ static int journal_open(bulk *b, unsigned long long fp)
     FILE *f = fopen(b->journal_path, "r");
     char fpbuf[32];
     snprintf(fpbuf, sizeof fpbuf, "%016llx", fp);
+    off_t whole = 0; /* bytes up to the end of the last complete line */
+    int torn = 0;
     if (f) {
         char *line = NULL;
         size_t cap = 0;
         ssize_t n;
         int first = 1;
         while ((n = getline(&line, &cap, f)) > 0) {
-            if (line[n - 1] != '\n')
-                break; /* a partial last line from a killed run */
+            if (line[n - 1] != '\n') {
+                torn = 1; /* a partial last line from a killed run */
+                break;
+            }
+            whole += n;
             json_t *o = json_loadb(line, (size_t)n, 0, NULL);
             if (!o)
                 continue;
@@ -189,21 +195,26 @@ static int journal_open(bulk *b, unsigned long long fp)
         }
         free(line);
         fclose(f);
-        if (first) {
-            /* Empty journal: treat as new. */
-        }
+        /* Complete lines but no header: not ours (a typo, the input file); never append. */
+        if (first && whole > 0)
+            return cli_usage_error("send-bulk", "--journal %s is not a send-bulk journal",
+                                   b->journal_path);
     }
     if (b->dry_run)
         return 0;
-    struct stat st;
-    int fresh = stat(b->journal_path, &st) != 0 || st.st_size == 0;
     b->jfd = open(b->journal_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (b->jfd < 0) {
         fprintf(stderr, "loopmsg send-bulk: cannot open journal %s: %s\n", b->journal_path,
                 strerror(errno));
         return CLI_EXIT_ERROR;
     }
-    if (fresh) {
+    /* Cut a torn last line: the next line appended to it would be unreadable too. */
+    if (torn && ftruncate(b->jfd, whole) != 0) {
+        fprintf(stderr, "loopmsg send-bulk: cannot repair journal %s: %s\n", b->journal_path,
+                strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    if (whole == 0) {
         json_t *h = json_pack("{s:s, s:s, s:I}", "fingerprint", fpbuf, "file", b->file, "rows",
                               (json_int_t)b->rows.count);
         int rc = h ? journal_write(b, h) : -1;
@@ -311,8 +322,8 @@ static int run(bulk *b)
     size_t window = (size_t)b->concurrency * 2;
     size_t next = 0;
     loopmsg_error err;
-    while (!interrupted && (next < b->rows.count || b->in_flight)) {
-        while (!interrupted && next < b->rows.count && b->in_flight < window) {
+    while (!interrupted && !b->aborted && (next < b->rows.count || b->in_flight)) {
+        while (!interrupted && !b->aborted && next < b->rows.count && b->in_flight < window) {
             size_t i = next++;
             jstate prev = b->state[i];
             if (prev == J_ACCEPTED) {
@@ -330,12 +341,12 @@ static int run(bulk *b)
             /* The mark goes to the journal before the request can leave. */
             if (journal_row(b, i, J_SENDING, NULL) != 0) {
                 fprintf(stderr, "loopmsg send-bulk: journal write failed: %s\n", strerror(errno));
-                interrupted = 1;
+                b->aborted = 1;
                 break;
             }
             slot *s = malloc(sizeof *s);
             if (!s) {
-                interrupted = 1;
+                b->aborted = 1;
                 break;
             }
             s->b = b;
@@ -369,6 +380,8 @@ static int run(bulk *b)
             interrupted ? " (interrupted)" : "");
     if (interrupted)
         return CLI_EXIT_INTERRUPTED;
+    if (b->aborted)
+        return CLI_EXIT_ERROR;
     if (b->unknown)
         return CLI_EXIT_UNKNOWN;
     if (b->failed)

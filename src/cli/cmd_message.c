@@ -231,6 +231,10 @@ static char *read_stdin(void)
             cap *= 2;
         }
     }
+    if (buf && ferror(stdin)) {
+        free(buf); /* a read error must not send a truncated message */
+        return NULL;
+    }
     if (!buf)
         return NULL;
     buf[len] = '\0';

@@ -253,17 +253,16 @@ static int parse_csv(const char *data, size_t len, const char *const *columns,
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         s.p += 3;
     char **hdr = NULL;
-    size_t nh = 0;
+    size_t nh = 0, hline; /* blank lines may come before the header */
     int rc;
     do {
         free_fields(hdr, nh);
-        size_t line = s.line;
+        hline = s.line;
         rc = csv_record(&s, &hdr, &nh, errbuf, errlen);
         if (rc < 0)
             return -1;
         if (rc == 0)
             return fail(errbuf, errlen, "the file is empty: a header row is required");
-        (void)line;
     } while (nh == 1 && hdr[0][0] == '\0');
     size_t ncols = count_columns(columns);
     int map[MAX_COLUMNS + 1];
@@ -281,13 +280,13 @@ static int parse_csv(const char *data, size_t len, const char *const *columns,
                 *c = (char)(*c - 'A' + 'a');
         map[i] = cli_rows_column(columns, h);
         if (map[i] < 0) {
-            fail(errbuf, errlen, "line 1: unknown column \"%.40s\"", h);
+            fail(errbuf, errlen, "line %zu: unknown column \"%.40s\"", hline, h);
             free_fields(hdr, nh);
             return -1;
         }
         for (size_t k = 0; k < i; k++)
             if (map[k] == map[i]) {
-                fail(errbuf, errlen, "line 1: column \"%.40s\" appears twice", h);
+                fail(errbuf, errlen, "line %zu: column \"%.40s\" appears twice", hline, h);
                 free_fields(hdr, nh);
                 return -1;
             }
@@ -299,7 +298,7 @@ static int parse_csv(const char *data, size_t len, const char *const *columns,
             if (map[i] == c)
                 found = 1;
         if (!found) {
-            fail(errbuf, errlen, "line 1: the header has no \"%s\" column", required[k]);
+            fail(errbuf, errlen, "line %zu: the header has no \"%s\" column", hline, required[k]);
             free_fields(hdr, nh);
             return -1;
         }
@@ -366,6 +365,9 @@ static int parse_jsonl(const char *data, size_t len, const char *const *columns,
     out->column_count = ncols;
     size_t line = 0;
     const char *p = data, *end = data + len;
+    /* A UTF-8 byte order mark before the first line is tolerated, as in CSV. */
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
     while (p < end) {
         line++;
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -476,8 +478,14 @@ int cli_rows_read(const char *path, const char *const *columns, const char *cons
             cap *= 2;
         }
     }
+    int read_error = ferror(f);
     if (!is_stdin)
         fclose(f);
+    if (read_error) {
+        /* A read error must not pass for a shorter file. */
+        free(buf);
+        return fail(errbuf, errlen, "%s: read error", path);
+    }
     if (!buf)
         return fail(errbuf, errlen, "%s: too large or out of memory", path);
     size_t pl = strlen(path);

@@ -9,6 +9,7 @@
  */
 #include "emulator_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -777,8 +778,9 @@ static bool parse_long(const char *s, long *out)
     if (!s || !*s)
         return false;
     char *end;
+    errno = 0;
     long v = strtol(s, &end, 10);
-    if (*end || v < 0)
+    if (errno || *end || v < 0)
         return false;
     *out = v;
     return true;
@@ -863,7 +865,8 @@ static json_t *paginate(json_t *items, const page_query *q)
     size_t per = (size_t)q->per_page;
     size_t num_pages = n ? (n + per - 1) / per : 1;
     json_t *page_items = json_array();
-    size_t start = ((size_t)q->page - 1) * per;
+    /* A page past the last is empty; (page - 1) * per must not wrap to a real page. */
+    size_t start = (size_t)q->page - 1 < num_pages ? ((size_t)q->page - 1) * per : n;
     for (size_t k = 0; v && k < per && start + k < n; k++) {
         size_t idx = q->asc ? start + k : n - 1 - (start + k);
         json_object_del(v[idx], "__i");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static char *write_tmp(const char *name, const char *content)
@@ -226,6 +227,102 @@ static void test_cli_bulk__kill9_and_resume_sends_no_row_twice(void **state)
     unlink(journal);
 }
 
+/* A run that died in the middle of a journal line leaves a torn last line. The next run must
+ * not glue its first line onto it: that line (the "sending" mark of a resent row) would be
+ * unreadable, and a run killed after the send would resend the row without
+ * --resend-unknown. */
+static void test_cli_bulk__torn_journal_line_does_not_swallow_the_next_mark(void **state)
+{
+    ts_env *env = *state;
+    const char *f = write_tmp("torn.csv", "contact,text\n+13231112233,torn-row\n");
+    char journal[128];
+    snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-torn.journal", (int)getpid());
+    unlink(journal);
+    /* Run 1: the row fails for good (nothing delivered): a rerun sends it again. */
+    ts_script(env, 400, "{\"success\":false,\"code\":500,\"message\":\"opted out\"}");
+    const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, "--retries", "0", NULL};
+    ts_cli cli;
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 3);
+    ts_cli_free(&cli);
+    /* The torn tail of a killed run. */
+    FILE *jf = fopen(journal, "a");
+    assert_non_null(jf);
+    fputs("{\"row\":1,\"sta", jf);
+    fclose(jf);
+    /* Run 2 resends the row and is killed while the request is in flight. */
+    loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+    a.delay_ms = 3000;
+    a.body = "{\"message_id\":\"SLOW\"}";
+    ts_script_full(env, &a);
+    ts_cli_start(&cli, env, argv, NULL, NULL);
+    uint64_t until = ts_now_ms() + 20000;
+    while (ts_request_count(env) < 2 && ts_now_ms() < until)
+        usleep(10000);
+    assert_int_equal(ts_request_count(env), 2);
+    kill(cli.pid, SIGKILL);
+    assert_int_equal(ts_cli_wait(&cli, 10000), 128 + SIGKILL);
+    ts_cli_free(&cli);
+    loopmsg_emulator_reset(env->emu);
+    /* Run 3: the row's outcome is unknown; it is reported, not sent a third time. */
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 5);
+    ts_assert_contains(cli.out, "not resent (see --resend-unknown)");
+    assert_int_equal(ts_request_count(env), 0);
+    ts_cli_free(&cli);
+    unlink(f);
+    unlink(journal);
+}
+
+/* --journal naming a file that is not a journal (a typo, the input file itself) must not
+ * append to it, nor treat every row as never sent. */
+static void test_cli_bulk__journal_that_is_not_a_journal_is_refused(void **state)
+{
+    ts_env *env = *state;
+    const char *content = "contact,text\n+13231112233,not-a-journal\n";
+    const char *f = write_tmp("nj.csv", content);
+    const char *argv[] = {"send-bulk", "--file", f, "--journal", f, NULL};
+    ts_cli cli;
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 2);
+    ts_assert_contains(cli.err, "is not a send-bulk journal");
+    ts_cli_free(&cli);
+    assert_int_equal(ts_request_count(env), 0);
+    char *after = ts_read_file(f, NULL);
+    assert_non_null(after);
+    assert_string_equal(after, content);
+    free(after);
+    unlink(f);
+}
+
+/* A journal that cannot be written (disk full) stops the run before the row is sent; that is
+ * an error (exit 1), not an interruption (130). The file size limit of the child makes the
+ * first "sending" mark after the header a short write. */
+static void test_cli_bulk__journal_write_failure_is_an_error_not_an_interrupt(void **state)
+{
+    ts_env *env = *state;
+    const char *f = write_tmp("full.csv", "contact,text\n+13231112233,full-disk\n");
+    char journal[128];
+    snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-full.journal", (int)getpid());
+    unlink(journal);
+    const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, NULL};
+    /* The header line: {"fingerprint":"<16 hex>","file":"<f>","rows":1} and a newline. */
+    size_t header = strlen("{\"fingerprint\":\"\",\"file\":\"\",\"rows\":1}\n") + 16 + strlen(f);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)(header + 10);
+    void (*old_xfsz)(int) = signal(SIGXFSZ, SIG_IGN); /* inherited: write() fails with EFBIG */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    ts_cli cli;
+    ts_cli_start(&cli, env, argv, NULL, NULL);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_xfsz);
+    assert_int_equal(ts_cli_wait(&cli, 20000), 1);
+    ts_assert_contains(cli.err, "journal write failed");
+    assert_int_equal(ts_request_count(env), 0);
+    ts_cli_free(&cli);
+    unlink(f);
+    unlink(journal);
+}
+
 static void test_cli_bulk__sigint_finishes_in_flight_and_exits_130(void **state)
 {
     ts_env *env = *state;
@@ -301,6 +398,9 @@ int main(void)
         T(test_cli_bulk__journal_rerun_skips_accepted),
         T(test_cli_bulk__failed_rows_and_exit_code),
         T(test_cli_bulk__kill9_and_resume_sends_no_row_twice),
+        T(test_cli_bulk__torn_journal_line_does_not_swallow_the_next_mark),
+        T(test_cli_bulk__journal_that_is_not_a_journal_is_refused),
+        T(test_cli_bulk__journal_write_failure_is_an_error_not_an_interrupt),
         T(test_cli_bulk__sigint_finishes_in_flight_and_exits_130),
         T(test_cli_bulk__rate_paces_the_run),
     };

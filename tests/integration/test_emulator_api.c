@@ -192,6 +192,12 @@ static void test_emulator__audience_list_paginates_newest_first(void **state)
     j = call_json(*state, "GET", "/api/v1/audience/list/?page=4&per_page=2", NULL, 200);
     assert_envelope(j, 4, 3, 2, 5, 0);
     json_decref(j);
+    /* A page far beyond the last is empty: (page - 1) * per_page must not wrap around to
+     * the first page (2^62 * 4 = 2^64). */
+    j = call_json(*state, "GET", "/api/v1/audience/list/?page=4611686018427387905&per_page=4", NULL,
+                  200);
+    assert_envelope(j, 4611686018427387905L, 2, 4, 5, 0);
+    json_decref(j);
 }
 
 static void test_emulator__audience_list_sort_search_and_dates(void **state)
@@ -226,6 +232,7 @@ static void test_emulator__audience_list_rejects_bad_query(void **state)
 {
     expect_code(*state, "GET", "/api/v1/audience/list/?page=0", NULL, 400, 125);
     expect_code(*state, "GET", "/api/v1/audience/list/?page=x", NULL, 400, 125);
+    expect_code(*state, "GET", "/api/v1/audience/list/?page=99999999999999999999", NULL, 400, 125);
     expect_code(*state, "GET", "/api/v1/audience/list/?per_page=1001", NULL, 400, 125);
     expect_code(*state, "GET", "/api/v1/audience/list/?sort_by=up", NULL, 400, 125);
     expect_code(*state, "GET", "/api/v1/audience/list/?from_date=2025-1-1", NULL, 400, 125);

@@ -97,12 +97,41 @@ static void test_rows__jsonl(void **state)
                  "attachments must be strings");
 }
 
+/* Errors about the header name the header's own line, wherever it starts. */
+static void test_rows__csv_header_errors_name_the_header_line(void **state)
+{
+    (void)state;
+    expect_error("\n\ncontact,body\n+1,a\n", CLI_ROWS_CSV, "line 3: unknown column \"body\"");
+    expect_error("\xEF\xBB\xBF\r\ncontact,text,Text\n", CLI_ROWS_CSV,
+                 "line 2: column \"text\" appears twice");
+    expect_error("\ncontact,subject\n+1,x\n", CLI_ROWS_CSV,
+                 "line 2: the header has no \"text\" column");
+}
+
+/* A UTF-8 byte order mark (Windows editors write one) starts JSON lines as well as CSV. */
+static void test_rows__jsonl_tolerates_a_bom(void **state)
+{
+    (void)state;
+    cli_rows rows;
+    char why[256] = "";
+    const char *j = "\xEF\xBB\xBF{\"contact\":\"+1\",\"text\":\"a\"}\r\n"
+                    "{\"contact\":\"+2\",\"text\":\"b\"}\r\n";
+    assert_int_equal(parse(j, CLI_ROWS_JSONL, &rows, why), 0);
+    assert_int_equal(rows.count, 2);
+    assert_string_equal(rows.rows[0].values[0], "+1");
+    assert_int_equal(rows.rows[0].line, 1);
+    assert_int_equal(rows.rows[1].line, 2);
+    cli_rows_free(&rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows__csv_quoting_utf8_and_empty_cells),
         cmocka_unit_test(test_rows__csv_errors_name_the_line),
         cmocka_unit_test(test_rows__jsonl),
+        cmocka_unit_test(test_rows__csv_header_errors_name_the_header_line),
+        cmocka_unit_test(test_rows__jsonl_tolerates_a_bom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

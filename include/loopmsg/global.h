@@ -28,7 +28,8 @@ typedef struct loopmsg_allocator {
  * should call this once from its main thread first. Not thread-safe.
  *
  * @param[in] alloc  Allocator for the SDK's own memory, copied; NULL = libc. Only the
- *                   first (outermost) call may set it.
+ *                   first (outermost) call may set it, and only before the library was
+ *                   initialised on demand by loopmsg_client_new() (LOOPMSG_E_STATE after).
  * @return the number of active initialisations (> 0), or a negative loopmsg_status.
  * @since 0.1
  */

@@ -5,6 +5,7 @@
  * No I/O here: the engine (engine.c) owns every transfer.
  */
 #include "client_int.h"
+#include "codec_int.h"
 #include "error_int.h"
 #include "global_int.h"
 #include "loopmsg/version.h"
@@ -167,6 +168,9 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     if (sender && has_ctl(sender))
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                   "default_sender: contains control characters");
+    /* Checked here: every body it goes into is JSON, which cannot carry it otherwise. */
+    if (sender && !loopmsg__utf8_valid(sender, strlen(sender), NULL))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "default_sender: is not valid UTF-8");
     if (opts->user_agent_suffix && has_ctl(opts->user_agent_suffix))
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                   "user_agent_suffix: contains control characters");

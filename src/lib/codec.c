@@ -173,6 +173,8 @@ unsigned int loopmsg__codec_retry_after(const char *value, long long now_epoch_s
     return ms > cap ? cap : (unsigned int)ms;
 }
 
+const char loopmsg__json_nomem[] = "(out of memory)";
+
 const char *loopmsg__json_str(void *arena_root, json_t *obj, const char *key,
                               const char **type_error)
 {
@@ -184,7 +186,10 @@ const char *loopmsg__json_str(void *arena_root, json_t *obj, const char *key,
             *type_error = key;
         return NULL;
     }
-    return loopmsg__arena_strndup(arena_root, json_string_value(v), json_string_length(v));
+    const char *s = loopmsg__arena_strndup(arena_root, json_string_value(v), json_string_length(v));
+    if (!s && type_error)
+        *type_error = loopmsg__json_nomem;
+    return s;
 }
 
 int loopmsg__json_int(json_t *obj, const char *key, int fallback, const char **type_error)
@@ -214,6 +219,14 @@ int loopmsg__json_int(json_t *obj, const char *key, int fallback, const char **t
 loopmsg_status loopmsg__decode_fail(loopmsg_error *err, const char *op, const char *what)
 {
     return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL, "%s: malformed response: %s", op, what);
+}
+
+loopmsg_status loopmsg__decode_bad(loopmsg_error *err, const char *op, const char *bad,
+                                   const char *what)
+{
+    if (bad == loopmsg__json_nomem)
+        return loopmsg__error_nomem(err);
+    return loopmsg__decode_fail(err, op, what);
 }
 
 static json_t *parse_body(const char *body, size_t len)

@@ -46,13 +46,19 @@ void loopmsg__sanitize_excerpt(char *dst, size_t dst_size, const char *src, size
 
 /* JSON readers for decoders: a string field copied into the arena of `root_obj`, or NULL
  * when absent or null. *type_error is set to the field name when the field exists with the
- * wrong type (so decoders can report E_PROTOCOL). */
+ * wrong type (so decoders can report E_PROTOCOL), and to loopmsg__json_nomem when the copy
+ * could not be allocated (so that a field is never silently dropped). */
+extern const char loopmsg__json_nomem[];
 const char *loopmsg__json_str(void *arena_root, json_t *obj, const char *key,
                               const char **type_error);
 int loopmsg__json_int(json_t *obj, const char *key, int fallback, const char **type_error);
 
 /* Decoder helpers shared by endpoint modules. */
 loopmsg_status loopmsg__decode_fail(loopmsg_error *err, const char *op, const char *what);
+/* The error for a decoder whose readers set `bad`: E_NOMEM for loopmsg__json_nomem, else
+ * loopmsg__decode_fail(err, op, what). */
+loopmsg_status loopmsg__decode_bad(loopmsg_error *err, const char *op, const char *bad,
+                                   const char *what);
 
 /* Decode a sender object (list item or details) into a loopmsg_sender at dst. */
 loopmsg_status loopmsg__decode_sender(void *root, json_t *o, void *dst, const char **bad);

@@ -450,6 +450,14 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
         r->err.http_status = (int)http;
         return LOOPMSG_E_PROTOCOL;
     }
+    if (rc == CURLE_WRITE_ERROR && !loopmsg__buf_ok(&r->resp)) {
+        /* The answer arrived but could not be stored: the server has the request. */
+        loopmsg__error_set(&r->err, LOOPMSG_E_NOMEM, "%s: out of memory reading the response%s", op,
+                           post ? "; the request was sent, the outcome is unknown" : "");
+        r->err.flags = LOOPMSG_ERRF_SENT | (post ? LOOPMSG_ERRF_MAYBE_DELIVERED : 0u);
+        r->err.http_status = (int)http;
+        return LOOPMSG_E_NOMEM;
+    }
     if (rc != CURLE_OK) {
         bool resend_refused = rc == CURLE_ABORTED_BY_CALLBACK && r->sends > 1;
         bool was_sent = reqsize > 0 || sent > 0 || resend_refused;
@@ -673,11 +681,14 @@ void loopmsg__engine_step(loopmsg_client *c, long max_wait_ms)
 {
     struct loopmsg_engine *e = c->engine;
     int running = 0;
+    /* Only what completes in this turn cuts the wait short: completions left for the next
+     * poll would turn a blocking call's wait into a busy loop. */
+    size_t done_before = e->done.count;
     start_ready(c);
     curl_multi_perform(e->multi, &running);
     read_infos(c);
     start_ready(c);
-    if (e->done.count && max_wait_ms > 0)
+    if (e->done.count > done_before && max_wait_ms > 0)
         max_wait_ms = 0;
     long due = next_due(c);
     if (due >= 0 && due < max_wait_ms)
@@ -903,12 +914,17 @@ static void cancel_one(loopmsg_client *c, loopmsg__request *r)
     if (r->result && r->op->free_result)
         r->op->free_result(r->result);
     r->result = NULL;
+    /* A resend waiting for its backoff: an earlier attempt may have been delivered (1020/1030
+     * with retry_maybe_delivered), and the caller must still be told so. */
+    bool earlier = r->attempts && (r->err.flags & LOOPMSG_ERRF_MAYBE_DELIVERED);
     loopmsg__error_set(&r->err, LOOPMSG_E_CANCELLED, "%s: cancelled%s", r->op->name,
                        was_running && r->op->method == LOOPMSG__POST
                            ? " while in flight; the request may have reached the server"
-                           : "");
-    if (was_running)
-        r->err.flags = r->op->method == LOOPMSG__POST ? LOOPMSG_ERRF_MAYBE_DELIVERED : 0u;
+                       : earlier ? "; an earlier attempt may have been delivered"
+                                 : "");
+    if (was_running || earlier)
+        r->err.flags =
+            r->op->method == LOOPMSG__POST || earlier ? LOOPMSG_ERRF_MAYBE_DELIVERED : 0u;
     finish(c, r, LOOPMSG_E_CANCELLED);
 }
 

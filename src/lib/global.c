@@ -49,6 +49,11 @@ int loopmsg_global_init(const loopmsg_allocator *alloc)
             rc = LOOPMSG_E_INVALID_ARG;
             goto out;
         }
+        if (alloc && implicit_init) {
+            /* A client made before this call may still hold libc memory. */
+            rc = LOOPMSG_E_STATE;
+            goto out;
+        }
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
             rc = LOOPMSG_E_INTERNAL;
             goto out;

@@ -432,7 +432,7 @@ static loopmsg_status decode_group(loopmsg_send_result *r, json_t *g, const char
         bad = "participants";
     }
     if (bad)
-        return loopmsg__decode_fail(err, op, "a group field has the wrong type");
+        return loopmsg__decode_bad(err, op, bad, "a group field has the wrong type");
     r->group = group;
     return LOOPMSG_OK;
 }
@@ -456,7 +456,7 @@ static loopmsg_status decode_send_common(void **out, json_t *root, const char *r
     if (!r->raw)
         st = loopmsg__error_nomem(err);
     else if (bad)
-        st = loopmsg__decode_fail(err, op, "a field has the wrong type");
+        st = loopmsg__decode_bad(err, op, bad, "a field has the wrong type");
     else if (require_id && !r->message_id)
         st = loopmsg__decode_fail(err, op, "message_id is missing");
     else if (json_is_object(g))
@@ -501,7 +501,7 @@ static loopmsg_status decode_status(void **out, json_t *root, const char *raw, s
     if (!s->raw)
         st = loopmsg__error_nomem(err);
     else if (bad)
-        st = loopmsg__decode_fail(err, "status", "a field has the wrong type");
+        st = loopmsg__decode_bad(err, "status", bad, "a field has the wrong type");
     else if (!root || !s->status_name)
         st = loopmsg__decode_fail(err, "status", "status is missing");
     if (st != LOOPMSG_OK) {

@@ -83,7 +83,7 @@ static loopmsg_status decode(void **out, json_t *root, const char *raw, size_t l
     if (!u->raw)
         st = loopmsg__error_nomem(err);
     else if (bad)
-        st = loopmsg__decode_fail(err, OP, "a field has the wrong type");
+        st = loopmsg__decode_bad(err, OP, bad, "a field has the wrong type");
     else if (!u->url && !u->imessage)
         st = loopmsg__decode_fail(err, OP, "no link in the response");
     if (st != LOOPMSG_OK) {

@@ -122,6 +122,8 @@ static loopmsg_status d_delivery(void *root, json_t *o, void *dst, const char **
     json_t *j = json_object_get(o, "json");
     if (json_is_string(j)) {
         d->json = loopmsg__arena_strdup(root, json_string_value(j));
+        if (!d->json)
+            return LOOPMSG_E_NOMEM;
     } else if (j && !json_is_null(j)) {
         char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
         if (!text)
@@ -215,7 +217,7 @@ static loopmsg_status build_page(loopmsg_page **out, loopmsg_list_kind kind, jso
     if (bad) {
         char what[96];
         snprintf(what, sizeof what, "field \"%s\" has the wrong type", bad);
-        st = loopmsg__decode_fail(err, d->op, what);
+        st = loopmsg__decode_bad(err, d->op, bad, what);
         goto done;
     }
     p->item_count = n;

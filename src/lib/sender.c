@@ -27,7 +27,7 @@ static loopmsg_status decode_details(void **out, json_t *root, const char *raw, 
     if (!d->raw)
         st = loopmsg__error_nomem(err);
     else if (bad)
-        st = loopmsg__decode_fail(err, "sender", "a field has the wrong type");
+        st = loopmsg__decode_bad(err, "sender", bad, "a field has the wrong type");
     else if (!d->sender.id)
         st = loopmsg__decode_fail(err, "sender", "id is missing");
     if (st != LOOPMSG_OK) {

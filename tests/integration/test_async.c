@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct tally {
@@ -204,6 +205,44 @@ static void test_async__reentrant_calls_refused_chaining_allowed(void **state)
     assert_int_equal(t.reentrant_sync, LOOPMSG_E_STATE);
     assert_int_equal(t.reentrant_batch, LOOPMSG_E_STATE);
     assert_int_equal(ts_request_count(env), 3); /* the refused calls sent nothing */
+}
+
+static double thread_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void test_async__blocking_call_does_not_spin_on_undelivered_completions(void **state)
+{
+    /* A completion waiting for the next poll must not turn a blocking call's wait into a
+     * busy loop. */
+    ts_env *env = *state;
+    tally t = {0};
+    loopmsg_error err;
+    loopmsg_send_params p = params("+13231112233", "async");
+    loopmsg_request_id id = 0;
+    ts_assert_status(LOOPMSG_OK,
+                     loopmsg_message_send_async(env->client, &p, on_send, &t, &id, &err), &err);
+    /* Cancelled before it started: its callback waits for the next poll. */
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_cancel(env->client, id), NULL);
+    loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+    a.body = "{\"message_id\":\"SLOW\"}";
+    a.delay_ms = 600;
+    ts_script_full(env, &a);
+    loopmsg_send_params q = params("+13231112233", "blocking");
+    uint64_t t0 = ts_now_ms();
+    double cpu0 = thread_cpu_ms();
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &q, NULL, &err), &err);
+    double cpu = thread_cpu_ms() - cpu0;
+    uint64_t wall = ts_now_ms() - t0;
+    assert_true(wall >= 500);
+    if (!ts_slow() && cpu > (double)wall / 2)
+        fail_msg("the blocking call used %.0f ms of CPU in %llu ms", cpu, (unsigned long long)wall);
+    assert_int_equal(t.calls, 0); /* never from inside the blocking call */
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
+    assert_int_equal(t.calls, 1);
 }
 
 static void test_async__params_copied_at_submission(void **state)
@@ -539,6 +578,7 @@ int main(void)
         T(test_async__cancel_queued_and_in_flight),
         T(test_async__free_with_requests_pending),
         T(test_async__reentrant_calls_refused_chaining_allowed),
+        T(test_async__blocking_call_does_not_spin_on_undelivered_completions),
         T(test_async__params_copied_at_submission),
         T(test_async__wakeup_from_another_thread),
         T(test_async__every_call_has_an_async_form),

@@ -469,6 +469,18 @@ static void test_client__default_sender_in_bodies(void **state)
     assert_int_equal(ts_request_count(env), 9);
 }
 
+static void test_client__default_sender_not_utf8_refused(void **state)
+{
+    ts_env *env = *state;
+    /* Refused when the client is made, not reported as "out of memory" by every send. */
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.api_key = TS_KEY;
+    o.base_url = env->url;
+    o.default_sender = "sender-\xff";
+    assert_refused(&o, "default_sender: is not valid UTF-8");
+    assert_int_equal(ts_request_count(env), 0);
+}
+
 static void test_client__typing_by_contact_needs_a_sender(void **state)
 {
     ts_env *env = *state;
@@ -693,6 +705,7 @@ int main(void)
         T(test_client__options_version_checked),
         T(test_client__user_agent_on_the_wire),
         T(test_client__default_sender_in_bodies),
+        T(test_client__default_sender_not_utf8_refused),
         T(test_client__typing_by_contact_needs_a_sender),
         T(test_client__log_never_sees_the_key),
         T(test_client__timeout),

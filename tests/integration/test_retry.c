@@ -410,6 +410,57 @@ static void test_retry__codes_1020_1030_retried_with_option(void **state)
     assert_int_equal(ts_request_count(env), 5);
 }
 
+typedef struct cancel_seen {
+    int calls;
+    loopmsg_error err;
+} cancel_seen;
+
+static void on_cancelled_send(loopmsg_client *c, loopmsg_request_id id,
+                              const loopmsg_send_result *r, const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    (void)r;
+    cancel_seen *s = ud;
+    s->calls++;
+    s->err = *err;
+}
+
+static void test_retry__cancel_during_backoff_after_1030_keeps_maybe_delivered(void **state)
+{
+    /* The first attempt may have been delivered (1030); cancelling the resend that waits for
+     * its backoff must not tell the caller that nothing went out. */
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.retry_maybe_delivered = true;
+    o.retry_delay_ms = 5000;
+    use_client(env, &o);
+    loopmsg__client_set_random(env->client, jitter_one, NULL); /* the backoff is 5 s */
+    ts_script(env, 400, body_1030);
+    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+    p.contact = CONTACT;
+    p.text = "hi";
+    cancel_seen seen = {0};
+    loopmsg_request_id id = 0;
+    loopmsg_error err;
+    ts_assert_status(
+        LOOPMSG_OK,
+        loopmsg_message_send_async(env->client, &p, on_cancelled_send, &seen, &id, &err), &err);
+    uint64_t until = ts_now_ms() + 3000;
+    while (ts_request_count(env) < 1 && ts_now_ms() < until)
+        assert_true(loopmsg_client_poll(env->client, 20) >= 0);
+    for (int i = 0; i < 5; i++) /* let the engine classify the 1030 and queue the resend */
+        assert_true(loopmsg_client_poll(env->client, 20) >= 0);
+    assert_int_equal(ts_request_count(env), 1);
+    assert_int_equal(seen.calls, 0);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_cancel(env->client, id), NULL);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.err.status, LOOPMSG_E_CANCELLED);
+    assert_true(seen.err.flags & LOOPMSG_ERRF_MAYBE_DELIVERED);
+    assert_int_equal(ts_request_count(env), 1);
+}
+
 static void test_retry__code_140_never_retried(void **state)
 {
     ts_env *env = *state;
@@ -799,6 +850,7 @@ int main(void)
         T(test_retry__code_1010_exhausts_retries),
         T(test_retry__codes_1020_1030_not_retried_by_default),
         T(test_retry__codes_1020_1030_retried_with_option),
+        T(test_retry__cancel_during_backoff_after_1030_keeps_maybe_delivered),
         T(test_retry__code_140_never_retried),
         T(test_retry__fatal_code_never_retried),
         T(test_retry__502_504_on_send_not_retried),

@@ -204,8 +204,11 @@ static json_t *encode(const loopmsg_campaign_params *p)
     bad |= loopmsg__json_put(o, "text", p->text);
     bad |= loopmsg__json_put_list(o, "contacts", p->contacts, p->contact_count);
     if (p->message_count) {
+        /* Fill the array first and hand it to the object last: json_object_set_new frees
+         * its value on failure, so nothing may touch `a` after that call. */
         json_t *a = json_array();
-        bad |= a ? json_object_set_new(o, "messages", a) : -1;
+        if (!a)
+            bad = -1;
         for (size_t i = 0; a && i < p->message_count; i++) {
             const loopmsg_campaign_message *m = &p->messages[i];
             json_t *mo = json_object();
@@ -220,6 +223,8 @@ static json_t *encode(const loopmsg_campaign_params *p)
             bad |= loopmsg__json_put_list(mo, "attachments", m->attachments, m->attachment_count);
             bad |= json_array_append_new(a, mo);
         }
+        if (a)
+            bad |= json_object_set_new(o, "messages", a);
     }
     bad |= loopmsg__json_put_list(o, "attachments", p->attachments, p->attachment_count);
     bad |= loopmsg__json_put(o, "effect", loopmsg_effect_name(p->effect));

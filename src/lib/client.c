@@ -219,7 +219,10 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     c->deadline_ms = opts->deadline_ms;
     c->retry_maybe_delivered = opts->retry_maybe_delivered;
     c->max_concurrent = opts->max_concurrent ? opts->max_concurrent : 16;
-    c->rate_limit_per_second = opts->rate_limit_per_second > 0 ? opts->rate_limit_per_second : 0;
+    /* Below one request in 1000 s the token arithmetic would leave the range of a long. */
+    c->rate_limit_per_second = opts->rate_limit_per_second <= 0      ? 0
+                               : opts->rate_limit_per_second < 0.001 ? 0.001
+                                                                     : opts->rate_limit_per_second;
     c->log_cb = opts->log_cb;
     c->log_user_data = opts->log_user_data;
     c->rng_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ULL;

@@ -460,7 +460,10 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
     }
     if (rc != CURLE_OK) {
         bool resend_refused = rc == CURLE_ABORTED_BY_CALLBACK && r->sends > 1;
-        bool was_sent = reqsize > 0 || sent > 0 || resend_refused;
+        /* libcurl calls the pre-request hook once the connection is ready, just before the
+         * request goes out: from then on the bytes may have left, whatever the size counters
+         * say (they are not reliable for HTTP/2 streams or a failure part-way through). */
+        bool was_sent = reqsize > 0 || sent > 0 || r->sends > 0 || resend_refused;
         loopmsg_status st =
             rc == CURLE_OPERATION_TIMEDOUT ? LOOPMSG_E_TIMEOUT : LOOPMSG_E_TRANSPORT;
         const char *detail = resend_refused      ? "the connection closed without a response"

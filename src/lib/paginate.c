@@ -579,12 +579,14 @@ loopmsg_status loopmsg_list_all(loopmsg_client *client, loopmsg_list_kind kind,
                 break;
             }
         }
-        json_object_set_new(env, "page", json_integer(page->page));
-        json_object_set_new(env, "num_pages", json_integer(page->num_pages));
-        json_object_set_new(env, "per_page", json_integer(page->per_page));
-        json_object_set_new(env, "count", json_integer(page->count));
+        int bad = json_object_set_new(env, "page", json_integer(page->page));
+        bad |= json_object_set_new(env, "num_pages", json_integer(page->num_pages));
+        bad |= json_object_set_new(env, "per_page", json_integer(page->per_page));
+        bad |= json_object_set_new(env, "count", json_integer(page->count));
         if (page->contact_status)
-            json_object_set_new(env, "status", json_string(page->contact_status));
+            bad |= json_object_set_new(env, "status", json_string(page->contact_status));
+        if (bad && st == LOOPMSG_OK)
+            st = loopmsg__error_nomem(err);
         loopmsg_page_free(page);
         if (st != LOOPMSG_OK || (max_items && json_array_size(items) >= max_items))
             break;

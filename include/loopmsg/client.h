@@ -162,6 +162,16 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_run(loopmsg_client *
  */
 LOOPMSG_API loopmsg_status loopmsg_client_cancel(loopmsg_client *client, loopmsg_request_id id);
 
+/**
+ * Cancel every asynchronous request that has not started yet (no byte of it reached a
+ * server), e.g. to stop a bulk run on Ctrl-C while the requests in flight finish. Their
+ * callbacks run with LOOPMSG_E_CANCELLED and no LOOPMSG_ERRF_MAYBE_DELIVERED at the next
+ * poll/run. Requests in flight or waiting to be retried are left alone.
+ * @return how many were cancelled.
+ * @since 0.1
+ */
+LOOPMSG_API size_t loopmsg_client_cancel_unsent(loopmsg_client *client);
+
 /** Requests submitted and not yet delivered to their callbacks. @since 0.1 */
 LOOPMSG_API size_t loopmsg_client_pending(const loopmsg_client *client);
 

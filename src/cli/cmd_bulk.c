@@ -367,7 +367,11 @@ static int run(bulk *b)
             break;
         progress(b, 0);
     }
-    /* On Ctrl-C: no new rows, but every request in flight finishes and is journaled. */
+    /* On Ctrl-C: no new rows; rows handed to the engine that have not left yet are
+     * cancelled (journaled as failed, so a rerun sends them), and every request in flight
+     * finishes and is journaled. */
+    if (interrupted || b->aborted)
+        loopmsg_client_cancel_unsent(c);
     while (b->in_flight)
         if (loopmsg_client_poll(c, 100) < 0)
             break;

@@ -28,6 +28,11 @@ loopmsg_status loopmsg_client_cancel(loopmsg_client *client, loopmsg_request_id 
     return loopmsg__engine_cancel(client, id);
 }
 
+size_t loopmsg_client_cancel_unsent(loopmsg_client *client)
+{
+    return loopmsg__engine_cancel_unsent(client);
+}
+
 size_t loopmsg_client_pending(const loopmsg_client *client)
 {
     return loopmsg__engine_pending(client);

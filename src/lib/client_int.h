@@ -72,6 +72,7 @@ int loopmsg__engine_poll(loopmsg_client *c, int timeout_ms);
 loopmsg_status loopmsg__engine_run(loopmsg_client *c, loopmsg_error *err);
 loopmsg_status loopmsg__engine_cancel(loopmsg_client *c, uint64_t id);
 size_t loopmsg__engine_pending(const loopmsg_client *c);
+size_t loopmsg__engine_cancel_unsent(loopmsg_client *c);
 loopmsg_status loopmsg__engine_wakeup(loopmsg_client *c);
 int loopmsg__engine_in_callback(const loopmsg_client *c);
 int loopmsg__engine_defer_free(loopmsg_client *c); /* free later, after the callback */

@@ -946,6 +946,25 @@ loopmsg_status loopmsg__engine_cancel(loopmsg_client *c, uint64_t id)
     return LOOPMSG_E_INVALID_ARG;
 }
 
+size_t loopmsg__engine_cancel_unsent(loopmsg_client *c)
+{
+    if (!c || !c->engine)
+        return 0;
+    struct loopmsg_engine *e = c->engine;
+    size_t n = 0;
+    loopmsg__request *r = e->queued.head;
+    while (r) {
+        loopmsg__request *next = r->next;
+        /* Only requests no attempt of which has started: nothing of them reached a server. */
+        if (r->cb && r->attempts == 0) {
+            cancel_one(c, r);
+            n++;
+        }
+        r = next;
+    }
+    return n;
+}
+
 size_t loopmsg__engine_pending(const loopmsg_client *c)
 {
     if (!c || !c->engine)

@@ -151,6 +151,38 @@ static void test_async__cancel_queued_and_in_flight(void **state)
     loopmsg_client_free(c);
 }
 
+static void test_async__cancel_unsent_leaves_in_flight_alone(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.max_concurrent = 1;
+    loopmsg_client *c = ts_client(env, &o);
+    loopmsg_emulator_answer slow = LOOPMSG_EMULATOR_ANSWER_INIT;
+    slow.delay_ms = 500;
+    slow.body = "{\"message_id\":\"FIRST\"}";
+    ts_script_full(env, &slow);
+    tally a = {0}, rest = {0};
+    loopmsg_error err;
+    loopmsg_send_params p = params("+13231112233", "x");
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &a, NULL, &err), &err);
+    for (int i = 0; i < 2; i++)
+        ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &rest, NULL, &err),
+                         &err);
+    uint64_t until = ts_now_ms() + 5000;
+    while (ts_request_count(env) < 1 && ts_now_ms() < until)
+        assert_true(loopmsg_client_poll(c, 20) >= 0);
+    assert_int_equal(loopmsg_client_cancel_unsent(c), 2);
+    assert_int_equal(loopmsg_client_cancel_unsent(c), 0);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(c, &err), &err);
+    assert_int_equal(a.ok, 1); /* the one in flight finished normally */
+    assert_string_equal(a.last_id, "FIRST");
+    assert_int_equal(rest.calls, 2);
+    assert_int_equal(rest.last, LOOPMSG_E_CANCELLED);
+    assert_int_equal(rest.last_flags, 0); /* never left: safe to send again */
+    assert_int_equal(ts_request_count(env), 1);
+    loopmsg_client_free(c);
+}
+
 static void test_async__free_with_requests_pending(void **state)
 {
     ts_env *env = *state;
@@ -576,6 +608,7 @@ int main(void)
         T(test_async__exactly_once_and_not_inside_submit),
         T(test_async__poll_returns_completions),
         T(test_async__cancel_queued_and_in_flight),
+        T(test_async__cancel_unsent_leaves_in_flight_alone),
         T(test_async__free_with_requests_pending),
         T(test_async__reentrant_calls_refused_chaining_allowed),
         T(test_async__blocking_call_does_not_spin_on_undelivered_completions),

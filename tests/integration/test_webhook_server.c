@@ -29,24 +29,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_support.h"
+#include "webhook_support.h"
+
 #define SECRET "wh-secret"
 
 static const char *const secrets[] = {SECRET};
 
 /* ---- helpers ---------------------------------------------------------------------------- */
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 typedef struct http_result {
     long status;
@@ -120,9 +110,9 @@ static http_result http(CURL *c, const char *method, uint16_t port, const char *
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
-    uint64_t t0 = mono_ms();
+    uint64_t t0 = ts_now_ms();
     r.code = curl_easy_perform(c);
-    r.seconds = (double)(mono_ms() - t0) / 1000.0;
+    r.seconds = (double)(ts_now_ms() - t0) / 1000.0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
     curl_slist_free_all(h);
     return r;
@@ -196,11 +186,11 @@ static size_t sink_calls(sink *s)
 /* Wait until at least n on_any calls happened (at most 20 s). */
 static size_t sink_wait(sink *s, size_t n)
 {
-    uint64_t end = mono_ms() + 20000;
+    uint64_t end = ts_now_ms() + 20000;
     pthread_mutex_lock(&s->lock);
-    while (s->calls < n && mono_ms() < end) {
+    while (s->calls < n && ts_now_ms() < end) {
         pthread_mutex_unlock(&s->lock);
-        sleep_ms(5);
+        ts_sleep_ms(5);
         pthread_mutex_lock(&s->lock);
     }
     size_t got = s->calls;
@@ -222,7 +212,7 @@ static int on_any(const loopmsg_webhook_event *ev, void *ud)
 {
     sink *s = ud;
     if (s->sleep_ms)
-        sleep_ms(s->sleep_ms);
+        ts_sleep_ms(s->sleep_ms);
     int rc = 0;
     pthread_mutex_lock(&s->lock);
     if (s->block) {
@@ -276,11 +266,7 @@ static loopmsg_webhook_handlers handlers(void)
 
 static loopmsg_webhook_server_options options(const loopmsg_webhook_handlers *h, sink *s)
 {
-    loopmsg_webhook_server_options o = LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT;
-    o.path = "/webhook";
-    o.secrets = secrets;
-    o.secret_count = 1;
-    o.handlers = h;
+    loopmsg_webhook_server_options o = wh_server_options(secrets, NULL, h);
     o.user_data = s;
     o.on_error = on_error;
     return o;
@@ -323,10 +309,10 @@ static int connect_raw(uint16_t port)
  * took, or -1 if still open. Response bytes, if any, are read and dropped. */
 static long wait_closed(int fd, int max_ms)
 {
-    uint64_t t0 = mono_ms();
+    uint64_t t0 = ts_now_ms();
     char buf[512];
     for (;;) {
-        long left = max_ms - (long)(mono_ms() - t0);
+        long left = max_ms - (long)(ts_now_ms() - t0);
         if (left <= 0)
             return -1;
         struct pollfd p = {fd, POLLIN, 0};
@@ -335,7 +321,7 @@ static long wait_closed(int fd, int max_ms)
             return -1;
         ssize_t r = recv(fd, buf, sizeof buf, 0);
         if (r <= 0)
-            return (long)(mono_ms() - t0);
+            return (long)(ts_now_ms() - t0);
     }
 }
 
@@ -501,7 +487,7 @@ static void test_webhook_server__repeat_while_in_flight_is_not_delivered_again(v
     char *body = event_body("message_inbound", "in-flight-1");
     assert_int_equal(post(port, "/webhook", SECRET, body).status, 200);
     for (int i = 0; i < 400 && stats(srv).in_progress == 0; i++)
-        sleep_ms(5);
+        ts_sleep_ms(5);
     assert_int_equal(stats(srv).in_progress, 1); /* its callback is running (blocked) */
     /* Loop repeats it while the first copy is still being handled: acknowledged, not
      * queued. */
@@ -532,7 +518,7 @@ static void test_webhook_server__connection_limit(void **state)
     int fds[3];
     for (int i = 0; i < 3; i++)
         fds[i] = connect_raw(port);
-    sleep_ms(100); /* let the receiver accept them */
+    ts_sleep_ms(100); /* let the receiver accept them */
     /* A fourth connection waits unserved in the listen backlog... */
     int extra = connect_raw(port);
     char *body = event_body("message_inbound", "after-limit");
@@ -671,9 +657,9 @@ static void test_webhook_server__slow_client_cut_off(void **state)
     const char *head2 = "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
                         "\r\nContent-Length: 100\r\n\r\n";
     assert_true(send(fd, head2, strlen(head2), 0) == (ssize_t)strlen(head2));
-    uint64_t t0 = mono_ms();
+    uint64_t t0 = ts_now_ms();
     int sent = 0, closed = 0;
-    while (sent < 100 && mono_ms() - t0 < 8000) {
+    while (sent < 100 && ts_now_ms() - t0 < 8000) {
         if (send(fd, " ", 1, MSG_NOSIGNAL) != 1) {
             closed = 1;
             break;
@@ -686,7 +672,7 @@ static void test_webhook_server__slow_client_cut_off(void **state)
     }
     assert_true(closed);
     assert_true(sent < 100);
-    assert_true(mono_ms() - t0 < 5000);
+    assert_true(ts_now_ms() - t0 < 5000);
     close(fd);
 
     /* The receiver is still fine. */
@@ -724,7 +710,7 @@ static void test_webhook_server__slow_callback_does_not_delay_200(void **state)
     /* Both callbacks are (or are about to be) asleep on the two workers. */
     loopmsg_webhook_server_stats st = stats(srv);
     for (int i = 0; i < 1000 && st.in_progress < 2; i++) {
-        sleep_ms(5);
+        ts_sleep_ms(5);
         st = stats(srv);
     }
     assert_int_equal(st.handled, 0);
@@ -759,7 +745,7 @@ static void test_webhook_server__full_queue_answers_503(void **state)
     assert_int_equal(post(port, "/webhook", SECRET, b[0]).status, 200);
     /* Wait until the worker holds q-0, so that the queue itself is empty. */
     for (int i = 0; i < 400 && stats(srv).in_progress == 0; i++)
-        sleep_ms(5);
+        ts_sleep_ms(5);
     assert_int_equal(post(port, "/webhook", SECRET, b[1]).status, 200);
     assert_int_equal(post(port, "/webhook", SECRET, b[2]).status, 200);
     assert_int_equal(post(port, "/webhook", SECRET, b[3]).status, 503);
@@ -952,19 +938,6 @@ static void test_webhook_server__bad_options(void **state)
     loopmsg_webhook_server_free(NULL);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    curl_global_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -983,5 +956,5 @@ int main(void)
         cmocka_unit_test(test_webhook_server__no_secrets_no_path_accepts_anything),
         cmocka_unit_test(test_webhook_server__bad_options),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, wh_group_setup, wh_group_teardown);
 }

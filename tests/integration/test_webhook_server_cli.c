@@ -24,8 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "test_support.h"
+#include "webhook_support.h"
 
 extern char **environ;
 
@@ -39,13 +41,6 @@ typedef struct listener {
     size_t err_len;
 } listener;
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static const char *cli_path(void)
 {
     const char *p = getenv("LOOPMSG_CLI");
@@ -57,9 +52,9 @@ static const char *cli_path(void)
 /* Read whatever is available on the two pipes for up to ms milliseconds. */
 static void pump(listener *l, int ms)
 {
-    uint64_t end = mono_ms() + (uint64_t)ms;
+    uint64_t end = ts_now_ms() + (uint64_t)ms;
     for (;;) {
-        uint64_t now = mono_ms();
+        uint64_t now = ts_now_ms();
         int left = now < end ? (int)(end - now) : 0;
         struct pollfd p[2] = {{l->out_fd, POLLIN, 0}, {l->err_fd, POLLIN, 0}};
         int n = poll(p, 2, left);
@@ -111,9 +106,9 @@ static void start_listener(listener *l, const char *const *args)
     close(err[1]);
     l->out_fd = out[0];
     l->err_fd = err[0];
-    uint64_t end = mono_ms() + 20000;
+    uint64_t end = ts_now_ms() + 20000;
     const char *banner = NULL;
-    while (!(banner = strstr(l->err, "listening on http://127.0.0.1:")) && mono_ms() < end)
+    while (!(banner = strstr(l->err, "listening on http://127.0.0.1:")) && ts_now_ms() < end)
         pump(l, 50);
     if (!banner)
         fail_msg("no banner; stderr: %s", l->err);
@@ -126,9 +121,9 @@ static int stop_listener(listener *l, int sig)
 {
     assert_int_equal(kill(l->pid, sig), 0);
     int st = 0;
-    uint64_t end = mono_ms() + 20000;
+    uint64_t end = ts_now_ms() + 20000;
     pid_t r;
-    while ((r = waitpid(l->pid, &st, WNOHANG)) == 0 && mono_ms() < end)
+    while ((r = waitpid(l->pid, &st, WNOHANG)) == 0 && ts_now_ms() < end)
         pump(l, 20);
     if (r != l->pid) {
         kill(l->pid, SIGKILL);
@@ -143,34 +138,10 @@ static int stop_listener(listener *l, int sig)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static size_t discard(char *p, size_t s, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return s * n;
-}
-
 static long post(unsigned int port, const char *auth, const char *body)
 {
     CURL *c = curl_easy_init();
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/webhook", port);
-    struct curl_slist *h = NULL;
-    char hdr[256];
-    if (auth) {
-        snprintf(hdr, sizeof hdr, "Authorization: %s", auth);
-        h = curl_slist_append(h, hdr);
-    }
-    h = curl_slist_append(h, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
-    long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
+    long status = wh_post(c, (uint16_t)port, auth, body, 20000L);
     curl_easy_cleanup(c);
     return status;
 }
@@ -202,8 +173,8 @@ static int count_lines(const listener *l)
 
 static void wait_lines(listener *l, int n)
 {
-    uint64_t end = mono_ms() + 20000;
-    while (count_lines(l) < n && mono_ms() < end)
+    uint64_t end = ts_now_ms() + 20000;
+    while (count_lines(l) < n && ts_now_ms() < end)
         pump(l, 20);
 }
 
@@ -283,8 +254,8 @@ static void test_webhook_server_cli__exec_gets_payload_and_event_type(void **sta
     assert_int_equal(post(l->port, NULL, other), 200);
     wait_lines(l, 2);
     /* The command's own stdout goes to stderr, not into the event stream. */
-    uint64_t end = mono_ms() + 20000;
-    while (!strstr(l->err, "from-exec\nfrom-exec") && mono_ms() < end)
+    uint64_t end = ts_now_ms() + 20000;
+    while (!strstr(l->err, "from-exec\nfrom-exec") && ts_now_ms() < end)
         pump(l, 20);
     assert_int_equal(stop_listener(l, SIGTERM), 0);
     assert_int_equal(count_lines(l), 2);
@@ -368,16 +339,8 @@ static void test_webhook_server_cli__usage_errors(void **state)
 
 static int group_setup(void **state)
 {
-    (void)state;
     signal(SIGPIPE, SIG_IGN);
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    curl_global_cleanup();
-    return 0;
+    return wh_group_setup(state);
 }
 
 int main(void)
@@ -388,5 +351,5 @@ int main(void)
         cmocka_unit_test(test_webhook_server_cli__ack_after_handling_500_when_exec_fails),
         cmocka_unit_test(test_webhook_server_cli__usage_errors),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, wh_group_teardown);
 }

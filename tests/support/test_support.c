@@ -316,6 +316,12 @@ uint64_t ts_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+void ts_sleep_ms(unsigned int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 void ts_cli_start(ts_cli *cli, ts_env *env, const char *const *argv, const char *const *extra_env,
                   const char *stdin_path)
 {

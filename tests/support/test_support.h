@@ -87,7 +87,10 @@ char *ts_read_file(const char *path, size_t *len_out);
 /* Path under $LOOPMSG_TEST_DATA (static buffer). */
 const char *ts_data_path(const char *rel);
 
+/* Monotonic clock in milliseconds. */
 uint64_t ts_now_ms(void);
+/* Sleep for ms milliseconds. */
+void ts_sleep_ms(unsigned int ms);
 
 /* True under a slow runner (valgrind sets LOOPMSG_TEST_SLOW): timing upper bounds are skipped
  * there; lower bounds always hold. */

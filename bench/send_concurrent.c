@@ -137,21 +137,15 @@ static void run_raw(void *arg, bench_result *r)
 
 static int set_latency(long ms)
 {
-    CURL *h = curl_easy_init();
-    char target[512], json[64];
-    snprintf(target, sizeof target, "%s/__sandbox/faults", url);
+    char json[64];
     snprintf(json, sizeof json, "{\"latency_ms\":%ld}", ms);
-    struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(h, CURLOPT_URL, target);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
-    long code = 0;
-    CURLcode rc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    curl_slist_free_all(hd);
-    curl_easy_cleanup(h);
-    return rc == CURLE_OK && code == 200 ? 0 : -1;
+    return bench_control(url, "/__sandbox/faults", json);
+}
+
+static void reset_server(void)
+{
+    if (bench_control(url, "/__sandbox/reset", "{\"state\":true}") != 0)
+        fprintf(stderr, "bench: could not reset the emulator (not an emulator?)\n");
 }
 
 int main(int argc, char **argv)
@@ -195,7 +189,7 @@ int main(int argc, char **argv)
         return lib.failed ? 1 : 0;
     }
     bench_result lib, raw;
-    if (bench_in_child(run_raw, NULL, &raw) != 0 || bench_in_child(run_library, NULL, &lib) != 0) {
+    if (bench_best_of(run_raw, run_library, reset_server, &raw, &lib) != 0) {
         fprintf(stderr, "send_concurrent: a run failed\n");
         return 1;
     }

@@ -27,7 +27,8 @@ typedef enum loopmsg_log_level {
 
 /**
  * Log callback. `line` is borrowed for the call and never contains the API key.
- * Called on the thread that drives the client.
+ * Called on the thread that drives the client, in the middle of the engine's work: it must
+ * not drive the client (poll, run, blocking calls and batches return LOOPMSG_E_STATE).
  * @since 0.1
  */
 typedef void (*loopmsg_log_cb)(loopmsg_log_level level, const char *line, void *user_data);

@@ -51,6 +51,10 @@ static volatile sig_atomic_t interrupted;
 static void on_signal(int sig)
 {
     (void)sig;
+    /* A second Ctrl-C does not wait for the requests in flight: their rows keep their
+     * "sending" mark, which a rerun reports as unknown, so the journal stays safe. */
+    if (interrupted)
+        _exit(CLI_EXIT_INTERRUPTED);
     interrupted = 1;
 }
 

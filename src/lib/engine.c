@@ -90,7 +90,14 @@ void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *
     /* Belt and braces: no log line may carry the key, whatever produced it. */
     if (c->api_key_len >= 4 && strstr(line, c->api_key))
         return;
+    /* The log callback runs in the middle of an engine turn: like a completion callback, it
+     * may not drive the engine (poll, run and blocking calls get LOOPMSG_E_STATE). */
+    struct loopmsg_engine *e = c->engine;
+    if (e)
+        e->dispatching++;
     c->log_cb(level, line, c->log_user_data);
+    if (e)
+        e->dispatching--;
 }
 
 /* ---- lists ----------------------------------------------------------------------------- */

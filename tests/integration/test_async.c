@@ -183,6 +183,46 @@ static void test_async__cancel_unsent_leaves_in_flight_alone(void **state)
     loopmsg_client_free(c);
 }
 
+typedef struct log_probe {
+    loopmsg_client *client;
+    int lines;
+    loopmsg_status poll_rc, sync_rc;
+} log_probe;
+
+static void reentrant_log(loopmsg_log_level level, const char *line, void *ud)
+{
+    (void)level;
+    (void)line;
+    log_probe *p = ud;
+    p->lines++;
+    if (!p->client)
+        return;
+    loopmsg_error e;
+    loopmsg_send_params sp = params("+13231112233", "from the log");
+    p->poll_rc = (loopmsg_status)loopmsg_client_poll(p->client, 0);
+    p->sync_rc = loopmsg_message_send(p->client, &sp, NULL, &e);
+}
+
+static void test_async__log_callback_cannot_drive_the_engine(void **state)
+{
+    ts_env *env = *state;
+    log_probe probe = {0};
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.log_cb = reentrant_log;
+    o.log_user_data = &probe;
+    loopmsg_client *c = ts_client(env, &o);
+    probe.client = c;
+    loopmsg_send_params p = params("+13231112233", "x");
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(c, &p, NULL, &err), &err);
+    assert_true(probe.lines > 0);
+    assert_int_equal(probe.poll_rc, LOOPMSG_E_STATE);
+    assert_int_equal(probe.sync_rc, LOOPMSG_E_STATE);
+    assert_int_equal(ts_request_count(env), 1);
+    probe.client = NULL;
+    loopmsg_client_free(c);
+}
+
 static void test_async__free_with_requests_pending(void **state)
 {
     ts_env *env = *state;
@@ -609,6 +649,7 @@ int main(void)
         T(test_async__poll_returns_completions),
         T(test_async__cancel_queued_and_in_flight),
         T(test_async__cancel_unsent_leaves_in_flight_alone),
+        T(test_async__log_callback_cannot_drive_the_engine),
         T(test_async__free_with_requests_pending),
         T(test_async__reentrant_calls_refused_chaining_allowed),
         T(test_async__blocking_call_does_not_spin_on_undelivered_completions),

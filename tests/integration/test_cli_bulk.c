@@ -367,6 +367,43 @@ static void test_cli_bulk__sigint_finishes_in_flight_and_exits_130(void **state)
     unlink(journal);
 }
 
+static void test_cli_bulk__second_sigint_exits_at_once_journal_stays_safe(void **state)
+{
+    ts_env *env = *state;
+    const char *f =
+        write_tmp("int2.csv", "contact,text\n+13231112233,slow-a\n+13231112233,slow-b\n");
+    char journal[128];
+    snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-int2.journal", (int)getpid());
+    unlink(journal);
+    for (int i = 0; i < 2; i++) {
+        loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+        a.delay_ms = 3000;
+        a.body = "{\"message_id\":\"M\"}";
+        ts_script_full(env, &a);
+    }
+    const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, NULL};
+    ts_cli cli;
+    ts_cli_start(&cli, env, argv, NULL, NULL);
+    uint64_t until = ts_now_ms() + 20000;
+    while (ts_request_count(env) < 2 && ts_now_ms() < until)
+        usleep(10000);
+    uint64_t t0 = ts_now_ms();
+    kill(cli.pid, SIGINT);
+    usleep(100 * 1000);
+    kill(cli.pid, SIGINT);
+    assert_int_equal(ts_cli_wait(&cli, 20000), 130);
+    assert_true(ts_now_ms() - t0 < 2500 || ts_slow()); /* did not wait the 3 s answers out */
+    ts_cli_free(&cli);
+    loopmsg_emulator_reset(env->emu);
+    /* Both rows were in flight: a rerun reports them unknown and sends nothing. */
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 5);
+    assert_int_equal(count_lines(cli.out, "not resent (see --resend-unknown)"), 2);
+    assert_int_equal(ts_request_count(env), 0);
+    ts_cli_free(&cli);
+    unlink(f);
+    unlink(journal);
+}
+
 static void test_cli_bulk__rate_paces_the_run(void **state)
 {
     ts_env *env = *state;
@@ -402,6 +439,7 @@ int main(void)
         T(test_cli_bulk__journal_that_is_not_a_journal_is_refused),
         T(test_cli_bulk__journal_write_failure_is_an_error_not_an_interrupt),
         T(test_cli_bulk__sigint_finishes_in_flight_and_exits_130),
+        T(test_cli_bulk__second_sigint_exits_at_once_journal_stays_safe),
         T(test_cli_bulk__rate_paces_the_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

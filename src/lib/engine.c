@@ -431,9 +431,17 @@ static void redact_body(loopmsg__buf *b, const loopmsg_client *c)
 {
     if (c->api_key_len < 4 || !b->ptr)
         return;
-    for (size_t i = 0; i + c->api_key_len <= b->len; i++)
-        if (memcmp(b->ptr + i, c->api_key, c->api_key_len) == 0) /* bodies may hold NULs */
-            memset(b->ptr + i, '*', c->api_key_len);
+    /* memchr + memcmp, not strstr: bodies may hold NULs. It runs on every response. */
+    size_t n = c->api_key_len;
+    char *p = b->ptr, *end = b->ptr + b->len;
+    while ((size_t)(end - p) >= n && (p = memchr(p, c->api_key[0], (size_t)(end - p) - n + 1))) {
+        if (memcmp(p, c->api_key, n) == 0) {
+            memset(p, '*', n);
+            p += n;
+        } else {
+            p++;
+        }
+    }
 }
 
 /* Classify the finished attempt of r into r->status / r->err / r->result. */

@@ -9,20 +9,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define CONTACT        "+13231112233"
 #define RUN_TIMEOUT_MS 30000
@@ -52,160 +47,28 @@ static void run_free(cli_run *r)
     memset(r, 0, sizeof *r);
 }
 
-static void append(char **buf, size_t *len, const char *data, size_t n)
-{
-    char *p = realloc(*buf, *len + n + 1);
-    assert_non_null(p);
-    memcpy(p + *len, data, n);
-    *len += n;
-    p[*len] = '\0';
-    *buf = p;
-}
-
-static void cloexec_pipe(int fds[2])
-{
-    assert_int_equal(pipe(fds), 0);
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-}
-
-static const char *cli_path(void)
-{
-    const char *p = getenv("LOOPMSG_CLI");
-    return p && *p ? p : NULL;
-}
-
-/* Run `loopmsg args...` (args NULL-terminated, without argv[0]). */
+/* Run `loopmsg args...` (args NULL-terminated, without argv[0]) through the shared
+ * ts_cli helper. */
 static void run_cli(ts_env *env, cli_run *res, const cli_opts *opts, const char *const *args)
 {
     static const cli_opts none = {0};
     if (!opts)
         opts = &none;
+    ts_cli_opts o = {.stdin_data = opts->stdin_data ? opts->stdin_data : "",
+                     .base_url = opts->base_url,
+                     .no_key = opts->no_key_in_env};
+    ts_cli cli;
+    ts_cli_start_ex(&cli, env, args, &o);
+    ts_cli_wait(&cli, RUN_TIMEOUT_MS);
     memset(res, 0, sizeof *res);
-    const char *path = cli_path();
-    if (!path)
-        fail_msg("LOOPMSG_CLI is not set (run through ctest)");
-
-    /* argv */
-    const char *argv[64];
-    size_t argc = 0;
-    argv[argc++] = path;
-    for (size_t i = 0; args[i]; i++) {
-        assert_true(argc < 63);
-        argv[argc++] = args[i];
-    }
-    argv[argc] = NULL;
-
-    /* envp: ours minus LOOP_*, plus the emulator's key and URL. */
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **envp = calloc(n + 3, sizeof *envp);
-    assert_non_null(envp);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "LOOP_", 5) != 0)
-            envp[k++] = environ[i];
-    char key_var[64], url_var[256];
-    snprintf(key_var, sizeof key_var, "LOOP_API_KEY=%s", TS_KEY);
-    snprintf(url_var, sizeof url_var, "LOOP_BASE_URL=%s",
-             opts->base_url ? opts->base_url : env->url);
-    if (!opts->no_key_in_env)
-        envp[k++] = key_var;
-    envp[k++] = url_var;
-    envp[k] = NULL;
-
-    int in[2], out[2], err[2];
-    cloexec_pipe(in);
-    cloexec_pipe(out);
-    cloexec_pipe(err);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t def;
-    sigemptyset(&def);
-    sigaddset(&def, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attr, &def);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    uint64_t t0 = ts_now_ms();
-    int rc = posix_spawn(&pid, path, &fa, &attr, (char *const *)argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    free(envp);
-    close(in[0]);
-    close(out[1]);
-    close(err[1]);
-    if (rc != 0) {
-        close(in[1]);
-        close(out[0]);
-        close(err[0]);
-        fail_msg("posix_spawn %s: %s", path, strerror(rc));
-    }
-
-    if (opts->stdin_data) {
-        const char *p = opts->stdin_data;
-        size_t left = strlen(p);
-        while (left) {
-            ssize_t w = write(in[1], p, left);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break; /* the child stopped reading: its exit code will tell */
-            p += w;
-            left -= (size_t)w;
-        }
-    }
-    close(in[1]);
-
-    struct pollfd pf[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    int open_fds = 2;
-    bool killed = false;
-    while (open_fds) {
-        uint64_t now = ts_now_ms();
-        if (now - t0 > RUN_TIMEOUT_MS && !killed) {
-            kill(pid, SIGKILL);
-            killed = true;
-        }
-        int pr = poll(pf, 2, 200);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        for (int i = 0; i < 2; i++) {
-            if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            char buf[4096];
-            ssize_t r = read(pf[i].fd, buf, sizeof buf);
-            if (r > 0) {
-                if (i == 0)
-                    append(&res->out, &res->out_len, buf, (size_t)r);
-                else
-                    append(&res->err, &res->err_len, buf, (size_t)r);
-            } else if (r == 0 || errno != EINTR) {
-                close(pf[i].fd);
-                pf[i].fd = -1;
-                open_fds--;
-            }
-        }
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    res->elapsed_ms = ts_now_ms() - t0;
-    if (!res->out)
-        append(&res->out, &res->out_len, "", 0);
-    if (!res->err)
-        append(&res->err, &res->err_len, "", 0);
-    if (WIFEXITED(status)) {
-        res->exit_code = WEXITSTATUS(status);
-    } else {
-        res->exit_code = -1;
-        res->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    }
-    if (killed)
+    res->out = cli.out;
+    res->out_len = strlen(cli.out);
+    res->err = cli.err;
+    res->err_len = strlen(cli.err);
+    res->elapsed_ms = cli.elapsed_ms;
+    res->signal = cli.signal;
+    res->exit_code = cli.signal ? -1 : cli.exit_code;
+    if (cli.timed_out)
         fail_msg("loopmsg %s did not finish within %d ms; stderr: %s", args[0], RUN_TIMEOUT_MS,
                  res->err);
 }
@@ -891,7 +754,7 @@ static void test_cli__version(void **state)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    if (!cli_path()) {
+    if (!getenv("LOOPMSG_CLI")) {
         fprintf(stderr, "test_cli: LOOPMSG_CLI is not set (run through ctest)\n");
         return 1;
     }

@@ -322,34 +322,49 @@ void ts_sleep_ms(unsigned int ms)
     nanosleep(&ts, NULL);
 }
 
-void ts_cli_start(ts_cli *cli, ts_env *env, const char *const *argv, const char *const *extra_env,
-                  const char *stdin_path)
+void ts_cli_start_ex(ts_cli *cli, ts_env *env, const char *const *argv, const ts_cli_opts *opts)
 {
     static int seq;
+    static const ts_cli_opts none = {0};
+    if (!opts)
+        opts = &none;
     memset(cli, 0, sizeof *cli);
     const char *bin = getenv("LOOPMSG_CLI");
     if (!bin)
-        fail_msg("LOOPMSG_CLI is not set");
-    snprintf(cli->out_path, sizeof cli->out_path, "/tmp/loopmsg-test-%d-%d.out", (int)getpid(),
-             seq);
-    snprintf(cli->err_path, sizeof cli->err_path, "/tmp/loopmsg-test-%d-%d.err", (int)getpid(),
-             seq++);
-    char key[64], url[192];
+        fail_msg("LOOPMSG_CLI is not set (run through ctest)");
+    int n = seq++;
+    snprintf(cli->out_path, sizeof cli->out_path, "/tmp/loopmsg-test-%d-%d.out", (int)getpid(), n);
+    snprintf(cli->err_path, sizeof cli->err_path, "/tmp/loopmsg-test-%d-%d.err", (int)getpid(), n);
+    const char *in_path = opts->stdin_path ? opts->stdin_path : "/dev/null";
+    if (!opts->stdin_path && opts->stdin_data) {
+        snprintf(cli->in_path, sizeof cli->in_path, "/tmp/loopmsg-test-%d-%d.in", (int)getpid(), n);
+        FILE *f = fopen(cli->in_path, "wb");
+        if (!f)
+            fail_msg("cannot write %s", cli->in_path);
+        fputs(opts->stdin_data, f);
+        fclose(f);
+        in_path = cli->in_path;
+    }
+    char key[64], url[256];
     snprintf(key, sizeof key, "LOOP_API_KEY=%s", TS_KEY);
-    snprintf(url, sizeof url, "LOOP_BASE_URL=%s", env ? env->url : "");
+    snprintf(url, sizeof url, "LOOP_BASE_URL=%s",
+             opts->base_url ? opts->base_url
+             : env          ? env->url
+                            : "");
     const char *envp[64];
     size_t ne = 0;
-    envp[ne++] = key;
+    if (!opts->no_key)
+        envp[ne++] = key;
     envp[ne++] = url;
     envp[ne++] = "PATH=/usr/bin:/bin";
-    const char *asan = getenv("ASAN_OPTIONS");
     static char asan_buf[256];
+    const char *asan = getenv("ASAN_OPTIONS");
     if (asan) {
         snprintf(asan_buf, sizeof asan_buf, "ASAN_OPTIONS=%s", asan);
         envp[ne++] = asan_buf;
     }
-    for (size_t i = 0; extra_env && extra_env[i] && ne < 62; i++)
-        envp[ne++] = extra_env[i];
+    for (size_t i = 0; opts->extra_env && opts->extra_env[i] && ne < 62; i++)
+        envp[ne++] = opts->extra_env[i];
     envp[ne] = NULL;
     const char *args[64];
     size_t na = 0;
@@ -357,11 +372,12 @@ void ts_cli_start(ts_cli *cli, ts_env *env, const char *const *argv, const char 
     for (size_t i = 0; argv[i] && na < 63; i++)
         args[na++] = argv[i];
     args[na] = NULL;
+    cli->started_ms = ts_now_ms();
     pid_t pid = fork();
     if (pid < 0)
         fail_msg("fork failed");
     if (pid == 0) {
-        int in = open(stdin_path ? stdin_path : "/dev/null", O_RDONLY);
+        int in = open(in_path, O_RDONLY);
         int out = open(cli->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int er = open(cli->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (in < 0 || out < 0 || er < 0)
@@ -369,10 +385,18 @@ void ts_cli_start(ts_cli *cli, ts_env *env, const char *const *argv, const char 
         dup2(in, 0);
         dup2(out, 1);
         dup2(er, 2);
+        signal(SIGPIPE, SIG_DFL); /* the test may ignore it; the CLI must see the default */
         execve(bin, (char *const *)args, (char *const *)envp);
         _exit(127);
     }
     cli->pid = (int)pid;
+}
+
+void ts_cli_start(ts_cli *cli, ts_env *env, const char *const *argv, const char *const *extra_env,
+                  const char *stdin_path)
+{
+    ts_cli_opts o = {.extra_env = extra_env, .stdin_path = stdin_path};
+    ts_cli_start_ex(cli, env, argv, &o);
 }
 
 int ts_cli_wait(ts_cli *cli, int timeout_ms)
@@ -386,15 +410,24 @@ int ts_cli_wait(ts_cli *cli, int timeout_ms)
         if (ts_now_ms() > until) {
             kill((pid_t)cli->pid, SIGKILL);
             waitpid((pid_t)cli->pid, &status, 0);
+            cli->timed_out = 1;
             break;
         }
         usleep(5000);
     }
-    cli->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    cli->elapsed_ms = ts_now_ms() - cli->started_ms;
+    cli->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    cli->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + cli->signal;
     cli->out = ts_read_file(cli->out_path, NULL);
     cli->err = ts_read_file(cli->err_path, NULL);
+    if (!cli->out)
+        cli->out = calloc(1, 1);
+    if (!cli->err)
+        cli->err = calloc(1, 1);
     unlink(cli->out_path);
     unlink(cli->err_path);
+    if (cli->in_path[0])
+        unlink(cli->in_path);
     return cli->exit_code;
 }
 

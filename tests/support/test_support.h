@@ -97,18 +97,33 @@ void ts_sleep_ms(unsigned int ms);
 int ts_slow(void);
 
 /* The loopmsg CLI as a child process: argv is the CLI's arguments (NULL-terminated, without
- * the program name); the environment is LOOP_API_KEY=TS_KEY and LOOP_BASE_URL=env->url plus
- * `extra_env` (NULL-terminated "K=V" list, may be NULL). stdin comes from `stdin_path` (NULL
- * = /dev/null); stdout and stderr go to files read back by ts_cli_wait. */
+ * the program name); the environment is PATH, ASAN_OPTIONS, LOOP_API_KEY=TS_KEY and
+ * LOOP_BASE_URL=env->url (no other LOOP_* variable) plus `extra_env`. stdout and stderr go to
+ * files read back by ts_cli_wait. */
 typedef struct ts_cli {
     int pid;
     char out_path[64];
     char err_path[64];
-    char *out; /* filled by ts_cli_wait */
+    char in_path[64]; /* a temporary file holding stdin_data, if any */
+    char *out;        /* filled by ts_cli_wait, never NULL after it */
     char *err;
-    int exit_code; /* 128 + signal when killed */
+    int exit_code; /* 128 + signal when killed by a signal */
+    int signal;    /* the signal that ended it, or 0 */
+    int timed_out; /* ts_cli_wait had to kill it */
+    uint64_t started_ms;
+    uint64_t elapsed_ms; /* start to exit, filled by ts_cli_wait */
 } ts_cli;
 
+/* How to start it; every field may be zero. */
+typedef struct ts_cli_opts {
+    const char *const *extra_env; /* NULL-terminated "K=V" list */
+    const char *stdin_path;       /* stdin from this file; NULL = stdin_data or /dev/null */
+    const char *stdin_data;       /* stdin holds exactly this text */
+    const char *base_url;         /* LOOP_BASE_URL; NULL = the emulator of env */
+    int no_key;                   /* leave LOOP_API_KEY out */
+} ts_cli_opts;
+
+void ts_cli_start_ex(ts_cli *cli, ts_env *env, const char *const *argv, const ts_cli_opts *opts);
 void ts_cli_start(ts_cli *cli, ts_env *env, const char *const *argv, const char *const *extra_env,
                   const char *stdin_path);
 /* Wait (at most timeout_ms, then SIGKILL) and read the outputs. Returns the exit code. */

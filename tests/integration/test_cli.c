@@ -8,7 +8,6 @@
 #include "test_support.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <signal.h>

@@ -26,6 +26,28 @@ static char *write_tmp(const char *name, const char *content)
     return p;
 }
 
+/* A CSV of n rows whose texts are "<prefix><row number>", written to a temporary file. */
+static const char *write_rows(const char *name, const char *prefix, int n)
+{
+    char content[4096];
+    size_t o = (size_t)snprintf(content, sizeof content, "contact,text\n");
+    for (int i = 0; i < n && o < sizeof content; i++)
+        o += (size_t)snprintf(content + o, sizeof content - o, "+13231112233,%s%02d\n", prefix, i);
+    assert_true(o < sizeof content);
+    return write_tmp(name, content);
+}
+
+/* Queue n scripted answers that take delay_ms each. */
+static void script_slow(ts_env *env, int n, unsigned int delay_ms, const char *body)
+{
+    for (int i = 0; i < n; i++) {
+        loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+        a.delay_ms = delay_ms;
+        a.body = body;
+        ts_script_full(env, &a);
+    }
+}
+
 static size_t count_lines(const char *s, const char *needle)
 {
     size_t n = 0;
@@ -161,20 +183,11 @@ static void test_cli_bulk__kill9_and_resume_sends_no_row_twice(void **state)
 {
     ts_env *env = *state;
     enum { ROWS = 24 };
-    char content[4096];
-    size_t o = (size_t)snprintf(content, sizeof content, "contact,text\n");
-    for (int i = 0; i < ROWS; i++)
-        o += (size_t)snprintf(content + o, sizeof content - o, "+13231112233,row-%02d\n", i);
-    const char *f = write_tmp("k.csv", content);
+    const char *f = write_rows("k.csv", "row-", ROWS);
     char journal[128];
     snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-k.journal", (int)getpid());
     unlink(journal);
-    for (int i = 0; i < ROWS; i++) {
-        loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
-        a.delay_ms = 150;
-        a.body = "{\"message_id\":\"SLOW\"}";
-        ts_script_full(env, &a);
-    }
+    script_slow(env, ROWS, 150, "{\"message_id\":\"SLOW\"}");
     const char *argv[] = {"send-bulk", "--file",        f,   "--journal",
                           journal,     "--concurrency", "2", NULL};
     ts_cli cli;
@@ -326,20 +339,11 @@ static void test_cli_bulk__journal_write_failure_is_an_error_not_an_interrupt(vo
 static void test_cli_bulk__sigint_finishes_in_flight_and_exits_130(void **state)
 {
     ts_env *env = *state;
-    char content[4096];
-    size_t o = (size_t)snprintf(content, sizeof content, "contact,text\n");
-    for (int i = 0; i < 30; i++)
-        o += (size_t)snprintf(content + o, sizeof content - o, "+13231112233,int-%02d\n", i);
-    const char *f = write_tmp("int.csv", content);
+    const char *f = write_rows("int.csv", "int-", 30);
     char journal[128];
     snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-int.journal", (int)getpid());
     unlink(journal);
-    for (int i = 0; i < 30; i++) {
-        loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
-        a.delay_ms = 200;
-        a.body = "{\"message_id\":\"M\"}";
-        ts_script_full(env, &a);
-    }
+    script_slow(env, 30, 200, "{\"message_id\":\"M\"}");
     const char *argv[] = {"send-bulk", "--file",        f,   "--journal",
                           journal,     "--concurrency", "2", NULL};
     ts_cli cli;
@@ -375,12 +379,7 @@ static void test_cli_bulk__second_sigint_exits_at_once_journal_stays_safe(void *
     char journal[128];
     snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-int2.journal", (int)getpid());
     unlink(journal);
-    for (int i = 0; i < 2; i++) {
-        loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
-        a.delay_ms = 3000;
-        a.body = "{\"message_id\":\"M\"}";
-        ts_script_full(env, &a);
-    }
+    script_slow(env, 2, 3000, "{\"message_id\":\"M\"}");
     const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, NULL};
     ts_cli cli;
     ts_cli_start(&cli, env, argv, NULL, NULL);
@@ -407,11 +406,7 @@ static void test_cli_bulk__second_sigint_exits_at_once_journal_stays_safe(void *
 static void test_cli_bulk__rate_paces_the_run(void **state)
 {
     ts_env *env = *state;
-    char content[2048];
-    size_t o = (size_t)snprintf(content, sizeof content, "contact,text\n");
-    for (int i = 0; i < 12; i++)
-        o += (size_t)snprintf(content + o, sizeof content - o, "+13231112233,r%d\n", i);
-    const char *f = write_tmp("rate.csv", content);
+    const char *f = write_rows("rate.csv", "r", 12);
     const char *argv[] = {"send-bulk", "--file", f, "--rate", "10", "--concurrency", "8", NULL};
     ts_cli cli;
     uint64_t t0 = ts_now_ms();

@@ -13,8 +13,7 @@ export LOOPMSG_CLI="$build/loopmsg" LOOP_API_KEY= LOOP_BASE_URL= LOOP_SENDER_ID=
 # Everything runs 20-50 times slower under valgrind: give the test clients more time.
 export LOOPMSG_TEST_TIMEOUT_MS=30000 LOOPMSG_TEST_SLOW=1
 vg=(valgrind --quiet --error-exitcode=99 --leak-check=full
-    --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
-    --suppressions="$src/scripts/valgrind.supp")
+    --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect)
 failed=0 passed=0
 for t in "$build"/tests/test_*; do
     name=$(basename "$t")

@@ -8,6 +8,7 @@
 #include "test_support.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,10 +350,20 @@ static void test_async__params_copied_at_submission(void **state)
     loopmsg_emulator_request_free(r);
 }
 
+typedef struct waker {
+    loopmsg_client *client;
+    atomic_int woken;
+    atomic_uint_fast64_t woken_at_ms;
+} waker;
+
 static void *wake_later(void *arg)
 {
+    waker *w = arg;
     usleep(200 * 1000);
-    loopmsg_client_wakeup(arg);
+    atomic_store(&w->woken_at_ms, ts_now_ms());
+    atomic_store(&w->woken, 1);
+    if (loopmsg_client_wakeup(w->client) != LOOPMSG_OK)
+        abort();
     return NULL;
 }
 
@@ -368,13 +379,17 @@ static void on_done(loopmsg_client *c, loopmsg_request_id id, const loopmsg_erro
 static void test_async__wakeup_from_another_thread(void **state)
 {
     ts_env *env = *state;
-    /* A request waiting out a long retry delay keeps poll asleep; wakeup ends the wait. */
+    /* A request waiting out a retry delay keeps poll asleep; wakeup ends the wait. The delay
+     * comes from Retry-After, not from the jittered backoff, so that it is always longer than
+     * the poll timeout: with a broken wakeup, the poll that sleeps when the wakeup is sent
+     * returns only at its 10 s timeout and the test fails every time. */
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
-    o.retry_delay_ms = 20000;
+    o.retry_delay_ms = 10;
     o.max_retries = 1;
     loopmsg_client *c = ts_client(env, &o);
     loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
     a.status = 503;
+    a.headers = "Retry-After: 30";
     ts_script_full(env, &a);
     tally t = {0};
     loopmsg_error err;
@@ -386,13 +401,13 @@ static void test_async__wakeup_from_another_thread(void **state)
     uint64_t until = ts_now_ms() + 5000;
     while (ts_request_count(env) < 1 && ts_now_ms() < until)
         assert_true(loopmsg_client_poll(c, 20) >= 0);
-    usleep(50 * 1000);
-    assert_true(loopmsg_client_poll(c, 0) >= 0); /* the 503 is processed, the retry queued */
+    waker w = {.client = c};
     pthread_t th;
-    pthread_create(&th, NULL, wake_later, c);
-    uint64_t t0 = ts_now_ms();
-    assert_true(loopmsg_client_poll(c, 10000) >= 0);
-    uint64_t waited = ts_now_ms() - t0;
+    assert_int_equal(pthread_create(&th, NULL, wake_later, &w), 0);
+    /* Polls that return for the 503 itself, before the wakeup, do not count. */
+    while (!atomic_load(&w.woken))
+        assert_true(loopmsg_client_poll(c, 10000) >= 0);
+    uint64_t waited = ts_now_ms() - atomic_load(&w.woken_at_ms);
     pthread_join(th, NULL);
     assert_true(waited < 8000);
     assert_int_equal(t.calls, 0);

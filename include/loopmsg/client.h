@@ -81,6 +81,18 @@ typedef struct loopmsg_client_options {
 #define LOOPMSG_CLIENT_OPTIONS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_CLIENT_OPTIONS_VERSION)
 
 /**
+ * Set `*out` as LOOPMSG_CLIENT_OPTIONS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_CLIENT_OPTIONS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_client_options_init(loopmsg_client_options *out, unsigned int version);
+
+/**
  * Create a client.
  *
  * @param[out] out   On LOOPMSG_OK the new client, owned by the caller: free it with

@@ -41,6 +41,18 @@ typedef struct loopmsg_emulator_options {
 #define LOOPMSG_EMULATOR_OPTIONS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_OPTIONS_VERSION)
 
 /**
+ * Set `*out` as LOOPMSG_EMULATOR_OPTIONS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_EMULATOR_OPTIONS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_emulator_options_init(loopmsg_emulator_options *out, unsigned int version);
+
+/**
  * Start an emulator on its own threads. Returns once it accepts connections.
  * @param[out] out   The new emulator; stop it with loopmsg_emulator_free().
  * @param[in]  opts  Options, copied; NULL = defaults.
@@ -84,6 +96,18 @@ typedef struct loopmsg_emulator_answer {
 
 #define LOOPMSG_EMULATOR_ANSWER_VERSION 1
 #define LOOPMSG_EMULATOR_ANSWER_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_ANSWER_VERSION)
+
+/**
+ * Set `*out` as LOOPMSG_EMULATOR_ANSWER_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_EMULATOR_ANSWER_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_emulator_answer_init(loopmsg_emulator_answer *out, unsigned int version);
 
 /** Queue a scripted answer (copied). Thread-safe. @since 0.1 */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
@@ -135,6 +159,18 @@ typedef struct loopmsg_emulator_faults {
 
 #define LOOPMSG_EMULATOR_FAULTS_VERSION 1
 #define LOOPMSG_EMULATOR_FAULTS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_FAULTS_VERSION)
+
+/**
+ * Set `*out` as LOOPMSG_EMULATOR_FAULTS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_EMULATOR_FAULTS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_emulator_faults_init(loopmsg_emulator_faults *out, unsigned int version);
 
 /**
  * Replace the fault settings (copied). NULL clears them. Thread-safe.

@@ -68,6 +68,18 @@ typedef struct loopmsg_list_params {
 #define LOOPMSG_LIST_PARAMS_VERSION 1
 #define LOOPMSG_LIST_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_LIST_PARAMS_VERSION)
 
+/**
+ * Set `*out` as LOOPMSG_LIST_PARAMS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_LIST_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_list_params_init(loopmsg_list_params *out,
+                                                                      unsigned int version);
+
 /** An audience entry. @since 0.1 */
 typedef struct loopmsg_contact {
     const char *id;    /**< Contact id. */

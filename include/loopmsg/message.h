@@ -117,6 +117,18 @@ typedef struct loopmsg_send_params {
 #define LOOPMSG_SEND_PARAMS_VERSION 1
 #define LOOPMSG_SEND_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_SEND_PARAMS_VERSION)
 
+/**
+ * Set `*out` as LOOPMSG_SEND_PARAMS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_SEND_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_send_params_init(loopmsg_send_params *out,
+                                                                      unsigned int version);
+
 /** A message to an iMessage group. @since 0.1 */
 typedef struct loopmsg_group_send_params {
     unsigned int version; /**< LOOPMSG_GROUP_SEND_PARAMS_VERSION */
@@ -134,6 +146,18 @@ typedef struct loopmsg_group_send_params {
 #define LOOPMSG_GROUP_SEND_PARAMS_VERSION 1
 #define LOOPMSG_GROUP_SEND_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_GROUP_SEND_PARAMS_VERSION)
 
+/**
+ * Set `*out` as LOOPMSG_GROUP_SEND_PARAMS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_GROUP_SEND_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_group_send_params_init(loopmsg_group_send_params *out, unsigned int version);
+
 /** A voice message. @since 0.1 */
 typedef struct loopmsg_voice_params {
     unsigned int version;  /**< LOOPMSG_VOICE_PARAMS_VERSION */
@@ -148,6 +172,18 @@ typedef struct loopmsg_voice_params {
 #define LOOPMSG_VOICE_PARAMS_VERSION 1
 #define LOOPMSG_VOICE_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_VOICE_PARAMS_VERSION)
 
+/**
+ * Set `*out` as LOOPMSG_VOICE_PARAMS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_VOICE_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_voice_params_init(loopmsg_voice_params *out,
+                                                                       unsigned int version);
+
 /** A tapback on a message. @since 0.1 */
 typedef struct loopmsg_reaction_params {
     unsigned int version;      /**< LOOPMSG_REACTION_PARAMS_VERSION */
@@ -159,6 +195,18 @@ typedef struct loopmsg_reaction_params {
 
 #define LOOPMSG_REACTION_PARAMS_VERSION 1
 #define LOOPMSG_REACTION_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_REACTION_PARAMS_VERSION)
+
+/**
+ * Set `*out` as LOOPMSG_REACTION_PARAMS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_REACTION_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_reaction_params_init(loopmsg_reaction_params *out, unsigned int version);
 
 /**
  * Typing indicator / read receipt. Exactly one addressing mode: message_id, or contact
@@ -176,6 +224,18 @@ typedef struct loopmsg_typing_params {
 
 #define LOOPMSG_TYPING_PARAMS_VERSION 1
 #define LOOPMSG_TYPING_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_TYPING_PARAMS_VERSION)
+
+/**
+ * Set `*out` as LOOPMSG_TYPING_PARAMS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_TYPING_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_typing_params_init(loopmsg_typing_params *out,
+                                                                        unsigned int version);
 
 /** An iMessage group as returned by the API. All fields borrowed from the result. @since 0.1 */
 typedef struct loopmsg_group {

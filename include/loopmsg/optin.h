@@ -32,6 +32,18 @@ typedef struct loopmsg_optin_params {
 #define LOOPMSG_OPTIN_PARAMS_VERSION 1
 #define LOOPMSG_OPTIN_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_OPTIN_PARAMS_VERSION)
 
+/**
+ * Set `*out` as LOOPMSG_OPTIN_PARAMS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_OPTIN_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_params_init(loopmsg_optin_params *out,
+                                                                       unsigned int version);
+
 /** A generated opt-in link. Missing links are NULL. @since 0.1 */
 typedef struct loopmsg_optin_url {
     const char *id;

@@ -166,6 +166,18 @@ typedef struct loopmsg_webhook_parse_options {
     LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION)
 
 /**
+ * Set `*out` as LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_parse_options_init(loopmsg_webhook_parse_options *out, unsigned int version);
+
+/**
  * Parse a webhook body into a typed event, with the default limit of 1 MiB.
  * Same as loopmsg_webhook_parse_ex() with NULL options.
  * @since 0.1
@@ -273,6 +285,18 @@ typedef struct loopmsg_webhook_handlers {
 #define LOOPMSG_WEBHOOK_HANDLERS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_HANDLERS_VERSION)
 
 /**
+ * Set `*out` as LOOPMSG_WEBHOOK_HANDLERS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_WEBHOOK_HANDLERS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_handlers_init(loopmsg_webhook_handlers *out, unsigned int version);
+
+/**
  * Run the callbacks for one event (spec §8.6): the specific callback chosen by
  * event->type, then on_any, even when the specific one failed.
  *
@@ -303,6 +327,18 @@ typedef struct loopmsg_webhook_handler_config {
 #define LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT                                                        \
     LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION)
 
+/**
+ * Set `*out` as LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_handler_config_init(loopmsg_webhook_handler_config *out, unsigned int version);
+
 /** An HTTP request as seen by loopmsg_webhook_handle(). All fields borrowed. @since 0.1 */
 typedef struct loopmsg_webhook_request {
     unsigned int version;      /**< LOOPMSG_WEBHOOK_REQUEST_VERSION */
@@ -317,6 +353,18 @@ typedef struct loopmsg_webhook_request {
 
 #define LOOPMSG_WEBHOOK_REQUEST_VERSION 1
 #define LOOPMSG_WEBHOOK_REQUEST_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_REQUEST_VERSION)
+
+/**
+ * Set `*out` as LOOPMSG_WEBHOOK_REQUEST_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_WEBHOOK_REQUEST_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_request_init(loopmsg_webhook_request *out, unsigned int version);
 
 /**
  * What to answer. Filled by loopmsg_webhook_handle(); release with

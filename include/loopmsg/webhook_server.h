@@ -90,6 +90,18 @@ typedef struct loopmsg_webhook_server_options {
     LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION)
 
 /**
+ * Set `*out` as LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_server_options_init(loopmsg_webhook_server_options *out, unsigned int version);
+
+/**
  * Start a receiver on its own threads. Returns once it accepts connections and, in durable
  * mode, once the events left in the spool have been queued for delivery again.
  *
@@ -155,6 +167,18 @@ typedef struct loopmsg_webhook_server_stats {
 
 #define LOOPMSG_WEBHOOK_SERVER_STATS_VERSION 1
 #define LOOPMSG_WEBHOOK_SERVER_STATS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_SERVER_STATS_VERSION)
+
+/**
+ * Set `*out` as LOOPMSG_WEBHOOK_SERVER_STATS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_WEBHOOK_SERVER_STATS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_server_stats_init(loopmsg_webhook_server_stats *out, unsigned int version);
 
 /**
  * Read the counters. Thread-safe; the values are a consistent-enough snapshot for

@@ -33,5 +33,32 @@ for lib in "$build"/libloopmsg.so "$build"/libloopmsg_webhook.so; do
         echo "headers: $(basename "$lib") exports internal symbols:"; echo "$internal"; fail=1
     fi
 done
+# Every LOOPMSG_<STRUCT>_INIT macro has its callable twin loopmsg_<struct>_init() for bindings.
+for m in $(grep -ho '^#define LOOPMSG_[A-Z_]*_INIT\b' "$src"/include/loopmsg/*.h | awk '{print $2}' |
+    grep -v '^LOOPMSG_STRUCT_INIT$'); do
+    fn=$(echo "${m#LOOPMSG_}" | tr 'A-Z' 'a-z')
+    fn="loopmsg_${fn%_init}_init"
+    if ! grep -q "\b$fn(" "$src"/include/loopmsg/*.h; then
+        echo "headers: $m has no function $fn() for callers without the C preprocessor"; fail=1
+    fi
+done
+# The exports match docs/symbols.txt: a symbol added or removed needs its line there.
+for lib in "$build"/libloopmsg.so "$build"/libloopmsg_webhook.so; do
+    [ -f "$lib" ] || continue
+    name=$(basename "$lib" .so)
+    nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {sub(/@.*/, "", $3); print $3}' |
+        grep '^loopmsg_' | sort >"$tmp/have"
+    awk -v L="$name" '$1 == L {print $2}' "$src/docs/symbols.txt" | sort >"$tmp/want"
+    added=$(comm -23 "$tmp/have" "$tmp/want")
+    gone=$(comm -13 "$tmp/have" "$tmp/want")
+    if [ -n "$added" ]; then
+        echo "headers: $name exports symbols that docs/symbols.txt does not list (add them with the version):"
+        echo "$added"; fail=1
+    fi
+    if [ -n "$gone" ]; then
+        echo "headers: docs/symbols.txt lists symbols that $name no longer exports (an ABI break):"
+        echo "$gone"; fail=1
+    fi
+done
 if [ $fail -eq 0 ]; then echo "$n passed, 0 failed"; else echo "0 passed, 1 failed"; fi
 exit $fail

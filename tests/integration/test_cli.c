@@ -504,6 +504,108 @@ static void test_cli__verbose_redacts_key(void **state)
         assert_request(env, i, "POST", "/api/v1/message/send/", NULL); /* the key was used */
 }
 
+/* ---- global options before the command ---------------------------------------------------- */
+
+/* Every global option, with a sample value (NULL: a flag; base_url: the emulator's URL). */
+static const struct {
+    const char *name;
+    const char *value;
+} global_options[] = {
+    {"--api-key", TS_KEY}, {"--base-url", "(emulator)"}, {"--sender", "sender-1"},
+    {"--timeout", "5000"}, {"--retries", "0"},           {"--retry-delay", "10"},
+    {"--json", NULL},      {"--verbose", NULL},
+};
+#define N_GLOBALS (sizeof global_options / sizeof global_options[0])
+
+/* Append global option k (and its value) to args. */
+static size_t push_global(const ts_env *env, const char **args, size_t n, size_t k)
+{
+    args[n++] = global_options[k].name;
+    if (global_options[k].value)
+        args[n++] =
+            strcmp(global_options[k].name, "--base-url") == 0 ? env->url : global_options[k].value;
+    return n;
+}
+
+/* `loopmsg A B send ...` for every ordered pair of distinct global options: the command
+ * word is found, and each option takes effect where the outcome shows it. */
+static void test_cli__every_pair_of_global_options_before_the_command(void **state)
+{
+    ts_env *env = *state;
+    char refused[64];
+    int fd = refusing_port(refused, sizeof refused);
+    for (size_t a = 0; a < N_GLOBALS; a++) {
+        for (size_t b = 0; b < N_GLOBALS; b++) {
+            if (a == b)
+                continue;
+            bool has[N_GLOBALS] = {false};
+            has[a] = has[b] = true;
+            const char *args[16];
+            size_t n = push_global(env, args, 0, a);
+            n = push_global(env, args, n, b);
+            const char *tail[] = {"send", "--contact", CONTACT, "--text", "hi", NULL};
+            for (size_t k = 0; tail[k]; k++)
+                args[n++] = tail[k];
+            args[n] = NULL;
+            /* Without the option, the environment would not do: no key, a dead URL. */
+            cli_opts o = {.no_key_in_env = has[0], .base_url = has[1] ? refused : NULL};
+            /* --retries 0: a 429 is not retried (by default it would be). */
+            if (has[4])
+                ts_script(env, 429, "{\"success\":false,\"message\":\"slow down\"}");
+            cli_run r;
+            run_cli(env, &r, &o, args);
+            int want = has[4] ? 3 : 0;
+            if (r.exit_code != want)
+                fail_msg("loopmsg %s %s send: exit %d, want %d\nstdout: %s\nstderr: %s",
+                         global_options[a].name, global_options[b].name, r.exit_code, want, r.out,
+                         r.err);
+            if (has[6]) {
+                json_t *j = one_json_object(&r);
+                json_decref(j);
+            } else if (want == 0) {
+                assert_true(is_id_line(r.out));
+            }
+            if (has[7])
+                ts_assert_contains(r.err, "> POST ");
+            else
+                assert_not_contains(r.err, "> POST ");
+            assert_int_equal(ts_request_count(env), 1);
+            loopmsg_emulator_request *q = ts_request(env, 0);
+            assert_string_equal(q->authorization, TS_KEY);
+            if (has[2])
+                ts_assert_contains(q->body, "\"sender\":\"sender-1\"");
+            else
+                assert_not_contains(q->body, "sender-1");
+            loopmsg_emulator_request_free(q);
+            run_free(&r);
+            loopmsg_emulator_reset(env->emu);
+        }
+    }
+    close(fd);
+}
+
+/* The "--opt=value" form and a flag between valued options. */
+static void test_cli__global_options_with_equals_and_flags(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"--timeout=5000", "--json", "--retries", "1",  "--verbose", "send",
+                          "--contact",      CONTACT,  "--text",    "hi", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    json_t *j = one_json_object(&r);
+    json_decref(j);
+    ts_assert_contains(r.err, "> POST ");
+    run_free(&r);
+    /* An option of a command before the command word is not a global option. */
+    const char *bad[] = {"--contact", CONTACT, "send", "--text", "hi", NULL};
+    run_cli(env, &r, NULL, bad);
+    assert_exit(&r, 2);
+    ts_assert_contains(r.err, "--contact");
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
+}
+
 /* ---- the other message commands ------------------------------------------------------------ */
 
 static void test_cli__send_group(void **state)
@@ -771,6 +873,8 @@ int main(void)
         T(test_cli__gateway_error_on_send_exits_5),
         T(test_cli__unreadable_answer_to_send_exits_5),
         T(test_cli__verbose_redacts_key),
+        T(test_cli__every_pair_of_global_options_before_the_command),
+        T(test_cli__global_options_with_equals_and_flags),
         T(test_cli__send_group),
         T(test_cli__send_voice),
         T(test_cli__react),

@@ -37,6 +37,7 @@ typedef struct cli_opts {
     const char *stdin_data; /* NULL = empty standard input */
     const char *base_url;   /* NULL = the emulator */
     bool no_key_in_env;     /* do not set LOOP_API_KEY */
+    const char *stdin_path; /* standard input from this file (instead of stdin_data) */
 } cli_opts;
 
 static void run_free(cli_run *r)
@@ -53,7 +54,8 @@ static void run_cli(ts_env *env, cli_run *res, const cli_opts *opts, const char 
     static const cli_opts none = {0};
     if (!opts)
         opts = &none;
-    ts_cli_opts o = {.stdin_data = opts->stdin_data ? opts->stdin_data : "",
+    ts_cli_opts o = {.stdin_path = opts->stdin_path,
+                     .stdin_data = opts->stdin_data || opts->stdin_path ? opts->stdin_data : "",
                      .base_url = opts->base_url,
                      .no_key = opts->no_key_in_env};
     ts_cli cli;
@@ -463,6 +465,78 @@ static void test_cli__unreadable_answer_to_send_exits_5(void **state)
     assert_int_equal(ts_request_count(env), 3);
 }
 
+/* ---- NUL bytes in input values ------------------------------------------------------------- */
+
+/* A temporary file holding exactly len bytes (NUL bytes included); the path is static. */
+static const char *write_bytes(const char *suffix, const char *data, size_t len)
+{
+    static char path[4][64];
+    static int next;
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "/tmp/loopmsg-nul-XXXXXX%s", suffix);
+    int fd = mkstemps(p, (int)strlen(suffix));
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    close(fd);
+    return p;
+}
+
+#define WRITE_LIT(suffix, lit) write_bytes((suffix), (lit), sizeof(lit) - 1)
+
+/* A NUL byte would cut a value short (C strings): every value read from a file or from
+ * standard input that holds one is a validation error naming where, and nothing is sent. */
+static void test_cli__nul_byte_in_input_is_a_validation_error(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+
+    const char *text_in = WRITE_LIT("", "hello\0world\n");
+    cli_opts o = {.stdin_path = text_in};
+    const char *send[] = {"send", "--contact", CONTACT, "--text", "-", NULL};
+    run_cli(env, &r, &o, send);
+    assert_exit(&r, 2);
+    ts_assert_contains(r.err, "--text -: standard input contains a NUL byte (at byte 5)");
+    assert_string_equal(r.out, "");
+    run_free(&r);
+
+    static const struct {
+        const char *cmd;
+        const char *opt;
+        const char *suffix;
+        const char *data;
+        size_t len;
+        const char *needle;
+    } cases[] = {
+#define C(cmd, opt, suffix, lit, needle) {cmd, opt, suffix, lit, sizeof(lit) - 1, needle}
+        C("send-bulk", "--file", ".csv", "contact,text\n" CONTACT ",ab\0cd\n",
+          "line 2: \"text\" contains a NUL byte"),
+        C("send-bulk", "--file", ".csv", "contact,text\n" CONTACT ",ok\n" CONTACT "\0junk,hi\n",
+          "line 3: \"contact\" contains a NUL byte"),
+        C("send-bulk", "--file", ".jsonl", "{\"contact\":\"" CONTACT "\",\"text\":\"ab\0cd\"}\n",
+          "line 1: "),
+        C("send-bulk", "--file", "-", "{\"contact\":\"" CONTACT "\",\"text\":\"a\\u0000b\"}\n",
+          "line 1: "),
+        C("campaign", "--messages", ".csv", "contact,text\n" CONTACT ",ab\0cd\n",
+          "line 2: \"text\" contains a NUL byte"),
+#undef C
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int from_stdin = strcmp(cases[i].suffix, "-") == 0;
+        const char *f = write_bytes(from_stdin ? "" : cases[i].suffix, cases[i].data, cases[i].len);
+        cli_opts oi = {.stdin_path = from_stdin ? f : NULL};
+        const char *bulk[] = {cases[i].cmd, cases[i].opt, from_stdin ? "-" : f, NULL};
+        const char *camp[] = {"campaign", "create", "--name", "n", cases[i].opt, f, NULL};
+        run_cli(env, &r, &oi, strcmp(cases[i].cmd, "campaign") == 0 ? camp : bulk);
+        if (r.exit_code != 2 || !strstr(r.err, cases[i].needle))
+            fail_msg("case %zu (%s %s): exit %d, want 2 and \"%s\"; stderr: %s", i, cases[i].cmd,
+                     cases[i].suffix, r.exit_code, cases[i].needle, r.err);
+        run_free(&r);
+        unlink(f);
+    }
+    unlink(text_in);
+    assert_int_equal(ts_request_count(env), 0);
+}
+
 /* ---- the key stays out of the output ------------------------------------------------------ */
 
 static void test_cli__verbose_redacts_key(void **state)
@@ -865,6 +939,7 @@ int main(void)
         T(test_cli__send_all_fields),
         T(test_cli__send_json),
         T(test_cli__text_from_stdin),
+        T(test_cli__nul_byte_in_input_is_a_validation_error),
         T(test_cli__validation_error_exits_2),
         T(test_cli__api_error_exits_3),
         T(test_cli__auth_error_is_fatal_in_json),

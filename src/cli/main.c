@@ -34,7 +34,7 @@ static const char usage[] =
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     "Webhooks:\n"
     "  listen      [--bind ADDR] [--port P] [--path /webhook] [--secret S]... [--spool DIR]\n"
-    "              [--exec CMD] [--ack-after-handling]\n"
+    "              [--exec CMD] [--exec-timeout S] [--ack-after-handling]\n"
 #endif
 #ifdef LOOPMSG_CLI_WITH_SANDBOX
     "Local emulator:\n"

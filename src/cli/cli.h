@@ -49,6 +49,17 @@ typedef int (*cli_opt_cb)(int id, const char *arg, void *user_data);
 int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, cli_opt_cb cb,
               void *user_data, const char *usage);
 
+/*
+ * Parse the global options that come before the command word (argv[0] is the program),
+ * with the same table as cli_parse. `--help` prints `usage` to stdout, `--version` the
+ * version; both return -2 (exit 0). Returns the index of the command word (argc when there
+ * is none), or -1 after printing a usage error to stderr.
+ */
+int cli_parse_globals(cli_globals *g, int argc, char **argv, const char *usage);
+
+/* Print "loopmsg VERSION (libloopmsg VERSION)" on stdout. */
+void cli_print_version(void);
+
 /* A new client from the globals. On failure prints the error (JSON with --json) and returns
  * NULL; *exit_code is set. */
 loopmsg_client *cli_client_new(const cli_globals *g, int *exit_code);
@@ -65,7 +76,8 @@ int cli_report_error(const cli_globals *g, const char *what, loopmsg_status st,
 /* The exit code that matches an error. */
 int cli_exit_code(loopmsg_status st, const loopmsg_error *err);
 
-/* Usage error: prints "loopmsg CMD: MESSAGE" and a hint to stderr; returns CLI_EXIT_USAGE. */
+/* Usage error: prints "loopmsg CMD: MESSAGE" and a hint to stderr (cmd NULL: an error before
+ * the command word); returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Parse a non-negative decimal integer in [min, max]; 0 on success, -1 if malformed. */

@@ -2,8 +2,9 @@
 /*
  * cmd_listen.c: `loopmsg listen`, a webhook receiver on the command line. It runs the
  * libloopmsg_webhook receiver and prints every event as one compact JSON line on stdout
- * (flushed per event), or hands each one to a shell command (--exec). It stops gracefully on
- * SIGINT/SIGTERM. Uses only the public headers.
+ * (flushed per event), or hands each one to a shell command (--exec), in its own process
+ * group, without the CLI's secrets in its environment, killed after --exec-timeout. It stops
+ * gracefully on SIGINT/SIGTERM, and at once on a second one. Uses only the public headers.
  */
 #include "cli.h"
 
@@ -14,9 +15,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -30,7 +33,12 @@ enum {
     O_EXEC,
     O_ACK_AFTER,
     O_MAX_BODY,
+    O_EXEC_TIMEOUT,
 };
+
+#define DEFAULT_EXEC_TIMEOUT_S 30
+/* After SIGTERM, how long a timed-out command has to exit before SIGKILL. */
+#define EXEC_KILL_GRACE_S 2
 
 static const struct option listen_opts[] = {
     {"bind", required_argument, NULL, O_BIND},
@@ -41,6 +49,7 @@ static const struct option listen_opts[] = {
     {"exec", required_argument, NULL, O_EXEC},
     {"ack-after-handling", no_argument, NULL, O_ACK_AFTER},
     {"max-body", required_argument, NULL, O_MAX_BODY},
+    {"exec-timeout", required_argument, NULL, O_EXEC_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 
@@ -60,10 +69,20 @@ static const char usage[] =
     "                         not yet handled when the process died are handled at restart\n"
     "  --exec CMD             run CMD with /bin/sh -c for each event: the payload on its\n"
     "                         stdin, LOOP_EVENT and LOOP_WEBHOOK_ID in its environment, its\n"
-    "                         stdout sent to stderr; a non-zero exit counts as a failure\n"
+    "                         stdout sent to stderr; a non-zero exit counts as a failure.\n"
+    "                         Secrets are removed from its environment: LOOP_API_KEY,\n"
+    "                         LOOP_WEBHOOK_SECRET and any LOOP_* name containing KEY, SECRET,\n"
+    "                         TOKEN, PASSWORD, CREDENTIAL, AUTH or PROXY\n"
+    "  --exec-timeout S       kill CMD (its process group: SIGTERM, SIGKILL 2 s later) when\n"
+    "                         it runs longer than S seconds; the event counts as failed\n"
+    "                         (default 30)\n"
     "  --ack-after-handling   answer Loop only after the event was printed and CMD ran;\n"
     "                         answer 500 when CMD failed, so that Loop delivers it again\n"
     "  --max-body BYTES       largest accepted body (default 1048576)\n"
+    "\n"
+    "The first Ctrl-C or SIGTERM stops accepting and finishes the events already accepted;\n"
+    "a second one stops at once (exit 130): CMD is killed, and with --spool the events not\n"
+    "handled stay in the spool for the next start.\n"
     "\n"
     "Example:\n"
     "  loopmsg listen --port 8080 --secret \"$HOOK_SECRET\" --exec 'jq .text'\n";
@@ -78,12 +97,19 @@ typedef struct listen_args {
     const char *exec;
     int ack_after;
     long max_body;
+    long exec_timeout_s;
 } listen_args;
 
 /* State shared with the callback (one worker thread, but stay safe anyway). */
 typedef struct listen_ctx {
     pthread_mutex_t out_lock;
     const char *exec;
+    long exec_timeout_s;
+    /* The running command's process group (0: none), for the second signal to kill. The
+     * group is cleared under the lock before the command is reaped, so a killer holding the
+     * lock never signals a reused id. */
+    pthread_mutex_t child_lock;
+    pid_t child_pgid;
 } listen_ctx;
 
 static int on_opt(int id, const char *arg, void *ud)
@@ -128,6 +154,10 @@ static int on_opt(int id, const char *arg, void *ud)
         if (cli_parse_long(arg, 1, 1L << 30, &a->max_body) != 0)
             return cli_usage_error("listen", "--max-body: expected 1..1073741824 bytes");
         return 0;
+    case O_EXEC_TIMEOUT:
+        if (cli_parse_long(arg, 1, 86400, &a->exec_timeout_s) != 0)
+            return cli_usage_error("listen", "--exec-timeout: expected seconds (1..86400)");
+        return 0;
     default:
         return 1;
     }
@@ -164,7 +194,39 @@ static const char *event_name(const loopmsg_webhook_event *ev)
     return ev->type == LOOPMSG_EVENT_UNKNOWN ? ev->event : loopmsg_event_type_name(ev->type);
 }
 
-/* environ without LOOP_EVENT / LOOP_WEBHOOK_ID, plus our two. NULL on allocation failure. */
+/* Variables that hold a secret the CLI reads: never handed to --exec. */
+static const char *const secret_vars[] = {"LOOP_API_KEY", "LOOP_WEBHOOK_SECRET", NULL};
+
+/* Any other LOOP_* variable whose name holds one of these words is treated as a secret too,
+ * so that a future option's variable (a proxy with credentials, a token) is kept out
+ * without anyone remembering to list it here. */
+static const char *const secret_words[] = {"KEY",        "SECRET", "TOKEN", "PASSWORD",
+                                           "CREDENTIAL", "AUTH",   "PROXY", NULL};
+
+/* True for "NAME=..." entries of environ that --exec must not see. */
+static int withheld(const char *entry)
+{
+    size_t n = strcspn(entry, "=");
+    if (n == 11 && strncmp(entry, "LOOP_EVENT=", 11) == 0)
+        return 1; /* replaced by ours */
+    if (n == 15 && strncmp(entry, "LOOP_WEBHOOK_ID", 15) == 0)
+        return 1;
+    if (n < 5 || strncmp(entry, "LOOP_", 5) != 0)
+        return 0;
+    for (size_t i = 0; secret_vars[i]; i++)
+        if (strlen(secret_vars[i]) == n && strncmp(entry, secret_vars[i], n) == 0)
+            return 1;
+    for (size_t i = 0; secret_words[i]; i++) {
+        size_t wl = strlen(secret_words[i]);
+        for (size_t k = 5; k + wl <= n; k++)
+            if (strncmp(entry + k, secret_words[i], wl) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* environ without the secrets and LOOP_EVENT / LOOP_WEBHOOK_ID, plus our two. NULL on
+ * allocation failure. */
 static char **child_env(const loopmsg_webhook_event *ev, char **ev_var, char **id_var)
 {
     size_t n = 0;
@@ -187,8 +249,7 @@ static char **child_env(const loopmsg_webhook_event *ev, char **ev_var, char **i
     snprintf(*id_var, li, "LOOP_WEBHOOK_ID=%s", id);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "LOOP_EVENT=", 11) != 0 &&
-            strncmp(environ[i], "LOOP_WEBHOOK_ID=", 16) != 0)
+        if (!withheld(environ[i]))
             env[k++] = environ[i];
     env[k++] = *ev_var;
     env[k++] = *id_var;
@@ -196,8 +257,48 @@ static char **child_env(const loopmsg_webhook_event *ev, char **ev_var, char **i
     return env;
 }
 
-/* Run `/bin/sh -c cmd` with the payload on stdin. 0 when it exits with status 0. */
-static int run_exec(const char *cmd, const loopmsg_webhook_event *ev)
+/* The watchdog of one command: SIGTERM to its process group at the deadline, SIGKILL after
+ * the grace, unless the command exited first. The command is not reaped before the
+ * watchdog is done, so the group id cannot be reused under it. */
+typedef struct exec_watch {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pid_t pgid;
+    long timeout_s;
+    int exited;
+    int timed_out;
+} exec_watch;
+
+/* Wait on w->cond until the command exited or `deadline` passed; 1 when it exited. */
+static int watch_until(exec_watch *w, const struct timespec *deadline)
+{
+    while (!w->exited)
+        if (pthread_cond_timedwait(&w->cond, &w->lock, deadline) == ETIMEDOUT)
+            break;
+    return w->exited;
+}
+
+static void *watch_main(void *arg)
+{
+    exec_watch *w = arg;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += w->timeout_s;
+    pthread_mutex_lock(&w->lock);
+    if (!watch_until(w, &deadline)) {
+        w->timed_out = 1;
+        kill(-w->pgid, SIGTERM);
+        deadline.tv_sec += EXEC_KILL_GRACE_S;
+        if (!watch_until(w, &deadline))
+            kill(-w->pgid, SIGKILL);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Run `/bin/sh -c cmd` with the payload on stdin, in its own process group, at most
+ * ctx->exec_timeout_s seconds. 0 when it exits with status 0. */
+static int run_exec(listen_ctx *ctx, const loopmsg_webhook_event *ev)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -226,10 +327,19 @@ static int run_exec(const char *cmd, const loopmsg_webhook_event *ev)
     sigaddset(&defaults, SIGHUP);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+    /* Its own process group: a timeout or a second signal kills the command and whatever it
+     * started, and a terminal's Ctrl-C reaches us only (we decide whether the handler may
+     * finish). */
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                        POSIX_SPAWN_SETPGROUP);
+    char *argv[] = {"/bin/sh", "-c", (char *)ctx->exec, NULL};
     pid_t pid = -1;
+    pthread_mutex_lock(&ctx->child_lock);
     int rc = env ? posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, env) : ENOMEM;
+    if (rc == 0)
+        ctx->child_pgid = pid;
+    pthread_mutex_unlock(&ctx->child_lock);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     free(env);
@@ -241,31 +351,69 @@ static int run_exec(const char *cmd, const loopmsg_webhook_event *ev)
         fprintf(stderr, "loopmsg listen: cannot run /bin/sh: %s\n", strerror(rc));
         return 1;
     }
-    /* A command that does not read its stdin gets EPIPE here; that is not a failure. */
+    exec_watch w;
+    memset(&w, 0, sizeof w);
+    w.pgid = pid;
+    w.timeout_s = ctx->exec_timeout_s;
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w.cond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_t watcher;
+    int watching = pthread_create(&watcher, NULL, watch_main, &w) == 0;
+    if (!watching)
+        fprintf(stderr, "loopmsg listen: cannot start the --exec-timeout watchdog\n");
+    /* A command that does not read its stdin gets EPIPE here; that is not a failure. A
+     * command that neither reads nor exits is killed by the watchdog, which ends the write. */
     const char *p = ev->raw;
     size_t left = ev->raw_len;
     while (left > 0) {
-        ssize_t w = write(fds[1], p, left);
-        if (w < 0 && errno == EINTR)
+        ssize_t wr = write(fds[1], p, left);
+        if (wr < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (wr <= 0)
             break;
-        p += w;
-        left -= (size_t)w;
+        p += wr;
+        left -= (size_t)wr;
     }
     close(fds[1]);
+    /* Wait for the exit without reaping, stop the watchdog, then reap. */
+    siginfo_t info;
+    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+        ;
+    if (watching) {
+        pthread_mutex_lock(&w.lock);
+        w.exited = 1;
+        pthread_cond_signal(&w.cond);
+        pthread_mutex_unlock(&w.lock);
+        pthread_join(watcher, NULL);
+    }
+    pthread_cond_destroy(&w.cond);
+    pthread_mutex_destroy(&w.lock);
+    pthread_mutex_lock(&ctx->child_lock);
+    ctx->child_pgid = 0;
+    pthread_mutex_unlock(&ctx->child_lock);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    const char *id = ev->webhook_id ? ev->webhook_id : "";
+    if (w.timed_out) {
+        fprintf(stderr,
+                "loopmsg listen: --exec command timed out after %ld s for %s %s; killed, the "
+                "event counts as failed\n",
+                ctx->exec_timeout_s, event_name(ev), id);
+        return 1;
+    }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     if (WIFEXITED(status))
         fprintf(stderr, "loopmsg listen: --exec command exited with %d for %s %s\n",
-                WEXITSTATUS(status), event_name(ev), ev->webhook_id ? ev->webhook_id : "");
+                WEXITSTATUS(status), event_name(ev), id);
     else
         fprintf(stderr, "loopmsg listen: --exec command died (signal %d) for %s %s\n",
-                WIFSIGNALED(status) ? WTERMSIG(status) : 0, event_name(ev),
-                ev->webhook_id ? ev->webhook_id : "");
+                WIFSIGNALED(status) ? WTERMSIG(status) : 0, event_name(ev), id);
     return 1;
 }
 
@@ -287,7 +435,34 @@ static int on_event(const loopmsg_webhook_event *ev, void *user_data)
         kill(getpid(), SIGTERM);
         return 1;
     }
-    return ctx->exec ? run_exec(ctx->exec, ev) : 0;
+    return ctx->exec ? run_exec(ctx, ev) : 0;
+}
+
+/* After the first stop signal: wait for a second one, then kill the running command and
+ * leave at once. What was not handled stays in the spool (--spool) for the next start;
+ * the event in hand is not marked done. Cancelled when the graceful stop finishes first. */
+typedef struct stopper {
+    listen_ctx *ctx;
+    sigset_t set;
+    int spool;
+} stopper;
+
+static void *stopper_main(void *arg)
+{
+    stopper *st = arg;
+    int sig = 0;
+    while (sigwait(&st->set, &sig) != 0)
+        ;
+    /* From here on a late cancel (the graceful stop just ended) must not stop us half way. */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    pthread_mutex_lock(&st->ctx->child_lock);
+    if (st->ctx->child_pgid > 0)
+        kill(-st->ctx->child_pgid, SIGKILL);
+    fprintf(stderr, "loopmsg listen: stopping at once%s\n",
+            st->spool ? "; events not handled stay in the spool" : "");
+    fflush(stderr);
+    _exit(CLI_EXIT_INTERRUPTED);
+    return NULL;
 }
 
 static void log_line(loopmsg_log_level level, const char *line, void *user_data)
@@ -303,6 +478,7 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.port = 8080;
     a.path = "/webhook";
+    a.exec_timeout_s = DEFAULT_EXEC_TIMEOUT_S;
     int first = cli_parse(g, argc, argv, listen_opts, on_opt, &a, usage);
     if (first == -2) {
         free(a.secrets);
@@ -342,7 +518,10 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
 
     listen_ctx ctx;
     pthread_mutex_init(&ctx.out_lock, NULL);
+    pthread_mutex_init(&ctx.child_lock, NULL);
     ctx.exec = a.exec;
+    ctx.exec_timeout_s = a.exec_timeout_s;
+    ctx.child_pgid = 0;
     loopmsg_webhook_handlers h = LOOPMSG_WEBHOOK_HANDLERS_INIT;
     h.on_any = on_event;
     loopmsg_webhook_server_options o = LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT;
@@ -366,6 +545,7 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
     if (st != LOOPMSG_OK) {
         int rc = cli_report_error(g, "listen", st, &err);
         pthread_mutex_destroy(&ctx.out_lock);
+        pthread_mutex_destroy(&ctx.child_lock);
         return rc;
     }
     const char *addr = a.bind ? a.bind : "127.0.0.1";
@@ -380,8 +560,25 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
     int sig = 0;
     while (sigwait(&stop_set, &sig) != 0)
         ;
-    /* Stop accepting, finish what was accepted (its callbacks included), then exit 0. */
+    /* Stop accepting, finish what was accepted (its callbacks included), then exit 0; a
+     * second signal meanwhile stops at once. */
+    fprintf(stderr, "loopmsg listen: stopping: finishing the events accepted (signal again to "
+                    "stop at once)\n");
+    fflush(stderr);
+    stopper stop = {&ctx, stop_set, a.spool != NULL};
+    pthread_t stop_thread;
+    int stopper_running = pthread_create(&stop_thread, NULL, stopper_main, &stop) == 0;
+    loopmsg_webhook_server_stop(srv);
+    if (stopper_running) {
+        pthread_cancel(stop_thread); /* sigwait() is a cancellation point */
+        pthread_join(stop_thread, NULL);
+    }
+    loopmsg_webhook_server_stats stats = LOOPMSG_WEBHOOK_SERVER_STATS_INIT;
+    if (loopmsg_webhook_server_stats_get(srv, &stats) == LOOPMSG_OK)
+        fprintf(stderr, "loopmsg listen: stopped: %llu handled, %llu failed\n",
+                (unsigned long long)stats.handled, (unsigned long long)stats.failed);
     loopmsg_webhook_server_free(srv);
     pthread_mutex_destroy(&ctx.out_lock);
+    pthread_mutex_destroy(&ctx.child_lock);
     return CLI_EXIT_OK;
 }

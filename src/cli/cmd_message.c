@@ -208,8 +208,11 @@ static int check_allowed(int argc, char **argv, const char *cmd)
     return 0;
 }
 
-static char *read_stdin(void)
+/* Standard input as one string. NULL on a read error or when too large; *nul_at is the
+ * offset of the first NUL byte, or -1 (a NUL would silently cut the text short). */
+static char *read_stdin(long *nul_at)
 {
+    *nul_at = -1;
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     while (buf) {
@@ -238,6 +241,9 @@ static char *read_stdin(void)
     if (!buf)
         return NULL;
     buf[len] = '\0';
+    const char *nul = memchr(buf, '\0', len);
+    if (nul)
+        *nul_at = (long)(nul - buf);
     /* One trailing newline is an artefact of `echo`, not part of the message. */
     if (len && buf[len - 1] == '\n')
         buf[--len] = '\0';
@@ -263,9 +269,13 @@ static int parse(cli_globals *g, int argc, char **argv, msg_args *a, int max_pos
     if (argc - first > max_positional)
         return cli_usage_error(a->cmd, "unexpected argument '%s'", argv[first + max_positional]);
     if (a->text && strcmp(a->text, "-") == 0) {
-        a->text_owned = read_stdin();
+        long nul_at;
+        a->text_owned = read_stdin(&nul_at);
         if (!a->text_owned)
             return cli_usage_error(a->cmd, "--text -: could not read standard input");
+        if (nul_at >= 0)
+            return cli_usage_error(
+                a->cmd, "--text -: standard input contains a NUL byte (at byte %ld)", nul_at);
         a->text = a->text_owned;
     }
     return -1;

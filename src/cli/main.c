@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c: the loopmsg command: reads the global options from the environment, finds the
- * command and hands it the rest of the arguments. Uses only the public headers.
+ * main.c: the loopmsg command: reads the global options from the environment, then those
+ * before the command word (cli_parse_globals), and hands the command the rest. Uses only the public
+ * headers.
  */
 #include "cli.h"
 
@@ -33,7 +34,7 @@ static const char usage[] =
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     "Webhooks:\n"
     "  listen      [--bind ADDR] [--port P] [--path /webhook] [--secret S]... [--spool DIR]\n"
-    "              [--exec CMD] [--ack-after-handling]\n"
+    "              [--exec CMD] [--exec-timeout S] [--ack-after-handling]\n"
 #endif
 #ifdef LOOPMSG_CLI_WITH_SANDBOX
     "Local emulator:\n"
@@ -109,38 +110,14 @@ int main(int argc, char **argv)
     g.json = env_flag("LOOP_JSON");
     g.verbose = env_flag("LOOP_VERBOSE");
 
-    /* Global options before the command. */
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        if (strcmp(a, "--version") == 0) {
-            printf("loopmsg %s (libloopmsg %s)\n", LOOPMSG_VERSION, loopmsg_version_string());
-            return 0;
-        }
-        if (strcmp(a, "--json") == 0) {
-            g.json = 1;
-        } else if (strcmp(a, "--verbose") == 0) {
-            g.verbose = 1;
-        } else {
-            /* Valued globals: hand them to the command's parser with the rest. */
-            break;
-        }
-    }
-    /* Find the command word; any option before it is re-parsed by the command. */
-    int cmd_at = -1;
-    for (int k = i; k < argc; k++) {
-        if (argv[k][0] != '-') {
-            cmd_at = k;
-            break;
-        }
-        if (strchr(argv[k], '=') == NULL)
-            k++; /* skip the value of "--opt VALUE" */
-    }
-    if (cmd_at < 0) {
+    /* Global options before the command, parsed with the table every command uses: the
+     * command word is the first argument that is neither an option nor an option's value. */
+    int cmd_at = cli_parse_globals(&g, argc, argv, usage);
+    if (cmd_at == -2)
+        return CLI_EXIT_OK;
+    if (cmd_at < 0)
+        return CLI_EXIT_USAGE;
+    if (cmd_at >= argc) {
         fputs(usage, stderr);
         return CLI_EXIT_USAGE;
     }
@@ -148,19 +125,8 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
         if (strcmp(commands[k].name, name) != 0)
             continue;
-        /* argv for the command: its name, the options before it, then the rest. */
-        int n = argc - i;
-        char **sub = calloc((size_t)n + 1, sizeof *sub);
-        if (!sub)
-            return CLI_EXIT_ERROR;
-        int o = 0;
-        sub[o++] = argv[cmd_at];
-        for (int k2 = i; k2 < argc; k2++)
-            if (k2 != cmd_at)
-                sub[o++] = argv[k2];
-        int rc = commands[k].fn(&g, o, sub);
-        free(sub);
-        return rc;
+        /* The command parses its own arguments; argv[0] is its name. */
+        return commands[k].fn(&g, argc - cmd_at, argv + cmd_at);
     }
     fprintf(stderr, "loopmsg: unknown command '%s'\n\n%s", name, usage);
     return CLI_EXIT_USAGE;

@@ -124,9 +124,11 @@ typedef struct csv_state {
 } csv_state;
 
 /* Read one record into fields (malloc'd strings). Returns the field count, 0 at the end of
- * input, -1 on a syntax error. Blank lines come back as one empty field. */
-static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, char *errbuf,
-                      size_t errlen)
+ * input, -1 on a syntax error. Blank lines come back as one empty field. A NUL byte would
+ * cut its field short once the field is a C string: -2, with *nul_field its 0-based index
+ * (the caller names the column). */
+static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, size_t *nul_field,
+                      char *errbuf, size_t errlen)
 {
     *fields_out = NULL;
     *nfields = 0;
@@ -157,6 +159,14 @@ static int csv_record(csv_state *s, char ***fields_out, size_t *nfields, char *e
                 break;
             }
             char c = *s->p;
+            if (c == '\0') {
+                free(f);
+                for (size_t i = 0; i < n; i++)
+                    free(fields[i]);
+                free(fields);
+                *nul_field = n;
+                return -2;
+            }
             if (quoted) {
                 if (c == '"') {
                     if (s->p + 1 < s->end && s->p[1] == '"') {
@@ -253,12 +263,14 @@ static int parse_csv(const char *data, size_t len, const char *const *columns,
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         s.p += 3;
     char **hdr = NULL;
-    size_t nh = 0, hline; /* blank lines may come before the header */
+    size_t nh = 0, hline, nul_field; /* blank lines may come before the header */
     int rc;
     do {
         free_fields(hdr, nh);
         hline = s.line;
-        rc = csv_record(&s, &hdr, &nh, errbuf, errlen);
+        rc = csv_record(&s, &hdr, &nh, &nul_field, errbuf, errlen);
+        if (rc == -2)
+            return fail(errbuf, errlen, "line %zu: the header contains a NUL byte", hline);
         if (rc < 0)
             return -1;
         if (rc == 0)
@@ -308,7 +320,16 @@ static int parse_csv(const char *data, size_t len, const char *const *columns,
         size_t line = s.line;
         char **f;
         size_t nf;
-        rc = csv_record(&s, &f, &nf, errbuf, errlen);
+        rc = csv_record(&s, &f, &nf, &nul_field, errbuf, errlen);
+        if (rc == -2) {
+            if (nul_field < nh)
+                fail(errbuf, errlen, "line %zu: \"%s\" contains a NUL byte", line,
+                     columns[map[nul_field]]);
+            else
+                fail(errbuf, errlen, "line %zu: field %zu contains a NUL byte", line,
+                     nul_field + 1);
+            goto bad;
+        }
         if (rc < 0)
             goto bad;
         if (rc == 0)

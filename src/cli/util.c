@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The global options: one table, one parser (global_opt). They are accepted before the
+ * command word (cli_parse_globals) and anywhere among a command's options (cli_parse). To
+ * add one: an id here, a row in global_opts, a case in global_opt, a field in cli_globals.
+ */
 enum {
     G_API_KEY = 200,
     G_BASE_URL,
@@ -21,7 +26,8 @@ enum {
     G_RETRY_DELAY,
     G_JSON,
     G_VERBOSE,
-    G_HELP
+    G_HELP,
+    G_VERSION
 };
 
 static const struct option global_opts[] = {
@@ -34,7 +40,18 @@ static const struct option global_opts[] = {
     {"json", no_argument, NULL, G_JSON},
     {"verbose", no_argument, NULL, G_VERBOSE},
     {"help", no_argument, NULL, G_HELP},
+    {"version", no_argument, NULL, G_VERSION},
 };
+
+#define N_GLOBAL_OPTS (sizeof global_opts / sizeof global_opts[0])
+
+static int is_global(int id)
+{
+    for (size_t i = 0; i < N_GLOBAL_OPTS; i++)
+        if (global_opts[i].val == id)
+            return 1;
+    return 0;
+}
 
 int cli_parse_long(const char *s, long min, long max, long *out)
 {
@@ -53,9 +70,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "loopmsg %s: ", cmd);
+    /* cmd NULL: an error before the command word. */
+    fprintf(stderr, "loopmsg%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'loopmsg %s --help'.\n", cmd);
+    fprintf(stderr, "\nTry 'loopmsg%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
     va_end(ap);
     return CLI_EXIT_USAGE;
 }
@@ -95,30 +113,44 @@ static int global_opt(cli_globals *g, const char *cmd, int id, const char *arg)
     }
 }
 
-int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, cli_opt_cb cb,
-              void *user_data, const char *usage)
+void cli_print_version(void)
+{
+    printf("loopmsg %s (libloopmsg %s)\n", LOOPMSG_VERSION, loopmsg_version_string());
+}
+
+/*
+ * The one getopt_long loop behind cli_parse and cli_parse_globals. `optstring` "+..." stops
+ * at the first non-option (the command word). Global options are applied to g; the others
+ * go to cb. Returns optind, -1 after a usage error, -2 after --help / --version.
+ */
+static int parse_with(cli_globals *g, int argc, char **argv, const char *cmd,
+                      const struct option *opts, cli_opt_cb cb, void *user_data,
+                      const char *optstring, const char *usage)
 {
     size_t n = 0;
     while (opts && opts[n].name)
         n++;
-    size_t ng = sizeof global_opts / sizeof global_opts[0];
-    struct option *all = calloc(n + ng + 1, sizeof *all);
+    struct option *all = calloc(n + N_GLOBAL_OPTS + 1, sizeof *all);
     if (!all)
         return -1;
     if (n)
         memcpy(all, opts, n * sizeof *all);
-    memcpy(all + n, global_opts, ng * sizeof *all);
-    const char *cmd = argv[0];
+    memcpy(all + n, global_opts, sizeof global_opts);
     int rc = 0;
-    optind = 0; /* GNU: full re-initialisation for each command */
+    optind = 0; /* GNU: full re-initialisation for each parse */
     opterr = 0;
     for (;;) {
         int longidx = -1;
-        int c = getopt_long(argc, argv, ":h", all, &longidx);
+        int c = getopt_long(argc, argv, optstring, all, &longidx);
         if (c == -1)
             break;
         if (c == 'h' || c == G_HELP) {
             fputs(usage, stdout);
+            rc = -2;
+            break;
+        }
+        if (c == G_VERSION) {
+            cli_print_version();
             rc = -2;
             break;
         }
@@ -132,20 +164,32 @@ int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, 
             rc = -1;
             break;
         }
-        if (c >= G_API_KEY && c <= G_VERBOSE) {
+        if (is_global(c)) {
             if (global_opt(g, cmd, c, optarg) != 0) {
                 rc = -1;
                 break;
             }
             continue;
         }
-        if (cb(c, optarg, user_data) != 0) {
+        if (!cb || cb(c, optarg, user_data) != 0) {
             rc = -1;
             break;
         }
     }
     free(all);
     return rc < 0 ? rc : optind;
+}
+
+int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, cli_opt_cb cb,
+              void *user_data, const char *usage)
+{
+    return parse_with(g, argc, argv, argv[0], opts, cb, user_data, ":h", usage);
+}
+
+int cli_parse_globals(cli_globals *g, int argc, char **argv, const char *usage)
+{
+    /* "+": stop at the command word, whose options are the command's to parse. */
+    return parse_with(g, argc, argv, NULL, NULL, NULL, NULL, "+:h", usage);
 }
 
 static void log_to_stderr(loopmsg_log_level level, const char *line, void *user_data)

@@ -37,6 +37,7 @@ typedef struct cli_opts {
     const char *stdin_data; /* NULL = empty standard input */
     const char *base_url;   /* NULL = the emulator */
     bool no_key_in_env;     /* do not set LOOP_API_KEY */
+    const char *stdin_path; /* standard input from this file (instead of stdin_data) */
 } cli_opts;
 
 static void run_free(cli_run *r)
@@ -53,7 +54,8 @@ static void run_cli(ts_env *env, cli_run *res, const cli_opts *opts, const char 
     static const cli_opts none = {0};
     if (!opts)
         opts = &none;
-    ts_cli_opts o = {.stdin_data = opts->stdin_data ? opts->stdin_data : "",
+    ts_cli_opts o = {.stdin_path = opts->stdin_path,
+                     .stdin_data = opts->stdin_data || opts->stdin_path ? opts->stdin_data : "",
                      .base_url = opts->base_url,
                      .no_key = opts->no_key_in_env};
     ts_cli cli;
@@ -463,6 +465,78 @@ static void test_cli__unreadable_answer_to_send_exits_5(void **state)
     assert_int_equal(ts_request_count(env), 3);
 }
 
+/* ---- NUL bytes in input values ------------------------------------------------------------- */
+
+/* A temporary file holding exactly len bytes (NUL bytes included); the path is static. */
+static const char *write_bytes(const char *suffix, const char *data, size_t len)
+{
+    static char path[4][64];
+    static int next;
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "/tmp/loopmsg-nul-XXXXXX%s", suffix);
+    int fd = mkstemps(p, (int)strlen(suffix));
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    close(fd);
+    return p;
+}
+
+#define WRITE_LIT(suffix, lit) write_bytes((suffix), (lit), sizeof(lit) - 1)
+
+/* A NUL byte would cut a value short (C strings): every value read from a file or from
+ * standard input that holds one is a validation error naming where, and nothing is sent. */
+static void test_cli__nul_byte_in_input_is_a_validation_error(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+
+    const char *text_in = WRITE_LIT("", "hello\0world\n");
+    cli_opts o = {.stdin_path = text_in};
+    const char *send[] = {"send", "--contact", CONTACT, "--text", "-", NULL};
+    run_cli(env, &r, &o, send);
+    assert_exit(&r, 2);
+    ts_assert_contains(r.err, "--text -: standard input contains a NUL byte (at byte 5)");
+    assert_string_equal(r.out, "");
+    run_free(&r);
+
+    static const struct {
+        const char *cmd;
+        const char *opt;
+        const char *suffix;
+        const char *data;
+        size_t len;
+        const char *needle;
+    } cases[] = {
+#define C(cmd, opt, suffix, lit, needle) {cmd, opt, suffix, lit, sizeof(lit) - 1, needle}
+        C("send-bulk", "--file", ".csv", "contact,text\n" CONTACT ",ab\0cd\n",
+          "line 2: \"text\" contains a NUL byte"),
+        C("send-bulk", "--file", ".csv", "contact,text\n" CONTACT ",ok\n" CONTACT "\0junk,hi\n",
+          "line 3: \"contact\" contains a NUL byte"),
+        C("send-bulk", "--file", ".jsonl", "{\"contact\":\"" CONTACT "\",\"text\":\"ab\0cd\"}\n",
+          "line 1: "),
+        C("send-bulk", "--file", "-", "{\"contact\":\"" CONTACT "\",\"text\":\"a\\u0000b\"}\n",
+          "line 1: "),
+        C("campaign", "--messages", ".csv", "contact,text\n" CONTACT ",ab\0cd\n",
+          "line 2: \"text\" contains a NUL byte"),
+#undef C
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int from_stdin = strcmp(cases[i].suffix, "-") == 0;
+        const char *f = write_bytes(from_stdin ? "" : cases[i].suffix, cases[i].data, cases[i].len);
+        cli_opts oi = {.stdin_path = from_stdin ? f : NULL};
+        const char *bulk[] = {cases[i].cmd, cases[i].opt, from_stdin ? "-" : f, NULL};
+        const char *camp[] = {"campaign", "create", "--name", "n", cases[i].opt, f, NULL};
+        run_cli(env, &r, &oi, strcmp(cases[i].cmd, "campaign") == 0 ? camp : bulk);
+        if (r.exit_code != 2 || !strstr(r.err, cases[i].needle))
+            fail_msg("case %zu (%s %s): exit %d, want 2 and \"%s\"; stderr: %s", i, cases[i].cmd,
+                     cases[i].suffix, r.exit_code, cases[i].needle, r.err);
+        run_free(&r);
+        unlink(f);
+    }
+    unlink(text_in);
+    assert_int_equal(ts_request_count(env), 0);
+}
+
 /* ---- the key stays out of the output ------------------------------------------------------ */
 
 static void test_cli__verbose_redacts_key(void **state)
@@ -502,6 +576,108 @@ static void test_cli__verbose_redacts_key(void **state)
     assert_int_equal(ts_request_count(env), 3);
     for (size_t i = 0; i < 3; i++)
         assert_request(env, i, "POST", "/api/v1/message/send/", NULL); /* the key was used */
+}
+
+/* ---- global options before the command ---------------------------------------------------- */
+
+/* Every global option, with a sample value (NULL: a flag; base_url: the emulator's URL). */
+static const struct {
+    const char *name;
+    const char *value;
+} global_options[] = {
+    {"--api-key", TS_KEY}, {"--base-url", "(emulator)"}, {"--sender", "sender-1"},
+    {"--timeout", "5000"}, {"--retries", "0"},           {"--retry-delay", "10"},
+    {"--json", NULL},      {"--verbose", NULL},
+};
+#define N_GLOBALS (sizeof global_options / sizeof global_options[0])
+
+/* Append global option k (and its value) to args. */
+static size_t push_global(const ts_env *env, const char **args, size_t n, size_t k)
+{
+    args[n++] = global_options[k].name;
+    if (global_options[k].value)
+        args[n++] =
+            strcmp(global_options[k].name, "--base-url") == 0 ? env->url : global_options[k].value;
+    return n;
+}
+
+/* `loopmsg A B send ...` for every ordered pair of distinct global options: the command
+ * word is found, and each option takes effect where the outcome shows it. */
+static void test_cli__every_pair_of_global_options_before_the_command(void **state)
+{
+    ts_env *env = *state;
+    char refused[64];
+    int fd = refusing_port(refused, sizeof refused);
+    for (size_t a = 0; a < N_GLOBALS; a++) {
+        for (size_t b = 0; b < N_GLOBALS; b++) {
+            if (a == b)
+                continue;
+            bool has[N_GLOBALS] = {false};
+            has[a] = has[b] = true;
+            const char *args[16];
+            size_t n = push_global(env, args, 0, a);
+            n = push_global(env, args, n, b);
+            const char *tail[] = {"send", "--contact", CONTACT, "--text", "hi", NULL};
+            for (size_t k = 0; tail[k]; k++)
+                args[n++] = tail[k];
+            args[n] = NULL;
+            /* Without the option, the environment would not do: no key, a dead URL. */
+            cli_opts o = {.no_key_in_env = has[0], .base_url = has[1] ? refused : NULL};
+            /* --retries 0: a 429 is not retried (by default it would be). */
+            if (has[4])
+                ts_script(env, 429, "{\"success\":false,\"message\":\"slow down\"}");
+            cli_run r;
+            run_cli(env, &r, &o, args);
+            int want = has[4] ? 3 : 0;
+            if (r.exit_code != want)
+                fail_msg("loopmsg %s %s send: exit %d, want %d\nstdout: %s\nstderr: %s",
+                         global_options[a].name, global_options[b].name, r.exit_code, want, r.out,
+                         r.err);
+            if (has[6]) {
+                json_t *j = one_json_object(&r);
+                json_decref(j);
+            } else if (want == 0) {
+                assert_true(is_id_line(r.out));
+            }
+            if (has[7])
+                ts_assert_contains(r.err, "> POST ");
+            else
+                assert_not_contains(r.err, "> POST ");
+            assert_int_equal(ts_request_count(env), 1);
+            loopmsg_emulator_request *q = ts_request(env, 0);
+            assert_string_equal(q->authorization, TS_KEY);
+            if (has[2])
+                ts_assert_contains(q->body, "\"sender\":\"sender-1\"");
+            else
+                assert_not_contains(q->body, "sender-1");
+            loopmsg_emulator_request_free(q);
+            run_free(&r);
+            loopmsg_emulator_reset(env->emu);
+        }
+    }
+    close(fd);
+}
+
+/* The "--opt=value" form and a flag between valued options. */
+static void test_cli__global_options_with_equals_and_flags(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"--timeout=5000", "--json", "--retries", "1",  "--verbose", "send",
+                          "--contact",      CONTACT,  "--text",    "hi", NULL};
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 0);
+    json_t *j = one_json_object(&r);
+    json_decref(j);
+    ts_assert_contains(r.err, "> POST ");
+    run_free(&r);
+    /* An option of a command before the command word is not a global option. */
+    const char *bad[] = {"--contact", CONTACT, "send", "--text", "hi", NULL};
+    run_cli(env, &r, NULL, bad);
+    assert_exit(&r, 2);
+    ts_assert_contains(r.err, "--contact");
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
 }
 
 /* ---- the other message commands ------------------------------------------------------------ */
@@ -763,6 +939,7 @@ int main(void)
         T(test_cli__send_all_fields),
         T(test_cli__send_json),
         T(test_cli__text_from_stdin),
+        T(test_cli__nul_byte_in_input_is_a_validation_error),
         T(test_cli__validation_error_exits_2),
         T(test_cli__api_error_exits_3),
         T(test_cli__auth_error_is_fatal_in_json),
@@ -771,6 +948,8 @@ int main(void)
         T(test_cli__gateway_error_on_send_exits_5),
         T(test_cli__unreadable_answer_to_send_exits_5),
         T(test_cli__verbose_redacts_key),
+        T(test_cli__every_pair_of_global_options_before_the_command),
+        T(test_cli__global_options_with_equals_and_flags),
         T(test_cli__send_group),
         T(test_cli__send_voice),
         T(test_cli__react),

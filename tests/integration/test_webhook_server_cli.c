@@ -2,9 +2,9 @@
 /*
  * test_webhook_server_cli.c: `loopmsg listen` end to end ($LOOPMSG_CLI): the banner on
  * stderr, one compact JSON line per event on stdout (repeats printed once), --exec with the
- * payload on stdin and LOOP_EVENT / LOOP_WEBHOOK_ID in the environment, 500 from
- * --ack-after-handling when the command fails, 401 for a wrong secret, exit 0 on SIGINT and
- * SIGTERM, exit 2 on usage errors.
+ * payload on stdin and LOOP_EVENT / LOOP_WEBHOOK_ID in the environment (and no secret),
+ * --exec-timeout, 500 from --ack-after-handling when the command fails, 401 for a wrong
+ * secret, exit 0 on SIGINT and SIGTERM, 130 at once on a second one, exit 2 on usage errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,8 +81,9 @@ static void pump(listener *l, int ms)
     }
 }
 
-/* Start `loopmsg listen --port 0 ARGS...` and wait for its banner. */
-static void start_listener(listener *l, const char *const *args)
+/* Start `loopmsg listen --port 0 ARGS...` with `extra_env` ("K=V", NULL-terminated; may
+ * be NULL) added to (or replacing in) our environment, and wait for its banner. */
+static void start_listener_env(listener *l, const char *const *args, const char *const *extra_env)
 {
     memset(l, 0, sizeof *l);
     int out[2], err[2];
@@ -99,7 +100,21 @@ static void start_listener(listener *l, const char *const *args)
     posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
     posix_spawn_file_actions_addclose(&fa, out[0]);
     posix_spawn_file_actions_addclose(&fa, err[0]);
-    int rc = posix_spawn(&l->pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    const char *envp[256];
+    size_t ne = 0;
+    for (size_t i = 0; environ[i] && ne < 200; i++) {
+        int replaced = 0;
+        for (size_t k = 0; extra_env && extra_env[k]; k++) {
+            size_t nl = strcspn(extra_env[k], "=") + 1;
+            replaced |= strncmp(environ[i], extra_env[k], nl) == 0;
+        }
+        if (!replaced)
+            envp[ne++] = environ[i];
+    }
+    for (size_t k = 0; extra_env && extra_env[k] && ne < 255; k++)
+        envp[ne++] = extra_env[k];
+    envp[ne] = NULL;
+    int rc = posix_spawn(&l->pid, argv[0], &fa, NULL, (char *const *)argv, (char *const *)envp);
     posix_spawn_file_actions_destroy(&fa);
     assert_int_equal(rc, 0);
     close(out[1]);
@@ -116,12 +131,16 @@ static void start_listener(listener *l, const char *const *args)
     assert_true(l->port > 0);
 }
 
-/* Send sig and return the exit status. */
-static int stop_listener(listener *l, int sig)
+static void start_listener(listener *l, const char *const *args)
 {
-    assert_int_equal(kill(l->pid, sig), 0);
+    start_listener_env(l, args, NULL);
+}
+
+/* Wait at most ms for the listener to exit (then kill it and fail); return its status. */
+static int wait_listener(listener *l, int sig, uint64_t ms)
+{
     int st = 0;
-    uint64_t end = ts_now_ms() + 20000;
+    uint64_t end = ts_now_ms() + ms;
     pid_t r;
     while ((r = waitpid(l->pid, &st, WNOHANG)) == 0 && ts_now_ms() < end)
         pump(l, 20);
@@ -136,6 +155,39 @@ static int stop_listener(listener *l, int sig)
     if (l->err_fd >= 0)
         close(l->err_fd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Send sig and return the exit status. */
+static int stop_listener(listener *l, int sig)
+{
+    assert_int_equal(kill(l->pid, sig), 0);
+    return wait_listener(l, sig, 20000);
+}
+
+/* Pump the pipes until stderr contains needle (at most 20 s). */
+static void wait_err(listener *l, const char *needle)
+{
+    uint64_t end = ts_now_ms() + 20000;
+    while (!strstr(l->err, needle) && ts_now_ms() < end)
+        pump(l, 20);
+    if (!strstr(l->err, needle)) {
+        kill(l->pid, SIGKILL);
+        waitpid(l->pid, NULL, 0);
+        fail_msg("stderr never showed \"%s\": %s", needle, l->err);
+    }
+}
+
+/* Pump the pipes until path exists (at most 20 s). */
+static void wait_file(listener *l, const char *path)
+{
+    uint64_t end = ts_now_ms() + 20000;
+    while (access(path, F_OK) != 0 && ts_now_ms() < end)
+        pump(l, 20);
+    if (access(path, F_OK) != 0) {
+        kill(l->pid, SIGKILL);
+        waitpid(l->pid, NULL, 0);
+        fail_msg("%s never appeared; stderr: %s", path, l->err);
+    }
 }
 
 static long post(unsigned int port, const char *auth, const char *body)
@@ -306,6 +358,153 @@ static void test_webhook_server_cli__ack_after_handling_500_when_exec_fails(void
     free(l);
 }
 
+/* A scratch directory for one test: dir, and dir/spool, dir/<file> paths in it. */
+typedef struct scratch {
+    char dir[64];
+    char spool[128];
+    char file[128];
+} scratch;
+
+static void scratch_make(scratch *t, const char *file)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/loopmsg-listen-XXXXXX");
+    assert_non_null(mkdtemp(t->dir));
+    snprintf(t->spool, sizeof t->spool, "%s/spool", t->dir);
+    snprintf(t->file, sizeof t->file, "%s/%s", t->dir, file);
+}
+
+static void scratch_remove(const scratch *t)
+{
+    char rm[128];
+    snprintf(rm, sizeof rm, "rm -rf %s", t->dir);
+    assert_int_equal(system(rm), 0);
+}
+
+/* The --exec command gets no secret the CLI reads from the environment. */
+static void test_webhook_server_cli__exec_env_has_no_secrets(void **state)
+{
+    (void)state;
+    scratch t;
+    scratch_make(&t, "env");
+    const char *dump = t.file;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "env > %s.tmp && mv %s.tmp %s", dump, dump, dump);
+    static const char *const extra[] = {"LOOP_API_KEY=api-key-value-1",
+                                        "LOOP_WEBHOOK_SECRET=hook-secret-value-2",
+                                        "LOOP_PROXY_PASSWORD=proxy-secret-value-3",
+                                        "LOOP_BASE_URL=http://127.0.0.1:1",
+                                        "LOOP_KEEP_ME=visible",
+                                        NULL};
+    listener *l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    const char *args[] = {"--exec", cmd, NULL};
+    start_listener_env(l, args, extra);
+    /* The secret from the environment still guards the receiver. */
+    const char *body = "{\"event\":\"group_created\",\"webhook_id\":\"env-1\"}";
+    assert_int_equal(post(l->port, "wrong", body), 401);
+    assert_int_equal(post(l->port, "hook-secret-value-2", body), 200);
+    wait_file(l, dump);
+    assert_int_equal(stop_listener(l, SIGTERM), 0);
+    size_t n = 0;
+    char *env = ts_read_file(dump, &n);
+    assert_non_null(env);
+    assert_null(strstr(env, "api-key-value-1"));
+    assert_null(strstr(env, "hook-secret-value-2"));
+    assert_null(strstr(env, "proxy-secret-value-3"));
+    assert_null(strstr(env, "LOOP_API_KEY="));
+    assert_null(strstr(env, "LOOP_WEBHOOK_SECRET="));
+    ts_assert_contains(env, "LOOP_EVENT=group_created\n");
+    ts_assert_contains(env, "LOOP_WEBHOOK_ID=env-1\n");
+    ts_assert_contains(env, "LOOP_KEEP_ME=visible\n");
+    ts_assert_contains(env, "LOOP_BASE_URL=http://127.0.0.1:1\n");
+    free(env);
+    scratch_remove(&t);
+    free(l);
+}
+
+/* A handler that outlives --exec-timeout is killed and the event counts as failed: with
+ * --ack-after-handling Loop gets a 500 and its redelivery is handled. */
+static void test_webhook_server_cli__exec_timeout_kills_the_handler(void **state)
+{
+    (void)state;
+    scratch t;
+    scratch_make(&t, "pid");
+    const char *spool = t.spool, *pidfile = t.file;
+    char cmd[512];
+    /* The first copy hangs (its pid noted), the redelivery succeeds. */
+    snprintf(cmd, sizeof cmd,
+             "cat >/dev/null; if [ -e %s ]; then exit 0; fi; echo $$ > %s; exec sleep 60", pidfile,
+             pidfile);
+    listener *l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    const char *args[] = {"--spool", spool, "--exec-timeout",       "1",
+                          "--exec",  cmd,   "--ack-after-handling", NULL};
+    start_listener(l, args);
+    const char *body = "{\"event\":\"message_failed\",\"webhook_id\":\"slow-1\"}";
+    uint64_t t0 = ts_now_ms();
+    assert_int_equal(post(l->port, NULL, body), 500);
+    uint64_t took = ts_now_ms() - t0;
+    assert_true(took >= 1000);
+    if (!ts_slow())
+        assert_true(took < 15000);
+    /* The handler is gone: killed and reaped before the answer. */
+    size_t n = 0;
+    char *pid = ts_read_file(pidfile, &n);
+    assert_non_null(pid);
+    assert_int_equal(kill((pid_t)strtol(pid, NULL, 10), 0), -1);
+    assert_int_equal(errno, ESRCH);
+    free(pid);
+    wait_err(l, "--exec command timed out after 1 s for message_failed slow-1");
+    /* Loop's redelivery runs the command again. */
+    assert_int_equal(post(l->port, NULL, body), 200);
+    assert_int_equal(stop_listener(l, SIGTERM), 0);
+    ts_assert_contains(l->err, "1 handled, 1 failed");
+    assert_int_equal(count_lines(l), 2);
+    scratch_remove(&t);
+    free(l);
+}
+
+/* A second SIGTERM stops listen at once while a handler is stuck; the event stays in the
+ * spool and is handled at the next start. */
+static void test_webhook_server_cli__second_signal_stops_at_once(void **state)
+{
+    (void)state;
+    scratch t;
+    scratch_make(&t, "started");
+    const char *spool = t.spool, *marker = t.file;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cat >/dev/null; : > %s; exec sleep 60", marker);
+    listener *l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    const char *args[] = {"--spool", spool, "--exec", cmd, NULL};
+    start_listener(l, args);
+    const char *body = "{\"event\":\"group_created\",\"webhook_id\":\"stuck-1\"}";
+    assert_int_equal(post(l->port, NULL, body), 200);
+    wait_file(l, marker);
+    assert_int_equal(kill(l->pid, SIGTERM), 0);
+    wait_err(l, "again to stop at once");
+    uint64_t t0 = ts_now_ms();
+    assert_int_equal(kill(l->pid, SIGTERM), 0);
+    /* Well before the handler's 60 s and the default --exec-timeout of 30 s. */
+    assert_int_equal(wait_listener(l, SIGTERM, 20000), 130);
+    if (!ts_slow())
+        assert_true(ts_now_ms() - t0 < 10000);
+    ts_assert_contains(l->err, "stopping at once");
+    free(l);
+
+    /* The spool kept the event. */
+    l = calloc(1, sizeof *l);
+    assert_non_null(l);
+    const char *again[] = {"--spool", spool, NULL};
+    start_listener(l, again);
+    wait_lines(l, 1);
+    assert_int_equal(stop_listener(l, SIGTERM), 0);
+    assert_int_equal(count_lines(l), 1);
+    assert_line_is(l, 0, body);
+    scratch_remove(&t);
+    free(l);
+}
+
 static void test_webhook_server_cli__usage_errors(void **state)
 {
     (void)state;
@@ -315,8 +514,10 @@ static void test_webhook_server_cli__usage_errors(void **state)
         {"listen", "--secret", "", NULL},
         {"listen", "extra", NULL, NULL},
         {"listen", "--bind", "not-an-address", NULL},
+        {"listen", "--exec-timeout", "0", NULL},
+        {"listen", "--exec-timeout", "soon", NULL},
     };
-    static const int want[] = {2, 2, 2, 2, 2};
+    static const int want[] = {2, 2, 2, 2, 2, 2, 2};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *argv[6] = {cli_path()};
         for (int k = 0; k < 4 && cases[i][k]; k++)
@@ -349,6 +550,9 @@ int main(void)
         cmocka_unit_test(test_webhook_server_cli__prints_each_event_once_as_one_line),
         cmocka_unit_test(test_webhook_server_cli__exec_gets_payload_and_event_type),
         cmocka_unit_test(test_webhook_server_cli__ack_after_handling_500_when_exec_fails),
+        cmocka_unit_test(test_webhook_server_cli__exec_env_has_no_secrets),
+        cmocka_unit_test(test_webhook_server_cli__exec_timeout_kills_the_handler),
+        cmocka_unit_test(test_webhook_server_cli__second_signal_stops_at_once),
         cmocka_unit_test(test_webhook_server_cli__usage_errors),
     };
     return cmocka_run_group_tests(tests, group_setup, wh_group_teardown);

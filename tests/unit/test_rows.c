@@ -124,6 +124,47 @@ static void test_rows__jsonl_tolerates_a_bom(void **state)
     cli_rows_free(&rows);
 }
 
+/* A NUL byte cannot pass through a C string: it would cut the value short. It is an error
+ * naming the line and the column, never a shorter value. */
+static void expect_error_n(const char *data, size_t len, cli_rows_format fmt, const char *needle)
+{
+    cli_rows rows;
+    char why[256] = "";
+    int rc = cli_rows_parse(data, len, fmt, cols, req, &rows, why, sizeof why);
+    if (rc != -1) {
+        if (rc == 0)
+            cli_rows_free(&rows);
+        fail_msg("accepted input with a NUL byte (want \"%s\")", needle);
+    }
+    ts_assert_contains(why, needle);
+    assert_int_equal(rows.count, 0);
+    assert_null(rows.rows);
+}
+
+#define NUL_CASE(lit, fmt, needle) expect_error_n((lit), sizeof(lit) - 1, (fmt), (needle))
+
+static void test_rows__nul_byte_is_an_error_naming_line_and_column(void **state)
+{
+    (void)state;
+    NUL_CASE("contact,text\n+1,ok\n+2,ab\0cd\n", CLI_ROWS_CSV,
+             "line 3: \"text\" contains a NUL byte");
+    NUL_CASE("contact,text\n+13231112233\0junk,hi\n", CLI_ROWS_CSV,
+             "line 2: \"contact\" contains a NUL byte");
+    NUL_CASE("contact,text\n+1,\"quoted\nab\0\"\n", CLI_ROWS_CSV,
+             "line 2: \"text\" contains a NUL byte");
+    NUL_CASE("contact,text,subject\n+1,a,\0\n", CLI_ROWS_CSV,
+             "line 2: \"subject\" contains a NUL byte");
+    NUL_CASE("contact,text,attachments\n+1,a,https://x/1\0 https://x/2\n", CLI_ROWS_CSV,
+             "line 2: \"attachments\" contains a NUL byte");
+    NUL_CASE("contact,te\0xt\n+1,a\n", CLI_ROWS_CSV, "line 1: the header contains a NUL byte");
+    NUL_CASE("contact,text\n+1,a\n\0\n", CLI_ROWS_CSV, "line 3: ");
+    /* JSON lines refuse both the escape and the raw byte. */
+    NUL_CASE("{\"contact\":\"+1\",\"text\":\"a\"}\n{\"contact\":\"+1\",\"text\":\"a\\u0000b\"}\n",
+             CLI_ROWS_JSONL, "line 2: ");
+    NUL_CASE("{\"contact\":\"+1\",\"text\":\"a\0b\"}\n", CLI_ROWS_JSONL, "line 1: ");
+    NUL_CASE("{\"contact\":\"+1\",\"text\":\"a\"}\0\n", CLI_ROWS_JSONL, "line 1: ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_rows__jsonl),
         cmocka_unit_test(test_rows__csv_header_errors_name_the_header_line),
         cmocka_unit_test(test_rows__jsonl_tolerates_a_bom),
+        cmocka_unit_test(test_rows__nul_byte_is_an_error_naming_line_and_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,9 @@ echo "== send_concurrent ($n sends, 64 in flight)"
 echo
 echo "== send_concurrent latency run (server adds 50 ms)"
 "$build/bench/send_concurrent" "$url" 5000 64 --latency-ms 50
+echo
+echo "== emu_contacts (5000 new contacts: fresh sandbox vs one holding 40000)"
+"$build/bench/emu_contacts" 5000 40000
 if [ -x "$src/bench/webhook_throughput.sh" ] && command -v wrk >/dev/null; then
     echo
     echo "== webhook_throughput"

@@ -35,6 +35,12 @@ typedef struct loopmsg_emulator_options {
     void (*log_cb)(const char *line, void *user_data); /**< Optional request log. */
     void *log_user_data;
     bool webhook_duplicate; /**< POST every webhook twice (same webhook_id), as a redelivery. */
+    /**
+     * Cap on the request-body bytes held in memory by all connections together; a request
+     * whose body would go past it is answered 503 with Retry-After (its body read and
+     * dropped). Each request is also capped at 16 MiB (413). 0 = 64 MiB. @since 0.1
+     */
+    size_t max_buffered_bytes;
 } loopmsg_emulator_options;
 
 #define LOOPMSG_EMULATOR_OPTIONS_VERSION 1

@@ -48,6 +48,7 @@ enum {
     O_CONTENT_TYPE,
     O_DELAY,
     O_DROP,
+    O_MAX_BUFFERED,
     O_LAST
 };
 
@@ -61,7 +62,7 @@ enum {
 
 typedef struct sb_args {
     unsigned int seen;
-    long port, delivery_delay_ms, latency_ms, error_status, error_code;
+    long port, delivery_delay_ms, latency_ms, error_status, error_code, max_buffered_mib;
     long status, delay_ms;
     double time_scale, error_rate, drop_rate;
     const char *bind, *webhook_url, *webhook_header, *fixtures;
@@ -107,6 +108,7 @@ static const struct option sb_opts[] = {
     OPT("content-type", required_argument, O_CONTENT_TYPE),
     OPT("delay", required_argument, O_DELAY),
     OPT("drop", required_argument, O_DROP),
+    OPT("max-buffered-mib", required_argument, O_MAX_BUFFERED),
     {NULL, 0, NULL, 0},
 };
 
@@ -125,6 +127,8 @@ static const char usage[] =
     "  --delivery-delay MS   processing -> delivered (default 1000)\n"
     "  --time-scale X        multiply every emulated delay (e.g. 0.1)\n"
     "  --duplicate-webhooks  send every webhook twice (same webhook_id)\n"
+    "  --max-buffered-mib N  request bodies held at once, all connections (default 64;\n"
+    "                        beyond it 503 with Retry-After)\n"
     "  --latency MS --error-rate R --error-status N --error-code N --drop-rate R\n"
     "                        fault injection from the start (see 'faults')\n"
     "  --quiet               do not log requests\n"
@@ -187,6 +191,10 @@ static int on_opt(int id, const char *arg, void *ud)
     case O_TIME_SCALE:
         if (parse_double(arg, 0.0001, 1000, &a->time_scale) != 0)
             return cli_usage_error(a->cmd, "--time-scale: expected a number above 0 (e.g. 0.1)");
+        break;
+    case O_MAX_BUFFERED:
+        if (cli_parse_long(arg, 1, 65536, &a->max_buffered_mib) != 0)
+            return cli_usage_error(a->cmd, "--max-buffered-mib: expected MiB (1..65536)");
         break;
     case O_DELIVERY_DELAY:
         if (cli_parse_long(arg, 1, 3600000, &a->delivery_delay_ms) != 0)
@@ -286,6 +294,7 @@ static int run_server(cli_globals *g, const sb_args *a)
     o.delivery_delay_ms = (unsigned int)a->delivery_delay_ms;
     o.time_scale = a->time_scale;
     o.webhook_duplicate = (a->seen & BIT(O_DUPLICATE)) != 0;
+    o.max_buffered_bytes = (size_t)a->max_buffered_mib * 1024u * 1024u;
     o.quiet = (a->seen & BIT(O_QUIET)) != 0;
     o.log_cb = log_line;
 
@@ -654,7 +663,8 @@ static const struct {
 
 static const unsigned int server_allowed =
     BIT(O_PORT) | BIT(O_BIND) | BIT(O_WEBHOOK_URL) | BIT(O_WEBHOOK_HEADER) | BIT(O_FIXTURES) |
-    BIT(O_TIME_SCALE) | BIT(O_DELIVERY_DELAY) | BIT(O_DUPLICATE) | FAULT_OPTS | BIT(O_QUIET);
+    BIT(O_TIME_SCALE) | BIT(O_DELIVERY_DELAY) | BIT(O_DUPLICATE) | FAULT_OPTS | BIT(O_QUIET) |
+    BIT(O_MAX_BUFFERED);
 
 static int check_allowed(const char *cmd, unsigned int seen, unsigned int allowed)
 {

@@ -72,6 +72,32 @@ bool loopmsg__emu_sleep(pthread_mutex_t *lock, pthread_cond_t *cond, const bool 
 /* json_dumps into a libc-malloc'd string (compact). NULL on failure. */
 char *loopmsg__emu_json_dump(const json_t *j);
 
+/* ---- map.c ---------------------------------------------------------------------------- */
+
+/* String-keyed index. Zero-initialise. Keys are borrowed: each must stay valid (and
+ * unchanged) as long as its entry. No removal. Not thread-safe (callers hold emu->lock). */
+typedef struct loopmsg__emu_map_slot {
+    uint64_t hash;
+    const char *key; /* NULL = empty */
+    void *value;
+} loopmsg__emu_map_slot;
+
+typedef struct loopmsg__emu_map {
+    loopmsg__emu_map_slot *slots;
+    size_t cap; /* 0 or a power of two */
+    size_t count;
+    uint64_t lookups; /* for tests: calls to get */
+    uint64_t probes;  /* for tests: occupied slots inspected by get */
+} loopmsg__emu_map;
+
+/* The value for key, or NULL. */
+void *loopmsg__emu_map_get(loopmsg__emu_map *m, const char *key);
+/* Make room for count entries, so that puts up to that count cannot fail. */
+bool loopmsg__emu_map_reserve(loopmsg__emu_map *m, size_t count);
+/* Add key -> value unless key is present (the first entry wins). false on ENOMEM. */
+bool loopmsg__emu_map_put(loopmsg__emu_map *m, const char *key, void *value);
+void loopmsg__emu_map_clear(loopmsg__emu_map *m);
+
 /* ---- server.c: the request and response the router sees ------------------------------- */
 
 typedef struct loopmsg__emu_request {
@@ -131,6 +157,11 @@ loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errb
                                            size_t errbuf_size);
 void loopmsg__emu_state_free(loopmsg__emu_state *st);
 
+/* For tests: lookups into the state's indexes and the slots they inspected, summed over
+ * every index, since start (or the last state reload). Takes emu->lock. */
+void loopmsg__emu_state_index_stats(loopmsg_emulator *emu, uint64_t *lookups_out,
+                                    uint64_t *probes_out);
+
 /* ---- events.c ------------------------------------------------------------------------- */
 
 typedef struct loopmsg__emu_events loopmsg__emu_events;
@@ -176,6 +207,7 @@ struct loopmsg_emulator {
     double time_scale;
     bool quiet;
     bool webhook_duplicate;
+    size_t max_buffered_bytes;
     void (*log_cb)(const char *line, void *user_data);
     void *log_user_data;
 
@@ -193,6 +225,9 @@ struct loopmsg_emulator {
 
     loopmsg__emu_faults faults;
 
+    /* Request-body bytes held by every connection together (at most max_buffered_bytes). */
+    size_t buffered_bytes;
+
     loopmsg__emu_state *state;
     loopmsg__emu_events *events;
 };
@@ -201,6 +236,9 @@ struct loopmsg_emulator {
 json_t *loopmsg__emu_requests_json(loopmsg_emulator *emu);
 void loopmsg__emu_faults_set(loopmsg_emulator *emu, const loopmsg__emu_faults *f);
 loopmsg__emu_faults loopmsg__emu_faults_get(loopmsg_emulator *emu);
+
+/* For tests: request-body bytes held right now across all connections. Takes emu->lock. */
+size_t loopmsg__emu_buffered_bytes(loopmsg_emulator *emu);
 
 /* Scale an emulated delay by time_scale. */
 int64_t loopmsg__emu_scaled_ms(const loopmsg_emulator *emu, double ms);

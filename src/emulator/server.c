@@ -22,7 +22,9 @@
 
 /* Request bodies above this are refused with 413. */
 #define MAX_BODY_BYTES (16u * 1024u * 1024u)
-#define SANDBOX_PREFIX "/__sandbox/"
+/* Default cap on the body bytes held by all connections together (503 beyond it). */
+#define DEFAULT_MAX_BUFFERED_BYTES ((size_t)64u * 1024u * 1024u)
+#define SANDBOX_PREFIX             "/__sandbox/"
 
 /* Per-request context, created by the URI log callback, freed on completion. */
 typedef struct conn_req {
@@ -33,7 +35,9 @@ typedef struct conn_req {
     bool finished;
     loopmsg__emu_script *script;
     loopmsg__emu_buf body;
+    size_t held; /* bytes of body counted in emu->buffered_bytes */
     bool too_large;
+    bool busy; /* the total cap was reached: body dropped, answer 503 */
     char *method;
     char *path;
     char *query;
@@ -209,10 +213,48 @@ static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
     return cr;
 }
 
+/* Take n more body bytes from the shared budget; false when that would pass the cap. */
+static bool body_reserve(conn_req *cr, size_t n)
+{
+    loopmsg_emulator *emu = cr->emu;
+    pthread_mutex_lock(&emu->lock);
+    bool ok = n <= emu->max_buffered_bytes - emu->buffered_bytes;
+    if (ok) {
+        emu->buffered_bytes += n;
+        cr->held += n;
+    }
+    pthread_mutex_unlock(&emu->lock);
+    return ok;
+}
+
+/* Drop the body and give its bytes back. Every way a request ends comes through here:
+ * conn_req_free runs from MHD's completion callback whether the request was answered,
+ * dropped or abandoned by the client mid-body. */
+static void body_release(conn_req *cr)
+{
+    loopmsg__emu_buf_clear(&cr->body);
+    if (cr->held) {
+        loopmsg_emulator *emu = cr->emu;
+        pthread_mutex_lock(&emu->lock);
+        emu->buffered_bytes -= cr->held;
+        pthread_mutex_unlock(&emu->lock);
+        cr->held = 0;
+    }
+}
+
+size_t loopmsg__emu_buffered_bytes(loopmsg_emulator *emu)
+{
+    pthread_mutex_lock(&emu->lock);
+    size_t n = emu->buffered_bytes;
+    pthread_mutex_unlock(&emu->lock);
+    return n;
+}
+
 static void conn_req_free(conn_req *cr)
 {
     if (!cr)
         return;
+    body_release(cr);
     free(cr->raw_uri);
     free(cr->method);
     free(cr->path);
@@ -220,7 +262,6 @@ static void conn_req_free(conn_req *cr)
     free(cr->authorization);
     free(cr->content_type);
     free(cr->user_agent);
-    loopmsg__emu_buf_clear(&cr->body);
     script_free(cr->script);
     free(cr);
 }
@@ -327,6 +368,11 @@ static enum MHD_Result finish(loopmsg_emulator *emu, struct MHD_Connection *c, c
         script_to_response(cr->script, &r);
     } else if (cr->too_large) {
         loopmsg__emu_respond_error(&r, 413, 100, "Request body too large");
+    } else if (cr->busy) {
+        loopmsg__emu_respond_error(&r, 503, 1000,
+                                   "Emulator busy: request bodies in memory reached "
+                                   "max_buffered_bytes; retry later");
+        r.headers = loopmsg__emu_strdup("Retry-After: 1");
     } else {
         loopmsg__emu_request req = {
             .method = cr->method,
@@ -401,13 +447,24 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (cr->too_large || cr->body.len + *upload_data_size > MAX_BODY_BYTES)
-            cr->too_large = true; /* keep reading, stop storing */
-        else
-            loopmsg__emu_buf_append(&cr->body, upload_data, *upload_data_size);
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        /* Past either cap: keep reading, stop storing. */
+        if (cr->too_large || cr->busy)
+            return MHD_YES;
+        if (cr->body.len + n > MAX_BODY_BYTES) {
+            cr->too_large = true;
+            return MHD_YES;
+        }
+        if (!body_reserve(cr, n)) {
+            /* What this request held goes back at once: it will only get a 503. */
+            cr->busy = true;
+            body_release(cr);
+            return MHD_YES;
+        }
+        loopmsg__emu_buf_append(&cr->body, upload_data, n);
         if (cr->body.failed)
             return MHD_NO;
-        *upload_data_size = 0;
         return MHD_YES;
     }
     return finish(emu, c, cr);
@@ -502,6 +559,8 @@ loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emul
     emu->time_scale = opts->time_scale > 0 ? opts->time_scale : 1.0;
     emu->quiet = opts->quiet;
     emu->webhook_duplicate = opts->webhook_duplicate;
+    emu->max_buffered_bytes =
+        opts->max_buffered_bytes ? opts->max_buffered_bytes : DEFAULT_MAX_BUFFERED_BYTES;
     emu->log_cb = opts->log_cb;
     emu->log_user_data = opts->log_user_data;
 

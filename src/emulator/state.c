@@ -58,18 +58,19 @@ typedef struct emu_message {
     int error_code; /* final outcome: 0 delivered */
 } emu_message;
 
-typedef struct emu_contact {
-    char id[LOOPMSG__EMU_ID_SIZE];
-    char *value;
-    bool unsubscribed;
-    char create_date[LOOPMSG__EMU_TIME_SIZE];
-} emu_contact;
-
 typedef struct ptr_array {
     void **items;
     size_t count;
     size_t cap;
 } ptr_array;
+
+typedef struct emu_contact {
+    char id[LOOPMSG__EMU_ID_SIZE];
+    char *value;
+    bool unsubscribed;
+    char create_date[LOOPMSG__EMU_TIME_SIZE];
+    ptr_array messages; /* emu_message* (borrowed): its direct messages, oldest first */
+} emu_contact;
 
 struct loopmsg__emu_state {
     char *organization_id;
@@ -82,9 +83,18 @@ struct loopmsg__emu_state {
     json_t *webhooks;   /* array of webhook history items */
     ptr_array messages; /* emu_message* */
     ptr_array contacts; /* emu_contact* */
+    /* Indexes for the lookups that grow with use (keys borrowed from the values). */
+    loopmsg__emu_map contact_by_value; /* emu_contact* */
+    loopmsg__emu_map contact_by_id;    /* emu_contact* */
+    loopmsg__emu_map message_by_id;    /* emu_message* */
+    loopmsg__emu_map group_by_id;      /* json_t* in groups */
+    loopmsg__emu_map optin_by_code;    /* json_t* in optins */
+    /* Linear walks counted like index probes, for the tests. */
+    uint64_t lookups, probes;
 };
 
-static bool ptr_push(ptr_array *a, void *p)
+/* Room for one more item, so that the next ptr_push cannot fail. */
+static bool ptr_reserve(ptr_array *a)
 {
     if (a->count == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 16;
@@ -94,6 +104,13 @@ static bool ptr_push(ptr_array *a, void *p)
         a->items = items;
         a->cap = cap;
     }
+    return true;
+}
+
+static bool ptr_push(ptr_array *a, void *p)
+{
+    if (!ptr_reserve(a))
+        return false;
     a->items[a->count++] = p;
     return true;
 }
@@ -114,6 +131,7 @@ static void contact_free(emu_contact *c)
 {
     if (c) {
         free(c->value);
+        free(c->messages.items);
         free(c);
     }
 }
@@ -128,6 +146,11 @@ void loopmsg__emu_state_free(loopmsg__emu_state *st)
     for (size_t i = 0; i < st->contacts.count; i++)
         contact_free(st->contacts.items[i]);
     free(st->contacts.items);
+    loopmsg__emu_map_clear(&st->contact_by_value);
+    loopmsg__emu_map_clear(&st->contact_by_id);
+    loopmsg__emu_map_clear(&st->message_by_id);
+    loopmsg__emu_map_clear(&st->group_by_id);
+    loopmsg__emu_map_clear(&st->optin_by_code);
     json_decref(st->senders);
     json_decref(st->pools);
     json_decref(st->groups);
@@ -141,22 +164,12 @@ void loopmsg__emu_state_free(loopmsg__emu_state *st)
 
 static emu_contact *contact_find(loopmsg__emu_state *st, const char *value)
 {
-    for (size_t i = 0; i < st->contacts.count; i++) {
-        emu_contact *c = st->contacts.items[i];
-        if (strcmp(c->value, value) == 0)
-            return c;
-    }
-    return NULL;
+    return loopmsg__emu_map_get(&st->contact_by_value, value);
 }
 
 static emu_contact *contact_find_id(loopmsg__emu_state *st, const char *id)
 {
-    for (size_t i = 0; i < st->contacts.count; i++) {
-        emu_contact *c = st->contacts.items[i];
-        if (strcmp(c->id, id) == 0)
-            return c;
-    }
-    return NULL;
+    return loopmsg__emu_map_get(&st->contact_by_id, id);
 }
 
 static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const char *id,
@@ -177,10 +190,16 @@ static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const
         snprintf(c->create_date, sizeof c->create_date, "%s", create_date);
     else
         loopmsg__emu_iso8601(c->create_date, loopmsg__emu_now_ms(), false);
-    if (!c->value || !ptr_push(&st->contacts, c)) {
+    /* Allocate everything first: nothing is indexed unless all of it can be. */
+    if (!c->value || !ptr_reserve(&st->contacts) ||
+        !loopmsg__emu_map_reserve(&st->contact_by_value, st->contact_by_value.count + 1) ||
+        !loopmsg__emu_map_reserve(&st->contact_by_id, st->contact_by_id.count + 1)) {
         contact_free(c);
         return NULL;
     }
+    (void)loopmsg__emu_map_put(&st->contact_by_value, c->value, c);
+    (void)loopmsg__emu_map_put(&st->contact_by_id, c->id, c);
+    (void)ptr_push(&st->contacts, c);
     return c;
 }
 
@@ -281,6 +300,12 @@ loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errb
         }
         if (!json_is_array(json_object_get(v, "participants")))
             json_object_set_new(v, "participants", json_array());
+        if (!loopmsg__emu_map_put(&st->group_by_id, json_string_value(json_object_get(v, "id")),
+                                  v)) {
+            snprintf(errbuf, errbuf_size, "out of memory");
+            ok = false;
+            break;
+        }
     }
     json_t *contacts = json_object_get(root, "contacts");
     json_array_foreach(contacts, i, v)
@@ -316,6 +341,23 @@ loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errb
     return st;
 }
 
+void loopmsg__emu_state_index_stats(loopmsg_emulator *emu, uint64_t *lookups_out,
+                                    uint64_t *probes_out)
+{
+    pthread_mutex_lock(&emu->lock);
+    const loopmsg__emu_state *st = emu->state;
+    const loopmsg__emu_map *maps[] = {&st->contact_by_value, &st->contact_by_id, &st->message_by_id,
+                                      &st->group_by_id, &st->optin_by_code};
+    uint64_t lookups = st->lookups, probes = st->probes;
+    for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
+        lookups += maps[i]->lookups;
+        probes += maps[i]->probes;
+    }
+    *lookups_out = lookups;
+    *probes_out = probes;
+    pthread_mutex_unlock(&emu->lock);
+}
+
 bool loopmsg__emu_state_reload(loopmsg_emulator *emu)
 {
     char errbuf[256];
@@ -346,10 +388,55 @@ static bool str_or_absent(const json_t *obj, const char *key)
 
 static emu_message *message_find(loopmsg__emu_state *st, const char *id)
 {
-    for (size_t i = 0; i < st->messages.count; i++) {
-        emu_message *m = st->messages.items[i];
-        if (strcmp(m->id, id) == 0)
-            return m;
+    return loopmsg__emu_map_get(&st->message_by_id, id);
+}
+
+/* Add a message to the list and the id index; false (nothing added) on ENOMEM. */
+static bool message_push(loopmsg__emu_state *st, emu_message *m)
+{
+    if (!ptr_reserve(&st->messages) ||
+        !loopmsg__emu_map_reserve(&st->message_by_id, st->message_by_id.count + 1))
+        return false;
+    (void)loopmsg__emu_map_put(&st->message_by_id, m->id, m);
+    (void)ptr_push(&st->messages, m);
+    return true;
+}
+
+static json_t *group_find(loopmsg__emu_state *st, const char *id)
+{
+    return loopmsg__emu_map_get(&st->group_by_id, id);
+}
+
+/* Append a group (reference stolen) and index it; NULL (group released) on ENOMEM. */
+static json_t *group_add(loopmsg__emu_state *st, json_t *group)
+{
+    const char *id = jstr(group, "id");
+    if (!id || !loopmsg__emu_map_reserve(&st->group_by_id, st->group_by_id.count + 1) ||
+        json_array_append_new(st->groups, group) != 0) {
+        json_decref(group);
+        return NULL;
+    }
+    /* The key is the group's own "id" string, which is never replaced. */
+    (void)loopmsg__emu_map_put(&st->group_by_id, id, group);
+    return group;
+}
+
+/* Opt-in codes look like "#Ab3d-Xy7Zq": '#' and ten characters. */
+#define OPTIN_CODE_LEN 11
+
+/* The opt-in whose code appears in text (the first code in the text), or NULL. */
+static json_t *optin_in_text(loopmsg__emu_state *st, const char *text)
+{
+    char code[OPTIN_CODE_LEN + 1];
+    for (const char *p = strchr(text, '#'); p; p = strchr(p + 1, '#')) {
+        size_t n = strnlen(p, OPTIN_CODE_LEN);
+        if (n < OPTIN_CODE_LEN)
+            break;
+        memcpy(code, p, OPTIN_CODE_LEN);
+        code[OPTIN_CODE_LEN] = '\0';
+        json_t *o = loopmsg__emu_map_get(&st->optin_by_code, code);
+        if (o)
+            return o;
     }
     return NULL;
 }
@@ -487,7 +574,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, loopmsg_
         if (code)
             goto fail;
     } else {
-        group = find_by_id(st->groups, json_string_value(group_v));
+        group = group_find(st, json_string_value(group_v));
         if (!group) {
             code = 165;
             goto fail;
@@ -598,13 +685,17 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, loopmsg_
     m->type = is_reaction ? "reaction" : is_voice ? "audio" : "text";
     m->error_code = contact ? final_error_for(contact) : 0;
     if (!m->contact || !m->text || !m->sender || !m->channel || (group && !m->group_id) ||
-        !ptr_push(&st->messages, m)) {
+        !message_push(st, m)) {
         message_free(m);
         code = 1000;
         goto fail;
     }
-    if (contact)
-        contact_add(st, contact, NULL, NULL);
+    if (contact) {
+        emu_contact *c = contact_add(st, contact, NULL, NULL);
+        /* The contact's history (audience/messages) lists it; ENOMEM only hides it there. */
+        if (c)
+            (void)ptr_push(&c->messages, m);
+    }
 
     json_t *out = json_object();
     json_object_set_new(out, "message_id", json_string(m->id));
@@ -1013,10 +1104,12 @@ void loopmsg__emu_state_audience_messages(loopmsg_emulator *emu, const char *con
     pthread_mutex_lock(&emu->lock);
     loopmsg__emu_state *st = emu->state;
     json_t *items = json_array();
-    for (size_t i = 0; i < st->messages.count; i++) {
-        emu_message *m = st->messages.items[i];
-        if (m->group_id || strcmp(m->contact, norm) != 0)
-            continue;
+    /* Only this contact's own messages: the walk does not grow with everyone else's. */
+    emu_contact *c = contact_find(st, norm);
+    st->lookups++;
+    for (size_t i = 0; c && i < c->messages.count; i++) {
+        const emu_message *m = c->messages.items[i];
+        st->probes++;
         if (direction && strcmp(direction, m->inbound ? "inbound" : "outbound") != 0)
             continue;
         if (type && *type && strcmp(type, m->type) != 0)
@@ -1271,15 +1364,15 @@ void loopmsg__emu_state_optin_url(loopmsg_emulator *emu, const json_t *body,
                                    "body must contain the [opt-in-code] placeholder");
         return;
     }
-    char id[LOOPMSG__EMU_ID_SIZE], code[16];
+    char id[LOOPMSG__EMU_ID_SIZE], code[OPTIN_CODE_LEN + 1];
     loopmsg__emu_uuid(id, false);
     /* A short code in the style of the docs example ("#Qw7k-!pZrT"). */
     static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
     code[0] = '#';
-    for (size_t i = 1; i < 11; i++)
+    for (size_t i = 1; i < OPTIN_CODE_LEN; i++)
         code[i] =
             i == 5 ? '-' : alphabet[(size_t)(loopmsg__emu_random01() * (sizeof alphabet - 1))];
-    code[11] = '\0';
+    code[OPTIN_CODE_LEN] = '\0';
 
     pthread_mutex_lock(&emu->lock);
     json_t *sender = first_active_sender(emu->state);
@@ -1292,8 +1385,16 @@ void loopmsg__emu_state_optin_url(loopmsg_emulator *emu, const json_t *body,
         if (strcmp(k, "body") != 0)
             json_object_set(params, k, v);
     }
-    json_array_append_new(emu->state->optins, json_pack("{s:s,s:s,s:s,s:o}", "id", id, "code", code,
-                                                        "body", text, "parameters", params));
+    json_t *optin =
+        json_pack("{s:s,s:s,s:s,s:o}", "id", id, "code", code, "body", text, "parameters", params);
+    loopmsg__emu_state *st = emu->state;
+    bool stored = optin &&
+                  loopmsg__emu_map_reserve(&st->optin_by_code, st->optin_by_code.count + 1) &&
+                  json_array_append(st->optins, optin) == 0;
+    /* Keyed by the optin's own "code" string; a code drawn twice keeps its first opt-in. */
+    if (stored)
+        (void)loopmsg__emu_map_put(&st->optin_by_code, jstr(optin, "code"), optin);
+    json_decref(optin);
     pthread_mutex_unlock(&emu->lock);
 
     char *filled = replace_placeholder(text, code);
@@ -1393,19 +1494,17 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
     loopmsg__emu_state *st = emu->state;
     json_t *group = NULL;
     if (json_is_string(group_v)) {
-        group = find_by_id(st->groups, json_string_value(group_v));
-        if (!group) {
-            group =
-                json_pack("{s:s,s:[s]}", "id", json_string_value(group_v), "participants", contact);
-            json_array_append_new(st->groups, group);
-        }
+        group = group_find(st, json_string_value(group_v));
+        if (!group)
+            group = group_add(st, json_pack("{s:s,s:[s]}", "id", json_string_value(group_v),
+                                            "participants", contact));
     } else if (json_is_object(group_v) && jstr(group_v, "id")) {
-        group = find_by_id(st->groups, jstr(group_v, "id"));
+        group = group_find(st, jstr(group_v, "id"));
         if (!group) {
-            group = json_deep_copy(group_v);
-            if (!json_is_array(json_object_get(group, "participants")))
-                json_object_set_new(group, "participants", json_pack("[s]", contact));
-            json_array_append_new(st->groups, group);
+            json_t *g = json_deep_copy(group_v);
+            if (g && !json_is_array(json_object_get(g, "participants")))
+                json_object_set_new(g, "participants", json_pack("[s]", contact));
+            group = group_add(st, g);
         }
     }
     const char *sender = jstr(body, "sender");
@@ -1435,29 +1534,22 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
                 m->type = types[i];
     }
     m->inbound = true;
-    if (!m->contact || !m->text || !m->sender || !m->channel || !ptr_push(&st->messages, m)) {
+    if (!m->contact || !m->text || !m->sender || !m->channel || !message_push(st, m)) {
         message_free(m);
         pthread_mutex_unlock(&emu->lock);
         free(contact);
         return "out of memory";
     }
     emu_contact *c = contact_add(st, contact, NULL, NULL);
-    if (c)
+    if (c) {
         c->unsubscribed = false; /* writing to the sender opts the contact back in */
+        if (!m->group_id)
+            (void)ptr_push(&c->messages, m);
+    }
     snprintf(message_id_out, LOOPMSG__EMU_ID_SIZE, "%s", m->id);
 
     /* An inbound text carrying a code from generate-url completes that opt-in. */
-    json_t *optin = NULL;
-    size_t i;
-    json_t *o;
-    json_array_foreach(st->optins, i, o)
-    {
-        const char *oc = jstr(o, "code");
-        if (oc && text && strstr(text, oc)) {
-            optin = o;
-            break;
-        }
-    }
+    json_t *optin = text ? optin_in_text(st, text) : NULL;
     int64_t now_mono = loopmsg__emu_mono_ms();
     if (optin) {
         char tid[LOOPMSG__EMU_ID_SIZE], when[LOOPMSG__EMU_TIME_SIZE];

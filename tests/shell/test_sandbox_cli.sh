@@ -218,6 +218,10 @@ lm 2 sandbox inject --port 5 --contact +15555550123 --text x
 err_has "does not apply"
 lm 2 sandbox requests extra
 lm 2 sandbox --contact +15555550123
+lm 2 sandbox --max-buffered-mib 0
+err_has "max-buffered-mib: expected MiB"
+lm 2 sandbox inject --max-buffered-mib 8 --contact +15555550123 --text x
+err_has "does not apply"
 (
     unset LOOP_BASE_URL
     lm 2 sandbox requests
@@ -225,6 +229,7 @@ lm 2 sandbox --contact +15555550123
 )
 lm 0 sandbox --help
 out_has "^usage: loopmsg sandbox"
+out_has "--max-buffered-mib N"
 
 CASE="SIGTERM stops the server with exit 0"
 stop_pid "$A_PID" TERM
@@ -287,7 +292,7 @@ if [ -x "$BOT" ]; then
     CASE="duplicate webhooks are sent twice with one webhook_id (the receiver drops one)"
     stop_pid "$C_PID" TERM
     start_sandbox d --webhook-url "$BOT_URL" --webhook-header hook-secret \
-        --duplicate-webhooks --time-scale 0.1
+        --duplicate-webhooks --time-scale 0.1 --max-buffered-mib 8
     D_PID=$SB_PID
     export LOOP_BASE_URL=$SB_URL
     lm 0 sandbox trigger custom_event --contact +15555550166

@@ -4,13 +4,14 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
-      libmicrohttpd-dev libcmocka-dev curl)
+      libmicrohttpd-dev libcmocka-dev curl openssl)
 # `make test` also runs valgrind, a clang -Werror build and the format check.
 if [ "${1:-}" != "--minimal" ]; then
     pkgs+=(valgrind clang clang-format)
 fi
 if [ "${1:-}" = "--with-bench" ]; then
-    pkgs+=(wrk)
+    # nginx: the HTTPS + HTTP/2 server of the bench (TLS runs fall back to the emulator).
+    pkgs+=(wrk nginx)
 fi
 
 missing=()

@@ -188,7 +188,8 @@ LOOPMSG_API size_t loopmsg_emulator_webhooks_pending(loopmsg_emulator *emu);
 /**
  * Call a control endpoint of an emulator that runs elsewhere (another process, e.g.
  * `loopmsg sandbox`), over HTTP: `GET` when json_body is NULL, else `POST` with the body as
- * `application/json`. No Authorization header is sent (the control plane has none). One
+ * `application/json`. No Authorization header is sent (the control plane has none). Over
+ * https:// the server is verified with LOOP_CA_BUNDLE / LOOP_CA_PATH when set. One
  * attempt, no retries; 10 s to connect, 30 s in all. Does not need a loopmsg_emulator.
  *
  * @param[out] response_out  Optional. On LOOPMSG_OK the response body (NUL-terminated,

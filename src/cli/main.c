@@ -49,6 +49,10 @@ static const char usage[] =
     "  --retry-delay MS   LOOP_RETRY_DELAY_MS, backoff base (default 2000)\n"
     "  --json             LOOP_JSON=1, one JSON object on stdout\n"
     "  --verbose          LOOP_VERBOSE=1, log requests to stderr (the key is never shown)\n"
+    "  --ca-bundle FILE   LOOP_CA_BUNDLE, trust only this PEM bundle\n"
+    "  --ca-path DIR      LOOP_CA_PATH, a hashed CA directory (default: the system's)\n"
+    "  --proxy URL        https_proxy (and no_proxy); always a CONNECT tunnel\n"
+    "  --http1.1, --http2 HTTP version (default: HTTP/2 when the server offers it)\n"
     "  --help, --version\n"
     "\n"
     "Exit codes: 0 ok; 2 usage or validation error (nothing sent); 3 the API answered with an\n"
@@ -125,6 +129,10 @@ int main(int argc, char **argv)
             g.json = 1;
         } else if (strcmp(a, "--verbose") == 0) {
             g.verbose = 1;
+        } else if (strcmp(a, "--http1.1") == 0) {
+            g.http_version = LOOPMSG_HTTP_VERSION_1_1;
+        } else if (strcmp(a, "--http2") == 0) {
+            g.http_version = LOOPMSG_HTTP_VERSION_2;
         } else {
             /* Valued globals: hand them to the command's parser with the rest. */
             break;

@@ -21,7 +21,12 @@ enum {
     G_RETRY_DELAY,
     G_JSON,
     G_VERBOSE,
-    G_HELP
+    G_HELP,
+    G_CA_BUNDLE,
+    G_CA_PATH,
+    G_PROXY,
+    G_HTTP1_1,
+    G_HTTP2
 };
 
 static const struct option global_opts[] = {
@@ -34,6 +39,11 @@ static const struct option global_opts[] = {
     {"json", no_argument, NULL, G_JSON},
     {"verbose", no_argument, NULL, G_VERBOSE},
     {"help", no_argument, NULL, G_HELP},
+    {"ca-bundle", required_argument, NULL, G_CA_BUNDLE},
+    {"ca-path", required_argument, NULL, G_CA_PATH},
+    {"proxy", required_argument, NULL, G_PROXY},
+    {"http1.1", no_argument, NULL, G_HTTP1_1},
+    {"http2", no_argument, NULL, G_HTTP2},
 };
 
 int cli_parse_long(const char *s, long min, long max, long *out)
@@ -90,6 +100,21 @@ static int global_opt(cli_globals *g, const char *cmd, int id, const char *arg)
     case G_VERBOSE:
         g->verbose = 1;
         return 0;
+    case G_CA_BUNDLE:
+        g->ca_bundle = arg;
+        return 0;
+    case G_CA_PATH:
+        g->ca_path = arg;
+        return 0;
+    case G_PROXY:
+        g->proxy = arg;
+        return 0;
+    case G_HTTP1_1:
+        g->http_version = LOOPMSG_HTTP_VERSION_1_1;
+        return 0;
+    case G_HTTP2:
+        g->http_version = LOOPMSG_HTTP_VERSION_2;
+        return 0;
     default:
         return -1;
     }
@@ -132,7 +157,7 @@ int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, 
             rc = -1;
             break;
         }
-        if (c >= G_API_KEY && c <= G_VERBOSE) {
+        if ((c >= G_API_KEY && c <= G_VERBOSE) || (c >= G_CA_BUNDLE && c <= G_HTTP2)) {
             if (global_opt(g, cmd, c, optarg) != 0) {
                 rc = -1;
                 break;
@@ -226,6 +251,10 @@ loopmsg_client *cli_client_new_ex(const cli_globals *g, unsigned int max_concurr
     o.user_agent_suffix = "loopmsg-cli";
     o.max_concurrent = max_concurrent;
     o.rate_limit_per_second = rate_per_second;
+    o.ca_bundle_path = g->ca_bundle;
+    o.ca_path = g->ca_path;
+    o.proxy = g->proxy;
+    o.http_version = (loopmsg_http_version)g->http_version;
     if (g->verbose)
         o.log_cb = log_to_stderr;
     loopmsg_client *c = NULL;

@@ -420,6 +420,70 @@ static void test_tls__max_connections_apart_from_in_flight(void **state)
     ts_proxy_stop(px);
 }
 
+/* The CLI's trust, version and proxy flags (before or after the command word). */
+static int cli(ts_env *env, ts_cli *r, const char *const *argv)
+{
+    int rc = ts_cli_run(r, env, argv, NULL);
+    if (rc != 0 && r->err)
+        fprintf(stderr, "loopmsg stderr: %s\n", r->err);
+    return rc;
+}
+
+static void test_tls__cli_trust_and_version_flags(void **state)
+{
+    NEED_CERTS();
+    ts_env *env = *state;
+    const char *const runs[][10] = {
+        {"--ca-bundle", certs.ca_pem, "send", "--contact", "+13231112233", "--text", "a", NULL},
+        {"send", "--ca-path", certs.ca_dir, "--contact", "+13231112233", "--text", "b", NULL},
+        {"--http1.1", "--ca-bundle", certs.ca_pem, "send", "--contact", "+13231112233", "--text",
+         "c", NULL},
+        {"--http2", "send", "--ca-bundle", certs.ca_pem, "--contact", "+13231112233", "--text", "d",
+         NULL},
+    };
+    const char *texts[] = {"a", "b", "c", "d"};
+    for (size_t i = 0; i < 4; i++) {
+        ts_cli r;
+        assert_int_equal(cli(env, &r, runs[i]), 0);
+        ts_cli_free(&r);
+        assert_sent(env, i, texts[i]);
+    }
+    assert_int_equal(ts_request_count(env), 4);
+}
+
+static void test_tls__cli_wrong_ca_exits_4(void **state)
+{
+    NEED_CERTS();
+    ts_env *env = *state;
+    const char *args[] = {"--ca-bundle",  certs.other_ca_pem, "send",  "--contact",
+                          "+13231112233", "--text",           "never", NULL};
+    ts_cli r;
+    assert_int_equal(cli(env, &r, args), 4);
+    ts_assert_contains(r.err, "certificate");
+    ts_cli_free(&r);
+    const char *plain[] = {"send", "--contact", "+13231112233", "--text", "never", NULL};
+    assert_int_equal(cli(env, &r, plain), 4); /* the system trust lacks the test CA */
+    ts_assert_contains(r.err, "certificate");
+    ts_cli_free(&r);
+    assert_int_equal(ts_request_count(env), 0);
+}
+
+static void test_tls__cli_proxy_flag(void **state)
+{
+    NEED_CERTS();
+    ts_env *env = *state;
+    char purl[64];
+    ts_proxy *px = proxy_start(purl, sizeof purl);
+    const char *args[] = {"--proxy",   purl,           "--ca-bundle", certs.ca_pem, "send",
+                          "--contact", "+13231112233", "--text",      "proxied",    NULL};
+    ts_cli r;
+    assert_int_equal(cli(env, &r, args), 0);
+    ts_cli_free(&r);
+    assert_int_equal(ts_proxy_connects(px), 1);
+    assert_sent(env, 0, "proxied");
+    ts_proxy_stop(px);
+}
+
 static void test_tls__emulator_tls_options_checked(void **state)
 {
     (void)state;
@@ -453,6 +517,9 @@ int main(void)
         T(test_tls__proxy_never_sees_the_key_over_plaintext),
         T(test_tls__proxy_failure_hides_key_and_credentials),
         T(test_tls__max_connections_apart_from_in_flight),
+        T(test_tls__cli_trust_and_version_flags),
+        T(test_tls__cli_wrong_ca_exits_4),
+        T(test_tls__cli_proxy_flag),
         T(test_tls__emulator_tls_options_checked),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -94,6 +94,10 @@ static inline int bench_control(const char *url, const char *path, const char *j
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, bench_sink);
+    /* An emulator serving HTTPS with a test CA (scripts/bench_tls.sh). */
+    const char *ca = getenv("BENCH_CONTROL_CA");
+    if (ca && *ca)
+        curl_easy_setopt(h, CURLOPT_CAINFO, ca);
     long code = 0;
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);

@@ -28,3 +28,6 @@ if [ -x "$src/bench/webhook_throughput.sh" ] && command -v wrk >/dev/null; then
     echo "== webhook_throughput"
     "$src/bench/webhook_throughput.sh" "$build"
 fi
+echo
+echo "== HTTPS (scripts/bench_tls.sh)"
+"$src/scripts/bench_tls.sh" "$build" "$n"

@@ -4,14 +4,15 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
-      libmicrohttpd-dev libcmocka-dev curl)
+      libmicrohttpd-dev libcmocka-dev curl openssl)
 # `make test` also runs valgrind, a clang -Werror build and the format check; scdoc builds
 # the man pages and mandoc lints them (tests/shell/test_man.sh).
 if [ "${1:-}" != "--minimal" ]; then
     pkgs+=(valgrind clang clang-format scdoc mandoc)
 fi
 if [ "${1:-}" = "--with-bench" ]; then
-    pkgs+=(wrk)
+    # nginx: the HTTPS + HTTP/2 server of the bench (TLS runs fall back to the emulator).
+    pkgs+=(wrk nginx)
 fi
 
 missing=()

@@ -49,9 +49,35 @@ typedef void (*loopmsg_log_cb)(loopmsg_log_level level, const char *line, void *
 #define LOOPMSG_NO_RETRIES (-1)
 
 /**
+ * Which HTTP version a client speaks. TLS verification is the same for every choice.
+ * @since 0.2
+ */
+typedef enum loopmsg_http_version {
+    /** HTTP/2 over https:// when the server offers it (ALPN), HTTP/1.1 otherwise and over
+     *  plaintext loopback. The default. */
+    LOOPMSG_HTTP_VERSION_AUTO = 0,
+    /** HTTP/1.1 only: one request per connection at a time. */
+    LOOPMSG_HTTP_VERSION_1_1 = 1,
+    /** Ask for HTTP/2 everywhere: over https:// through ALPN (falling back to HTTP/1.1 when
+     *  the server does not offer it), over plaintext loopback with an h2c upgrade. */
+    LOOPMSG_HTTP_VERSION_2 = 2
+} loopmsg_http_version;
+
+/**
  * Client options. Zero means default for every field. String fields that are NULL fall
  * back to the environment: api_key to LOOP_API_KEY, default_sender to LOOP_SENDER_ID,
- * base_url to LOOP_BASE_URL (then LOOPMSG_DEFAULT_BASE_URL).
+ * base_url to LOOP_BASE_URL (then LOOPMSG_DEFAULT_BASE_URL), ca_bundle_path to
+ * LOOP_CA_BUNDLE, ca_path to LOOP_CA_PATH.
+ *
+ * Trust: with neither ca_bundle_path nor ca_path, the system's hashed CA directory (the one
+ * libcurl was built with, /etc/ssl/certs on Debian) is used, so that a certificate is read
+ * only when a chain needs it; without such a directory, libcurl's default bundle. A bundle is
+ * parsed once per client, not once per connection. TLS sessions and DNS answers are shared
+ * by all the connections of a client.
+ *
+ * Proxies: `proxy`, else libcurl's standard variables (`https_proxy`/`HTTPS_PROXY`,
+ * `http_proxy` for plaintext loopback, `no_proxy`/`NO_PROXY`). Requests always go through a
+ * CONNECT tunnel, so a proxy never sees the Authorization header, even for http://.
  * @since 0.1
  */
 typedef struct loopmsg_client_options {
@@ -75,9 +101,21 @@ typedef struct loopmsg_client_options {
     void *log_user_data;
     unsigned int max_concurrent;  /**< In-flight cap for async and batch; 0 = 16. */
     double rate_limit_per_second; /**< Client-side request rate cap; 0 = none. */
+    /* ---- version 2 ---- */
+    const char *ca_path;          /**< Hashed CA directory (`openssl rehash`); used instead of the
+                                       system default, and together with ca_bundle_path when both
+                                       are set. @since 0.2 */
+    unsigned int max_connections; /**< Open connections to the API at most; 0 = max_concurrent.
+                                       Over HTTP/2 the requests in flight share few
+                                       connections (one while the server's stream limit
+                                       allows). @since 0.2 */
+    loopmsg_http_version http_version; /**< 0 = LOOPMSG_HTTP_VERSION_AUTO. @since 0.2 */
+    const char *proxy; /**< Proxy URL ("http://host:port", "socks5h://..."); NULL = the
+                            environment (see above); "" = no proxy, whatever the
+                            environment says. @since 0.2 */
 } loopmsg_client_options;
 
-#define LOOPMSG_CLIENT_OPTIONS_VERSION 1
+#define LOOPMSG_CLIENT_OPTIONS_VERSION 2
 #define LOOPMSG_CLIENT_OPTIONS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_CLIENT_OPTIONS_VERSION)
 
 /**
@@ -101,7 +139,9 @@ loopmsg_client_options_init(loopmsg_client_options *out, unsigned int version);
  * @param[out] err   Optional; always written.
  * @retval LOOPMSG_OK
  * @retval LOOPMSG_E_INVALID_ARG  no API key, a blank key, a bad base URL, plaintext http://
- *                                to a host that is not loopback, a bad options version.
+ *                                to a host that is not loopback, a bad options version,
+ *                                an unknown http_version, control characters in a path or
+ *                                the proxy URL.
  * @retval LOOPMSG_E_NOMEM
  * @since 0.1
  */

@@ -35,15 +35,19 @@ typedef struct loopmsg_emulator_options {
     void (*log_cb)(const char *line, void *user_data); /**< Optional request log. */
     void *log_user_data;
     bool webhook_duplicate; /**< POST every webhook twice (same webhook_id), as a redelivery. */
+    /* ---- version 2 ---- */
+    const char *tls_cert_file; /**< PEM certificate (chain) file: serve HTTPS (HTTP/1.1)
+                                    instead of HTTP. Needs tls_key_file. @since 0.2 */
+    const char *tls_key_file;  /**< PEM private key of tls_cert_file. @since 0.2 */
     /**
      * Cap on the request-body bytes held in memory by all connections together; a request
      * whose body would go past it is answered 503 with Retry-After (its body read and
-     * dropped). Each request is also capped at 16 MiB (413). 0 = 64 MiB. @since 0.1
+     * dropped). Each request is also capped at 16 MiB (413). 0 = 64 MiB. @since 0.2
      */
     size_t max_buffered_bytes;
 } loopmsg_emulator_options;
 
-#define LOOPMSG_EMULATOR_OPTIONS_VERSION 1
+#define LOOPMSG_EMULATOR_OPTIONS_VERSION 2
 #define LOOPMSG_EMULATOR_OPTIONS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_OPTIONS_VERSION)
 
 /**
@@ -61,6 +65,9 @@ loopmsg_emulator_options_init(loopmsg_emulator_options *out, unsigned int versio
 /**
  * Start an emulator on its own threads. Returns once it accepts connections.
  * @param[out] out   The new emulator; stop it with loopmsg_emulator_free().
+ * @retval LOOPMSG_E_INVALID_ARG  bad options; only one of tls_cert_file/tls_key_file; a TLS
+ *                                file that cannot be read; TLS asked of a libmicrohttpd
+ *                                built without it.
  * @param[in]  opts  Options, copied; NULL = defaults.
  * @param[out] err   Optional.
  * @since 0.1
@@ -74,7 +81,8 @@ LOOPMSG_API void loopmsg_emulator_free(loopmsg_emulator *emu);
 /** The TCP port it listens on. @since 0.1 */
 LOOPMSG_API uint16_t loopmsg_emulator_port(const loopmsg_emulator *emu);
 
-/** Its base URL, e.g. "http://127.0.0.1:40123" (no trailing slash). Borrowed. @since 0.1 */
+/** Its base URL, e.g. "http://127.0.0.1:40123", or "https://..." when it serves TLS (no
+ *  trailing slash). Borrowed. @since 0.1 */
 LOOPMSG_API const char *loopmsg_emulator_url(const loopmsg_emulator *emu);
 
 /** What a scripted answer does to the connection. @since 0.1 */
@@ -222,7 +230,8 @@ LOOPMSG_API size_t loopmsg_emulator_webhooks_pending(loopmsg_emulator *emu);
 /**
  * Call a control endpoint of an emulator that runs elsewhere (another process, e.g.
  * `loopmsg sandbox`), over HTTP: `GET` when json_body is NULL, else `POST` with the body as
- * `application/json`. No Authorization header is sent (the control plane has none). One
+ * `application/json`. No Authorization header is sent (the control plane has none). Over
+ * https:// the server is verified with LOOP_CA_BUNDLE / LOOP_CA_PATH when set. One
  * attempt, no retries; 10 s to connect, 30 s in all. Does not need a loopmsg_emulator.
  *
  * @param[out] response_out  Optional. On LOOPMSG_OK the response body (NUL-terminated,

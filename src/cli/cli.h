@@ -24,14 +24,18 @@ enum {
 
 /* Global options, filled from the environment first, then the command line. */
 typedef struct cli_globals {
-    const char *api_key;  /* --api-key, LOOP_API_KEY */
-    const char *base_url; /* --base-url, LOOP_BASE_URL */
-    const char *sender;   /* --sender, LOOP_SENDER_ID */
-    long timeout_ms;      /* --timeout MS; 0 = library default */
-    long retries;         /* --retries N; -1 = library default */
-    long retry_delay_ms;  /* --retry-delay MS; 0 = library default */
-    int json;             /* --json */
-    int verbose;          /* --verbose */
+    const char *api_key;   /* --api-key, LOOP_API_KEY */
+    const char *base_url;  /* --base-url, LOOP_BASE_URL */
+    const char *sender;    /* --sender, LOOP_SENDER_ID */
+    long timeout_ms;       /* --timeout MS; 0 = library default */
+    long retries;          /* --retries N; -1 = library default */
+    long retry_delay_ms;   /* --retry-delay MS; 0 = library default */
+    int json;              /* --json */
+    int verbose;           /* --verbose */
+    const char *ca_bundle; /* --ca-bundle FILE (library: LOOP_CA_BUNDLE) */
+    const char *ca_path;   /* --ca-path DIR (library: LOOP_CA_PATH) */
+    const char *proxy;     /* --proxy URL (library: https_proxy, no_proxy) */
+    int http_version;      /* --http1.1 / --http2: a loopmsg_http_version; 0 = auto */
 } cli_globals;
 
 /* Called for each option of the command's own table: id is the option's `val`, arg its

@@ -49,6 +49,8 @@ enum {
     O_DELAY,
     O_DROP,
     O_MAX_BUFFERED,
+    O_TLS_CERT,
+    O_TLS_KEY,
     O_LAST
 };
 
@@ -65,7 +67,7 @@ typedef struct sb_args {
     long port, delivery_delay_ms, latency_ms, error_status, error_code, max_buffered_mib;
     long status, delay_ms;
     double time_scale, error_rate, drop_rate;
-    const char *bind, *webhook_url, *webhook_header, *fixtures;
+    const char *bind, *webhook_url, *webhook_header, *fixtures, *tls_cert, *tls_key;
     const char *contact, *text, *group, *message_id;
     const char *body, *content_type, *drop;
     const char *fields[MAX_FIELDS];
@@ -109,6 +111,8 @@ static const struct option sb_opts[] = {
     OPT("delay", required_argument, O_DELAY),
     OPT("drop", required_argument, O_DROP),
     OPT("max-buffered-mib", required_argument, O_MAX_BUFFERED),
+    OPT("tls-cert", required_argument, O_TLS_CERT),
+    OPT("tls-key", required_argument, O_TLS_KEY),
     {NULL, 0, NULL, 0},
 };
 
@@ -131,6 +135,9 @@ static const char usage[] =
     "                        beyond it 503 with Retry-After)\n"
     "  --latency MS --error-rate R --error-status N --error-code N --drop-rate R\n"
     "                        fault injection from the start (see 'faults')\n"
+    "  --tls-cert FILE --tls-key FILE\n"
+    "                        serve HTTPS (HTTP/1.1) with this PEM certificate and key;\n"
+    "                        clients trust it with --ca-bundle / LOOP_CA_BUNDLE\n"
     "  --quiet               do not log requests\n"
     "  --json                print {\"url\", \"port\"} on stdout once listening\n"
     "\n"
@@ -187,6 +194,12 @@ static int on_opt(int id, const char *arg, void *ud)
         break;
     case O_FIXTURES:
         a->fixtures = arg;
+        break;
+    case O_TLS_CERT:
+        a->tls_cert = arg;
+        break;
+    case O_TLS_KEY:
+        a->tls_key = arg;
         break;
     case O_TIME_SCALE:
         if (parse_double(arg, 0.0001, 1000, &a->time_scale) != 0)
@@ -291,6 +304,8 @@ static int run_server(cli_globals *g, const sb_args *a)
     o.webhook_url = a->webhook_url;
     o.webhook_header = a->webhook_header;
     o.fixtures_path = a->fixtures;
+    o.tls_cert_file = a->tls_cert;
+    o.tls_key_file = a->tls_key;
     o.delivery_delay_ms = (unsigned int)a->delivery_delay_ms;
     o.time_scale = a->time_scale;
     o.webhook_duplicate = (a->seen & BIT(O_DUPLICATE)) != 0;
@@ -664,7 +679,7 @@ static const struct {
 static const unsigned int server_allowed =
     BIT(O_PORT) | BIT(O_BIND) | BIT(O_WEBHOOK_URL) | BIT(O_WEBHOOK_HEADER) | BIT(O_FIXTURES) |
     BIT(O_TIME_SCALE) | BIT(O_DELIVERY_DELAY) | BIT(O_DUPLICATE) | FAULT_OPTS | BIT(O_QUIET) |
-    BIT(O_MAX_BUFFERED);
+    BIT(O_MAX_BUFFERED) | BIT(O_TLS_CERT) | BIT(O_TLS_KEY);
 
 static int check_allowed(const char *cmd, unsigned int seen, unsigned int allowed)
 {

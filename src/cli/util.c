@@ -27,7 +27,12 @@ enum {
     G_JSON,
     G_VERBOSE,
     G_HELP,
-    G_VERSION
+    G_VERSION,
+    G_CA_BUNDLE,
+    G_CA_PATH,
+    G_PROXY,
+    G_HTTP1_1,
+    G_HTTP2
 };
 
 static const struct option global_opts[] = {
@@ -41,6 +46,11 @@ static const struct option global_opts[] = {
     {"verbose", no_argument, NULL, G_VERBOSE},
     {"help", no_argument, NULL, G_HELP},
     {"version", no_argument, NULL, G_VERSION},
+    {"ca-bundle", required_argument, NULL, G_CA_BUNDLE},
+    {"ca-path", required_argument, NULL, G_CA_PATH},
+    {"proxy", required_argument, NULL, G_PROXY},
+    {"http1.1", no_argument, NULL, G_HTTP1_1},
+    {"http2", no_argument, NULL, G_HTTP2},
 };
 
 #define N_GLOBAL_OPTS (sizeof global_opts / sizeof global_opts[0])
@@ -107,6 +117,21 @@ static int global_opt(cli_globals *g, const char *cmd, int id, const char *arg)
         return 0;
     case G_VERBOSE:
         g->verbose = 1;
+        return 0;
+    case G_CA_BUNDLE:
+        g->ca_bundle = arg;
+        return 0;
+    case G_CA_PATH:
+        g->ca_path = arg;
+        return 0;
+    case G_PROXY:
+        g->proxy = arg;
+        return 0;
+    case G_HTTP1_1:
+        g->http_version = LOOPMSG_HTTP_VERSION_1_1;
+        return 0;
+    case G_HTTP2:
+        g->http_version = LOOPMSG_HTTP_VERSION_2;
         return 0;
     default:
         return -1;
@@ -270,6 +295,10 @@ loopmsg_client *cli_client_new_ex(const cli_globals *g, unsigned int max_concurr
     o.user_agent_suffix = "loopmsg-cli";
     o.max_concurrent = max_concurrent;
     o.rate_limit_per_second = rate_per_second;
+    o.ca_bundle_path = g->ca_bundle;
+    o.ca_path = g->ca_path;
+    o.proxy = g->proxy;
+    o.http_version = (loopmsg_http_version)g->http_version;
     if (g->verbose)
         o.log_cb = log_to_stderr;
     loopmsg_client *c = NULL;

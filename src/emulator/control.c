@@ -137,6 +137,13 @@ loopmsg_status loopmsg_emulator_control(char **response_out, const char *base_ur
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
     /* The control plane is local by design: never go through a proxy from the environment. */
     curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    /* A sandbox serving HTTPS with its own CA: the same trust variables as the client. */
+    const char *ca_bundle = getenv("LOOP_CA_BUNDLE");
+    const char *ca_path = getenv("LOOP_CA_PATH");
+    if ((ca_bundle && *ca_bundle) || (ca_path && *ca_path)) {
+        curl_easy_setopt(h, CURLOPT_CAINFO, ca_bundle && *ca_bundle ? ca_bundle : NULL);
+        curl_easy_setopt(h, CURLOPT_CAPATH, ca_path && *ca_path ? ca_path : NULL);
+    }
     if (json_body) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, json_body);

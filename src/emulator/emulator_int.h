@@ -203,6 +203,9 @@ struct loopmsg_emulator {
     char *webhook_url;
     char *webhook_header;
     char *fixtures_path;
+    char *tls_cert_pem; /* file contents; libmicrohttpd reads them until the daemon stops */
+    char *tls_key_pem;
+    size_t tls_key_len;
     unsigned int delivery_delay_ms;
     double time_scale;
     bool quiet;

@@ -9,6 +9,7 @@
  */
 #include "emulator_int.h"
 
+#include "alloc_int.h"
 #include "error_int.h"
 
 #include <arpa/inet.h>
@@ -527,6 +528,70 @@ static void free_scripts(loopmsg_emulator *emu)
     emu->script_tail = NULL;
 }
 
+/* A whole PEM file, NUL-terminated (libmicrohttpd takes the certificate and key as strings). */
+static char *read_pem(const char *path, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (cap - len < 4096) {
+            if (cap > (1u << 20)) { /* no certificate chain is a megabyte */
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            char *n = realloc(buf, cap + 8192);
+            if (!n) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = n;
+            cap += 8192;
+        }
+        size_t got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    if (len_out)
+        *len_out = len;
+    return buf;
+}
+
+/* Load the TLS certificate and key named in opts (version 2) into emu. */
+static loopmsg_status load_tls(loopmsg_emulator *emu, const loopmsg_emulator_options *opts,
+                               loopmsg_error *err)
+{
+    if (opts->version < 2 || (!opts->tls_cert_file && !opts->tls_key_file))
+        return LOOPMSG_OK;
+    if (!opts->tls_cert_file || !opts->tls_key_file)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "tls_cert_file and tls_key_file go together");
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "this libmicrohttpd was built without TLS support");
+    emu->tls_cert_pem = read_pem(opts->tls_cert_file, NULL);
+    if (!emu->tls_cert_pem)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "cannot read certificate \"%s\"",
+                                  opts->tls_cert_file);
+    emu->tls_key_pem = read_pem(opts->tls_key_file, &emu->tls_key_len);
+    if (!emu->tls_key_pem)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "cannot read private key \"%s\"",
+                                  opts->tls_key_file);
+    return LOOPMSG_OK;
+}
+
 loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emulator_options *opts,
                                       loopmsg_error *err)
 {
@@ -559,8 +624,10 @@ loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emul
     emu->time_scale = opts->time_scale > 0 ? opts->time_scale : 1.0;
     emu->quiet = opts->quiet;
     emu->webhook_duplicate = opts->webhook_duplicate;
-    emu->max_buffered_bytes =
-        opts->max_buffered_bytes ? opts->max_buffered_bytes : DEFAULT_MAX_BUFFERED_BYTES;
+    /* A version-1 struct ends before the version-2 fields: never read them there. */
+    emu->max_buffered_bytes = opts->version >= 2 && opts->max_buffered_bytes
+                                  ? opts->max_buffered_bytes
+                                  : DEFAULT_MAX_BUFFERED_BYTES;
     emu->log_cb = opts->log_cb;
     emu->log_user_data = opts->log_user_data;
 
@@ -574,6 +641,11 @@ loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emul
     if (!ok) {
         loopmsg_emulator_free(emu);
         return loopmsg__error_nomem(err);
+    }
+    st = load_tls(emu, opts, err);
+    if (st != LOOPMSG_OK) {
+        loopmsg_emulator_free(emu);
+        return st;
     }
     char errbuf[256];
     emu->state = loopmsg__emu_state_new(emu->fixtures_path, errbuf, sizeof errbuf);
@@ -596,13 +668,16 @@ loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emul
         return LOOPMSG_E_INVALID_ARG;
     }
     set_port(&ss, v6, opts->port);
+    bool tls = emu->tls_cert_pem != NULL;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                         MHD_USE_AUTO | (v6 ? MHD_USE_IPv6 : 0);
+                         MHD_USE_AUTO | (v6 ? MHD_USE_IPv6 : 0) | (tls ? MHD_USE_TLS : 0);
+    /* The TLS options are passed only with TLS on: MHD refuses them otherwise. */
     emu->daemon = MHD_start_daemon(
         flags, opts->port, NULL, NULL, access_cb, emu, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_URI_LOG_CALLBACK, uri_cb, emu, MHD_OPTION_UNESCAPE_CALLBACK, unescape_identity,
         emu, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, emu, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-        MHD_OPTION_END);
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, emu->tls_cert_pem,
+        MHD_OPTION_HTTPS_MEM_KEY, emu->tls_key_pem, MHD_OPTION_END);
     if (!emu->daemon) {
         loopmsg__error_set(err, LOOPMSG_E_TRANSPORT, "could not listen on %s port %u",
                            emu->bind_address, (unsigned int)opts->port);
@@ -616,8 +691,8 @@ loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emul
         host = "127.0.0.1";
     else if (strcmp(host, "::") == 0)
         host = "::1";
-    snprintf(emu->url, sizeof emu->url, v6 ? "http://[%s]:%u" : "http://%s:%u", host,
-             (unsigned int)emu->port);
+    snprintf(emu->url, sizeof emu->url, v6 ? "%s://[%s]:%u" : "%s://%s:%u", tls ? "https" : "http",
+             host, (unsigned int)emu->port);
     *out = emu;
     return LOOPMSG_OK;
 }
@@ -644,6 +719,10 @@ void loopmsg_emulator_free(loopmsg_emulator *emu)
     free(emu->webhook_url);
     free(emu->webhook_header);
     free(emu->fixtures_path);
+    free(emu->tls_cert_pem);
+    if (emu->tls_key_pem)
+        loopmsg__wipe(emu->tls_key_pem, emu->tls_key_len);
+    free(emu->tls_key_pem);
     free(emu);
 }
 

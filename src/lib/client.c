@@ -118,6 +118,10 @@ static void client_destroy(loopmsg_client *c)
     loopmsg__free(c->base_url);
     loopmsg__free(c->default_sender);
     loopmsg__free(c->ca_bundle_path);
+    loopmsg__free(c->ca_path);
+    if (c->proxy)
+        loopmsg__wipe(c->proxy, strlen(c->proxy)); /* may hold proxy credentials */
+    loopmsg__free(c->proxy);
     loopmsg__free(c->user_agent);
     loopmsg__wipe(c, sizeof *c);
     loopmsg__free(c);
@@ -171,6 +175,21 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     /* Checked here: every body it goes into is JSON, which cannot carry it otherwise. */
     if (sender && !loopmsg__utf8_valid(sender, strlen(sender), NULL))
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "default_sender: is not valid UTF-8");
+    /* Fields of version 2 are read only from a struct that has them. */
+    bool v2 = opts->version >= 2;
+    const char *ca_bundle = env_or(opts->ca_bundle_path, "LOOP_CA_BUNDLE");
+    const char *ca_path = env_or(v2 ? opts->ca_path : NULL, "LOOP_CA_PATH");
+    const char *proxy = v2 ? opts->proxy : NULL;
+    loopmsg_http_version http_version = v2 ? opts->http_version : LOOPMSG_HTTP_VERSION_AUTO;
+    if ((unsigned int)http_version > LOOPMSG_HTTP_VERSION_2)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "http_version: unknown value %d",
+                                  (int)http_version);
+    if ((ca_bundle && has_ctl(ca_bundle)) || (ca_path && has_ctl(ca_path)))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "ca_bundle_path/ca_path: contains control characters");
+    /* The proxy URL may carry credentials: never quote it. */
+    if (proxy && has_ctl(proxy))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "proxy: contains control characters");
     if (opts->user_agent_suffix && has_ctl(opts->user_agent_suffix))
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                   "user_agent_suffix: contains control characters");
@@ -195,7 +214,9 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     loopmsg__buf_append(&auth, key, keylen);
     c->auth_header = loopmsg__buf_detach(&auth);
     c->default_sender = loopmsg__strdup(sender);
-    c->ca_bundle_path = loopmsg__strdup(opts->ca_bundle_path);
+    c->ca_bundle_path = loopmsg__strdup(ca_bundle);
+    c->ca_path = loopmsg__strdup(ca_path);
+    c->proxy = loopmsg__strdup(proxy);
     loopmsg__buf ua = {0};
     loopmsg__buf_puts(&ua, "libloopmsg/" LOOPMSG_VERSION);
     if (opts->user_agent_suffix && *opts->user_agent_suffix) {
@@ -204,7 +225,7 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     }
     c->user_agent = loopmsg__buf_detach(&ua);
     if (!c->api_key || !c->auth_header || !c->user_agent || (sender && !c->default_sender) ||
-        (opts->ca_bundle_path && !c->ca_bundle_path)) {
+        (ca_bundle && !c->ca_bundle_path) || (ca_path && !c->ca_path) || (proxy && !c->proxy)) {
         client_destroy(c);
         return loopmsg__error_nomem(err);
     }
@@ -219,6 +240,8 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     c->deadline_ms = opts->deadline_ms;
     c->retry_maybe_delivered = opts->retry_maybe_delivered;
     c->max_concurrent = opts->max_concurrent ? opts->max_concurrent : 16;
+    c->max_connections = v2 && opts->max_connections ? opts->max_connections : c->max_concurrent;
+    c->http_version = http_version;
     /* Below one request in 1000 s the token arithmetic would leave the range of a long. */
     c->rate_limit_per_second = opts->rate_limit_per_second <= 0      ? 0
                                : opts->rate_limit_per_second < 0.001 ? 0.001

@@ -95,6 +95,8 @@ struct loopmsg_client {
     char *base_url;
     char *default_sender;
     char *ca_bundle_path;
+    char *ca_path;
+    char *proxy; /* NULL = the environment; "" = none */
     char *user_agent;
     unsigned int timeout_ms;
     unsigned int connect_timeout_ms;
@@ -103,6 +105,8 @@ struct loopmsg_client {
     unsigned int deadline_ms;
     bool retry_maybe_delivered;
     unsigned int max_concurrent;
+    unsigned int max_connections;
+    loopmsg_http_version http_version;
     double rate_limit_per_second;
     loopmsg_log_cb log_cb;
     void *log_user_data;

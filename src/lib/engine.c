@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define MAX_RESPONSE_BYTES (8u * 1024u * 1024u)
@@ -59,6 +60,9 @@ struct loopmsg__request {
 
 struct loopmsg_engine {
     CURLM *multi;
+    CURLSH *share;      /* TLS sessions and DNS answers, shared by every connection of the client */
+    const char *cainfo; /* trust as given to every handle (see choose_trust) */
+    const char *capath;
     struct curl_slist *headers;
     req_list queued, running, done;
     CURL *idle[IDLE_HANDLES];
@@ -153,11 +157,54 @@ static void wipe_slist(struct curl_slist *l)
         loopmsg__wipe(l->data, strlen(l->data));
 }
 
+/* Where trust comes from; docs/performance.md has the measurements behind it. A PEM bundle
+ * costs about 25 ms and 1 MB of CPU-bound decoding each time OpenSSL loads it (~140
+ * certificates): libcurl caches the loaded store per multi handle (CURLOPT_CA_CACHE_TIMEOUT,
+ * 7.87+, OpenSSL) only when no CA directory is set, so a bundle alone is loaded once per
+ * client. A hashed directory is read lazily, one small file per chain verified, so it is the
+ * default whenever libcurl was built with one that exists: a one-shot send never decodes
+ * the whole bundle. The caller's choice always wins, and a bundle given alone is the only
+ * trust (no system directory added behind the caller's back). */
+static void choose_trust(const loopmsg_client *c, struct loopmsg_engine *e)
+{
+    e->cainfo = c->ca_bundle_path;
+    e->capath = c->ca_path;
+    if (c->ca_bundle_path || c->ca_path)
+        return;
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    struct stat st;
+    if (v && v->capath && stat(v->capath, &st) == 0 && S_ISDIR(st.st_mode))
+        e->capath = v->capath;
+    else if (v)
+        e->cainfo = v->cainfo; /* libcurl's default bundle (NULL: the TLS library's own) */
+}
+
+static CURLSH *new_share(void)
+{
+    CURLSH *sh = curl_share_init();
+    if (!sh)
+        return NULL;
+    /* No lock callbacks: a client is driven by one thread at a time and the share is the
+     * client's own. Connections are not shared: the multi handle already pools them. */
+    if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
+        curl_share_cleanup(sh);
+        return NULL;
+    }
+    return sh;
+}
+
 loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
 {
     struct loopmsg_engine *e = loopmsg__calloc(1, sizeof *e);
     if (!e)
         return loopmsg__error_nomem(err);
+    e->share = new_share();
+    if (!e->share) {
+        loopmsg__free(e);
+        return loopmsg__error_nomem(err);
+    }
+    choose_trust(c, e);
     e->multi = curl_multi_init();
     struct curl_slist *h = NULL;
     /* "Expect:" stops libcurl from waiting for a 100-continue on larger bodies. */
@@ -175,14 +222,26 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
     if (!e->multi || !h) {
         if (e->multi)
             curl_multi_cleanup(e->multi);
+        curl_share_cleanup(e->share);
         loopmsg__free(e);
         return loopmsg__error_nomem(err);
     }
     e->headers = h;
-    long cap = c->max_concurrent ? (long)c->max_concurrent : 16;
-    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, cap);
-    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, cap);
+    /* Requests in flight (max_concurrent) and connections (max_connections) are separate
+     * limits: over HTTP/2 every handle waits for a connection it can multiplex on
+     * (CURLOPT_PIPEWAIT) and a new one opens only when the server's stream limit is reached;
+     * over HTTP/1.1 each request in flight needs its own connection, up to max_connections. */
+    long conns = c->max_connections ? (long)c->max_connections : 16;
+    long streams = c->max_concurrent ? (long)c->max_concurrent : 16;
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns);
     curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+#if LIBCURL_VERSION_NUM >= 0x074300
+    /* The client's own cap per connection; the server's SETTINGS limit applies on top. */
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, streams);
+#else
+    (void)streams;
+#endif
     e->next_id = 1;
     e->tokens = c->rate_limit_per_second > 0 ? 1.0 : 0.0;
     e->tokens_at = loopmsg__now_ms();
@@ -259,12 +318,24 @@ static CURL *new_easy(const loopmsg_client *c, const struct loopmsg_engine *e)
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                     c->http_version == LOOPMSG_HTTP_VERSION_1_1 ? (long)CURL_HTTP_VERSION_1_1
+                     : c->http_version == LOOPMSG_HTTP_VERSION_2 ? (long)CURL_HTTP_VERSION_2_0
+                                                                 : (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(h, CURLOPT_SHARE, e->share);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-    if (c->ca_bundle_path)
-        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle_path);
+    /* Verification stays on (libcurl's default; decision 10): only where trust comes from
+     * is chosen. Both are set, NULL included, so a default never slips in beside them. */
+    curl_easy_setopt(h, CURLOPT_CAINFO, e->cainfo);
+    curl_easy_setopt(h, CURLOPT_CAPATH, e->capath);
+    if (c->proxy)
+        curl_easy_setopt(h, CURLOPT_PROXY, c->proxy); /* "" = none, environment ignored */
+    /* Even for plaintext loopback the proxy gets a CONNECT tunnel, never the request itself:
+     * the Authorization header must not reach a proxy's logs. */
+    curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075000
     curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
 #endif
@@ -387,7 +458,10 @@ static long retry_delay(loopmsg_client *c, loopmsg__request *r, loopmsg_status s
     bool again;
     if (c->max_retries <= 0 || r->attempts > (unsigned int)c->max_retries)
         return -1;
-    if (st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT)
+    if ((st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT) &&
+        !(e->flags & LOOPMSG_ERRF_RETRYABLE))
+        again = false; /* a certificate refused: the same attempt gets the same answer */
+    else if (st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT)
         again = !(e->flags & LOOPMSG_ERRF_SENT) || !post;
     else if (e->http_status == 429 || e->http_status == 503)
         again = true;
@@ -444,6 +518,14 @@ static void redact_body(loopmsg__buf *b, const loopmsg_client *c)
     }
 }
 
+/* The server's certificate was not trusted, or the trust could not be loaded: the request
+ * never left, and trying again cannot change the answer. */
+static bool certificate_error(CURLcode rc)
+{
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+           rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
 /* Classify the finished attempt of r into r->status / r->err / r->result. */
 static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc)
 {
@@ -490,6 +572,11 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
             was_sent && post ? "; the request was sent, the outcome is unknown" : "");
         r->err.transport_code = (int)rc;
         r->err.flags = LOOPMSG_ERRF_RETRYABLE;
+        if (certificate_error(rc)) {
+            r->err.flags = 0; /* TLS failed before the request: nothing left the process */
+            redact(r->err.message, c);
+            return st;
+        }
         if (was_sent)
             r->err.flags |= LOOPMSG_ERRF_SENT | (post ? LOOPMSG_ERRF_MAYBE_DELIVERED : 0u);
         redact(r->err.message, c);
@@ -1020,6 +1107,7 @@ void loopmsg__engine_free(loopmsg_client *c)
     for (size_t i = 0; i < e->idle_count; i++)
         curl_easy_cleanup(e->idle[i]);
     curl_multi_cleanup(e->multi);
+    curl_share_cleanup(e->share); /* after every easy handle that used it */
     wipe_slist(e->headers);
     curl_slist_free_all(e->headers);
     loopmsg__free(e);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_sandbox_cli.sh: `loopmsg sandbox` end to end. The server starts on a free port and
 # prints it, stops with exit 0 on SIGTERM and SIGINT; the subcommands (inject, trigger,
-# faults, script, requests, reset) drive it over its control endpoints; fault injection
+# faults, script, requests, reset) drive it over its control endpoints; with --tls-cert and
+# --tls-key it serves HTTPS, trusted through LOOP_CA_BUNDLE / LOOP_CA_PATH (a wrong or unknown
+# CA exits 4 and nothing is recorded); fault injection
 # and scripted answers reach `loopmsg send` as API errors (exit 3); usage errors exit 2 and
 # an unreachable sandbox exits 4. Webhooks are received by examples/echo_bot. 127.0.0.1 only;
 # every command runs under `timeout` so that nothing can hang.
@@ -70,7 +72,7 @@ start_sandbox() {
     PIDS+=("$SB_PID")
     wait_for "$TMP/$name.out" '"url"'
     SB_URL=$(sed -E 's|.*"url": ?"([^"]+)".*|\1|' "$TMP/$name.out")
-    [[ $SB_URL =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "bad url in $(cat "$TMP/$name.out")"
+    [[ $SB_URL =~ ^https?://127\.0\.0\.1:[0-9]+$ ]] || fail "bad url in $(cat "$TMP/$name.out")"
 }
 
 # stop_pid PID SIGNAL: the process must exit with 0 within 20 s (generous: sanitizer builds
@@ -304,6 +306,61 @@ if [ -x "$BOT" ]; then
     stop_pid "$BOT_PID" TERM
     grep -q "echo_bot: stopped after" "$TMP/bot.log" || fail "the bot did not stop cleanly"
     exec 3>&-
+fi
+
+if command -v openssl >/dev/null 2>&1; then
+    unset LOOP_CA_BUNDLE LOOP_CA_PATH
+    CASE="certificates"
+    ca() {
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$TMP/$1.key" -out "$TMP/$1.pem" -days 2 -subj "/CN=$2" \
+            -addext 'basicConstraints=critical,CA:TRUE' \
+            -addext 'keyUsage=critical,keyCertSign,cRLSign' >/dev/null 2>&1 || fail "openssl req"
+    }
+    ca ca "loopmsg sandbox test CA"
+    ca other "unrelated CA"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$TMP/server.key" \
+        -out "$TMP/server.csr" -subj "/CN=127.0.0.1" >/dev/null 2>&1 || fail "server csr"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$TMP/ext"
+    openssl x509 -req -in "$TMP/server.csr" -CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" \
+        -CAcreateserial -out "$TMP/server.pem" -days 2 -extfile "$TMP/ext" >/dev/null 2>&1 ||
+        fail "server cert"
+    mkdir "$TMP/cadir"
+    cp "$TMP/ca.pem" "$TMP/cadir/"
+    openssl rehash "$TMP/cadir" >/dev/null 2>&1 || fail "openssl rehash"
+
+    CASE="sandbox serves https"
+    start_sandbox tls --api-key "$LOOP_API_KEY" --tls-cert "$TMP/server.pem" \
+        --tls-key "$TMP/server.key"
+    TLS_PID=$SB_PID
+    [[ $SB_URL =~ ^https:// ]] || fail "not https: $SB_URL"
+    export LOOP_BASE_URL=$SB_URL
+
+    CASE="send trusting the CA bundle (LOOP_CA_BUNDLE)"
+    LOOP_CA_BUNDLE=$TMP/ca.pem lm 0 send --contact +15555550123 --text "over https"
+    out_has '^[0-9A-Fa-f-]{36}$'
+
+    CASE="send trusting a hashed CA directory (LOOP_CA_PATH)"
+    LOOP_CA_PATH=$TMP/cadir lm 0 send --contact +15555550123 --text "ca path"
+
+    CASE="a wrong CA is refused before anything is sent"
+    LOOP_CA_BUNDLE=$TMP/other.pem lm 4 send --contact +15555550123 --text "never"
+    err_has "certificate"
+
+    CASE="the system trust does not know the test CA"
+    lm 4 send --contact +15555550123 --text "never either"
+    err_has "certificate"
+
+    CASE="the control plane over https, and only the two trusted sends arrived"
+    LOOP_CA_BUNDLE=$TMP/ca.pem lm 0 --json sandbox requests
+    out_has '"count": ?2'
+
+    CASE="--tls-cert without --tls-key"
+    lm 2 sandbox --tls-cert "$TMP/server.pem" --port 0
+    err_has "tls_key_file"
+    stop_pid "$TLS_PID" TERM
+    unset LOOP_BASE_URL
+
 fi
 
 echo "PASS"

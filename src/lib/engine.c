@@ -387,16 +387,19 @@ static long retry_delay(loopmsg_client *c, loopmsg__request *r, loopmsg_status s
     bool again;
     if (c->max_retries <= 0 || r->attempts > (unsigned int)c->max_retries)
         return -1;
+    /* What a Loop code means for a resend is in the one table of codes (error.c); it wins
+     * over the HTTP status: a 1030 that comes with a 503 may still have been delivered. */
+    loopmsg__resend by_code = loopmsg__api_code_resend(e->api_code);
     if (st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT)
         again = !(e->flags & LOOPMSG_ERRF_SENT) || !post;
-    else if (e->http_status == 429 || e->http_status == 503)
+    else if (by_code == LOOPMSG__RESEND_IF_ASKED)
+        again = c->retry_maybe_delivered;
+    else if (by_code == LOOPMSG__RESEND_AUTO)
         again = true;
-    else if (e->api_code == 1010)
+    else if (e->http_status == 429 || e->http_status == 503)
         again = true;
     else if (e->http_status == 502 || e->http_status == 504)
         again = !post;
-    else if (e->api_code == 1020 || e->api_code == 1030)
-        again = c->retry_maybe_delivered;
     else
         again = false;
     if (!again || st == LOOPMSG_E_PROTOCOL)
@@ -932,8 +935,9 @@ static void cancel_one(loopmsg_client *c, loopmsg__request *r)
     if (r->result && r->op->free_result)
         r->op->free_result(r->result);
     r->result = NULL;
-    /* A resend waiting for its backoff: an earlier attempt may have been delivered (1020/1030
-     * with retry_maybe_delivered), and the caller must still be told so. */
+    /* A resend waiting for its backoff: an earlier attempt may have been delivered (a code
+     * flagged MAYBE_DELIVERED, resent with retry_maybe_delivered), and the caller must still
+     * be told so. */
     bool earlier = r->attempts && (r->err.flags & LOOPMSG_ERRF_MAYBE_DELIVERED);
     loopmsg__error_set(&r->err, LOOPMSG_E_CANCELLED, "%s: cancelled%s", r->op->name,
                        was_running && r->op->method == LOOPMSG__POST

@@ -33,8 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     loopmsg_error err;
     json_t *root = NULL;
+    /* A secret with an escapable character, a non-ASCII one and one outside the BMP, so that
+     * every path of the key masking runs on the body. */
     loopmsg_status st = loopmsg__codec_classify(op->name, op->method == LOOPMSG__POST, http, copy,
-                                                len, 0, &root, &err);
+                                                len, 0, "k-/\xc3\xa9\xf0\x9f\x98\x80", &root, &err);
+    loopmsg__mask_secret(copy, len, "k\"", 2, true);
     if (st == LOOPMSG_OK && op->decode) {
         void *result = NULL;
         if (op->decode(&result, root, copy, len, &err) == LOOPMSG_OK && op->free_result)

@@ -26,7 +26,10 @@ typedef enum loopmsg_log_level {
 } loopmsg_log_level;
 
 /**
- * Log callback. `line` is borrowed for the call and never contains the API key.
+ * Log callback. `line` is borrowed for the call and never contains the API key: wherever
+ * it would appear (also JSON-escaped, as a server may echo it, or cut in two where a body
+ * is shortened) it is replaced by '*'. A key of 1 to 3 characters is masked wherever those
+ * characters stand, so other text holding them is masked too.
  * Called on the thread that drives the client, in the middle of the engine's work: it must
  * not drive the client (poll, run, blocking calls and batches return LOOPMSG_E_STATE).
  * @since 0.1

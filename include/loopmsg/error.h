@@ -88,7 +88,10 @@ LOOPMSG_API const char *loopmsg_api_code_description(int api_code);
 
 /**
  * The LOOPMSG_ERRF_* flags the library attaches to a Loop API error code
- * (e.g. 1010 -> RETRYABLE, 1030 -> RETRYABLE|MAYBE_DELIVERED, 130 -> FATAL).
+ * (e.g. 1010 -> RETRYABLE, 1020 -> RETRYABLE, 1030 -> RETRYABLE|MAYBE_DELIVERED,
+ * 130 -> FATAL). Of these, only 1010 is resent automatically; 1020 (sent, reported not
+ * delivered: retry only after a long delay) and 1030 (no delivery confirmation) only with
+ * loopmsg_client_options::retry_maybe_delivered.
  * @since 0.1
  */
 LOOPMSG_API unsigned int loopmsg_api_code_flags(int api_code);

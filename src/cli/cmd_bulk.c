@@ -133,14 +133,22 @@ static int journal_write(bulk *b, json_t *o)
     return w == (ssize_t)(n + 1) ? 0 : -1;
 }
 
-static int journal_row(bulk *b, size_t row, jstate st, const char *message_id)
+/* api_code: the Loop code of a failed or unknown outcome (1020, 1030, ...); 0 for none. */
+static int journal_row_code(bulk *b, size_t row, jstate st, const char *message_id, int api_code)
 {
     json_t *o = json_pack("{s:I, s:s}", "row", (json_int_t)(row + 1), "state", jnames[st]);
     if (o && message_id)
         json_object_set_new(o, "message_id", json_string(message_id));
+    if (o && api_code)
+        json_object_set_new(o, "api_code", json_integer(api_code));
     int rc = o ? journal_write(b, o) : -1;
     json_decref(o);
     return rc;
+}
+
+static int journal_row(bulk *b, size_t row, jstate st, const char *message_id)
+{
+    return journal_row_code(b, row, st, message_id, 0);
 }
 
 /* Read an existing journal: the last state of each row wins. Returns 0, or an exit code. */
@@ -293,6 +301,8 @@ static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send
         st = J_ACCEPTED;
         b->accepted++;
     } else if (err->flags & LOOPMSG_ERRF_MAYBE_DELIVERED) {
+        /* e.g. 1030 (no delivery confirmation): resent only with --resend-unknown. A 1020
+         * (the destination reported it not delivered) is a failure, journaled with its code. */
         st = J_UNKNOWN;
         b->unknown++;
     } else {
@@ -302,7 +312,7 @@ static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send
             (err->status == LOOPMSG_E_TRANSPORT || err->status == LOOPMSG_E_TIMEOUT))
             b->not_sent++;
     }
-    journal_row(b, s->row, st, r ? r->message_id : NULL);
+    journal_row_code(b, s->row, st, r ? r->message_id : NULL, r ? 0 : err->api_code);
     b->state[s->row] = st;
     print_row(b, s->row, r ? r->message_id : NULL, err, NULL);
     b->done++;

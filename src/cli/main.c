@@ -58,7 +58,7 @@ static const char usage[] =
     "\n"
     "Exit codes: 0 ok; 2 usage or validation error (nothing sent); 3 the API answered with an\n"
     "error; 4 transport error before the request was sent; 5 outcome unknown (sent, no\n"
-    "answer); 1 anything else.\n";
+    "answer, or code 1030: no delivery confirmation); 1 anything else.\n";
 
 typedef int (*cmd_fn)(cli_globals *g, int argc, char **argv);
 

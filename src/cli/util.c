@@ -243,9 +243,14 @@ int cli_exit_code(loopmsg_status st, const loopmsg_error *err)
     case LOOPMSG_E_PROTOCOL:
         /* A 2xx we could not read: the API accepted the send, resending may duplicate it. */
         return (flags & LOOPMSG_ERRF_MAYBE_DELIVERED) ? CLI_EXIT_UNKNOWN : CLI_EXIT_API;
-    case LOOPMSG_E_AUTH:
     case LOOPMSG_E_RATE_LIMITED:
     case LOOPMSG_E_API:
+        /* A Loop code that leaves the delivery open (1030, no confirmation): the outcome is
+         * unknown, as send-bulk journals it. The code table says which codes do. */
+        if (err && (loopmsg_api_code_flags(err->api_code) & LOOPMSG_ERRF_MAYBE_DELIVERED))
+            return CLI_EXIT_UNKNOWN;
+        return CLI_EXIT_API;
+    case LOOPMSG_E_AUTH:
     case LOOPMSG_E_NOT_FOUND:
         return CLI_EXIT_API;
     default:

@@ -8,6 +8,7 @@
 #include "error_int.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,6 +53,133 @@ bool loopmsg__utf8_valid(const char *s, size_t len, size_t *chars_out)
     if (chars_out)
         *chars_out = chars;
     return true;
+}
+
+/* ---- masking a secret (the API key) in untrusted text ------------------------------------- */
+
+enum { M_NO, M_YES, M_END }; /* no match; a match; the text ended inside a possible match */
+
+/* Compare text s (len bytes) with lit: exactly, or ignoring the case of letters (hex digits
+ * of a \u escape). */
+static int match_lit(const char *s, size_t len, const char *lit, size_t litn, bool any_case,
+                     size_t *used)
+{
+    size_t n = len < litn ? len : litn;
+    for (size_t i = 0; i < n; i++) {
+        char a = s[i], b = lit[i];
+        if (any_case && a >= 'a' && a <= 'f')
+            a = (char)(a - 'a' + 'A');
+        if (a != b)
+            return M_NO;
+    }
+    if (len < litn)
+        return M_END;
+    *used = litn;
+    return M_YES;
+}
+
+/* One character of the secret (its raw bytes, code point cp or UINT32_MAX when not valid
+ * UTF-8) at s, as it is or spelled as a JSON escape (\uXXXX in any case, a surrogate pair,
+ * or a short escape such as \/). */
+static int match_char(const char *s, size_t len, const char *raw, size_t rn, uint32_t cp,
+                      size_t *used)
+{
+    int best = match_lit(s, len, raw, rn, false, used);
+    if (best == M_YES || cp == UINT32_MAX)
+        return best;
+    char lit[16];
+    int m;
+    if (cp <= 0xFFFF)
+        snprintf(lit, sizeof lit, "\\u%04X", (unsigned int)cp);
+    else
+        snprintf(lit, sizeof lit, "\\u%04X\\u%04X", 0xD800u + ((unsigned int)(cp - 0x10000) >> 10),
+                 0xDC00u + ((unsigned int)(cp - 0x10000) & 0x3FFu));
+    if ((m = match_lit(s, len, lit, strlen(lit), true, used)) == M_YES)
+        return M_YES;
+    if (m == M_END)
+        best = M_END;
+    static const char shorts[] = "\"\"\\\\//\bb\ff\nn\rr\tt";
+    for (size_t i = 0; i + 1 < sizeof shorts; i += 2) {
+        if (cp != (unsigned char)shorts[i])
+            continue;
+        char esc[2] = {'\\', shorts[i + 1]};
+        if ((m = match_lit(s, len, esc, 2, false, used)) == M_YES)
+            return M_YES;
+        if (m == M_END)
+            best = M_END;
+    }
+    return best;
+}
+
+/* The length of the spelling of secret that starts at s, or 0. */
+static size_t match_secret(const char *s, size_t len, const char *secret, size_t secret_len,
+                           bool cut)
+{
+    size_t i = 0, k = 0;
+    while (k < secret_len) {
+        size_t rn = 1, chars;
+        unsigned char c = (unsigned char)secret[k];
+        if (c >= 0x80)
+            rn = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        uint32_t cp = c;
+        if (c >= 0x80) {
+            if (k + rn <= secret_len && loopmsg__utf8_valid(secret + k, rn, &chars)) {
+                cp = c & (rn == 2 ? 0x1Fu : rn == 3 ? 0x0Fu : 0x07u);
+                for (size_t j = 1; j < rn; j++)
+                    cp = (cp << 6) | ((unsigned char)secret[k + j] & 0x3Fu);
+            } else {
+                rn = 1;
+                cp = UINT32_MAX;
+            }
+        }
+        size_t used = 0;
+        int m = match_char(s + i, len - i, secret + k, rn, cp, &used);
+        if (m == M_NO)
+            return 0;
+        if (m == M_END)
+            return cut ? len : 0; /* what is left of the text may be the start of the secret */
+        i += used;
+        k += rn;
+    }
+    return i;
+}
+
+void loopmsg__mask_secret(char *s, size_t len, const char *secret, size_t secret_len, bool cut)
+{
+    if (!s || !secret || secret_len == 0)
+        return;
+    for (size_t i = 0; i < len;) {
+        if (s[i] == secret[0] || s[i] == '\\') {
+            size_t n = match_secret(s + i, len - i, secret, secret_len, cut);
+            if (n) {
+                memset(s + i, '*', n);
+                i += n;
+                continue;
+            }
+        }
+        i++;
+    }
+}
+
+/* loopmsg__sanitize_excerpt of text that may echo the secret: every spelling of it is
+ * masked on a copy of the whole text first, so that the cut can never leave part of it. */
+static void excerpt_masked(char *dst, size_t dst_size, const char *src, size_t len, size_t max,
+                           const char *secret)
+{
+    if (!secret || !secret[0]) {
+        loopmsg__sanitize_excerpt(dst, dst_size, src, len, max);
+        return;
+    }
+    char *copy = loopmsg__malloc(len + 1);
+    if (!copy) {
+        if (dst_size)
+            dst[0] = '\0'; /* nothing shown rather than the unmasked text */
+        return;
+    }
+    memcpy(copy, src, len);
+    loopmsg__mask_secret(copy, len, secret, strlen(secret), false);
+    loopmsg__sanitize_excerpt(dst, dst_size, copy, len, max);
+    loopmsg__free(copy);
 }
 
 void loopmsg__sanitize_excerpt(char *dst, size_t dst_size, const char *src, size_t len, size_t max)
@@ -262,7 +390,7 @@ static int api_code_of(json_t *root)
 
 loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int http_status,
                                        const char *body, size_t len, unsigned int retry_after_ms,
-                                       json_t **json_out, loopmsg_error *err)
+                                       const char *secret, json_t **json_out, loopmsg_error *err)
 {
     *json_out = NULL;
     json_t *root = len ? parse_body(body, len) : NULL;
@@ -276,7 +404,7 @@ loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int ht
         }
         if (!json_is_object(root)) {
             char excerpt[96];
-            loopmsg__sanitize_excerpt(excerpt, sizeof excerpt, body, len, 60);
+            excerpt_masked(excerpt, sizeof excerpt, body, len, 60, secret);
             loopmsg__error_set(err, LOOPMSG_E_PROTOCOL,
                                "%s: malformed response (HTTP %d): expected a JSON object, got "
                                "\"%s\"",
@@ -336,7 +464,7 @@ loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int ht
 
     char excerpt[120] = "";
     if (server_msg)
-        loopmsg__sanitize_excerpt(excerpt, sizeof excerpt, server_msg, server_msg_len, 100);
+        excerpt_masked(excerpt, sizeof excerpt, server_msg, server_msg_len, 100, secret);
     const char *desc = code ? loopmsg_api_code_description(code) : NULL;
     char codepart[160] = "";
     if (code)

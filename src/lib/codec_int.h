@@ -19,12 +19,13 @@
  *   http_status   the status code
  *   body/len      the body (need not be NUL-terminated)
  *   retry_after_ms  parsed Retry-After (0 if none)
+ *   secret        NULL, or the API key: masked in any excerpt of the body the message quotes
  * On a 2xx success returns LOOPMSG_OK and *json_out holds the parsed body (NULL for an empty
  * body), owned by the caller. Otherwise returns the error status with err filled in
  * (http_status, api_code, flags, retry_after_ms, message) and *json_out NULL. */
 loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int http_status,
                                        const char *body, size_t len, unsigned int retry_after_ms,
-                                       json_t **json_out, loopmsg_error *err);
+                                       const char *secret, json_t **json_out, loopmsg_error *err);
 
 /* Parse a Retry-After header value (seconds or an HTTP date relative to now_epoch_s);
  * returns milliseconds, 0 if absent or malformed, capped at one day. */
@@ -39,6 +40,14 @@ char *loopmsg__path_with_segment(const char *prefix, const char *segment);
 /* UTF-8: true if s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF); counts code
  * points into *chars_out when non-NULL. */
 bool loopmsg__utf8_valid(const char *s, size_t len, size_t *chars_out);
+
+/* Overwrite with '*' every place in s[0..len) that spells secret: as it is, or with any of
+ * its characters written as a JSON escape (\u002d or \u002D for '-', \/ for '/', a surrogate
+ * pair). A secret of any length, even one character, is masked wherever it stands, so text
+ * that merely holds the same characters is masked too (accepted: keys that short are not
+ * real keys). cut: s was cut short at len, and a possible start of secret at its very end is
+ * masked as well. */
+void loopmsg__mask_secret(char *s, size_t len, const char *secret, size_t secret_len, bool cut);
 
 /* Copy at most max visible characters of an untrusted text into dst (size dst_size),
  * replacing control bytes and invalid UTF-8 with '?', adding "..." when cut. */

@@ -89,11 +89,12 @@ void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    /* Belt and braces: no log line may carry the key, whatever produced it. */
-    if (c->api_key_len >= 4 && strstr(line, c->api_key))
-        return;
+    /* Belt and braces: no log line may carry the key in any spelling, whatever produced it;
+     * a line cut short may end in part of it. */
+    loopmsg__mask_secret(line, strlen(line), c->api_key, c->api_key_len,
+                         n < 0 || (size_t)n >= sizeof line);
     /* The log callback runs in the middle of an engine turn: like a completion callback, it
      * may not drive the engine (poll, run and blocking calls get LOOPMSG_E_STATE). */
     struct loopmsg_engine *e = c->engine;
@@ -102,6 +103,18 @@ void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *
     c->log_cb(level, line, c->log_user_data);
     if (e)
         e->dispatching--;
+}
+
+/* A request or response body in the log, cut at 900 bytes: masked before the cut is made
+ * visible, so that a key cut in two is masked too. */
+static void log_body(const loopmsg_client *c, const char *dir, const char *body, size_t len)
+{
+    char line[901];
+    size_t n = strnlen(body, len < sizeof line - 1 ? len : sizeof line - 1);
+    memcpy(line, body, n);
+    line[n] = '\0';
+    loopmsg__mask_secret(line, n, c->api_key, c->api_key_len, n < len);
+    loopmsg__log(c, LOOPMSG_LOG_DEBUG, "%s %s", dir, line);
 }
 
 /* ---- lists ----------------------------------------------------------------------------- */
@@ -421,7 +434,7 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
                      r->url, r->attempts);
         loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> Authorization: [redacted]");
         if (r->body)
-            loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> %.900s", r->body);
+            log_body(c, ">", r->body, r->body_len);
     }
     if (curl_multi_add_handle(e->multi, h) != CURLM_OK) {
         r->easy = NULL;
@@ -458,19 +471,22 @@ static long retry_delay(loopmsg_client *c, loopmsg__request *r, loopmsg_status s
     bool again;
     if (c->max_retries <= 0 || r->attempts > (unsigned int)c->max_retries)
         return -1;
+    /* What a Loop code means for a resend is in the one table of codes (error.c); it wins
+     * over the HTTP status: a 1030 that comes with a 503 may still have been delivered. */
+    loopmsg__resend by_code = loopmsg__api_code_resend(e->api_code);
     if ((st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT) &&
         !(e->flags & LOOPMSG_ERRF_RETRYABLE))
         again = false; /* a certificate refused: the same attempt gets the same answer */
     else if (st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT)
         again = !(e->flags & LOOPMSG_ERRF_SENT) || !post;
-    else if (e->http_status == 429 || e->http_status == 503)
+    else if (by_code == LOOPMSG__RESEND_IF_ASKED)
+        again = c->retry_maybe_delivered;
+    else if (by_code == LOOPMSG__RESEND_AUTO)
         again = true;
-    else if (e->api_code == 1010)
+    else if (e->http_status == 429 || e->http_status == 503)
         again = true;
     else if (e->http_status == 502 || e->http_status == 504)
         again = !post;
-    else if (e->api_code == 1020 || e->api_code == 1030)
-        again = c->retry_maybe_delivered;
     else
         again = false;
     if (!again || st == LOOPMSG_E_PROTOCOL)
@@ -490,32 +506,25 @@ static long retry_delay(loopmsg_client *c, loopmsg__request *r, loopmsg_status s
     return delay;
 }
 
+/* The key in any spelling (as it is, JSON-escaped), whatever its length; a message that
+ * filled its buffer may end in part of it. */
 static void redact(char *msg, const loopmsg_client *c)
 {
-    if (c->api_key_len < 4)
-        return;
-    char *p;
-    while ((p = strstr(msg, c->api_key)) != NULL)
-        memset(p, '*', c->api_key_len);
+    size_t len = strlen(msg);
+    loopmsg__mask_secret(msg, len, c->api_key, c->api_key_len,
+                         len + 1 >= LOOPMSG_ERROR_MESSAGE_SIZE);
 }
 
-/* Mask the key wherever a server echoes it, before the body is quoted in an error message or
- * logged: both cut the body short, and a key cut in two would escape redact(). */
+/* Mask the key wherever a server echoes it (as it is or JSON-escaped) before the body is
+ * parsed, so that no result or message holds it. A key under 4 characters is left in the
+ * body: masking every occurrence of one or two characters would break the JSON (a key "1" in
+ * "code":1010) and corrupt results; the codec masks it in the excerpt it quotes instead, and
+ * every log line and error message is masked on its own. */
 static void redact_body(loopmsg__buf *b, const loopmsg_client *c)
 {
     if (c->api_key_len < 4 || !b->ptr)
         return;
-    /* memchr + memcmp, not strstr: bodies may hold NULs. It runs on every response. */
-    size_t n = c->api_key_len;
-    char *p = b->ptr, *end = b->ptr + b->len;
-    while ((size_t)(end - p) >= n && (p = memchr(p, c->api_key[0], (size_t)(end - p) - n + 1))) {
-        if (memcmp(p, c->api_key, n) == 0) {
-            memset(p, '*', n);
-            p += n;
-        } else {
-            p++;
-        }
-    }
+    loopmsg__mask_secret(b->ptr, b->len, c->api_key, c->api_key_len, false);
 }
 
 /* The server's certificate was not trusted, or the trust could not be loaded: the request
@@ -588,7 +597,7 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
         loopmsg__codec_retry_after(r->retry_after[0] ? r->retry_after : NULL, (long long)wall);
     json_t *root = NULL;
     loopmsg_status st = loopmsg__codec_classify(op, post, (int)http, r->resp.ptr ? r->resp.ptr : "",
-                                                r->resp.len, ra, &root, &r->err);
+                                                r->resp.len, ra, c->api_key, &root, &r->err);
     if (st == LOOPMSG_OK && r->op->decode) {
         st = r->op->decode(&r->result, root, r->resp.ptr ? r->resp.ptr : "", r->resp.len, &r->err);
         if (st != LOOPMSG_OK) {
@@ -637,7 +646,7 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
             loopmsg__log(c, LOOPMSG_LOG_DEBUG, "< %d in %llu ms", r->err.http_status,
                          (unsigned long long)(now - r->attempt_started_ms));
         if (r->resp.len)
-            loopmsg__log(c, LOOPMSG_LOG_DEBUG, "< %.900s", r->resp.ptr);
+            log_body(c, "<", r->resp.ptr, r->resp.len);
     }
     if (st != LOOPMSG_OK) {
         /* A Retry-After longer than any retry may wait goes to the caller (retry_after_ms)
@@ -1019,8 +1028,9 @@ static void cancel_one(loopmsg_client *c, loopmsg__request *r)
     if (r->result && r->op->free_result)
         r->op->free_result(r->result);
     r->result = NULL;
-    /* A resend waiting for its backoff: an earlier attempt may have been delivered (1020/1030
-     * with retry_maybe_delivered), and the caller must still be told so. */
+    /* A resend waiting for its backoff: an earlier attempt may have been delivered (a code
+     * flagged MAYBE_DELIVERED, resent with retry_maybe_delivered), and the caller must still
+     * be told so. */
     bool earlier = r->attempts && (r->err.flags & LOOPMSG_ERRF_MAYBE_DELIVERED);
     loopmsg__error_set(&r->err, LOOPMSG_E_CANCELLED, "%s: cancelled%s", r->op->name,
                        was_running && r->op->method == LOOPMSG__POST

@@ -91,64 +91,75 @@ const char *loopmsg_status_name(loopmsg_status status)
 #define M LOOPMSG_ERRF_MAYBE_DELIVERED
 #define F LOOPMSG_ERRF_FATAL
 
-/* The 49 codes of the current API. Flags: 1010 failed before sending (safe to retry); 1020
- * was sent and bounced (retry only much later); 1030 may have been delivered. */
+/* The 49 codes of the current API, each with its flags and whether the engine resends it by
+ * itself (decision 8). 1010: not sent, retry after a short delay: resent automatically. 1020:
+ * sent, the destination reported it not delivered: RETRYABLE, but Loop asks for a long delay
+ * and to stop if it repeats (bounce risk), so only the caller resends it. 1030: sent, no
+ * delivery confirmation: it may have been delivered (MAYBE_DELIVERED), never resent by itself.
+ * Both are resent only with retry_maybe_delivered, the reference SDK's behaviour. Resend: S the
+ * HTTP status decides, A automatically, Q only when asked. */
+#define S LOOPMSG__RESEND_BY_STATUS
+#define A LOOPMSG__RESEND_AUTO
+#define Q LOOPMSG__RESEND_IF_ASKED
+
 static const struct {
     int code;
     unsigned int flags;
     const char *text;
+    loopmsg__resend resend;
 } api_codes[] = {
-    {100, 0, "bad request"},
-    {110, F, "credentials are missing from the request"},
-    {115, 0, "one or more required parameters are invalid"},
-    {120, 0, "one or more required parameters are missing"},
-    {125, 0, "one or more parameters are invalid"},
-    {130, F, "authorization key is invalid or unknown"},
-    {140, 0, "text parameter is missing"},
-    {150, 0, "contact parameter is missing"},
-    {160, 0, "invalid contact"},
-    {165, 0, "invalid group"},
-    {170, 0, "invalid contact email address"},
-    {180, 0, "invalid contact phone number"},
-    {190, 0, "phone number is not a mobile number"},
-    {200, 0, "no conversation with the sandbox contact"},
-    {210, 0, "could not determine a sender for this contact"},
-    {220, 0, "invalid sender name"},
-    {230, 0, "internal error while using the given sender name"},
-    {240, 0, "sender name is not activated or unpaid"},
-    {250, 0, "sender name is suspended"},
-    {260, 0, "no active purchased sender name available"},
-    {270, 0, "request requires a dedicated sender name"},
-    {290, 0, "API request is deprecated or unsupported"},
-    {300, F, "account suspended"},
-    {310, F, "account blocked"},
-    {320, F, "account phone number not verified"},
-    {330, F, "account suspended because of debt"},
-    {340, 0, "recipient blocks all messages"},
-    {500, 0, "contact has opted out of your messages"},
-    {510, 0, "no recent conversation with this contact"},
-    {520, 0, "cannot message this recipient until they start a conversation with your sender"},
-    {530, 0, "could not start a conversation with the contact"},
-    {540, 0, "limit reached for messaging recipients not contacted for a long time"},
-    {550, 0, "pricing-plan limit reached"},
-    {580, 0, "invalid effect"},
-    {590, 0, "invalid message_id for reply (reply_to_id)"},
-    {595, 0, "invalid or non-existent message_id"},
-    {600, 0, "invalid reaction"},
-    {610, 0, "reaction or message_id invalid or not found"},
-    {620, 0, "effect and reaction cannot be used together"},
-    {630, 0, "the vCard for this sender name must be set up in the dashboard"},
-    {640, 0, "media_url is missing"},
-    {1000, 0, "internal error during sending"},
-    {1010, R, "send attempt failed; retry after a short delay"},
+    {100, 0, "bad request", S},
+    {110, F, "credentials are missing from the request", S},
+    {115, 0, "one or more required parameters are invalid", S},
+    {120, 0, "one or more required parameters are missing", S},
+    {125, 0, "one or more parameters are invalid", S},
+    {130, F, "authorization key is invalid or unknown", S},
+    {140, 0, "text parameter is missing", S},
+    {150, 0, "contact parameter is missing", S},
+    {160, 0, "invalid contact", S},
+    {165, 0, "invalid group", S},
+    {170, 0, "invalid contact email address", S},
+    {180, 0, "invalid contact phone number", S},
+    {190, 0, "phone number is not a mobile number", S},
+    {200, 0, "no conversation with the sandbox contact", S},
+    {210, 0, "could not determine a sender for this contact", S},
+    {220, 0, "invalid sender name", S},
+    {230, 0, "internal error while using the given sender name", S},
+    {240, 0, "sender name is not activated or unpaid", S},
+    {250, 0, "sender name is suspended", S},
+    {260, 0, "no active purchased sender name available", S},
+    {270, 0, "request requires a dedicated sender name", S},
+    {290, 0, "API request is deprecated or unsupported", S},
+    {300, F, "account suspended", S},
+    {310, F, "account blocked", S},
+    {320, F, "account phone number not verified", S},
+    {330, F, "account suspended because of debt", S},
+    {340, 0, "recipient blocks all messages", S},
+    {500, 0, "contact has opted out of your messages", S},
+    {510, 0, "no recent conversation with this contact", S},
+    {520, 0, "cannot message this recipient until they start a conversation with your sender", S},
+    {530, 0, "could not start a conversation with the contact", S},
+    {540, 0, "limit reached for messaging recipients not contacted for a long time", S},
+    {550, 0, "pricing-plan limit reached", S},
+    {580, 0, "invalid effect", S},
+    {590, 0, "invalid message_id for reply (reply_to_id)", S},
+    {595, 0, "invalid or non-existent message_id", S},
+    {600, 0, "invalid reaction", S},
+    {610, 0, "reaction or message_id invalid or not found", S},
+    {620, 0, "effect and reaction cannot be used together", S},
+    {630, 0, "the vCard for this sender name must be set up in the dashboard", S},
+    {640, 0, "media_url is missing", S},
+    {1000, 0, "internal error during sending", S},
+    {1010, R, "send attempt failed; retry after a short delay", A},
     {1020, R,
      "sent, but the destination reported it not delivered; retry only after a long "
-     "delay and stop if it repeats"},
-    {1030, R | M, "sent, but no delivery confirmation came back (it may have been delivered)"},
-    {1110, 0, "SMS is not possible to an email address"},
-    {1120, 0, "SMS is not possible to a group"},
-    {1130, 0, "SMS is not possible with marketing content"},
-    {1140, 0, "audio is not possible over SMS"},
+     "delay and stop if it repeats",
+     Q},
+    {1030, R | M, "sent, but no delivery confirmation came back (it may have been delivered)", Q},
+    {1110, 0, "SMS is not possible to an email address", S},
+    {1120, 0, "SMS is not possible to a group", S},
+    {1130, 0, "SMS is not possible with marketing content", S},
+    {1140, 0, "audio is not possible over SMS", S},
 };
 
 const char *loopmsg_api_code_description(int api_code)
@@ -165,6 +176,14 @@ unsigned int loopmsg_api_code_flags(int api_code)
         if (api_codes[i].code == api_code)
             return api_codes[i].flags;
     return 0;
+}
+
+loopmsg__resend loopmsg__api_code_resend(int api_code)
+{
+    for (size_t i = 0; i < sizeof api_codes / sizeof api_codes[0]; i++)
+        if (api_codes[i].code == api_code)
+            return api_codes[i].resend;
+    return LOOPMSG__RESEND_BY_STATUS;
 }
 
 bool loopmsg_error_is_retryable(const loopmsg_error *err)

@@ -23,4 +23,15 @@ loopmsg_status loopmsg__check_version(unsigned int version, unsigned int current
                                       const char *type_name, const char *init_macro,
                                       loopmsg_error *err);
 
+/* Whether the engine resends a request that failed with a Loop API code (decision 8); read
+ * from the one table of codes in error.c, next to the code's flags. */
+typedef enum loopmsg__resend {
+    LOOPMSG__RESEND_BY_STATUS = 0, /* the code says nothing: the HTTP status decides */
+    LOOPMSG__RESEND_AUTO,          /* resent automatically (1010: nothing was sent) */
+    LOOPMSG__RESEND_IF_ASKED,      /* only with retry_maybe_delivered (1020, 1030), whatever
+                                      the HTTP status */
+} loopmsg__resend;
+
+loopmsg__resend loopmsg__api_code_resend(int api_code);
+
 #endif

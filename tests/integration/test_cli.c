@@ -344,6 +344,51 @@ static void test_cli__api_error_exits_3(void **state)
     assert_int_equal(ts_request_count(env), 2);
 }
 
+/* 1020: sent, the destination reported it not delivered: an API error the caller may retry
+ * later (exit 3). 1030: no delivery confirmation, the message may have been delivered: the
+ * outcome is unknown (exit 5), as send-bulk journals it. Neither is resent. */
+static void test_cli__codes_1020_1030_flags_in_json(void **state)
+{
+    ts_env *env = *state;
+    cli_run r;
+    const char *args[] = {"--json", "send", "--contact", CONTACT, "--text", "hi", NULL};
+    ts_script(env, 400, "{\"success\":false,\"code\":1020,\"message\":\"Not delivered\"}");
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 3);
+    json_t *j = one_json_object(&r);
+    json_t *e = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_API");
+    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 400);
+    assert_int_equal(json_integer_value(json_object_get(e, "api_code")), 1020);
+    ts_assert_contains(json_string_value(json_object_get(e, "message")),
+                       "the destination reported it not delivered");
+    assert_true(json_is_true(json_object_get(e, "retryable")));
+    assert_true(json_is_false(json_object_get(e, "maybe_delivered")));
+    assert_true(json_is_false(json_object_get(e, "fatal")));
+    assert_not_contains(r.err, "may have been delivered");
+    json_decref(j);
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 1);
+
+    ts_script(env, 400,
+              "{\"success\":false,\"code\":1030,\"message\":\"No delivery confirmation\"}");
+    run_cli(env, &r, NULL, args);
+    assert_exit(&r, 5);
+    j = one_json_object(&r);
+    e = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_API");
+    assert_int_equal(json_integer_value(json_object_get(e, "api_code")), 1030);
+    ts_assert_contains(json_string_value(json_object_get(e, "message")),
+                       "no delivery confirmation came back");
+    assert_true(json_is_true(json_object_get(e, "retryable")));
+    assert_true(json_is_true(json_object_get(e, "maybe_delivered")));
+    assert_true(json_is_false(json_object_get(e, "fatal")));
+    ts_assert_contains(r.err, "may have been delivered; not resending");
+    json_decref(j);
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 2);
+}
+
 static void test_cli__auth_error_is_fatal_in_json(void **state)
 {
     ts_env *env = *state;
@@ -942,6 +987,7 @@ int main(void)
         T(test_cli__nul_byte_in_input_is_a_validation_error),
         T(test_cli__validation_error_exits_2),
         T(test_cli__api_error_exits_3),
+        T(test_cli__codes_1020_1030_flags_in_json),
         T(test_cli__auth_error_is_fatal_in_json),
         T(test_cli__transport_error_exits_4),
         T(test_cli__timeout_after_send_exits_5),

@@ -179,6 +179,50 @@ static void test_cli_bulk__failed_rows_and_exit_code(void **state)
     unlink(f);
 }
 
+/* 1020 (sent, reported not delivered) is a failed row, with its code; 1030 (no delivery
+ * confirmation, may have been delivered) is a row of unknown outcome, resent only with
+ * --resend-unknown. */
+static void test_cli_bulk__codes_1020_1030_journal_states(void **state)
+{
+    ts_env *env = *state;
+    const char *f =
+        write_tmp("c.csv", "contact,text\n+13231112233,bounced\n+13231112233,unconfirmed\n");
+    char journal[128];
+    snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-c.journal", (int)getpid());
+    unlink(journal);
+    ts_script(env, 400, "{\"success\":false,\"code\":1020,\"message\":\"Not delivered\"}");
+    ts_script(env, 400,
+              "{\"success\":false,\"code\":1030,\"message\":\"No delivery confirmation\"}");
+    const char *argv[] = {"send-bulk", "--file",        f,   "--journal",
+                          journal,     "--concurrency", "1", NULL};
+    ts_cli cli;
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 5);
+    ts_assert_contains(cli.err, "0 accepted, 1 failed, 1 unknown, 0 skipped of 2 row(s)");
+    ts_assert_contains(cli.out, "\"api_code\":1020");
+    ts_assert_contains(cli.out, "\"api_code\":1030");
+    ts_cli_free(&cli);
+    assert_int_equal(ts_request_count(env), 2); /* neither was resent */
+    char *j = ts_read_file(journal, NULL);
+    assert_non_null(j);
+    ts_assert_contains(j, "{\"row\":1,\"state\":\"failed\",\"api_code\":1020}");
+    ts_assert_contains(j, "{\"row\":2,\"state\":\"unknown\",\"api_code\":1030}");
+    free(j);
+
+    /* A rerun sends the failed row again and leaves the unknown one alone. */
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 5);
+    ts_assert_contains(cli.err, "1 accepted, 0 failed, 1 unknown, 1 skipped of 2 row(s)");
+    assert_int_equal(sent_count(env, "bounced"), 2);
+    assert_int_equal(sent_count(env, "unconfirmed"), 1);
+    ts_cli_free(&cli);
+    const char *argv2[] = {"send-bulk", "--file",           f,   "--journal",
+                           journal,     "--resend-unknown", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, argv2, NULL), 0);
+    assert_int_equal(sent_count(env, "unconfirmed"), 2);
+    ts_cli_free(&cli);
+    unlink(f);
+    unlink(journal);
+}
+
 static void test_cli_bulk__kill9_and_resume_sends_no_row_twice(void **state)
 {
     ts_env *env = *state;
@@ -429,6 +473,7 @@ int main(void)
         T(test_cli_bulk__stdin_jsonl_and_dry_run),
         T(test_cli_bulk__journal_rerun_skips_accepted),
         T(test_cli_bulk__failed_rows_and_exit_code),
+        T(test_cli_bulk__codes_1020_1030_journal_states),
         T(test_cli_bulk__kill9_and_resume_sends_no_row_twice),
         T(test_cli_bulk__torn_journal_line_does_not_swallow_the_next_mark),
         T(test_cli_bulk__journal_that_is_not_a_journal_is_refused),

@@ -503,15 +503,25 @@ static void assert_log_clean(const log_capture *cap)
     assert_true(lines_containing(cap, "[redacted]") >= 1);
 }
 
-static void test_client__log_never_sees_the_key(void **state)
+/* A client whose log lines go into a new capture (free it), with the given key (NULL: the
+ * fixture's). */
+static loopmsg_client *logging_client(ts_env *env, const char *key, log_capture **cap_out)
 {
-    ts_env *env = *state;
     log_capture *cap = calloc(1, sizeof *cap);
     assert_non_null(cap);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.api_key = key;
     o.log_cb = capture_log;
     o.log_user_data = cap;
-    loopmsg_client *c = use_client(env, &o);
+    *cap_out = cap;
+    return use_client(env, &o);
+}
+
+static void test_client__log_never_sees_the_key(void **state)
+{
+    ts_env *env = *state;
+    log_capture *cap;
+    loopmsg_client *c = logging_client(env, NULL, &cap);
     loopmsg_error err;
 
     /* A verbose send that succeeds. */
@@ -542,6 +552,127 @@ static void test_client__log_never_sees_the_key(void **state)
         if (strstr(cap->line[i], "retry 1 of 2"))
             assert_int_equal(cap->level[i], LOOPMSG_LOG_WARN);
     free(cap);
+}
+
+/* Neither err.message nor any log line holds one of forms (the key as the server may spell
+ * it: raw, JSON-escaped, or a piece that identifies it). */
+static void assert_key_hidden(const log_capture *cap, const loopmsg_error *err,
+                              const char *const *forms)
+{
+    for (const char *const *f = forms; *f; f++) {
+        assert_not_contains(err->message, *f);
+        for (size_t i = 0; i < cap->count; i++)
+            assert_not_contains(cap->line[i], *f);
+    }
+}
+
+#define ESC_KEY "sk-live/Zx81"
+
+static void test_client__key_echoed_json_escaped_is_masked(void **state)
+{
+    ts_env *env = *state;
+    log_capture *cap;
+    loopmsg_client *c = logging_client(env, ESC_KEY, &cap);
+    loopmsg_error err;
+    static const char *const forms[] = {ESC_KEY,          "sk-live",   "Zx81",
+                                        "sk\\u002dlive",  "live\\/Zx", "\\u0073\\u006b",
+                                        "\\u005a\\u0078", "Zx8",       NULL};
+
+    /* '-' as \u002d and '/' as \/ : the raw body is logged, the decoded text quoted. */
+    ts_script(env, 401,
+              "{\"success\":false,\"code\":130,\"message\":\"Key sk\\u002dlive\\/Zx81 is "
+              "not valid\"}");
+    ts_assert_status(LOOPMSG_E_AUTH, send_hi(c, NULL, &err), &err);
+    ts_assert_contains(err.message, "\"Key *");
+    ts_assert_contains(err.message, "* is not valid\"");
+    assert_true(lines_containing(cap, "< 401") >= 1);
+    assert_true(lines_containing(cap, "is not valid") >= 1);
+    assert_key_hidden(cap, &err, forms);
+
+    /* Every character \u-escaped, upper-case hex for some. */
+    cap->count = 0;
+    ts_script(env, 400,
+              "{\"success\":false,\"code\":125,\"message\":\"bad \\u0073\\u006b\\u002D\\u006c"
+              "\\u0069\\u0076\\u0065\\u002F\\u005a\\u0078\\u0038\\u0031 here\"}");
+    ts_assert_status(LOOPMSG_E_API, send_hi(c, NULL, &err), &err);
+    ts_assert_contains(err.message, "\"bad *");
+    ts_assert_contains(err.message, "* here\"");
+    assert_key_hidden(cap, &err, forms);
+
+    /* Escaped, right at the excerpt's 100-character cut. */
+    cap->count = 0;
+    ts_script(env, 400,
+              "{\"success\":false,\"code\":125,\"message\":\"" /* 96 characters of padding */
+              "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+              "pppppppppppppppp"
+              "sk\\u002dlive\\/Zx81 tail\"}");
+    ts_assert_status(LOOPMSG_E_API, send_hi(c, NULL, &err), &err);
+    assert_not_contains(err.message, "pppps");
+    assert_key_hidden(cap, &err, forms);
+    free(cap);
+}
+
+/* A key of 1 to 3 characters is masked too, wherever it stands (some over-masking of text
+ * that happens to hold the same characters is accepted), also escaped and at the cut. */
+static void test_client__short_key_echoed_is_masked(void **state)
+{
+    ts_env *env = *state;
+    static const char *const keys[] = {"Q", "Zq", "Zq7"};
+    for (size_t k = 0; k < 3; k++) {
+        log_capture *cap;
+        loopmsg_client *c = logging_client(env, keys[k], &cap);
+        loopmsg_error err;
+        /* The key fully \u-escaped, and with only its last character escaped. */
+        char esc[32] = "", mixed[32] = "";
+        size_t n = strlen(keys[k]);
+        for (size_t i = 0; i < n; i++)
+            snprintf(esc + strlen(esc), sizeof esc - strlen(esc), "\\u%04x",
+                     (unsigned int)(unsigned char)keys[k][i]);
+        snprintf(mixed, sizeof mixed, "%.*s\\u%04X", (int)(n - 1), keys[k],
+                 (unsigned int)(unsigned char)keys[k][n - 1]);
+        const char *const forms[] = {keys[k], esc, mixed, NULL};
+        char body[512];
+
+        cap->count = 0;
+        snprintf(body, sizeof body,
+                 "{\"success\":false,\"code\":130,\"message\":\"key %s unknown\"}", keys[k]);
+        ts_script(env, 401, body);
+        ts_assert_status(LOOPMSG_E_AUTH, send_hi(c, NULL, &err), &err);
+        assert_int_equal(err.api_code, 130); /* the answer is still read */
+        ts_assert_contains(err.message, "unknown\"");
+        assert_key_hidden(cap, &err, forms);
+
+        cap->count = 0;
+        snprintf(body, sizeof body,
+                 "{\"success\":false,\"code\":130,\"message\":\"key %s / %s unknown\"}", esc,
+                 mixed);
+        ts_script(env, 401, body);
+        ts_assert_status(LOOPMSG_E_AUTH, send_hi(c, NULL, &err), &err);
+        assert_int_equal(err.api_code, 130);
+        assert_key_hidden(cap, &err, forms);
+
+        /* At the excerpt's cut: 99 characters, then the key. */
+        cap->count = 0;
+        char pad[100];
+        memset(pad, 'p', 99);
+        pad[99] = '\0';
+        snprintf(body, sizeof body, "{\"success\":false,\"code\":125,\"message\":\"%s%s tail\"}",
+                 pad, keys[k]);
+        ts_script(env, 400, body);
+        ts_assert_status(LOOPMSG_E_API, send_hi(c, NULL, &err), &err);
+        assert_int_equal(err.api_code, 125);
+        assert_not_contains(err.message, "pZ");
+        assert_not_contains(err.message, "pQ");
+        assert_key_hidden(cap, &err, forms);
+
+        /* A success is read as sent, not masked: the result is the server's. */
+        loopmsg_send_result *r = NULL;
+        ts_script(env, 200, "{\"message_id\":\"QZq7-id\"}");
+        ts_assert_status(LOOPMSG_OK, send_hi(c, &r, &err), &err);
+        assert_string_equal(r->message_id, "QZq7-id");
+        loopmsg_send_result_free(r);
+        free(cap);
+    }
 }
 
 /* ---- timeouts and connection failures ----------------------------------------------------- */
@@ -708,6 +839,8 @@ int main(void)
         T(test_client__default_sender_not_utf8_refused),
         T(test_client__typing_by_contact_needs_a_sender),
         T(test_client__log_never_sees_the_key),
+        T(test_client__key_echoed_json_escaped_is_masked),
+        T(test_client__short_key_echoed_is_masked),
         T(test_client__timeout),
         T(test_client__connection_refused),
         T(test_client__null_arguments),

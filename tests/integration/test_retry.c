@@ -388,6 +388,36 @@ static void test_retry__codes_1020_1030_not_retried_by_default(void **state)
     assert_int_equal(ts_request_count(env), 2);
 }
 
+/* The table decides per code, not the HTTP status: a 1020 or 1030 that comes with a 503 or a
+ * 429 (statuses that alone are resent) is still not resent, while 1010 is, whatever the
+ * status. */
+static void test_retry__codes_1020_1030_not_resent_whatever_the_status(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.retry_delay_ms = 1;
+    use_client(env, &o);
+    loopmsg_error err;
+    ts_script(env, 503, body_1020);
+    ts_assert_status(LOOPMSG_E_API, send_hi(env, NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 503, 1020, F_R | F_S, 1);
+    assert_int_equal(ts_request_count(env), 1);
+
+    ts_script(env, 429, body_1030);
+    ts_assert_status(LOOPMSG_E_RATE_LIMITED, send_hi(env, NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 1030, F_R | F_M | F_S, 1);
+    assert_int_equal(ts_request_count(env), 2);
+
+    /* A genuinely retryable code is resent, with any status. */
+    loopmsg_send_result *r = NULL;
+    ts_script(env, 500, body_1010);
+    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
+    assert_non_null(r);
+    loopmsg_send_result_free(r);
+    assert_int_equal(err.attempts, 2);
+    assert_int_equal(ts_request_count(env), 4);
+}
+
 static void test_retry__codes_1020_1030_retried_with_option(void **state)
 {
     ts_env *env = *state;
@@ -849,6 +879,7 @@ int main(void)
         T(test_retry__code_1010_retried),
         T(test_retry__code_1010_exhausts_retries),
         T(test_retry__codes_1020_1030_not_retried_by_default),
+        T(test_retry__codes_1020_1030_not_resent_whatever_the_status),
         T(test_retry__codes_1020_1030_retried_with_option),
         T(test_retry__cancel_during_backoff_after_1030_keeps_maybe_delivered),
         T(test_retry__code_140_never_retried),

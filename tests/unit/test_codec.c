@@ -8,7 +8,7 @@
 static loopmsg_status classify(bool post, int http, const char *body, loopmsg_error *err,
                                json_t **json)
 {
-    return loopmsg__codec_classify("send", post, http, body, strlen(body), 0, json, err);
+    return loopmsg__codec_classify("send", post, http, body, strlen(body), 0, NULL, json, err);
 }
 
 static void test_codec__2xx_json_is_ok(void **state)
@@ -212,11 +212,35 @@ static void test_codec__utf8(void **state)
     assert_false(loopmsg__utf8_valid("\xff", 1, NULL));
 }
 
+static void check_mask(const char *in, const char *secret, bool cut, const char *expected)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", in);
+    loopmsg__mask_secret(buf, strlen(buf), secret, strlen(secret), cut);
+    assert_string_equal(buf, expected);
+}
+
+static void test_codec__mask_secret_every_spelling(void **state)
+{
+    (void)state;
+    check_mask("a sk-1 b", "sk-1", false, "a **** b");
+    check_mask("a sk\\u002d1 b", "sk-1", false, "a ********* b");
+    check_mask("a \\u0073\\u006B\\u002D\\u0031 b", "sk-1", false, "a ************************ b");
+    check_mask("x/y x\\/y", "x/y", false, "*** ****");
+    check_mask("\\u00e9\\uD83D\\ude00!", "\xc3\xa9\xf0\x9f\x98\x80", false, "******************!");
+    check_mask("ab sk- sk-", "sk-1", false, "ab sk- sk-"); /* no partial match inside */
+    check_mask("ab sk-", "sk-1", true, "ab ***");          /* ... but at a cut end */
+    check_mask("ab sk\\u00", "sk-1", true, "ab ******");
+    check_mask("Q1Q", "Q", false, "*1*"); /* one character: masked wherever it stands */
+    check_mask("\\\\ \\n", "k", false, "\\\\ \\n");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ts_setup, ts_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_codec__mask_secret_every_spelling),
         T(test_codec__2xx_json_is_ok),
         T(test_codec__204_and_empty_are_ok_without_json),
         T(test_codec__error_with_code),

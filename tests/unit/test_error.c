@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_error.c: status names/strings, the 49 API codes and their classification flags. */
 #include "test_support.h"
+#include "lib/error_int.h"
 
 #include <string.h>
 
@@ -59,6 +60,27 @@ static void test_error__code_flags(void **state)
     assert_int_equal(loopmsg_api_code_flags(9999), 0);
 }
 
+/* 1020 and 1030 in the one table: 1020 was sent and the destination reported it not
+ * delivered (RETRYABLE, the caller decides when); 1030 has no delivery confirmation
+ * (MAYBE_DELIVERED). Neither is resent by the engine on its own; 1010 is. */
+static void test_error__1020_1030_classified_and_not_resent_automatically(void **state)
+{
+    (void)state;
+    assert_int_equal(loopmsg_api_code_flags(1020), LOOPMSG_ERRF_RETRYABLE);
+    assert_false(loopmsg_api_code_flags(1020) & LOOPMSG_ERRF_MAYBE_DELIVERED);
+    assert_true(loopmsg_api_code_flags(1030) & LOOPMSG_ERRF_MAYBE_DELIVERED);
+    assert_int_equal(loopmsg__api_code_resend(1010), LOOPMSG__RESEND_AUTO);
+    assert_int_equal(loopmsg__api_code_resend(1020), LOOPMSG__RESEND_IF_ASKED);
+    assert_int_equal(loopmsg__api_code_resend(1030), LOOPMSG__RESEND_IF_ASKED);
+    size_t by_status = 0;
+    for (size_t i = 0; i < 49; i++)
+        if (loopmsg__api_code_resend(documented[i]) == LOOPMSG__RESEND_BY_STATUS)
+            by_status++;
+    assert_int_equal(by_status, 49 - 3);
+    assert_int_equal(loopmsg__api_code_resend(0), LOOPMSG__RESEND_BY_STATUS);
+    assert_int_equal(loopmsg__api_code_resend(9999), LOOPMSG__RESEND_BY_STATUS);
+}
+
 static void test_error__predicates_accept_null(void **state)
 {
     (void)state;
@@ -88,6 +110,8 @@ int main(void)
                                         ts_teardown),
         cmocka_unit_test_setup_teardown(test_error__all_49_codes_described, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_error__code_flags, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_error__1020_1030_classified_and_not_resent_automatically, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_error__predicates_accept_null, ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_error__version, ts_setup, ts_teardown),
     };

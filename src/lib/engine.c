@@ -335,7 +335,12 @@ static CURL *new_easy(const loopmsg_client *c, const struct loopmsg_engine *e)
                      c->http_version == LOOPMSG_HTTP_VERSION_1_1 ? (long)CURL_HTTP_VERSION_1_1
                      : c->http_version == LOOPMSG_HTTP_VERSION_2 ? (long)CURL_HTTP_VERSION_2_0
                                                                  : (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+    /* Wait for a connection that may multiplex only where one can: HTTP/2 is negotiated by
+     * TLS (ALPN). Over plain http:// libcurl would otherwise hold each new request until the
+     * request ahead of it on the one connection has finished. */
+    bool may_multiplex =
+        c->http_version != LOOPMSG_HTTP_VERSION_1_1 && strncmp(c->base_url, "https://", 8) == 0;
+    curl_easy_setopt(h, CURLOPT_PIPEWAIT, may_multiplex ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_SHARE, e->share);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -576,6 +576,39 @@ static void test_async__batch_results_in_order(void **state)
                      &err);
 }
 
+static void test_async__plain_http_requests_leave_together(void **state)
+{
+    ts_env *env = *state;
+    /* Over plain http:// nothing can multiplex: each request in flight must get its own
+     * connection at once, not wait for the answer of the one ahead (CURLOPT_PIPEWAIT would
+     * make it wait). All four reach the server before any answer comes back. */
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.max_concurrent = 4;
+    o.timeout_ms = 60000;
+    loopmsg_client *c = ts_client(env, &o);
+    for (int i = 0; i < 4; i++) {
+        loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+        a.delay_ms = 2000;
+        a.body = "{\"message_id\":\"X\"}";
+        ts_script_full(env, &a);
+    }
+    tally t = {0};
+    loopmsg_error err;
+    for (int i = 0; i < 4; i++) {
+        loopmsg_send_params p = params("+13231112233", "x");
+        ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &t, NULL, &err),
+                         &err);
+    }
+    uint64_t until = ts_now_ms() + 30000;
+    while (ts_request_count(env) < 4 && t.calls == 0 && ts_now_ms() < until)
+        assert_true(loopmsg_client_poll(c, 20) >= 0);
+    assert_int_equal(t.calls, 0);
+    assert_int_equal(ts_request_count(env), 4);
+    assert_int_equal(loopmsg_client_run(c, 0), LOOPMSG_OK);
+    assert_int_equal(t.ok, 4);
+    loopmsg_client_free(c);
+}
+
 static void test_async__batch_respects_max_concurrent(void **state)
 {
     ts_env *env = *state;
@@ -672,6 +705,7 @@ int main(void)
         T(test_async__wakeup_from_another_thread),
         T(test_async__every_call_has_an_async_form),
         T(test_async__batch_results_in_order),
+        T(test_async__plain_http_requests_leave_together),
         T(test_async__batch_respects_max_concurrent),
         T(test_async__rate_limit),
         T(test_async__retry_after_pauses_every_request),

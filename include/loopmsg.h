@@ -21,6 +21,7 @@
 #include "loopmsg/campaign.h"
 #include "loopmsg/sender.h"
 #include "loopmsg/optin.h"
+#include "loopmsg/org.h"
 #include "loopmsg/webhook.h"
 
 #endif /* LOOPMSG_H */

@@ -30,6 +30,7 @@ static const char usage[] =
     "  pools       list\n"
     "  opt-in      url --body B [--field KEY=VALUE]...\n"
     "  webhooks    history\n"
+    "  orgs        list | show ID | create ... | update ID ... | delete ID --yes\n"
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     "Webhooks:\n"
     "  listen      [--bind ADDR] [--port P] [--path /webhook] [--secret S]... [--spool DIR]\n"
@@ -75,6 +76,7 @@ static const struct {
     {"pools", cli_cmd_resource},
     {"opt-in", cli_cmd_resource},
     {"webhooks", cli_cmd_resource},
+    {"orgs", cli_cmd_platform},
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     {"listen", cli_cmd_listen},
 #endif

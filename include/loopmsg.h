@@ -22,6 +22,7 @@
 #include "loopmsg/sender.h"
 #include "loopmsg/optin.h"
 #include "loopmsg/org.h"
+#include "loopmsg/pool.h"
 #include "loopmsg/webhook.h"
 
 #endif /* LOOPMSG_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_platform.c: the operator commands: organizations (`orgs`) and the write side of
- * pools. Lists (`orgs list`, `pools list`, ...) stay in cmd_resources.c, which this file
+ * cmd_platform.c: the operator commands: organizations (`orgs`) and pools (show, create,
+ * update, delete). Lists (`orgs list`, `pools list`, ...) stay in cmd_resources.c, which this file
  * hands them to. Destructive or paying commands ask for confirmation: without --yes they
  * refuse when stdin is not a terminal, and ask on the terminal otherwise.
  */
@@ -170,6 +170,61 @@ static int o_delete(cli_globals *g, plat_args *a, loopmsg_client *c, char **pos)
                             : cli_report_error(g, a->cmd, st, &err);
 }
 
+static int print_pool(const cli_globals *g, loopmsg_pool_details *p)
+{
+    if (g->json)
+        print_raw(p->raw, p->raw_len);
+    else
+        printf("id: %s\nname: %s\nstatus: %s\nsenders: %d\ncreated: %s\n", s_or(p->pool.id),
+               s_or(p->pool.name), s_or(p->status), p->pool.count, s_or(p->pool.create_date));
+    loopmsg_pool_details_free(p);
+    return CLI_EXIT_OK;
+}
+
+static loopmsg_pool_params pool_params(const plat_args *a)
+{
+    loopmsg_pool_params p = LOOPMSG_POOL_PARAMS_INIT;
+    p.name = a->org.name;
+    p.sender_ids = a->ids;
+    p.sender_id_count = a->id_count;
+    return p;
+}
+
+static int p_show(cli_globals *g, plat_args *a, loopmsg_client *c, char **pos)
+{
+    loopmsg_pool_details *p = NULL;
+    loopmsg_error err;
+    loopmsg_status st = loopmsg_pool_get(c, pos[0], &p, &err);
+    return st == LOOPMSG_OK ? print_pool(g, p) : cli_report_error(g, a->cmd, st, &err);
+}
+
+static int p_create(cli_globals *g, plat_args *a, loopmsg_client *c, char **pos)
+{
+    (void)pos;
+    loopmsg_pool_params pp = pool_params(a);
+    loopmsg_pool_details *p = NULL;
+    loopmsg_error err;
+    loopmsg_status st = loopmsg_pool_create(c, &pp, &p, &err);
+    return st == LOOPMSG_OK ? print_pool(g, p) : cli_report_error(g, a->cmd, st, &err);
+}
+
+static int p_update(cli_globals *g, plat_args *a, loopmsg_client *c, char **pos)
+{
+    loopmsg_pool_params pp = pool_params(a);
+    loopmsg_error err;
+    loopmsg_status st = loopmsg_pool_update(c, pos[0], &pp, &err);
+    return st == LOOPMSG_OK ? print_success(g, "updated pool", pos[0])
+                            : cli_report_error(g, a->cmd, st, &err);
+}
+
+static int p_delete(cli_globals *g, plat_args *a, loopmsg_client *c, char **pos)
+{
+    loopmsg_error err;
+    loopmsg_status st = loopmsg_pool_delete(c, pos[0], &err);
+    return st == LOOPMSG_OK ? print_success(g, "deleted pool", pos[0])
+                            : cli_report_error(g, a->cmd, st, &err);
+}
+
 static const char usage_text[] =
     "usage:\n"
     "  loopmsg orgs list [--search S] [--all] [paging]\n"
@@ -178,6 +233,10 @@ static const char usage_text[] =
     "                      [--webhook-url URL --webhook-header H]\n"
     "  loopmsg orgs update ID [--name N] [--webhook-url URL] [--webhook-header H] ...\n"
     "  loopmsg orgs delete ID --yes\n"
+    "  loopmsg pools show ID\n"
+    "  loopmsg pools create [--name N] [--sender ID]...\n"
+    "  loopmsg pools update ID [--name N] [--sender ID]...   (the ids replace the members)\n"
+    "  loopmsg pools delete ID --yes\n"
     "Organizations need the default organization's API key. Without --yes, delete asks on a\n"
     "terminal and refuses otherwise (exit 2, nothing sent).\n";
 
@@ -191,6 +250,10 @@ static const struct {
     {"orgs", "create", 0, NULL, o_create},
     {"orgs", "update", 1, NULL, o_update},
     {"orgs", "delete", 1, "delete the organization", o_delete},
+    {"pools", "show", 1, NULL, p_show},
+    {"pools", "create", 0, NULL, p_create},
+    {"pools", "update", 1, NULL, p_update},
+    {"pools", "delete", 1, "delete the pool", p_delete},
 };
 
 int cli_cmd_platform(cli_globals *g, int argc, char **argv)

@@ -27,7 +27,7 @@ static const char usage[] =
     "  audience    list | status C | unsubscribe C | history C | opt-ins\n"
     "  campaign    create --name N (--text T --contact C... | --messages FILE)\n"
     "  senders     list | show ID\n"
-    "  pools       list\n"
+    "  pools       list | show ID | create | update ID | delete ID --yes\n"
     "  opt-in      url --body B [--field KEY=VALUE]...\n"
     "  webhooks    history\n"
     "  orgs        list | show ID | create ... | update ID ... | delete ID --yes\n"
@@ -73,7 +73,7 @@ static const struct {
     {"audience", cli_cmd_resource},
     {"campaign", cli_cmd_resource},
     {"senders", cli_cmd_resource},
-    {"pools", cli_cmd_resource},
+    {"pools", cli_cmd_platform},
     {"opt-in", cli_cmd_resource},
     {"webhooks", cli_cmd_resource},
     {"orgs", cli_cmd_platform},

@@ -264,6 +264,99 @@ static void test_platform__org_async(void **state)
     assert_int_equal(done_calls, 4);
 }
 
+/* ---- pools ----------------------------------------------------------------------------- */
+
+static void test_platform__pools(void **state)
+{
+    ts_env *env = *state;
+    const char *ids[] = {"sender-1", "sender-2"};
+    loopmsg_pool_params p = LOOPMSG_POOL_PARAMS_INIT;
+    p.name = "new pool";
+    p.sender_ids = ids;
+    p.sender_id_count = 2;
+    loopmsg_pool_details *d = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_pool_create(env->client, &p, &d, &err), &err);
+    assert_string_equal(d->pool.name, "new pool");
+    assert_int_equal(d->pool.count, 2);
+    assert_null(d->status);
+    assert_req(env, 0, "POST", "/api/v1/pool/new/", "",
+               "{\"name\":\"new pool\",\"ids\":[\"sender-1\",\"sender-2\"]}");
+    char id[64], path[128];
+    snprintf(id, sizeof id, "%s", d->pool.id);
+    snprintf(path, sizeof path, "/api/v1/pool/%s/", id);
+    loopmsg_pool_details_free(d);
+
+    ts_assert_status(LOOPMSG_OK, loopmsg_pool_get(env->client, id, &d, &err), &err);
+    assert_string_equal(d->status, "active");
+    loopmsg_pool_details_free(d);
+    assert_req(env, 1, "GET", path, "", NULL);
+
+    /* Update and delete go to the pool path (spec §4.5), never to /api/v1/sender/{id}/. */
+    loopmsg_pool_params u = LOOPMSG_POOL_PARAMS_INIT;
+    u.sender_ids = ids;
+    u.sender_id_count = 1;
+    ts_assert_status(LOOPMSG_OK, loopmsg_pool_update(env->client, id, &u, &err), &err);
+    assert_req(env, 2, "PATCH", path, "", "{\"ids\":[\"sender-1\"]}");
+    ts_assert_status(LOOPMSG_OK, loopmsg_pool_get(env->client, id, &d, &err), &err);
+    assert_int_equal(d->pool.count, 1);
+    loopmsg_pool_details_free(d);
+    ts_assert_status(LOOPMSG_OK, loopmsg_pool_delete(env->client, id, &err), &err);
+    assert_req(env, 4, "DELETE", path, "", NULL);
+    ts_assert_status(LOOPMSG_E_NOT_FOUND, loopmsg_pool_get(env->client, id, &d, &err), &err);
+    assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 100, F_S, 1);
+    ts_assert_status(LOOPMSG_E_NOT_FOUND, loopmsg_pool_delete(env->client, id, &err), &err);
+    assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 100, F_S, 1);
+
+    /* An unknown sender id: the emulator's 400. */
+    const char *unknown[] = {"nope"};
+    p.sender_ids = unknown;
+    p.sender_id_count = 1;
+    ts_assert_status(LOOPMSG_E_API, loopmsg_pool_create(env->client, &p, &d, &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 400, 100, F_S, 1);
+    ts_assert_contains(err.message, "ids[0]: unknown sender name");
+
+    /* Validation before I/O. */
+    size_t before = ts_request_count(env);
+    loopmsg_pool_params empty = LOOPMSG_POOL_PARAMS_INIT;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_pool_create(env->client, &empty, &d, &err),
+                     &err);
+    assert_string_equal(err.message, "pool create: params: set a name or sender_ids");
+    const char *blank[] = {""};
+    empty.sender_ids = blank;
+    empty.sender_id_count = 1;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_pool_update(env->client, "p", &empty, &err),
+                     &err);
+    assert_string_equal(err.message, "pool update: sender_ids[0]: must not be empty");
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_pool_delete(env->client, "", &err), &err);
+    assert_int_equal(ts_request_count(env), before);
+}
+
+static void test_platform__pools_cli(void **state)
+{
+    ts_env *env = *state;
+    ts_cli cli;
+    const char *create[] = {"--json",   "pools",    "create",   "--name",
+                            "Cli pool", "--sender", "sender-1", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, create, NULL), 0);
+    ts_assert_contains(cli.out, "\"count\":1");
+    ts_cli_free(&cli);
+    assert_req(env, 0, "POST", "/api/v1/pool/new/", "",
+               "{\"name\":\"Cli pool\",\"ids\":[\"sender-1\"]}");
+    const char *del[] = {"pools", "delete", "pool-1", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, del, NULL), 2);
+    ts_cli_free(&cli);
+    assert_int_equal(ts_request_count(env), 1);
+    const char *del_yes[] = {"pools", "delete", "pool-1", "--yes", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, del_yes, NULL), 0);
+    ts_cli_free(&cli);
+    assert_req(env, 1, "DELETE", "/api/v1/pool/pool-1/", "", NULL);
+    const char *list[] = {"pools", "list", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, list, NULL), 0);
+    ts_assert_contains(cli.out, "Cli pool");
+    ts_cli_free(&cli);
+}
+
 /* ---- CLI ------------------------------------------------------------------------------- */
 
 static void test_platform__cli_orgs_and_yes(void **state)
@@ -330,6 +423,8 @@ int main(void)
         T(test_platform__org_key_never_logged),
         T(test_platform__org_async),
         T(test_platform__cli_orgs_and_yes),
+        T(test_platform__pools),
+        T(test_platform__pools_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,8 @@
 #include "loopmsg/campaign.h"
 #include "loopmsg/sender.h"
 #include "loopmsg/optin.h"
+#include "loopmsg/org.h"
+#include "loopmsg/pool.h"
 #include "loopmsg/webhook.h"
 
 #endif /* LOOPMSG_H */

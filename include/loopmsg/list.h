@@ -19,12 +19,13 @@ LOOPMSG_BEGIN_DECL
 
 /** Which list. @since 0.1 */
 typedef enum loopmsg_list_kind {
-    LOOPMSG_LIST_AUDIENCE = 1,      /**< GET /api/v1/audience/list/ */
-    LOOPMSG_LIST_MESSAGE_HISTORY,   /**< GET /api/v1/audience/messages/{contact}/ */
-    LOOPMSG_LIST_SENDERS,           /**< GET /api/v1/sender/list/ */
-    LOOPMSG_LIST_POOLS,             /**< GET /api/v1/pool/list/ */
-    LOOPMSG_LIST_OPT_INS,           /**< GET /api/v1/audience/tracker/ (opt-in history) */
-    LOOPMSG_LIST_WEBHOOK_DELIVERIES /**< GET /api/v1/webhooks/history/ */
+    LOOPMSG_LIST_AUDIENCE = 1,       /**< GET /api/v1/audience/list/ */
+    LOOPMSG_LIST_MESSAGE_HISTORY,    /**< GET /api/v1/audience/messages/{contact}/ */
+    LOOPMSG_LIST_SENDERS,            /**< GET /api/v1/sender/list/ */
+    LOOPMSG_LIST_POOLS,              /**< GET /api/v1/pool/list/ */
+    LOOPMSG_LIST_OPT_INS,            /**< GET /api/v1/audience/tracker/ (opt-in history) */
+    LOOPMSG_LIST_WEBHOOK_DELIVERIES, /**< GET /api/v1/webhooks/history/ */
+    LOOPMSG_LIST_ORGANIZATIONS       /**< GET /api/v1/organizations/list/ (@since 0.2) */
 } loopmsg_list_kind;
 
 /** Sort order. DEFAULT (0) leaves it to the server (desc). @since 0.1 */
@@ -58,7 +59,7 @@ typedef struct loopmsg_list_params {
     loopmsg_sort sort;
     const char *from_date;       /**< YYYY-MM-DD: audience, history, opt-ins. */
     const char *to_date;         /**< YYYY-MM-DD: audience, history, opt-ins. */
-    const char *search;          /**< Phone or email: audience only. */
+    const char *search;          /**< Audience (phone or email), organizations (name). */
     const char *contact;         /**< Required for message history, refused elsewhere. */
     loopmsg_direction direction; /**< History only. */
     const char *type;            /**< Message type filter (e.g. "text"): history only. */
@@ -128,6 +129,18 @@ typedef struct loopmsg_optin_record {
     bool ua_bot, ua_mobile;
 } loopmsg_optin_record;
 
+/**
+ * An organization of the account (organizations list). `api_key` is only ever set in the
+ * results of loopmsg_org_get() and loopmsg_org_create(), never in a list. @since 0.2
+ */
+typedef struct loopmsg_organization {
+    const char *id; /**< The value for `organization_id` elsewhere. */
+    const char *name;
+    const char *status; /**< e.g. "active"; the value set is not documented. */
+    const char *create_date;
+    const char *api_key; /**< The organization's key, when the server returned one. */
+} loopmsg_organization;
+
 /** A webhook delivery attempt (webhook history). @since 0.1 */
 typedef struct loopmsg_webhook_delivery {
     int attempt;
@@ -158,6 +171,7 @@ typedef struct loopmsg_page {
     const char *raw;            /**< The response body (for collect-all: NULL). */
     size_t raw_len;
     const char *const *item_json; /**< Each item as compact JSON text (item_count entries). */
+    const loopmsg_organization *organizations; /**< Organizations list. @since 0.2 */
 } loopmsg_page;
 
 /** Free a page. NULL is a no-op. @since 0.1 */

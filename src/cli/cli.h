@@ -98,6 +98,9 @@ int cli_cmd_status(cli_globals *g, int argc, char **argv);
 int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv); /* cmd_bulk.c */
 /* audience, campaign, senders, pools, opt-in, webhooks (cmd_resources.c) */
 int cli_cmd_resource(cli_globals *g, int argc, char **argv);
+/* orgs, and the write side of senders and pools (cmd_platform.c; lists go to
+ * cli_cmd_resource) */
+int cli_cmd_platform(cli_globals *g, int argc, char **argv);
 int cli_cmd_listen(cli_globals *g, int argc, char **argv);  /* cmd_listen.c (webhooks) */
 int cli_cmd_sandbox(cli_globals *g, int argc, char **argv); /* cmd_sandbox.c (emulator) */
 

@@ -257,6 +257,10 @@ static void print_item(const loopmsg_page *p, size_t i)
         printf("%s\t%s\tattempt %d\n", s_or(p->deliveries[i].create_date),
                s_or(p->deliveries[i].event_type), p->deliveries[i].attempt);
         break;
+    case LOOPMSG_LIST_ORGANIZATIONS:
+        printf("%s\t%s\t%s\t%s\n", s_or(p->organizations[i].id), s_or(p->organizations[i].name),
+               s_or(p->organizations[i].status), s_or(p->organizations[i].create_date));
+        break;
     }
 }
 
@@ -337,6 +341,7 @@ static const char *const usage_text =
     "                        [--from-time HH:mm] [--to-time HH:mm] [--timezone TZ]\n"
     "  loopmsg senders list [paging] | loopmsg senders show ID\n"
     "  loopmsg pools list [paging]\n"
+    "  loopmsg orgs list [--search NAME] [paging]\n"
     "  loopmsg opt-in url --body B [--contact C] [--sender-type shared] [--field KEY=VALUE]...\n"
     "  loopmsg webhooks history [paging]\n"
     "--messages FILE: CSV with a header (contact,text[,subject,effect,attachments]) or JSON\n"
@@ -376,6 +381,13 @@ static int r_webhooks_history(cli_globals *g, res_args *a, loopmsg_client *c, ch
     (void)pos;
     (void)n;
     return run_list(g, a, c, LOOPMSG_LIST_WEBHOOK_DELIVERIES);
+}
+
+static int r_orgs_list(cli_globals *g, res_args *a, loopmsg_client *c, char **pos, int n)
+{
+    (void)pos;
+    (void)n;
+    return run_list(g, a, c, LOOPMSG_LIST_ORGANIZATIONS);
 }
 
 static int r_history(cli_globals *g, res_args *a, loopmsg_client *c, char **pos, int n)
@@ -556,6 +568,7 @@ static const struct {
     {"pools", "list", 0, r_pools_list},
     {"opt-in", "url", 0, r_optin_url},
     {"webhooks", "history", 0, r_webhooks_history},
+    {"orgs", "list", 0, r_orgs_list},
 };
 
 int cli_cmd_resource(cli_globals *g, int argc, char **argv)

@@ -28,9 +28,10 @@ static const char usage[] =
     "  audience    list | status C | unsubscribe C | history C | opt-ins\n"
     "  campaign    create --name N (--text T --contact C... | --messages FILE)\n"
     "  senders     list | show ID\n"
-    "  pools       list\n"
+    "  pools       list | show ID | create | update ID | delete ID --yes\n"
     "  opt-in      url --body B [--field KEY=VALUE]...\n"
     "  webhooks    history\n"
+    "  orgs        list | show ID | create ... | update ID ... | delete ID --yes\n"
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     "Webhooks:\n"
     "  listen      [--bind ADDR] [--port P] [--path /webhook] [--secret S]... [--spool DIR]\n"
@@ -77,9 +78,10 @@ static const struct {
     {"audience", cli_cmd_resource},
     {"campaign", cli_cmd_resource},
     {"senders", cli_cmd_resource},
-    {"pools", cli_cmd_resource},
+    {"pools", cli_cmd_platform},
     {"opt-in", cli_cmd_resource},
     {"webhooks", cli_cmd_resource},
+    {"orgs", cli_cmd_platform},
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     {"listen", cli_cmd_listen},
 #endif

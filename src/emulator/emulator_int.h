@@ -152,6 +152,7 @@ size_t loopmsg__emu_utf8_prefix(const char *s, size_t max_chars);
 /* ---- state.c -------------------------------------------------------------------------- */
 
 typedef struct loopmsg__emu_state loopmsg__emu_state;
+typedef struct loopmsg__emu_platform loopmsg__emu_platform; /* state_org.c */
 
 loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errbuf,
                                            size_t errbuf_size);
@@ -173,6 +174,11 @@ void loopmsg__emu_events_stop(loopmsg__emu_events *ev);
  * webhook_id used (copied into id_out when non-NULL). */
 void loopmsg__emu_events_post(loopmsg__emu_events *ev, json_t *event, int64_t due_mono_ms,
                               char id_out[LOOPMSG__EMU_ID_SIZE]);
+/* As loopmsg__emu_events_post, to another URL and Authorization value (an organization's own
+ * webhook settings); url NULL = the emulator's. */
+void loopmsg__emu_events_post_to(loopmsg__emu_events *ev, json_t *event, int64_t due_mono_ms,
+                                 const char *url, const char *header,
+                                 char id_out[LOOPMSG__EMU_ID_SIZE]);
 /* Drop every pending delivery. */
 void loopmsg__emu_events_clear(loopmsg__emu_events *ev);
 size_t loopmsg__emu_events_pending(loopmsg__emu_events *ev);
@@ -233,6 +239,7 @@ struct loopmsg_emulator {
 
     loopmsg__emu_state *state;
     loopmsg__emu_events *events;
+    loopmsg__emu_platform *platform; /* state_org.c; created on first use, under lock */
 };
 
 /* The request log as {"count", "items"} (Authorization reduced to a boolean). */
@@ -294,6 +301,21 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
 void loopmsg__emu_state_webhook_attempt(loopmsg_emulator *emu, const char *event_type,
                                         const char *json_text, unsigned int attempt,
                                         int http_status);
+/* The senders or pools array ("senders" / "pools"), borrowed; caller holds emu->lock. */
+json_t *loopmsg__emu_state_array(loopmsg__emu_state *st, const char *which);
+/* The default organization's id (fixtures' organization_id). */
+const char *loopmsg__emu_state_org_id(const loopmsg__emu_state *st);
+
+/* ---- state_org.c: organizations, sender orders/moves/cancels, pool writes ---------------- */
+
+/* Handle the request when it is one of state_org.c's endpoints (authentication included):
+ * true when a response was written. Called first by loopmsg__emu_route. */
+bool loopmsg__emu_platform_route(loopmsg_emulator *emu, const loopmsg__emu_request *req,
+                                 loopmsg__emu_response *resp);
+/* Is key the key of an organization created through the API? */
+bool loopmsg__emu_platform_key_known(loopmsg_emulator *emu, const char *key);
+void loopmsg__emu_platform_free(loopmsg__emu_platform *p);
+
 /* Replace the state by a fresh one from the fixtures. false on failure (state kept). */
 bool loopmsg__emu_state_reload(loopmsg_emulator *emu);
 

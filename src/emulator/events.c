@@ -23,6 +23,8 @@ typedef struct job {
     int64_t due; /* monotonic ms */
     char *body;
     char *event_type;
+    char *url;             /* NULL: the emulator's webhook URL */
+    char *header;          /* with url: the Authorization value (NULL = none) */
     unsigned int attempts; /* made so far */
     struct job *next;
 } job;
@@ -43,6 +45,8 @@ static void job_free(job *j)
     if (j) {
         free(j->body);
         free(j->event_type);
+        free(j->url);
+        free(j->header);
         free(j);
     }
 }
@@ -100,9 +104,10 @@ static int deliver(loopmsg__emu_events *ev, const job *j)
     headers = curl_slist_append(headers, "Connection: close");
     headers = curl_slist_append(headers, "Expect:");
     char *auth = NULL;
-    if (emu->webhook_header) {
+    const char *header = j->url ? j->header : emu->webhook_header;
+    if (header) {
         loopmsg__emu_buf b = {0};
-        loopmsg__emu_buf_printf(&b, "Authorization: %s", emu->webhook_header);
+        loopmsg__emu_buf_printf(&b, "Authorization: %s", header);
         auth = b.ptr;
         if (auth)
             headers = curl_slist_append(headers, auth);
@@ -113,7 +118,7 @@ static int deliver(loopmsg__emu_events *ev, const job *j)
         timeout_ms = 2000;
     if (timeout_ms > 15000)
         timeout_ms = 15000;
-    curl_easy_setopt(h, CURLOPT_URL, emu->webhook_url);
+    curl_easy_setopt(h, CURLOPT_URL, j->url ? j->url : emu->webhook_url);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, j->body);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
@@ -241,6 +246,13 @@ void loopmsg__emu_events_stop(loopmsg__emu_events *ev)
 void loopmsg__emu_events_post(loopmsg__emu_events *ev, json_t *event, int64_t due_mono_ms,
                               char id_out[LOOPMSG__EMU_ID_SIZE])
 {
+    loopmsg__emu_events_post_to(ev, event, due_mono_ms, NULL, NULL, id_out);
+}
+
+void loopmsg__emu_events_post_to(loopmsg__emu_events *ev, json_t *event, int64_t due_mono_ms,
+                                 const char *url, const char *header,
+                                 char id_out[LOOPMSG__EMU_ID_SIZE])
+{
     if (!event)
         return;
     const char *id = json_string_value(json_object_get(event, "webhook_id"));
@@ -257,7 +269,7 @@ void loopmsg__emu_events_post(loopmsg__emu_events *ev, json_t *event, int64_t du
     if (!json_object_get(event, "api_version") &&
         !(type && strcmp(type, "sender_name_updated") == 0))
         json_object_set_new(event, "api_version", json_string("1.0"));
-    if (!ev || !ev->emu->webhook_url) {
+    if (!ev || (!url && !ev->emu->webhook_url)) {
         json_decref(event);
         return;
     }
@@ -275,10 +287,12 @@ void loopmsg__emu_events_post(loopmsg__emu_events *ev, json_t *event, int64_t du
             break;
         j->body = c + 1 == copies ? body : loopmsg__emu_strdup(body);
         j->event_type = loopmsg__emu_strdup(type ? type : "");
+        j->url = loopmsg__emu_strdup(url);
+        j->header = loopmsg__emu_strdup(header);
         j->due = due_mono_ms;
         if (c + 1 == copies)
             body = NULL;
-        if (!j->body || !j->event_type) {
+        if (!j->body || !j->event_type || (url && !j->url) || (header && !j->header)) {
             job_free(j);
             continue;
         }

@@ -106,6 +106,8 @@ static void method_not_allowed(loopmsg__emu_response *resp, const char *allow)
 void loopmsg__emu_route(loopmsg_emulator *emu, const loopmsg__emu_request *req,
                         loopmsg__emu_response *resp)
 {
+    if (loopmsg__emu_platform_route(emu, req, resp))
+        return;
     const struct route *found = NULL;
     const char *allow = NULL;
     const char *seg = NULL;
@@ -137,7 +139,8 @@ void loopmsg__emu_route(loopmsg_emulator *emu, const loopmsg__emu_request *req,
         loopmsg__emu_respond_error(resp, 401, 110, "Credentials are missing");
         return;
     }
-    if (strcmp(req->authorization, emu->api_key) != 0) {
+    if (strcmp(req->authorization, emu->api_key) != 0 &&
+        !loopmsg__emu_platform_key_known(emu, req->authorization)) {
         loopmsg__emu_respond_error(resp, 401, 130, "Authorization key is invalid");
         return;
     }

@@ -709,6 +709,7 @@ void loopmsg_emulator_free(loopmsg_emulator *emu)
         MHD_stop_daemon(emu->daemon);
     loopmsg__emu_events_stop(emu->events);
     loopmsg__emu_state_free(emu->state);
+    loopmsg__emu_platform_free(emu->platform);
     free_requests(emu);
     free(emu->requests);
     free_scripts(emu);

@@ -1599,3 +1599,19 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
     free(contact);
     return NULL;
 }
+
+/* ---- accessors for state_org.c (caller holds emu->lock) --------------------------------- */
+
+json_t *loopmsg__emu_state_array(loopmsg__emu_state *st, const char *which)
+{
+    if (strcmp(which, "senders") == 0)
+        return st->senders;
+    if (strcmp(which, "pools") == 0)
+        return st->pools;
+    return NULL;
+}
+
+const char *loopmsg__emu_state_org_id(const loopmsg__emu_state *st)
+{
+    return st->organization_id;
+}

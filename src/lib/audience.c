@@ -48,8 +48,9 @@ static void free_box(void *p)
     loopmsg__arena_free(p);
 }
 
-const loopmsg__op loopmsg__op_check_status = {"check_status", LOOPMSG__GET, decode_check, free_box};
-const loopmsg__op loopmsg__op_unsubscribe = {"unsubscribe", LOOPMSG__DELETE, NULL, NULL};
+const loopmsg__op loopmsg__op_check_status = {"check_status", LOOPMSG__GET, decode_check, free_box,
+                                              0};
+const loopmsg__op loopmsg__op_unsubscribe = {"unsubscribe", LOOPMSG__DELETE, NULL, NULL, 0};
 
 /* Validate and build the path of a contact call (no I/O). */
 static loopmsg_status contact_path(const char *op, const char *prefix, loopmsg_client *client,

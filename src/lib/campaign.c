@@ -272,7 +272,7 @@ static void free_campaign(void *p)
     loopmsg__arena_free(p);
 }
 
-const loopmsg__op loopmsg__op_campaign = {OP, LOOPMSG__POST, decode, free_campaign};
+const loopmsg__op loopmsg__op_campaign = {OP, LOOPMSG__POST, decode, free_campaign, 0};
 
 void loopmsg_campaign_free(loopmsg_campaign *campaign)
 {

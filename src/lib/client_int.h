@@ -13,7 +13,20 @@
 #include <jansson.h>
 #include <stdint.h>
 
-typedef enum loopmsg__method { LOOPMSG__GET = 0, LOOPMSG__POST, LOOPMSG__DELETE } loopmsg__method;
+typedef enum loopmsg__method {
+    LOOPMSG__GET = 0,
+    LOOPMSG__POST,
+    LOOPMSG__DELETE,
+    LOOPMSG__PATCH /* a partial update: replaying it sets the same values again */
+} loopmsg__method;
+
+/* loopmsg__op.flags */
+/* Never resent automatically, whatever the client's retry settings: only an attempt whose
+ * connection failed before any byte of the request left is tried again (a paying call). */
+#define LOOPMSG__OP_ONCE 0x1u
+/* The response carries a secret (a new organization's API key): never logged, and the
+ * engine's copy of it is wiped once decoded. */
+#define LOOPMSG__OP_SECRET 0x2u
 
 /* Decode a successful (2xx) response into a result (an arena root). `root` is the parsed
  * body, NULL when the body was empty (204). `raw` is the NUL-terminated body. */
@@ -26,6 +39,7 @@ typedef struct loopmsg__op {
     loopmsg__method method;
     loopmsg__decode_fn decode; /* NULL: the call has no result */
     void (*free_result)(void *);
+    unsigned int flags; /* LOOPMSG__OP_* */
 } loopmsg__op;
 
 /* Generic function pointer: a public typed callback travels as this and is cast back to its
@@ -114,6 +128,7 @@ struct loopmsg_client {
     void *random_user_data;
     uint64_t rng_state;
     struct loopmsg_engine *engine;
+    uint64_t last_sender_order_ms; /* monotonic; 0 = never (the 30-s ordering guard) */
 };
 
 #endif

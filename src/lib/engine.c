@@ -313,7 +313,10 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int c
 
 static const char *method_name(loopmsg__method m)
 {
-    return m == LOOPMSG__POST ? "POST" : m == LOOPMSG__DELETE ? "DELETE" : "GET";
+    return m == LOOPMSG__POST     ? "POST"
+           : m == LOOPMSG__DELETE ? "DELETE"
+           : m == LOOPMSG__PATCH  ? "PATCH"
+                                  : "GET";
 }
 
 /* Options that never change for a client are set once per easy handle, not per request:
@@ -429,6 +432,11 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
         break;
+    case LOOPMSG__PATCH:
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body ? r->body : "");
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PATCH");
+        break;
     case LOOPMSG__GET:
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -479,8 +487,11 @@ static long retry_delay(loopmsg_client *c, loopmsg__request *r, loopmsg_status s
     /* What a Loop code means for a resend is in the one table of codes (error.c); it wins
      * over the HTTP status: a 1030 that comes with a 503 may still have been delivered. */
     loopmsg__resend by_code = loopmsg__api_code_resend(e->api_code);
-    if ((st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT) &&
-        !(e->flags & LOOPMSG_ERRF_RETRYABLE))
+    if (r->op->flags & LOOPMSG__OP_ONCE)
+        again = (st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT) &&
+                !(e->flags & LOOPMSG_ERRF_SENT) && (e->flags & LOOPMSG_ERRF_RETRYABLE);
+    else if ((st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT) &&
+             !(e->flags & LOOPMSG_ERRF_RETRYABLE))
         again = false; /* a certificate refused: the same attempt gets the same answer */
     else if (st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT)
         again = !(e->flags & LOOPMSG_ERRF_SENT) || !post;
@@ -650,9 +661,11 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
         if (r->err.http_status)
             loopmsg__log(c, LOOPMSG_LOG_DEBUG, "< %d in %llu ms", r->err.http_status,
                          (unsigned long long)(now - r->attempt_started_ms));
-        if (r->resp.len)
+        if (r->resp.len && !(r->op->flags & LOOPMSG__OP_SECRET))
             log_body(c, "<", r->resp.ptr, r->resp.len);
     }
+    if ((r->op->flags & LOOPMSG__OP_SECRET) && r->resp.ptr)
+        loopmsg__wipe(r->resp.ptr, r->resp.len);
     if (st != LOOPMSG_OK) {
         /* A Retry-After longer than any retry may wait goes to the caller (retry_after_ms)
          * instead: it must not stall every later call on this client for hours. */

@@ -99,7 +99,7 @@ static void free_url(void *p)
     loopmsg__arena_free(p);
 }
 
-const loopmsg__op loopmsg__op_optin = {OP, LOOPMSG__POST, decode, free_url};
+const loopmsg__op loopmsg__op_optin = {OP, LOOPMSG__POST, decode, free_url, 0};
 
 void loopmsg_optin_url_free(loopmsg_optin_url *url)
 {

@@ -136,6 +136,17 @@ static loopmsg_status d_delivery(void *root, json_t *o, void *dst, const char **
     return LOOPMSG_OK;
 }
 
+static loopmsg_status d_org(void *root, json_t *o, void *dst, const char **bad)
+{
+    loopmsg_organization *g = dst;
+    g->id = loopmsg__json_str(root, o, "id", bad);
+    g->name = loopmsg__json_str(root, o, "name", bad);
+    g->status = loopmsg__json_str(root, o, "status", bad);
+    g->create_date = loopmsg__json_str(root, o, "create_date", bad);
+    /* api_key stays NULL: a list never hands out keys (item_json still has the item). */
+    return LOOPMSG_OK;
+}
+
 static const list_def defs[] = {
     [LOOPMSG_LIST_AUDIENCE] = {"audience list", "/api/v1/audience/list/",
                                F_SORT | F_DATES | F_SEARCH, sizeof(loopmsg_contact), d_contact},
@@ -150,11 +161,13 @@ static const list_def defs[] = {
                               sizeof(loopmsg_optin_record), d_optin},
     [LOOPMSG_LIST_WEBHOOK_DELIVERIES] = {"webhook history", "/api/v1/webhooks/history/", F_SORT,
                                          sizeof(loopmsg_webhook_delivery), d_delivery},
+    [LOOPMSG_LIST_ORGANIZATIONS] = {"organizations list", "/api/v1/organizations/list/",
+                                    F_SORT | F_SEARCH, sizeof(loopmsg_organization), d_org},
 };
 
 static const list_def *def_of(loopmsg_list_kind kind)
 {
-    if ((int)kind < LOOPMSG_LIST_AUDIENCE || (int)kind > LOOPMSG_LIST_WEBHOOK_DELIVERIES)
+    if ((int)kind < LOOPMSG_LIST_AUDIENCE || (int)kind > LOOPMSG_LIST_ORGANIZATIONS)
         return NULL;
     return &defs[kind];
 }
@@ -241,6 +254,9 @@ static loopmsg_status build_page(loopmsg_page **out, loopmsg_list_kind kind, jso
     case LOOPMSG_LIST_WEBHOOK_DELIVERIES:
         p->deliveries = (const loopmsg_webhook_delivery *)(void *)arr;
         break;
+    case LOOPMSG_LIST_ORGANIZATIONS:
+        p->organizations = (const loopmsg_organization *)(void *)arr;
+        break;
     }
 done:
     if (st != LOOPMSG_OK) {
@@ -263,6 +279,7 @@ DECODER(dec_senders, LOOPMSG_LIST_SENDERS)
 DECODER(dec_pools, LOOPMSG_LIST_POOLS)
 DECODER(dec_optins, LOOPMSG_LIST_OPT_INS)
 DECODER(dec_deliveries, LOOPMSG_LIST_WEBHOOK_DELIVERIES)
+DECODER(dec_orgs, LOOPMSG_LIST_ORGANIZATIONS)
 
 static void free_page(void *p)
 {
@@ -270,13 +287,14 @@ static void free_page(void *p)
 }
 
 const loopmsg__op loopmsg__list_ops[] = {
-    [LOOPMSG_LIST_AUDIENCE] = {"audience list", LOOPMSG__GET, dec_audience, free_page},
-    [LOOPMSG_LIST_MESSAGE_HISTORY] = {"message history", LOOPMSG__GET, dec_history, free_page},
-    [LOOPMSG_LIST_SENDERS] = {"senders list", LOOPMSG__GET, dec_senders, free_page},
-    [LOOPMSG_LIST_POOLS] = {"pools list", LOOPMSG__GET, dec_pools, free_page},
-    [LOOPMSG_LIST_OPT_INS] = {"opt-in history", LOOPMSG__GET, dec_optins, free_page},
-    [LOOPMSG_LIST_WEBHOOK_DELIVERIES] = {"webhook history", LOOPMSG__GET, dec_deliveries,
-                                         free_page},
+    [LOOPMSG_LIST_AUDIENCE] = {"audience list", LOOPMSG__GET, dec_audience, free_page, 0},
+    [LOOPMSG_LIST_MESSAGE_HISTORY] = {"message history", LOOPMSG__GET, dec_history, free_page, 0},
+    [LOOPMSG_LIST_SENDERS] = {"senders list", LOOPMSG__GET, dec_senders, free_page, 0},
+    [LOOPMSG_LIST_POOLS] = {"pools list", LOOPMSG__GET, dec_pools, free_page, 0},
+    [LOOPMSG_LIST_OPT_INS] = {"opt-in history", LOOPMSG__GET, dec_optins, free_page, 0},
+    [LOOPMSG_LIST_WEBHOOK_DELIVERIES] = {"webhook history", LOOPMSG__GET, dec_deliveries, free_page,
+                                         0},
+    [LOOPMSG_LIST_ORGANIZATIONS] = {"organizations list", LOOPMSG__GET, dec_orgs, free_page, 0},
 };
 
 void loopmsg_page_free(loopmsg_page *page)

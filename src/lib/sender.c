@@ -43,7 +43,7 @@ static void free_details(void *p)
     loopmsg__arena_free(p);
 }
 
-const loopmsg__op loopmsg__op_sender = {"sender", LOOPMSG__GET, decode_details, free_details};
+const loopmsg__op loopmsg__op_sender = {"sender", LOOPMSG__GET, decode_details, free_details, 0};
 
 void loopmsg_sender_details_free(loopmsg_sender_details *details)
 {

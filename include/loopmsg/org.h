@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file loopmsg/org.h
+ * @brief Organizations of the account: list, details, create, update, delete.
+ *
+ * Loop documents that listing, creating, updating and deleting organizations need the
+ * **default organization's** key (the first organization of the account) and active paid
+ * services; they do not work in the sandbox. With another organization's key, details are
+ * readable for that organization only. The error for a wrong key is not documented; it
+ * arrives as an ordinary API error.
+ */
+#ifndef LOOPMSG_ORG_H
+#define LOOPMSG_ORG_H
+
+#include "list.h"
+
+LOOPMSG_BEGIN_DECL
+
+/**
+ * One page of organizations: loopmsg_list_page(LOOPMSG_LIST_ORGANIZATIONS). `params->search`
+ * filters by name; iterate with loopmsg_pager_new() or collect with loopmsg_list_all().
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_orgs_list(loopmsg_client *client,
+                                                               const loopmsg_list_params *params,
+                                                               loopmsg_page **page_out,
+                                                               loopmsg_error *err);
+
+/**
+ * An organization as returned by details, create and update. `org.api_key` is set only when
+ * the server returned one (creation returns it only when a webhook URL was given). The key
+ * is secret: the library never logs it, and loopmsg_org_free() overwrites it (and `raw`,
+ * which contains it) before releasing the memory.
+ * @since 0.2
+ */
+typedef struct loopmsg_org {
+    loopmsg_organization org; /**< The documented fields; NULL when absent. */
+    const char *raw;          /**< The whole response (it may carry more fields). */
+    size_t raw_len;
+} loopmsg_org;
+
+/** Free an organization result, wiping its key. NULL is a no-op. @since 0.2 */
+LOOPMSG_API void loopmsg_org_free(loopmsg_org *org);
+
+/**
+ * Fields of a new organization or of an update (PATCH: only the fields set are sent).
+ * Every string is copied into the request; NULL or "" means "not set".
+ * @since 0.2
+ */
+typedef struct loopmsg_org_params {
+    unsigned int version;       /**< LOOPMSG_ORG_PARAMS_VERSION */
+    const char *name;           /**< Required to create. */
+    const char *website;        /**< https:// URL; required to create. */
+    const char *support_url;    /**< https:// URL; required to create. */
+    const char *country;        /**< ISO 3166-1 alpha-2 ("US"); required to create. */
+    const char *webhook_url;    /**< https:// URL receiving this organization's webhooks. */
+    const char *webhook_header; /**< Sent verbatim as `Authorization` on those webhooks. */
+} loopmsg_org_params;
+
+#define LOOPMSG_ORG_PARAMS_VERSION 1
+#define LOOPMSG_ORG_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_ORG_PARAMS_VERSION)
+
+/**
+ * Details of one organization (GET /api/v1/organizations/details/{id}/).
+ * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_org_free().
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_get(loopmsg_client *client,
+                                                             const char *org_id, loopmsg_org **out,
+                                                             loopmsg_error *err);
+
+/**
+ * Create an organization (POST /api/v1/organizations/new/). name, website, support_url and
+ * country are required (checked before any I/O). The new organization's key comes back in
+ * `(*out)->org.api_key` only when `webhook_url` was given.
+ * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_org_free().
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_create(loopmsg_client *client,
+                                                                const loopmsg_org_params *params,
+                                                                loopmsg_org **out,
+                                                                loopmsg_error *err);
+
+/**
+ * Update an organization (PATCH /api/v1/organizations/details/{id}/). At least one field
+ * must be set. `out` may be NULL when the result is not wanted.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_update(loopmsg_client *client,
+                                                                const char *org_id,
+                                                                const loopmsg_org_params *params,
+                                                                loopmsg_org **out,
+                                                                loopmsg_error *err);
+
+/**
+ * Delete an organization (DELETE /api/v1/organizations/details/{id}/). Loop refuses while
+ * sender names are assigned to it: move or cancel them first.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_delete(loopmsg_client *client,
+                                                                const char *org_id,
+                                                                loopmsg_error *err);
+
+/** Completion of an asynchronous organization call; `org` borrowed. @since 0.2 */
+typedef void (*loopmsg_org_cb)(loopmsg_client *client, loopmsg_request_id id,
+                               const loopmsg_org *org, const loopmsg_error *err, void *user_data);
+
+/** Asynchronous loopmsg_org_get(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_org_get_async(loopmsg_client *client, const char *org_id, loopmsg_org_cb cb,
+                      void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_org_create(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_create_async(
+    loopmsg_client *client, const loopmsg_org_params *params, loopmsg_org_cb cb, void *user_data,
+    loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_org_update(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_update_async(
+    loopmsg_client *client, const char *org_id, const loopmsg_org_params *params, loopmsg_org_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_org_delete(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_org_delete_async(loopmsg_client *client, const char *org_id, loopmsg_done_cb cb,
+                         void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+LOOPMSG_END_DECL
+
+#endif /* LOOPMSG_ORG_H */

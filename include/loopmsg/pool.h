@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file loopmsg/pool.h
+ * @brief Sender pools: details, create, update, delete (the list is in sender.h).
+ *
+ * Loop's docs give the update and delete path as `/api/v1/sender/{id}/`, the sender route;
+ * the library uses `/api/v1/pool/{id}/` instead (inferred from the details, list and new
+ * paths; spec-management §4.5), kept in one constant in pool.c. Unverified against the live
+ * service.
+ */
+#ifndef LOOPMSG_POOL_H
+#define LOOPMSG_POOL_H
+
+#include "list.h"
+
+LOOPMSG_BEGIN_DECL
+
+/**
+ * A pool as returned by details or creation. Details carry `status` (count 0), creation
+ * carries `count` (status NULL): the two documented shapes differ. @since 0.2
+ */
+typedef struct loopmsg_pool_details {
+    loopmsg_pool pool;  /**< id, name, count, create_date. */
+    const char *status; /**< Details only; values not documented. */
+    const char *raw;    /**< The whole response. */
+    size_t raw_len;
+} loopmsg_pool_details;
+
+/** Free a pool result. NULL is a no-op. @since 0.2 */
+LOOPMSG_API void loopmsg_pool_details_free(loopmsg_pool_details *pool);
+
+/** Fields of a new pool or of an update; unset fields are not sent. @since 0.2 */
+typedef struct loopmsg_pool_params {
+    unsigned int version;          /**< LOOPMSG_POOL_PARAMS_VERSION */
+    const char *name;              /**< Pool name. */
+    const char *const *sender_ids; /**< Sender name ids (`ids`); on update they replace the
+                                        membership. */
+    size_t sender_id_count;
+} loopmsg_pool_params;
+
+#define LOOPMSG_POOL_PARAMS_VERSION 1
+#define LOOPMSG_POOL_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_POOL_PARAMS_VERSION)
+
+/**
+ * Details of a pool (GET /api/v1/pool/{id}/).
+ * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_pool_details_free().
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_get(loopmsg_client *client,
+                                                              const char *pool_id,
+                                                              loopmsg_pool_details **out,
+                                                              loopmsg_error *err);
+
+/**
+ * Create a pool (POST /api/v1/pool/new/). Both fields are optional per the docs; at least
+ * one must be set here.
+ * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_pool_details_free().
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_create(loopmsg_client *client,
+                                                                 const loopmsg_pool_params *params,
+                                                                 loopmsg_pool_details **out,
+                                                                 loopmsg_error *err);
+
+/** Update a pool (PATCH /api/v1/pool/{id}/, see the file comment). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_update(loopmsg_client *client,
+                                                                 const char *pool_id,
+                                                                 const loopmsg_pool_params *params,
+                                                                 loopmsg_error *err);
+
+/** Delete a pool (DELETE /api/v1/pool/{id}/, see the file comment). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_delete(loopmsg_client *client,
+                                                                 const char *pool_id,
+                                                                 loopmsg_error *err);
+
+/** Completion of an asynchronous pool get or create; `pool` borrowed. @since 0.2 */
+typedef void (*loopmsg_pool_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                const loopmsg_pool_details *pool, const loopmsg_error *err,
+                                void *user_data);
+
+/** Asynchronous loopmsg_pool_get(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_pool_get_async(loopmsg_client *client, const char *pool_id, loopmsg_pool_cb cb,
+                       void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_pool_create(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_create_async(
+    loopmsg_client *client, const loopmsg_pool_params *params, loopmsg_pool_cb cb, void *user_data,
+    loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_pool_update(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_update_async(
+    loopmsg_client *client, const char *pool_id, const loopmsg_pool_params *params,
+    loopmsg_done_cb cb, void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_pool_delete(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_pool_delete_async(loopmsg_client *client, const char *pool_id, loopmsg_done_cb cb,
+                          void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+LOOPMSG_END_DECL
+
+#endif /* LOOPMSG_POOL_H */

@@ -61,6 +61,18 @@ typedef struct loopmsg_org_params {
 #define LOOPMSG_ORG_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_ORG_PARAMS_VERSION)
 
 /**
+ * Set `*out` as LOOPMSG_ORG_PARAMS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_ORG_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_params_init(loopmsg_org_params *out,
+                                                                     unsigned int version);
+
+/**
  * Details of one organization (GET /api/v1/organizations/details/{id}/).
  * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_org_free().
  * @since 0.2

@@ -42,6 +42,18 @@ typedef struct loopmsg_pool_params {
 #define LOOPMSG_POOL_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_POOL_PARAMS_VERSION)
 
 /**
+ * Set `*out` as LOOPMSG_POOL_PARAMS_INIT does: for callers that cannot expand C macros
+ * (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_POOL_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_params_init(loopmsg_pool_params *out,
+                                                                      unsigned int version);
+
+/**
  * Details of a pool (GET /api/v1/pool/{id}/).
  * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_pool_details_free().
  * @since 0.2

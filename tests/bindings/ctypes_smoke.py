@@ -13,7 +13,7 @@ import sys
 
 lib = ctypes.CDLL(sys.argv[1])
 
-# Layouts as include/loopmsg/{client,message,error}.h declare them (version 1 of each).
+# Layouts as include/loopmsg/{client,message,error}.h declare them (client options: version 2; the others: version 1).
 LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 
 
@@ -25,7 +25,10 @@ class ClientOptions(ctypes.Structure):
                 ("deadline_ms", ctypes.c_uint), ("retry_maybe_delivered", ctypes.c_bool),
                 ("ca_bundle_path", ctypes.c_char_p), ("user_agent_suffix", ctypes.c_char_p),
                 ("log_cb", LOG_CB), ("log_user_data", ctypes.c_void_p),
-                ("max_concurrent", ctypes.c_uint), ("rate_limit_per_second", ctypes.c_double)]
+                ("max_concurrent", ctypes.c_uint), ("rate_limit_per_second", ctypes.c_double),
+                # version 2
+                ("ca_path", ctypes.c_char_p), ("max_connections", ctypes.c_uint),
+                ("http_version", ctypes.c_int), ("proxy", ctypes.c_char_p)]
 
 
 class SendParams(ctypes.Structure):
@@ -51,7 +54,7 @@ class Error(ctypes.Structure):
                 ("reserved_", ctypes.c_void_p * 4)]
 
 
-CLIENT_OPTIONS_VERSION = 1
+CLIENT_OPTIONS_VERSION = 2
 SEND_PARAMS_VERSION = 1
 LOOPMSG_OK = 0
 LOOPMSG_E_INVALID_ARG = -1

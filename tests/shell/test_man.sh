@@ -33,6 +33,7 @@ declare -A PAGE=(
     [audience]=loopmsg-audience
     [campaign]=loopmsg-campaign
     [senders]=loopmsg-senders [pools]=loopmsg-senders
+    [orgs]=loopmsg-orgs
     [opt-in]=loopmsg-opt-in
     [webhooks]=loopmsg-webhooks
     [listen]=loopmsg-listen

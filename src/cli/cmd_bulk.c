@@ -151,88 +151,191 @@ static int journal_row(bulk *b, size_t row, jstate st, const char *message_id)
     return journal_row_code(b, row, st, message_id, 0);
 }
 
-/* Read an existing journal: the last state of each row wins. Returns 0, or an exit code. */
+/* The first line of every journal carries this: nothing else is ever truncated or appended
+ * to. Journals written before it existed start with the same object without it. */
+#define JOURNAL_MAGIC "loopmsg send-bulk journal"
+
+static int is_journal_header(json_t *h)
+{
+    const char *magic = json_string_value(json_object_get(h, "journal"));
+    if (magic)
+        return strcmp(magic, JOURNAL_MAGIC) == 0;
+    return json_is_string(json_object_get(h, "fingerprint")) &&
+           json_is_string(json_object_get(h, "file")) &&
+           json_is_integer(json_object_get(h, "rows"));
+}
+
+/* Errors of open(2) that are about the path given, not the machine: usage errors. */
+static int path_errno(int e)
+{
+    return e == ENOENT || e == ENOTDIR || e == EISDIR || e == EACCES || e == EPERM || e == EROFS ||
+           e == ELOOP || e == ENAMETOOLONG;
+}
+
+/* Take the journal's lock for the whole run: an fcntl record lock, released by the kernel
+ * when the process ends however it ends, and whose holder F_GETLK names. The fd it is held
+ * through stays open until the end, and no other fd of the file is ever opened and closed
+ * (closing one would drop the lock). Returns 0, or an exit code. */
+static int journal_lock(bulk *b)
+{
+    struct flock l;
+    memset(&l, 0, sizeof l);
+    l.l_type = F_WRLCK;
+    l.l_whence = SEEK_SET;
+    if (fcntl(b->jfd, F_SETLK, &l) == 0)
+        return 0;
+    if (errno != EACCES && errno != EAGAIN) {
+        fprintf(stderr, "loopmsg send-bulk: cannot lock journal %s: %s\n", b->journal_path,
+                strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    memset(&l, 0, sizeof l);
+    l.l_type = F_WRLCK;
+    l.l_whence = SEEK_SET;
+    if (fcntl(b->jfd, F_GETLK, &l) == 0 && l.l_type != F_UNLCK)
+        return cli_usage_error("send-bulk",
+                               "--journal %s is in use by another send-bulk run (pid %ld)",
+                               b->journal_path, (long)l.l_pid);
+    return cli_usage_error("send-bulk",
+                           "--journal %s is in use by another send-bulk run (which has just "
+                           "ended; run again)",
+                           b->journal_path);
+}
+
+/* The whole journal, read through the locked fd. */
+static int read_all(int fd, char **out, size_t *len_out)
+{
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf)
+            return -1;
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            free(buf);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+        }
+    }
+    *out = buf;
+    *len_out = len;
+    return 0;
+}
+
+/* Apply the journal's row lines: the last state of each row wins. A line that is not JSON
+ * (a torn line that a later run repaired around) is ignored. */
+static void journal_apply(bulk *b, char *line, size_t n)
+{
+    json_t *o = json_loadb(line, n, 0, NULL);
+    json_int_t row = json_integer_value(json_object_get(o, "row"));
+    const char *st = json_string_value(json_object_get(o, "state"));
+    const char *id = json_string_value(json_object_get(o, "message_id"));
+    if (row >= 1 && (size_t)row <= b->rows.count && st) {
+        for (int k = 1; k <= J_UNKNOWN; k++)
+            if (strcmp(st, jnames[k]) == 0)
+                b->state[row - 1] = (jstate)k;
+        if (id) {
+            free(b->prev_id[row - 1]);
+            b->prev_id[row - 1] = strdup(id);
+        }
+    }
+    json_decref(o);
+}
+
+/* Open, lock and read the journal; create it (header line) when new or empty. A file that
+ * is not recognisably a journal is refused before anything is written to it. Returns 0, or
+ * an exit code. */
 static int journal_open(bulk *b, unsigned long long fp)
 {
     b->jfd = -1;
     if (!b->journal_path)
         return 0;
-    FILE *f = fopen(b->journal_path, "r");
-    char fpbuf[32];
-    snprintf(fpbuf, sizeof fpbuf, "%016llx", fp);
-    off_t whole = 0; /* bytes up to the end of the last complete line */
-    int torn = 0;
-    if (f) {
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
-        int first = 1;
-        while ((n = getline(&line, &cap, f)) > 0) {
-            if (line[n - 1] != '\n') {
-                torn = 1; /* a partial last line from a killed run */
-                break;
-            }
-            whole += n;
-            json_t *o = json_loadb(line, (size_t)n, 0, NULL);
-            if (!o)
-                continue;
-            if (first) {
-                const char *jfp = json_string_value(json_object_get(o, "fingerprint"));
-                if (!jfp || strcmp(jfp, fpbuf) != 0) {
-                    json_decref(o);
-                    free(line);
-                    fclose(f);
-                    return cli_usage_error("send-bulk",
-                                           "--journal %s belongs to a different file (or the "
-                                           "file changed); use a new journal",
-                                           b->journal_path);
-                }
-                first = 0;
-                json_decref(o);
-                continue;
-            }
-            json_int_t row = json_integer_value(json_object_get(o, "row"));
-            const char *st = json_string_value(json_object_get(o, "state"));
-            const char *id = json_string_value(json_object_get(o, "message_id"));
-            if (row >= 1 && (size_t)row <= b->rows.count && st) {
-                for (int k = 1; k <= J_UNKNOWN; k++)
-                    if (strcmp(st, jnames[k]) == 0)
-                        b->state[row - 1] = (jstate)k;
-                if (id) {
-                    free(b->prev_id[row - 1]);
-                    b->prev_id[row - 1] = strdup(id);
-                }
-            }
-            json_decref(o);
-        }
-        free(line);
-        fclose(f);
-        /* Complete lines but no header: not ours (a typo, the input file); never append. */
-        if (first && whole > 0)
-            return cli_usage_error("send-bulk", "--journal %s is not a send-bulk journal",
-                                   b->journal_path);
-    }
-    if (b->dry_run)
-        return 0;
-    b->jfd = open(b->journal_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int flags = b->dry_run ? O_RDONLY : O_RDWR | O_APPEND | O_CREAT;
+    b->jfd = open(b->journal_path, flags | O_CLOEXEC, 0644);
+    if (b->jfd < 0 && b->dry_run && errno == ENOENT)
+        return 0; /* a dry run creates nothing */
     if (b->jfd < 0) {
-        fprintf(stderr, "loopmsg send-bulk: cannot open journal %s: %s\n", b->journal_path,
+        int e = errno;
+        fprintf(stderr, "loopmsg send-bulk: cannot open journal %s: %s%s\n", b->journal_path,
+                strerror(e), e == ENOENT ? " (does its directory exist?)" : "");
+        return path_errno(e) ? CLI_EXIT_USAGE : CLI_EXIT_ERROR;
+    }
+    struct stat sb;
+    if (fstat(b->jfd, &sb) != 0) {
+        fprintf(stderr, "loopmsg send-bulk: cannot stat journal %s: %s\n", b->journal_path,
                 strerror(errno));
         return CLI_EXIT_ERROR;
     }
-    /* Cut a torn last line: the next line appended to it would be unreadable too. */
-    if (torn && ftruncate(b->jfd, whole) != 0) {
+    /* A directory opens read-only (dry run); a FIFO or a device is no journal either. */
+    if (!S_ISREG(sb.st_mode))
+        return cli_usage_error("send-bulk", "--journal %s: %s", b->journal_path,
+                               S_ISDIR(sb.st_mode) ? strerror(EISDIR) : "not a regular file");
+    int rc = b->dry_run ? 0 : journal_lock(b);
+    if (rc)
+        return rc;
+    char *buf = NULL;
+    size_t len = 0;
+    if (read_all(b->jfd, &buf, &len) != 0) {
+        fprintf(stderr, "loopmsg send-bulk: cannot read journal %s: %s\n", b->journal_path,
+                strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    char fpbuf[32];
+    snprintf(fpbuf, sizeof fpbuf, "%016llx", fp);
+    size_t whole = 0; /* bytes up to the end of the last complete line */
+    if (len > 0) {
+        char *nl = memchr(buf, '\n', len);
+        json_t *h = nl ? json_loadb(buf, (size_t)(nl - buf), 0, NULL) : NULL;
+        int ours = h && is_journal_header(h);
+        const char *jfp = json_string_value(json_object_get(h, "fingerprint"));
+        int same = ours && jfp && strcmp(jfp, fpbuf) == 0;
+        json_decref(h);
+        if (!ours || !same) {
+            free(buf);
+            return cli_usage_error("send-bulk", "--journal %s %s", b->journal_path,
+                                   !ours ? "is not a send-bulk journal (its first line is not a "
+                                           "journal header); it was left as it was"
+                                         : "belongs to a different file (or the file changed); "
+                                           "use a new journal");
+        }
+        whole = (size_t)(nl - buf) + 1;
+        while (whole < len && (nl = memchr(buf + whole, '\n', len - whole)) != NULL) {
+            journal_apply(b, buf + whole, (size_t)(nl - (buf + whole)));
+            whole = (size_t)(nl - buf) + 1;
+        }
+    }
+    free(buf);
+    if (b->dry_run) {
+        close(b->jfd);
+        b->jfd = -1;
+        return 0;
+    }
+    /* Cut a torn last line (a run killed in the middle of a write): the next line appended
+     * to it would be unreadable too. Only ever done to a file whose header is ours. */
+    if (whole < len && ftruncate(b->jfd, (off_t)whole) != 0) {
         fprintf(stderr, "loopmsg send-bulk: cannot repair journal %s: %s\n", b->journal_path,
                 strerror(errno));
         return CLI_EXIT_ERROR;
     }
-    if (whole == 0) {
-        json_t *h = json_pack("{s:s, s:s, s:I}", "fingerprint", fpbuf, "file", b->file, "rows",
-                              (json_int_t)b->rows.count);
-        int rc = h ? journal_write(b, h) : -1;
+    if (len == 0) {
+        json_t *h = json_pack("{s:s, s:s, s:s, s:I}", "journal", JOURNAL_MAGIC, "fingerprint",
+                              fpbuf, "file", b->file, "rows", (json_int_t)b->rows.count);
+        rc = h ? journal_write(b, h) : -1;
         json_decref(h);
-        if (rc != 0)
+        if (rc != 0) {
+            fprintf(stderr, "loopmsg send-bulk: journal write failed: %s\n", strerror(errno));
             return CLI_EXIT_ERROR;
+        }
     }
     return 0;
 }

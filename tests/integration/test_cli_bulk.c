@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *write_tmp(const char *name, const char *content)
@@ -29,12 +30,23 @@ static char *write_tmp(const char *name, const char *content)
 /* A CSV of n rows whose texts are "<prefix><row number>", written to a temporary file. */
 static const char *write_rows(const char *name, const char *prefix, int n)
 {
-    char content[4096];
+    char content[16384];
     size_t o = (size_t)snprintf(content, sizeof content, "contact,text\n");
     for (int i = 0; i < n && o < sizeof content; i++)
         o += (size_t)snprintf(content + o, sizeof content - o, "+13231112233,%s%02d\n", prefix, i);
     assert_true(o < sizeof content);
     return write_tmp(name, content);
+}
+
+/* A journal path under /tmp that does not exist yet (static buffer, as write_tmp). */
+static const char *fresh_journal(const char *name)
+{
+    static char path[4][128];
+    static int k;
+    char *p = path[k++ % 4];
+    snprintf(p, 128, "/tmp/loopmsg-bulk-%d-%s.journal", (int)getpid(), name);
+    unlink(p);
+    return p;
 }
 
 /* Queue n scripted answers that take delay_ms each. */
@@ -360,8 +372,11 @@ static void test_cli_bulk__journal_write_failure_is_an_error_not_an_interrupt(vo
     snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-%d-full.journal", (int)getpid());
     unlink(journal);
     const char *argv[] = {"send-bulk", "--file", f, "--journal", journal, NULL};
-    /* The header line: {"fingerprint":"<16 hex>","file":"<f>","rows":1} and a newline. */
-    size_t header = strlen("{\"fingerprint\":\"\",\"file\":\"\",\"rows\":1}\n") + 16 + strlen(f);
+    /* The header line: {"journal":"loopmsg send-bulk journal","fingerprint":"<16 hex>",
+     * "file":"<f>","rows":1} and a newline. */
+    size_t header = strlen("{\"journal\":\"loopmsg send-bulk journal\",\"fingerprint\":\"\","
+                           "\"file\":\"\",\"rows\":1}\n") +
+                    16 + strlen(f);
     struct rlimit old, lim;
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     lim = old;
@@ -447,6 +462,113 @@ static void test_cli_bulk__second_sigint_exits_at_once_journal_stays_safe(void *
     unlink(journal);
 }
 
+/* Two runs started at once on one journal: one holds the lock for the whole run, the other
+ * exits 2 naming it, and no row is sent twice. */
+static void test_cli_bulk__two_runs_on_one_journal_send_each_row_once(void **state)
+{
+    ts_env *env = *state;
+    enum { ROWS = 20 };
+    const char *f = write_rows("lock.csv", "lock-", ROWS);
+    const char *journal = fresh_journal("lock");
+    script_slow(env, ROWS, 100, "{\"message_id\":\"L\"}");
+    const char *argv[] = {"send-bulk", "--file",        f,   "--journal",
+                          journal,     "--concurrency", "2", NULL};
+    ts_cli a, b;
+    ts_cli_start(&a, env, argv, NULL, NULL);
+    ts_cli_start(&b, env, argv, NULL, NULL);
+    int ra = ts_cli_wait(&a, 30000);
+    int rb = ts_cli_wait(&b, 30000);
+    assert_int_equal(ts_request_count(env), ROWS);
+    for (int i = 0; i < ROWS; i++) {
+        char text[16];
+        snprintf(text, sizeof text, "lock-%02d", i);
+        assert_int_equal(sent_count(env, text), 1);
+    }
+    assert_true((ra == 0 && rb == 2) || (ra == 2 && rb == 0));
+    ts_cli *winner = ra == 0 ? &a : &b, *loser = ra == 0 ? &b : &a;
+    char holder[32];
+    snprintf(holder, sizeof holder, "pid %d", winner->pid);
+    ts_assert_contains(loser->err, "is in use by another send-bulk run");
+    ts_assert_contains(loser->err, holder);
+    assert_string_equal(loser->out, "");
+    ts_cli_free(&a);
+    ts_cli_free(&b);
+    unlink(f);
+    unlink(journal);
+}
+
+/* Run send-bulk with --journal j and expect a usage error naming `why`; nothing is sent. */
+static void expect_journal_refused(ts_env *env, const char *j, const char *why, int drop_root)
+{
+    const char *f = write_tmp("jr.csv", "contact,text\n+13231112233,refused\n");
+    const char *argv[] = {"send-bulk", "--file", f, "--journal", j, NULL};
+    ts_cli_opts o = {0};
+    o.drop_root = drop_root;
+    ts_cli cli;
+    ts_cli_start_ex(&cli, env, argv, &o);
+    assert_int_equal(ts_cli_wait(&cli, 20000), 2);
+    ts_assert_contains(cli.err, j);
+    ts_assert_contains(cli.err, why);
+    assert_int_equal(ts_request_count(env), 0);
+    ts_cli_free(&cli);
+    unlink(f);
+}
+
+/* A one-line file without a final newline looks like a torn journal line, but it is not
+ * ours: it is left byte for byte as it was. */
+static void test_cli_bulk__journal_one_line_without_newline_is_left_alone(void **state)
+{
+    ts_env *env = *state;
+    const char *content = "my notes, do not lose them";
+    const char *j = write_tmp("notes.txt", content);
+    expect_journal_refused(env, j, "is not a send-bulk journal", 0);
+    size_t len = 0;
+    char *after = ts_read_file(j, &len);
+    assert_non_null(after);
+    assert_int_equal(len, strlen(content));
+    assert_memory_equal(after, content, len);
+    free(after);
+    unlink(j);
+}
+
+static void test_cli_bulk__journal_directory_is_a_usage_error(void **state)
+{
+    ts_env *env = *state;
+    char dir[128];
+    snprintf(dir, sizeof dir, "/tmp/loopmsg-bulk-%d-jdir", (int)getpid());
+    assert_int_equal(mkdir(dir, 0700), 0);
+    expect_journal_refused(env, dir, "Is a directory", 0);
+    assert_int_equal(rmdir(dir), 0); /* still empty */
+}
+
+static void test_cli_bulk__journal_missing_parent_is_a_usage_error(void **state)
+{
+    ts_env *env = *state;
+    char path[160];
+    snprintf(path, sizeof path, "/tmp/loopmsg-bulk-%d-nodir/run.journal", (int)getpid());
+    expect_journal_refused(env, path, "No such file or directory", 0);
+    struct stat st;
+    assert_int_not_equal(stat(path, &st), 0);
+}
+
+/* A file we may write but not read is never taken for a new journal and appended to. */
+static void test_cli_bulk__journal_unreadable_is_refused_with_the_reason(void **state)
+{
+    ts_env *env = *state;
+    const char *content = "precious\n";
+    const char *j = write_tmp("wo.journal", content);
+    if (geteuid() == 0) /* the CLI runs as nobody: the file must be nobody's, write-only */
+        assert_int_equal(chown(j, 65534, 65534), 0);
+    assert_int_equal(chmod(j, 0200), 0);
+    expect_journal_refused(env, j, "Permission denied", 1);
+    assert_int_equal(chmod(j, 0600), 0);
+    char *after = ts_read_file(j, NULL);
+    assert_non_null(after);
+    assert_string_equal(after, content);
+    free(after);
+    unlink(j);
+}
+
 static void test_cli_bulk__rate_paces_the_run(void **state)
 {
     ts_env *env = *state;
@@ -481,6 +603,11 @@ int main(void)
         T(test_cli_bulk__sigint_finishes_in_flight_and_exits_130),
         T(test_cli_bulk__second_sigint_exits_at_once_journal_stays_safe),
         T(test_cli_bulk__rate_paces_the_run),
+        T(test_cli_bulk__two_runs_on_one_journal_send_each_row_once),
+        T(test_cli_bulk__journal_one_line_without_newline_is_left_alone),
+        T(test_cli_bulk__journal_directory_is_a_usage_error),
+        T(test_cli_bulk__journal_missing_parent_is_a_usage_error),
+        T(test_cli_bulk__journal_unreadable_is_refused_with_the_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,6 +121,7 @@ typedef struct ts_cli_opts {
     const char *stdin_data;       /* stdin holds exactly this text */
     const char *base_url;         /* LOOP_BASE_URL; NULL = the emulator of env */
     int no_key;                   /* leave LOOP_API_KEY out */
+    int drop_root; /* under root, run the CLI as nobody (65534) so file permissions apply */
 } ts_cli_opts;
 
 void ts_cli_start_ex(ts_cli *cli, ts_env *env, const char *const *argv, const ts_cli_opts *opts);

@@ -17,6 +17,13 @@ LOOPMSG_BEGIN_DECL
 /** A Loop Message API client. Opaque. @since 0.1 */
 typedef struct loopmsg_client loopmsg_client;
 
+/**
+ * Identifies an asynchronous request on its client. An id, not a pointer: a stale id can
+ * never be a use-after-free. Never 0.
+ * @since 0.1
+ */
+typedef uint64_t loopmsg_request_id;
+
 /** Severity of a log line. @since 0.1 */
 typedef enum loopmsg_log_level {
     LOOPMSG_LOG_DEBUG = 0,
@@ -35,6 +42,36 @@ typedef enum loopmsg_log_level {
  * @since 0.1
  */
 typedef void (*loopmsg_log_cb)(loopmsg_log_level level, const char *line, void *user_data);
+
+/**
+ * Wire callback: a request is about to leave. Called on the thread that drives the client
+ * once the connection is ready and before the first byte of the request is written
+ * (libcurl's pre-request hook), so that a caller can record "this request may now reach
+ * the server" (a journal's "sending" mark) before it can. It is called before every
+ * attempt that may reach the server: each retry, and libcurl's silent resend of a request
+ * on a new connection (which the engine refuses for POSTs, so a POST is never sent twice
+ * within one attempt). An attempt that cannot reach the server (connection refused, DNS
+ * failure, cancelled while queued) does not call it. With libcurl older than 7.80 it is
+ * called when the attempt starts, before connecting: earlier than the wire, never later.
+ *
+ * Like the log callback it runs in the middle of the engine's work: it must not call any
+ * function of this client but loopmsg_client_wakeup() (poll, run, blocking calls and
+ * loopmsg_client_cancel() return LOOPMSG_E_STATE). It should be quick: every transfer of
+ * the client waits for it.
+ *
+ * @param client    The client.
+ * @param id        The request: for an asynchronous call, the id its submission returned
+ *                  through id_out; blocking calls and batches have ids the caller never sees.
+ * @param attempt   1 for the first attempt, 2 for the first retry, ...
+ * @param user_data wire_user_data of the options.
+ * @return 0 to let the request go. Anything else stops it before a byte is written: the
+ *         request is not retried and completes with LOOPMSG_E_CANCELLED, without
+ *         LOOPMSG_ERRF_SENT (LOOPMSG_ERRF_MAYBE_DELIVERED only when an earlier attempt may
+ *         have been delivered).
+ * @since 0.2
+ */
+typedef int (*loopmsg_wire_cb)(loopmsg_client *client, loopmsg_request_id id, unsigned int attempt,
+                               void *user_data);
 
 /** The production API. @since 0.1 */
 #define LOOPMSG_DEFAULT_BASE_URL "https://a.loopmessage.com"
@@ -116,9 +153,13 @@ typedef struct loopmsg_client_options {
     const char *proxy; /**< Proxy URL ("http://host:port", "socks5h://..."); NULL = the
                             environment (see above); "" = no proxy, whatever the
                             environment says. @since 0.2 */
+    /* ---- version 3 ---- */
+    loopmsg_wire_cb wire_cb; /**< Optional: told before each request may leave; may refuse it
+                                  (see loopmsg_wire_cb). @since 0.2 */
+    void *wire_user_data;    /**< Passed to wire_cb. @since 0.2 */
 } loopmsg_client_options;
 
-#define LOOPMSG_CLIENT_OPTIONS_VERSION 2
+#define LOOPMSG_CLIENT_OPTIONS_VERSION 3
 #define LOOPMSG_CLIENT_OPTIONS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_CLIENT_OPTIONS_VERSION)
 
 /**
@@ -168,13 +209,6 @@ LOOPMSG_API const char *loopmsg_client_default_sender(const loopmsg_client *clie
 /* ---- asynchronous requests ------------------------------------------------------------- */
 
 /**
- * Identifies an asynchronous request on its client. An id, not a pointer: a stale id can
- * never be a use-after-free. Never 0.
- * @since 0.1
- */
-typedef uint64_t loopmsg_request_id;
-
-/**
  * Completion of an asynchronous call that has no result (typing, mark read, unsubscribe).
  * `err` is never NULL (status LOOPMSG_OK on success) and is borrowed for the call.
  *
@@ -214,6 +248,7 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_run(loopmsg_client *
  * the next poll/run. A request already in flight may still have reached the server: a
  * cancelled send carries LOOPMSG_ERRF_MAYBE_DELIVERED.
  * @retval LOOPMSG_E_INVALID_ARG  no pending request has this id (already completed).
+ * @retval LOOPMSG_E_STATE        called from the wire callback (since 0.2).
  * @since 0.1
  */
 LOOPMSG_API loopmsg_status loopmsg_client_cancel(loopmsg_client *client, loopmsg_request_id id);

@@ -248,6 +248,11 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
                                                                      : opts->rate_limit_per_second;
     c->log_cb = opts->log_cb;
     c->log_user_data = opts->log_user_data;
+    /* Fields of version 3: an older caller's struct ends before them. */
+    if (opts->version >= 3) {
+        c->wire_cb = opts->wire_cb;
+        c->wire_user_data = opts->wire_user_data;
+    }
     c->rng_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ULL;
     if (!c->rng_state)
         c->rng_state = 1;

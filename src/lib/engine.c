@@ -44,6 +44,7 @@ struct loopmsg__request {
     char curl_errbuf[CURL_ERROR_SIZE];
     unsigned int attempts;
     unsigned int sends; /* times libcurl was about to send this attempt's request */
+    bool wire_refused;  /* the wire callback stopped this attempt before it was sent */
     uint64_t not_before_ms;
     uint64_t deadline_at_ms; /* 0 = none */
     uint64_t attempt_started_ms;
@@ -69,6 +70,7 @@ struct loopmsg_engine {
     size_t idle_count;
     uint64_t next_id;
     int dispatching;       /* inside a user callback */
+    int in_wire;           /* inside the wire callback, i.e. inside a libcurl callback */
     int free_deferred;     /* loopmsg_client_free() called from a callback */
     uint64_t paused_until; /* Retry-After on 429/503 pauses every request to the host */
     double tokens;
@@ -291,10 +293,40 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* Tell the user's wire callback that r is about to leave. False: it refused. Like the log
+ * callback it runs inside the engine's work and may not drive the engine. */
+static bool wire_ok(loopmsg__request *r)
+{
+    loopmsg_client *c = r->client;
+    if (!c->wire_cb)
+        return true;
+    c->engine->dispatching++;
+    c->engine->in_wire++;
+    int rc = c->wire_cb(c, r->id, r->attempts, c->wire_user_data);
+    c->engine->in_wire--;
+    c->engine->dispatching--;
+    r->wire_refused = rc != 0;
+    return rc == 0;
+}
+
+/* The wire callback stopped the attempt before its request was written. An earlier attempt
+ * may still have been delivered (1020/1030 resent with retry_maybe_delivered); a GET that
+ * libcurl resent within this attempt was sent once already. */
+static loopmsg_status wire_refusal(loopmsg__request *r)
+{
+    unsigned int earlier = r->err.flags & LOOPMSG_ERRF_MAYBE_DELIVERED;
+    loopmsg__error_set(&r->err, LOOPMSG_E_CANCELLED,
+                       "%s: stopped by the wire callback before the request was sent%s",
+                       r->op->name, earlier ? "; an earlier attempt may have been delivered" : "");
+    r->err.flags = earlier | (r->sends > 1 ? LOOPMSG_ERRF_SENT : 0u);
+    return LOOPMSG_E_CANCELLED;
+}
+
 /* libcurl silently resends a request on a fresh connection when a reused one dies before
  * any response byte arrived. The server may have read and acted on the first copy, so a POST
  * is never sent twice within one attempt: the second send is aborted and the attempt is
- * classified like any other failure after sending (decision 8). Needs libcurl 7.80. */
+ * classified like any other failure after sending (decision 8). Needs libcurl 7.80.
+ * This is also the last moment before the request's bytes leave: the wire callback. */
 #if LIBCURL_VERSION_NUM >= 0x075000
 static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
                      int conn_local_port)
@@ -307,7 +339,7 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int c
     r->sends++;
     if (r->sends > 1 && r->op->method == LOOPMSG__POST)
         return CURL_PREREQFUNC_ABORT;
-    return CURL_PREREQFUNC_OK;
+    return wire_ok(r) ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
 #endif
 
@@ -398,6 +430,7 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     r->easy = h;
     r->attempts++;
     r->sends = 0;
+    r->wire_refused = false;
     r->attempt_started_ms = now;
     r->retry_after[0] = '\0';
     r->curl_errbuf[0] = '\0';
@@ -449,6 +482,16 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
         if (r->body)
             log_body(c, ">", r->body, r->body_len);
     }
+#if LIBCURL_VERSION_NUM < 0x075000
+    /* No pre-request hook: tell the wire callback now, before connecting (early, never late). */
+    if (!wire_ok(r)) {
+        r->easy = NULL;
+        give_easy(e, h);
+        r->state = REQ_DONE;
+        finish(c, r, wire_refusal(r));
+        return -1;
+    }
+#endif
     if (curl_multi_add_handle(e->multi, h) != CURLM_OK) {
         r->easy = NULL;
         give_easy(e, h);
@@ -580,6 +623,8 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
         r->err.http_status = (int)http;
         return LOOPMSG_E_NOMEM;
     }
+    if (rc == CURLE_ABORTED_BY_CALLBACK && r->wire_refused)
+        return wire_refusal(r);
     if (rc != CURLE_OK) {
         bool resend_refused = rc == CURLE_ABORTED_BY_CALLBACK && r->sends > 1;
         /* libcurl calls the pre-request hook once the connection is ready, just before the
@@ -1066,6 +1111,10 @@ loopmsg_status loopmsg__engine_cancel(loopmsg_client *c, uint64_t id)
     if (!c || !c->engine)
         return LOOPMSG_E_INVALID_ARG;
     struct loopmsg_engine *e = c->engine;
+    /* Removing a transfer from the multi handle inside one of libcurl's callbacks is not
+     * allowed. */
+    if (e->in_wire)
+        return LOOPMSG_E_STATE;
     req_list *lists[] = {&e->queued, &e->running};
     for (size_t i = 0; i < 2; i++)
         for (loopmsg__request *r = lists[i]->head; r; r = r->next)

@@ -13,7 +13,7 @@ import sys
 
 lib = ctypes.CDLL(sys.argv[1])
 
-# Layouts as include/loopmsg/{client,message,error}.h declare them (client options: version 2; the others: version 1).
+# Layouts as include/loopmsg/{client,message,error}.h declare them (client options: version 3; the others: version 1).
 LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 
 
@@ -28,7 +28,9 @@ class ClientOptions(ctypes.Structure):
                 ("max_concurrent", ctypes.c_uint), ("rate_limit_per_second", ctypes.c_double),
                 # version 2
                 ("ca_path", ctypes.c_char_p), ("max_connections", ctypes.c_uint),
-                ("http_version", ctypes.c_int), ("proxy", ctypes.c_char_p)]
+                ("http_version", ctypes.c_int), ("proxy", ctypes.c_char_p),
+                # version 3
+                ("wire_cb", ctypes.c_void_p), ("wire_user_data", ctypes.c_void_p)]
 
 
 class SendParams(ctypes.Structure):
@@ -54,7 +56,7 @@ class Error(ctypes.Structure):
                 ("reserved_", ctypes.c_void_p * 4)]
 
 
-CLIENT_OPTIONS_VERSION = 2
+CLIENT_OPTIONS_VERSION = 3
 SEND_PARAMS_VERSION = 1
 LOOPMSG_OK = 0
 LOOPMSG_E_INVALID_ARG = -1

@@ -7,11 +7,14 @@
  */
 #include "test_support.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -687,6 +690,140 @@ static void test_async__retry_after_pauses_every_request(void **state)
     assert_int_equal(ts_request_count(env), 3);
 }
 
+/* What the wire callback saw: each call's id and attempt, how many requests the server had
+ * recorded at that moment, and whether the engine could be driven from inside it. */
+typedef struct wire_probe {
+    loopmsg_client *client;
+    ts_env *env;
+    int calls;
+    loopmsg_request_id ids[4];
+    unsigned int attempts[4];
+    size_t seen[4];
+    int poll_rc;
+    loopmsg_status cancel_rc;
+    int refuse;
+} wire_probe;
+
+static int on_wire(loopmsg_client *c, loopmsg_request_id id, unsigned int attempt, void *ud)
+{
+    wire_probe *w = ud;
+    assert_ptr_equal(c, w->client);
+    if (w->calls < 4) {
+        w->ids[w->calls] = id;
+        w->attempts[w->calls] = attempt;
+        w->seen[w->calls] = ts_request_count(w->env);
+    }
+    w->calls++;
+    w->poll_rc = loopmsg_client_poll(c, 0);
+    w->cancel_rc = loopmsg_client_cancel(c, id);
+    return w->refuse;
+}
+
+static loopmsg_client *wire_client(ts_env *env, wire_probe *w, const char *base_url)
+{
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.wire_cb = on_wire;
+    o.wire_user_data = w;
+    o.base_url = base_url;
+    w->env = env;
+    w->client = ts_client(env, &o);
+    return w->client;
+}
+
+static void test_async__wire_cb_runs_before_every_attempt_leaves(void **state)
+{
+    ts_env *env = *state;
+    ts_script(env, 503, "{\"success\":false,\"code\":1000,\"message\":\"busy\"}");
+    wire_probe w = {0};
+    loopmsg_client *c = wire_client(env, &w, NULL);
+    tally t = {0};
+    loopmsg_send_params p = params("+13231112233", "on the wire");
+    loopmsg_request_id id = 0;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &t, &id, &err), &err);
+    assert_int_equal(w.calls, 0); /* not from inside the submitting call */
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(c, &err), &err);
+    assert_int_equal(t.ok, 1);
+    assert_int_equal(ts_request_count(env), 2);
+    /* Once per attempt, with the id of the submission, each before its request arrived. */
+    assert_int_equal(w.calls, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(w.ids[i], id);
+        assert_int_equal(w.attempts[i], (unsigned int)i + 1);
+        assert_int_equal(w.seen[i], (size_t)i);
+    }
+    assert_int_equal(w.poll_rc, LOOPMSG_E_STATE);
+    assert_int_equal(w.cancel_rc, LOOPMSG_E_STATE);
+    loopmsg_client_free(c);
+}
+
+static void test_async__wire_cb_refusal_sends_nothing(void **state)
+{
+    ts_env *env = *state;
+    wire_probe w = {.refuse = 1};
+    loopmsg_client *c = wire_client(env, &w, NULL);
+    tally t = {0};
+    loopmsg_send_params p = params("+13231112233", "refused");
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &t, NULL, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(c, &err), &err);
+    assert_int_equal(t.calls, 1);
+    assert_int_equal(t.last, LOOPMSG_E_CANCELLED);
+    assert_int_equal(t.last_flags, 0); /* not sent, not retried */
+    /* Blocking calls go through it too. */
+    loopmsg_status st = loopmsg_message_send(c, &p, NULL, &err);
+    assert_err(&err, LOOPMSG_E_CANCELLED, 0, 0, 0, 1);
+    ts_assert_contains(err.message, "wire callback");
+    assert_int_equal(st, LOOPMSG_E_CANCELLED);
+    assert_int_equal(w.calls, 2);
+    assert_int_equal(ts_request_count(env), 0);
+    loopmsg_client_free(c);
+}
+
+/* A caller built against options version 2 has no wire_cb: whatever lies past its struct is
+ * not read as one. */
+static void test_async__wire_cb_read_only_from_version_3_options(void **state)
+{
+    ts_env *env = *state;
+    wire_probe w = {0};
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.version = 2;
+    o.wire_cb = on_wire;
+    o.wire_user_data = &w;
+    loopmsg_client *c = ts_client(env, &o);
+    loopmsg_send_params p = params("+13231112233", "old layout");
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(c, &p, NULL, &err), &err);
+    assert_int_equal(w.calls, 0);
+    loopmsg_client_free(c);
+}
+
+/* An attempt that cannot reach the server (connection refused) never calls it. */
+static void test_async__wire_cb_not_called_when_nothing_can_leave(void **state)
+{
+    ts_env *env = *state;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+    close(s); /* nothing listens on that port now */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned int)ntohs(a.sin_port));
+    wire_probe w = {0};
+    loopmsg_client *c = wire_client(env, &w, url);
+    loopmsg_send_params p = params("+13231112233", "nowhere");
+    loopmsg_error err;
+    assert_int_equal(loopmsg_message_send(c, &p, NULL, &err), LOOPMSG_E_TRANSPORT);
+    assert_int_equal(err.flags & LOOPMSG_ERRF_SENT, 0);
+    assert_int_equal(w.calls, 0);
+    loopmsg_client_free(c);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ts_emu_setup, ts_emu_teardown)
 
 int main(void)
@@ -709,6 +846,10 @@ int main(void)
         T(test_async__batch_respects_max_concurrent),
         T(test_async__rate_limit),
         T(test_async__retry_after_pauses_every_request),
+        T(test_async__wire_cb_runs_before_every_attempt_leaves),
+        T(test_async__wire_cb_refusal_sends_nothing),
+        T(test_async__wire_cb_not_called_when_nothing_can_leave),
+        T(test_async__wire_cb_read_only_from_version_3_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,9 +68,10 @@ void cli_print_version(void);
  * NULL; *exit_code is set. */
 loopmsg_client *cli_client_new(const cli_globals *g, int *exit_code);
 
-/* As cli_client_new, with the async engine's in-flight cap and a rate limit (0 = none). */
-loopmsg_client *cli_client_new_ex(const cli_globals *g, unsigned int max_concurrent,
-                                  double rate_per_second, int *exit_code);
+/* As cli_client_new, with what a command adds to the globals (NULL = nothing): from
+ * `tuning`, only max_concurrent, rate_limit_per_second, wire_cb and wire_user_data. */
+loopmsg_client *cli_client_new_ex(const cli_globals *g, const loopmsg_client_options *tuning,
+                                  int *exit_code);
 
 /* Report a failed call: the human line on stderr, or the {"error": {...}} object on stdout
  * with --json. Returns the exit code for err (see the enum). */

@@ -2,8 +2,10 @@
 /*
  * cmd_bulk.c: `loopmsg send-bulk`: many sends in flight over the asynchronous API, paced by
  * the client's rate limit, with a journal that makes a rerun safe: each row's "sending" mark
- * is written before its request can leave, and its outcome as soon as it is known, so a
- * rerun skips accepted rows and resends rows of unknown outcome only when told to.
+ * is written from the client's wire callback, when its request is about to leave (not when
+ * it is handed to the engine), and its outcome as soon as it is known, so a rerun skips
+ * accepted rows and resends rows of unknown outcome only when told to. The journal is
+ * locked for the whole run, and a file that is not a journal is never written to.
  */
 #include "cli.h"
 #include "rows.h"
@@ -11,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <search.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,9 @@ typedef struct bulk {
     char **prev_id; /* message ids from the journal */
     int jfd;
     int aborted; /* a local failure (journal, memory) stopped the run: exit 1, not 130 */
+    void *by_id; /* tsearch tree of the slots handed to the engine, by request id */
+    /* Every row ends in exactly one of accepted, failed, unknown (this run or an earlier one
+     * not resent), skipped (accepted earlier), or none of them (never started). */
     size_t done, accepted, failed, unknown, skipped, not_sent, in_flight;
     uint64_t started_ms;
     int tty;
@@ -372,17 +378,17 @@ static void progress(bulk *b, int final)
     if (!b->tty)
         return;
     size_t total = b->rows.count;
+    size_t handled = b->accepted + b->failed + b->unknown + b->skipped;
     double secs = (double)(now_ms() - b->started_ms) / 1000.0;
     double rate = secs > 0 ? (double)b->done / secs : 0;
-    size_t left = total - b->done - b->skipped;
-    int width = 24, filled = total ? (int)((b->done + b->skipped) * (size_t)width / total) : width;
+    size_t left = total - handled;
+    int width = 24, filled = total ? (int)(handled * (size_t)width / total) : width;
     char bar[32];
     for (int i = 0; i < width; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[width] = '\0';
-    fprintf(stderr, "\r[%s] %zu/%zu done, %zu failed, %.1f/s, ETA %.0fs   ", bar,
-            b->done + b->skipped, total, b->failed + b->unknown, rate,
-            rate > 0 ? (double)left / rate : 0.0);
+    fprintf(stderr, "\r[%s] %zu/%zu done, %zu failed, %.1f/s, ETA %.0fs   ", bar, handled, total,
+            b->failed + b->unknown, rate, rate > 0 ? (double)left / rate : 0.0);
     if (final)
         fputc('\n', stderr);
 }
@@ -390,7 +396,40 @@ static void progress(bulk *b, int final)
 typedef struct slot {
     bulk *b;
     size_t row;
+    loopmsg_request_id id;
+    int marked; /* its "sending" mark is in the journal */
 } slot;
+
+static int by_id(const void *x, const void *y)
+{
+    loopmsg_request_id a = ((const slot *)x)->id, c = ((const slot *)y)->id;
+    return a < c ? -1 : a > c;
+}
+
+/* The client's wire callback: the request of a row is about to leave. Its "sending" mark is
+ * written to the journal first (one write(2): it survives a kill -9 of this process, not a
+ * power cut); if that fails, or the run is stopping, the request is refused and nothing of
+ * it leaves. A retry of the row finds its mark already written. */
+static int on_wire(loopmsg_client *c, loopmsg_request_id id, unsigned int attempt, void *ud)
+{
+    (void)c;
+    (void)attempt;
+    bulk *b = ud;
+    slot key = {.id = id};
+    slot **found = tfind(&key, &b->by_id, by_id);
+    if (!found || b->aborted || interrupted)
+        return 1;
+    slot *s = *found;
+    if (s->marked)
+        return 0;
+    if (journal_row(b, s->row, J_SENDING, NULL) != 0) {
+        fprintf(stderr, "loopmsg send-bulk: journal write failed: %s\n", strerror(errno));
+        b->aborted = 1;
+        return 1;
+    }
+    s->marked = 1;
+    return 0;
+}
 
 static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send_result *r,
                     const loopmsg_error *err, void *ud)
@@ -420,6 +459,7 @@ static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send
     print_row(b, s->row, r ? r->message_id : NULL, err, NULL);
     b->done++;
     b->in_flight--;
+    tdelete(s, &b->by_id, by_id);
     free(s);
 }
 
@@ -427,7 +467,12 @@ static int run(bulk *b)
 {
     int rc;
     /* The globals decide key, URL, timeouts; send-bulk adds concurrency and pacing. */
-    loopmsg_client *c = cli_client_new_ex(b->g, (unsigned int)b->concurrency, b->rate, &rc);
+    loopmsg_client_options tuning = LOOPMSG_CLIENT_OPTIONS_INIT;
+    tuning.max_concurrent = (unsigned int)b->concurrency;
+    tuning.rate_limit_per_second = b->rate;
+    tuning.wire_cb = on_wire;
+    tuning.wire_user_data = b;
+    loopmsg_client *c = cli_client_new_ex(b->g, &tuning, &rc);
     if (!c)
         return rc;
     struct sigaction sa;
@@ -449,19 +494,14 @@ static int run(bulk *b)
                 continue;
             }
             if ((prev == J_SENDING || prev == J_UNKNOWN) && !b->resend_unknown) {
-                b->skipped++;
-                b->unknown++;
+                b->unknown++; /* counted once: unknown, not also skipped */
                 print_row(b, i, NULL, NULL,
                           "outcome unknown in an earlier run; not resent (see --resend-unknown)");
                 continue;
             }
-            /* The mark goes to the journal before the request can leave. */
-            if (journal_row(b, i, J_SENDING, NULL) != 0) {
-                fprintf(stderr, "loopmsg send-bulk: journal write failed: %s\n", strerror(errno));
-                b->aborted = 1;
-                break;
-            }
-            slot *s = malloc(sizeof *s);
+            /* Its "sending" mark is written by on_wire, when the request is about to leave:
+             * a row waiting in the engine's queue has not reached anyone yet. */
+            slot *s = calloc(1, sizeof *s);
             if (!s) {
                 b->aborted = 1;
                 break;
@@ -469,7 +509,7 @@ static int run(bulk *b)
             s->b = b;
             s->row = i;
             loopmsg_status st =
-                loopmsg_message_send_async(c, &b->params[i], on_sent, s, NULL, &err);
+                loopmsg_message_send_async(c, &b->params[i], on_sent, s, &s->id, &err);
             if (st != LOOPMSG_OK) {
                 free(s);
                 journal_row(b, i, J_FAILED, NULL);
@@ -478,6 +518,9 @@ static int run(bulk *b)
                 b->done++;
                 continue;
             }
+            /* Before the next poll, where on_wire may look for it. */
+            if (!tsearch(s, &b->by_id, by_id))
+                b->aborted = 1; /* on_wire refuses what it cannot find */
             b->in_flight++;
         }
         if (b->in_flight && loopmsg_client_poll(c, 100) < 0)
@@ -494,10 +537,15 @@ static int run(bulk *b)
             break;
     progress(b, 1);
     loopmsg_client_free(c);
+    /* Rows never started (Ctrl-C, a local failure) are named too: the counts add up. */
+    size_t untouched = b->rows.count - b->accepted - b->failed - b->unknown - b->skipped;
+    char rest[64] = "";
+    if (untouched)
+        snprintf(rest, sizeof rest, ", %zu not sent", untouched);
     fprintf(stderr,
-            "loopmsg send-bulk: %zu accepted, %zu failed, %zu unknown, %zu skipped of %zu "
+            "loopmsg send-bulk: %zu accepted, %zu failed, %zu unknown, %zu skipped%s of %zu "
             "row(s)%s\n",
-            b->accepted, b->failed, b->unknown, b->skipped, b->rows.count,
+            b->accepted, b->failed, b->unknown, b->skipped, rest, b->rows.count,
             interrupted ? " (interrupted)" : "");
     if (interrupted)
         return CLI_EXIT_INTERRUPTED;

@@ -284,13 +284,19 @@ int cli_report_error(const cli_globals *g, const char *what, loopmsg_status st,
 
 loopmsg_client *cli_client_new(const cli_globals *g, int *exit_code)
 {
-    return cli_client_new_ex(g, 0, 0, exit_code);
+    return cli_client_new_ex(g, NULL, exit_code);
 }
 
-loopmsg_client *cli_client_new_ex(const cli_globals *g, unsigned int max_concurrent,
-                                  double rate_per_second, int *exit_code)
+loopmsg_client *cli_client_new_ex(const cli_globals *g, const loopmsg_client_options *tuning,
+                                  int *exit_code)
 {
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    if (tuning) {
+        o.max_concurrent = tuning->max_concurrent;
+        o.rate_limit_per_second = tuning->rate_limit_per_second;
+        o.wire_cb = tuning->wire_cb;
+        o.wire_user_data = tuning->wire_user_data;
+    }
     o.api_key = g->api_key;
     o.base_url = g->base_url;
     o.default_sender = g->sender;
@@ -298,8 +304,6 @@ loopmsg_client *cli_client_new_ex(const cli_globals *g, unsigned int max_concurr
     o.max_retries = g->retries < 0 ? 0 : g->retries == 0 ? LOOPMSG_NO_RETRIES : (int)g->retries;
     o.retry_delay_ms = (unsigned int)g->retry_delay_ms;
     o.user_agent_suffix = "loopmsg-cli";
-    o.max_concurrent = max_concurrent;
-    o.rate_limit_per_second = rate_per_second;
     o.ca_bundle_path = g->ca_bundle;
     o.ca_path = g->ca_path;
     o.proxy = g->proxy;

@@ -6,6 +6,7 @@
  */
 #include "test_support.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,57 @@ static size_t sent_count(ts_env *env, const char *text)
         loopmsg_emulator_request_free(r);
     }
     return n;
+}
+
+/* The last state of each row in a journal: states[row - 1], "" for rows never mentioned. */
+static void journal_states(const char *path, char (*states)[16], int rows)
+{
+    for (int i = 0; i < rows; i++)
+        states[i][0] = '\0';
+    char *j = ts_read_file(path, NULL);
+    assert_non_null(j);
+    for (char *line = j; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        const char *r = strstr(line, "\"row\":");
+        const char *st = strstr(line, "\"state\":\"");
+        if (r && st) {
+            long row = strtol(r + 6, NULL, 10);
+            st += 9;
+            size_t n = strcspn(st, "\"");
+            assert_true(row >= 1 && row <= rows && n < 16);
+            memcpy(states[row - 1], st, n);
+            states[row - 1][n] = '\0';
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(j);
+}
+
+/* The summary line on stderr: the sum of its counts and the "of N row(s)" total. */
+static void summary_counts(const char *err, size_t *sum, size_t *total)
+{
+    const char *p = NULL;
+    for (const char *q = err; (q = strstr(q, "loopmsg send-bulk: ")) != NULL; q++)
+        if (isdigit((unsigned char)q[strlen("loopmsg send-bulk: ")]))
+            p = q + strlen("loopmsg send-bulk: ");
+    assert_non_null(p);
+    const char *of = strstr(p, " of ");
+    assert_non_null(of);
+    *total = (size_t)strtoul(of + 4, NULL, 10);
+    *sum = 0;
+    while (p < of) {
+        if (isdigit((unsigned char)*p)) {
+            char *end;
+            unsigned long n = strtoul(p, &end, 10);
+            assert_true(n <= *total); /* no count wrapped around */
+            *sum += (size_t)n;
+            p = end;
+        } else {
+            p++;
+        }
+    }
 }
 
 static void test_cli_bulk__csv_rows_one_json_line_each(void **state)
@@ -222,7 +274,7 @@ static void test_cli_bulk__codes_1020_1030_journal_states(void **state)
 
     /* A rerun sends the failed row again and leaves the unknown one alone. */
     assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 5);
-    ts_assert_contains(cli.err, "1 accepted, 0 failed, 1 unknown, 1 skipped of 2 row(s)");
+    ts_assert_contains(cli.err, "1 accepted, 0 failed, 1 unknown, 0 skipped of 2 row(s)");
     assert_int_equal(sent_count(env, "bounced"), 2);
     assert_int_equal(sent_count(env, "unconfirmed"), 1);
     ts_cli_free(&cli);
@@ -414,15 +466,22 @@ static void test_cli_bulk__sigint_finishes_in_flight_and_exits_130(void **state)
     assert_int_equal(ts_cli_wait(&cli, 20000), 130);
     ts_assert_contains(cli.err, "(interrupted)");
     size_t lines = count_lines(cli.out, "\"row\":");
+    /* Rows never started are counted too: the summary adds up to the rows. */
+    size_t sum, total;
+    summary_counts(cli.err, &sum, &total);
+    assert_int_equal(total, 30);
+    assert_int_equal(sum, 30);
     ts_cli_free(&cli);
     /* Every request that left got its outcome in the journal: no "sending" without one. */
     char *j = ts_read_file(journal, NULL);
     assert_non_null(j);
-    size_t sending = count_lines(j, "\"state\":\"sending\"");
     size_t outcomes = count_lines(j, "\"state\":\"accepted\"") +
                       count_lines(j, "\"state\":\"failed\"") +
                       count_lines(j, "\"state\":\"unknown\"");
-    assert_int_equal(sending, outcomes);
+    char states[30][16];
+    journal_states(journal, states, 30);
+    for (int i = 0; i < 30; i++)
+        assert_string_not_equal(states[i], "sending");
     assert_int_equal(lines, outcomes);
     assert_true(outcomes < 30);
     free(j);
@@ -493,6 +552,57 @@ static void test_cli_bulk__two_runs_on_one_journal_send_each_row_once(void **sta
     assert_string_equal(loser->out, "");
     ts_cli_free(&a);
     ts_cli_free(&b);
+    unlink(f);
+    unlink(journal);
+}
+
+/* A row is marked "sending" when its request is about to leave, not when it is handed to the
+ * engine: after kill -9 the rows marked are exactly those the server saw, at most the
+ * concurrency. A rerun reports them unknown and its summary adds up to the rows. */
+static void test_cli_bulk__kill9_marks_only_requests_on_the_wire(void **state)
+{
+    ts_env *env = *state;
+    enum { ROWS = 200, CONC = 32 };
+    const char *f = write_rows("wire.csv", "wire-", ROWS);
+    const char *journal = fresh_journal("wire");
+    script_slow(env, 2 * CONC, 20000, "{\"message_id\":\"W\"}");
+    const char *argv[] = {"send-bulk", "--file",        f,    "--journal",
+                          journal,     "--concurrency", "32", NULL};
+    ts_cli cli;
+    ts_cli_start(&cli, env, argv, NULL, NULL);
+    uint64_t until = ts_now_ms() + 20000;
+    while (ts_request_count(env) < CONC && ts_now_ms() < until)
+        usleep(10000);
+    assert_int_equal(ts_request_count(env), CONC);
+    kill(cli.pid, SIGKILL);
+    assert_int_equal(ts_cli_wait(&cli, 10000), 128 + SIGKILL);
+    ts_cli_free(&cli);
+    static char states[ROWS][16];
+    journal_states(journal, states, ROWS);
+    size_t marked = 0;
+    for (int i = 0; i < ROWS; i++) {
+        if (strcmp(states[i], "sending") != 0) {
+            assert_string_equal(states[i], "");
+            continue;
+        }
+        char text[16];
+        snprintf(text, sizeof text, "wire-%02d", i);
+        assert_int_equal(sent_count(env, text), 1);
+        marked++;
+    }
+    /* No fewer either: every request that reached the server had its mark first. */
+    assert_int_equal(marked, ts_request_count(env));
+    assert_true(marked <= CONC);
+    loopmsg_emulator_reset(env->emu);
+
+    assert_int_equal(ts_cli_run(&cli, env, argv, NULL), 5);
+    assert_int_equal(count_lines(cli.out, "not resent (see --resend-unknown)"), marked);
+    assert_int_equal(ts_request_count(env), ROWS - marked);
+    size_t sum, total;
+    summary_counts(cli.err, &sum, &total);
+    assert_int_equal(total, ROWS);
+    assert_int_equal(sum, ROWS);
+    ts_cli_free(&cli);
     unlink(f);
     unlink(journal);
 }
@@ -604,6 +714,7 @@ int main(void)
         T(test_cli_bulk__second_sigint_exits_at_once_journal_stays_safe),
         T(test_cli_bulk__rate_paces_the_run),
         T(test_cli_bulk__two_runs_on_one_journal_send_each_row_once),
+        T(test_cli_bulk__kill9_marks_only_requests_on_the_wire),
         T(test_cli_bulk__journal_one_line_without_newline_is_left_alone),
         T(test_cli_bulk__journal_directory_is_a_usage_error),
         T(test_cli_bulk__journal_missing_parent_is_a_usage_error),

@@ -565,7 +565,8 @@ static const char usage[] =
     "sender; attachments separated by spaces) or JSON lines; '-' reads JSON lines from stdin.\n"
     "Every row is validated before the first send. One JSON line per row on stdout.\n"
     "With --journal, a rerun skips rows already accepted; rows whose outcome is unknown are\n"
-    "resent only with --resend-unknown. Ctrl-C finishes the requests in flight and exits 130.\n";
+    "resent only with --resend-unknown. Ctrl-C finishes the requests in flight and exits 130.\n"
+    "A journal is locked for the run; a file that is not a send-bulk journal is refused.\n";
 
 int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
 {

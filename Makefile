@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 
 .PHONY: all build deps deps-min test test-fast tsan valgrind clang format format-check demo install bench \
-        fuzz clean
+        fuzz docs clean
 
 all: build
 
@@ -74,6 +74,13 @@ install: build
 bench: build
 	scripts/bench.sh $(BUILD)
 
+# The API reference of include/ (Doxygen): build-docs/html/index.html. Any warning (an
+# undocumented function, struct, field, enum value or macro) fails (WARN_AS_ERROR).
+docs:
+	@command -v doxygen >/dev/null || { echo "make docs needs doxygen (Debian package doxygen; make deps)"; exit 1; }
+	doxygen docs/Doxyfile
+	@echo "API reference: build-docs/html/index.html"
+
 fuzz:
 	@command -v clang >/dev/null || { echo "fuzzing needs clang"; exit 1; }
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DLOOPMSG_BUILD_FUZZERS=ON \
@@ -82,4 +89,4 @@ fuzz:
 	scripts/fuzz.sh build-fuzz
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(CLANG_BUILD) build-fuzz build-tsan
+	rm -rf $(BUILD) $(TEST_BUILD) $(CLANG_BUILD) build-fuzz build-tsan build-docs

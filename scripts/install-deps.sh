@@ -6,9 +6,10 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
       libmicrohttpd-dev libcmocka-dev curl openssl)
 # `make test` also runs valgrind, a clang -Werror build and the format check; scdoc builds
-# the man pages and mandoc lints them (tests/shell/test_man.sh).
+# the man pages and mandoc lints them (tests/shell/test_man.sh); doxygen builds the API
+# reference (`make docs`, tests/shell/test_docs.sh).
 if [ "${1:-}" != "--minimal" ]; then
-    pkgs+=(valgrind clang clang-format scdoc mandoc)
+    pkgs+=(valgrind clang clang-format scdoc mandoc doxygen)
 fi
 if [ "${1:-}" = "--with-bench" ]; then
     # nginx: the HTTPS + HTTP/2 server of the bench (TLS runs fall back to the emulator).

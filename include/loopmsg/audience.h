@@ -10,12 +10,19 @@
 
 LOOPMSG_BEGIN_DECL
 
+/**
+ * @defgroup audience Audience
+ * @brief Contact status, unsubscribe, and the audience, message history, opt-in history and webhook
+ * history lists.
+ * @{
+ */
+
 /** A contact's audience status. OTHER: a value this version does not know. @since 0.1 */
 typedef enum loopmsg_contact_status {
-    LOOPMSG_CONTACT_OTHER = 0,
-    LOOPMSG_CONTACT_ACTIVE,
-    LOOPMSG_CONTACT_UNSUBSCRIBED,
-    LOOPMSG_CONTACT_UNKNOWN
+    LOOPMSG_CONTACT_OTHER = 0,    /**< A value this version does not know. */
+    LOOPMSG_CONTACT_ACTIVE,       /**< "active": in the audience, may be messaged. */
+    LOOPMSG_CONTACT_UNSUBSCRIBED, /**< "unsubscribed": opted out. */
+    LOOPMSG_CONTACT_UNKNOWN       /**< "unknown": not in the audience. */
 } loopmsg_contact_status;
 
 /** Wire name of a contact status ("active"); NULL for OTHER. @since 0.1 */
@@ -23,7 +30,10 @@ LOOPMSG_API const char *loopmsg_contact_status_name(loopmsg_contact_status statu
 
 /**
  * Check a contact's status (GET /api/v1/audience/check-status/{contact}/).
- * @param[in]  contact     International phone starting with '+', or an email.
+ * Blocking; not from one of the client's callbacks (LOOPMSG_E_STATE).
+ * @param[in]  client      The client; used by one thread at a time.
+ * @param[in]  contact     International phone starting with '+', or an email; borrowed.
+ * @param[out] err         Optional; always written.
  * @param[out] status_out  The status.
  * @since 0.1
  */
@@ -74,6 +84,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_audience_check_status_async
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_audience_unsubscribe_async(loopmsg_client *client, const char *contact, loopmsg_done_cb cb,
                                    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** @} */
 
 LOOPMSG_END_DECL
 

@@ -14,7 +14,22 @@
 
 LOOPMSG_BEGIN_DECL
 
-/** A Loop Message API client. Opaque. @since 0.1 */
+/**
+ * @defgroup client Client and asynchronous engine
+ * @brief Create a client, drive its engine (poll, run), cancel requests.
+ *
+ * Every request function of the other groups takes a client. Its blocking form waits for
+ * the answer; its `_async` form returns at once and its callback runs later from
+ * loopmsg_client_poll(), loopmsg_client_run() or loopmsg_client_free().
+ * @{
+ */
+
+/**
+ * A Loop Message API client. Opaque. Holds the copied options, the API key (wiped on
+ * free), the connections and the pending asynchronous requests. Used by one thread at a
+ * time; loopmsg_client_wakeup() is the only function safe from another thread.
+ * @since 0.1
+ */
 typedef struct loopmsg_client loopmsg_client;
 
 /**
@@ -26,10 +41,10 @@ typedef uint64_t loopmsg_request_id;
 
 /** Severity of a log line. @since 0.1 */
 typedef enum loopmsg_log_level {
-    LOOPMSG_LOG_DEBUG = 0,
-    LOOPMSG_LOG_INFO = 1,
-    LOOPMSG_LOG_WARN = 2,
-    LOOPMSG_LOG_ERROR = 3
+    LOOPMSG_LOG_DEBUG = 0, /**< Detail of each request and response. */
+    LOOPMSG_LOG_INFO = 1,  /**< Normal events. */
+    LOOPMSG_LOG_WARN = 2,  /**< Something failed and will be retried, or was worked around. */
+    LOOPMSG_LOG_ERROR = 3  /**< A request or an operation failed. */
 } loopmsg_log_level;
 
 /**
@@ -39,6 +54,11 @@ typedef enum loopmsg_log_level {
  * characters stand, so other text holding them is masked too.
  * Called on the thread that drives the client, in the middle of the engine's work: it must
  * not drive the client (poll, run, blocking calls and batches return LOOPMSG_E_STATE).
+ * @param level      The line's severity.
+ * @param line       NUL-terminated text of at most 1023 bytes (longer lines are cut);
+ *                   borrowed for the call.
+ * @param user_data  loopmsg_client_options::log_user_data (for a webhook receiver,
+ *                   loopmsg_webhook_server_options::log_user_data).
  * @since 0.1
  */
 typedef void (*loopmsg_log_cb)(loopmsg_log_level level, const char *line, void *user_data);
@@ -137,10 +157,10 @@ typedef struct loopmsg_client_options {
     const char *ca_bundle_path;      /**< CA bundle for TLS; NULL = system default. TLS
                                           verification cannot be turned off. */
     const char *user_agent_suffix;   /**< Appended to "libloopmsg/VERSION". */
-    loopmsg_log_cb log_cb;           /**< Optional diagnostics. */
-    void *log_user_data;
-    unsigned int max_concurrent;  /**< In-flight cap for async and batch; 0 = 16. */
-    double rate_limit_per_second; /**< Client-side request rate cap; 0 = none. */
+    loopmsg_log_cb log_cb;           /**< Optional diagnostics; NULL = none. */
+    void *log_user_data;             /**< Passed to log_cb. */
+    unsigned int max_concurrent;     /**< In-flight cap for async and batch; 0 = 16. */
+    double rate_limit_per_second;    /**< Client-side request rate cap; 0 = none. */
     /* ---- version 2 ---- */
     const char *ca_path;          /**< Hashed CA directory (`openssl rehash`); used instead of the
                                        system default, and together with ca_bundle_path when both
@@ -159,8 +179,15 @@ typedef struct loopmsg_client_options {
     void *wire_user_data;    /**< Passed to wire_cb. @since 0.2 */
 } loopmsg_client_options;
 
+/**
+ * Layout version of loopmsg_client_options declared by this header (3 since 0.2: ca_path,
+ * max_connections, http_version, proxy in version 2; wire_cb, wire_user_data in version 3).
+ * Structs of versions 1 and 2 are still accepted; the fields they lack are taken as zero.
+ * @since 0.1
+ */
 #define LOOPMSG_CLIENT_OPTIONS_VERSION 3
-#define LOOPMSG_CLIENT_OPTIONS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_CLIENT_OPTIONS_VERSION)
+/** Initialiser of loopmsg_client_options: the version set, every other field zero. @since 0.1 */
+#define LOOPMSG_CLIENT_OPTIONS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_CLIENT_OPTIONS_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_CLIENT_OPTIONS_INIT does: for callers that cannot expand C macros
@@ -194,16 +221,30 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_new(loopmsg_client *
                                                                 loopmsg_error *err);
 
 /**
- * Free a client: pending asynchronous requests complete with LOOPMSG_E_CANCELLED first.
- * The API key is wiped. NULL is a no-op.
+ * Free a client: pending asynchronous requests complete with LOOPMSG_E_CANCELLED first
+ * (their callbacks run here, on the calling thread). The API key is wiped. Called from one
+ * of the client's callbacks, the free is deferred until the dispatch loop returns. Results
+ * already returned stay valid: they do not refer to the client.
+ * @param[in] client  The client; NULL is a no-op.
  * @since 0.1
  */
 LOOPMSG_API void loopmsg_client_free(loopmsg_client *client);
 
-/** The effective base URL (no trailing slash). Borrowed from the client. @since 0.1 */
+/**
+ * The effective base URL (no trailing slash).
+ * @param[in] client  The client; NULL gives NULL.
+ * @return a string borrowed from the client, valid until loopmsg_client_free().
+ * @since 0.1
+ */
 LOOPMSG_API const char *loopmsg_client_base_url(const loopmsg_client *client);
 
-/** The effective default sender, or NULL. Borrowed from the client. @since 0.1 */
+/**
+ * The effective default sender (from the options or LOOP_SENDER_ID).
+ * @param[in] client  The client; NULL gives NULL.
+ * @return a string borrowed from the client, valid until loopmsg_client_free(); NULL when
+ *         there is none.
+ * @since 0.1
+ */
 LOOPMSG_API const char *loopmsg_client_default_sender(const loopmsg_client *client);
 
 /* ---- asynchronous requests ------------------------------------------------------------- */
@@ -221,6 +262,10 @@ LOOPMSG_API const char *loopmsg_client_default_sender(const loopmsg_client *clie
  * - inside it you may submit more asynchronous requests and cancel requests; poll, run, a
  *   blocking call or a batch on the same client fail with LOOPMSG_E_STATE; free is deferred
  *   until the dispatch loop returns.
+ * @param client     The client.
+ * @param id         The request's id, as returned by the submitting call.
+ * @param err        The outcome; never NULL, borrowed for the call.
+ * @param user_data  As given to the submitting call.
  * @since 0.1
  */
 typedef void (*loopmsg_done_cb)(loopmsg_client *client, loopmsg_request_id id,
@@ -228,16 +273,28 @@ typedef void (*loopmsg_done_cb)(loopmsg_client *client, loopmsg_request_id id,
 
 /**
  * Drive the engine once: wait at most timeout_ms (0 = do not wait, negative = up to 1 s)
- * for network activity or a timer, then run the callbacks of the requests that completed.
+ * for network activity or a timer, then run the callbacks of the requests that completed,
+ * on the calling thread. Returns at once when nothing is pending and timeout_ms is not
+ * positive. A free requested from a callback happens before this returns.
+ * @param[in] client      The client.
+ * @param[in] timeout_ms  Longest wait, in milliseconds.
  * @return the number of callbacks run (>= 0), or a negative loopmsg_status
- *         (LOOPMSG_E_STATE when called from a callback).
+ *         (LOOPMSG_E_INVALID_ARG when client is NULL, LOOPMSG_E_STATE when called from a
+ *         callback).
  * @since 0.1
  */
 LOOPMSG_API int loopmsg_client_poll(loopmsg_client *client, int timeout_ms);
 
 /**
- * Drive the engine until no request is pending, running every callback.
- * @retval LOOPMSG_E_STATE  called from a callback.
+ * Drive the engine until no request is pending, running every callback on the calling
+ * thread (including those of requests the callbacks submit). When a callback frees the
+ * client, it is freed and this returns at once: do not use the client afterwards.
+ * @param[in]  client  The client.
+ * @param[out] err     Optional; always written.
+ * @retval LOOPMSG_OK             nothing is pending any more (the requests' own outcomes
+ *                                went to their callbacks).
+ * @retval LOOPMSG_E_INVALID_ARG  client is NULL.
+ * @retval LOOPMSG_E_STATE        called from a callback.
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_run(loopmsg_client *client,
@@ -246,8 +303,12 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_run(loopmsg_client *
 /**
  * Cancel a pending asynchronous request. Its callback runs (with LOOPMSG_E_CANCELLED) at
  * the next poll/run. A request already in flight may still have reached the server: a
- * cancelled send carries LOOPMSG_ERRF_MAYBE_DELIVERED.
- * @retval LOOPMSG_E_INVALID_ARG  no pending request has this id (already completed).
+ * cancelled send carries LOOPMSG_ERRF_MAYBE_DELIVERED. Allowed from a callback.
+ * @param[in] client  The client.
+ * @param[in] id      The id the submitting call returned.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client is NULL, or no pending request has this id
+ *                                (already completed, or never submitted).
  * @retval LOOPMSG_E_STATE        called from the wire callback (since 0.2).
  * @since 0.1
  */
@@ -257,21 +318,35 @@ LOOPMSG_API loopmsg_status loopmsg_client_cancel(loopmsg_client *client, loopmsg
  * Cancel every asynchronous request that has not started yet (no byte of it reached a
  * server), e.g. to stop a bulk run on Ctrl-C while the requests in flight finish. Their
  * callbacks run with LOOPMSG_E_CANCELLED and no LOOPMSG_ERRF_MAYBE_DELIVERED at the next
- * poll/run. Requests in flight or waiting to be retried are left alone.
+ * poll/run. Requests in flight or waiting to be retried are left alone. Allowed from a
+ * callback.
+ * @param[in] client  The client; NULL gives 0.
  * @return how many were cancelled.
  * @since 0.1
  */
 LOOPMSG_API size_t loopmsg_client_cancel_unsent(loopmsg_client *client);
 
-/** Requests submitted and not yet delivered to their callbacks. @since 0.1 */
+/**
+ * Requests submitted and not yet delivered to their callbacks (queued, in flight, waiting
+ * for a retry, or completed and waiting for poll/run).
+ * @param[in] client  The client; NULL gives 0.
+ * @since 0.1
+ */
 LOOPMSG_API size_t loopmsg_client_pending(const loopmsg_client *client);
 
 /**
- * Interrupt a poll/run that is waiting, from any thread. The only client function that is
- * safe to call from another thread.
+ * Interrupt a poll/run that is waiting, from any thread (curl_multi_wakeup()). The only
+ * client function that is safe to call from another thread; the client must stay alive
+ * during the call.
+ * @param[in] client  The client.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client is NULL.
+ * @retval LOOPMSG_E_INTERNAL     libcurl could not wake the engine.
  * @since 0.1
  */
 LOOPMSG_API loopmsg_status loopmsg_client_wakeup(loopmsg_client *client);
+
+/** @} */
 
 LOOPMSG_END_DECL
 

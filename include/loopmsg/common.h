@@ -10,6 +10,51 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * @defgroup common Common macros
+ * @brief Symbol export, attributes, C++ linkage and the initialiser of versioned structs.
+ *
+ * Included by every header. Applications use LOOPMSG_STATIC (define it when linking the
+ * static library on Windows) and, through the `LOOPMSG_..._INIT` macros,
+ * LOOPMSG_STRUCT_INIT; the others decorate the declarations.
+ * @{
+ */
+
+/**
+ * @def LOOPMSG_API
+ * Marks a public function as exported from the shared library: `visibility("default")`
+ * with GCC and Clang (the library is built with hidden visibility, so only `loopmsg_*`
+ * functions are exported), `__declspec(dllexport)` / `__declspec(dllimport)` on Windows
+ * unless LOOPMSG_STATIC is defined, nothing elsewhere.
+ * @since 0.1
+ *
+ * @def LOOPMSG_NODISCARD
+ * Marks a function whose result must not be ignored (`warn_unused_result` with GCC and
+ * Clang; nothing elsewhere). The functions that return a loopmsg_status carry it, except
+ * the few whose failure needs no handling (cancel, wakeup).
+ * @since 0.1
+ *
+ * @def LOOPMSG_DEPRECATED
+ * Marks a declaration as deprecated, with `msg` (a string literal naming the replacement)
+ * in the compiler's warning (GCC and Clang; nothing elsewhere).
+ * @since 0.1
+ *
+ * @def LOOPMSG_BEGIN_DECL
+ * Opens the declarations of a header: `extern "C" {` in C++, nothing in C.
+ * @since 0.1
+ *
+ * @def LOOPMSG_END_DECL
+ * Closes what LOOPMSG_BEGIN_DECL opened: `}` in C++, nothing in C.
+ * @since 0.1
+ *
+ * @def LOOPMSG_STRUCT_INIT
+ * Initialiser of a versioned parameter struct: its first member, `version`, set to
+ * `version_macro` (the struct's `LOOPMSG_..._VERSION`), every other field zero.
+ * Designated in C (no -Wmissing-field-initializers noise), positional in C++. Every
+ * `LOOPMSG_..._INIT` macro expands to it.
+ * @since 0.1
+ */
+
 #if defined(_WIN32) && !defined(LOOPMSG_STATIC)
 #if defined(LOOPMSG_BUILDING)
 #define LOOPMSG_API __declspec(dllexport)
@@ -38,8 +83,6 @@
 #define LOOPMSG_END_DECL
 #endif
 
-/* Initialiser of a versioned parameter struct: the version set, every other field zero.
- * Designated in C (no -Wmissing-field-initializers noise), positional in C++. */
 #ifdef __cplusplus
 #define LOOPMSG_STRUCT_INIT(version_macro)                                                         \
     {                                                                                              \
@@ -51,5 +94,7 @@
         .version = (version_macro)                                                                 \
     }
 #endif
+
+/** @} */
 
 #endif /* LOOPMSG_COMMON_H */

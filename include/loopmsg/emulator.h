@@ -16,6 +16,13 @@
 
 LOOPMSG_BEGIN_DECL
 
+/**
+ * @defgroup emulator Emulator
+ * @brief The Loop API on 127.0.0.1, in-process: scripted answers, recorded requests, faults,
+ * injected messages (library loopmsg_emulator).
+ * @{
+ */
+
 /** A running emulator. Opaque. @since 0.1 */
 typedef struct loopmsg_emulator loopmsg_emulator;
 
@@ -32,8 +39,9 @@ typedef struct loopmsg_emulator_options {
     unsigned int delivery_delay_ms; /**< processing -> delivered delay; 0 = 1000. */
     double time_scale;              /**< Multiplies every emulated delay; 0 = 1.0. */
     bool quiet;                     /**< Do not log requests to the log callback. */
-    void (*log_cb)(const char *line, void *user_data); /**< Optional request log. */
-    void *log_user_data;
+    void (*log_cb)(const char *line, void *user_data); /**< Optional request log; called on
+                                                            the emulator's threads. */
+    void *log_user_data;                               /**< Passed to log_cb. */
     bool webhook_duplicate; /**< POST every webhook twice (same webhook_id), as a redelivery. */
     /* ---- version 2 ---- */
     const char *tls_cert_file; /**< PEM certificate (chain) file: serve HTTPS (HTTP/1.1)
@@ -47,8 +55,10 @@ typedef struct loopmsg_emulator_options {
     size_t max_buffered_bytes;
 } loopmsg_emulator_options;
 
+/** Layout version of loopmsg_emulator_options declared by this header. @since 0.1 */
 #define LOOPMSG_EMULATOR_OPTIONS_VERSION 2
-#define LOOPMSG_EMULATOR_OPTIONS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_OPTIONS_VERSION)
+/** Initialiser of loopmsg_emulator_options: the version set, every other field zero. @since 0.1 */
+#define LOOPMSG_EMULATOR_OPTIONS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_OPTIONS_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_EMULATOR_OPTIONS_INIT does: for callers that cannot expand C macros
@@ -75,19 +85,32 @@ loopmsg_emulator_options_init(loopmsg_emulator_options *out, unsigned int versio
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_start(
     loopmsg_emulator **out, const loopmsg_emulator_options *opts, loopmsg_error *err);
 
-/** Stop and free. NULL is a no-op. @since 0.1 */
+/**
+ * Stop its threads and free it.
+ * @param[in] emu  The emulator; NULL is a no-op.
+ * @since 0.1
+ */
 LOOPMSG_API void loopmsg_emulator_free(loopmsg_emulator *emu);
 
-/** The TCP port it listens on. @since 0.1 */
+/**
+ * The TCP port it listens on (the chosen one when the options' port was 0). Thread-safe.
+ * @param[in] emu  The emulator.
+ * @since 0.1
+ */
 LOOPMSG_API uint16_t loopmsg_emulator_port(const loopmsg_emulator *emu);
 
-/** Its base URL, e.g. "http://127.0.0.1:40123", or "https://..." when it serves TLS (no
- *  trailing slash). Borrowed. @since 0.1 */
+/**
+ * Its base URL, e.g. "http://127.0.0.1:40123", or "https://..." when it serves TLS (no
+ * trailing slash). Thread-safe.
+ * @param[in] emu  The emulator.
+ * @return a string borrowed from the emulator, valid until loopmsg_emulator_free().
+ * @since 0.1
+ */
 LOOPMSG_API const char *loopmsg_emulator_url(const loopmsg_emulator *emu);
 
 /** What a scripted answer does to the connection. @since 0.1 */
 typedef enum loopmsg_emulator_drop {
-    LOOPMSG_EMULATOR_DROP_NONE = 0,
+    LOOPMSG_EMULATOR_DROP_NONE = 0,    /**< Answer normally. */
     LOOPMSG_EMULATOR_DROP_BEFORE_BODY, /**< Close the connection before reading the body. */
     LOOPMSG_EMULATOR_DROP_AFTER_BODY   /**< Read the whole request, then close, no answer. */
 } loopmsg_emulator_drop;
@@ -99,17 +122,19 @@ typedef enum loopmsg_emulator_drop {
  * @since 0.1
  */
 typedef struct loopmsg_emulator_answer {
-    unsigned int version;     /**< LOOPMSG_EMULATOR_ANSWER_VERSION */
-    int status;               /**< HTTP status; 0 = 200. */
-    const char *body;         /**< Response body; NULL = empty. */
-    const char *content_type; /**< NULL = "application/json"; "" = no Content-Type header. */
-    const char *headers;      /**< Extra headers, "Name: value" lines separated by "\n". */
-    unsigned int delay_ms;    /**< Wait before answering (or dropping). */
-    loopmsg_emulator_drop drop;
+    unsigned int version;       /**< LOOPMSG_EMULATOR_ANSWER_VERSION */
+    int status;                 /**< HTTP status; 0 = 200. */
+    const char *body;           /**< Response body; NULL = empty. */
+    const char *content_type;   /**< NULL = "application/json"; "" = no Content-Type header. */
+    const char *headers;        /**< Extra headers, "Name: value" lines separated by "\n". */
+    unsigned int delay_ms;      /**< Wait before answering (or dropping). */
+    loopmsg_emulator_drop drop; /**< Close the connection instead of answering. */
 } loopmsg_emulator_answer;
 
+/** Layout version of loopmsg_emulator_answer declared by this header. @since 0.1 */
 #define LOOPMSG_EMULATOR_ANSWER_VERSION 1
-#define LOOPMSG_EMULATOR_ANSWER_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_ANSWER_VERSION)
+/** Initialiser of loopmsg_emulator_answer: the version set, every other field zero. @since 0.1 */
+#define LOOPMSG_EMULATOR_ANSWER_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_ANSWER_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_EMULATOR_ANSWER_INIT does: for callers that cannot expand C macros
@@ -123,7 +148,14 @@ typedef struct loopmsg_emulator_answer {
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_emulator_answer_init(loopmsg_emulator_answer *out, unsigned int version);
 
-/** Queue a scripted answer (copied). Thread-safe. @since 0.1 */
+/**
+ * Queue a scripted answer. Thread-safe.
+ * @param[in] emu     The emulator.
+ * @param[in] answer  The answer, copied (strings included).
+ * @return LOOPMSG_OK, LOOPMSG_E_INVALID_ARG (NULL argument or bad version) or
+ *         LOOPMSG_E_NOMEM.
+ * @since 0.1
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_emulator_script(loopmsg_emulator *emu, const loopmsg_emulator_answer *answer);
 
@@ -136,26 +168,42 @@ typedef struct loopmsg_emulator_request {
     const char *content_type;  /**< Content-Type header, NULL if absent. */
     const char *user_agent;    /**< User-Agent header, NULL if absent. */
     const char *body;          /**< Request body ("" if none). */
-    size_t body_len;
-    int answered_status; /**< Status answered; 0 if the connection was dropped. */
+    size_t body_len;           /**< Bytes in body. */
+    int answered_status;       /**< Status answered; 0 if the connection was dropped. */
 } loopmsg_emulator_request;
 
-/** Number of requests recorded since start or the last reset. Thread-safe. @since 0.1 */
+/**
+ * Number of requests recorded since start or the last reset. Thread-safe.
+ * @param[in] emu  The emulator.
+ * @since 0.1
+ */
 LOOPMSG_API size_t loopmsg_emulator_request_count(loopmsg_emulator *emu);
 
 /**
- * Copy of the index-th recorded request (0 = first).
- * @param[out] out  Free with loopmsg_emulator_request_free().
+ * Copy of the index-th recorded request (0 = first). Thread-safe.
+ * @param[out] out    A new copy owned by the caller: free it with
+ *                    loopmsg_emulator_request_free(). NULL on failure.
+ * @param[in]  emu    The emulator.
+ * @param[in]  index  0-based, below loopmsg_emulator_request_count().
  * @return LOOPMSG_OK, or LOOPMSG_E_INVALID_ARG when index is out of range.
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_emulator_request_get(loopmsg_emulator_request **out, loopmsg_emulator *emu, size_t index);
 
-/** Free a recorded request copy. NULL ok. @since 0.1 */
+/**
+ * Free a recorded request copy.
+ * @param[in] req  A copy from loopmsg_emulator_request_get(); NULL is a no-op.
+ * @since 0.1
+ */
 LOOPMSG_API void loopmsg_emulator_request_free(loopmsg_emulator_request *req);
 
-/** Forget recorded requests and pending scripted answers (state is kept). @since 0.1 */
+/**
+ * Forget recorded requests and pending scripted answers (the emulated state is kept).
+ * Thread-safe.
+ * @param[in] emu  The emulator.
+ * @since 0.1
+ */
 LOOPMSG_API void loopmsg_emulator_reset(loopmsg_emulator *emu);
 
 /**
@@ -171,8 +219,10 @@ typedef struct loopmsg_emulator_faults {
     double drop_rate;        /**< 0..1: probability of closing the connection, no answer. */
 } loopmsg_emulator_faults;
 
+/** Layout version of loopmsg_emulator_faults declared by this header. @since 0.1 */
 #define LOOPMSG_EMULATOR_FAULTS_VERSION 1
-#define LOOPMSG_EMULATOR_FAULTS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_FAULTS_VERSION)
+/** Initialiser of loopmsg_emulator_faults: the version set, every other field zero. @since 0.1 */
+#define LOOPMSG_EMULATOR_FAULTS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_EMULATOR_FAULTS_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_EMULATOR_FAULTS_INIT does: for callers that cannot expand C macros
@@ -199,10 +249,13 @@ loopmsg_emulator_set_faults(loopmsg_emulator *emu, const loopmsg_emulator_faults
  * contact joins the audience (active), and a message_inbound webhook is POSTed when a
  * webhook_url is set. A text containing a code from opt-in/generate-url completes that
  * opt-in instead (tracker entry + "opt-in" webhook with the custom fields).
+ * Thread-safe.
+ * @param[in]  emu              The emulator.
  * @param[in]  contact          Phone or email (normalised like the API does).
  * @param[in]  text             Message text.
  * @param[in]  group            Optional group id (created if unknown); NULL = direct.
  * @param[out] message_id_out   Optional buffer for the new message id (37 bytes suffice).
+ * @param[in]  message_id_size  Size of message_id_out in bytes.
  * @param[out] err              Optional.
  * @since 0.1
  */
@@ -224,7 +277,11 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_trigger(loopmsg_em
                                                                       size_t webhook_id_size,
                                                                       loopmsg_error *err);
 
-/** Webhook deliveries queued or in flight (redeliveries included). Thread-safe. @since 0.1 */
+/**
+ * Webhook deliveries queued or in flight (redeliveries included). Thread-safe.
+ * @param[in] emu  The emulator.
+ * @since 0.1
+ */
 LOOPMSG_API size_t loopmsg_emulator_webhooks_pending(loopmsg_emulator *emu);
 
 /**
@@ -262,6 +319,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_control(char **res
                                                                       const char *endpoint,
                                                                       const char *json_body,
                                                                       loopmsg_error *err);
+
+/** @} */
 
 LOOPMSG_END_DECL
 

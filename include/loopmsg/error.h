@@ -14,9 +14,20 @@
 
 LOOPMSG_BEGIN_DECL
 
+/**
+ * @defgroup errors Errors
+ * @brief Status codes, the caller-owned error struct, the classification flags.
+ *
+ * A failed request is classified by flags: LOOPMSG_ERRF_RETRYABLE (the same request may
+ * succeed later), LOOPMSG_ERRF_MAYBE_DELIVERED (the server may have acted on it),
+ * LOOPMSG_ERRF_FATAL (nothing succeeds without human action), LOOPMSG_ERRF_SENT (its bytes
+ * left). The flags of each Loop API error code are given by loopmsg_api_code_flags().
+ * @{
+ */
+
 /** Result of every fallible call. Append-only: values are never renumbered. @since 0.1 */
 typedef enum loopmsg_status {
-    LOOPMSG_OK = 0,
+    LOOPMSG_OK = 0,               /**< Success. */
     LOOPMSG_E_INVALID_ARG = -1,   /**< Caller error: missing field, limit exceeded, bad value. */
     LOOPMSG_E_NOMEM = -2,         /**< Allocation failed. */
     LOOPMSG_E_STATE = -3,         /**< Not allowed now (e.g. re-entrant call from a callback). */
@@ -66,22 +77,26 @@ typedef struct loopmsg_error {
 } loopmsg_error;
 
 /**
- * A short English description of a status ("invalid argument"). Static, never NULL;
- * unknown values give "unknown status".
+ * A short English description of a status ("invalid argument"). Thread-safe.
+ * @param[in] status  Any value.
+ * @return a static string, never NULL; unknown values give "unknown status".
  * @since 0.1
  */
 LOOPMSG_API const char *loopmsg_status_str(loopmsg_status status);
 
 /**
- * The enum name of a status ("LOOPMSG_E_AUTH"). Static, never NULL; unknown values
- * give "LOOPMSG_E_UNKNOWN".
+ * The enum name of a status ("LOOPMSG_E_AUTH"). Thread-safe.
+ * @param[in] status  Any value.
+ * @return a static string, never NULL; unknown values give "LOOPMSG_E_UNKNOWN".
  * @since 0.1
  */
 LOOPMSG_API const char *loopmsg_status_name(loopmsg_status status);
 
 /**
- * The documented meaning of a Loop API error code (spec table of 49 codes), e.g.
- * 140 -> "text parameter is missing". Static; NULL for a code Loop does not document.
+ * The documented meaning of a Loop API error code (one of the 49 codes the Loop API
+ * documents), e.g. 140 -> "text parameter is missing". Thread-safe.
+ * @param[in] api_code  A Loop code (loopmsg_error::api_code).
+ * @return a static string; NULL for a code Loop does not document.
  * @since 0.1
  */
 LOOPMSG_API const char *loopmsg_api_code_description(int api_code);
@@ -91,17 +106,36 @@ LOOPMSG_API const char *loopmsg_api_code_description(int api_code);
  * (e.g. 1010 -> RETRYABLE, 1020 -> RETRYABLE, 1030 -> RETRYABLE|MAYBE_DELIVERED,
  * 130 -> FATAL). Of these, only 1010 is resent automatically; 1020 (sent, reported not
  * delivered: retry only after a long delay) and 1030 (no delivery confirmation) only with
- * loopmsg_client_options::retry_maybe_delivered.
+ * loopmsg_client_options::retry_maybe_delivered. Thread-safe.
+ * @param[in] api_code  A Loop code (loopmsg_error::api_code).
+ * @return the flags; 0 for a code with none or one Loop does not document.
  * @since 0.1
  */
 LOOPMSG_API unsigned int loopmsg_api_code_flags(int api_code);
 
-/** True when err is non-NULL and carries LOOPMSG_ERRF_RETRYABLE. @since 0.1 */
+/**
+ * Whether the same request may succeed later (possibly after err->retry_after_ms).
+ * @param[in] err  An error written by the library; NULL gives false.
+ * @return true when err is non-NULL and carries LOOPMSG_ERRF_RETRYABLE.
+ * @since 0.1
+ */
 LOOPMSG_API bool loopmsg_error_is_retryable(const loopmsg_error *err);
-/** True when err is non-NULL and carries LOOPMSG_ERRF_MAYBE_DELIVERED. @since 0.1 */
+/**
+ * Whether the server may have acted on the failed request (resending may duplicate it).
+ * @param[in] err  An error written by the library; NULL gives false.
+ * @return true when err is non-NULL and carries LOOPMSG_ERRF_MAYBE_DELIVERED.
+ * @since 0.1
+ */
 LOOPMSG_API bool loopmsg_error_is_maybe_delivered(const loopmsg_error *err);
-/** True when err is non-NULL and carries LOOPMSG_ERRF_FATAL. @since 0.1 */
+/**
+ * Whether nothing will succeed without human action (credentials, account).
+ * @param[in] err  An error written by the library; NULL gives false.
+ * @return true when err is non-NULL and carries LOOPMSG_ERRF_FATAL.
+ * @since 0.1
+ */
 LOOPMSG_API bool loopmsg_error_is_fatal(const loopmsg_error *err);
+
+/** @} */
 
 LOOPMSG_END_DECL
 

@@ -2,6 +2,10 @@
 /**
  * @file loopmsg/optin.h
  * @brief Opt-in links: generate a URL that opens Messages with a pre-filled text.
+ *
+ * The text carries a code (in place of LOOPMSG_OPTIN_PLACEHOLDER) that ties the contact's
+ * message to the opt-in; when the contact sends it, Loop posts an opt-in webhook with the
+ * custom fields given here. The opt-in history is listed by loopmsg_optin_history().
  */
 #ifndef LOOPMSG_OPTIN_H
 #define LOOPMSG_OPTIN_H
@@ -10,27 +14,49 @@
 
 LOOPMSG_BEGIN_DECL
 
-/** The placeholder the body must contain. @since 0.1 */
+/**
+ * @defgroup optin Opt-in links
+ * @brief Generate a link that opens Messages with a pre-filled opt-in text.
+ * @{
+ */
+
+/** The placeholder loopmsg_optin_params::body must contain; Loop replaces it with the code. @since
+ * 0.1 */
 #define LOOPMSG_OPTIN_PLACEHOLDER "[opt-in-code]"
 
-/** A custom field, returned in the opt-in webhook. @since 0.1 */
+/**
+ * A custom field: sent as a top-level key of the request, returned in the opt-in webhook
+ * (loopmsg_webhook_event::custom_fields). Both strings borrowed for the call.
+ * @since 0.1
+ */
 typedef struct loopmsg_field {
-    const char *key;
-    const char *value;
+    const char *key;   /**< Required; no control characters, at most 512 bytes; not "body",
+                            "contact" or "sender_type", and not given twice. */
+    const char *value; /**< Required (may be ""); valid UTF-8. */
 } loopmsg_field;
 
-/** Parameters of an opt-in URL. @since 0.1 */
+/**
+ * Parameters of an opt-in URL. Initialise with LOOPMSG_OPTIN_PARAMS_INIT (or
+ * loopmsg_optin_params_init()); NULL or "" means "not sent" for the optional strings.
+ * Borrowed by each call; an asynchronous call copies what it sends.
+ * @since 0.1
+ */
 typedef struct loopmsg_optin_params {
     unsigned int version;        /**< LOOPMSG_OPTIN_PARAMS_VERSION */
-    const char *body;            /**< Required; must contain "[opt-in-code]". */
-    const char *contact;         /**< Optional pre-filled recipient. */
-    const char *sender_type;     /**< e.g. "shared" for shared sender names. */
-    const loopmsg_field *fields; /**< Custom fields (click_id, utm_campaign, ...). */
-    size_t field_count;
+    const char *body;            /**< Required: the pre-filled text, 1..10,000 characters;
+                                      must contain "[opt-in-code]". */
+    const char *contact;         /**< Optional pre-filled recipient (no control characters,
+                                      at most 512 bytes). */
+    const char *sender_type;     /**< e.g. "shared" for shared sender names; optional. */
+    const loopmsg_field *fields; /**< Custom fields (click_id, utm_campaign, ...); may be NULL
+                                      when field_count is 0. */
+    size_t field_count;          /**< Entries in fields. */
 } loopmsg_optin_params;
 
+/** Layout version of loopmsg_optin_params declared by this header. @since 0.1 */
 #define LOOPMSG_OPTIN_PARAMS_VERSION 1
-#define LOOPMSG_OPTIN_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_OPTIN_PARAMS_VERSION)
+/** Initialiser of loopmsg_optin_params: the version set, every other field zero. @since 0.1 */
+#define LOOPMSG_OPTIN_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_OPTIN_PARAMS_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_OPTIN_PARAMS_INIT does: for callers that cannot expand C macros
@@ -44,38 +70,88 @@ typedef struct loopmsg_optin_params {
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_params_init(loopmsg_optin_params *out,
                                                                        unsigned int version);
 
-/** A generated opt-in link. Missing links are NULL. @since 0.1 */
+/**
+ * A generated opt-in link. Missing links are NULL; at least one of url and imessage is set
+ * (a response with neither is LOOPMSG_E_PROTOCOL). Library-allocated and read-only, in one
+ * allocation: every pointer lives until loopmsg_optin_url_free().
+ * @since 0.1
+ */
 typedef struct loopmsg_optin_url {
-    const char *id;
+    const char *id;       /**< Id of the opt-in request; NULL when absent. */
     const char *url;      /**< Universal https link. */
     const char *imessage; /**< imessage:// deep link. */
     const char *sms;      /**< sms: link. */
     const char *whatsapp; /**< whatsapp:// link (current docs only). */
-    const char *raw;
-    size_t raw_len;
+    const char *raw;      /**< The whole response, NUL-terminated. */
+    size_t raw_len;       /**< Length of raw without the NUL. */
 } loopmsg_optin_url;
 
 /**
- * Generate an opt-in URL (POST /api/v1/opt-in/generate-url/).
- * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_optin_url_free().
+ * Generate an opt-in URL (POST /api/v1/opt-in/generate-url/) and wait for it. Blocking.
+ * The parameters are checked before any I/O.
+ * @param[in]  client  The client; used by one thread at a time, not from one of its
+ *                     callbacks (LOOPMSG_E_STATE).
+ * @param[in]  params  Borrowed for the call; must not be NULL.
+ * @param[out] out     On LOOPMSG_OK a new result owned by the caller: free it with
+ *                     loopmsg_optin_url_free(). NULL otherwise. May be NULL to discard the
+ *                     result.
+ * @param[out] err     Optional; always written.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or params NULL, a bad version, no body, a body
+ *                                without the placeholder, a bad contact or field
+ *                                (err->message names it).
+ * @retval LOOPMSG_E_PROTOCOL     the response has no link.
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, authentication, rate limit, memory): see err.
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_optin_generate_url(loopmsg_client *client, const loopmsg_optin_params *params,
                            loopmsg_optin_url **out, loopmsg_error *err);
 
-/** Free an opt-in URL result. NULL is a no-op. @since 0.1 */
+/**
+ * Free an opt-in URL result.
+ * @param[in] url  A result of this library; NULL is a no-op.
+ * @since 0.1
+ */
 LOOPMSG_API void loopmsg_optin_url_free(loopmsg_optin_url *url);
 
-/** Completion of an asynchronous opt-in URL generation. @since 0.1 */
+/**
+ * Completion of an asynchronous opt-in URL generation (see loopmsg_done_cb for the rules).
+ * @param client     The client.
+ * @param id         The request's id, as returned by the submitting call.
+ * @param url        The result, borrowed until the callback returns (NULL on failure).
+ * @param err        The outcome; never NULL, borrowed for the call.
+ * @param user_data  As given to the submitting call.
+ * @since 0.1
+ */
 typedef void (*loopmsg_optin_url_cb)(loopmsg_client *client, loopmsg_request_id id,
                                      const loopmsg_optin_url *url, const loopmsg_error *err,
                                      void *user_data);
 
-/** Asynchronous loopmsg_optin_generate_url(). @since 0.1 */
+/**
+ * Asynchronous loopmsg_optin_generate_url(): validates, builds the request and returns at
+ * once.
+ * @param[in]  client     The client.
+ * @param[in]  params     As loopmsg_optin_generate_url(); borrowed for this call only.
+ * @param[in]  cb         Completion callback; NULL = none (the result is freed unseen).
+ * @param[in]  user_data  Passed to cb.
+ * @param[out] id_out     Optional: the request's id (for loopmsg_client_cancel()); 0 when
+ *                        the call fails.
+ * @param[out] err        Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        the client is being freed (called from one of its
+ *                                callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  as loopmsg_optin_generate_url() (cb is not called).
+ * @since 0.1
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_generate_url_async(
     loopmsg_client *client, const loopmsg_optin_params *params, loopmsg_optin_url_cb cb,
     void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** @} */
 
 LOOPMSG_END_DECL
 

@@ -17,6 +17,12 @@
 LOOPMSG_BEGIN_DECL
 
 /**
+ * @defgroup orgs Organizations
+ * @brief List, read, create, update and delete the account's organizations.
+ * @{
+ */
+
+/**
  * One page of organizations: loopmsg_list_page(LOOPMSG_LIST_ORGANIZATIONS). `params->search`
  * filters by name; iterate with loopmsg_pager_new() or collect with loopmsg_list_all().
  * @since 0.2
@@ -35,8 +41,9 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_orgs_list(loopmsg_client *c
  */
 typedef struct loopmsg_org {
     loopmsg_organization org; /**< The documented fields; NULL when absent. */
-    const char *raw;          /**< The whole response (it may carry more fields). */
-    size_t raw_len;
+    const char *raw;          /**< The whole response, NUL-terminated (it may carry more
+                                   fields). */
+    size_t raw_len;           /**< Length of raw without the NUL. */
 } loopmsg_org;
 
 /** Free an organization result, wiping its key. NULL is a no-op. @since 0.2 */
@@ -50,15 +57,22 @@ LOOPMSG_API void loopmsg_org_free(loopmsg_org *org);
 typedef struct loopmsg_org_params {
     unsigned int version;       /**< LOOPMSG_ORG_PARAMS_VERSION */
     const char *name;           /**< Required to create. */
-    const char *website;        /**< https:// URL; required to create. */
-    const char *support_url;    /**< https:// URL; required to create. */
-    const char *country;        /**< ISO 3166-1 alpha-2 ("US"); required to create. */
-    const char *webhook_url;    /**< https:// URL receiving this organization's webhooks. */
-    const char *webhook_header; /**< Sent verbatim as `Authorization` on those webhooks. */
+    const char *website;        /**< http:// or https:// URL without spaces; required to
+                                     create. */
+    const char *support_url;    /**< http:// or https:// URL without spaces; required to
+                                     create. */
+    const char *country;        /**< ISO 3166-1 alpha-2 in capitals ("US"); required to
+                                     create. */
+    const char *webhook_url;    /**< http:// or https:// URL receiving this organization's
+                                     webhooks. */
+    const char *webhook_header; /**< Sent verbatim as `Authorization` on those webhooks; on
+                                     create it needs webhook_url. */
 } loopmsg_org_params;
 
+/** Layout version of loopmsg_org_params declared by this header. @since 0.2 */
 #define LOOPMSG_ORG_PARAMS_VERSION 1
-#define LOOPMSG_ORG_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_ORG_PARAMS_VERSION)
+/** Initialiser of loopmsg_org_params: the version set, every other field zero. @since 0.2 */
+#define LOOPMSG_ORG_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_ORG_PARAMS_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_ORG_PARAMS_INIT does: for callers that cannot expand C macros
@@ -73,8 +87,16 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_params_init(loopmsg_org
                                                                      unsigned int version);
 
 /**
- * Details of one organization (GET /api/v1/organizations/details/{id}/).
- * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_org_free().
+ * Details of one organization (GET /api/v1/organizations/details/{id}/). Blocking.
+ * @param[in]  client  The client; used by one thread at a time, not from one of its
+ *                     callbacks (LOOPMSG_E_STATE).
+ * @param[in]  org_id  The organization's id; required, no control characters, at most 512
+ *                     bytes; borrowed.
+ * @param[out] out     On LOOPMSG_OK a new result owned by the caller; free it with
+ *                     loopmsg_org_free(). NULL otherwise. Must not be NULL.
+ * @param[out] err     Optional; always written.
+ * @return LOOPMSG_OK, LOOPMSG_E_INVALID_ARG (a NULL or bad argument), or the negative
+ *         loopmsg_status of the failed request.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_get(loopmsg_client *client,
@@ -84,8 +106,15 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_get(loopmsg_client *cli
 /**
  * Create an organization (POST /api/v1/organizations/new/). name, website, support_url and
  * country are required (checked before any I/O). The new organization's key comes back in
- * `(*out)->org.api_key` only when `webhook_url` was given.
- * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_org_free().
+ * `(*out)->org.api_key` only when `webhook_url` was given. Blocking.
+ * @param[in]  client  The client; used by one thread at a time, not from one of its
+ *                     callbacks (LOOPMSG_E_STATE).
+ * @param[in]  params  The fields; borrowed; must not be NULL.
+ * @param[out] out     On LOOPMSG_OK a new result owned by the caller; free it with
+ *                     loopmsg_org_free(). NULL otherwise. Must not be NULL.
+ * @param[out] err     Optional; always written.
+ * @return LOOPMSG_OK, LOOPMSG_E_INVALID_ARG (a NULL argument, a missing or bad field:
+ *         nothing is sent), or the negative loopmsg_status of the failed request.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_create(loopmsg_client *client,
@@ -136,6 +165,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_org_update_async(
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_org_delete_async(loopmsg_client *client, const char *org_id, loopmsg_done_cb cb,
                          void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** @} */
 
 LOOPMSG_END_DECL
 

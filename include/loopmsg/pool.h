@@ -5,8 +5,7 @@
  *
  * Loop's docs give the update and delete path as `/api/v1/sender/{id}/`, the sender route;
  * the library uses `/api/v1/pool/{id}/` instead (inferred from the details, list and new
- * paths; spec-management §4.5), kept in one constant in pool.c. Unverified against the live
- * service.
+ * paths, which all use `/api/v1/pool/`). Unverified against the live service.
  */
 #ifndef LOOPMSG_POOL_H
 #define LOOPMSG_POOL_H
@@ -16,14 +15,20 @@
 LOOPMSG_BEGIN_DECL
 
 /**
+ * @defgroup pools Pools
+ * @brief Read, create, update and delete pools of sender names.
+ * @{
+ */
+
+/**
  * A pool as returned by details or creation. Details carry `status` (count 0), creation
  * carries `count` (status NULL): the two documented shapes differ. @since 0.2
  */
 typedef struct loopmsg_pool_details {
     loopmsg_pool pool;  /**< id, name, count, create_date. */
     const char *status; /**< Details only; values not documented. */
-    const char *raw;    /**< The whole response. */
-    size_t raw_len;
+    const char *raw;    /**< The whole response, NUL-terminated. */
+    size_t raw_len;     /**< Length of raw without the NUL. */
 } loopmsg_pool_details;
 
 /** Free a pool result. NULL is a no-op. @since 0.2 */
@@ -35,11 +40,13 @@ typedef struct loopmsg_pool_params {
     const char *name;              /**< Pool name. */
     const char *const *sender_ids; /**< Sender name ids (`ids`); on update they replace the
                                         membership. */
-    size_t sender_id_count;
+    size_t sender_id_count;        /**< Entries in sender_ids; 0 = not sent. */
 } loopmsg_pool_params;
 
+/** Layout version of loopmsg_pool_params declared by this header. @since 0.2 */
 #define LOOPMSG_POOL_PARAMS_VERSION 1
-#define LOOPMSG_POOL_PARAMS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_POOL_PARAMS_VERSION)
+/** Initialiser of loopmsg_pool_params: the version set, every other field zero. @since 0.2 */
+#define LOOPMSG_POOL_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_POOL_PARAMS_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_POOL_PARAMS_INIT does: for callers that cannot expand C macros
@@ -54,8 +61,16 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_params_init(loopmsg_po
                                                                       unsigned int version);
 
 /**
- * Details of a pool (GET /api/v1/pool/{id}/).
- * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_pool_details_free().
+ * Details of a pool (GET /api/v1/pool/{id}/). Blocking.
+ * @param[in]  client   The client; used by one thread at a time, not from one of its
+ *                      callbacks (LOOPMSG_E_STATE).
+ * @param[in]  pool_id  The pool's id; required, no control characters, at most 512 bytes;
+ *                      borrowed.
+ * @param[out] out      On LOOPMSG_OK a new result owned by the caller; free it with
+ *                      loopmsg_pool_details_free(). NULL otherwise. Must not be NULL.
+ * @param[out] err      Optional; always written.
+ * @return LOOPMSG_OK, LOOPMSG_E_INVALID_ARG (a NULL or bad argument), or the negative
+ *         loopmsg_status of the failed request.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_get(loopmsg_client *client,
@@ -65,8 +80,15 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_get(loopmsg_client *cl
 
 /**
  * Create a pool (POST /api/v1/pool/new/). Both fields are optional per the docs; at least
- * one must be set here.
- * @param[out] out  On LOOPMSG_OK a new result; free with loopmsg_pool_details_free().
+ * one must be set here. Blocking.
+ * @param[in]  client  The client; used by one thread at a time, not from one of its
+ *                     callbacks (LOOPMSG_E_STATE).
+ * @param[in]  params  The fields; borrowed; must not be NULL.
+ * @param[out] out     On LOOPMSG_OK a new result owned by the caller; free it with
+ *                     loopmsg_pool_details_free(). NULL otherwise. Must not be NULL.
+ * @param[out] err     Optional; always written.
+ * @return LOOPMSG_OK, LOOPMSG_E_INVALID_ARG (a NULL argument, no field set, a bad sender
+ *         id: nothing is sent), or the negative loopmsg_status of the failed request.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_create(loopmsg_client *client,
@@ -109,6 +131,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_update_async(
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_pool_delete_async(loopmsg_client *client, const char *pool_id, loopmsg_done_cb cb,
                           void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** @} */
 
 LOOPMSG_END_DECL
 

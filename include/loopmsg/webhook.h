@@ -23,11 +23,17 @@
 
 LOOPMSG_BEGIN_DECL
 
+/**
+ * @defgroup webhooks Webhooks
+ * @brief Parse, verify, dispatch and answer webhooks, with no I/O (re-entrant).
+ * @{
+ */
+
 /** Default limit on a webhook body: 1 MiB. @since 0.1 */
 #define LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES ((size_t)1 << 20)
 
 /**
- * The kind of a webhook event (decision 13). Append-only.
+ * The kind of a webhook event: every event Loop documents, plus UNKNOWN. Append-only.
  * @since 0.1
  */
 typedef enum loopmsg_event_type {
@@ -64,7 +70,7 @@ typedef struct loopmsg_webhook_group {
     const char *id;                  /**< Group id, usable as `group` in a group send. */
     const char *name;                /**< NULL when the group has no name. */
     const char *const *participants; /**< E.164 phones or emails; NULL when absent. */
-    size_t participant_count;
+    size_t participant_count;        /**< Entries in participants. */
 } loopmsg_webhook_group;
 
 /**
@@ -73,22 +79,22 @@ typedef struct loopmsg_webhook_group {
  * @since 0.1
  */
 typedef struct loopmsg_webhook_speech_metadata {
-    double speaking_rate;
-    double average_pause_duration;
-    double speech_start_timestamp;
-    double speech_duration;
-    double jitter;
-    double shimmer;
-    double pitch;
-    double voicing;
-    bool has_speaking_rate;
-    bool has_average_pause_duration;
-    bool has_speech_start_timestamp;
-    bool has_speech_duration;
-    bool has_jitter;
-    bool has_shimmer;
-    bool has_pitch;
-    bool has_voicing;
+    double speaking_rate;            /**< `speaking_rate`, as Loop sends it. */
+    double average_pause_duration;   /**< `average_pause_duration`, as Loop sends it. */
+    double speech_start_timestamp;   /**< `speech_start_timestamp`, as Loop sends it. */
+    double speech_duration;          /**< `speech_duration`, as Loop sends it. */
+    double jitter;                   /**< `jitter` (voice pitch variation). */
+    double shimmer;                  /**< `shimmer` (voice amplitude variation). */
+    double pitch;                    /**< `pitch`, as Loop sends it. */
+    double voicing;                  /**< `voicing`, as Loop sends it. */
+    bool has_speaking_rate;          /**< speaking_rate was present. */
+    bool has_average_pause_duration; /**< average_pause_duration was present. */
+    bool has_speech_start_timestamp; /**< speech_start_timestamp was present. */
+    bool has_speech_duration;        /**< speech_duration was present. */
+    bool has_jitter;                 /**< jitter was present. */
+    bool has_shimmer;                /**< shimmer was present. */
+    bool has_pitch;                  /**< pitch was present. */
+    bool has_voicing;                /**< voicing was present. */
 } loopmsg_webhook_speech_metadata;
 
 /** The `speech` object of an inbound audio message (when transcription worked). @since 0.1 */
@@ -96,8 +102,8 @@ typedef struct loopmsg_webhook_speech {
     const char *text;                                /**< Transcript; NULL if absent. */
     const loopmsg_webhook_language *language;        /**< NULL if absent. */
     const loopmsg_webhook_speech_metadata *metadata; /**< NULL if absent. */
-    double confidence; /**< The reference SDK's `confidence`, when sent. */
-    bool has_confidence;
+    double confidence;   /**< The reference SDK's `confidence`, when sent. */
+    bool has_confidence; /**< confidence was present. */
 } loopmsg_webhook_speech;
 
 /**
@@ -106,9 +112,9 @@ typedef struct loopmsg_webhook_speech {
  * @since 0.1
  */
 typedef struct loopmsg_webhook_field {
-    const char *key;
-    const char *value;
-    bool is_json;
+    const char *key;   /**< The field's name. */
+    const char *value; /**< The string, or the compact JSON text when is_json. */
+    bool is_json;      /**< value is JSON text (the field was not a string). */
 } loopmsg_webhook_field;
 
 /**
@@ -118,29 +124,29 @@ typedef struct loopmsg_webhook_field {
  * @since 0.1
  */
 typedef struct loopmsg_webhook_event {
-    loopmsg_event_type type; /**< What the event is; see event for the name as received. */
-    const char *event;       /**< The `event` string as received (never NULL). For the
-                                  docs' opt-in shape this is "message_inbound" while type
-                                  is LOOPMSG_EVENT_OPT_IN. */
-    const char *webhook_id;  /**< Unique per event; the dedupe key. */
-    const char *api_version;
-    const char *message_id;
-    const char *contact; /**< E.164 phone or lowercase email. */
-    const char *text;
-    const char *sender; /**< Sender name id. */
-    const char *passthrough;
-    const char *message_type; /**< "text", "reaction", "audio", "attachments", "sticker",
-                                   "location". */
-    const char *channel;      /**< "imessage", "sms", "rcs", "whatsapp". */
-    const char *subject;
+    loopmsg_event_type type;        /**< What the event is; see event for the name as received. */
+    const char *event;              /**< The `event` string as received (never NULL). For the
+                                         docs' opt-in shape this is "message_inbound" while type
+                                         is LOOPMSG_EVENT_OPT_IN. */
+    const char *webhook_id;         /**< Unique per event; the dedupe key. */
+    const char *api_version;        /**< The payload's `api_version`. */
+    const char *message_id;         /**< The message the event is about. */
+    const char *contact;            /**< E.164 phone or lowercase email. */
+    const char *text;               /**< Message text. */
+    const char *sender;             /**< Sender name id. */
+    const char *passthrough;        /**< The passthrough of the outbound message, echoed. */
+    const char *message_type;       /**< "text", "reaction", "audio", "attachments", "sticker",
+                                         "location". */
+    const char *channel;            /**< "imessage", "sms", "rcs", "whatsapp". */
+    const char *subject;            /**< Bold title of the message. */
     const char *const *attachments; /**< Download URLs. */
-    size_t attachment_count;
-    const char *thread_id; /**< Set when the contact replied to a specific message. */
-    const loopmsg_webhook_language *language;
-    const loopmsg_webhook_group *group;   /**< Group messages only. */
-    const loopmsg_webhook_speech *speech; /**< Transcribed audio only. */
-    int error_code;                       /**< message_failed: the Loop code (0 if absent). */
-    bool has_error_code;
+    size_t attachment_count;        /**< Entries in attachments. */
+    const char *thread_id;          /**< Set when the contact replied to a specific message. */
+    const loopmsg_webhook_language *language; /**< Detected language of the text. */
+    const loopmsg_webhook_group *group;       /**< Group messages only. */
+    const loopmsg_webhook_speech *speech;     /**< Transcribed audio only. */
+    int error_code;                           /**< message_failed: the Loop code (0 if absent). */
+    bool has_error_code;                      /**< error_code was present. */
     const char *reaction;        /**< message_reaction: "love", "like", ..., "unknown". */
     const char *organization_id; /**< sender_name_updated, opt-in (docs shape). */
     const char *phone_number;    /**< sender_name_updated. */
@@ -150,7 +156,7 @@ typedef struct loopmsg_webhook_event {
                                                      `parameters`, and for `event: "opt-in"`
                                                      every top-level key the library does
                                                      not know. In body order. */
-    size_t custom_field_count;
+    size_t custom_field_count;                  /**< Entries in custom_fields. */
     const char *raw; /**< The body exactly as received, NUL-terminated. */
     size_t raw_len;  /**< Length of raw, without the NUL. */
 } loopmsg_webhook_event;
@@ -161,7 +167,10 @@ typedef struct loopmsg_webhook_parse_options {
     size_t max_body_bytes; /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES. */
 } loopmsg_webhook_parse_options;
 
+/** Layout version of loopmsg_webhook_parse_options declared by this header. @since 0.1 */
 #define LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION 1
+/** Initialiser of loopmsg_webhook_parse_options: the version set, every other field zero. @since
+ * 0.1 */
 #define LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT                                                         \
     LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_PARSE_OPTIONS_VERSION)
 
@@ -179,7 +188,14 @@ loopmsg_webhook_parse_options_init(loopmsg_webhook_parse_options *out, unsigned 
 
 /**
  * Parse a webhook body into a typed event, with the default limit of 1 MiB.
- * Same as loopmsg_webhook_parse_ex() with NULL options.
+ * Same as loopmsg_webhook_parse_ex() with NULL options. Thread-safe (re-entrant).
+ * @param[out] out   On LOOPMSG_OK a new event owned by the caller (free it with
+ *                   loopmsg_webhook_event_free()); NULL on error. Must not be NULL.
+ * @param[in]  body  The bytes received; need not be NUL-terminated; may be NULL only when
+ *                   len is 0. Borrowed for the call.
+ * @param[in]  len   Number of bytes in body.
+ * @param[out] err   Optional; always written.
+ * @return as loopmsg_webhook_parse_ex().
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_parse(loopmsg_webhook_event **out,
@@ -190,8 +206,9 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_parse(loopmsg_webho
  * Parse a webhook body into a typed event.
  *
  * The body must be UTF-8 JSON: an object with an `event` string and no duplicate keys.
- * Every event type of decision 13 is recognised; both opt-in shapes become
- * LOOPMSG_EVENT_OPT_IN. Unknown fields are ignored.
+ * Every event Loop documents is recognised (see ::loopmsg_event_type); both opt-in shapes
+ * ("opt-in", and "message_inbound" with type "opt_in") become LOOPMSG_EVENT_OPT_IN.
+ * Unknown fields are ignored.
  *
  * @param[out] out   On LOOPMSG_OK a new event owned by the caller (free it with
  *                   loopmsg_webhook_event_free()); NULL on error. Must not be NULL.
@@ -215,13 +232,14 @@ loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char *body, size_t l
                          const loopmsg_webhook_parse_options *opts, loopmsg_error *err);
 
 /**
- * Free an event and everything it points to. NULL is a no-op.
+ * Free an event and everything it points to.
+ * @param[in] event  An event of this library; NULL is a no-op.
  * @since 0.1
  */
 LOOPMSG_API void loopmsg_webhook_event_free(loopmsg_webhook_event *event);
 
 /**
- * Check a webhook request's credentials (decision 12), in constant time.
+ * Check a webhook request's credentials, in constant time.
  *
  * The request passes when, for one of the expected values V:
  *  - the Authorization header equals V verbatim (what Loop sends: the header value set in
@@ -257,7 +275,11 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_verify(const char *
 
 /**
  * An event callback. Return 0 when the event was handled, anything else on failure.
- * The event is borrowed for the call.
+ * Runs on the thread that calls loopmsg_webhook_dispatch() (a worker thread of the
+ * receiver).
+ * @param event      The event, borrowed for the call.
+ * @param user_data  As given to loopmsg_webhook_dispatch().
+ * @return 0 on success, non-zero on failure.
  * @since 0.1
  */
 typedef int (*loopmsg_webhook_event_cb)(const loopmsg_webhook_event *event, void *user_data);
@@ -268,21 +290,23 @@ typedef int (*loopmsg_webhook_event_cb)(const loopmsg_webhook_event *event, void
  * @since 0.1
  */
 typedef struct loopmsg_webhook_handlers {
-    unsigned int version; /**< LOOPMSG_WEBHOOK_HANDLERS_VERSION */
-    loopmsg_webhook_event_cb on_message_inbound;
-    loopmsg_webhook_event_cb on_message_delivered;
-    loopmsg_webhook_event_cb on_message_failed;
-    loopmsg_webhook_event_cb on_message_reaction;
-    loopmsg_webhook_event_cb on_message_scheduled;
-    loopmsg_webhook_event_cb on_opt_in; /**< Both opt-in shapes. */
-    loopmsg_webhook_event_cb on_inbound_call;
-    loopmsg_webhook_event_cb on_sender_name_updated;
-    loopmsg_webhook_event_cb on_unknown; /**< "unknown" and any event name not known. */
-    loopmsg_webhook_event_cb on_any;     /**< Every event, after the specific callback. */
+    unsigned int version;                            /**< LOOPMSG_WEBHOOK_HANDLERS_VERSION */
+    loopmsg_webhook_event_cb on_message_inbound;     /**< LOOPMSG_EVENT_MESSAGE_INBOUND. */
+    loopmsg_webhook_event_cb on_message_delivered;   /**< LOOPMSG_EVENT_MESSAGE_DELIVERED. */
+    loopmsg_webhook_event_cb on_message_failed;      /**< LOOPMSG_EVENT_MESSAGE_FAILED. */
+    loopmsg_webhook_event_cb on_message_reaction;    /**< LOOPMSG_EVENT_MESSAGE_REACTION. */
+    loopmsg_webhook_event_cb on_message_scheduled;   /**< LOOPMSG_EVENT_MESSAGE_SCHEDULED. */
+    loopmsg_webhook_event_cb on_opt_in;              /**< Both opt-in shapes. */
+    loopmsg_webhook_event_cb on_inbound_call;        /**< LOOPMSG_EVENT_INBOUND_CALL. */
+    loopmsg_webhook_event_cb on_sender_name_updated; /**< LOOPMSG_EVENT_SENDER_NAME_UPDATED. */
+    loopmsg_webhook_event_cb on_unknown;             /**< "unknown" and any event name not known. */
+    loopmsg_webhook_event_cb on_any; /**< Every event, after the specific callback. */
 } loopmsg_webhook_handlers;
 
+/** Layout version of loopmsg_webhook_handlers declared by this header. @since 0.1 */
 #define LOOPMSG_WEBHOOK_HANDLERS_VERSION 1
-#define LOOPMSG_WEBHOOK_HANDLERS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_HANDLERS_VERSION)
+/** Initialiser of loopmsg_webhook_handlers: the version set, every other field zero. @since 0.1 */
+#define LOOPMSG_WEBHOOK_HANDLERS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_HANDLERS_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_WEBHOOK_HANDLERS_INIT does: for callers that cannot expand C macros
@@ -297,8 +321,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_webhook_handlers_init(loopmsg_webhook_handlers *out, unsigned int version);
 
 /**
- * Run the callbacks for one event (spec §8.6): the specific callback chosen by
- * event->type, then on_any, even when the specific one failed.
+ * Run the callbacks for one event: the specific callback chosen by event->type, then
+ * on_any, even when the specific one failed.
  *
  * @param[in] handlers   The callbacks; borrowed.
  * @param[in] event      The event; borrowed, passed to each callback.
@@ -323,7 +347,10 @@ typedef struct loopmsg_webhook_handler_config {
     size_t max_body_bytes;      /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES. */
 } loopmsg_webhook_handler_config;
 
+/** Layout version of loopmsg_webhook_handler_config declared by this header. @since 0.1 */
 #define LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION 1
+/** Initialiser of loopmsg_webhook_handler_config: the version set, every other field zero. @since
+ * 0.1 */
 #define LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT                                                        \
     LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION)
 
@@ -348,11 +375,13 @@ typedef struct loopmsg_webhook_request {
     const char *query;         /**< Query string without '?'; NULL when none. */
     const char *authorization; /**< Authorization header; NULL when absent. */
     const char *body;          /**< Request body; NULL only when body_len is 0. */
-    size_t body_len;
+    size_t body_len;           /**< Bytes in body. */
 } loopmsg_webhook_request;
 
+/** Layout version of loopmsg_webhook_request declared by this header. @since 0.1 */
 #define LOOPMSG_WEBHOOK_REQUEST_VERSION 1
-#define LOOPMSG_WEBHOOK_REQUEST_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_REQUEST_VERSION)
+/** Initialiser of loopmsg_webhook_request: the version set, every other field zero. @since 0.1 */
+#define LOOPMSG_WEBHOOK_REQUEST_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_REQUEST_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_WEBHOOK_REQUEST_INIT does: for callers that cannot expand C macros
@@ -372,9 +401,9 @@ loopmsg_webhook_request_init(loopmsg_webhook_request *out, unsigned int version)
  * @since 0.1
  */
 typedef struct loopmsg_webhook_response {
-    int status;       /**< HTTP status: 200, 400, 401, 404, 405, 413 or 500. */
-    const char *body; /**< Short static body (never NULL, never freed). */
-    size_t body_len;
+    int status;                   /**< HTTP status: 200, 400, 401, 404, 405, 413 or 500. */
+    const char *body;             /**< Short static body (never NULL, never freed). */
+    size_t body_len;              /**< Bytes in body. */
     const char *content_type;     /**< Static, e.g. "application/json". */
     loopmsg_webhook_event *event; /**< On a 200 to a webhook POST: the parsed event, owned
                                        by the response until taken (set the field to NULL
@@ -382,8 +411,8 @@ typedef struct loopmsg_webhook_response {
 } loopmsg_webhook_response;
 
 /**
- * Decide the HTTP answer to one request, as Loop expects it (decision 14), without doing
- * any I/O. In order:
+ * Decide the HTTP answer to one request, as Loop expects it, without doing any I/O. In
+ * order:
  *  - GET /health: 200 {"status":"ok"};
  *  - a path other than config->path: 404;
  *  - a method other than POST: 405;
@@ -407,10 +436,13 @@ loopmsg_webhook_handle(loopmsg_webhook_response *resp, const loopmsg_webhook_han
                        const loopmsg_webhook_request *req, loopmsg_error *err);
 
 /**
- * Free the event a response still owns and zero the response. NULL is a no-op.
+ * Free the event a response still owns and zero the response.
+ * @param[in,out] resp  The response; NULL is a no-op.
  * @since 0.1
  */
 LOOPMSG_API void loopmsg_webhook_response_clear(loopmsg_webhook_response *resp);
+
+/** @} */
 
 LOOPMSG_END_DECL
 

@@ -28,6 +28,13 @@
 
 LOOPMSG_BEGIN_DECL
 
+/**
+ * @defgroup webhook_server Webhook receiver
+ * @brief A ready-made receiver on libmicrohttpd: authentication, deduplication, queue, workers,
+ * durable spool (library loopmsg_webhook).
+ * @{
+ */
+
 /** A running receiver. Opaque. @since 0.1 */
 typedef struct loopmsg_webhook_server loopmsg_webhook_server;
 
@@ -51,7 +58,8 @@ typedef struct loopmsg_webhook_server_options {
     uint16_t port;                /**< 0 = a free port (see loopmsg_webhook_server_port()). */
     const char *path;             /**< Path that receives webhooks, e.g. "/webhook"; NULL = any
                                        path. GET /health answers 200 whatever this is. */
-    const char *const *secrets;   /**< Expected Authorization values (decision 12; see
+    const char *const *secrets;   /**< Expected Authorization values (header verbatim,
+                                       "Bearer V", or `?secret=V`; see
                                        loopmsg_webhook_verify()). */
     size_t secret_count;          /**< 0 = no authentication: anyone who can connect may post. */
     size_t max_body_bytes;        /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES (1 MiB). */
@@ -82,10 +90,13 @@ typedef struct loopmsg_webhook_server_options {
     loopmsg_webhook_error_cb on_error;        /**< Optional; see loopmsg_webhook_error_cb. */
     loopmsg_log_cb log_cb; /**< Optional diagnostics (spool recovery, I/O errors); called on
                                 any of the receiver's threads. Never carries a secret. */
-    void *log_user_data;
+    void *log_user_data;   /**< Passed to log_cb. */
 } loopmsg_webhook_server_options;
 
+/** Layout version of loopmsg_webhook_server_options declared by this header. @since 0.1 */
 #define LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION 1
+/** Initialiser of loopmsg_webhook_server_options: the version set, every other field zero. @since
+ * 0.1 */
 #define LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT                                                        \
     LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION)
 
@@ -143,7 +154,8 @@ LOOPMSG_API uint16_t loopmsg_webhook_server_port(const loopmsg_webhook_server *s
 LOOPMSG_API void loopmsg_webhook_server_stop(loopmsg_webhook_server *srv);
 
 /**
- * Stop (as loopmsg_webhook_server_stop()) and free. NULL is a no-op.
+ * Stop (as loopmsg_webhook_server_stop()) and free. Must not be called from a callback.
+ * @param[in] srv  The receiver; NULL is a no-op.
  * @since 0.1
  */
 LOOPMSG_API void loopmsg_webhook_server_free(loopmsg_webhook_server *srv);
@@ -165,8 +177,11 @@ typedef struct loopmsg_webhook_server_stats {
     uint64_t dedupe_evicted_early; /**< Ids forgotten before dedupe_ttl_s (set was full). */
 } loopmsg_webhook_server_stats;
 
+/** Layout version of loopmsg_webhook_server_stats declared by this header. @since 0.1 */
 #define LOOPMSG_WEBHOOK_SERVER_STATS_VERSION 1
-#define LOOPMSG_WEBHOOK_SERVER_STATS_INIT    LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_SERVER_STATS_VERSION)
+/** Initialiser of loopmsg_webhook_server_stats: the version set, every other field zero. @since 0.1
+ */
+#define LOOPMSG_WEBHOOK_SERVER_STATS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_SERVER_STATS_VERSION)
 
 /**
  * Set `*out` as LOOPMSG_WEBHOOK_SERVER_STATS_INIT does: for callers that cannot expand C macros
@@ -191,6 +206,8 @@ loopmsg_webhook_server_stats_init(loopmsg_webhook_server_stats *out, unsigned in
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_server_stats_get(
     const loopmsg_webhook_server *srv, loopmsg_webhook_server_stats *out);
+
+/** @} */
 
 LOOPMSG_END_DECL
 

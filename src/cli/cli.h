@@ -22,7 +22,20 @@ enum {
     CLI_EXIT_INTERRUPTED = 130
 };
 
-/* Global options, filled from the environment first, then the command line. */
+/* The settings a profile of the configuration file may hold (config.c). */
+typedef enum cli_key {
+    CLI_KEY_API_KEY,
+    CLI_KEY_BASE_URL,
+    CLI_KEY_SENDER,
+    CLI_KEY_WEBHOOK_SECRET,
+    CLI_KEY_LOOKUP_API_KEY,
+    CLI_KEY_TIMEOUT_MS,
+    CLI_KEY_RETRIES,
+    CLI_KEY_COUNT
+} cli_key;
+
+/* Global options, filled from the environment first, then the command line, then the
+ * profile (config.c) for what neither gave. */
 typedef struct cli_globals {
     const char *api_key;   /* --api-key, LOOP_API_KEY */
     const char *base_url;  /* --base-url, LOOP_BASE_URL */
@@ -36,7 +49,28 @@ typedef struct cli_globals {
     const char *ca_path;   /* --ca-path DIR (library: LOOP_CA_PATH) */
     const char *proxy;     /* --proxy URL (library: https_proxy, no_proxy) */
     int http_version;      /* --http1.1 / --http2: a loopmsg_http_version; 0 = auto */
+
+    /* Profiles (config.c). */
+    const char *profile;                /* --profile NAME (else LOOP_PROFILE, else [default]) */
+    const char *flag[CLI_KEY_COUNT];    /* the value a global option gave, per key */
+    char *profile_value[CLI_KEY_COUNT]; /* the selected profile's values (owned) */
+    int config_applied;                 /* cli_config_apply ran (or must not) */
 } cli_globals;
+
+/* A setting in effect: flag > environment > profile; NULL = the built-in default. Use this,
+ * not the fields above, for the keys of cli_key (the fields hold the flags only). */
+const char *cli_setting(const cli_globals *g, cli_key k);
+
+/* Read the configuration file and take the selected profile's values (once; cli_parse calls
+ * it). Returns 0, or -1 after printing why (unknown profile selected explicitly, a file
+ * open to others that holds a secret, a malformed file): the caller exits CLI_EXIT_USAGE. */
+int cli_config_apply(cli_globals *g);
+
+/* The configuration file's path (LOOP_CONFIG, XDG rules); -1 when there is none (no HOME). */
+int cli_config_path(char *buf, size_t size);
+
+/* Free what cli_config_apply took (secrets wiped). */
+void cli_globals_clear(cli_globals *g);
 
 /* Called for each option of the command's own table: id is the option's `val`, arg its
  * argument (or NULL). Return 0 to go on, non-zero to stop with a usage error (the callback
@@ -103,5 +137,6 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv);
 int cli_cmd_platform(cli_globals *g, int argc, char **argv);
 int cli_cmd_listen(cli_globals *g, int argc, char **argv);  /* cmd_listen.c (webhooks) */
 int cli_cmd_sandbox(cli_globals *g, int argc, char **argv); /* cmd_sandbox.c (emulator) */
+int cli_cmd_config(cli_globals *g, int argc, char **argv);  /* config.c (profiles) */
 
 #endif

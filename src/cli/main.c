@@ -32,6 +32,8 @@ static const char usage[] =
     "  opt-in      url --body B [--field KEY=VALUE]...\n"
     "  webhooks    history\n"
     "  orgs        list | show ID | create ... | update ID ... | delete ID --yes\n"
+    "Settings:\n"
+    "  config      set KEY VALUE | get KEY [--show-secrets] | list | path\n"
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     "Webhooks:\n"
     "  listen      [--bind ADDR] [--port P] [--path /webhook] [--secret S]... [--spool DIR]\n"
@@ -55,6 +57,8 @@ static const char usage[] =
     "  --ca-path DIR      LOOP_CA_PATH, a hashed CA directory (default: the system's)\n"
     "  --proxy URL        https_proxy (and no_proxy); always a CONNECT tunnel\n"
     "  --http1.1, --http2 HTTP version (default: HTTP/2 when the server offers it)\n"
+    "  --profile NAME     LOOP_PROFILE, the profile of the configuration file (default:\n"
+    "                     [default]); flag > environment > profile > built-in default\n"
     "  --help, --version\n"
     "\n"
     "Exit codes: 0 ok; 2 usage or validation error (nothing sent); 3 the API answered with an\n"
@@ -82,6 +86,7 @@ static const struct {
     {"opt-in", cli_cmd_resource},
     {"webhooks", cli_cmd_resource},
     {"orgs", cli_cmd_platform},
+    {"config", cli_cmd_config},
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     {"listen", cli_cmd_listen},
 #endif
@@ -132,7 +137,9 @@ int main(int argc, char **argv)
         if (strcmp(commands[k].name, name) != 0)
             continue;
         /* The command parses its own arguments; argv[0] is its name. */
-        return commands[k].fn(&g, argc - cmd_at, argv + cmd_at);
+        int rc = commands[k].fn(&g, argc - cmd_at, argv + cmd_at);
+        cli_globals_clear(&g);
+        return rc;
     }
     fprintf(stderr, "loopmsg: unknown command '%s'\n\n%s", name, usage);
     return CLI_EXIT_USAGE;

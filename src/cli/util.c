@@ -32,7 +32,8 @@ enum {
     G_CA_PATH,
     G_PROXY,
     G_HTTP1_1,
-    G_HTTP2
+    G_HTTP2,
+    G_PROFILE
 };
 
 static const struct option global_opts[] = {
@@ -51,6 +52,7 @@ static const struct option global_opts[] = {
     {"proxy", required_argument, NULL, G_PROXY},
     {"http1.1", no_argument, NULL, G_HTTP1_1},
     {"http2", no_argument, NULL, G_HTTP2},
+    {"profile", required_argument, NULL, G_PROFILE},
 };
 
 #define N_GLOBAL_OPTS (sizeof global_opts / sizeof global_opts[0])
@@ -92,21 +94,26 @@ static int global_opt(cli_globals *g, const char *cmd, int id, const char *arg)
 {
     switch (id) {
     case G_API_KEY:
-        g->api_key = arg;
+        g->api_key = g->flag[CLI_KEY_API_KEY] = arg;
         return 0;
     case G_BASE_URL:
-        g->base_url = arg;
+        g->base_url = g->flag[CLI_KEY_BASE_URL] = arg;
         return 0;
     case G_SENDER:
-        g->sender = arg;
+        g->sender = g->flag[CLI_KEY_SENDER] = arg;
         return 0;
     case G_TIMEOUT:
         if (cli_parse_long(arg, 1, 3600000, &g->timeout_ms) != 0)
             return cli_usage_error(cmd, "--timeout: expected milliseconds (1..3600000)");
+        g->flag[CLI_KEY_TIMEOUT_MS] = arg;
         return 0;
     case G_RETRIES:
         if (cli_parse_long(arg, 0, 100, &g->retries) != 0)
             return cli_usage_error(cmd, "--retries: expected a number (0..100)");
+        g->flag[CLI_KEY_RETRIES] = arg;
+        return 0;
+    case G_PROFILE:
+        g->profile = arg;
         return 0;
     case G_RETRY_DELAY:
         if (cli_parse_long(arg, 1, 600000, &g->retry_delay_ms) != 0)
@@ -208,7 +215,12 @@ static int parse_with(cli_globals *g, int argc, char **argv, const char *cmd,
 int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, cli_opt_cb cb,
               void *user_data, const char *usage)
 {
-    return parse_with(g, argc, argv, argv[0], opts, cb, user_data, ":h", usage);
+    int rc = parse_with(g, argc, argv, argv[0], opts, cb, user_data, ":h", usage);
+    /* Every global option is known now (they may follow the command word): the profile
+     * fills what neither a flag nor the environment gave. */
+    if (rc >= 0 && cli_config_apply(g) != 0)
+        return -1;
+    return rc;
 }
 
 int cli_parse_globals(cli_globals *g, int argc, char **argv, const char *usage)
@@ -291,9 +303,9 @@ loopmsg_client *cli_client_new_ex(const cli_globals *g, unsigned int max_concurr
                                   double rate_per_second, int *exit_code)
 {
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
-    o.api_key = g->api_key;
-    o.base_url = g->base_url;
-    o.default_sender = g->sender;
+    o.api_key = cli_setting(g, CLI_KEY_API_KEY);
+    o.base_url = cli_setting(g, CLI_KEY_BASE_URL);
+    o.default_sender = cli_setting(g, CLI_KEY_SENDER);
     o.timeout_ms = (unsigned int)g->timeout_ms;
     o.max_retries = g->retries < 0 ? 0 : g->retries == 0 ? LOOPMSG_NO_RETRIES : (int)g->retries;
     o.retry_delay_ms = (unsigned int)g->retry_delay_ms;

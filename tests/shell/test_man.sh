@@ -37,6 +37,7 @@ declare -A PAGE=(
     [webhooks]=loopmsg-webhooks
     [listen]=loopmsg-listen
     [sandbox]=loopmsg-sandbox
+    [config]=loopmsg-config
 )
 
 TMP=$(mktemp -d)

@@ -55,6 +55,8 @@ typedef struct cli_globals {
     const char *flag[CLI_KEY_COUNT];    /* the value a global option gave, per key */
     char *profile_value[CLI_KEY_COUNT]; /* the selected profile's values (owned) */
     int config_applied;                 /* cli_config_apply ran (or must not) */
+
+    int log_json; /* --log-format json (LOOP_LOG_FORMAT): structured events on stderr */
 } cli_globals;
 
 /* A setting in effect: flag > environment > profile; NULL = the built-in default. Use this,
@@ -117,6 +119,9 @@ int cli_exit_code(loopmsg_status st, const loopmsg_error *err);
 /* Usage error: prints "loopmsg CMD: MESSAGE" and a hint to stderr (cmd NULL: an error before
  * the command word); returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "text" (0) or "json" (1) into *json_out; -1 if neither. */
+int cli_parse_log_format(const char *s, int *json_out);
 
 /* Parse a non-negative decimal integer in [min, max]; 0 on success, -1 if malformed. */
 int cli_parse_long(const char *s, long min, long max, long *out);

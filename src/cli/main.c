@@ -53,6 +53,8 @@ static const char usage[] =
     "  --retry-delay MS   LOOP_RETRY_DELAY_MS, backoff base (default 2000)\n"
     "  --json             LOOP_JSON=1, one JSON object on stdout\n"
     "  --verbose          LOOP_VERBOSE=1, log requests to stderr (the key is never shown)\n"
+    "  --log-format F     LOOP_LOG_FORMAT: text (with --verbose) or json: one JSON line per\n"
+    "                     request, response, retry, rate-limit pause and error on stderr\n"
     "  --ca-bundle FILE   LOOP_CA_BUNDLE, trust only this PEM bundle\n"
     "  --ca-path DIR      LOOP_CA_PATH, a hashed CA directory (default: the system's)\n"
     "  --proxy URL        https_proxy (and no_proxy); always a CONNECT tunnel\n"
@@ -120,6 +122,9 @@ int main(int argc, char **argv)
     g.retry_delay_ms = env_long("LOOP_RETRY_DELAY_MS", 1, 600000, 0);
     g.json = env_flag("LOOP_JSON");
     g.verbose = env_flag("LOOP_VERBOSE");
+    const char *log_format = getenv("LOOP_LOG_FORMAT");
+    if (log_format && *log_format && cli_parse_log_format(log_format, &g.log_json) != 0)
+        return cli_usage_error(NULL, "LOOP_LOG_FORMAT: expected text or json");
 
     /* Global options before the command, parsed with the table every command uses: the
      * command word is the first argument that is neither an option nor an option's value. */

@@ -248,6 +248,11 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
                                                                      : opts->rate_limit_per_second;
     c->log_cb = opts->log_cb;
     c->log_user_data = opts->log_user_data;
+    /* Fields of version 3 likewise. */
+    if (opts->version >= 3) {
+        c->log_event_cb = opts->log_event_cb;
+        c->log_event_user_data = opts->log_event_user_data;
+    }
     c->rng_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ULL;
     if (!c->rng_state)
         c->rng_state = 1;

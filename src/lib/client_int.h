@@ -124,6 +124,8 @@ struct loopmsg_client {
     double rate_limit_per_second;
     loopmsg_log_cb log_cb;
     void *log_user_data;
+    loopmsg_log_event_cb log_event_cb;
+    void *log_event_user_data;
     double (*random_fn)(void *);
     void *random_user_data;
     uint64_t rng_state;

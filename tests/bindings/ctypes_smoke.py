@@ -13,8 +13,20 @@ import sys
 
 lib = ctypes.CDLL(sys.argv[1])
 
-# Layouts as include/loopmsg/{client,message,error}.h declare them (client options: version 2; the others: version 1).
+# Layouts as include/loopmsg/{client,message,error}.h declare them (client options: version 3; the others: version 1).
 LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+
+
+class LogEvent(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("level", ctypes.c_int), ("kind", ctypes.c_int),
+                ("operation", ctypes.c_char_p), ("method", ctypes.c_char_p),
+                ("path", ctypes.c_char_p), ("http_status", ctypes.c_int),
+                ("api_code", ctypes.c_int), ("status", ctypes.c_int), ("attempt", ctypes.c_uint),
+                ("duration_ms", ctypes.c_uint64), ("delay_ms", ctypes.c_uint64),
+                ("request_id", ctypes.c_uint64)]
+
+
+LOG_EVENT_CB = ctypes.CFUNCTYPE(None, ctypes.POINTER(LogEvent), ctypes.c_void_p)
 
 
 class ClientOptions(ctypes.Structure):
@@ -28,7 +40,9 @@ class ClientOptions(ctypes.Structure):
                 ("max_concurrent", ctypes.c_uint), ("rate_limit_per_second", ctypes.c_double),
                 # version 2
                 ("ca_path", ctypes.c_char_p), ("max_connections", ctypes.c_uint),
-                ("http_version", ctypes.c_int), ("proxy", ctypes.c_char_p)]
+                ("http_version", ctypes.c_int), ("proxy", ctypes.c_char_p),
+                # version 3
+                ("log_event_cb", LOG_EVENT_CB), ("log_event_user_data", ctypes.c_void_p)]
 
 
 class SendParams(ctypes.Structure):
@@ -54,7 +68,7 @@ class Error(ctypes.Structure):
                 ("reserved_", ctypes.c_void_p * 4)]
 
 
-CLIENT_OPTIONS_VERSION = 2
+CLIENT_OPTIONS_VERSION = 3
 SEND_PARAMS_VERSION = 1
 LOOPMSG_OK = 0
 LOOPMSG_E_INVALID_ARG = -1
@@ -89,6 +103,16 @@ check(lib.loopmsg_client_options_init(ctypes.byref(opts), 999) == LOOPMSG_E_INVA
 opts.api_key = os.environ["LOOP_API_KEY"].encode()
 opts.base_url = os.environ["LOOP_BASE_URL"].encode()
 opts.default_sender = b"sender-1"
+events = []
+
+
+def on_event(ev, user_data):
+    e = ev.contents
+    events.append((e.kind, e.method, e.path, e.http_status, e.attempt))
+
+
+event_cb = LOG_EVENT_CB(on_event)  # kept alive as long as the client
+opts.log_event_cb = event_cb
 
 client = ctypes.c_void_p()
 err = Error()
@@ -108,6 +132,9 @@ check(err.status == LOOPMSG_OK, "err.status after success")
 check(bool(result.contents.message_id), "no message_id")
 check(result.contents.raw_len == len(ctypes.string_at(result.contents.raw)), "raw_len")
 lib.loopmsg_send_result_free(result)
+# The structured log: a request, then its response (kinds 0 and 1).
+check(events == [(0, b"POST", b"/api/v1/message/send/", 0, 1),
+                 (1, b"POST", b"/api/v1/message/send/", 200, 1)], "log events: %r" % events)
 
 # A validation error: nothing sent, every field readable.
 params.text = None

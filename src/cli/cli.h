@@ -140,8 +140,35 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv);
 /* orgs, and the write side of senders and pools (cmd_platform.c; lists go to
  * cli_cmd_resource) */
 int cli_cmd_platform(cli_globals *g, int argc, char **argv);
-int cli_cmd_listen(cli_globals *g, int argc, char **argv);  /* cmd_listen.c (webhooks) */
-int cli_cmd_sandbox(cli_globals *g, int argc, char **argv); /* cmd_sandbox.c (emulator) */
-int cli_cmd_config(cli_globals *g, int argc, char **argv);  /* config.c (profiles) */
+int cli_cmd_listen(cli_globals *g, int argc, char **argv);     /* cmd_listen.c (webhooks) */
+int cli_cmd_sandbox(cli_globals *g, int argc, char **argv);    /* cmd_sandbox.c (emulator) */
+int cli_cmd_config(cli_globals *g, int argc, char **argv);     /* config.c (profiles) */
+int cli_cmd_completion(cli_globals *g, int argc, char **argv); /* completion.c */
+
+/* The subcommand words of a command group, from the table its dispatcher routes with: at
+ * most max into out; returns how many. */
+typedef size_t (*cli_verbs_fn)(const char *group, const char **out, size_t max);
+size_t cli_resource_verbs(const char *group, const char **out, size_t max);
+size_t cli_platform_verbs(const char *group, const char **out, size_t max);
+size_t cli_sandbox_verbs(const char *group, const char **out, size_t max);
+size_t cli_config_verbs(const char *group, const char **out, size_t max);
+size_t cli_completion_verbs(const char *group, const char **out, size_t max);
+
+/* The registry of commands (main.c): the dispatcher and shell completion both use it. */
+typedef struct cli_command {
+    const char *name;
+    int (*fn)(cli_globals *g, int argc, char **argv);
+    cli_verbs_fn verbs; /* NULL: no subcommands */
+} cli_command;
+extern const cli_command cli_commands[];
+extern const size_t cli_command_count;
+
+/* The global option table (util.c), zero-terminated entries not included; *count set. */
+const struct option *cli_global_options(size_t *count);
+
+/* Describe mode, for completion: while `tables` is set, cli_parse records the command's
+ * option table in it (at most max, NULL-terminated by the caller's zeroing) and returns -2
+ * at once, as after --help, without parsing or printing anything. NULL turns it off. */
+void cli_describe(const struct option **tables, size_t max);
 
 #endif

@@ -732,3 +732,12 @@ int cli_cmd_sandbox(cli_globals *g, int argc, char **argv)
     }
     return cli_usage_error("sandbox", "unknown subcommand '%s'", name);
 }
+
+size_t cli_sandbox_verbs(const char *group, const char **out, size_t max)
+{
+    (void)group;
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0] && n < max; i++)
+        out[n++] = subs[i].name;
+    return n;
+}

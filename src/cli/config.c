@@ -663,6 +663,20 @@ static int config_list(cli_globals *g, const char *path)
     return CLI_EXIT_OK;
 }
 
+static const struct {
+    const char *verb;
+    int npos;
+} arity[] = {{"set", 2}, {"get", 1}, {"list", 0}, {"path", 0}};
+
+size_t cli_config_verbs(const char *group, const char **out, size_t max)
+{
+    (void)group;
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof arity / sizeof arity[0] && n < max; i++)
+        out[n++] = arity[i].verb;
+    return n;
+}
+
 int cli_cmd_config(cli_globals *g, int argc, char **argv)
 {
     int show_secrets = 0;
@@ -681,10 +695,6 @@ int cli_cmd_config(cli_globals *g, int argc, char **argv)
     char **pos = argv + first + 1;
     char path[4096];
     int have_path = cli_config_path(path, sizeof path) == 0;
-    static const struct {
-        const char *verb;
-        int npos;
-    } arity[] = {{"set", 2}, {"get", 1}, {"list", 0}, {"path", 0}};
     size_t i = 0;
     while (i < sizeof arity / sizeof arity[0] && strcmp(arity[i].verb, verb) != 0)
         i++;

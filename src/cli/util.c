@@ -59,6 +59,21 @@ static const struct option global_opts[] = {
 
 #define N_GLOBAL_OPTS (sizeof global_opts / sizeof global_opts[0])
 
+const struct option *cli_global_options(size_t *count)
+{
+    *count = N_GLOBAL_OPTS;
+    return global_opts;
+}
+
+static const struct option **describe_tables;
+static size_t describe_max;
+
+void cli_describe(const struct option **tables, size_t max)
+{
+    describe_tables = tables;
+    describe_max = max;
+}
+
 static int is_global(int id)
 {
     for (size_t i = 0; i < N_GLOBAL_OPTS; i++)
@@ -232,6 +247,14 @@ static int parse_with(cli_globals *g, int argc, char **argv, const char *cmd,
 int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, cli_opt_cb cb,
               void *user_data, const char *usage)
 {
+    if (describe_tables) {
+        for (size_t i = 0; i < describe_max; i++)
+            if (!describe_tables[i] || describe_tables[i] == opts) {
+                describe_tables[i] = opts;
+                break;
+            }
+        return -2;
+    }
     int rc = parse_with(g, argc, argv, argv[0], opts, cb, user_data, ":h", usage);
     /* Every global option is known now (they may follow the command word): the profile
      * fills what neither a flag nor the environment gave. */

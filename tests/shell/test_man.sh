@@ -38,6 +38,7 @@ declare -A PAGE=(
     [listen]=loopmsg-listen
     [sandbox]=loopmsg-sandbox
     [config]=loopmsg-config
+    [completion]=loopmsg-completion
 )
 
 TMP=$(mktemp -d)

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
-      libmicrohttpd-dev libcmocka-dev curl openssl)
+      libmicrohttpd-dev libcmocka-dev libinih-dev curl openssl)
 # `make test` also runs valgrind, a clang -Werror build and the format check; scdoc builds
 # the man pages and mandoc lints them (tests/shell/test_man.sh); doxygen builds the API
 # reference (`make docs`, tests/shell/test_docs.sh).

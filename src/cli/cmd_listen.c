@@ -492,7 +492,8 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
         free(a.secrets);
         return cli_usage_error("listen", "unexpected argument '%s'", argv[first]);
     }
-    const char *env_secret = getenv("LOOP_WEBHOOK_SECRET");
+    /* --secret, else LOOP_WEBHOOK_SECRET, else the profile's webhook_secret. */
+    const char *env_secret = cli_setting(g, CLI_KEY_WEBHOOK_SECRET);
     const char *one[1] = {env_secret};
     const char *const *secrets = a.secrets;
     size_t secret_count = a.secret_count;

@@ -301,3 +301,12 @@ int cli_cmd_platform(cli_globals *g, int argc, char **argv)
     }
     return cli_usage_error(argv[0], "unknown subcommand '%s'", verb);
 }
+
+size_t cli_platform_verbs(const char *group, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(routes[i].group, group) == 0 && n < max)
+            out[n++] = routes[i].verb;
+    return n;
+}

@@ -612,3 +612,12 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv)
     args_free(&a);
     return cli_usage_error(argv[0], "unknown subcommand '%s'", verb);
 }
+
+size_t cli_resource_verbs(const char *group, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(routes[i].group, group) == 0 && n < max)
+            out[n++] = routes[i].verb;
+    return n;
+}

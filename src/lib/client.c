@@ -252,6 +252,8 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     if (opts->version >= 3) {
         c->wire_cb = opts->wire_cb;
         c->wire_user_data = opts->wire_user_data;
+        c->log_event_cb = opts->log_event_cb;
+        c->log_event_user_data = opts->log_event_user_data;
     }
     c->rng_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ULL;
     if (!c->rng_state)

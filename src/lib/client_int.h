@@ -126,6 +126,8 @@ struct loopmsg_client {
     void *log_user_data;
     loopmsg_wire_cb wire_cb;
     void *wire_user_data;
+    loopmsg_log_event_cb log_event_cb;
+    void *log_event_user_data;
     double (*random_fn)(void *);
     void *random_user_data;
     uint64_t rng_state;

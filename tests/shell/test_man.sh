@@ -38,6 +38,8 @@ declare -A PAGE=(
     [webhooks]=loopmsg-webhooks
     [listen]=loopmsg-listen
     [sandbox]=loopmsg-sandbox
+    [config]=loopmsg-config
+    [completion]=loopmsg-completion
 )
 
 TMP=$(mktemp -d)

@@ -30,6 +30,7 @@ static void test_init__core_structs(void **state)
 {
     (void)state;
     CHECK_INIT(loopmsg_client_options, LOOPMSG_CLIENT_OPTIONS_VERSION, LOOPMSG_CLIENT_OPTIONS_INIT);
+    CHECK_INIT(loopmsg_log_event, LOOPMSG_LOG_EVENT_VERSION, LOOPMSG_LOG_EVENT_INIT);
     CHECK_INIT(loopmsg_send_params, LOOPMSG_SEND_PARAMS_VERSION, LOOPMSG_SEND_PARAMS_INIT);
     CHECK_INIT(loopmsg_group_send_params, LOOPMSG_GROUP_SEND_PARAMS_VERSION,
                LOOPMSG_GROUP_SEND_PARAMS_INIT);

@@ -403,7 +403,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_run(loopmsg_client *
  * @retval LOOPMSG_E_STATE        called from the wire callback (since 0.2).
  * @since 0.1
  */
-LOOPMSG_API loopmsg_status loopmsg_client_cancel(loopmsg_client *client, loopmsg_request_id id);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_cancel(loopmsg_client *client,
+                                                                   loopmsg_request_id id);
 
 /**
  * Cancel every asynchronous request that has not started yet (no byte of it reached a
@@ -435,7 +436,7 @@ LOOPMSG_API size_t loopmsg_client_pending(const loopmsg_client *client);
  * @retval LOOPMSG_E_INTERNAL     libcurl could not wake the engine.
  * @since 0.1
  */
-LOOPMSG_API loopmsg_status loopmsg_client_wakeup(loopmsg_client *client);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_wakeup(loopmsg_client *client);
 
 /** @} */
 

@@ -10,6 +10,9 @@
 #include "exec.h"
 
 #include <loopmsg/webhook_server.h>
+#ifdef LOOPMSG_CLI_WITH_REDIS
+#include <loopmsg/redis.h>
+#endif
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +33,9 @@ enum {
     O_ACK_AFTER,
     O_MAX_BODY,
     O_EXEC_TIMEOUT,
+    O_REDIS,
+    O_STREAM,
+    O_DEDUPE_TTL,
 };
 
 #define DEFAULT_EXEC_TIMEOUT_S 30
@@ -44,6 +50,9 @@ static const struct option listen_opts[] = {
     {"ack-after-handling", no_argument, NULL, O_ACK_AFTER},
     {"max-body", required_argument, NULL, O_MAX_BODY},
     {"exec-timeout", required_argument, NULL, O_EXEC_TIMEOUT},
+    {"redis", required_argument, NULL, O_REDIS},
+    {"stream", required_argument, NULL, O_STREAM},
+    {"dedupe-ttl", required_argument, NULL, O_DEDUPE_TTL},
     {NULL, 0, NULL, 0},
 };
 
@@ -73,6 +82,14 @@ static const char usage[] =
     "  --ack-after-handling   answer Loop only after the event was printed and CMD ran;\n"
     "                         answer 500 when CMD failed, so that Loop delivers it again\n"
     "  --max-body BYTES       largest accepted body (default 1048576)\n"
+    "  --redis URL            hand every event to a Redis stream instead (redis://[:PASSWORD@]\n"
+    "                         HOST[:PORT][/DB] or unix:///PATH): its webhook_id remembered and\n"
+    "                         the event appended in one atomic step, before the 200; 503 when\n"
+    "                         Redis cannot be reached. Nothing is printed; 'loopmsg consume'\n"
+    "                         handles the events. Not with --spool, --exec or\n"
+    "                         --ack-after-handling\n"
+    "  --stream KEY           the stream (default loopmsg:webhooks)\n"
+    "  --dedupe-ttl SECONDS   how long Redis remembers a webhook_id (default 86400)\n"
     "\n"
     "The first Ctrl-C or SIGTERM stops accepting and finishes the events already accepted;\n"
     "a second one stops at once (exit 130): CMD is killed, and with --spool the events not\n"
@@ -92,6 +109,9 @@ typedef struct listen_args {
     int ack_after;
     long max_body;
     long exec_timeout_s;
+    const char *redis;
+    const char *stream;
+    long dedupe_ttl_s;
 } listen_args;
 
 /* State shared with the callback (one worker thread, but stay safe anyway). */
@@ -141,6 +161,18 @@ static int on_opt(int id, const char *arg, void *ud)
     case O_MAX_BODY:
         if (cli_parse_long(arg, 1, 1L << 30, &a->max_body) != 0)
             return cli_usage_error("listen", "--max-body: expected 1..1073741824 bytes");
+        return 0;
+    case O_REDIS:
+        a->redis = arg;
+        return 0;
+    case O_STREAM:
+        if (!arg[0])
+            return cli_usage_error("listen", "--stream: must not be empty");
+        a->stream = arg;
+        return 0;
+    case O_DEDUPE_TTL:
+        if (cli_parse_long(arg, 1, 31536000, &a->dedupe_ttl_s) != 0)
+            return cli_usage_error("listen", "--dedupe-ttl: expected seconds (1..31536000)");
         return 0;
     case O_EXEC_TIMEOUT:
         if (cli_parse_long(arg, 1, 86400, &a->exec_timeout_s) != 0)
@@ -250,6 +282,23 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
         free(a.secrets);
         return cli_usage_error("listen", "unexpected argument '%s'", argv[first]);
     }
+    if (!a.redis && (a.stream || a.dedupe_ttl_s)) {
+        free(a.secrets);
+        return cli_usage_error("listen", "--stream and --dedupe-ttl need --redis");
+    }
+    if (a.redis && (a.spool || a.exec || a.ack_after)) {
+        free(a.secrets);
+        return cli_usage_error("listen", "--redis cannot be combined with --spool, --exec or "
+                                         "--ack-after-handling: 'loopmsg consume' handles the "
+                                         "events");
+    }
+#ifndef LOOPMSG_CLI_WITH_REDIS
+    if (a.redis) {
+        free(a.secrets);
+        return cli_usage_error("listen", "--redis is not available in this build (hiredis was "
+                                         "not found when it was built)");
+    }
+#endif
     const char *env_secret = getenv("LOOP_WEBHOOK_SECRET");
     const char *one[1] = {env_secret};
     const char *const *secrets = a.secrets;
@@ -296,12 +345,33 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
     o.user_data = &ctx;
     o.log_cb = log_line;
 
-    loopmsg_webhook_server *srv = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_webhook_server_start(&srv, &o, &err);
+    loopmsg_status st = LOOPMSG_OK;
+#ifdef LOOPMSG_CLI_WITH_REDIS
+    loopmsg_redis_publisher *pub = NULL;
+    if (a.redis) {
+        loopmsg_redis_publisher_options po = LOOPMSG_REDIS_PUBLISHER_OPTIONS_INIT;
+        po.url = a.redis;
+        po.stream = a.stream;
+        po.dedupe_ttl_s = (unsigned int)a.dedupe_ttl_s;
+        po.log_cb = log_line;
+        st = loopmsg_redis_publisher_new(&pub, &po, &err);
+        o.accept_cb = loopmsg_redis_publisher_accept;
+        o.accept_user_data = pub;
+        /* Each request holds an HTTP thread for a Redis round trip (an fsync with appendfsync
+         * always): more threads keep the receiver busy while Redis writes. */
+        o.http_threads = 8;
+    }
+#endif
+    loopmsg_webhook_server *srv = NULL;
+    if (st == LOOPMSG_OK)
+        st = loopmsg_webhook_server_start(&srv, &o, &err);
     free(a.secrets);
     if (st != LOOPMSG_OK) {
         int rc = cli_report_error(g, "listen", st, &err);
+#ifdef LOOPMSG_CLI_WITH_REDIS
+        loopmsg_redis_publisher_free(pub);
+#endif
         pthread_mutex_destroy(&ctx.out_lock);
         cli_exec_clear(&ctx.exec);
         return rc;
@@ -310,6 +380,9 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
     int v6 = strchr(addr, ':') != NULL;
     fprintf(stderr, "listening on http://%s%s%s:%u%s\n", v6 ? "[" : "", addr, v6 ? "]" : "",
             (unsigned int)loopmsg_webhook_server_port(srv), a.path);
+    if (a.redis)
+        fprintf(stderr, "loopmsg listen: events go to the Redis stream %s\n",
+                a.stream ? a.stream : "loopmsg:webhooks");
     if (!secret_count)
         fprintf(stderr, "loopmsg listen: no --secret (or LOOP_WEBHOOK_SECRET): anyone who can "
                         "connect may post events\n");
@@ -332,10 +405,21 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
         pthread_join(stop_thread, NULL);
     }
     loopmsg_webhook_server_stats stats = LOOPMSG_WEBHOOK_SERVER_STATS_INIT;
-    if (loopmsg_webhook_server_stats_get(srv, &stats) == LOOPMSG_OK)
+    if (loopmsg_webhook_server_stats_get(srv, &stats) != LOOPMSG_OK)
+        ;
+    else if (a.redis)
+        fprintf(stderr,
+                "loopmsg listen: stopped: %llu stored in Redis, %llu duplicates, %llu "
+                "answered 503\n",
+                (unsigned long long)stats.accepted, (unsigned long long)stats.duplicates,
+                (unsigned long long)stats.busy);
+    else
         fprintf(stderr, "loopmsg listen: stopped: %llu handled, %llu failed\n",
                 (unsigned long long)stats.handled, (unsigned long long)stats.failed);
     loopmsg_webhook_server_free(srv);
+#ifdef LOOPMSG_CLI_WITH_REDIS
+    loopmsg_redis_publisher_free(pub);
+#endif
     pthread_mutex_destroy(&ctx.out_lock);
     cli_exec_clear(&ctx.exec);
     return CLI_EXIT_OK;

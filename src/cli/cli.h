@@ -142,6 +142,7 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv);
  * cli_cmd_resource) */
 int cli_cmd_platform(cli_globals *g, int argc, char **argv);
 int cli_cmd_listen(cli_globals *g, int argc, char **argv);     /* cmd_listen.c (webhooks) */
+int cli_cmd_consume(cli_globals *g, int argc, char **argv);    /* cmd_consume.c (Redis) */
 int cli_cmd_sandbox(cli_globals *g, int argc, char **argv);    /* cmd_sandbox.c (emulator) */
 int cli_cmd_config(cli_globals *g, int argc, char **argv);     /* config.c (profiles) */
 int cli_cmd_completion(cli_globals *g, int argc, char **argv); /* completion.c */

@@ -39,6 +39,9 @@ static const char usage[] =
     "Webhooks:\n"
     "  listen      [--bind ADDR] [--port P] [--path /webhook] [--secret S]... [--spool DIR]\n"
     "              [--exec CMD] [--exec-timeout S] [--ack-after-handling]\n"
+    "              [--redis URL [--stream KEY] [--dedupe-ttl S]]\n"
+    "  consume     --redis URL --group NAME --exec CMD [--stream KEY] [--consumer NAME]\n"
+    "              [--workers N] [--max-attempts N] [--claim-idle S]\n"
 #endif
 #ifdef LOOPMSG_CLI_WITH_SANDBOX
     "Local emulator:\n"
@@ -100,6 +103,7 @@ const cli_command cli_commands[] = {
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     {"listen", cli_cmd_listen, NULL},
 #endif
+    {"consume", cli_cmd_consume, NULL},
 #ifdef LOOPMSG_CLI_WITH_SANDBOX
     {"sandbox", cli_cmd_sandbox, cli_sandbox_verbs},
 #endif

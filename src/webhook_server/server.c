@@ -88,6 +88,8 @@ struct loopmsg_webhook_server {
     loopmsg_webhook_error_cb on_error;
     loopmsg_log_cb log_cb;
     void *log_user_data;
+    loopmsg_webhook_accept_cb accept_cb; /* delegated acceptance: no queue, dedupe or spool */
+    void *accept_user_data;
 
     loopmsg__queue *queue;
     loopmsg__dedupe *dedupe;
@@ -348,6 +350,22 @@ static int append_body(loopmsg_webhook_server *srv, request *r, const char *data
     return -1;
 }
 
+/* Delegated acceptance (options.accept_cb): the callback stores the event and says what to
+ * answer; nothing reaches the queue, the dedupe set or the spool. */
+static enum MHD_Result delegate_event(loopmsg_webhook_server *srv, struct MHD_Connection *conn,
+                                      request *r, loopmsg_webhook_event *ev)
+{
+    loopmsg_webhook_accept_result a = srv->accept_cb(ev, srv->accept_user_data);
+    loopmsg_webhook_event_free(ev);
+    if (a == LOOPMSG_WEBHOOK_ACCEPT_OK)
+        atomic_fetch_add(&srv->n_accepted, 1);
+    else if (a == LOOPMSG_WEBHOOK_ACCEPT_DUPLICATE)
+        atomic_fetch_add(&srv->n_duplicates, 1);
+    else
+        return respond(srv, conn, r, ANS_BUSY);
+    return respond(srv, conn, r, ANS_OK);
+}
+
 /* The whole request is in: answer it, or queue it (and suspend the connection when the
  * answer must wait for the callbacks). */
 static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Connection *conn,
@@ -374,6 +392,8 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
     /* The body is no longer needed: the event has its own copy. */
     free(r->body);
     r->body = NULL;
+    if (srv->accept_cb)
+        return delegate_event(srv, conn, r, ev);
 
     bool claimed = false;
     if (has_id(ev)) {
@@ -629,6 +649,10 @@ static loopmsg_status check_options(const loopmsg_webhook_server_options *o, loo
     if (o->handlers && o->handlers->version == 0)
         return set_error(err, LOOPMSG_E_INVALID_ARG,
                          "handlers->version not set; use LOOPMSG_WEBHOOK_HANDLERS_INIT");
+    /* Fields of version 2 exist only in a caller's struct of version 2 or later. */
+    if (o->version >= 2 && o->accept_cb && (o->spool_dir || o->ack_after_handling))
+        return set_error(err, LOOPMSG_E_INVALID_ARG,
+                         "accept_cb cannot be combined with spool_dir or ack_after_handling");
     if (o->http_threads > 256 || o->worker_threads > 256)
         return set_error(err, LOOPMSG_E_INVALID_ARG,
                          "at most 256 http_threads and "
@@ -681,6 +705,10 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
     srv->on_error = opts->on_error;
     srv->log_cb = opts->log_cb;
     srv->log_user_data = opts->log_user_data;
+    if (opts->version >= 2) {
+        srv->accept_cb = opts->accept_cb;
+        srv->accept_user_data = opts->accept_user_data;
+    }
     if (opts->handlers) {
         srv->handlers = *opts->handlers;
     } else {

@@ -37,6 +37,7 @@ declare -A PAGE=(
     [opt-in]=loopmsg-opt-in
     [webhooks]=loopmsg-webhooks
     [listen]=loopmsg-listen
+    [consume]=loopmsg-consume
     [sandbox]=loopmsg-sandbox
     [config]=loopmsg-config
     [completion]=loopmsg-completion

@@ -7,6 +7,9 @@
 #include "loopmsg.h"
 #include "loopmsg/emulator.h"
 #include "loopmsg/webhook_server.h"
+#ifdef LOOPMSG_TEST_WITH_REDIS
+#include "loopmsg/redis.h"
+#endif
 
 #include "test_support.h"
 
@@ -59,6 +62,14 @@ static void test_init__receiver_and_emulator_structs(void **state)
     (void)state;
     CHECK_INIT(loopmsg_webhook_server_options, LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION,
                LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT);
+#ifdef LOOPMSG_TEST_WITH_REDIS
+    CHECK_INIT(loopmsg_redis_publisher_options, LOOPMSG_REDIS_PUBLISHER_OPTIONS_VERSION,
+               LOOPMSG_REDIS_PUBLISHER_OPTIONS_INIT);
+    CHECK_INIT(loopmsg_redis_consumer_options, LOOPMSG_REDIS_CONSUMER_OPTIONS_VERSION,
+               LOOPMSG_REDIS_CONSUMER_OPTIONS_INIT);
+    CHECK_INIT(loopmsg_redis_consumer_stats, LOOPMSG_REDIS_CONSUMER_STATS_VERSION,
+               LOOPMSG_REDIS_CONSUMER_STATS_INIT);
+#endif
     CHECK_INIT(loopmsg_webhook_server_stats, LOOPMSG_WEBHOOK_SERVER_STATS_VERSION,
                LOOPMSG_WEBHOOK_SERVER_STATS_INIT);
     CHECK_INIT(loopmsg_emulator_options, LOOPMSG_EMULATOR_OPTIONS_VERSION,

@@ -145,6 +145,7 @@ typedef struct sink {
     size_t calls;       /* on_any calls */
     size_t by_type[16]; /* specific callback calls per loopmsg_event_type */
     char last_id[128];
+    char last_text[128];
     int block;                 /* callbacks wait while set */
     unsigned int block_max_ms; /* ... but at most this long */
     int fail_first;            /* the first call for each id fails (ack-after test) */
@@ -233,6 +234,8 @@ static int on_any(const loopmsg_webhook_event *ev, void *ud)
     }
     if (ev->webhook_id)
         snprintf(s->last_id, sizeof s->last_id, "%s", ev->webhook_id);
+    if (ev->text)
+        snprintf(s->last_text, sizeof s->last_text, "%s", ev->text);
     s->calls++;
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -847,6 +850,28 @@ static void test_webhook_server__graceful_stop_finishes_the_queue(void **state)
     sink_destroy(&s);
 }
 
+/* A \u0000 in the text is valid JSON: 200 and delivered (a 400 would make Loop retry the
+ * event and finally drop it), with U+FFFD in the C string and the raw body intact. */
+static void test_webhook_server__escaped_nul_in_text_answers_200(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    loopmsg_webhook_server *srv = start(&o);
+    const char *body = "{\"event\":\"message_inbound\",\"webhook_id\":\"nul-1\","
+                       "\"contact\":\"+14155550142\",\"text\":\"a\\u0000b\"}";
+    http_result r = post(loopmsg_webhook_server_port(srv), "/webhook", SECRET, body);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(sink_wait(&s, 1), 1);
+    loopmsg_webhook_server_free(srv);
+    assert_string_equal(s.last_id, "nul-1");
+    assert_string_equal(s.last_text, "a\xef\xbf\xbd"
+                                     "b");
+    sink_destroy(&s);
+}
+
 static void test_webhook_server__no_secrets_no_path_accepts_anything(void **state)
 {
     (void)state;
@@ -953,6 +978,7 @@ int main(void)
         cmocka_unit_test(test_webhook_server__ack_after_handling_500_then_redelivery),
         cmocka_unit_test(test_webhook_server__ack_after_handling_waits_for_callbacks),
         cmocka_unit_test(test_webhook_server__graceful_stop_finishes_the_queue),
+        cmocka_unit_test(test_webhook_server__escaped_nul_in_text_answers_200),
         cmocka_unit_test(test_webhook_server__no_secrets_no_path_accepts_anything),
         cmocka_unit_test(test_webhook_server__bad_options),
     };

@@ -13,7 +13,8 @@
  *
  * Status codes: 200 accepted (or a repeat of an accepted event, or GET /health);
  * 400 malformed body; 401 bad credentials; 404 wrong path; 405 not POST; 413 body over the
- * limit (refused from Content-Length, before it is read); 503 queue full or stopping;
+ * limit (refused from Content-Length, before it is read; a chunked body is read and dropped
+ * to its end, up to four times the limit, then answered); 503 queue full or stopping;
  * 500 spool write failed, or (acknowledge after handling) a callback failed.
  *
  * Link with loopmsg_webhook (pkg-config loopmsg_webhook, CMake loopmsg::webhook).

@@ -36,6 +36,9 @@
 #define DEFAULT_WORKERS         2u
 #define DEFAULT_QUEUE           4096u
 #define DEFAULT_DEDUPE_TTL_S    86400u
+/* A chunked body over the limit is read to its end (to answer 413) while it stays within
+ * this many times max_body_bytes; beyond, the connection is closed. */
+#define DISCARD_FACTOR 4u
 
 /* The canned answers, created once and shared by every connection (MHD responses are
  * reference-counted and may be queued on many connections). */
@@ -113,8 +116,10 @@ typedef struct request {
     int responded;      /* a response has been queued */
     int suspended;      /* waiting for a worker (acknowledge after handling) */
     atomic_int outcome; /* 0 pending, 1 handled, 2 callbacks failed */
+    int refused;        /* the body broke a limit mid-way: this answer, once it has ended */
     char *body;
     size_t len, cap;
+    size_t received; /* body bytes received, kept or not */
     uint64_t deadline_ms;
     const char *query; /* inside uri; NULL when the URL had no '?' */
     char uri[];        /* the path, then (after a NUL where '?' was) the query */
@@ -478,17 +483,26 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         /* A client that trickles its body is cut off at the deadline. */
         if (now_ms() > r->deadline_ms)
             return MHD_NO;
+        r->received = n > SIZE_MAX - r->received ? SIZE_MAX : r->received + n;
+        if (r->refused) {
+            /* Dropped, up to the allowance; then nothing is left but to close. */
+            return r->received / DISCARD_FACTOR > srv->max_body_bytes ? MHD_NO : MHD_YES;
+        }
         int which = append_body(srv, r, upload_data, n);
         if (which >= 0) {
-            /* Too large without a (truthful) Content-Length: answer if MHD still lets us,
-             * otherwise close the connection. */
-            if (respond(srv, conn, r, which) != MHD_YES)
-                return MHD_NO;
+            /* Over the limit without a Content-Length (chunked): libmicrohttpd takes no
+             * answer before the request has ended, so the rest is read and dropped and
+             * the answer (413) goes out at the end (docs/webhooks.md). */
+            r->refused = which;
+            free(r->body);
+            r->body = NULL;
         }
         return MHD_YES;
     }
     if (r->responded)
         return MHD_YES;
+    if (r->refused)
+        return respond(srv, conn, r, r->refused);
     return accept_event(srv, conn, r);
 }
 

@@ -767,8 +767,13 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
     unsigned int http_threads = opts->http_threads ? opts->http_threads : DEFAULT_HTTP_THREADS;
     unsigned int timeout_ms = srv->timeout_ms;
     unsigned int timeout_s = (timeout_ms + 999) / 1000;
-    unsigned int flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-                         MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* poll(), not MHD_USE_AUTO (epoll on Linux): stop() quiesces the daemon, and with epoll
+     * libmicrohttpd (0.9.75 and later) races its own HTTP threads to remove the listening
+     * socket from their epoll sets; the loser calls MHD_PANIC, which aborts the process.
+     * With poll() quiescing only signals the threads (docs/webhooks.md, "Stopping"). poll()
+     * has no FD_SETSIZE limit, unlike select(). */
+    unsigned int flags =
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (v6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem pool[] = {

@@ -982,6 +982,81 @@ static void test_webhook_server__escaped_nul_in_text_answers_200(void **state)
     sink_destroy(&s);
 }
 
+/* Clients that open connection after connection (GET /health, HTTP/1.0) until told to stop. */
+typedef struct hammer {
+    uint16_t port;
+    atomic_int done;
+    atomic_int answered;
+} hammer;
+
+static void *hammer_main(void *arg)
+{
+    hammer *hm = arg;
+    static const char req[] = "GET /health HTTP/1.0\r\n\r\n";
+    while (!atomic_load(&hm->done)) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            continue;
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_port = htons(hm->port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+            send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof req - 1) &&
+            wait_closed(fd, 5000) >= 0)
+            atomic_fetch_add(&hm->answered, 1);
+        close(fd);
+    }
+    return NULL;
+}
+
+/* Stopping while connections keep arriving on every HTTP thread must never abort the
+ * process. (libmicrohttpd 0.9.75 panics in MHD_quiesce_daemon() when an epoll worker
+ * removes the listen socket from its epoll set at the same moment.) */
+static void test_webhook_server__stop_under_connection_load_never_aborts(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    o.http_threads = 4;
+    for (int round = 0; round < 100; round++) {
+        loopmsg_webhook_server *srv = start(&o);
+        hammer hm;
+        hm.port = loopmsg_webhook_server_port(srv);
+        atomic_init(&hm.done, 0);
+        atomic_init(&hm.answered, 0);
+        pthread_t t[3];
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(pthread_create(&t[i], NULL, hammer_main, &hm), 0);
+        /* Keep-alive connections spread over the HTTP threads, closed just before the stop
+         * so that every thread is awake when it comes. */
+        int fds[8];
+        for (int i = 0; i < 8; i++) {
+            fds[i] = connect_raw(hm.port);
+            static const char ka[] = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+            assert_int_equal(send(fds[i], ka, sizeof ka - 1, 0), (ssize_t)(sizeof ka - 1));
+            char buf[256];
+            assert_true(recv(fds[i], buf, sizeof buf, 0) > 0);
+        }
+        /* Stop only once connections are flowing. */
+        uint64_t end = ts_now_ms() + 10000;
+        while (atomic_load(&hm.answered) < 4 && ts_now_ms() < end)
+            ts_sleep_ms(1);
+        assert_true(atomic_load(&hm.answered) >= 4);
+        for (int i = 0; i < 8; i++)
+            close(fds[i]);
+        loopmsg_webhook_server_stop(srv);
+        atomic_store(&hm.done, 1);
+        for (int i = 0; i < 3; i++)
+            pthread_join(t[i], NULL);
+        loopmsg_webhook_server_free(srv);
+    }
+    sink_destroy(&s);
+}
+
 static void test_webhook_server__no_secrets_no_path_accepts_anything(void **state)
 {
     (void)state;
@@ -1091,6 +1166,7 @@ int main(void)
         cmocka_unit_test(test_webhook_server__ack_after_handling_waits_for_callbacks),
         cmocka_unit_test(test_webhook_server__graceful_stop_finishes_the_queue),
         cmocka_unit_test(test_webhook_server__escaped_nul_in_text_answers_200),
+        cmocka_unit_test(test_webhook_server__stop_under_connection_load_never_aborts),
         cmocka_unit_test(test_webhook_server__no_secrets_no_path_accepts_anything),
         cmocka_unit_test(test_webhook_server__bad_options),
     };

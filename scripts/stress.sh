@@ -15,7 +15,8 @@ if [ "${1:-}" = "-n" ]; then
     shift 2
 fi
 if [ $# -eq 0 ]; then
-    set -- 'test_webhook_server$' 'test_webhook_server_durable$' 'test_webhook_server_cli$'
+    set -- 'test_webhook_server$' 'test_webhook_server_durable$' 'test_webhook_server_cli$' \
+        'test_webhook_server_flood$'
 fi
 regex=$(IFS='|'; echo "$*")
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}

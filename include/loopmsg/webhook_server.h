@@ -56,12 +56,17 @@ typedef struct loopmsg_webhook_server_options {
                                        loopmsg_webhook_verify()). */
     size_t secret_count;          /**< 0 = no authentication: anyone who can connect may post. */
     size_t max_body_bytes;        /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES (1 MiB). */
-    unsigned int max_connections; /**< Concurrent connections; 0 = 1024. More wait in the
-                                       listen backlog until one closes. */
-    unsigned int timeout_ms;      /**< A connection idle this long is closed, and a request
-                                       whose body has not fully arrived this long after its
-                                       headers is cut off; 0 = 10000. Rounded up to seconds
-                                       for the idle part. */
+    unsigned int max_connections; /**< Concurrent connections; 0 = 4096, or the process's
+                                       open-file limit (RLIMIT_NOFILE) less 64 when that is
+                                       lower. More wait in the listen backlog until one
+                                       closes. See also max_connections_per_address. */
+    unsigned int timeout_ms;      /**< A connection idle this long is closed; a request whose
+                                       line and headers have not all arrived this long after
+                                       the connection opened (or its previous request ended)
+                                       is cut off, however steadily they trickle in; so is
+                                       one whose body has not fully arrived this long after
+                                       its headers. 0 = 10000. Rounded up to seconds for the
+                                       idle part. */
     unsigned int http_threads;    /**< Threads serving HTTP; 0 = 2. */
     unsigned int worker_threads;  /**< Threads running the callbacks; 0 = 2. Callbacks run
                                        concurrently when this is above 1. */
@@ -84,9 +89,14 @@ typedef struct loopmsg_webhook_server_options {
     loopmsg_log_cb log_cb; /**< Optional diagnostics (spool recovery, I/O errors); called on
                                 any of the receiver's threads. Never carries a secret. */
     void *log_user_data;
+    /* Options version 2. */
+    unsigned int max_connections_per_address; /**< Concurrent connections from one client IP
+                                                   address; more are closed at once. 0 = 64.
+                                                   Read only when version >= 2.
+                                                   @since 0.1 (options version 2) */
 } loopmsg_webhook_server_options;
 
-#define LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION 1
+#define LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION 2
 #define LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT                                                        \
     LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION)
 

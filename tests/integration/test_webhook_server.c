@@ -297,35 +297,9 @@ static loopmsg_webhook_server_stats stats(loopmsg_webhook_server *srv)
 /* A raw TCP connection to the receiver. */
 static int connect_raw(uint16_t port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = wh_connect(NULL, port);
     assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     return fd;
-}
-
-/* Wait up to max_ms for the peer to close (read returns 0 or an error); returns the time it
- * took, or -1 if still open. Response bytes, if any, are read and dropped. */
-static long wait_closed(int fd, int max_ms)
-{
-    uint64_t t0 = ts_now_ms();
-    char buf[512];
-    for (;;) {
-        long left = max_ms - (long)(ts_now_ms() - t0);
-        if (left <= 0)
-            return -1;
-        struct pollfd p = {fd, POLLIN, 0};
-        int n = poll(&p, 1, (int)left);
-        if (n == 0)
-            return -1;
-        ssize_t r = recv(fd, buf, sizeof buf, 0);
-        if (r <= 0)
-            return (long)(ts_now_ms() - t0);
-    }
 }
 
 /* ---- tests ------------------------------------------------------------------------------ */
@@ -626,17 +600,6 @@ static void test_webhook_server__too_large_refused_with_413(void **state)
     sink_destroy(&s);
 }
 
-/* Send all of buf on a raw connection. */
-static void send_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-        assert_true(n > 0);
-        buf += n;
-        len -= (size_t)n;
-    }
-}
-
 /* Read the answer on a raw connection until the peer closes (at most 10 s); returns its
  * status code, 0 if none came. */
 static int read_status(int fd)
@@ -674,7 +637,7 @@ static void test_webhook_server__oversized_content_length_answers_413(void **sta
     int fd = connect_raw(loopmsg_webhook_server_port(srv));
     const char *head = "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
                        "\r\nContent-Length: 1001\r\n\r\n";
-    send_all(fd, head, strlen(head));
+    wh_send_all(fd, head, strlen(head));
     assert_int_equal(read_status(fd), 413);
     close(fd);
     assert_int_equal(stats(srv).rejected, 1);
@@ -690,7 +653,7 @@ static int post_chunked(uint16_t port, size_t total)
     int fd = connect_raw(port);
     const char *head = "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
                        "\r\nTransfer-Encoding: chunked\r\n\r\n";
-    send_all(fd, head, strlen(head));
+    wh_send_all(fd, head, strlen(head));
     char chunk[600];
     memset(chunk, 0, sizeof chunk);
     for (size_t sent = 0; sent < total;) {
@@ -751,7 +714,7 @@ static void test_webhook_server__slow_client_cut_off(void **state)
     const char *head = "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
                        "\r\nContent-Length: 100\r\n\r\n{\"event\":";
     assert_true(send(fd, head, strlen(head), 0) == (ssize_t)strlen(head));
-    long t = wait_closed(fd, 6000);
+    long t = wh_wait_closed(fd, 6000);
     assert_true(t >= 0); /* closed by the server */
     assert_true(t < 5000);
     close(fd);
@@ -760,7 +723,7 @@ static void test_webhook_server__slow_client_cut_off(void **state)
     fd = connect_raw(port);
     const char *partial = "POST /webhook HTTP/1.1\r\nHost: x\r\n";
     assert_true(send(fd, partial, strlen(partial), 0) == (ssize_t)strlen(partial));
-    t = wait_closed(fd, 6000);
+    t = wh_wait_closed(fd, 6000);
     assert_true(t >= 0 && t < 5000);
     close(fd);
 
@@ -778,7 +741,7 @@ static void test_webhook_server__slow_client_cut_off(void **state)
             break;
         }
         sent++;
-        if (wait_closed(fd, 150) >= 0) {
+        if (wh_wait_closed(fd, 150) >= 0) {
             closed = 1;
             break;
         }
@@ -1004,7 +967,7 @@ static void *hammer_main(void *arg)
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
             send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof req - 1) &&
-            wait_closed(fd, 5000) >= 0)
+            wh_wait_closed(fd, 5000) >= 0)
             atomic_fetch_add(&hm->answered, 1);
         close(fd);
     }

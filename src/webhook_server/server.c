@@ -2,8 +2,9 @@
 /*
  * server.c: the webhook receiver, a thin shell around the pure core. libmicrohttpd reads the
  * request on its thread pool; this file enforces the limits it cannot know (path, method,
- * credentials and body size, all before the body is read; a deadline for the whole body),
- * asks loopmsg_webhook_handle() for the answer, drops repeats of a webhook_id (dedupe.c),
+ * credentials and body size, all before the body is read; a deadline for the headers, kept
+ * by a sweeper thread, and one for the whole body), asks loopmsg_webhook_handle() for the
+ * answer, drops repeats of a webhook_id (dedupe.c),
  * writes the event to the spool when durable (spool.c), hands it to the bounded queue
  * (queue.c) and answers. Worker threads run loopmsg_webhook_dispatch(). In "acknowledge after
  * handling" mode the connection is suspended until a worker has run the callbacks.

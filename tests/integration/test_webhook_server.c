@@ -652,7 +652,7 @@ static int post_chunked(uint16_t port, size_t total)
 {
     int fd = connect_raw(port);
     const char *head = "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
-                       "\r\nTransfer-Encoding: chunked\r\n\r\n";
+                       "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
     wh_send_all(fd, head, strlen(head));
     char chunk[600];
     memset(chunk, 0, sizeof chunk);

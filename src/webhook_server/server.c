@@ -946,7 +946,7 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
     unsigned int timeout_ms = srv->timeout_ms;
     unsigned int timeout_s = (timeout_ms + 999) / 1000;
     /* poll(), not MHD_USE_AUTO (epoll on Linux): stop() quiesces the daemon, and with epoll
-     * libmicrohttpd (0.9.75 and later) races its own HTTP threads to remove the listening
+     * libmicrohttpd (seen with 0.9.75) races its own HTTP threads to remove the listening
      * socket from their epoll sets; the loser calls MHD_PANIC, which aborts the process.
      * With poll() quiescing only signals the threads (docs/webhooks.md, "Stopping"). poll()
      * has no FD_SETSIZE limit, unlike select(). */

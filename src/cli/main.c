@@ -27,7 +27,8 @@ static const char usage[] =
     "Audience, campaigns, senders (see 'loopmsg audience --help'):\n"
     "  audience    list | status C | unsubscribe C | history C | opt-ins\n"
     "  campaign    create --name N (--text T --contact C... | --messages FILE)\n"
-    "  senders     list | show ID\n"
+    "  senders     list | show ID | plans | order ... --yes | cancel ID --yes\n"
+    "              | move ID --org ORG_ID\n"
     "  pools       list | show ID | create | update ID | delete ID --yes\n"
     "  opt-in      url --body B [--field KEY=VALUE]...\n"
     "  webhooks    history\n"
@@ -77,7 +78,7 @@ static const struct {
     {"send-bulk", cli_cmd_send_bulk},
     {"audience", cli_cmd_resource},
     {"campaign", cli_cmd_resource},
-    {"senders", cli_cmd_resource},
+    {"senders", cli_cmd_platform},
     {"pools", cli_cmd_platform},
     {"opt-in", cli_cmd_resource},
     {"webhooks", cli_cmd_resource},

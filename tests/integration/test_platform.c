@@ -2,14 +2,18 @@
 /*
  * test_platform.c: the operator side of the platform on the wire and against the emulator's
  * state: organizations (list, details, create with the key returned and wiped, update by
- * PATCH, delete, the default-organization rule), with every request's method, exact path,
- * headers and body, and every error field.
+ * PATCH, delete, the default-organization rule), pools, and sender names (plans, move,
+ * cancel, orders with the 30-s guard, no resend and "may have been charged", and the
+ * sender_name_updated webhook to the organization's own URL), with every request's method,
+ * exact path, headers and body, and every error field.
  */
 #include "test_support.h"
+#include "rx_support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void assert_req_key(ts_env *env, size_t i, const char *method, const char *path,
                            const char *query, const char *key, const char *body)
@@ -357,6 +361,545 @@ static void test_platform__pools_cli(void **state)
     ts_cli_free(&cli);
 }
 
+/* ---- senders --------------------------------------------------------------------------- */
+
+/* A new organization whose webhooks go to rx with "org-secret"; its id and key. */
+static void make_org(ts_env *env, receiver *rx, char *id, size_t id_size, char *key,
+                     size_t key_size)
+{
+    loopmsg_org_params p = LOOPMSG_ORG_PARAMS_INIT;
+    p.name = "Senders Inc";
+    p.website = "https://s.example/";
+    p.support_url = "https://s.example/help/";
+    p.country = "US";
+    p.webhook_url = rx->url;
+    p.webhook_header = "org-secret";
+    loopmsg_org *o = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_org_create(env->client, &p, &o, &err), &err);
+    snprintf(id, id_size, "%s", o->org.id);
+    snprintf(key, key_size, "%s", o->org.api_key);
+    loopmsg_org_free(o);
+}
+
+static void test_platform__sender_order_single_and_guard(void **state)
+{
+    ts_env *env = *state;
+    receiver *rx = rx_start();
+    char org_id[64], key[128];
+    make_org(env, rx, org_id, sizeof org_id, key, sizeof key);
+    loopmsg_client_options co = LOOPMSG_CLIENT_OPTIONS_INIT;
+    co.api_key = key;
+    loopmsg_client *oc = ts_client(env, &co);
+
+    loopmsg_sender_contact_card card = {"John", "Smith", "https://cdn.example/p.png"};
+    loopmsg_sender_port port = {"+13231111111", "123456", "1234", "Twilio"};
+    loopmsg_sender_order_item it = {0};
+    it.plan_id = "plan-basic";
+    it.zip_code = "90210";
+    it.sms_and_call = true;
+    it.forwarding_to_phone_number = "+13231112233";
+    it.rcs = true;
+    it.whatsapp = true;
+    it.init_conversations = true;
+    it.contact = &card;
+    it.port = &port;
+    loopmsg_sender_order_params p = LOOPMSG_SENDER_ORDER_PARAMS_INIT;
+    p.items = &it;
+    p.item_count = 1;
+    p.test = true;
+    loopmsg_sender_order_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_order(oc, &p, &r, &err), &err);
+    assert_int_equal(err.http_status, 200);
+    assert_int_equal(r->count, 1);
+    assert_int_equal(r->item_count, 1);
+    assert_non_null(r->items[0].id);
+    assert_null(r->items[0].name);
+    assert_string_equal(r->items[0].phone_region, "US");
+    assert_string_equal(r->items[0].zip_code, "90210");
+    ts_assert_contains(r->items[0].json, "\"rcs\":true");
+    char sid[64];
+    snprintf(sid, sizeof sid, "%s", r->items[0].id);
+    loopmsg_sender_order_result_free(r);
+    /* The single form: every field at the top level, phone_region always sent. */
+    assert_req_key(env, 1, "POST", "/api/v1/sender/new/", "", key,
+                   "{\"plan_id\":\"plan-basic\",\"phone_region\":\"US\",\"zip_code\":\"90210\","
+                   "\"sms_and_call\":true,\"forwarding_to_phone_number\":\"+13231112233\","
+                   "\"rcs\":true,\"whatsapp\":true,\"init_conversations\":true,"
+                   "\"contact\":{\"first_name\":\"John\",\"last_name\":\"Smith\","
+                   "\"photo_url\":\"https://cdn.example/p.png\"},"
+                   "\"port\":{\"phone_number\":\"+13231111111\",\"account_number\":\"123456\","
+                   "\"pin\":\"1234\",\"carrier\":\"Twilio\"},\"test\":true}");
+
+    /* A second order from the same client within 30 s: refused, nothing sent. */
+    ts_assert_status(LOOPMSG_E_STATE, loopmsg_sender_order(oc, &p, &r, &err), &err);
+    assert_null(r);
+    assert_int_equal(err.flags, F_R);
+    assert_true(err.retry_after_ms > 25000 && err.retry_after_ms <= 30000);
+    ts_assert_contains(err.message, "sender order: Loop allows one order every 30 s");
+    ts_assert_contains(err.message, "try again in");
+    ts_assert_contains(err.message, "(nothing was sent)");
+    assert_int_equal(ts_request_count(env), 2);
+
+    /* Another client of the same account: the server's own rule answers 429, and the order
+     * is not resent (one attempt, although 429 is otherwise retried). */
+    loopmsg_client *c3 = ts_client(env, NULL);
+    ts_assert_status(LOOPMSG_E_RATE_LIMITED, loopmsg_sender_order(c3, &p, &r, &err), &err);
+    assert_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 100, F_R | F_S, 1);
+    assert_true(err.retry_after_ms >= 1000);
+    loopmsg_client_free(c3);
+    assert_int_equal(ts_request_count(env), 3);
+
+    /* Activation: sender_name_updated to the organization's own URL with its header. */
+    rx_wait(rx, 1, 5000);
+    hook *h = &rx->hooks[0];
+    assert_string_equal(h->method, "POST");
+    assert_string_equal(h->auth, "org-secret");
+    assert_string_equal(json_string_value(json_object_get(h->body, "event")),
+                        "sender_name_updated");
+    assert_string_equal(json_string_value(json_object_get(h->body, "organization_id")), org_id);
+    assert_string_equal(json_string_value(json_object_get(h->body, "sender")), sid);
+    assert_string_equal(json_string_value(json_object_get(h->body, "status")), "active");
+    assert_non_null(json_string_value(json_object_get(h->body, "phone_number")));
+    /* ...which the SDK's parser reads as a typed event. */
+    loopmsg_webhook_event *ev = NULL;
+    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(&ev, h->text, strlen(h->text), &err), &err);
+    assert_int_equal(ev->type, LOOPMSG_EVENT_SENDER_NAME_UPDATED);
+    assert_string_equal(ev->sender, sid);
+    assert_string_equal(ev->organization_id, org_id);
+    assert_string_equal(ev->status, "active");
+    loopmsg_webhook_event_free(ev);
+
+    loopmsg_sender_details *d = NULL;
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_get(oc, sid, &d, &err), &err);
+    assert_string_equal(d->sender.status, "active");
+    loopmsg_sender_details_free(d);
+    loopmsg_client_free(oc);
+    rx_stop(rx);
+}
+
+static void test_platform__sender_order_bulk_and_email(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_sender_contact_card card = {"Ann", NULL, NULL};
+    loopmsg_sender_order_item items[2] = {{0}, {0}};
+    items[0].plan_id = "plan-pro";
+    items[0].phone_region = "GB";
+    items[0].contact = &card;
+    items[1].plan_id = "plan-basic";
+    items[1].email_name = "support";
+    items[1].email_domain = "acme.example";
+    loopmsg_sender_order_params p = LOOPMSG_SENDER_ORDER_PARAMS_INIT;
+    p.items = items;
+    p.item_count = 2;
+    p.test = true;
+    loopmsg_sender_order_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_int_equal(r->item_count, 2);
+    assert_string_equal(r->items[0].phone_region, "GB");
+    assert_string_equal(r->items[1].name, "support@acme.example");
+    loopmsg_sender_order_result_free(r);
+    assert_req(env, 0, "POST", "/api/v1/sender/new/", "",
+               "{\"senders\":[{\"plan_id\":\"plan-pro\",\"phone_region\":\"GB\","
+               "\"contact\":{\"first_name\":\"Ann\"}},"
+               "{\"name\":\"support\",\"domain\":\"acme.example\",\"plan_id\":\"plan-basic\"}],"
+               "\"test\":true}");
+}
+
+static void test_platform__sender_order_validation_before_io(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_sender_order_item it = {0};
+    loopmsg_sender_order_params p = LOOPMSG_SENDER_ORDER_PARAMS_INIT;
+    loopmsg_sender_order_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message, "sender order: items: at least one sender name is required");
+    p.items = &it;
+    p.item_count = 1;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message, "sender order: plan_id: is required");
+    it.plan_id = "plan-basic";
+    it.phone_region = "FR";
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message, "sender order: phone_region: must be US or GB");
+    it.phone_region = "GB";
+    it.zip_code = "90210";
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message, "sender order: zip_code: for US numbers only");
+    it.phone_region = NULL;
+    it.zip_code = "9021";
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message, "sender order: zip_code: must be 5 digits");
+    it.zip_code = NULL;
+    it.forwarding_to_phone_number = "+13231112233";
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message,
+                        "sender order: forwarding_to_phone_number: requires sms_and_call");
+    it.forwarding_to_phone_number = NULL;
+    loopmsg_sender_contact_card card = {NULL, "Smith", "http://x/p.png"};
+    it.contact = &card;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message, "sender order: contact.first_name: is required");
+    card.first_name = "J";
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    ts_assert_contains(err.message, "sender order: contact.photo_url: ");
+    it.contact = NULL;
+    loopmsg_sender_port port = {"+13231111111", "123", NULL, "Twilio"};
+    it.port = &port;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message, "sender order: port.pin: is required");
+    it.port = NULL;
+    /* In a bulk order the field names its item. */
+    loopmsg_sender_order_item two[2] = {{0}, {0}};
+    two[0].plan_id = "plan-basic";
+    two[1].plan_id = "plan-basic";
+    two[1].email_name = "a@b";
+    two[1].email_domain = "acme.example";
+    p.items = two;
+    p.item_count = 2;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message,
+                        "sender order: items[1].email_name: the local part only, without '@'");
+    two[1].email_name = "a";
+    two[1].rcs = true;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message,
+                        "sender order: items[1].email_name: an email sender takes no phone field");
+    two[1].rcs = false;
+    two[1].email_domain = NULL;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_string_equal(err.message, "sender order: items[1].email_domain: is required");
+    p.items = NULL;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    p.version = 0;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_order(env->client, NULL, &r, &err),
+                     &err);
+    assert_null(r);
+    assert_int_equal(ts_request_count(env), 0);
+    /* A refused order does not hold the 30-s guard: a valid one goes out at once. */
+    it.phone_region = NULL;
+    p.version = LOOPMSG_SENDER_ORDER_PARAMS_VERSION;
+    p.items = &it;
+    p.item_count = 1;
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    loopmsg_sender_order_result_free(r);
+    assert_int_equal(ts_request_count(env), 1);
+}
+
+static void test_platform__sender_order_maybe_charged(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_sender_order_item it = {0};
+    it.plan_id = "plan-basic";
+    loopmsg_sender_order_params p = LOOPMSG_SENDER_ORDER_PARAMS_INIT;
+    p.items = &it;
+    p.item_count = 1;
+    loopmsg_sender_order_result *r = NULL;
+    loopmsg_error err;
+
+    /* A 500 after the server read the order: the outcome is unknown, never resent. */
+    ts_script(env, 500, "{\"success\":false,\"code\":100,\"message\":\"Internal error\"}");
+    ts_assert_status(LOOPMSG_E_API, loopmsg_sender_order(env->client, &p, &r, &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 500, 100, F_M | F_S, 1);
+    ts_assert_contains(err.message, "sender order: may have been charged (the outcome is "
+                                    "unknown: check the sender list before ordering again): ");
+    assert_int_equal(ts_request_count(env), 1);
+
+    /* A 2xx that cannot be read: accepted, so charged; the same message. */
+    loopmsg_client *c2 = ts_client(env, NULL);
+    ts_script(env, 200, "{\"count\":1,\"items\":[{\"phone_region\":\"US\"}]}");
+    ts_assert_status(LOOPMSG_E_PROTOCOL, loopmsg_sender_order(c2, &p, &r, &err), &err);
+    assert_err(&err, LOOPMSG_E_PROTOCOL, 200, 0, F_M | F_S, 1);
+    ts_assert_contains(err.message, "sender order: may have been charged");
+    loopmsg_client_free(c2);
+
+    /* A 400: refused by the server, nothing charged, no such message. */
+    c2 = ts_client(env, NULL);
+    ts_script(env, 400, "{\"success\":false,\"code\":100,\"message\":\"Card declined\"}");
+    ts_assert_status(LOOPMSG_E_API, loopmsg_sender_order(c2, &p, &r, &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 400, 100, F_S, 1);
+    assert_null(strstr(err.message, "charged"));
+    loopmsg_client_free(c2);
+
+    /* Nothing listening: the connection failed before anything left, so it is tried again
+     * (ONCE allows that), and the guard does not hold: the next order goes out at once. */
+    loopmsg_client_options co = LOOPMSG_CLIENT_OPTIONS_INIT;
+    co.base_url = "http://127.0.0.1:9";
+    co.max_retries = 2;
+    co.retry_delay_ms = 1;
+    c2 = ts_client(env, &co);
+    ts_assert_status(LOOPMSG_E_TRANSPORT, loopmsg_sender_order(c2, &p, &r, &err), &err);
+    assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R, 3);
+    assert_null(strstr(err.message, "charged"));
+    ts_assert_status(LOOPMSG_E_TRANSPORT, loopmsg_sender_order(c2, &p, &r, &err), &err);
+    loopmsg_client_free(c2);
+    assert_null(r);
+}
+
+static int order_calls;
+static loopmsg_error order_err;
+static char order_id[64];
+
+static void order_cb(loopmsg_client *c, loopmsg_request_id id, const loopmsg_sender_order_result *r,
+                     const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    (void)ud;
+    order_calls++;
+    order_err = *err;
+    if (r)
+        snprintf(order_id, sizeof order_id, "%s", r->items[0].id);
+}
+
+static void plans_cb(loopmsg_client *c, loopmsg_request_id id, const loopmsg_sender_plans *p,
+                     const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    (void)ud;
+    assert_int_equal(err->status, LOOPMSG_OK);
+    assert_int_equal(p->item_count, 2);
+    order_calls++;
+}
+
+static void details_cb(loopmsg_client *c, loopmsg_request_id id, const loopmsg_sender_details *d,
+                       const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    (void)ud;
+    assert_int_equal(err->status, LOOPMSG_OK);
+    assert_string_equal(d->sender.id, "sender-2");
+    order_calls++;
+}
+
+static void test_platform__sender_async(void **state)
+{
+    ts_env *env = *state;
+    order_calls = 0;
+    done_calls = 0;
+    loopmsg_sender_order_item it = {0};
+    it.plan_id = "plan-basic";
+    loopmsg_sender_order_params p = LOOPMSG_SENDER_ORDER_PARAMS_INIT;
+    p.items = &it;
+    p.item_count = 1;
+    loopmsg_request_id rid = 0;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK,
+                     loopmsg_sender_order_async(env->client, &p, order_cb, NULL, &rid, &err), &err);
+    assert_true(rid > 0);
+    /* The guard counts from the submission. */
+    ts_assert_status(LOOPMSG_E_STATE,
+                     loopmsg_sender_order_async(env->client, &p, order_cb, NULL, &rid, &err), &err);
+    assert_int_equal(rid, 0);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
+    assert_int_equal(order_calls, 1);
+    assert_int_equal(order_err.status, LOOPMSG_OK);
+    assert_non_null(order_id[0] ? order_id : NULL);
+
+    ts_assert_status(LOOPMSG_OK,
+                     loopmsg_sender_plans_get_async(env->client, plans_cb, NULL, NULL, &err), &err);
+    ts_assert_status(
+        LOOPMSG_OK,
+        loopmsg_sender_move_async(env->client, "sender-2", "org-1", details_cb, NULL, NULL, &err),
+        &err);
+    ts_assert_status(LOOPMSG_OK,
+                     loopmsg_sender_cancel_async(env->client, order_id, del_cb, NULL, NULL, &err),
+                     &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
+    assert_int_equal(order_calls, 3);
+    assert_int_equal(done_calls, 1);
+    assert_req(env, 1, "GET", "/api/v1/sender/plans/", "", NULL);
+    assert_req(env, 2, "PATCH", "/api/v1/sender/sender-2/", "", "{\"organization_id\":\"org-1\"}");
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/sender/%s/cancel/", order_id);
+    assert_req(env, 3, "DELETE", path, "", NULL);
+
+    /* An order that fails with an unknown outcome: the callback's error says so too. */
+    loopmsg_client *c2 = ts_client(env, NULL);
+    ts_script(env, 502, "bad gateway");
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_order_async(c2, &p, order_cb, NULL, NULL, &err),
+                     &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(c2, &err), &err);
+    assert_int_equal(order_calls, 4);
+    assert_int_equal(order_err.attempts, 1);
+    assert_true(order_err.flags & F_M);
+    ts_assert_contains(order_err.message, "sender order: may have been charged");
+    /* A pending order when the client is freed: its callback runs (cancelled), no leak. */
+    loopmsg_client_free(c2);
+    c2 = ts_client(env, NULL);
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_order_async(c2, &p, order_cb, NULL, NULL, &err),
+                     &err);
+    loopmsg_client_free(c2);
+    assert_int_equal(order_calls, 5);
+    assert_int_equal(order_err.status, LOOPMSG_E_CANCELLED);
+}
+
+static void test_platform__sender_plans_move_cancel(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_sender_plans *pl = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_plans_get(env->client, &pl, &err), &err);
+    assert_int_equal(pl->count, 2);
+    assert_int_equal(pl->item_count, 2);
+    assert_string_equal(pl->items[0].id, "plan-basic");
+    assert_string_equal(pl->items[0].name, "Basic");
+    assert_int_equal(pl->items[0].daily_contacts, 50);
+    assert_int_equal(pl->items[0].monthly_contacts, 1000);
+    assert_true(pl->items[0].monthly_fee > 99.99 && pl->items[0].monthly_fee < 100.01);
+    assert_string_equal(pl->items[0].currency, "USD");
+    loopmsg_sender_plans_free(pl);
+    assert_req(env, 0, "GET", "/api/v1/sender/plans/", "", NULL);
+
+    receiver *rx = rx_start();
+    char org_id[64], key[128];
+    make_org(env, rx, org_id, sizeof org_id, key, sizeof key);
+    loopmsg_sender_details *d = NULL;
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_move(env->client, "sender-1", org_id, &d, &err),
+                     &err);
+    assert_string_equal(d->sender.id, "sender-1");
+    loopmsg_sender_details_free(d);
+    char body[160];
+    snprintf(body, sizeof body, "{\"organization_id\":\"%s\"}", org_id);
+    assert_req(env, 2, "PATCH", "/api/v1/sender/sender-1/", "", body);
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_move(env->client, "sender-1", org_id, NULL, &err),
+                     &err);
+
+    /* The organization's own key may not move senders (default-org key required). */
+    loopmsg_client_options co = LOOPMSG_CLIENT_OPTIONS_INIT;
+    co.api_key = key;
+    loopmsg_client *oc = ts_client(env, &co);
+    ts_assert_status(LOOPMSG_E_API, loopmsg_sender_move(oc, "sender-1", "org-1", NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 400, 100, F_S, 1);
+    ts_assert_contains(err.message, "default organization");
+    ts_assert_status(LOOPMSG_E_API,
+                     loopmsg_sender_move(env->client, "sender-1", "nope", NULL, &err), &err);
+    ts_assert_contains(err.message, "organization_id: unknown organization");
+    ts_assert_status(LOOPMSG_E_NOT_FOUND,
+                     loopmsg_sender_move(env->client, "nope", org_id, NULL, &err), &err);
+    assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 100, F_S, 1);
+    /* The organization still has an active sender: it cannot be deleted. */
+    ts_assert_status(LOOPMSG_E_API, loopmsg_org_delete(env->client, org_id, &err), &err);
+    ts_assert_contains(err.message, "active sender names");
+
+    /* Cancel with the organization's key: the sender is its own now. */
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_cancel(oc, "sender-1", &err), &err);
+    size_t n = ts_request_count(env);
+    assert_req_key(env, n - 1, "DELETE", "/api/v1/sender/sender-1/cancel/", "", key, NULL);
+    ts_assert_status(LOOPMSG_OK, loopmsg_sender_get(env->client, "sender-1", &d, &err), &err);
+    assert_string_equal(d->sender.status, "canceled");
+    loopmsg_sender_details_free(d);
+    ts_assert_status(LOOPMSG_E_API, loopmsg_sender_cancel(oc, "sender-1", &err), &err);
+    assert_err(&err, LOOPMSG_E_API, 400, 100, F_S, 1);
+    ts_assert_status(LOOPMSG_E_NOT_FOUND, loopmsg_sender_cancel(oc, "sender-2", &err), &err);
+    loopmsg_client_free(oc);
+    /* The cancellation's webhook went to the organization's URL. */
+    rx_wait(rx, 1, 3000);
+    assert_string_equal(json_string_value(json_object_get(rx->hooks[0].body, "status")),
+                        "canceled");
+    assert_string_equal(rx->hooks[0].auth, "org-secret");
+    rx_stop(rx);
+    ts_assert_status(LOOPMSG_OK, loopmsg_org_delete(env->client, org_id, &err), &err);
+
+    /* Validation before I/O. */
+    n = ts_request_count(env);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG,
+                     loopmsg_sender_move(env->client, "sender-1", "", NULL, &err), &err);
+    assert_string_equal(err.message, "sender move: organization_id: must not be empty");
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_cancel(env->client, NULL, &err), &err);
+    assert_string_equal(err.message, "sender cancel: id: is required");
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_sender_plans_get(env->client, NULL, &err),
+                     &err);
+    assert_int_equal(ts_request_count(env), n);
+}
+
+static void test_platform__senders_cli(void **state)
+{
+    ts_env *env = *state;
+    ts_cli cli;
+    const char *plans[] = {"senders", "plans", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, plans, NULL), 0);
+    ts_assert_contains(cli.out, "plan-basic\tBasic\t50/day\t1000/month\t100.00 USD");
+    ts_cli_free(&cli);
+    /* A paying command without --yes and stdin not a terminal: refused, nothing sent. */
+    const char *order[] = {"senders", "order", "--plan", "plan-basic", "--test", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, order, NULL), 2);
+    ts_assert_contains(cli.err, "refusing without --yes");
+    ts_cli_free(&cli);
+    const char *cancel[] = {"senders", "cancel", "sender-2", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, cancel, NULL), 2);
+    ts_cli_free(&cli);
+    assert_int_equal(ts_request_count(env), 1);
+    const char *order_yes[] = {
+        "senders",      "order",        "--plan", "plan-basic", "--zip",
+        "10001",        "--first-name", "Ann",    "--rcs",      "--sms-and-call",
+        "--forward-to", "+13231112233", "--test", "--yes",      NULL};
+    assert_int_equal(ts_cli_run(&cli, env, order_yes, NULL), 0);
+    ts_assert_contains(cli.out, "ordered ");
+    ts_assert_contains(cli.out, "test purchase");
+    ts_cli_free(&cli);
+    assert_req(env, 1, "POST", "/api/v1/sender/new/", "",
+               "{\"plan_id\":\"plan-basic\",\"phone_region\":\"US\",\"zip_code\":\"10001\","
+               "\"sms_and_call\":true,\"forwarding_to_phone_number\":\"+13231112233\","
+               "\"rcs\":true,\"contact\":{\"first_name\":\"Ann\"},\"test\":true}");
+    /* A second process orders at once: the server's 30-s rule answers. */
+    const char *email[] = {"senders", "order",           "--plan", "plan-basic",
+                           "--email", "hi@acme.example", "--yes",  NULL};
+    assert_int_equal(ts_cli_run(&cli, env, email, NULL), 3);
+    ts_assert_contains(cli.err, "one sender order every 30 seconds");
+    ts_cli_free(&cli);
+    assert_req(env, 2, "POST", "/api/v1/sender/new/", "",
+               "{\"name\":\"hi\",\"domain\":\"acme.example\",\"plan_id\":\"plan-basic\"}");
+    const char *cancel_yes[] = {"senders", "cancel", "sender-2", "--yes", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, cancel_yes, NULL), 0);
+    ts_assert_contains(cli.out, "canceled sender sender-2");
+    ts_cli_free(&cli);
+    assert_req(env, 3, "DELETE", "/api/v1/sender/sender-2/cancel/", "", NULL);
+    const char *move[] = {"--json", "senders", "move", "sender-1", "--org", "org-1", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, move, NULL), 0);
+    ts_assert_contains(cli.out, "\"id\":\"sender-1\"");
+    ts_cli_free(&cli);
+    assert_req(env, 4, "PATCH", "/api/v1/sender/sender-1/", "", "{\"organization_id\":\"org-1\"}");
+    const char *move_no_org[] = {"senders", "move", "sender-1", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, move_no_org, NULL), 2);
+    ts_assert_contains(cli.err, "--org ORG_ID is required");
+    ts_cli_free(&cli);
+    const char *list[] = {"senders", "list", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, list, NULL), 0);
+    ts_assert_contains(cli.out, "sender-1");
+    ts_cli_free(&cli);
+}
+
+static void test_platform__senders_cli_file(void **state)
+{
+    ts_env *env = *state;
+    char path[] = "/tmp/loopmsg-order-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "{\"senders\":[{\"plan_id\":\"plan-pro\",\"phone_region\":\"GB\"},"
+                        "{\"name\":\"s2\",\"domain\":\"acme.example\",\"plan_id\":\"plan-basic\"}],"
+                        "\"test\":true}";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    ts_cli cli;
+    const char *order[] = {"--json", "senders", "order", "--file", path, "--yes", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, order, NULL), 0);
+    ts_assert_contains(cli.out, "\"count\":2");
+    ts_cli_free(&cli);
+    assert_req(env, 0, "POST", "/api/v1/sender/new/", "", text);
+    const char *missing[] = {"senders", "order", "--yes", NULL};
+    assert_int_equal(ts_cli_run(&cli, env, missing, NULL), 2);
+    ts_assert_contains(cli.err, "--file F or --plan ID is required");
+    ts_cli_free(&cli);
+    unlink(path);
+}
+
 /* ---- CLI ------------------------------------------------------------------------------- */
 
 static void test_platform__cli_orgs_and_yes(void **state)
@@ -425,6 +968,14 @@ int main(void)
         T(test_platform__cli_orgs_and_yes),
         T(test_platform__pools),
         T(test_platform__pools_cli),
+        T(test_platform__sender_order_single_and_guard),
+        T(test_platform__sender_order_bulk_and_email),
+        T(test_platform__sender_order_validation_before_io),
+        T(test_platform__sender_order_maybe_charged),
+        T(test_platform__sender_async),
+        T(test_platform__sender_plans_move_cancel),
+        T(test_platform__senders_cli),
+        T(test_platform__senders_cli_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

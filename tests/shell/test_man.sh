@@ -35,6 +35,7 @@ declare -A PAGE=(
     [senders]=loopmsg-senders [pools]=loopmsg-senders
     [opt-in]=loopmsg-opt-in
     [webhooks]=loopmsg-webhooks
+    [orgs]=loopmsg-orgs
     [listen]=loopmsg-listen
     [sandbox]=loopmsg-sandbox
 )

@@ -17,7 +17,7 @@ static const char usage[] =
     "              [--reply-to ID] [--passthrough P] [--channel CH] [--contact-file]\n"
     "  send-group  --group ID --text T [--subject S] [--attachment URL]... [--effect E]\n"
     "              [--reply-to ID] [--passthrough P]\n"
-    "  send-voice  --contact C --media-url URL [--passthrough P]\n"
+    "  send-voice  (--contact C | --group ID) --media-url URL [--passthrough P]\n"
     "  react       --contact C --message-id ID --reaction R   (-R removes it)\n"
     "  typing      (--message-id ID | --contact C --sender ID) [--seconds N] [--read]\n"
     "  mark-read   (--message-id ID | --contact C --sender ID)\n"

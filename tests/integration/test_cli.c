@@ -754,6 +754,28 @@ static void test_cli__send_voice(void **state)
     assert_int_equal(ts_request_count(env), 1);
     assert_request(env, 0, "POST", "/api/v1/message/send/",
                    "{\"contact\":\"" CONTACT "\",\"media_url\":\"https://cdn.example.com/v.mp3\"}");
+    /* To a group: --group instead of --contact; both is a usage error, nothing sent. */
+    const char *group[] = {
+        "send-voice", "--group", "group-1", "--media-url", "https://cdn.example.com/v.mp3", NULL};
+    run_cli(env, &r, NULL, group);
+    assert_exit(&r, 0);
+    assert_true(is_id_line(r.out));
+    run_free(&r);
+    assert_request(env, 1, "POST", "/api/v1/message/send/",
+                   "{\"group\":\"group-1\",\"media_url\":\"https://cdn.example.com/v.mp3\"}");
+    const char *both[] = {"send-voice",
+                          "--group",
+                          "group-1",
+                          "--contact",
+                          CONTACT,
+                          "--media-url",
+                          "https://cdn.example.com/v.mp3",
+                          NULL};
+    run_cli(env, &r, NULL, both);
+    assert_exit(&r, 2);
+    ts_assert_contains(r.err, "send_voice: group: set either contact or group, not both");
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 2);
 }
 
 static void test_cli__react(void **state)

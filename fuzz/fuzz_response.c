@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         &loopmsg__list_ops[5],      &loopmsg__list_ops[6],    &loopmsg__list_ops[7],
         &loopmsg__op_org_get,       &loopmsg__op_org_create,  &loopmsg__op_org_update,
         &loopmsg__op_pool_get,      &loopmsg__op_pool_create, &loopmsg__op_sender_move,
-        &loopmsg__op_sender_plans, &loopmsg__op_sender_order};
+        &loopmsg__op_sender_plans, &loopmsg__op_sender_order, &loopmsg__op_optin_frontend};
     static const int statuses[] = {200, 201, 204, 400, 401, 402, 403, 404, 429, 500, 502, 503, 504};
     if (size < 2)
         return 0;

@@ -16,6 +16,7 @@ extern const loopmsg__op loopmsg__op_unsubscribe;
 extern const loopmsg__op loopmsg__op_sender;
 extern const loopmsg__op loopmsg__op_campaign;
 extern const loopmsg__op loopmsg__op_optin;
+extern const loopmsg__op loopmsg__op_optin_frontend;
 extern const loopmsg__op loopmsg__op_org_get;
 extern const loopmsg__op loopmsg__op_org_create;
 extern const loopmsg__op loopmsg__op_org_update;

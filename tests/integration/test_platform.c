@@ -704,10 +704,13 @@ static void test_platform__sender_async(void **state)
 
     ts_assert_status(LOOPMSG_OK,
                      loopmsg_sender_plans_get_async(env->client, plans_cb, NULL, NULL, &err), &err);
+    /* One at a time: requests in flight together reach the server in any order. */
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
     ts_assert_status(
         LOOPMSG_OK,
         loopmsg_sender_move_async(env->client, "sender-2", "org-1", details_cb, NULL, NULL, &err),
         &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
     ts_assert_status(LOOPMSG_OK,
                      loopmsg_sender_cancel_async(env->client, order_id, del_cb, NULL, NULL, &err),
                      &err);
@@ -900,6 +903,121 @@ static void test_platform__senders_cli_file(void **state)
     unlink(path);
 }
 
+/* ---- frontend opt-in --------------------------------------------------------------------- */
+
+static void test_platform__optin_frontend(void **state)
+{
+    ts_env *env = *state;
+    /* The method's own host, here the emulator. */
+    setenv("LOOP_OPTIN_BASE_URL", env->url, 1);
+    loopmsg_client *c = ts_client(env, NULL);
+    unsetenv("LOOP_OPTIN_BASE_URL");
+    loopmsg_field fields[2] = {{"param1", "abcd 1234"}, {"utm_medium", "a&b=c"}};
+    loopmsg_optin_params p = LOOPMSG_OPTIN_PARAMS_INIT;
+    p.body = "hello world [opt-in-code]";
+    p.sender_type = "shared";
+    p.fields = fields;
+    p.field_count = 2;
+    loopmsg_optin_url *u = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_optin_frontend_url(c, "org-1", &p, &u, &err), &err);
+    assert_non_null(u->id);
+    ts_assert_contains(u->url, "https://opt-in.imsg.link/opt-in/");
+    ts_assert_contains(u->imessage, "imessage://");
+    loopmsg_optin_url_free(u);
+    /* GET, the organization in the path, everything in the query, and no key. */
+    loopmsg_emulator_request *r = ts_request(env, 0);
+    assert_string_equal(r->method, "GET");
+    assert_string_equal(r->path, "/tracker-api/v1/generate-url/org-1/");
+    assert_string_equal(r->query, "body=hello%20world%20%5Bopt-in-code%5D&sender_type=shared&"
+                                  "param1=abcd%201234&utm_medium=a%26b%3Dc");
+    assert_null(r->authorization);
+    assert_int_equal(r->body_len, 0);
+    loopmsg_emulator_request_free(r);
+
+    /* An unknown organization: 404. */
+    ts_assert_status(LOOPMSG_E_NOT_FOUND, loopmsg_optin_frontend_url(c, "nope", &p, &u, &err),
+                     &err);
+    assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 100, F_S, 1);
+    /* Validation before I/O, naming the field. */
+    size_t n = ts_request_count(env);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_optin_frontend_url(c, "", &p, &u, &err), &err);
+    assert_string_equal(err.message, "opt-in frontend: organization_id: must not be empty");
+    p.contact = "+14155550142";
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_optin_frontend_url(c, "org-1", &p, &u, &err),
+                     &err);
+    assert_string_equal(err.message, "opt-in frontend: contact: not taken by the frontend method");
+    p.contact = NULL;
+    p.body = "no placeholder";
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_optin_frontend_url(c, "org-1", &p, &u, &err),
+                     &err);
+    ts_assert_contains(err.message, "body: must contain the placeholder [opt-in-code]");
+    assert_int_equal(ts_request_count(env), n);
+    loopmsg_client_free(c);
+
+    /* The plaintext rule holds for its host too. */
+    setenv("LOOP_OPTIN_BASE_URL", "http://example.com", 1);
+    loopmsg_client *bad = NULL;
+    loopmsg_client_options co = LOOPMSG_CLIENT_OPTIONS_INIT;
+    co.api_key = TS_KEY;
+    co.base_url = env->url;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&bad, &co, &err), &err);
+    unsetenv("LOOP_OPTIN_BASE_URL");
+    ts_assert_contains(err.message, "LOOP_OPTIN_BASE_URL: plaintext http:// is only allowed");
+    assert_null(bad);
+}
+
+static int optin_calls;
+
+static void optin_cb(loopmsg_client *c, loopmsg_request_id id, const loopmsg_optin_url *u,
+                     const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    (void)ud;
+    assert_int_equal(err->status, LOOPMSG_OK);
+    assert_non_null(u->url);
+    optin_calls++;
+}
+
+static void test_platform__optin_frontend_async_and_cli(void **state)
+{
+    ts_env *env = *state;
+    setenv("LOOP_OPTIN_BASE_URL", env->url, 1);
+    loopmsg_client *c = ts_client(env, NULL);
+    unsetenv("LOOP_OPTIN_BASE_URL");
+    loopmsg_optin_params p = LOOPMSG_OPTIN_PARAMS_INIT;
+    p.body = "[opt-in-code]";
+    loopmsg_error err;
+    optin_calls = 0;
+    ts_assert_status(LOOPMSG_OK,
+                     loopmsg_optin_frontend_url_async(c, "org-1", &p, optin_cb, NULL, NULL, &err),
+                     &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(c, &err), &err);
+    assert_int_equal(optin_calls, 1);
+    loopmsg_client_free(c);
+
+    /* The CLI needs no key for it. */
+    char base[160];
+    snprintf(base, sizeof base, "LOOP_OPTIN_BASE_URL=%s", env->url);
+    const char *extra[] = {base, NULL};
+    const char *argv[] = {"opt-in",           "url",     "--org", "org-1", "--body",
+                          "hi [opt-in-code]", "--field", "k=v",   NULL};
+    ts_cli_opts o = {0};
+    o.extra_env = extra;
+    o.no_key = 1;
+    ts_cli cli;
+    ts_cli_start_ex(&cli, env, argv, &o);
+    assert_int_equal(ts_cli_wait(&cli, 10000), 0);
+    ts_assert_contains(cli.out, "https://opt-in.imsg.link/opt-in/");
+    ts_cli_free(&cli);
+    loopmsg_emulator_request *r = ts_request(env, 1);
+    assert_string_equal(r->path, "/tracker-api/v1/generate-url/org-1/");
+    assert_string_equal(r->query, "body=hi%20%5Bopt-in-code%5D&k=v");
+    assert_null(r->authorization);
+    loopmsg_emulator_request_free(r);
+}
+
 /* ---- CLI ------------------------------------------------------------------------------- */
 
 static void test_platform__cli_orgs_and_yes(void **state)
@@ -976,6 +1094,8 @@ int main(void)
         T(test_platform__sender_plans_move_cancel),
         T(test_platform__senders_cli),
         T(test_platform__senders_cli_file),
+        T(test_platform__optin_frontend),
+        T(test_platform__optin_frontend_async_and_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

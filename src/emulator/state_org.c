@@ -100,6 +100,18 @@ bool loopmsg__emu_platform_key_known(loopmsg_emulator *emu, const char *key)
     return known;
 }
 
+bool loopmsg__emu_platform_webhook_locked(loopmsg_emulator *emu, const char *key, const char **url,
+                                          const char **header)
+{
+    *url = *header = NULL;
+    json_t *o = key && emu->platform ? org_by_key(emu->platform, key) : NULL;
+    if (!o || json_is_true(json_object_get(o, "_default")))
+        return false;
+    *url = jstr(o, "webhook_url");
+    *header = jstr(o, "webhook_header");
+    return true;
+}
+
 /* Copy without the keys that start with '_'. */
 static json_t *public_view(const json_t *o)
 {

@@ -1018,6 +1018,87 @@ static void test_platform__optin_frontend_async_and_cli(void **state)
     loopmsg_emulator_request_free(r);
 }
 
+/* ---- emulator checks ---------------------------------------------------------------------- */
+
+static void test_platform__emulator_unknown_targets(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_send_params sp = LOOPMSG_SEND_PARAMS_INIT;
+    sp.contact = "+14155550142";
+    sp.text = "first";
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &sp, &r, &err), &err);
+    char mid[64];
+    snprintf(mid, sizeof mid, "%s", r->message_id);
+    loopmsg_send_result_free(r);
+    /* A reply to a message the account does not have: 590. */
+    sp.text = "reply";
+    sp.reply_to_id = "no-such-message";
+    ts_assert_status(LOOPMSG_E_API, loopmsg_message_send(env->client, &sp, &r, &err), &err);
+    assert_int_equal(err.api_code, 590);
+    assert_int_equal(err.http_status, 400);
+    sp.reply_to_id = mid;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &sp, &r, &err), &err);
+    loopmsg_send_result_free(r);
+    /* A reaction to an unknown message: 610; to a known one: accepted. */
+    loopmsg_reaction_params rp = LOOPMSG_REACTION_PARAMS_INIT;
+    rp.contact = "+14155550142";
+    rp.message_id = "no-such-message";
+    rp.reaction = LOOPMSG_REACTION_LOVE;
+    ts_assert_status(LOOPMSG_E_API, loopmsg_message_send_reaction(env->client, &rp, &r, &err),
+                     &err);
+    assert_int_equal(err.api_code, 610);
+    rp.message_id = mid;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_reaction(env->client, &rp, &r, &err), &err);
+    loopmsg_send_result_free(r);
+}
+
+static void test_platform__emulator_org_webhooks_and_reset(void **state)
+{
+    ts_env *env = *state;
+    receiver *rx = rx_start();
+    char org_id[64], key[128];
+    make_org(env, rx, org_id, sizeof org_id, key, sizeof key);
+    loopmsg_client_options co = LOOPMSG_CLIENT_OPTIONS_INIT;
+    co.api_key = key;
+    loopmsg_client *oc = ts_client(env, &co);
+    /* Sent with the organization's key: its delivery webhook goes to its own URL. */
+    loopmsg_send_params sp = LOOPMSG_SEND_PARAMS_INIT;
+    sp.contact = "+14155550142";
+    sp.text = "from the org";
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(oc, &sp, &r, &err), &err);
+    char mid[64];
+    snprintf(mid, sizeof mid, "%s", r->message_id);
+    loopmsg_send_result_free(r);
+    /* Sent with the default key: not to the organization's URL. */
+    sp.text = "from the default org";
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &sp, &r, &err), &err);
+    loopmsg_send_result_free(r);
+    rx_wait(rx, 1, 3000);
+    ts_sleep_ms(300);
+    assert_int_equal(rx_count(rx), 1);
+    assert_string_equal(rx->hooks[0].auth, "org-secret");
+    assert_string_equal(json_string_value(json_object_get(rx->hooks[0].body, "event")),
+                        "message_delivered");
+    assert_string_equal(json_string_value(json_object_get(rx->hooks[0].body, "message_id")), mid);
+
+    /* A sandbox reset with the state forgets the organizations and their keys. */
+    ts_assert_status(LOOPMSG_OK,
+                     loopmsg_emulator_control(NULL, env->url, "reset", "{\"state\":true}", &err),
+                     &err);
+    ts_assert_status(LOOPMSG_E_AUTH, loopmsg_message_send(oc, &sp, &r, &err), &err);
+    assert_int_equal(err.api_code, 130);
+    loopmsg_page *page = NULL;
+    ts_assert_status(LOOPMSG_OK, loopmsg_orgs_list(env->client, NULL, &page, &err), &err);
+    assert_int_equal(page->item_count, 1);
+    loopmsg_page_free(page);
+    loopmsg_client_free(oc);
+    rx_stop(rx);
+}
+
 /* ---- CLI ------------------------------------------------------------------------------- */
 
 static void test_platform__cli_orgs_and_yes(void **state)
@@ -1096,6 +1177,8 @@ int main(void)
         T(test_platform__senders_cli_file),
         T(test_platform__optin_frontend),
         T(test_platform__optin_frontend_async_and_cli),
+        T(test_platform__emulator_unknown_targets),
+        T(test_platform__emulator_org_webhooks_and_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

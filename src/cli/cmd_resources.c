@@ -351,6 +351,8 @@ static const char *const usage_text =
     "  loopmsg opt-in url --org ORG_ID --body B [--sender-type shared] [--field KEY=VALUE]...\n"
     "                        (the frontend method: no API key needed; LOOP_OPTIN_BASE_URL)\n"
     "  loopmsg webhooks history [paging]\n"
+    "  loopmsg webhooks replay [WEBHOOK_ID] [--since DATE] [--event TYPE] --to URL\n"
+    "                        [--header VALUE]\n"
     "--messages FILE: CSV with a header (contact,text[,subject,effect,attachments]) or JSON\n"
     "lines (by extension; '-' reads JSON lines from stdin). With --all --json, one JSON object\n"
     "per item per line.\n";
@@ -582,6 +584,14 @@ static const struct {
 
 int cli_cmd_resource(cli_globals *g, int argc, char **argv)
 {
+    /* `webhooks replay` has options of its own. */
+    if (strcmp(argv[0], "webhooks") == 0)
+        for (int i = 1; i < argc; i++)
+            if (argv[i][0] != '-') {
+                if (strcmp(argv[i], "replay") == 0)
+                    return cli_cmd_webhooks_replay(g, argc - i, argv + i);
+                break;
+            }
     res_args a;
     memset(&a, 0, sizeof a);
     a.cmd = argv[0];
@@ -611,7 +621,8 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv)
         }
         int rc;
         /* The frontend opt-in method sends no key: one is not required for it. The client
-         * needs one to exist, so a placeholder stands in (never sent: the op goes without Authorization). */
+         * needs one to exist, so a placeholder stands in (never sent: the op goes without
+         * Authorization). */
         cli_globals g2 = *g;
         const char *env_key = getenv("LOOP_API_KEY");
         if (a.org && strcmp(argv[0], "opt-in") == 0 && !g->api_key && !(env_key && *env_key))

@@ -31,7 +31,7 @@ static const char usage[] =
     "              | move ID --org ORG_ID\n"
     "  pools       list | show ID | create | update ID | delete ID --yes\n"
     "  opt-in      url --body B [--field KEY=VALUE]...\n"
-    "  webhooks    history\n"
+    "  webhooks    history | replay [WEBHOOK_ID] --to URL [--header VALUE]\n"
     "  orgs        list | show ID | create ... | update ID ... | delete ID --yes\n"
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     "Webhooks:\n"

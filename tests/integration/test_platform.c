@@ -7,12 +7,17 @@
  * sender_name_updated webhook to the organization's own URL), with every request's method,
  * exact path, headers and body, and every error field.
  */
+#define _GNU_SOURCE /* posix_openpt, ptsname_r */
 #include "test_support.h"
 #include "rx_support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void assert_req_key(ts_env *env, size_t i, const char *method, const char *path,
@@ -1099,6 +1104,101 @@ static void test_platform__emulator_org_webhooks_and_reset(void **state)
     rx_stop(rx);
 }
 
+/* ---- confirmation on a terminal ------------------------------------------------------------ */
+
+/* Run the CLI with stdin and stderr on a pseudo-terminal, answer `answer` once the prompt
+ * "[y/N]" shows, and return its exit code; what it wrote to the terminal goes to screen. */
+static int run_on_tty(ts_env *env, const char *const *args, const char *answer, char *screen,
+                      size_t screen_size)
+{
+    const char *cli = getenv("LOOPMSG_CLI");
+    assert_non_null(cli);
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    char slave_name[128];
+    assert_int_equal(ptsname_r(master, slave_name, sizeof slave_name), 0);
+    char base[192], key[64], asan[512];
+    snprintf(base, sizeof base, "LOOP_BASE_URL=%s", env->url);
+    const char *asan_opts = getenv("ASAN_OPTIONS");
+    snprintf(asan, sizeof asan, "ASAN_OPTIONS=%s", asan_opts ? asan_opts : "");
+    snprintf(key, sizeof key, "LOOP_API_KEY=%s", TS_KEY);
+    const char *argv[32] = {cli};
+    size_t n = 1;
+    for (size_t i = 0; args[i] && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setsid();
+        int slave = open(slave_name, O_RDWR);
+        if (slave < 0)
+            _exit(127);
+        dup2(slave, STDIN_FILENO);
+        dup2(slave, STDERR_FILENO);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        close(master);
+        const char *envp[] = {base, key, "PATH=/usr/bin:/bin", asan, NULL};
+        execve(cli, (char *const *)argv, (char *const *)envp);
+        _exit(127);
+    }
+    size_t len = 0;
+    screen[0] = '\0';
+    bool answered = false;
+    uint64_t end = ts_now_ms() + 10000;
+    int status = 0;
+    for (;;) {
+        struct pollfd pf = {master, POLLIN, 0};
+        if (poll(&pf, 1, 50) > 0 && (pf.revents & POLLIN)) {
+            ssize_t r = read(master, screen + len, screen_size - 1 - len);
+            if (r > 0) {
+                len += (size_t)r;
+                screen[len] = '\0';
+            }
+        }
+        if (!answered && strstr(screen, "[y/N]")) {
+            assert_int_equal(write(master, answer, strlen(answer)), (ssize_t)strlen(answer));
+            answered = true;
+        }
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+        if (ts_now_ms() > end) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("the CLI did not finish; terminal: %s", screen);
+        }
+    }
+    close(master);
+    assert_true(answered);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void test_platform__confirm_on_terminal(void **state)
+{
+    ts_env *env = *state;
+    char screen[4096];
+    /* Declined: nothing sent. */
+    const char *cancel[] = {"senders", "cancel", "sender-2", NULL};
+    assert_int_equal(run_on_tty(env, cancel, "n\n", screen, sizeof screen), 1);
+    ts_assert_contains(screen, "cancel the sender name? [y/N]");
+    ts_assert_contains(screen, "not confirmed; nothing was sent");
+    assert_int_equal(ts_request_count(env), 0);
+    /* Confirmed: sent. */
+    assert_int_equal(run_on_tty(env, cancel, "y\n", screen, sizeof screen), 0);
+    assert_req(env, 0, "DELETE", "/api/v1/sender/sender-2/cancel/", "", NULL);
+    const char *del[] = {"pools", "delete", "pool-1", NULL};
+    assert_int_equal(run_on_tty(env, del, "yes\n", screen, sizeof screen), 0);
+    ts_assert_contains(screen, "delete the pool? [y/N]");
+    assert_req(env, 1, "DELETE", "/api/v1/pool/pool-1/", "", NULL);
+    const char *order[] = {"senders", "order", "--plan", "plan-basic", "--test", NULL};
+    assert_int_equal(run_on_tty(env, order, "\n", screen, sizeof screen), 1);
+    ts_assert_contains(screen, "order (and pay for) the sender name(s)? [y/N]");
+    assert_int_equal(ts_request_count(env), 2);
+}
+
 /* ---- CLI ------------------------------------------------------------------------------- */
 
 static void test_platform__cli_orgs_and_yes(void **state)
@@ -1179,6 +1279,7 @@ int main(void)
         T(test_platform__optin_frontend_async_and_cli),
         T(test_platform__emulator_unknown_targets),
         T(test_platform__emulator_org_webhooks_and_reset),
+        T(test_platform__confirm_on_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -182,6 +182,13 @@ typedef void (*loopmsg_log_event_cb)(const loopmsg_log_event *event, void *user_
 
 /** The production API. @since 0.1 */
 #define LOOPMSG_DEFAULT_BASE_URL "https://a.loopmessage.com"
+
+/**
+ * Host of the frontend opt-in method (loopmsg_optin_frontend_url()); the environment
+ * variable LOOP_OPTIN_BASE_URL overrides it (https://, or http:// to a loopback host only).
+ * @since 0.2
+ */
+#define LOOPMSG_DEFAULT_OPTIN_BASE_URL "https://t.imsg.link"
 /** Default per-attempt timeout. @since 0.1 */
 #define LOOPMSG_DEFAULT_TIMEOUT_MS 15000u
 /** Default connect timeout. @since 0.1 */

@@ -141,6 +141,8 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv);
 /* orgs, and the write side of senders and pools (cmd_platform.c; lists go to
  * cli_cmd_resource) */
 int cli_cmd_platform(cli_globals *g, int argc, char **argv);
+/* `webhooks replay` (cmd_replay.c); argv[0] is "replay". */
+int cli_cmd_webhooks_replay(cli_globals *g, int argc, char **argv);
 int cli_cmd_listen(cli_globals *g, int argc, char **argv);     /* cmd_listen.c (webhooks) */
 int cli_cmd_consume(cli_globals *g, int argc, char **argv);    /* cmd_consume.c (Redis) */
 int cli_cmd_sandbox(cli_globals *g, int argc, char **argv);    /* cmd_sandbox.c (emulator) */

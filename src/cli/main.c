@@ -17,7 +17,7 @@ static const char usage[] =
     "              [--reply-to ID] [--passthrough P] [--channel CH] [--contact-file]\n"
     "  send-group  --group ID --text T [--subject S] [--attachment URL]... [--effect E]\n"
     "              [--reply-to ID] [--passthrough P]\n"
-    "  send-voice  --contact C --media-url URL [--passthrough P]\n"
+    "  send-voice  (--contact C | --group ID) --media-url URL [--passthrough P]\n"
     "  react       --contact C --message-id ID --reaction R   (-R removes it)\n"
     "  typing      (--message-id ID | --contact C --sender ID) [--seconds N] [--read]\n"
     "  mark-read   (--message-id ID | --contact C --sender ID)\n"
@@ -27,10 +27,11 @@ static const char usage[] =
     "Audience, campaigns, senders (see 'loopmsg audience --help'):\n"
     "  audience    list | status C | unsubscribe C | history C | opt-ins\n"
     "  campaign    create --name N (--text T --contact C... | --messages FILE)\n"
-    "  senders     list | show ID\n"
+    "  senders     list | show ID | plans | order ... --yes | cancel ID --yes\n"
+    "              | move ID --org ORG_ID\n"
     "  pools       list | show ID | create | update ID | delete ID --yes\n"
     "  opt-in      url --body B [--field KEY=VALUE]...\n"
-    "  webhooks    history\n"
+    "  webhooks    history | replay [WEBHOOK_ID] --to URL [--header VALUE]\n"
     "  orgs        list | show ID | create ... | update ID ... | delete ID --yes\n"
     "Settings:\n"
     "  config      set KEY VALUE | get KEY [--show-secrets] | list | path\n"
@@ -93,7 +94,7 @@ const cli_command cli_commands[] = {
     {"send-bulk", cli_cmd_send_bulk, NULL},
     {"audience", cli_cmd_resource, cli_resource_verbs},
     {"campaign", cli_cmd_resource, cli_resource_verbs},
-    {"senders", cli_cmd_resource, cli_resource_verbs},
+    {"senders", cli_cmd_platform, platform_verbs},
     {"pools", cli_cmd_platform, platform_verbs},
     {"opt-in", cli_cmd_resource, cli_resource_verbs},
     {"webhooks", cli_cmd_resource, cli_resource_verbs},

@@ -66,6 +66,7 @@ struct loopmsg_engine {
     const char *cainfo; /* trust as given to every handle (see choose_trust) */
     const char *capath;
     struct curl_slist *headers;
+    struct curl_slist *headers_noauth; /* for LOOPMSG__OP_HOST_OPTIN */
     req_list queued, running, done;
     CURL *idle[IDLE_HANDLES];
     size_t idle_count;
@@ -289,6 +290,19 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
         return loopmsg__error_nomem(err);
     }
     e->headers = h;
+    /* The same list without the key, for the one unauthenticated method. */
+    struct curl_slist *na = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *na2 = na ? curl_slist_append(na, "Expect:") : NULL;
+    if (!na2) {
+        curl_slist_free_all(na);
+        wipe_slist(e->headers);
+        curl_slist_free_all(e->headers);
+        curl_multi_cleanup(e->multi);
+        curl_share_cleanup(e->share);
+        loopmsg__free(e);
+        return loopmsg__error_nomem(err);
+    }
+    e->headers_noauth = na2;
     /* Requests in flight (max_concurrent) and connections (max_connections) are separate
      * limits: over HTTP/2 every handle waits for a connection it can multiplex on
      * (CURLOPT_PIPEWAIT) and a new one opens only when the server's stream limit is reached;
@@ -494,6 +508,8 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &last) != CURLE_OK || !last ||
         strcmp(last, r->url) != 0)
         curl_easy_setopt(h, CURLOPT_URL, r->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER,
+                     (r->op->flags & LOOPMSG__OP_HOST_OPTIN) ? e->headers_noauth : e->headers);
     curl_easy_setopt(h, CURLOPT_PRIVATE, r);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
@@ -525,7 +541,8 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     if (c->log_cb) {
         loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> %s %s (attempt %u)", method_name(r->op->method),
                      r->url, r->attempts);
-        loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> Authorization: [redacted]");
+        if (!(r->op->flags & LOOPMSG__OP_HOST_OPTIN))
+            loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> Authorization: [redacted]");
         if (r->body)
             log_body(c, ">", r->body, r->body_len);
     }
@@ -965,7 +982,7 @@ static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c, con
     }
     loopmsg__request *r = loopmsg__calloc(1, sizeof *r);
     loopmsg__buf url = {0};
-    loopmsg__buf_puts(&url, c->base_url);
+    loopmsg__buf_puts(&url, (op->flags & LOOPMSG__OP_HOST_OPTIN) ? c->optin_base_url : c->base_url);
     loopmsg__buf_puts(&url, path ? path : "/");
     loopmsg__free(path);
     if (!r || !loopmsg__buf_ok(&url)) {
@@ -1245,6 +1262,7 @@ void loopmsg__engine_free(loopmsg_client *c)
     curl_share_cleanup(e->share); /* after every easy handle that used it */
     wipe_slist(e->headers);
     curl_slist_free_all(e->headers);
+    curl_slist_free_all(e->headers_noauth);
     loopmsg__free(e);
     c->engine = NULL;
 }

@@ -36,6 +36,7 @@ declare -A PAGE=(
     [orgs]=loopmsg-orgs
     [opt-in]=loopmsg-opt-in
     [webhooks]=loopmsg-webhooks
+    [orgs]=loopmsg-orgs
     [listen]=loopmsg-listen
     [consume]=loopmsg-consume
     [sandbox]=loopmsg-sandbox

@@ -55,6 +55,8 @@ static void test_init__core_structs(void **state)
                LOOPMSG_WEBHOOK_REQUEST_INIT);
     CHECK_INIT(loopmsg_org_params, LOOPMSG_ORG_PARAMS_VERSION, LOOPMSG_ORG_PARAMS_INIT);
     CHECK_INIT(loopmsg_pool_params, LOOPMSG_POOL_PARAMS_VERSION, LOOPMSG_POOL_PARAMS_INIT);
+    CHECK_INIT(loopmsg_sender_order_params, LOOPMSG_SENDER_ORDER_PARAMS_VERSION,
+               LOOPMSG_SENDER_ORDER_PARAMS_INIT);
 }
 
 static void test_init__receiver_and_emulator_structs(void **state)

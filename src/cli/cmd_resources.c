@@ -624,9 +624,8 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv)
          * needs one to exist, so a placeholder stands in (never sent: the op goes without
          * Authorization). */
         cli_globals g2 = *g;
-        const char *env_key = getenv("LOOP_API_KEY");
-        if (a.org && strcmp(argv[0], "opt-in") == 0 && !g->api_key && !(env_key && *env_key))
-            g2.api_key = "frontend-opt-in-needs-no-key";
+        if (a.org && strcmp(argv[0], "opt-in") == 0 && !cli_setting(g, CLI_KEY_API_KEY))
+            g2.flag[CLI_KEY_API_KEY] = "frontend-opt-in-needs-no-key";
         loopmsg_client *c = cli_client_new(&g2, &rc);
         if (c) {
             rc = routes[i].fn(g, &a, c, argv + first + 1, npos);

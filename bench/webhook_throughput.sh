@@ -21,6 +21,7 @@ conns=${3:-64}
 mode=${MODE:-unique}
 wrk_threads=${WRK_THREADS:-1}
 server=$build/bench/webhook_bench_server
+src=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$server" ] || { echo "no $server: build the target webhook_bench_server first" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 2; }
 
@@ -40,39 +41,7 @@ for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 port=$(head -1 "$tmp/port")
 [ -n "$port" ] || { cat "$tmp/server.err" >&2; exit 1; }
 
-cat > "$tmp/post.lua" <<'LUA'
--- POST a message_inbound webhook; MODE=unique gives every request its own webhook_id.
-local mode = os.getenv("MODE") or "unique"
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "bench-secret"
-wrk.headers["User-Agent"] = "LoopMessage"
-local template = '{"event":"message_inbound","webhook_id":"%s","api_version":"1.0",' ..
-  '"message_id":"c0a8e3f1-5d2b-4a7e-8f19-6b3d2e1a9c05","contact":"+14155550142",' ..
-  '"text":"Are you open on Saturday?","message_type":"text","channel":"imessage",' ..
-  '"sender":"5e9b7c3a-1f24-4d8e-b6a0-93c1d7e2f418",' ..
-  '"language":{"code":"en","name":"English"}}'
-local threads = 0
-function setup(thread)
-  thread:set("tid", threads)
-  threads = threads + 1
-end
-local n = 0
-function init(args)
-  n = 0
-  if mode ~= "unique" then
-    wrk.body = string.format(template, "7f1c2a9e-4b6d-4e0a-9c3b-2d8e5f6a1b74")
-  end
-end
-if mode == "unique" then
-  request = function()
-    n = n + 1
-    return wrk.format(nil, nil, nil, string.format(template, "bench-" .. tid .. "-" .. n))
-  end
-end
-LUA
-
-MODE=$mode wrk -t"$wrk_threads" -c"$conns" -d"${secs}s" --latency -s "$tmp/post.lua" \
+MODE=$mode wrk -t"$wrk_threads" -c"$conns" -d"${secs}s" --latency -s "$src/bench/webhook_post.lua" \
     "http://127.0.0.1:$port/webhook" > "$tmp/wrk.out"
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
 # Let requests wrk left in flight finish, so that they are not answered "503 stopping".

@@ -156,6 +156,11 @@ loopmsg_client *ts_client(ts_env *env, loopmsg_client_options *opts)
 
 int ts_emu_setup(void **state)
 {
+    return ts_emu_setup_delay(state, 50);
+}
+
+int ts_emu_setup_delay(void **state, unsigned int delivery_delay_ms)
+{
     ts_alloc_install();
     ts_env *env = calloc(1, sizeof *env);
     if (!env)
@@ -163,7 +168,7 @@ int ts_emu_setup(void **state)
     env->alloc_mark = ts_alloc_outstanding();
     loopmsg_emulator_options eo = LOOPMSG_EMULATOR_OPTIONS_INIT;
     eo.api_key = TS_KEY;
-    eo.delivery_delay_ms = 50;
+    eo.delivery_delay_ms = delivery_delay_ms;
     eo.quiet = true;
     loopmsg_error err;
     if (loopmsg_emulator_start(&env->emu, &eo, &err) != LOOPMSG_OK) {

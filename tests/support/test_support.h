@@ -40,6 +40,8 @@ typedef struct ts_env {
 /* Setup: start an emulator (key TS_KEY) and a client with small delays (retry_delay 10 ms,
  * timeout 2000 ms). *state becomes a ts_env. */
 int ts_emu_setup(void **state);
+/* ts_emu_setup with another delivery delay (the time a send, or a lookup, stays pending). */
+int ts_emu_setup_delay(void **state, unsigned int delivery_delay_ms);
 int ts_emu_teardown(void **state);
 
 /* A new client for env with options tweaked by the caller (version/api_key/base_url are

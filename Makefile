@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 
 .PHONY: all build deps deps-min test test-fast tsan valgrind clang format format-check demo install bench \
-        fuzz docs clean
+        fuzz docs stress clean
 
 all: build
 
@@ -41,12 +41,19 @@ test-fast: deps
 	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)
 
 # The threaded parts (async engine, webhook receiver, emulator) under ThreadSanitizer.
-TSAN_TESTS ?= test_async|test_webhook_server$$|test_webhook_queue|test_webhook_dedupe|test_emulator_basic
+TSAN_TESTS ?= test_async|test_webhook_server$$|test_webhook_server_flood|test_webhook_queue|test_webhook_dedupe|test_emulator_basic
 tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DLOOPMSG_TSAN=ON
 	cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --output-on-failure -R '$(TSAN_TESTS)'
+
+# The webhook receiver's suites STRESS_RUNS times (default 50) under TSan and ASan, stopping at
+# the first failure; STRESS_TESTS picks other ctest regexes (space-separated).
+STRESS_RUNS ?= 50
+STRESS_TESTS ?=
+stress: deps
+	scripts/stress.sh -n $(STRESS_RUNS) $(STRESS_TESTS)
 
 valgrind: build
 	scripts/valgrind-tests.sh $(BUILD)

@@ -3,13 +3,14 @@
 # Usage: scripts/install-deps.sh [--with-bench]   (sudo is used when not root)
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
-      libmicrohttpd-dev libcmocka-dev curl openssl)
+pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libhiredis-dev
+      libmicrohttpd-dev libcmocka-dev libinih-dev curl openssl)
 # `make test` also runs valgrind, a clang -Werror build and the format check; scdoc builds
 # the man pages and mandoc lints them (tests/shell/test_man.sh); doxygen builds the API
-# reference (`make docs`, tests/shell/test_docs.sh).
+# reference (`make docs`, tests/shell/test_docs.sh). redis-server: the Redis tests start their
+# own (listen --redis, consume; tests/support/redis_support.c).
 if [ "${1:-}" != "--minimal" ]; then
-    pkgs+=(valgrind clang clang-format scdoc mandoc doxygen)
+    pkgs+=(valgrind clang clang-format scdoc mandoc doxygen redis-server)
 fi
 if [ "${1:-}" = "--with-bench" ]; then
     # nginx: the HTTPS + HTTP/2 server of the bench (TLS runs fall back to the emulator).

@@ -93,8 +93,102 @@ typedef void (*loopmsg_log_cb)(loopmsg_log_level level, const char *line, void *
 typedef int (*loopmsg_wire_cb)(loopmsg_client *client, loopmsg_request_id id, unsigned int attempt,
                                void *user_data);
 
+/**
+ * What a structured log event reports. The enum only grows.
+ * @since 0.2
+ */
+typedef enum loopmsg_log_event_kind {
+    /** An attempt is about to be sent (level DEBUG). */
+    LOOPMSG_LOG_EVENT_REQUEST = 0,
+    /** An attempt got an HTTP answer, whatever its status (level DEBUG). */
+    LOOPMSG_LOG_EVENT_RESPONSE = 1,
+    /** An attempt failed and the request will be sent again after `delay_ms` (level WARN). */
+    LOOPMSG_LOG_EVENT_RETRY = 2,
+    /** A 429 or 503 answer with Retry-After: every request of the client waits `delay_ms`
+     *  before it starts (level WARN). */
+    LOOPMSG_LOG_EVENT_RATE_LIMIT_PAUSE = 3,
+    /** The request finished with an error, no retry left (level ERROR; LOOPMSG_E_CANCELLED
+     *  at level INFO). */
+    LOOPMSG_LOG_EVENT_ERROR = 4
+} loopmsg_log_event_kind;
+
+/**
+ * One structured log event: what a program needs to feed its own logger or metrics. Written
+ * by the library, borrowed by the callback for the duration of the call (copy what you keep).
+ *
+ * It never holds the API key, a webhook secret, a request or response body, a message text
+ * or an error message (which may quote a body): only the fields below.
+ * @since 0.2
+ */
+typedef struct loopmsg_log_event {
+    /** LOOPMSG_LOG_EVENT_VERSION of the library that wrote it: the fields of that version
+     *  and older are set. A reader built against an older header reads only the fields it
+     *  knows; one built against a newer header checks this before reading the newer fields.
+     */
+    unsigned int version;
+    /** The severity, as the text callback would get it. */
+    loopmsg_log_level level;
+    /** What happened. */
+    loopmsg_log_event_kind kind;
+    /** The operation: "send", "status", "audience list", ... Static storage. */
+    const char *operation;
+    /** The HTTP method: "GET", "POST", "PATCH" or "DELETE". Static storage. */
+    const char *method;
+    /** The request path, from the first '/' after the base URL, without the query string
+     *  (e.g. "/api/v1/message/send/"). Borrowed for the call. */
+    const char *path;
+    /** The HTTP status of the attempt; 0 for REQUEST, and when no answer came. */
+    int http_status;
+    /** The Loop error code of the answer (loopmsg_error.api_code); 0 when none. */
+    int api_code;
+    /** RESPONSE, RETRY, ERROR: the attempt's outcome (LOOPMSG_OK for a good response). */
+    loopmsg_status status;
+    /** The attempt, from 1; 0 for an ERROR before any attempt (a deadline in the queue). */
+    unsigned int attempt;
+    /** RESPONSE, RETRY, ERROR: how long the attempt took, from its start to its end, in
+     *  milliseconds; 0 otherwise. */
+    uint64_t duration_ms;
+    /** RETRY: the wait before the next attempt; RATE_LIMIT_PAUSE: the pause; 0 otherwise. */
+    uint64_t delay_ms;
+    /** The request's id on its client (as loopmsg_request_id, also for blocking calls),
+     *  the same for every attempt of one request. */
+    loopmsg_request_id request_id;
+} loopmsg_log_event;
+
+/** The layout of loopmsg_log_event this header declares. @since 0.2 */
+#define LOOPMSG_LOG_EVENT_VERSION 1
+/** A zeroed loopmsg_log_event of this header's version. @since 0.2 */
+#define LOOPMSG_LOG_EVENT_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_LOG_EVENT_VERSION)
+
+/**
+ * Set `*out` as LOOPMSG_LOG_EVENT_INIT does (for bindings and for tests that make events).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_LOG_EVENT_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_log_event_init(loopmsg_log_event *out,
+                                                                    unsigned int version);
+
+/**
+ * Structured log callback: one call per event (see loopmsg_log_event_kind), made at the
+ * points where the text callback gets its lines; both may be set. `event` is borrowed for
+ * the call. Same threading rules as loopmsg_log_cb: called on the thread that drives the
+ * client, in the middle of the engine's work; it must not drive the client.
+ * @since 0.2
+ */
+typedef void (*loopmsg_log_event_cb)(const loopmsg_log_event *event, void *user_data);
+
 /** The production API. @since 0.1 */
 #define LOOPMSG_DEFAULT_BASE_URL "https://a.loopmessage.com"
+
+/**
+ * Host of the frontend opt-in method (loopmsg_optin_frontend_url()); the environment
+ * variable LOOP_OPTIN_BASE_URL overrides it (https://, or http:// to a loopback host only).
+ * @since 0.2
+ */
+#define LOOPMSG_DEFAULT_OPTIN_BASE_URL "https://t.imsg.link"
 /** Default per-attempt timeout. @since 0.1 */
 #define LOOPMSG_DEFAULT_TIMEOUT_MS 15000u
 /** Default connect timeout. @since 0.1 */
@@ -177,12 +271,16 @@ typedef struct loopmsg_client_options {
     loopmsg_wire_cb wire_cb; /**< Optional: told before each request may leave; may refuse it
                                   (see loopmsg_wire_cb). @since 0.2 */
     void *wire_user_data;    /**< Passed to wire_cb. @since 0.2 */
+    loopmsg_log_event_cb log_event_cb; /**< Optional structured diagnostics, beside (or
+                                            instead of) log_cb. @since 0.2 */
+    void *log_event_user_data;         /**< Passed to log_event_cb. @since 0.2 */
 } loopmsg_client_options;
 
 /**
  * Layout version of loopmsg_client_options declared by this header (3 since 0.2: ca_path,
- * max_connections, http_version, proxy in version 2; wire_cb, wire_user_data in version 3).
- * Structs of versions 1 and 2 are still accepted; the fields they lack are taken as zero.
+ * max_connections, http_version, proxy in version 2; wire_cb, wire_user_data, log_event_cb,
+ * log_event_user_data in version 3). Structs of versions 1 and 2 are still accepted; the
+ * fields they lack are taken as zero.
  * @since 0.1
  */
 #define LOOPMSG_CLIENT_OPTIONS_VERSION 3
@@ -312,7 +410,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_run(loopmsg_client *
  * @retval LOOPMSG_E_STATE        called from the wire callback (since 0.2).
  * @since 0.1
  */
-LOOPMSG_API loopmsg_status loopmsg_client_cancel(loopmsg_client *client, loopmsg_request_id id);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_cancel(loopmsg_client *client,
+                                                                   loopmsg_request_id id);
 
 /**
  * Cancel every asynchronous request that has not started yet (no byte of it reached a
@@ -344,7 +443,7 @@ LOOPMSG_API size_t loopmsg_client_pending(const loopmsg_client *client);
  * @retval LOOPMSG_E_INTERNAL     libcurl could not wake the engine.
  * @since 0.1
  */
-LOOPMSG_API loopmsg_status loopmsg_client_wakeup(loopmsg_client *client);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_wakeup(loopmsg_client *client);
 
 /** @} */
 

@@ -225,22 +225,30 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_group_send_params_init(loopmsg_group_send_params *out, unsigned int version);
 
 /**
- * A voice message. Initialise with LOOPMSG_VOICE_PARAMS_INIT (or
- * loopmsg_voice_params_init()); zero means "not set". Borrowed by each call.
+ * A voice message, to a contact or (version 2) to an iMessage group: exactly one of
+ * `contact` and `group` is set. A struct of version 1 (without `group`) is still accepted;
+ * its `contact` is then required.
  * @since 0.1
  */
 typedef struct loopmsg_voice_params {
     unsigned int version;    /**< LOOPMSG_VOICE_PARAMS_VERSION */
-    const char *contact;     /**< Required. */
+    const char *contact;     /**< The recipient; required unless `group` is set. */
     const char *media_url;   /**< Required: https://, at most 256 characters, ending in .mp3,
                                   .wav, .m4a, .caf or .aac (a query string may follow). */
     const char *sender;      /**< Sender id; NULL = the client's default sender. */
     const char *passthrough; /**< Echoed in webhooks; at most 1000 characters. */
     loopmsg_channel channel; /**< SMS is refused (no audio over SMS). */
+    /* ---- version 2 ---- */
+    const char *group; /**< An iMessage group id (the `group.id` of an inbound webhook), sent
+                            as `group` instead of `contact` (spec-management §5). Groups
+                            are iMessage only: a channel other than AUTO or IMESSAGE is
+                            refused. The result's `contact` then holds what the server
+                            names the recipient (the group id), or `group` is filled.
+                            @since 0.2 */
 } loopmsg_voice_params;
 
-/** Layout version of loopmsg_voice_params declared by this header. @since 0.1 */
-#define LOOPMSG_VOICE_PARAMS_VERSION 1
+/** Layout version of loopmsg_voice_params declared by this header (2 adds `group`). @since 0.1 */
+#define LOOPMSG_VOICE_PARAMS_VERSION 2
 /** Initialiser of loopmsg_voice_params: the version set, every other field zero. @since 0.1 */
 #define LOOPMSG_VOICE_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_VOICE_PARAMS_VERSION)
 

@@ -151,6 +151,33 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_generate_url_async(
     loopmsg_client *client, const loopmsg_optin_params *params, loopmsg_optin_url_cb cb,
     void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
+/**
+ * Generate an opt-in link with the frontend method (spec-management §6):
+ * GET {LOOP_OPTIN_BASE_URL}/tracker-api/v1/generate-url/{organization_id}/ with `body`,
+ * `sender_type` and the custom fields in the query string. The method is unauthenticated:
+ * the client's API key is never sent with it (the organization id is the only identifier).
+ * The same rules as loopmsg_optin_generate_url() apply to `params`, except that `contact`
+ * is refused (the method does not take one).
+ * @param[in]  client           The client (its key is not used).
+ * @param[in]  organization_id  The organization (an id from the organizations list, or the
+ *                              `organization_id` of a webhook); required.
+ * @param[in]  params           Body, sender type and custom fields.
+ * @param[out] out              On LOOPMSG_OK a new result; free with loopmsg_optin_url_free().
+ *                              `whatsapp` may be NULL (absent from older docs).
+ * @param[out] err              Optional details.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  Invalid arguments (nothing sent).
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_frontend_url(
+    loopmsg_client *client, const char *organization_id, const loopmsg_optin_params *params,
+    loopmsg_optin_url **out, loopmsg_error *err);
+
+/** Asynchronous loopmsg_optin_frontend_url(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_frontend_url_async(
+    loopmsg_client *client, const char *organization_id, const loopmsg_optin_params *params,
+    loopmsg_optin_url_cb cb, void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
 /** @} */
 
 LOOPMSG_END_DECL

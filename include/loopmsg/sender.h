@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file loopmsg/sender.h
- * @brief Sender names: the senders and pools lists, and one sender name's details.
+ * @brief Sender names and pools: lists, details, move, cancel, plans and orders.
  *
  * A sender name is the phone number or email address contacts see; its id is the value of
  * `sender` in sends and typing. Pool details and changes are in <loopmsg/pool.h>.
@@ -131,6 +131,234 @@ typedef void (*loopmsg_sender_details_cb)(loopmsg_client *client, loopmsg_reques
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_get_async(
     loopmsg_client *client, const char *sender_id, loopmsg_sender_details_cb cb, void *user_data,
     loopmsg_request_id *id_out, loopmsg_error *err);
+
+/* ---- manage: move, cancel --------------------------------------------------------------- */
+
+/**
+ * Move a sender name to another organization (PATCH /api/v1/sender/{id}/ with
+ * `organization_id`). Needs the default organization's key (spec-management §1.1).
+ * @param[in]  client           The client.
+ * @param[in]  sender_id        The sender name id; required.
+ * @param[in]  organization_id  The organization to move it to (an id from the organizations
+ *                              list); required.
+ * @param[out] out              Optional (NULL to ignore): on LOOPMSG_OK the sender as the
+ *                              server returns it; free with loopmsg_sender_details_free().
+ * @param[out] err              Optional details.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  An argument is missing or malformed (nothing sent).
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_move(loopmsg_client *client,
+                                                                 const char *sender_id,
+                                                                 const char *organization_id,
+                                                                 loopmsg_sender_details **out,
+                                                                 loopmsg_error *err);
+
+/**
+ * Asynchronous loopmsg_sender_move(): `cb` receives the moved sender (borrowed).
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_move_async(
+    loopmsg_client *client, const char *sender_id, const char *organization_id,
+    loopmsg_sender_details_cb cb, void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/**
+ * Cancel a sender name at once (DELETE /api/v1/sender/{id}/cancel/). Refunds follow Loop's
+ * helpdesk policy; a `sender_name_updated` webhook may follow.
+ * @param[in]  client     The client.
+ * @param[in]  sender_id  The sender name id; required.
+ * @param[out] err        Optional details.
+ * @retval LOOPMSG_OK
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_cancel(loopmsg_client *client,
+                                                                   const char *sender_id,
+                                                                   loopmsg_error *err);
+
+/** Asynchronous loopmsg_sender_cancel(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_sender_cancel_async(loopmsg_client *client, const char *sender_id, loopmsg_done_cb cb,
+                            void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/* ---- plans ------------------------------------------------------------------------------ */
+
+/** A payment plan for sender names (GET /api/v1/sender/plans/). @since 0.2 */
+typedef struct loopmsg_sender_plan {
+    const char *id;        /**< The `plan_id` of an order. */
+    const char *name;      /**< Plan name. */
+    long daily_contacts;   /**< Daily contact allowance (0 when absent). */
+    long monthly_contacts; /**< Monthly contact allowance (0 when absent). */
+    double monthly_fee;    /**< Price per month, in `currency`. */
+    const char *currency;  /**< ISO 4217, e.g. "USD". */
+} loopmsg_sender_plan;
+
+/** The plans on offer. Library-allocated; free with loopmsg_sender_plans_free(). @since 0.2 */
+typedef struct loopmsg_sender_plans {
+    const loopmsg_sender_plan *items; /**< item_count plans. */
+    size_t item_count;                /**< Number of entries of `items`. */
+    int count;                        /**< The server's `count` (-1 when absent). */
+    const char *raw;                  /**< The whole response. */
+    size_t raw_len;                   /**< Length of `raw` in bytes. */
+} loopmsg_sender_plans;
+
+/** Free a plans result. NULL is a no-op. @since 0.2 */
+LOOPMSG_API void loopmsg_sender_plans_free(loopmsg_sender_plans *plans);
+
+/**
+ * The payment plans on offer (not paginated).
+ * @param[in]  client  The client.
+ * @param[out] out     On LOOPMSG_OK a new result; free with loopmsg_sender_plans_free().
+ * @param[out] err     Optional details.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_plans_get(loopmsg_client *client,
+                                                                      loopmsg_sender_plans **out,
+                                                                      loopmsg_error *err);
+
+/** Completion of an asynchronous plans request; `plans` borrowed. @since 0.2 */
+typedef void (*loopmsg_sender_plans_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                        const loopmsg_sender_plans *plans, const loopmsg_error *err,
+                                        void *user_data);
+
+/** Asynchronous loopmsg_sender_plans_get(). @since 0.2 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_sender_plans_get_async(loopmsg_client *client, loopmsg_sender_plans_cb cb, void *user_data,
+                               loopmsg_request_id *id_out, loopmsg_error *err);
+
+/* ---- order ------------------------------------------------------------------------------ */
+
+/** The minimum spacing of two orders from one client (Loop: one order per 30 s). @since 0.2 */
+#define LOOPMSG_SENDER_ORDER_SPACING_MS 30000
+
+/** The contact card shown for a phone sender (`contact`, iMessage and WhatsApp). @since 0.2 */
+typedef struct loopmsg_sender_contact_card {
+    const char *first_name; /**< Required when the card is given. */
+    const char *last_name;  /**< Optional. */
+    const char *photo_url;  /**< Optional public https:// URL of a square (1:1) image. */
+} loopmsg_sender_contact_card;
+
+/** An existing number to port in instead of buying a new one (`port`). @since 0.2 */
+typedef struct loopmsg_sender_port {
+    const char *phone_number;   /**< Required: the number, international format (+1323...). */
+    const char *account_number; /**< Required: account number at the losing carrier. */
+    const char *pin;            /**< Required: the porting PIN. */
+    const char *carrier;        /**< Required: the losing carrier, e.g. "Twilio". */
+} loopmsg_sender_port;
+
+/**
+ * One sender name to order. An email sender sets `email_name` and `email_domain` (and no
+ * phone field); a phone sender leaves both unset. Unset fields are not sent.
+ * @since 0.2
+ */
+typedef struct loopmsg_sender_order_item {
+    const char *plan_id;      /**< Required: from loopmsg_sender_plans_get(). */
+    const char *phone_region; /**< Phone: "US" or "GB"; NULL sends "US" (the docs' default). */
+    const char *zip_code;     /**< Phone, US only: 5 digits. */
+    bool sms_and_call;        /**< Phone: `sms_and_call`. */
+    const char *forwarding_to_phone_number;     /**< Phone: needs sms_and_call. */
+    bool rcs;                                   /**< Phone: `rcs`. */
+    bool whatsapp;                              /**< Phone: `whatsapp`. */
+    bool init_conversations;                    /**< Phone: may start conversations. */
+    const loopmsg_sender_contact_card *contact; /**< Phone: optional contact card. */
+    const loopmsg_sender_port *port;            /**< Phone: optional number to port in. */
+    const char *email_name;                     /**< Email: the local part (`name`). */
+    const char *email_domain;                   /**< Email: the domain (`domain`). */
+} loopmsg_sender_order_item;
+
+/**
+ * An order of one or more sender names (POST /api/v1/sender/new/). One item is sent as the
+ * documented single form (its fields at the top level); several go in `senders` (the bulk
+ * form, phone and email items mixed).
+ * @since 0.2
+ */
+typedef struct loopmsg_sender_order_params {
+    unsigned int version;                   /**< LOOPMSG_SENDER_ORDER_PARAMS_VERSION */
+    const loopmsg_sender_order_item *items; /**< item_count items; at least one. */
+    size_t item_count;                      /**< Number of entries of `items`. */
+    bool test; /**< A test purchase (`"test": true` at the top level of the body): the
+                    activation webhook follows within minutes. */
+} loopmsg_sender_order_params;
+
+/** Version of loopmsg_sender_order_params in this header. @since 0.2 */
+#define LOOPMSG_SENDER_ORDER_PARAMS_VERSION 1
+/** Initialiser of loopmsg_sender_order_params. @since 0.2 */
+#define LOOPMSG_SENDER_ORDER_PARAMS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_SENDER_ORDER_PARAMS_VERSION)
+
+/**
+ * Set `*out` as LOOPMSG_SENDER_ORDER_PARAMS_INIT does: for callers that cannot expand C
+ * macros (bindings through an FFI).
+ * @param[out] out      The struct to initialise: its version set, every other field zero.
+ * @param[in]  version  LOOPMSG_SENDER_ORDER_PARAMS_VERSION, as the caller's header declares it.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out is NULL, or version is not this library's layout.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_sender_order_params_init(loopmsg_sender_order_params *out, unsigned int version);
+
+/** One ordered sender name, as echoed by the server. @since 0.2 */
+typedef struct loopmsg_sender_order_entry {
+    const char *id;           /**< The new sender name id (the `sender` of its webhook). */
+    const char *name;         /**< Email senders: the full address; NULL for phone senders. */
+    const char *phone_region; /**< Phone senders: the echoed region. */
+    const char *zip_code;     /**< Phone senders: the echoed zip code, if any. */
+    const char *json;         /**< The item as compact JSON text (other echoed fields). */
+} loopmsg_sender_order_entry;
+
+/** The answer to an order. Free with loopmsg_sender_order_result_free(). @since 0.2 */
+typedef struct loopmsg_sender_order_result {
+    const loopmsg_sender_order_entry *items; /**< item_count entries. */
+    size_t item_count;                       /**< Number of entries of `items`. */
+    int count;                               /**< The server's `count` (-1 when absent). */
+    const char *raw;                         /**< The whole response. */
+    size_t raw_len;                          /**< Length of `raw` in bytes. */
+} loopmsg_sender_order_result;
+
+/** Free an order result. NULL is a no-op. @since 0.2 */
+LOOPMSG_API void loopmsg_sender_order_result_free(loopmsg_sender_order_result *order);
+
+/**
+ * Order sender names. Loop charges the account's card at once and allows one order every
+ * 30 s, so this call:
+ * - is never resent automatically, whatever the client's retry settings: only an attempt
+ *   whose connection failed before any byte left is tried again;
+ * - refuses a second order from the same client within LOOPMSG_SENDER_ORDER_SPACING_MS of the
+ *   previous one with LOOPMSG_E_STATE (nothing sent; `retry_after_ms` and the message say
+ *   when it may be tried again). An order that failed before anything was sent does not
+ *   count;
+ * - reports every failure whose outcome is unknown (LOOPMSG_ERRF_MAYBE_DELIVERED: sent, then
+ *   no readable answer) with a message saying that the order may have been charged: check
+ *   the sender list before ordering again.
+ * Validation (before any I/O, naming the field, e.g. "items[1].plan_id"): at least one item;
+ * each has a plan_id; an email item has both email fields and no phone field; phone_region
+ * is US or GB; zip_code is 5 digits and US only; forwarding needs sms_and_call; a contact
+ * card has a first_name and an https photo_url; a port has its four fields.
+ * @param[in]  client  The client.
+ * @param[in]  params  The order; copied as needed.
+ * @param[out] out     On LOOPMSG_OK a new result; free with loopmsg_sender_order_result_free().
+ * @param[out] err     Optional details.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  Invalid parameters (nothing sent).
+ * @retval LOOPMSG_E_STATE        An order from this client less than 30 s ago (nothing sent).
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_sender_order(loopmsg_client *client, const loopmsg_sender_order_params *params,
+                     loopmsg_sender_order_result **out, loopmsg_error *err);
+
+/** Completion of an asynchronous order; `order` borrowed (NULL on failure). @since 0.2 */
+typedef void (*loopmsg_sender_order_cb)(loopmsg_client *client, loopmsg_request_id id,
+                                        const loopmsg_sender_order_result *order,
+                                        const loopmsg_error *err, void *user_data);
+
+/**
+ * Asynchronous loopmsg_sender_order(), with the same guard and error rules: the 30-s guard
+ * counts from the submission.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_order_async(
+    loopmsg_client *client, const loopmsg_sender_order_params *params, loopmsg_sender_order_cb cb,
+    void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
 /** @} */
 

@@ -14,6 +14,11 @@
  * Events are parsed leniently where Loop is vague and strictly where it is not: only the
  * `event` string is required; fields the library does not know are ignored; a known field
  * with the wrong JSON type is an error naming the field; `null` counts as absent.
+ *
+ * Strings of an event are UTF-8 C strings. A string value holding `\u0000` is accepted (it is
+ * valid JSON), and in the C string each such NUL is replaced by U+FFFD (the bytes EF BF BD),
+ * so that the string neither ends early nor drops what follows; loopmsg_webhook_event::raw
+ * keeps the body exactly as received. A `\u0000` in an object key is a malformed body.
  */
 #ifndef LOOPMSG_WEBHOOK_H
 #define LOOPMSG_WEBHOOK_H
@@ -132,7 +137,8 @@ typedef struct loopmsg_webhook_event {
     const char *api_version;        /**< The payload's `api_version`. */
     const char *message_id;         /**< The message the event is about. */
     const char *contact;            /**< E.164 phone or lowercase email. */
-    const char *text;               /**< Message text. */
+    const char *text;               /**< The message; a `\u0000` in it is given as U+FFFD (see
+                                         the file comment; raw has the exact value). */
     const char *sender;             /**< Sender name id. */
     const char *passthrough;        /**< The passthrough of the outbound message, echoed. */
     const char *message_type;       /**< "text", "reaction", "audio", "attachments", "sticker",

@@ -13,7 +13,8 @@
  *
  * Status codes: 200 accepted (or a repeat of an accepted event, or GET /health);
  * 400 malformed body; 401 bad credentials; 404 wrong path; 405 not POST; 413 body over the
- * limit (refused from Content-Length, before it is read); 503 queue full or stopping;
+ * limit (refused from Content-Length, before it is read; a chunked body is read and dropped
+ * to its end, up to four times the limit, then answered); 503 queue full or stopping;
  * 500 spool write failed, or (acknowledge after handling) a callback failed.
  *
  * Link with loopmsg_webhook (pkg-config loopmsg_webhook, CMake loopmsg::webhook).
@@ -47,6 +48,34 @@ typedef void (*loopmsg_webhook_error_cb)(const loopmsg_webhook_event *event, int
                                          void *user_data);
 
 /**
+ * What an acceptance callback (loopmsg_webhook_accept_cb) did with an event.
+ * @since 0.2
+ */
+typedef enum loopmsg_webhook_accept_result {
+    LOOPMSG_WEBHOOK_ACCEPT_OK = 0,        /**< Taken over for good (e.g. stored durably): 200. */
+    LOOPMSG_WEBHOOK_ACCEPT_DUPLICATE = 1, /**< Its webhook_id was taken over before: 200, counted
+                                               as a duplicate. */
+    LOOPMSG_WEBHOOK_ACCEPT_RETRY = 2      /**< Not taken (the store is unreachable or failed):
+                                               503, so that Loop delivers it again. */
+} loopmsg_webhook_accept_result;
+
+/**
+ * Delegated acceptance: called on an HTTP thread of the receiver for every request that passed
+ * every check (path, method, credentials, size, parse), before it is answered. The answer
+ * waits for the return value; the callback, not the receiver, deduplicates and stores the
+ * event (the receiver's own dedupe set, queue, spool and worker callbacks are not used).
+ * Several HTTP threads call it concurrently. It must return well within Loop's 15 s.
+ * @param[in] event      The parsed event (raw / raw_len: the body exactly as received);
+ *                       borrowed for the call.
+ * @param[in] user_data  options.accept_user_data.
+ * @return What was done with the event; any value other than LOOPMSG_WEBHOOK_ACCEPT_OK or
+ *         LOOPMSG_WEBHOOK_ACCEPT_DUPLICATE answers 503.
+ * @since 0.2
+ */
+typedef loopmsg_webhook_accept_result (*loopmsg_webhook_accept_cb)(
+    const loopmsg_webhook_event *event, void *user_data);
+
+/**
  * Receiver options. Zero means default for every field; strings and arrays are copied by
  * loopmsg_webhook_server_start().
  * @since 0.1
@@ -63,12 +92,17 @@ typedef struct loopmsg_webhook_server_options {
                                        loopmsg_webhook_verify()). */
     size_t secret_count;          /**< 0 = no authentication: anyone who can connect may post. */
     size_t max_body_bytes;        /**< 0 = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES (1 MiB). */
-    unsigned int max_connections; /**< Concurrent connections; 0 = 1024. More wait in the
-                                       listen backlog until one closes. */
-    unsigned int timeout_ms;      /**< A connection idle this long is closed, and a request
-                                       whose body has not fully arrived this long after its
-                                       headers is cut off; 0 = 10000. Rounded up to seconds
-                                       for the idle part. */
+    unsigned int max_connections; /**< Concurrent connections; 0 = 4096, or the process's
+                                       open-file limit (RLIMIT_NOFILE) less 64 when that is
+                                       lower. More wait in the listen backlog until one
+                                       closes. See also max_connections_per_address. */
+    unsigned int timeout_ms;      /**< A connection idle this long is closed; a request whose
+                                       line and headers have not all arrived this long after
+                                       the connection opened (or its previous request ended)
+                                       is cut off, however steadily they trickle in; so is
+                                       one whose body has not fully arrived this long after
+                                       its headers. 0 = 10000. Rounded up to seconds for the
+                                       idle part. */
     unsigned int http_threads;    /**< Threads serving HTTP; 0 = 2. */
     unsigned int worker_threads;  /**< Threads running the callbacks; 0 = 2. Callbacks run
                                        concurrently when this is above 1. */
@@ -91,10 +125,22 @@ typedef struct loopmsg_webhook_server_options {
     loopmsg_log_cb log_cb; /**< Optional diagnostics (spool recovery, I/O errors); called on
                                 any of the receiver's threads. Never carries a secret. */
     void *log_user_data;   /**< Passed to log_cb. */
+    /* Version 2. */
+    loopmsg_webhook_accept_cb accept_cb;      /**< Delegated acceptance (see
+                                                   loopmsg_webhook_accept_cb), e.g.
+                                                   loopmsg_redis_publisher_accept() of
+                                                   <loopmsg/redis.h>; NULL = the receiver's own
+                                                   queue. Not allowed with spool_dir or
+                                                   ack_after_handling. @since 0.2 */
+    void *accept_user_data;                   /**< Passed to accept_cb. @since 0.2 */
+    unsigned int max_connections_per_address; /**< Concurrent connections from one client IP
+                                                   address; more are closed at once. 0 = 64.
+                                                   @since 0.2 */
 } loopmsg_webhook_server_options;
 
-/** Layout version of loopmsg_webhook_server_options declared by this header. @since 0.1 */
-#define LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION 1
+/** Layout version of loopmsg_webhook_server_options declared by this header (2 adds
+ * accept_cb, accept_user_data and max_connections_per_address). @since 0.1 */
+#define LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION 2
 /** Initialiser of loopmsg_webhook_server_options: the version set, every other field zero. @since
  * 0.1 */
 #define LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT                                                        \

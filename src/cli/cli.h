@@ -22,7 +22,20 @@ enum {
     CLI_EXIT_INTERRUPTED = 130
 };
 
-/* Global options, filled from the environment first, then the command line. */
+/* The settings a profile of the configuration file may hold (config.c). */
+typedef enum cli_key {
+    CLI_KEY_API_KEY,
+    CLI_KEY_BASE_URL,
+    CLI_KEY_SENDER,
+    CLI_KEY_WEBHOOK_SECRET,
+    CLI_KEY_LOOKUP_API_KEY,
+    CLI_KEY_TIMEOUT_MS,
+    CLI_KEY_RETRIES,
+    CLI_KEY_COUNT
+} cli_key;
+
+/* Global options, filled from the environment first, then the command line, then the
+ * profile (config.c) for what neither gave. */
 typedef struct cli_globals {
     const char *api_key;   /* --api-key, LOOP_API_KEY */
     const char *base_url;  /* --base-url, LOOP_BASE_URL */
@@ -36,7 +49,30 @@ typedef struct cli_globals {
     const char *ca_path;   /* --ca-path DIR (library: LOOP_CA_PATH) */
     const char *proxy;     /* --proxy URL (library: https_proxy, no_proxy) */
     int http_version;      /* --http1.1 / --http2: a loopmsg_http_version; 0 = auto */
+
+    /* Profiles (config.c). */
+    const char *profile;                /* --profile NAME (else LOOP_PROFILE, else [default]) */
+    const char *flag[CLI_KEY_COUNT];    /* the value a global option gave, per key */
+    char *profile_value[CLI_KEY_COUNT]; /* the selected profile's values (owned) */
+    int config_applied;                 /* cli_config_apply ran (or must not) */
+
+    int log_json; /* --log-format json (LOOP_LOG_FORMAT): structured events on stderr */
 } cli_globals;
+
+/* A setting in effect: flag > environment > profile; NULL = the built-in default. Use this,
+ * not the fields above, for the keys of cli_key (the fields hold the flags only). */
+const char *cli_setting(const cli_globals *g, cli_key k);
+
+/* Read the configuration file and take the selected profile's values (once; cli_parse calls
+ * it). Returns 0, or -1 after printing why (unknown profile selected explicitly, a file
+ * open to others that holds a secret, a malformed file): the caller exits CLI_EXIT_USAGE. */
+int cli_config_apply(cli_globals *g);
+
+/* The configuration file's path (LOOP_CONFIG, XDG rules); -1 when there is none (no HOME). */
+int cli_config_path(char *buf, size_t size);
+
+/* Free what cli_config_apply took (secrets wiped). */
+void cli_globals_clear(cli_globals *g);
 
 /* Called for each option of the command's own table: id is the option's `val`, arg its
  * argument (or NULL). Return 0 to go on, non-zero to stop with a usage error (the callback
@@ -85,6 +121,9 @@ int cli_exit_code(loopmsg_status st, const loopmsg_error *err);
  * the command word); returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "text" (0) or "json" (1) into *json_out; -1 if neither. */
+int cli_parse_log_format(const char *s, int *json_out);
+
 /* Parse a non-negative decimal integer in [min, max]; 0 on success, -1 if malformed. */
 int cli_parse_long(const char *s, long min, long max, long *out);
 
@@ -102,7 +141,38 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv);
 /* orgs, and the write side of senders and pools (cmd_platform.c; lists go to
  * cli_cmd_resource) */
 int cli_cmd_platform(cli_globals *g, int argc, char **argv);
-int cli_cmd_listen(cli_globals *g, int argc, char **argv);  /* cmd_listen.c (webhooks) */
-int cli_cmd_sandbox(cli_globals *g, int argc, char **argv); /* cmd_sandbox.c (emulator) */
+/* `webhooks replay` (cmd_replay.c); argv[0] is "replay". */
+int cli_cmd_webhooks_replay(cli_globals *g, int argc, char **argv);
+int cli_cmd_listen(cli_globals *g, int argc, char **argv);     /* cmd_listen.c (webhooks) */
+int cli_cmd_consume(cli_globals *g, int argc, char **argv);    /* cmd_consume.c (Redis) */
+int cli_cmd_sandbox(cli_globals *g, int argc, char **argv);    /* cmd_sandbox.c (emulator) */
+int cli_cmd_config(cli_globals *g, int argc, char **argv);     /* config.c (profiles) */
+int cli_cmd_completion(cli_globals *g, int argc, char **argv); /* completion.c */
+
+/* The subcommand words of a command group, from the table its dispatcher routes with: at
+ * most max into out; returns how many. */
+typedef size_t (*cli_verbs_fn)(const char *group, const char **out, size_t max);
+size_t cli_resource_verbs(const char *group, const char **out, size_t max);
+size_t cli_platform_verbs(const char *group, const char **out, size_t max);
+size_t cli_sandbox_verbs(const char *group, const char **out, size_t max);
+size_t cli_config_verbs(const char *group, const char **out, size_t max);
+size_t cli_completion_verbs(const char *group, const char **out, size_t max);
+
+/* The registry of commands (main.c): the dispatcher and shell completion both use it. */
+typedef struct cli_command {
+    const char *name;
+    int (*fn)(cli_globals *g, int argc, char **argv);
+    cli_verbs_fn verbs; /* NULL: no subcommands */
+} cli_command;
+extern const cli_command cli_commands[];
+extern const size_t cli_command_count;
+
+/* The global option table (util.c), zero-terminated entries not included; *count set. */
+const struct option *cli_global_options(size_t *count);
+
+/* Describe mode, for completion: while `tables` is set, cli_parse records the command's
+ * option table in it (at most max, NULL-terminated by the caller's zeroing) and returns -2
+ * at once, as after --help, without parsing or printing anything. NULL turns it off. */
+void cli_describe(const struct option **tables, size_t max);
 
 #endif

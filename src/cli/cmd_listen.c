@@ -7,22 +7,21 @@
  * gracefully on SIGINT/SIGTERM, and at once on a second one. Uses only the public headers.
  */
 #include "cli.h"
+#include "exec.h"
 
 #include <loopmsg/webhook_server.h>
+#ifdef LOOPMSG_CLI_WITH_REDIS
+#include <loopmsg/redis.h>
+#endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 enum {
     O_BIND = 256,
@@ -34,11 +33,12 @@ enum {
     O_ACK_AFTER,
     O_MAX_BODY,
     O_EXEC_TIMEOUT,
+    O_REDIS,
+    O_STREAM,
+    O_DEDUPE_TTL,
 };
 
 #define DEFAULT_EXEC_TIMEOUT_S 30
-/* After SIGTERM, how long a timed-out command has to exit before SIGKILL. */
-#define EXEC_KILL_GRACE_S 2
 
 static const struct option listen_opts[] = {
     {"bind", required_argument, NULL, O_BIND},
@@ -50,6 +50,9 @@ static const struct option listen_opts[] = {
     {"ack-after-handling", no_argument, NULL, O_ACK_AFTER},
     {"max-body", required_argument, NULL, O_MAX_BODY},
     {"exec-timeout", required_argument, NULL, O_EXEC_TIMEOUT},
+    {"redis", required_argument, NULL, O_REDIS},
+    {"stream", required_argument, NULL, O_STREAM},
+    {"dedupe-ttl", required_argument, NULL, O_DEDUPE_TTL},
     {NULL, 0, NULL, 0},
 };
 
@@ -79,6 +82,14 @@ static const char usage[] =
     "  --ack-after-handling   answer Loop only after the event was printed and CMD ran;\n"
     "                         answer 500 when CMD failed, so that Loop delivers it again\n"
     "  --max-body BYTES       largest accepted body (default 1048576)\n"
+    "  --redis URL            hand every event to a Redis stream instead (redis://[:PASSWORD@]\n"
+    "                         HOST[:PORT][/DB] or unix:///PATH): its webhook_id remembered and\n"
+    "                         the event appended in one atomic step, before the 200; 503 when\n"
+    "                         Redis cannot be reached. Nothing is printed; 'loopmsg consume'\n"
+    "                         handles the events. Not with --spool, --exec or\n"
+    "                         --ack-after-handling\n"
+    "  --stream KEY           the stream (default loopmsg:webhooks)\n"
+    "  --dedupe-ttl SECONDS   how long Redis remembers a webhook_id (default 86400)\n"
     "\n"
     "The first Ctrl-C or SIGTERM stops accepting and finishes the events already accepted;\n"
     "a second one stops at once (exit 130): CMD is killed, and with --spool the events not\n"
@@ -98,18 +109,15 @@ typedef struct listen_args {
     int ack_after;
     long max_body;
     long exec_timeout_s;
+    const char *redis;
+    const char *stream;
+    long dedupe_ttl_s;
 } listen_args;
 
 /* State shared with the callback (one worker thread, but stay safe anyway). */
 typedef struct listen_ctx {
     pthread_mutex_t out_lock;
-    const char *exec;
-    long exec_timeout_s;
-    /* The running command's process group (0: none), for the second signal to kill. The
-     * group is cleared under the lock before the command is reaped, so a killer holding the
-     * lock never signals a reused id. */
-    pthread_mutex_t child_lock;
-    pid_t child_pgid;
+    cli_exec exec; /* --exec; exec.cmd NULL: none */
 } listen_ctx;
 
 static int on_opt(int id, const char *arg, void *ud)
@@ -154,6 +162,18 @@ static int on_opt(int id, const char *arg, void *ud)
         if (cli_parse_long(arg, 1, 1L << 30, &a->max_body) != 0)
             return cli_usage_error("listen", "--max-body: expected 1..1073741824 bytes");
         return 0;
+    case O_REDIS:
+        a->redis = arg;
+        return 0;
+    case O_STREAM:
+        if (!arg[0])
+            return cli_usage_error("listen", "--stream: must not be empty");
+        a->stream = arg;
+        return 0;
+    case O_DEDUPE_TTL:
+        if (cli_parse_long(arg, 1, 31536000, &a->dedupe_ttl_s) != 0)
+            return cli_usage_error("listen", "--dedupe-ttl: expected seconds (1..31536000)");
+        return 0;
     case O_EXEC_TIMEOUT:
         if (cli_parse_long(arg, 1, 86400, &a->exec_timeout_s) != 0)
             return cli_usage_error("listen", "--exec-timeout: expected seconds (1..86400)");
@@ -189,234 +209,6 @@ static size_t compact_json(char *dst, const char *src, size_t len)
     return o;
 }
 
-static const char *event_name(const loopmsg_webhook_event *ev)
-{
-    return ev->type == LOOPMSG_EVENT_UNKNOWN ? ev->event : loopmsg_event_type_name(ev->type);
-}
-
-/* Variables that hold a secret the CLI reads: never handed to --exec. */
-static const char *const secret_vars[] = {"LOOP_API_KEY", "LOOP_WEBHOOK_SECRET", NULL};
-
-/* Any other LOOP_* variable whose name holds one of these words is treated as a secret too,
- * so that a future option's variable (a proxy with credentials, a token) is kept out
- * without anyone remembering to list it here. */
-static const char *const secret_words[] = {"KEY",        "SECRET", "TOKEN", "PASSWORD",
-                                           "CREDENTIAL", "AUTH",   "PROXY", NULL};
-
-/* True for "NAME=..." entries of environ that --exec must not see. */
-static int withheld(const char *entry)
-{
-    size_t n = strcspn(entry, "=");
-    if (n == 11 && strncmp(entry, "LOOP_EVENT=", 11) == 0)
-        return 1; /* replaced by ours */
-    if (n == 15 && strncmp(entry, "LOOP_WEBHOOK_ID", 15) == 0)
-        return 1;
-    if (n < 5 || strncmp(entry, "LOOP_", 5) != 0)
-        return 0;
-    for (size_t i = 0; secret_vars[i]; i++)
-        if (strlen(secret_vars[i]) == n && strncmp(entry, secret_vars[i], n) == 0)
-            return 1;
-    for (size_t i = 0; secret_words[i]; i++) {
-        size_t wl = strlen(secret_words[i]);
-        for (size_t k = 5; k + wl <= n; k++)
-            if (strncmp(entry + k, secret_words[i], wl) == 0)
-                return 1;
-    }
-    return 0;
-}
-
-/* environ without the secrets and LOOP_EVENT / LOOP_WEBHOOK_ID, plus our two. NULL on
- * allocation failure. */
-static char **child_env(const loopmsg_webhook_event *ev, char **ev_var, char **id_var)
-{
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + 3, sizeof *env);
-    const char *name = event_name(ev);
-    const char *id = ev->webhook_id ? ev->webhook_id : "";
-    size_t ln = strlen(name) + sizeof "LOOP_EVENT=";
-    size_t li = strlen(id) + sizeof "LOOP_WEBHOOK_ID=";
-    *ev_var = malloc(ln);
-    *id_var = malloc(li);
-    if (!env || !*ev_var || !*id_var) {
-        free(env);
-        free(*ev_var);
-        free(*id_var);
-        return NULL;
-    }
-    snprintf(*ev_var, ln, "LOOP_EVENT=%s", name);
-    snprintf(*id_var, li, "LOOP_WEBHOOK_ID=%s", id);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!withheld(environ[i]))
-            env[k++] = environ[i];
-    env[k++] = *ev_var;
-    env[k++] = *id_var;
-    env[k] = NULL;
-    return env;
-}
-
-/* The watchdog of one command: SIGTERM to its process group at the deadline, SIGKILL after
- * the grace, unless the command exited first. The command is not reaped before the
- * watchdog is done, so the group id cannot be reused under it. */
-typedef struct exec_watch {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    pid_t pgid;
-    long timeout_s;
-    int exited;
-    int timed_out;
-} exec_watch;
-
-/* Wait on w->cond until the command exited or `deadline` passed; 1 when it exited. */
-static int watch_until(exec_watch *w, const struct timespec *deadline)
-{
-    while (!w->exited)
-        if (pthread_cond_timedwait(&w->cond, &w->lock, deadline) == ETIMEDOUT)
-            break;
-    return w->exited;
-}
-
-static void *watch_main(void *arg)
-{
-    exec_watch *w = arg;
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += w->timeout_s;
-    pthread_mutex_lock(&w->lock);
-    if (!watch_until(w, &deadline)) {
-        w->timed_out = 1;
-        kill(-w->pgid, SIGTERM);
-        deadline.tv_sec += EXEC_KILL_GRACE_S;
-        if (!watch_until(w, &deadline))
-            kill(-w->pgid, SIGKILL);
-    }
-    pthread_mutex_unlock(&w->lock);
-    return NULL;
-}
-
-/* Run `/bin/sh -c cmd` with the payload on stdin, in its own process group, at most
- * ctx->exec_timeout_s seconds. 0 when it exits with status 0. */
-static int run_exec(listen_ctx *ctx, const loopmsg_webhook_event *ev)
-{
-    int fds[2];
-    if (pipe(fds) != 0) {
-        fprintf(stderr, "loopmsg listen: pipe: %s\n", strerror(errno));
-        return 1;
-    }
-    /* Neither end may leak into the command (it would never see EOF on stdin). */
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-    char *ev_var = NULL, *id_var = NULL;
-    char **env = child_env(ev, &ev_var, &id_var);
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
-    /* The child's stdout would break our one-event-per-line stdout: send it to stderr. */
-    posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
-    /* Our signal mask and ignored SIGPIPE must not leak into the command. */
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGHUP);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    /* Its own process group: a timeout or a second signal kills the command and whatever it
-     * started, and a terminal's Ctrl-C reaches us only (we decide whether the handler may
-     * finish). */
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETPGROUP);
-    char *argv[] = {"/bin/sh", "-c", (char *)ctx->exec, NULL};
-    pid_t pid = -1;
-    pthread_mutex_lock(&ctx->child_lock);
-    int rc = env ? posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, env) : ENOMEM;
-    if (rc == 0)
-        ctx->child_pgid = pid;
-    pthread_mutex_unlock(&ctx->child_lock);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    free(env);
-    free(ev_var);
-    free(id_var);
-    close(fds[0]);
-    if (rc != 0) {
-        close(fds[1]);
-        fprintf(stderr, "loopmsg listen: cannot run /bin/sh: %s\n", strerror(rc));
-        return 1;
-    }
-    exec_watch w;
-    memset(&w, 0, sizeof w);
-    w.pgid = pid;
-    w.timeout_s = ctx->exec_timeout_s;
-    pthread_mutex_init(&w.lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w.cond, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_t watcher;
-    int watching = pthread_create(&watcher, NULL, watch_main, &w) == 0;
-    if (!watching)
-        fprintf(stderr, "loopmsg listen: cannot start the --exec-timeout watchdog\n");
-    /* A command that does not read its stdin gets EPIPE here; that is not a failure. A
-     * command that neither reads nor exits is killed by the watchdog, which ends the write. */
-    const char *p = ev->raw;
-    size_t left = ev->raw_len;
-    while (left > 0) {
-        ssize_t wr = write(fds[1], p, left);
-        if (wr < 0 && errno == EINTR)
-            continue;
-        if (wr <= 0)
-            break;
-        p += wr;
-        left -= (size_t)wr;
-    }
-    close(fds[1]);
-    /* Wait for the exit without reaping, stop the watchdog, then reap. */
-    siginfo_t info;
-    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
-        ;
-    if (watching) {
-        pthread_mutex_lock(&w.lock);
-        w.exited = 1;
-        pthread_cond_signal(&w.cond);
-        pthread_mutex_unlock(&w.lock);
-        pthread_join(watcher, NULL);
-    }
-    pthread_cond_destroy(&w.cond);
-    pthread_mutex_destroy(&w.lock);
-    pthread_mutex_lock(&ctx->child_lock);
-    ctx->child_pgid = 0;
-    pthread_mutex_unlock(&ctx->child_lock);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    const char *id = ev->webhook_id ? ev->webhook_id : "";
-    if (w.timed_out) {
-        fprintf(stderr,
-                "loopmsg listen: --exec command timed out after %ld s for %s %s; killed, the "
-                "event counts as failed\n",
-                ctx->exec_timeout_s, event_name(ev), id);
-        return 1;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    if (WIFEXITED(status))
-        fprintf(stderr, "loopmsg listen: --exec command exited with %d for %s %s\n",
-                WEXITSTATUS(status), event_name(ev), id);
-    else
-        fprintf(stderr, "loopmsg listen: --exec command died (signal %d) for %s %s\n",
-                WIFSIGNALED(status) ? WTERMSIG(status) : 0, event_name(ev), id);
-    return 1;
-}
-
 static int on_event(const loopmsg_webhook_event *ev, void *user_data)
 {
     listen_ctx *ctx = user_data;
@@ -435,7 +227,7 @@ static int on_event(const loopmsg_webhook_event *ev, void *user_data)
         kill(getpid(), SIGTERM);
         return 1;
     }
-    return ctx->exec ? run_exec(ctx, ev) : 0;
+    return ctx->exec.cmd && cli_exec_run(&ctx->exec, ev) != 0 ? 1 : 0;
 }
 
 /* After the first stop signal: wait for a second one, then kill the running command and
@@ -455,9 +247,7 @@ static void *stopper_main(void *arg)
         ;
     /* From here on a late cancel (the graceful stop just ended) must not stop us half way. */
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-    pthread_mutex_lock(&st->ctx->child_lock);
-    if (st->ctx->child_pgid > 0)
-        kill(-st->ctx->child_pgid, SIGKILL);
+    cli_exec_kill_all_and_hold(&st->ctx->exec);
     fprintf(stderr, "loopmsg listen: stopping at once%s\n",
             st->spool ? "; events not handled stay in the spool" : "");
     fflush(stderr);
@@ -492,7 +282,25 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
         free(a.secrets);
         return cli_usage_error("listen", "unexpected argument '%s'", argv[first]);
     }
-    const char *env_secret = getenv("LOOP_WEBHOOK_SECRET");
+    if (!a.redis && (a.stream || a.dedupe_ttl_s)) {
+        free(a.secrets);
+        return cli_usage_error("listen", "--stream and --dedupe-ttl need --redis");
+    }
+    if (a.redis && (a.spool || a.exec || a.ack_after)) {
+        free(a.secrets);
+        return cli_usage_error("listen", "--redis cannot be combined with --spool, --exec or "
+                                         "--ack-after-handling: 'loopmsg consume' handles the "
+                                         "events");
+    }
+#ifndef LOOPMSG_CLI_WITH_REDIS
+    if (a.redis) {
+        free(a.secrets);
+        return cli_usage_error("listen", "--redis is not available in this build (hiredis was "
+                                         "not found when it was built)");
+    }
+#endif
+    /* --secret, else LOOP_WEBHOOK_SECRET, else the profile's webhook_secret. */
+    const char *env_secret = cli_setting(g, CLI_KEY_WEBHOOK_SECRET);
     const char *one[1] = {env_secret};
     const char *const *secrets = a.secrets;
     size_t secret_count = a.secret_count;
@@ -517,11 +325,11 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     listen_ctx ctx;
+    if (cli_exec_init(&ctx.exec, "listen", a.exec, a.exec_timeout_s, 1) != 0) {
+        free(a.secrets);
+        return cli_usage_error("listen", "out of memory");
+    }
     pthread_mutex_init(&ctx.out_lock, NULL);
-    pthread_mutex_init(&ctx.child_lock, NULL);
-    ctx.exec = a.exec;
-    ctx.exec_timeout_s = a.exec_timeout_s;
-    ctx.child_pgid = 0;
     loopmsg_webhook_handlers h = LOOPMSG_WEBHOOK_HANDLERS_INIT;
     h.on_any = on_event;
     loopmsg_webhook_server_options o = LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT;
@@ -538,20 +346,44 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
     o.user_data = &ctx;
     o.log_cb = log_line;
 
-    loopmsg_webhook_server *srv = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_webhook_server_start(&srv, &o, &err);
+    loopmsg_status st = LOOPMSG_OK;
+#ifdef LOOPMSG_CLI_WITH_REDIS
+    loopmsg_redis_publisher *pub = NULL;
+    if (a.redis) {
+        loopmsg_redis_publisher_options po = LOOPMSG_REDIS_PUBLISHER_OPTIONS_INIT;
+        po.url = a.redis;
+        po.stream = a.stream;
+        po.dedupe_ttl_s = (unsigned int)a.dedupe_ttl_s;
+        po.log_cb = log_line;
+        st = loopmsg_redis_publisher_new(&pub, &po, &err);
+        o.accept_cb = loopmsg_redis_publisher_accept;
+        o.accept_user_data = pub;
+        /* Each request holds an HTTP thread for a Redis round trip (an fsync with appendfsync
+         * always): more threads keep the receiver busy while Redis writes. */
+        o.http_threads = 8;
+    }
+#endif
+    loopmsg_webhook_server *srv = NULL;
+    if (st == LOOPMSG_OK)
+        st = loopmsg_webhook_server_start(&srv, &o, &err);
     free(a.secrets);
     if (st != LOOPMSG_OK) {
         int rc = cli_report_error(g, "listen", st, &err);
+#ifdef LOOPMSG_CLI_WITH_REDIS
+        loopmsg_redis_publisher_free(pub);
+#endif
         pthread_mutex_destroy(&ctx.out_lock);
-        pthread_mutex_destroy(&ctx.child_lock);
+        cli_exec_clear(&ctx.exec);
         return rc;
     }
     const char *addr = a.bind ? a.bind : "127.0.0.1";
     int v6 = strchr(addr, ':') != NULL;
     fprintf(stderr, "listening on http://%s%s%s:%u%s\n", v6 ? "[" : "", addr, v6 ? "]" : "",
             (unsigned int)loopmsg_webhook_server_port(srv), a.path);
+    if (a.redis)
+        fprintf(stderr, "loopmsg listen: events go to the Redis stream %s\n",
+                a.stream ? a.stream : "loopmsg:webhooks");
     if (!secret_count)
         fprintf(stderr, "loopmsg listen: no --secret (or LOOP_WEBHOOK_SECRET): anyone who can "
                         "connect may post events\n");
@@ -574,11 +406,22 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
         pthread_join(stop_thread, NULL);
     }
     loopmsg_webhook_server_stats stats = LOOPMSG_WEBHOOK_SERVER_STATS_INIT;
-    if (loopmsg_webhook_server_stats_get(srv, &stats) == LOOPMSG_OK)
+    if (loopmsg_webhook_server_stats_get(srv, &stats) != LOOPMSG_OK)
+        ;
+    else if (a.redis)
+        fprintf(stderr,
+                "loopmsg listen: stopped: %llu stored in Redis, %llu duplicates, %llu "
+                "answered 503\n",
+                (unsigned long long)stats.accepted, (unsigned long long)stats.duplicates,
+                (unsigned long long)stats.busy);
+    else
         fprintf(stderr, "loopmsg listen: stopped: %llu handled, %llu failed\n",
                 (unsigned long long)stats.handled, (unsigned long long)stats.failed);
     loopmsg_webhook_server_free(srv);
+#ifdef LOOPMSG_CLI_WITH_REDIS
+    loopmsg_redis_publisher_free(pub);
+#endif
     pthread_mutex_destroy(&ctx.out_lock);
-    pthread_mutex_destroy(&ctx.child_lock);
+    cli_exec_clear(&ctx.exec);
     return CLI_EXIT_OK;
 }

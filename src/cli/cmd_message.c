@@ -142,7 +142,7 @@ static const char *const allowed[][2] = {
     {"send", "contact text subject attachment effect reply-to passthrough channel "
              "contact-file"},
     {"send-group", "group text subject attachment effect reply-to passthrough"},
-    {"send-voice", "contact media-url passthrough channel"},
+    {"send-voice", "contact group media-url passthrough channel"},
     {"react", "contact message-id reaction"},
     {"typing", "message-id contact seconds read"},
     {"mark-read", "message-id contact"},
@@ -157,8 +157,8 @@ static const char *const usages[][2] = {
     {"send-group", "usage: loopmsg send-group --group ID --text T [--subject S]\n"
                    "       [--attachment URL]... [--effect E] [--reply-to ID] [--passthrough P]\n"
                    "       [--sender ID]\n"},
-    {"send-voice", "usage: loopmsg send-voice --contact C --media-url URL [--passthrough P]\n"
-                   "       [--sender ID]\n"},
+    {"send-voice", "usage: loopmsg send-voice (--contact C | --group ID) --media-url URL\n"
+                   "       [--passthrough P] [--channel CH] [--sender ID]\n"},
     {"react", "usage: loopmsg react --contact C --message-id ID --reaction R\n"
               "R: love like dislike laugh emphasize question; -R removes it.\n"},
     {"typing", "usage: loopmsg typing (--message-id ID | --contact C --sender ID)\n"
@@ -394,6 +394,7 @@ static int do_voice(cli_globals *g, msg_args *a, loopmsg_client *c)
     if (rc)
         return rc;
     p.contact = a->contact;
+    p.group = a->group;
     p.media_url = a->media_url;
     p.passthrough = a->passthrough;
     loopmsg_send_result *r = NULL;

@@ -36,7 +36,8 @@ enum {
     R_TIMEZONE,
     R_BODY,
     R_SENDER_TYPE,
-    R_FIELD
+    R_FIELD,
+    R_ORG
 };
 
 #define MAX_MULTI 4096
@@ -47,7 +48,7 @@ typedef struct res_args {
     int all;
     long limit;
     const char *name, *text, *messages, *effect, *subject, *from_date, *from_time, *to_time,
-        *timezone, *body, *contact, *sender_type;
+        *timezone, *body, *contact, *sender_type, *org;
     const char *contacts[MAX_MULTI];
     size_t contact_count;
     const char *attachments[MAX_MULTI];
@@ -85,6 +86,7 @@ static const struct option paging_opts[] = {
     OPT("timezone", required_argument, R_TIMEZONE),
     OPT("body", required_argument, R_BODY),
     OPT("sender-type", required_argument, R_SENDER_TYPE),
+    OPT("org", required_argument, R_ORG),
     OPT("field", required_argument, R_FIELD),
     {NULL, 0, NULL, 0},
 };
@@ -179,6 +181,9 @@ static int on_opt(int id, const char *arg, void *ud)
         break;
     case R_BODY:
         a->body = arg;
+        break;
+    case R_ORG:
+        a->org = arg;
         break;
     case R_SENDER_TYPE:
         a->sender_type = arg;
@@ -343,7 +348,11 @@ static const char *const usage_text =
     "  loopmsg pools list [paging]\n"
     "  loopmsg orgs list [--search NAME] [paging]\n"
     "  loopmsg opt-in url --body B [--contact C] [--sender-type shared] [--field KEY=VALUE]...\n"
+    "  loopmsg opt-in url --org ORG_ID --body B [--sender-type shared] [--field KEY=VALUE]...\n"
+    "                        (the frontend method: no API key needed; LOOP_OPTIN_BASE_URL)\n"
     "  loopmsg webhooks history [paging]\n"
+    "  loopmsg webhooks replay [WEBHOOK_ID] [--since DATE] [--event TYPE] --to URL\n"
+    "                        [--header VALUE]\n"
     "--messages FILE: CSV with a header (contact,text[,subject,effect,attachments]) or JSON\n"
     "lines (by extension; '-' reads JSON lines from stdin). With --all --json, one JSON object\n"
     "per item per line.\n";
@@ -457,7 +466,9 @@ static int r_optin_url(cli_globals *g, res_args *a, loopmsg_client *c, char **po
     p.field_count = a->field_count;
     loopmsg_optin_url *u = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_optin_generate_url(c, &p, &u, &err);
+    /* --org: the frontend method (no key; spec-management §6); else the backend one. */
+    loopmsg_status st = a->org ? loopmsg_optin_frontend_url(c, a->org, &p, &u, &err)
+                               : loopmsg_optin_generate_url(c, &p, &u, &err);
     if (st != LOOPMSG_OK)
         return cli_report_error(g, a->cmd, st, &err);
     if (g->json) {
@@ -573,6 +584,14 @@ static const struct {
 
 int cli_cmd_resource(cli_globals *g, int argc, char **argv)
 {
+    /* `webhooks replay` has options of its own. */
+    if (strcmp(argv[0], "webhooks") == 0)
+        for (int i = 1; i < argc; i++)
+            if (argv[i][0] != '-') {
+                if (strcmp(argv[i], "replay") == 0)
+                    return cli_cmd_webhooks_replay(g, argc - i, argv + i);
+                break;
+            }
     res_args a;
     memset(&a, 0, sizeof a);
     a.cmd = argv[0];
@@ -601,7 +620,13 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv)
                                    routes[i].positional, npos);
         }
         int rc;
-        loopmsg_client *c = cli_client_new(g, &rc);
+        /* The frontend opt-in method sends no key: one is not required for it. The client
+         * needs one to exist, so a placeholder stands in (never sent: the op goes without
+         * Authorization). */
+        cli_globals g2 = *g;
+        if (a.org && strcmp(argv[0], "opt-in") == 0 && !cli_setting(g, CLI_KEY_API_KEY))
+            g2.flag[CLI_KEY_API_KEY] = "frontend-opt-in-needs-no-key";
+        loopmsg_client *c = cli_client_new(&g2, &rc);
         if (c) {
             rc = routes[i].fn(g, &a, c, argv + first + 1, npos);
             loopmsg_client_free(c);
@@ -611,4 +636,13 @@ int cli_cmd_resource(cli_globals *g, int argc, char **argv)
     }
     args_free(&a);
     return cli_usage_error(argv[0], "unknown subcommand '%s'", verb);
+}
+
+size_t cli_resource_verbs(const char *group, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(routes[i].group, group) == 0 && n < max)
+            out[n++] = routes[i].verb;
+    return n;
 }

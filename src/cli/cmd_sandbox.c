@@ -395,7 +395,8 @@ static int control(cli_globals *g, const char *endpoint, json_t *body, json_t **
     }
     char *resp = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_emulator_control(&resp, g->base_url, endpoint, text, &err);
+    loopmsg_status st =
+        loopmsg_emulator_control(&resp, cli_setting(g, CLI_KEY_BASE_URL), endpoint, text, &err);
     free(text);
     if (st == LOOPMSG_E_INVALID_ARG)
         return cli_usage_error("sandbox", "%s", err.message);
@@ -423,8 +424,9 @@ static int sub_inject(cli_globals *g, const sb_args *a, char **pos)
     json_t *body = json_pack("{s:s, s:s}", "contact", a->contact, "text", a->text);
     if (body && a->group)
         json_object_set_new(body, "group", json_string(a->group));
-    if (body && g->sender)
-        json_object_set_new(body, "sender", json_string(g->sender));
+    const char *sender = cli_setting(g, CLI_KEY_SENDER);
+    if (body && sender)
+        json_object_set_new(body, "sender", json_string(sender));
     json_t *r;
     int rc = control(g, "inject", body, &r);
     if (rc >= 0)
@@ -721,7 +723,7 @@ int cli_cmd_sandbox(cli_globals *g, int argc, char **argv)
         if (npos > subs[i].positional)
             return cli_usage_error("sandbox", "%s: unexpected argument '%s'", name,
                                    argv[first + 1 + subs[i].positional]);
-        if (!g->base_url && !getenv("LOOP_BASE_URL"))
+        if (!cli_setting(g, CLI_KEY_BASE_URL))
             return cli_usage_error("sandbox",
                                    "%s: which sandbox? Pass --base-url URL or set LOOP_BASE_URL "
                                    "(the URL 'loopmsg sandbox' printed)",
@@ -729,4 +731,13 @@ int cli_cmd_sandbox(cli_globals *g, int argc, char **argv)
         return subs[i].fn(g, &a, argv + first + 1);
     }
     return cli_usage_error("sandbox", "unknown subcommand '%s'", name);
+}
+
+size_t cli_sandbox_verbs(const char *group, const char **out, size_t max)
+{
+    (void)group;
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0] && n < max; i++)
+        out[n++] = subs[i].name;
+    return n;
 }

@@ -17,7 +17,7 @@ static const char usage[] =
     "              [--reply-to ID] [--passthrough P] [--channel CH] [--contact-file]\n"
     "  send-group  --group ID --text T [--subject S] [--attachment URL]... [--effect E]\n"
     "              [--reply-to ID] [--passthrough P]\n"
-    "  send-voice  --contact C --media-url URL [--passthrough P]\n"
+    "  send-voice  (--contact C | --group ID) --media-url URL [--passthrough P]\n"
     "  react       --contact C --message-id ID --reaction R   (-R removes it)\n"
     "  typing      (--message-id ID | --contact C --sender ID) [--seconds N] [--read]\n"
     "  mark-read   (--message-id ID | --contact C --sender ID)\n"
@@ -27,15 +27,22 @@ static const char usage[] =
     "Audience, campaigns, senders (see 'loopmsg audience --help'):\n"
     "  audience    list | status C | unsubscribe C | history C | opt-ins\n"
     "  campaign    create --name N (--text T --contact C... | --messages FILE)\n"
-    "  senders     list | show ID\n"
+    "  senders     list | show ID | plans | order ... --yes | cancel ID --yes\n"
+    "              | move ID --org ORG_ID\n"
     "  pools       list | show ID | create | update ID | delete ID --yes\n"
     "  opt-in      url --body B [--field KEY=VALUE]...\n"
-    "  webhooks    history\n"
+    "  webhooks    history | replay [WEBHOOK_ID] --to URL [--header VALUE]\n"
     "  orgs        list | show ID | create ... | update ID ... | delete ID --yes\n"
+    "Settings:\n"
+    "  config      set KEY VALUE | get KEY [--show-secrets] | list | path\n"
+    "  completion  bash | zsh | fish   (print the shell's completion script)\n"
 #ifdef LOOPMSG_CLI_WITH_LISTEN
     "Webhooks:\n"
     "  listen      [--bind ADDR] [--port P] [--path /webhook] [--secret S]... [--spool DIR]\n"
     "              [--exec CMD] [--exec-timeout S] [--ack-after-handling]\n"
+    "              [--redis URL [--stream KEY] [--dedupe-ttl S]]\n"
+    "  consume     --redis URL --group NAME --exec CMD [--stream KEY] [--consumer NAME]\n"
+    "              [--workers N] [--max-attempts N] [--claim-idle S]\n"
 #endif
 #ifdef LOOPMSG_CLI_WITH_SANDBOX
     "Local emulator:\n"
@@ -51,44 +58,59 @@ static const char usage[] =
     "  --retry-delay MS   LOOP_RETRY_DELAY_MS, backoff base (default 2000)\n"
     "  --json             LOOP_JSON=1, one JSON object on stdout\n"
     "  --verbose          LOOP_VERBOSE=1, log requests to stderr (the key is never shown)\n"
+    "  --log-format F     LOOP_LOG_FORMAT: text (with --verbose) or json: one JSON line per\n"
+    "                     request, response, retry, rate-limit pause and error on stderr\n"
     "  --ca-bundle FILE   LOOP_CA_BUNDLE, trust only this PEM bundle\n"
     "  --ca-path DIR      LOOP_CA_PATH, a hashed CA directory (default: the system's)\n"
     "  --proxy URL        https_proxy (and no_proxy); always a CONNECT tunnel\n"
     "  --http1.1, --http2 HTTP version (default: HTTP/2 when the server offers it)\n"
+    "  --profile NAME     LOOP_PROFILE, the profile of the configuration file (default:\n"
+    "                     [default]); flag > environment > profile > built-in default\n"
     "  --help, --version\n"
     "\n"
     "Exit codes: 0 ok; 2 usage or validation error (nothing sent); 3 the API answered with an\n"
     "error; 4 transport error before the request was sent; 5 outcome unknown (sent, no\n"
     "answer, or code 1030: no delivery confirmation); 1 anything else.\n";
 
-typedef int (*cmd_fn)(cli_globals *g, int argc, char **argv);
+/* Some groups are served by two dispatchers (cmd_platform.c hands what it does not route to
+ * cmd_resources.c): their verbs are the union of both tables. */
+static size_t platform_verbs(const char *group, const char **out, size_t max)
+{
+    size_t n = cli_platform_verbs(group, out, max);
+    return n + cli_resource_verbs(group, out + n, max - n);
+}
 
-static const struct {
-    const char *name;
-    cmd_fn fn;
-} commands[] = {
-    {"send", cli_cmd_send},
-    {"send-group", cli_cmd_send_group},
-    {"send-voice", cli_cmd_send_voice},
-    {"react", cli_cmd_react},
-    {"typing", cli_cmd_typing},
-    {"mark-read", cli_cmd_mark_read},
-    {"status", cli_cmd_status},
-    {"send-bulk", cli_cmd_send_bulk},
-    {"audience", cli_cmd_resource},
-    {"campaign", cli_cmd_resource},
-    {"senders", cli_cmd_resource},
-    {"pools", cli_cmd_platform},
-    {"opt-in", cli_cmd_resource},
-    {"webhooks", cli_cmd_resource},
-    {"orgs", cli_cmd_platform},
+/* The one registry of commands: the dispatcher below and shell completion (completion.c)
+ * both read it, and completion takes each command's options from the table its parser
+ * uses (cli_describe), so the two cannot drift apart. */
+const cli_command cli_commands[] = {
+    {"send", cli_cmd_send, NULL},
+    {"send-group", cli_cmd_send_group, NULL},
+    {"send-voice", cli_cmd_send_voice, NULL},
+    {"react", cli_cmd_react, NULL},
+    {"typing", cli_cmd_typing, NULL},
+    {"mark-read", cli_cmd_mark_read, NULL},
+    {"status", cli_cmd_status, NULL},
+    {"send-bulk", cli_cmd_send_bulk, NULL},
+    {"audience", cli_cmd_resource, cli_resource_verbs},
+    {"campaign", cli_cmd_resource, cli_resource_verbs},
+    {"senders", cli_cmd_platform, platform_verbs},
+    {"pools", cli_cmd_platform, platform_verbs},
+    {"opt-in", cli_cmd_resource, cli_resource_verbs},
+    {"webhooks", cli_cmd_resource, cli_resource_verbs},
+    {"orgs", cli_cmd_platform, platform_verbs},
+    {"config", cli_cmd_config, cli_config_verbs},
+    {"completion", cli_cmd_completion, cli_completion_verbs},
 #ifdef LOOPMSG_CLI_WITH_LISTEN
-    {"listen", cli_cmd_listen},
+    {"listen", cli_cmd_listen, NULL},
 #endif
+    {"consume", cli_cmd_consume, NULL},
 #ifdef LOOPMSG_CLI_WITH_SANDBOX
-    {"sandbox", cli_cmd_sandbox},
+    {"sandbox", cli_cmd_sandbox, cli_sandbox_verbs},
 #endif
 };
+
+const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
 
 static long env_long(const char *name, long min, long max, long fallback)
 {
@@ -115,6 +137,9 @@ int main(int argc, char **argv)
     g.retry_delay_ms = env_long("LOOP_RETRY_DELAY_MS", 1, 600000, 0);
     g.json = env_flag("LOOP_JSON");
     g.verbose = env_flag("LOOP_VERBOSE");
+    const char *log_format = getenv("LOOP_LOG_FORMAT");
+    if (log_format && *log_format && cli_parse_log_format(log_format, &g.log_json) != 0)
+        return cli_usage_error(NULL, "LOOP_LOG_FORMAT: expected text or json");
 
     /* Global options before the command, parsed with the table every command uses: the
      * command word is the first argument that is neither an option nor an option's value. */
@@ -128,11 +153,13 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *name = argv[cmd_at];
-    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
-        if (strcmp(commands[k].name, name) != 0)
+    for (size_t k = 0; k < cli_command_count; k++) {
+        if (strcmp(cli_commands[k].name, name) != 0)
             continue;
         /* The command parses its own arguments; argv[0] is its name. */
-        return commands[k].fn(&g, argc - cmd_at, argv + cmd_at);
+        int rc = cli_commands[k].fn(&g, argc - cmd_at, argv + cmd_at);
+        cli_globals_clear(&g);
+        return rc;
     }
     fprintf(stderr, "loopmsg: unknown command '%s'\n\n%s", name, usage);
     return CLI_EXIT_USAGE;

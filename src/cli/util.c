@@ -32,7 +32,9 @@ enum {
     G_CA_PATH,
     G_PROXY,
     G_HTTP1_1,
-    G_HTTP2
+    G_HTTP2,
+    G_PROFILE,
+    G_LOG_FORMAT
 };
 
 static const struct option global_opts[] = {
@@ -51,9 +53,26 @@ static const struct option global_opts[] = {
     {"proxy", required_argument, NULL, G_PROXY},
     {"http1.1", no_argument, NULL, G_HTTP1_1},
     {"http2", no_argument, NULL, G_HTTP2},
+    {"profile", required_argument, NULL, G_PROFILE},
+    {"log-format", required_argument, NULL, G_LOG_FORMAT},
 };
 
 #define N_GLOBAL_OPTS (sizeof global_opts / sizeof global_opts[0])
+
+const struct option *cli_global_options(size_t *count)
+{
+    *count = N_GLOBAL_OPTS;
+    return global_opts;
+}
+
+static const struct option **describe_tables;
+static size_t describe_max;
+
+void cli_describe(const struct option **tables, size_t max)
+{
+    describe_tables = tables;
+    describe_max = max;
+}
 
 static int is_global(int id)
 {
@@ -76,6 +95,17 @@ int cli_parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
+int cli_parse_log_format(const char *s, int *json_out)
+{
+    if (s && strcmp(s, "text") == 0)
+        *json_out = 0;
+    else if (s && strcmp(s, "json") == 0)
+        *json_out = 1;
+    else
+        return -1;
+    return 0;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -92,21 +122,30 @@ static int global_opt(cli_globals *g, const char *cmd, int id, const char *arg)
 {
     switch (id) {
     case G_API_KEY:
-        g->api_key = arg;
+        g->api_key = g->flag[CLI_KEY_API_KEY] = arg;
         return 0;
     case G_BASE_URL:
-        g->base_url = arg;
+        g->base_url = g->flag[CLI_KEY_BASE_URL] = arg;
         return 0;
     case G_SENDER:
-        g->sender = arg;
+        g->sender = g->flag[CLI_KEY_SENDER] = arg;
         return 0;
     case G_TIMEOUT:
         if (cli_parse_long(arg, 1, 3600000, &g->timeout_ms) != 0)
             return cli_usage_error(cmd, "--timeout: expected milliseconds (1..3600000)");
+        g->flag[CLI_KEY_TIMEOUT_MS] = arg;
         return 0;
     case G_RETRIES:
         if (cli_parse_long(arg, 0, 100, &g->retries) != 0)
             return cli_usage_error(cmd, "--retries: expected a number (0..100)");
+        g->flag[CLI_KEY_RETRIES] = arg;
+        return 0;
+    case G_PROFILE:
+        g->profile = arg;
+        return 0;
+    case G_LOG_FORMAT:
+        if (cli_parse_log_format(arg, &g->log_json) != 0)
+            return cli_usage_error(cmd, "--log-format: expected text or json");
         return 0;
     case G_RETRY_DELAY:
         if (cli_parse_long(arg, 1, 600000, &g->retry_delay_ms) != 0)
@@ -208,7 +247,20 @@ static int parse_with(cli_globals *g, int argc, char **argv, const char *cmd,
 int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, cli_opt_cb cb,
               void *user_data, const char *usage)
 {
-    return parse_with(g, argc, argv, argv[0], opts, cb, user_data, ":h", usage);
+    if (describe_tables) {
+        for (size_t i = 0; i < describe_max; i++)
+            if (!describe_tables[i] || describe_tables[i] == opts) {
+                describe_tables[i] = opts;
+                break;
+            }
+        return -2;
+    }
+    int rc = parse_with(g, argc, argv, argv[0], opts, cb, user_data, ":h", usage);
+    /* Every global option is known now (they may follow the command word): the profile
+     * fills what neither a flag nor the environment gave. */
+    if (rc >= 0 && cli_config_apply(g) != 0)
+        return -1;
+    return rc;
 }
 
 int cli_parse_globals(cli_globals *g, int argc, char **argv, const char *usage)
@@ -222,6 +274,29 @@ static void log_to_stderr(loopmsg_log_level level, const char *line, void *user_
     (void)level;
     (void)user_data;
     fprintf(stderr, "loopmsg: %s\n", line);
+}
+
+/* --log-format json: each structured event as one JSON line on stderr. The event holds no
+ * key, secret, body or message text (see loopmsg_log_event), so neither does the line. */
+static void log_event_json(const loopmsg_log_event *ev, void *user_data)
+{
+    (void)user_data;
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+    static const char *const kinds[] = {"request", "response", "retry", "rate_limit_pause",
+                                        "error"};
+    const char *level = (unsigned int)ev->level < 4 ? levels[ev->level] : "unknown";
+    const char *kind = (unsigned int)ev->kind < 5 ? kinds[ev->kind] : "unknown";
+    json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:i, s:i, s:s, s:i, s:I, s:I, s:I}",
+                          "level", level, "event", kind, "operation", ev->operation, "method",
+                          ev->method, "path", ev->path, "http_status", ev->http_status, "api_code",
+                          ev->api_code, "status", loopmsg_status_name(ev->status), "attempt",
+                          (int)ev->attempt, "duration_ms", (json_int_t)ev->duration_ms, "delay_ms",
+                          (json_int_t)ev->delay_ms, "request_id", (json_int_t)ev->request_id);
+    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (line)
+        fprintf(stderr, "%s\n", line);
+    free(line);
+    json_decref(o);
 }
 
 int cli_exit_code(loopmsg_status st, const loopmsg_error *err)
@@ -297,9 +372,9 @@ loopmsg_client *cli_client_new_ex(const cli_globals *g, const loopmsg_client_opt
         o.wire_cb = tuning->wire_cb;
         o.wire_user_data = tuning->wire_user_data;
     }
-    o.api_key = g->api_key;
-    o.base_url = g->base_url;
-    o.default_sender = g->sender;
+    o.api_key = cli_setting(g, CLI_KEY_API_KEY);
+    o.base_url = cli_setting(g, CLI_KEY_BASE_URL);
+    o.default_sender = cli_setting(g, CLI_KEY_SENDER);
     o.timeout_ms = (unsigned int)g->timeout_ms;
     o.max_retries = g->retries < 0 ? 0 : g->retries == 0 ? LOOPMSG_NO_RETRIES : (int)g->retries;
     o.retry_delay_ms = (unsigned int)g->retry_delay_ms;
@@ -308,7 +383,9 @@ loopmsg_client *cli_client_new_ex(const cli_globals *g, const loopmsg_client_opt
     o.ca_path = g->ca_path;
     o.proxy = g->proxy;
     o.http_version = (loopmsg_http_version)g->http_version;
-    if (g->verbose)
+    if (g->log_json)
+        o.log_event_cb = log_event_json; /* instead of the text lines */
+    else if (g->verbose)
         o.log_cb = log_to_stderr;
     loopmsg_client *c = NULL;
     loopmsg_error err;

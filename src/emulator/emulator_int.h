@@ -264,7 +264,9 @@ void loopmsg__emu_route_sandbox(loopmsg_emulator *emu, const loopmsg__emu_reques
 
 /* ---- state.c operations used by the router (each takes emu->lock itself) ---------------- */
 
-void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body,
+/* key: the request's Authorization (an organization's key sends that organization's
+ * webhooks to its own URL). */
+void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const char *key,
                              loopmsg__emu_response *resp);
 void loopmsg__emu_state_typing(loopmsg_emulator *emu, const json_t *body,
                                loopmsg__emu_response *resp);
@@ -315,6 +317,10 @@ bool loopmsg__emu_platform_route(loopmsg_emulator *emu, const loopmsg__emu_reque
 /* Is key the key of an organization created through the API? */
 bool loopmsg__emu_platform_key_known(loopmsg_emulator *emu, const char *key);
 void loopmsg__emu_platform_free(loopmsg__emu_platform *p);
+/* With emu->lock held: when key is the key of an organization other than the default one,
+ * true and its webhook URL and header (NULL when unset; borrowed while the lock is held). */
+bool loopmsg__emu_platform_webhook_locked(loopmsg_emulator *emu, const char *key, const char **url,
+                                          const char **header);
 
 /* Replace the state by a fresh one from the fixtures. false on failure (state kept). */
 bool loopmsg__emu_state_reload(loopmsg_emulator *emu);

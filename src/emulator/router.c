@@ -163,7 +163,7 @@ void loopmsg__emu_route(loopmsg_emulator *emu, const loopmsg__emu_request *req,
     }
     switch (found->ep) {
     case EP_SEND:
-        loopmsg__emu_state_send(emu, body, resp);
+        loopmsg__emu_state_send(emu, body, req->authorization, resp);
         break;
     case EP_TYPING:
         loopmsg__emu_state_typing(emu, body, resp);
@@ -358,6 +358,11 @@ static void sandbox_reset(loopmsg_emulator *emu, const json_t *body, loopmsg__em
             loopmsg__emu_respond_error(resp, 500, 1000, "Could not reload the fixtures");
             return;
         }
+        /* Organizations (and their keys) and the sender-order window start afresh too. */
+        pthread_mutex_lock(&emu->lock);
+        loopmsg__emu_platform_free(emu->platform);
+        emu->platform = NULL;
+        pthread_mutex_unlock(&emu->lock);
     }
     sandbox_ok(resp, NULL);
 }

@@ -514,7 +514,8 @@ static json_t *group_json(const json_t *g)
 
 /* ---- send ------------------------------------------------------------------------------- */
 
-void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, loopmsg__emu_response *resp)
+void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const char *key,
+                             loopmsg__emu_response *resp)
 {
     const json_t *contact_v = json_object_get(body, "contact");
     const json_t *group_v = json_object_get(body, "group");
@@ -590,6 +591,15 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, loopmsg_
             code = 595;
             goto fail;
         }
+        if (!message_find(st, target)) {
+            code = 610; /* a reaction to a message the account does not have */
+            goto fail;
+        }
+    }
+    const char *reply_to = jstr(body, "reply_to_id");
+    if (reply_to && *reply_to && !is_reaction && !message_find(st, reply_to)) {
+        code = 590;
+        goto fail;
     }
     if (effect_v && !json_is_null(effect_v) &&
         !loopmsg__emu_effect_valid(json_string_value(effect_v))) {
@@ -715,7 +725,11 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, loopmsg_
         json_object_set_new(out, "text", json_string(m->text));
     }
 
-    if (!is_reaction && emu->webhook_url) {
+    /* A message sent with an organization's own key: its webhooks go to that organization's
+     * URL with its header (none when it has no URL), not to the emulator's. */
+    const char *org_url = NULL, *org_header = NULL;
+    bool org = loopmsg__emu_platform_webhook_locked(emu, key, &org_url, &org_header);
+    if (!is_reaction && (org ? org_url != NULL : emu->webhook_url != NULL)) {
         json_t *ev = json_object();
         json_object_set_new(ev, "event",
                             json_string(m->error_code ? "message_failed" : "message_delivered"));
@@ -730,7 +744,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, loopmsg_
         if (group)
             json_object_set_new(ev, "group", group_json(group));
         int64_t due = loopmsg__emu_mono_ms() + delay;
-        loopmsg__emu_events_post(emu->events, ev, due, NULL);
+        loopmsg__emu_events_post_to(emu->events, ev, due, org_url, org_header, NULL);
     }
     free(contact);
     pthread_mutex_unlock(&emu->lock);

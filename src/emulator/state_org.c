@@ -100,6 +100,18 @@ bool loopmsg__emu_platform_key_known(loopmsg_emulator *emu, const char *key)
     return known;
 }
 
+bool loopmsg__emu_platform_webhook_locked(loopmsg_emulator *emu, const char *key, const char **url,
+                                          const char **header)
+{
+    *url = *header = NULL;
+    json_t *o = key && emu->platform ? org_by_key(emu->platform, key) : NULL;
+    if (!o || json_is_true(json_object_get(o, "_default")))
+        return false;
+    *url = jstr(o, "webhook_url");
+    *header = jstr(o, "webhook_header");
+    return true;
+}
+
 /* Copy without the keys that start with '_'. */
 static json_t *public_view(const json_t *o)
 {
@@ -694,7 +706,8 @@ typedef enum which {
     W_SENDER_PATCH,
     W_SENDER_CANCEL,
     W_POOL_NEW,
-    W_POOL
+    W_POOL,
+    W_OPTIN_FRONT
 } which;
 
 static which classify(const loopmsg__emu_request *req, char **id, const char **allow)
@@ -723,12 +736,50 @@ static which classify(const loopmsg__emu_request *req, char **id, const char **a
     }
     if (strcmp(m, "PATCH") == 0 && match_id(path, "/api/v1/sender/", "", id))
         return W_SENDER_PATCH;
+    if (match_id(path, "/tracker-api/v1/generate-url/", "", id))
+        return strcmp(m, "GET") == 0 ? W_OPTIN_FRONT : (*allow = "GET", W_NONE);
     if (strcmp(path, "/api/v1/pool/new/") == 0)
         return strcmp(m, "POST") == 0 ? W_POOL_NEW : (*allow = "POST", W_NONE);
     if ((strcmp(m, "PATCH") == 0 || strcmp(m, "DELETE") == 0) &&
         match_id(path, "/api/v1/pool/", "", id))
         return W_POOL;
     return W_NONE;
+}
+
+/* The frontend opt-in method (spec-management §6): unauthenticated, the organization in the
+ * path, every parameter in the query; answered like the backend method. */
+static void optin_frontend(loopmsg_emulator *emu, const char *org_id, const char *query,
+                           loopmsg__emu_response *resp)
+{
+    pthread_mutex_lock(&emu->lock);
+    loopmsg__emu_platform *p = platform(emu);
+    bool known = p && find_id(p->orgs, org_id);
+    pthread_mutex_unlock(&emu->lock);
+    if (!known) {
+        loopmsg__emu_respond_error(resp, 404, 100, "Organization not found");
+        return;
+    }
+    json_t *body = json_object();
+    const char *q = query ? query : "";
+    while (body && *q) {
+        size_t n = strcspn(q, "&");
+        const char *eq = memchr(q, '=', n);
+        if (eq) {
+            char *k = loopmsg__emu_percent_decode(q, (size_t)(eq - q), true);
+            char *v = loopmsg__emu_percent_decode(eq + 1, n - (size_t)(eq - q) - 1, true);
+            if (k && v && *k)
+                json_object_set_new(body, k, json_string(v));
+            free(k);
+            free(v);
+        }
+        q += n + (q[n] == '&');
+    }
+    if (!body) {
+        loopmsg__emu_respond_error(resp, 500, 1000, "out of memory");
+        return;
+    }
+    loopmsg__emu_state_optin_url(emu, body, resp);
+    json_decref(body);
 }
 
 bool loopmsg__emu_platform_route(loopmsg_emulator *emu, const loopmsg__emu_request *req,
@@ -749,6 +800,11 @@ bool loopmsg__emu_platform_route(loopmsg_emulator *emu, const loopmsg__emu_reque
         loopmsg__emu_buf b = {0};
         loopmsg__emu_buf_printf(&b, "Allow: %s", allow);
         resp->headers = b.ptr;
+        return true;
+    }
+    if (w == W_OPTIN_FRONT) {
+        optin_frontend(emu, id, req->query, resp);
+        free(id);
         return true;
     }
     if (!req->authorization || !*req->authorization) {
@@ -804,6 +860,7 @@ bool loopmsg__emu_platform_route(loopmsg_emulator *emu, const loopmsg__emu_reque
             pool_write(&c, req->method, id, body);
             break;
         case W_NONE:
+        case W_OPTIN_FRONT:
             break;
         }
     }

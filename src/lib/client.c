@@ -56,7 +56,7 @@ static bool host_is_loopback(const char *host, size_t len)
     return false;
 }
 
-static loopmsg_status check_base_url(const char *url, loopmsg_error *err)
+static loopmsg_status check_url(const char *field, const char *url, loopmsg_error *err)
 {
     const char *rest;
     bool https = strncasecmp(url, "https://", 8) == 0;
@@ -66,23 +66,24 @@ static loopmsg_status check_base_url(const char *url, loopmsg_error *err)
         rest = url + 7;
     else
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                  "base_url: must start with https:// (got \"%.60s\")", url);
+                                  "%s: must start with https:// (got \"%.60s\")", field, url);
     for (const char *p = url; *p; p++)
         if ((unsigned char)*p <= 0x20 || *p == 0x7F || *p == '?' || *p == '#')
             return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                      "base_url: must not contain spaces, control characters, "
-                                      "a query or a fragment");
+                                      "%s: must not contain spaces, control characters, "
+                                      "a query or a fragment",
+                                      field);
     size_t hostlen = strcspn(rest, "/");
     const char *host = rest;
     if (memchr(host, '@', hostlen))
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                  "base_url: must not contain credentials");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: must not contain credentials",
+                                  field);
     /* Strip the port: the last ':' outside an IPv6 literal. */
     size_t h = hostlen;
     if (host[0] == '[') {
         const char *close = memchr(host, ']', hostlen);
         if (!close)
-            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "base_url: bad IPv6 host");
+            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: bad IPv6 host", field);
         h = (size_t)(close - host) + 1;
     } else {
         const char *colon = memchr(host, ':', hostlen);
@@ -90,12 +91,13 @@ static loopmsg_status check_base_url(const char *url, loopmsg_error *err)
             h = (size_t)(colon - host);
     }
     if (h == 0)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "base_url: no host in \"%.60s\"",
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: no host in \"%.60s\"", field,
                                   url);
     if (!https && !host_is_loopback(host, h))
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                  "base_url: plaintext http:// is only allowed to a loopback "
-                                  "host (127.0.0.1, ::1, localhost); use https://");
+                                  "%s: plaintext http:// is only allowed to a loopback "
+                                  "host (127.0.0.1, ::1, localhost); use https://",
+                                  field);
     return LOOPMSG_OK;
 }
 
@@ -116,6 +118,7 @@ static void client_destroy(loopmsg_client *c)
     loopmsg__free(c->api_key);
     loopmsg__free(c->auth_header);
     loopmsg__free(c->base_url);
+    loopmsg__free(c->optin_base_url);
     loopmsg__free(c->default_sender);
     loopmsg__free(c->ca_bundle_path);
     loopmsg__free(c->ca_path);
@@ -202,7 +205,23 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
         client_destroy(c);
         return loopmsg__error_nomem(err);
     }
-    st = check_base_url(c->base_url, err);
+    st = check_url("base_url", c->base_url, err);
+    if (st != LOOPMSG_OK) {
+        client_destroy(c);
+        return st;
+    }
+    /* The frontend opt-in method has its own host (spec-management §6); the same plaintext
+     * rule holds, although no key is sent there. */
+    const char *optin = env_or(NULL, "LOOP_OPTIN_BASE_URL");
+    c->optin_base_url = loopmsg__strdup(optin ? optin : LOOPMSG_DEFAULT_OPTIN_BASE_URL);
+    if (!c->optin_base_url) {
+        client_destroy(c);
+        return loopmsg__error_nomem(err);
+    }
+    size_t olen = strlen(c->optin_base_url);
+    while (olen > 8 && c->optin_base_url[olen - 1] == '/')
+        c->optin_base_url[--olen] = '\0';
+    st = check_url("LOOP_OPTIN_BASE_URL", c->optin_base_url, err);
     if (st != LOOPMSG_OK) {
         client_destroy(c);
         return st;
@@ -252,6 +271,8 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     if (opts->version >= 3) {
         c->wire_cb = opts->wire_cb;
         c->wire_user_data = opts->wire_user_data;
+        c->log_event_cb = opts->log_event_cb;
+        c->log_event_user_data = opts->log_event_user_data;
     }
     c->rng_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ULL;
     if (!c->rng_state)

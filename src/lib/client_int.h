@@ -27,6 +27,9 @@ typedef enum loopmsg__method {
 /* The response carries a secret (a new organization's API key): never logged, and the
  * engine's copy of it is wiped once decoded. */
 #define LOOPMSG__OP_SECRET 0x2u
+/* The frontend opt-in method: sent to the client's optin_base_url, without Authorization
+ * (the method is unauthenticated, and the key must not travel to another host). */
+#define LOOPMSG__OP_HOST_OPTIN 0x4u
 
 /* Decode a successful (2xx) response into a result (an arena root). `root` is the parsed
  * body, NULL when the body was empty (204). `raw` is the NUL-terminated body. */
@@ -107,6 +110,7 @@ struct loopmsg_client {
     size_t api_key_len;
     char *auth_header; /* "Authorization: <key>", wiped on free */
     char *base_url;
+    char *optin_base_url; /* LOOP_OPTIN_BASE_URL, default https://t.imsg.link */
     char *default_sender;
     char *ca_bundle_path;
     char *ca_path;
@@ -126,6 +130,8 @@ struct loopmsg_client {
     void *log_user_data;
     loopmsg_wire_cb wire_cb;
     void *wire_user_data;
+    loopmsg_log_event_cb log_event_cb;
+    void *log_event_user_data;
     double (*random_fn)(void *);
     void *random_user_data;
     uint64_t rng_state;

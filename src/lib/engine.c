@@ -48,6 +48,7 @@ struct loopmsg__request {
     uint64_t not_before_ms;
     uint64_t deadline_at_ms; /* 0 = none */
     uint64_t attempt_started_ms;
+    uint64_t attempt_ms; /* how long the last finished attempt took */
     req_state state;
     loopmsg_status status;
     loopmsg_error err;
@@ -65,6 +66,7 @@ struct loopmsg_engine {
     const char *cainfo; /* trust as given to every handle (see choose_trust) */
     const char *capath;
     struct curl_slist *headers;
+    struct curl_slist *headers_noauth; /* for LOOPMSG__OP_HOST_OPTIN */
     req_list queued, running, done;
     CURL *idle[IDLE_HANDLES];
     size_t idle_count;
@@ -117,6 +119,52 @@ static void log_body(const loopmsg_client *c, const char *dir, const char *body,
     line[n] = '\0';
     loopmsg__mask_secret(line, n, c->api_key, c->api_key_len, n < len);
     loopmsg__log(c, LOOPMSG_LOG_DEBUG, "%s %s", dir, line);
+}
+
+static const char *method_name(loopmsg__method m);
+
+/* One structured event (see loopmsg_log_event). Only fields that cannot carry a secret or a
+ * message text go in: no body, no error message (it may quote a body), and the path without
+ * its query, masked like a log line in case a caller put the key into a path segment. */
+static void log_event(loopmsg_client *c, const loopmsg__request *r, loopmsg_log_event_kind kind,
+                      loopmsg_log_level level, loopmsg_status st, uint64_t delay_ms)
+{
+    if (!c->log_event_cb)
+        return;
+    char path[512];
+    size_t base = strlen(c->base_url);
+    const char *p = strncmp(r->url, c->base_url, base) == 0 ? r->url + base : r->url;
+    size_t n = strcspn(p, "?#");
+    bool cut = n >= sizeof path;
+    if (cut)
+        n = sizeof path - 1;
+    memcpy(path, p, n);
+    path[n] = '\0';
+    loopmsg__mask_secret(path, n, c->api_key, c->api_key_len, cut);
+    loopmsg_log_event ev = LOOPMSG_LOG_EVENT_INIT;
+    ev.level = level;
+    ev.kind = kind;
+    ev.operation = r->op->name;
+    ev.method = method_name(r->op->method);
+    ev.path = path;
+    ev.attempt = r->attempts;
+    ev.request_id = r->id;
+    ev.delay_ms = delay_ms;
+    if (kind != LOOPMSG_LOG_EVENT_REQUEST && kind != LOOPMSG_LOG_EVENT_RATE_LIMIT_PAUSE) {
+        ev.http_status = r->err.http_status;
+        ev.api_code = r->err.api_code;
+        ev.status = st;
+        ev.duration_ms = r->attempts ? r->attempt_ms : 0;
+    } else if (kind == LOOPMSG_LOG_EVENT_RATE_LIMIT_PAUSE) {
+        ev.http_status = r->err.http_status;
+    }
+    /* As the text callback: it runs inside the engine and may not drive it. */
+    struct loopmsg_engine *e = c->engine;
+    if (e)
+        e->dispatching++;
+    c->log_event_cb(&ev, c->log_event_user_data);
+    if (e)
+        e->dispatching--;
 }
 
 /* ---- lists ----------------------------------------------------------------------------- */
@@ -242,6 +290,19 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
         return loopmsg__error_nomem(err);
     }
     e->headers = h;
+    /* The same list without the key, for the one unauthenticated method. */
+    struct curl_slist *na = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *na2 = na ? curl_slist_append(na, "Expect:") : NULL;
+    if (!na2) {
+        curl_slist_free_all(na);
+        wipe_slist(e->headers);
+        curl_slist_free_all(e->headers);
+        curl_multi_cleanup(e->multi);
+        curl_share_cleanup(e->share);
+        loopmsg__free(e);
+        return loopmsg__error_nomem(err);
+    }
+    e->headers_noauth = na2;
     /* Requests in flight (max_concurrent) and connections (max_connections) are separate
      * limits: over HTTP/2 every handle waits for a connection it can multiplex on
      * (CURLOPT_PIPEWAIT) and a new one opens only when the server's stream limit is reached;
@@ -447,6 +508,8 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &last) != CURLE_OK || !last ||
         strcmp(last, r->url) != 0)
         curl_easy_setopt(h, CURLOPT_URL, r->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER,
+                     (r->op->flags & LOOPMSG__OP_HOST_OPTIN) ? e->headers_noauth : e->headers);
     curl_easy_setopt(h, CURLOPT_PRIVATE, r);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
@@ -478,7 +541,8 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     if (c->log_cb) {
         loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> %s %s (attempt %u)", method_name(r->op->method),
                      r->url, r->attempts);
-        loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> Authorization: [redacted]");
+        if (!(r->op->flags & LOOPMSG__OP_HOST_OPTIN))
+            loopmsg__log(c, LOOPMSG_LOG_DEBUG, "> Authorization: [redacted]");
         if (r->body)
             log_body(c, ">", r->body, r->body_len);
     }
@@ -492,6 +556,7 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
         return -1;
     }
 #endif
+    log_event(c, r, LOOPMSG_LOG_EVENT_REQUEST, LOOPMSG_LOG_DEBUG, LOOPMSG_OK, 0);
     if (curl_multi_add_handle(e->multi, h) != CURLM_OK) {
         r->easy = NULL;
         give_easy(e, h);
@@ -680,6 +745,9 @@ static void finish(loopmsg_client *c, loopmsg__request *r, loopmsg_status st)
     r->err.status = st;
     r->err.attempts = r->attempts;
     r->state = REQ_DONE;
+    if (st != LOOPMSG_OK)
+        log_event(c, r, LOOPMSG_LOG_EVENT_ERROR,
+                  st == LOOPMSG_E_CANCELLED ? LOOPMSG_LOG_INFO : LOOPMSG_LOG_ERROR, st, 0);
     if (r->on_finish) {
         /* Internal consumers (batch) take the outcome at once; no user code runs here. */
         void *result = st == LOOPMSG_OK ? r->result : NULL;
@@ -701,7 +769,10 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
     curl_multi_remove_handle(e->multi, r->easy);
     give_easy(e, r->easy);
     r->easy = NULL;
+    r->attempt_ms = now - r->attempt_started_ms;
 
+    if (r->err.http_status)
+        log_event(c, r, LOOPMSG_LOG_EVENT_RESPONSE, LOOPMSG_LOG_DEBUG, st, 0);
     if (c->log_cb) {
         if (r->err.http_status)
             loopmsg__log(c, LOOPMSG_LOG_DEBUG, "< %d in %llu ms", r->err.http_status,
@@ -717,13 +788,17 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
         if ((r->err.http_status == 429 || r->err.http_status == 503) && r->err.retry_after_ms &&
             r->err.retry_after_ms <= LOOPMSG_MAX_RETRY_DELAY_MS) {
             uint64_t until = now + r->err.retry_after_ms;
-            if (until > e->paused_until)
+            if (until > e->paused_until) {
                 e->paused_until = until;
+                log_event(c, r, LOOPMSG_LOG_EVENT_RATE_LIMIT_PAUSE, LOOPMSG_LOG_WARN, st,
+                          r->err.retry_after_ms);
+            }
         }
         long delay = retry_delay(c, r, st, now);
         if (delay >= 0) {
             loopmsg__log(c, LOOPMSG_LOG_WARN, "%s: retry %u of %d in %ld ms after: %s", r->op->name,
                          r->attempts, c->max_retries, delay, r->err.message);
+            log_event(c, r, LOOPMSG_LOG_EVENT_RETRY, LOOPMSG_LOG_WARN, st, (uint64_t)delay);
             if (r->result && r->op->free_result)
                 r->op->free_result(r->result);
             r->result = NULL;
@@ -907,7 +982,7 @@ static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c, con
     }
     loopmsg__request *r = loopmsg__calloc(1, sizeof *r);
     loopmsg__buf url = {0};
-    loopmsg__buf_puts(&url, c->base_url);
+    loopmsg__buf_puts(&url, (op->flags & LOOPMSG__OP_HOST_OPTIN) ? c->optin_base_url : c->base_url);
     loopmsg__buf_puts(&url, path ? path : "/");
     loopmsg__free(path);
     if (!r || !loopmsg__buf_ok(&url)) {
@@ -1187,6 +1262,7 @@ void loopmsg__engine_free(loopmsg_client *c)
     curl_share_cleanup(e->share); /* after every easy handle that used it */
     wipe_slist(e->headers);
     curl_slist_free_all(e->headers);
+    curl_slist_free_all(e->headers_noauth);
     loopmsg__free(e);
     c->engine = NULL;
 }

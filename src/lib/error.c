@@ -47,28 +47,35 @@ loopmsg_status loopmsg__check_version(unsigned int version, unsigned int current
     return LOOPMSG_OK;
 }
 
+/* Every status once: its name is made from the identifier itself, so the two cannot differ.
+ * test_error reads the enum in include/loopmsg/error.h and fails on a status missing here. */
+#define LOOPMSG__STATUSES(X)                                                                       \
+    X(LOOPMSG_OK, "success")                                                                       \
+    X(LOOPMSG_E_INVALID_ARG, "invalid argument")                                                   \
+    X(LOOPMSG_E_NOMEM, "out of memory")                                                            \
+    X(LOOPMSG_E_STATE, "call not allowed in this state")                                           \
+    X(LOOPMSG_E_TRANSPORT, "transport error")                                                      \
+    X(LOOPMSG_E_TIMEOUT, "timed out")                                                              \
+    X(LOOPMSG_E_AUTH, "authentication failed")                                                     \
+    X(LOOPMSG_E_RATE_LIMITED, "rate limited")                                                      \
+    X(LOOPMSG_E_API, "API error")                                                                  \
+    X(LOOPMSG_E_HTTP, "unexpected HTTP status")                                                    \
+    X(LOOPMSG_E_PROTOCOL, "malformed response")                                                    \
+    X(LOOPMSG_E_WEBHOOK_AUTH, "webhook authorization failed")                                      \
+    X(LOOPMSG_E_CANCELLED, "cancelled")                                                            \
+    X(LOOPMSG_E_PARTIAL, "some batch items failed")                                                \
+    X(LOOPMSG_E_NOT_FOUND, "not found")                                                            \
+    X(LOOPMSG_E_TOO_LARGE, "too large")                                                            \
+    X(LOOPMSG_E_INTERNAL, "internal error")
+
 static const struct {
     loopmsg_status status;
     const char *name;
     const char *str;
 } statuses[] = {
-    {LOOPMSG_OK, "LOOPMSG_OK", "success"},
-    {LOOPMSG_E_INVALID_ARG, "LOOPMSG_E_INVALID_ARG", "invalid argument"},
-    {LOOPMSG_E_NOMEM, "LOOPMSG_E_NOMEM", "out of memory"},
-    {LOOPMSG_E_STATE, "LOOPMSG_E_STATE", "call not allowed in this state"},
-    {LOOPMSG_E_TRANSPORT, "LOOPMSG_E_TRANSPORT", "transport error"},
-    {LOOPMSG_E_TIMEOUT, "LOOPMSG_E_TIMEOUT", "timed out"},
-    {LOOPMSG_E_AUTH, "LOOPMSG_E_AUTH", "authentication failed"},
-    {LOOPMSG_E_RATE_LIMITED, "LOOPMSG_E_RATE_LIMITED", "rate limited"},
-    {LOOPMSG_E_API, "LOOPMSG_E_API", "API error"},
-    {LOOPMSG_E_HTTP, "LOOPMSG_E_HTTP", "unexpected HTTP status"},
-    {LOOPMSG_E_PROTOCOL, "LOOPMSG_E_PROTOCOL", "malformed response"},
-    {LOOPMSG_E_WEBHOOK_AUTH, "LOOPMSG_E_WEBHOOK_AUTH", "webhook authorization failed"},
-    {LOOPMSG_E_CANCELLED, "LOOPMSG_E_CANCELLED", "cancelled"},
-    {LOOPMSG_E_PARTIAL, "LOOPMSG_E_PARTIAL", "some batch items failed"},
-    {LOOPMSG_E_NOT_FOUND, "LOOPMSG_E_NOT_FOUND", "not found"},
-    {LOOPMSG_E_TOO_LARGE, "LOOPMSG_E_TOO_LARGE", "too large"},
-    {LOOPMSG_E_INTERNAL, "LOOPMSG_E_INTERNAL", "internal error"},
+#define STATUS_ROW(status, str) {status, #status, str},
+    LOOPMSG__STATUSES(STATUS_ROW)
+#undef STATUS_ROW
 };
 
 const char *loopmsg_status_str(loopmsg_status status)

@@ -196,12 +196,33 @@ static bool has_audio_extension(const char *url)
     return false;
 }
 
+static const char *voice_group(const loopmsg_voice_params *p)
+{
+    return p->version >= 2 ? p->group : NULL;
+}
+
 static loopmsg_status validate_voice(const loopmsg_voice_params *p, loopmsg_error *err)
 {
     const char *op = "send_voice";
     TRY(check_params(p, op, p ? p->version : 0, LOOPMSG_VOICE_PARAMS_VERSION,
                      "loopmsg_voice_params", "LOOPMSG_VOICE_PARAMS_INIT", err));
-    TRY(loopmsg__v_id(op, "contact", p->contact, true, err));
+    /* `group` exists from version 2 on: a version-1 struct ends before it. */
+    const char *group = voice_group(p);
+    if (loopmsg__set(group) && loopmsg__set(p->contact))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "send_voice: group: set either contact or group, not both");
+    if (loopmsg__set(group)) {
+        TRY(loopmsg__v_id(op, "group", group, true, err));
+        if (p->channel != LOOPMSG_CHANNEL_AUTO && p->channel != LOOPMSG_CHANNEL_IMESSAGE)
+            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                      "send_voice: channel: groups are iMessage only");
+    } else if (!p->contact) {
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "send_voice: contact: is required (or group, for an iMessage "
+                                  "group)");
+    } else {
+        TRY(loopmsg__v_id(op, "contact", p->contact, true, err));
+    }
     TRY(loopmsg__v_https_url(op, "media_url", (size_t)-1, p->media_url, err));
     if (!has_audio_extension(p->media_url))
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
@@ -346,7 +367,8 @@ static json_t *encode_voice(loopmsg_client *c, const loopmsg_voice_params *p)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    int bad = loopmsg__json_put(o, "contact", p->contact);
+    int bad = loopmsg__set(voice_group(p)) ? loopmsg__json_put(o, "group", voice_group(p))
+                                           : loopmsg__json_put(o, "contact", p->contact);
     bad |= loopmsg__json_put(o, "media_url", p->media_url);
     bad |= loopmsg__json_put(o, "sender", sender_or_default(c, p->sender));
     bad |= loopmsg__json_put(o, "passthrough", p->passthrough);

@@ -16,12 +16,16 @@ extern const loopmsg__op loopmsg__op_unsubscribe;
 extern const loopmsg__op loopmsg__op_sender;
 extern const loopmsg__op loopmsg__op_campaign;
 extern const loopmsg__op loopmsg__op_optin;
+extern const loopmsg__op loopmsg__op_optin_frontend;
 extern const loopmsg__op loopmsg__op_org_get;
 extern const loopmsg__op loopmsg__op_org_create;
 extern const loopmsg__op loopmsg__op_org_update;
 extern const loopmsg__op loopmsg__op_org_delete;
 extern const loopmsg__op loopmsg__op_pool_get;
 extern const loopmsg__op loopmsg__op_pool_create;
+extern const loopmsg__op loopmsg__op_sender_move;
+extern const loopmsg__op loopmsg__op_sender_plans;
+extern const loopmsg__op loopmsg__op_sender_order;
 extern const loopmsg__op loopmsg__list_ops[]; /* indexed by loopmsg_list_kind (1..7) */
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * optin.c: opt-in URL generation. The body must carry the "[opt-in-code]" placeholder;
- * custom fields become top-level keys of the request (the opt-in webhook returns them).
- * Never includes curl.
+ * optin.c: opt-in URL generation, by the backend method (POST, with the key) and by the
+ * frontend one (GET on its own host, unauthenticated). The body must carry the "[opt-in-code]"
+ * placeholder; custom fields become top-level keys of the request (the opt-in webhook returns
+ * them). Never includes curl.
  */
 #include "loopmsg/optin.h"
 #include "client_int.h"
@@ -172,4 +173,78 @@ loopmsg_status loopmsg_optin_generate_url_async(loopmsg_client *client,
         return st;
     return loopmsg__call_async(client, &loopmsg__op_optin, path, body, tramp_optin, (loopmsg__fn)cb,
                                user_data, id_out, err);
+}
+
+/* ---- frontend method (spec-management §6) ----------------------------------------------- */
+
+#define FRONT "opt-in frontend"
+
+/* Unauthenticated, on its own host: the engine sends no Authorization for OP_HOST_OPTIN. */
+const loopmsg__op loopmsg__op_optin_frontend = {FRONT, LOOPMSG__GET, decode, free_url,
+                                                LOOPMSG__OP_HOST_OPTIN};
+
+static void query_put(loopmsg__buf *b, const char *key, const char *value)
+{
+    if (!loopmsg__set(value))
+        return;
+    loopmsg__buf_putc(b, b->len && strchr(b->ptr, '?') ? '&' : '?');
+    loopmsg__url_escape(b, key);
+    loopmsg__buf_putc(b, '=');
+    loopmsg__url_escape(b, value);
+}
+
+static loopmsg_status prepare_frontend(loopmsg_client *client, const char *org_id,
+                                       const loopmsg_optin_params *params, char **path,
+                                       loopmsg_error *err)
+{
+    *path = NULL;
+    if (!client)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, FRONT ": client is NULL");
+    loopmsg_status st = loopmsg__v_id(FRONT, "organization_id", org_id, true, err);
+    if (st != LOOPMSG_OK || (st = validate(params, err)) != LOOPMSG_OK)
+        return st;
+    if (loopmsg__set(params->contact))
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  FRONT ": contact: not taken by the frontend method");
+    char *base = loopmsg__path_with_segment("/tracker-api/v1/generate-url/", org_id);
+    if (!base)
+        return loopmsg__error_nomem(err);
+    loopmsg__buf b = {0};
+    loopmsg__buf_puts(&b, base);
+    loopmsg__free(base);
+    query_put(&b, "body", params->body);
+    query_put(&b, "sender_type", params->sender_type);
+    for (size_t i = 0; i < params->field_count; i++)
+        query_put(&b, params->fields[i].key, params->fields[i].value);
+    *path = loopmsg__buf_detach(&b);
+    return *path ? LOOPMSG_OK : loopmsg__error_nomem(err);
+}
+
+loopmsg_status loopmsg_optin_frontend_url(loopmsg_client *client, const char *organization_id,
+                                          const loopmsg_optin_params *params,
+                                          loopmsg_optin_url **out, loopmsg_error *err)
+{
+    if (!out)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, FRONT ": out is NULL");
+    *out = NULL;
+    char *path;
+    loopmsg_status st = prepare_frontend(client, organization_id, params, &path, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    return loopmsg__call(client, &loopmsg__op_optin_frontend, path, NULL, (void **)out, err);
+}
+
+loopmsg_status loopmsg_optin_frontend_url_async(loopmsg_client *client, const char *organization_id,
+                                                const loopmsg_optin_params *params,
+                                                loopmsg_optin_url_cb cb, void *user_data,
+                                                loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    char *path;
+    loopmsg_status st = prepare_frontend(client, organization_id, params, &path, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    return loopmsg__call_async(client, &loopmsg__op_optin_frontend, path, NULL, tramp_optin,
+                               (loopmsg__fn)cb, user_data, id_out, err);
 }

@@ -128,12 +128,36 @@ static void fail_nomem(parse_ctx *c)
         c->st = loopmsg__error_nomem(c->err);
 }
 
+/* U+FFFD REPLACEMENT CHARACTER, in UTF-8: what a decoded U+0000 becomes. */
+#define NUL_REPLACEMENT     "\xef\xbf\xbd"
+#define NUL_REPLACEMENT_LEN 3
+
+/* A decoded string as a C string. The body is decoded with JSON_ALLOW_NUL (a \u0000 in a
+ * value is valid JSON, and refusing it would make Loop redeliver the event until it gives
+ * up), so the value may hold NUL bytes: each becomes U+FFFD, so that the C string neither
+ * ends early nor drops what follows (docs/webhooks.md). Three bytes replace the six of the
+ * escape, so decoded strings stay shorter than the body. */
 static char *arena_str(parse_ctx *c, json_t *s)
 {
-    /* jansson rejects \u0000 without JSON_ALLOW_NUL, so the length is the C length. */
-    char *p = ctx_strndup(c, json_string_value(s), json_string_length(s));
-    if (!p)
+    const char *v = json_string_value(s);
+    size_t n = json_string_length(s);
+    size_t nuls = 0;
+    for (const char *q = memchr(v, '\0', n); q; q = memchr(q + 1, '\0', n - (size_t)(q + 1 - v)))
+        nuls++;
+    char *p = ctx_alloc(c, n + nuls * (NUL_REPLACEMENT_LEN - 1) + 1, 1);
+    if (!p) {
         fail_nomem(c);
+        return NULL;
+    }
+    /* The block is zeroed: the terminating NUL is there. */
+    for (size_t i = 0, o = 0; i < n; i++) {
+        if (v[i]) {
+            p[o++] = v[i];
+        } else {
+            memcpy(p + o, NUL_REPLACEMENT, NUL_REPLACEMENT_LEN);
+            o += NUL_REPLACEMENT_LEN;
+        }
+    }
     return p;
 }
 
@@ -435,8 +459,10 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
         return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL, "webhook body is empty");
 
     json_error_t jerr;
-    /* JSON_DECODE_ANY so that a top-level scalar gets the clearer "not an object" error. */
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    /* JSON_DECODE_ANY so that a top-level scalar gets the clearer "not an object" error;
+     * JSON_ALLOW_NUL for \u0000 in values (see arena_str()). */
+    json_t *root =
+        json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!root)
         return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL,
                                   "webhook body is not valid JSON: %s (line %d, column %d)",

@@ -2,8 +2,9 @@
 /*
  * server.c: the webhook receiver, a thin shell around the pure core. libmicrohttpd reads the
  * request on its thread pool; this file enforces the limits it cannot know (path, method,
- * credentials and body size, all before the body is read; a deadline for the whole body),
- * asks loopmsg_webhook_handle() for the answer, drops repeats of a webhook_id (dedupe.c),
+ * credentials and body size, all before the body is read; a deadline for the headers, kept
+ * by a sweeper thread, and one for the whole body), asks loopmsg_webhook_handle() for the
+ * answer, drops repeats of a webhook_id (dedupe.c),
  * writes the event to the spool when durable (spool.c), hands it to the bounded queue
  * (queue.c) and answers. Worker threads run loopmsg_webhook_dispatch(). In "acknowledge after
  * handling" mode the connection is suspended until a worker has run the callbacks.
@@ -26,16 +27,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_MAX_CONNECTIONS 1024u
+#define DEFAULT_MAX_CONNECTIONS 4096u
+#define DEFAULT_PER_ADDRESS     64u
 #define DEFAULT_TIMEOUT_MS      10000u
 #define DEFAULT_HTTP_THREADS    2u
 #define DEFAULT_WORKERS         2u
 #define DEFAULT_QUEUE           4096u
 #define DEFAULT_DEDUPE_TTL_S    86400u
+/* A chunked body over the limit is read to its end (to answer 413) while it stays within
+ * this many times max_body_bytes; beyond, the connection is closed. */
+#define DISCARD_FACTOR 4u
 
 /* The canned answers, created once and shared by every connection (MHD responses are
  * reference-counted and may be queued on many connections). */
@@ -69,6 +75,15 @@ static const struct {
     [ANS_STOPPING] = {503, "{\"error\":\"stopping\"}"},
 };
 
+/* A connection whose request line and headers have not all arrived yet: its socket context,
+ * listed (oldest first) until they have. */
+typedef struct waiting_conn {
+    struct waiting_conn *prev, *next;
+    MHD_socket fd;
+    uint64_t since_ms; /* accepted, or its previous request completed */
+    bool listed;
+} waiting_conn;
+
 struct loopmsg_webhook_server {
     struct MHD_Daemon *mhd;
     MHD_socket quiesced_fd;
@@ -88,6 +103,8 @@ struct loopmsg_webhook_server {
     loopmsg_webhook_error_cb on_error;
     loopmsg_log_cb log_cb;
     void *log_user_data;
+    loopmsg_webhook_accept_cb accept_cb; /* delegated acceptance: no queue, dedupe or spool */
+    void *accept_user_data;
 
     loopmsg__queue *queue;
     loopmsg__dedupe *dedupe;
@@ -101,6 +118,16 @@ struct loopmsg_webhook_server {
     pthread_mutex_t stop_lock;
     int stopped;
 
+    /* The headers deadline: connections waiting for their headers, oldest first (every one
+     * gets the same time, so appending keeps the order), and the thread that cuts off the
+     * late ones. */
+    pthread_mutex_t wait_lock;
+    pthread_cond_t wait_cond;
+    waiting_conn *wait_head, *wait_tail;
+    pthread_t sweeper;
+    bool sweeper_running;
+    bool sweeper_stop;
+
     atomic_uint_fast64_t n_requests, n_accepted, n_duplicates, n_rejected, n_busy, n_handled,
         n_failed, n_recovered;
 };
@@ -113,8 +140,10 @@ typedef struct request {
     int responded;      /* a response has been queued */
     int suspended;      /* waiting for a worker (acknowledge after handling) */
     atomic_int outcome; /* 0 pending, 1 handled, 2 callbacks failed */
+    int refused;        /* the body broke a limit mid-way: this answer, once it has ended */
     char *body;
     size_t len, cap;
+    size_t received; /* body bytes received, kept or not */
     uint64_t deadline_ms;
     const char *query; /* inside uri; NULL when the URL had no '?' */
     char uri[];        /* the path, then (after a NUL where '?' was) the query */
@@ -256,6 +285,137 @@ static int status_to_canned(int status)
     }
 }
 
+/* ---- the headers deadline ----------------------------------------------------------------
+ * libmicrohttpd's connection timeout only counts idle time, so a client sending its headers
+ * a byte a second keeps its connection for ever. Each connection is listed from its accept
+ * (or the end of its previous request) until its headers are in; a thread shuts down the
+ * socket of any still listed timeout_ms later, and libmicrohttpd then sees the end of the
+ * stream and closes the connection itself. The socket is shut down (never closed) under
+ * wait_lock, which the CLOSED notification also takes, and libmicrohttpd closes a socket only
+ * after that notification: the descriptor cannot have been reused by then. */
+
+/* Both with wait_lock held. */
+static void wait_list_add(loopmsg_webhook_server *srv, waiting_conn *w)
+{
+    w->since_ms = now_ms();
+    w->next = NULL;
+    w->prev = srv->wait_tail;
+    if (srv->wait_tail)
+        srv->wait_tail->next = w;
+    else
+        srv->wait_head = w;
+    srv->wait_tail = w;
+    w->listed = true;
+    if (!w->prev)
+        pthread_cond_signal(&srv->wait_cond); /* the sweeper may be waiting on an empty list */
+}
+
+static void wait_list_remove(loopmsg_webhook_server *srv, waiting_conn *w)
+{
+    if (!w->listed)
+        return;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        srv->wait_head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        srv->wait_tail = w->prev;
+    w->prev = w->next = NULL;
+    w->listed = false;
+}
+
+static waiting_conn *waiting_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The headers of a request are in (listed = false), or a request completed on a connection
+ * that stays open (listed = true: the next request's headers are awaited from now). */
+static void set_waiting(loopmsg_webhook_server *srv, struct MHD_Connection *conn, bool listed)
+{
+    waiting_conn *w = waiting_of(conn);
+    if (!w)
+        return;
+    pthread_mutex_lock(&srv->wait_lock);
+    wait_list_remove(srv, w);
+    if (listed)
+        wait_list_add(srv, w);
+    pthread_mutex_unlock(&srv->wait_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    loopmsg_webhook_server *srv = cls;
+    waiting_conn *w = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        w = ci ? calloc(1, sizeof *w) : NULL;
+        if (!w) {
+            /* Only the headers deadline is lost for this connection. */
+            logf_(srv, LOOPMSG_LOG_WARN, "webhook receiver: out of memory tracking a connection");
+            return;
+        }
+        w->fd = ci->connect_fd;
+        pthread_mutex_lock(&srv->wait_lock);
+        wait_list_add(srv, w);
+        pthread_mutex_unlock(&srv->wait_lock);
+        *socket_context = w;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && w) {
+        pthread_mutex_lock(&srv->wait_lock);
+        wait_list_remove(srv, w);
+        pthread_mutex_unlock(&srv->wait_lock);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+static void *sweeper_main(void *arg)
+{
+    loopmsg_webhook_server *srv = arg;
+    pthread_mutex_lock(&srv->wait_lock);
+    while (!srv->sweeper_stop) {
+        uint64_t now = now_ms();
+        waiting_conn *w;
+        while ((w = srv->wait_head) != NULL && now - w->since_ms >= srv->timeout_ms) {
+            shutdown(w->fd, SHUT_RDWR);
+            wait_list_remove(srv, w);
+        }
+        if (!w) {
+            pthread_cond_wait(&srv->wait_cond, &srv->wait_lock);
+            continue;
+        }
+        uint64_t due = w->since_ms + srv->timeout_ms;
+        struct timespec ts = {(time_t)(due / 1000u), (long)(due % 1000u) * 1000000L};
+        pthread_cond_timedwait(&srv->wait_cond, &srv->wait_lock, &ts);
+    }
+    pthread_mutex_unlock(&srv->wait_lock);
+    return NULL;
+}
+
+static bool sweeper_start(loopmsg_webhook_server *srv)
+{
+    srv->sweeper_running = pthread_create(&srv->sweeper, NULL, sweeper_main, srv) == 0;
+    return srv->sweeper_running;
+}
+
+static void sweeper_stop(loopmsg_webhook_server *srv)
+{
+    if (!srv->sweeper_running)
+        return;
+    pthread_mutex_lock(&srv->wait_lock);
+    srv->sweeper_stop = true;
+    pthread_cond_signal(&srv->wait_cond);
+    pthread_mutex_unlock(&srv->wait_lock);
+    pthread_join(srv->sweeper, NULL);
+    srv->sweeper_running = false;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
@@ -278,9 +438,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     loopmsg_webhook_server *srv = cls;
+    /* The connection may carry another request: its headers are awaited from now. (When it
+     * is closing instead, the CLOSED notification follows at once and unlists it.) */
+    set_waiting(srv, conn, true);
     request *r = *con_cls;
     if (!r)
         return;
@@ -348,6 +510,22 @@ static int append_body(loopmsg_webhook_server *srv, request *r, const char *data
     return -1;
 }
 
+/* Delegated acceptance (options.accept_cb): the callback stores the event and says what to
+ * answer; nothing reaches the queue, the dedupe set or the spool. */
+static enum MHD_Result delegate_event(loopmsg_webhook_server *srv, struct MHD_Connection *conn,
+                                      request *r, loopmsg_webhook_event *ev)
+{
+    loopmsg_webhook_accept_result a = srv->accept_cb(ev, srv->accept_user_data);
+    loopmsg_webhook_event_free(ev);
+    if (a == LOOPMSG_WEBHOOK_ACCEPT_OK)
+        atomic_fetch_add(&srv->n_accepted, 1);
+    else if (a == LOOPMSG_WEBHOOK_ACCEPT_DUPLICATE)
+        atomic_fetch_add(&srv->n_duplicates, 1);
+    else
+        return respond(srv, conn, r, ANS_BUSY);
+    return respond(srv, conn, r, ANS_OK);
+}
+
 /* The whole request is in: answer it, or queue it (and suspend the connection when the
  * answer must wait for the callbacks). */
 static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Connection *conn,
@@ -374,6 +552,8 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
     /* The body is no longer needed: the event has its own copy. */
     free(r->body);
     r->body = NULL;
+    if (srv->accept_cb)
+        return delegate_event(srv, conn, r, ev);
 
     bool claimed = false;
     if (has_id(ev)) {
@@ -454,6 +634,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 
     if (!r->started) {
         r->started = 1;
+        set_waiting(srv, conn, false); /* the headers are in */
         atomic_fetch_add(&srv->n_requests, 1);
         /* Count first, then look at `stopping`: stop() sets it and then waits for the count,
          * so no request slips between the two. */
@@ -478,17 +659,26 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         /* A client that trickles its body is cut off at the deadline. */
         if (now_ms() > r->deadline_ms)
             return MHD_NO;
+        r->received = n > SIZE_MAX - r->received ? SIZE_MAX : r->received + n;
+        if (r->refused) {
+            /* Dropped, up to the allowance; then nothing is left but to close. */
+            return r->received / DISCARD_FACTOR > srv->max_body_bytes ? MHD_NO : MHD_YES;
+        }
         int which = append_body(srv, r, upload_data, n);
         if (which >= 0) {
-            /* Too large without a (truthful) Content-Length: answer if MHD still lets us,
-             * otherwise close the connection. */
-            if (respond(srv, conn, r, which) != MHD_YES)
-                return MHD_NO;
+            /* Over the limit without a Content-Length (chunked): libmicrohttpd takes no
+             * answer before the request has ended, so the rest is read and dropped and
+             * the answer (413) goes out at the end (docs/webhooks.md). */
+            r->refused = which;
+            free(r->body);
+            r->body = NULL;
         }
         return MHD_YES;
     }
     if (r->responded)
         return MHD_YES;
+    if (r->refused)
+        return respond(srv, conn, r, r->refused);
     return accept_event(srv, conn, r);
 }
 
@@ -519,6 +709,8 @@ static void server_destroy(loopmsg_webhook_server *srv)
     loopmsg__queue_free(srv->queue);
     loopmsg__dedupe_free(srv->dedupe);
     pthread_mutex_destroy(&srv->stop_lock);
+    pthread_mutex_destroy(&srv->wait_lock);
+    pthread_cond_destroy(&srv->wait_cond);
     free(srv);
 }
 
@@ -605,6 +797,20 @@ static loopmsg_status recover(loopmsg_webhook_server *srv, loopmsg__spool_recove
     return LOOPMSG_OK;
 }
 
+/* The connection limit: the option, or by default 4096 unless the process may open fewer
+ * files (then that limit less 64, for the rest of the process). */
+static unsigned int max_connections(unsigned int option)
+{
+    if (option)
+        return option;
+    unsigned int limit = DEFAULT_MAX_CONNECTIONS;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)limit + 64)
+        limit = rl.rlim_cur > 128 ? (unsigned int)rl.rlim_cur - 64 : (unsigned int)rl.rlim_cur / 2;
+    return limit ? limit : 1;
+}
+
 static loopmsg_status check_options(const loopmsg_webhook_server_options *o, loopmsg_error *err)
 {
     if (o->version == 0)
@@ -629,6 +835,10 @@ static loopmsg_status check_options(const loopmsg_webhook_server_options *o, loo
     if (o->handlers && o->handlers->version == 0)
         return set_error(err, LOOPMSG_E_INVALID_ARG,
                          "handlers->version not set; use LOOPMSG_WEBHOOK_HANDLERS_INIT");
+    /* Fields of version 2 exist only in a caller's struct of version 2 or later. */
+    if (o->version >= 2 && o->accept_cb && (o->spool_dir || o->ack_after_handling))
+        return set_error(err, LOOPMSG_E_INVALID_ARG,
+                         "accept_cb cannot be combined with spool_dir or ack_after_handling");
     if (o->http_threads > 256 || o->worker_threads > 256)
         return set_error(err, LOOPMSG_E_INVALID_ARG,
                          "at most 256 http_threads and "
@@ -672,6 +882,12 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
     if (!srv)
         return set_error(err, LOOPMSG_E_NOMEM, "out of memory");
     pthread_mutex_init(&srv->stop_lock, NULL);
+    pthread_mutex_init(&srv->wait_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the sweeper's deadlines are now_ms() */
+    pthread_cond_init(&srv->wait_cond, &ca);
+    pthread_condattr_destroy(&ca);
     srv->quiesced_fd = MHD_INVALID_SOCKET;
     srv->max_body_bytes =
         opts->max_body_bytes ? opts->max_body_bytes : LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES;
@@ -681,6 +897,10 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
     srv->on_error = opts->on_error;
     srv->log_cb = opts->log_cb;
     srv->log_user_data = opts->log_user_data;
+    if (opts->version >= 2) {
+        srv->accept_cb = opts->accept_cb;
+        srv->accept_user_data = opts->accept_user_data;
+    }
     if (opts->handlers) {
         srv->handlers = *opts->handlers;
     } else {
@@ -753,24 +973,39 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
     unsigned int http_threads = opts->http_threads ? opts->http_threads : DEFAULT_HTTP_THREADS;
     unsigned int timeout_ms = srv->timeout_ms;
     unsigned int timeout_s = (timeout_ms + 999) / 1000;
-    unsigned int flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-                         MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* poll(), not MHD_USE_AUTO (epoll on Linux): stop() quiesces the daemon, and with epoll
+     * libmicrohttpd (seen with 0.9.75) races its own HTTP threads to remove the listening
+     * socket from their epoll sets; the loser calls MHD_PANIC, which aborts the process.
+     * With poll() quiescing only signals the threads (docs/webhooks.md, "Stopping"). poll()
+     * has no FD_SETSIZE limit, unlike select(). */
+    unsigned int flags =
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (v6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem pool[] = {
         {http_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, http_threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
+    unsigned int per_address = opts->version >= 2 ? opts->max_connections_per_address : 0;
+    if (!per_address)
+        per_address = DEFAULT_PER_ADDRESS;
+    /* The sweeper first: connections are listed from their accept on. */
+    int e = sweeper_start(srv) ? 0 : EAGAIN;
     /* The logger goes first so that MHD reports nothing on stderr itself. */
-    srv->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)(opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS),
-        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-        MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
+    srv->mhd = e ? NULL
+                 : MHD_start_daemon(
+                       flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+                       srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                       MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
+                       on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+                       MHD_OPTION_CONNECTION_LIMIT, max_connections(opts->max_connections),
+                       MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
+                       MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                       (size_t)16384, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
     if (!srv->mhd) {
-        int e = errno;
+        if (!e)
+            e = errno;
+        sweeper_stop(srv);
         stop_workers(srv);
         loopmsg__spool_close(srv->spool);
         server_destroy(srv);
@@ -817,6 +1052,7 @@ void loopmsg_webhook_server_stop(loopmsg_webhook_server *srv)
     srv->mhd = NULL;
     if (srv->quiesced_fd != MHD_INVALID_SOCKET)
         close(srv->quiesced_fd);
+    sweeper_stop(srv); /* after the daemon: every connection is closed and unlisted now */
     stop_workers(srv);
     loopmsg__spool_close(srv->spool);
     srv->spool = NULL;

@@ -17,6 +17,18 @@ lib = ctypes.CDLL(sys.argv[1])
 LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 
 
+class LogEvent(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("level", ctypes.c_int), ("kind", ctypes.c_int),
+                ("operation", ctypes.c_char_p), ("method", ctypes.c_char_p),
+                ("path", ctypes.c_char_p), ("http_status", ctypes.c_int),
+                ("api_code", ctypes.c_int), ("status", ctypes.c_int), ("attempt", ctypes.c_uint),
+                ("duration_ms", ctypes.c_uint64), ("delay_ms", ctypes.c_uint64),
+                ("request_id", ctypes.c_uint64)]
+
+
+LOG_EVENT_CB = ctypes.CFUNCTYPE(None, ctypes.POINTER(LogEvent), ctypes.c_void_p)
+
+
 class ClientOptions(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("api_key", ctypes.c_char_p),
                 ("default_sender", ctypes.c_char_p), ("base_url", ctypes.c_char_p),
@@ -30,7 +42,8 @@ class ClientOptions(ctypes.Structure):
                 ("ca_path", ctypes.c_char_p), ("max_connections", ctypes.c_uint),
                 ("http_version", ctypes.c_int), ("proxy", ctypes.c_char_p),
                 # version 3
-                ("wire_cb", ctypes.c_void_p), ("wire_user_data", ctypes.c_void_p)]
+                ("wire_cb", ctypes.c_void_p), ("wire_user_data", ctypes.c_void_p),
+                ("log_event_cb", LOG_EVENT_CB), ("log_event_user_data", ctypes.c_void_p)]
 
 
 class SendParams(ctypes.Structure):
@@ -91,6 +104,16 @@ check(lib.loopmsg_client_options_init(ctypes.byref(opts), 999) == LOOPMSG_E_INVA
 opts.api_key = os.environ["LOOP_API_KEY"].encode()
 opts.base_url = os.environ["LOOP_BASE_URL"].encode()
 opts.default_sender = b"sender-1"
+events = []
+
+
+def on_event(ev, user_data):
+    e = ev.contents
+    events.append((e.kind, e.method, e.path, e.http_status, e.attempt))
+
+
+event_cb = LOG_EVENT_CB(on_event)  # kept alive as long as the client
+opts.log_event_cb = event_cb
 
 client = ctypes.c_void_p()
 err = Error()
@@ -110,6 +133,9 @@ check(err.status == LOOPMSG_OK, "err.status after success")
 check(bool(result.contents.message_id), "no message_id")
 check(result.contents.raw_len == len(ctypes.string_at(result.contents.raw)), "raw_len")
 lib.loopmsg_send_result_free(result)
+# The structured log: a request, then its response (kinds 0 and 1).
+check(events == [(0, b"POST", b"/api/v1/message/send/", 0, 1),
+                 (1, b"POST", b"/api/v1/message/send/", 200, 1)], "log events: %r" % events)
 
 # A validation error: nothing sent, every field readable.
 params.text = None

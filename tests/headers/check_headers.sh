@@ -22,7 +22,7 @@ for h in "$src"/include/loopmsg.h "$src"/include/loopmsg/*.h; do
     fi
     n=$((n + 1))
 done
-for lib in "$build"/libloopmsg.so "$build"/libloopmsg_webhook.so; do
+for lib in "$build"/libloopmsg.so "$build"/libloopmsg_webhook.so "$build"/libloopmsg_redis.so; do
     [ -f "$lib" ] || continue
     bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {print $3}' | grep -v '^loopmsg_' | grep -v '^_' || true)
     if [ -n "$bad" ]; then
@@ -43,7 +43,7 @@ for m in $(grep -ho '^#define LOOPMSG_[A-Z_]*_INIT\b' "$src"/include/loopmsg/*.h
     fi
 done
 # The exports match docs/symbols.txt: a symbol added or removed needs its line there.
-for lib in "$build"/libloopmsg.so "$build"/libloopmsg_webhook.so; do
+for lib in "$build"/libloopmsg.so "$build"/libloopmsg_webhook.so "$build"/libloopmsg_redis.so; do
     [ -f "$lib" ] || continue
     name=$(basename "$lib" .so)
     nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {sub(/@.*/, "", $3); print $3}' |

@@ -186,10 +186,27 @@ static void test_cli__send_prints_message_id(void **state)
     loopmsg_message_status_free(s);
 }
 
+/* A message the emulator knows (replies and reactions must name one: 590, 610), sent through
+ * the library; the recorded requests are then forgotten, the state kept. */
+static void seed_message(ts_env *env, char *id, size_t size)
+{
+    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+    p.contact = CONTACT;
+    p.text = "seed";
+    loopmsg_send_result *res = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &p, &res, &err), &err);
+    snprintf(id, size, "%s", res->message_id);
+    loopmsg_send_result_free(res);
+    loopmsg_emulator_reset(env->emu);
+}
+
 static void test_cli__send_all_fields(void **state)
 {
     ts_env *env = *state;
     cli_run r;
+    char reply_to[64];
+    seed_message(env, reply_to, sizeof reply_to);
     const char *args[] = {"send",
                           "--contact",
                           CONTACT,
@@ -204,7 +221,7 @@ static void test_cli__send_all_fields(void **state)
                           "--effect",
                           "confetti",
                           "--reply-to",
-                          "IN-9",
+                          reply_to,
                           "--passthrough",
                           "order=42",
                           "--channel",
@@ -218,12 +235,15 @@ static void test_cli__send_all_fields(void **state)
     assert_true(is_id_line(r.out));
     run_free(&r);
     assert_int_equal(ts_request_count(env), 1);
-    assert_request(env, 0, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"" CONTACT "\",\"text\":\"Hello there\",\"subject\":\"News\","
-                   "\"attachments\":[\"https://cdn.example.com/a.png\",\"https://cdn.example.com/"
-                   "b.png\"],\"effect\":\"confetti\",\"reply_to_id\":\"IN-9\",\"passthrough\":"
-                   "\"order=42\",\"channel\":\"imessage\",\"contact_file\":true,\"sender\":"
-                   "\"sender-1\"}");
+    char expected[640];
+    snprintf(expected, sizeof expected,
+             "{\"contact\":\"" CONTACT "\",\"text\":\"Hello there\",\"subject\":\"News\","
+             "\"attachments\":[\"https://cdn.example.com/a.png\",\"https://cdn.example.com/"
+             "b.png\"],\"effect\":\"confetti\",\"reply_to_id\":\"%s\",\"passthrough\":"
+             "\"order=42\",\"channel\":\"imessage\",\"contact_file\":true,\"sender\":"
+             "\"sender-1\"}",
+             reply_to);
+    assert_request(env, 0, "POST", "/api/v1/message/send/", expected);
 }
 
 static void test_cli__send_json(void **state)
@@ -754,29 +774,58 @@ static void test_cli__send_voice(void **state)
     assert_int_equal(ts_request_count(env), 1);
     assert_request(env, 0, "POST", "/api/v1/message/send/",
                    "{\"contact\":\"" CONTACT "\",\"media_url\":\"https://cdn.example.com/v.mp3\"}");
+    /* To a group: --group instead of --contact; both is a usage error, nothing sent. */
+    const char *group[] = {
+        "send-voice", "--group", "group-1", "--media-url", "https://cdn.example.com/v.mp3", NULL};
+    run_cli(env, &r, NULL, group);
+    assert_exit(&r, 0);
+    assert_true(is_id_line(r.out));
+    run_free(&r);
+    assert_request(env, 1, "POST", "/api/v1/message/send/",
+                   "{\"group\":\"group-1\",\"media_url\":\"https://cdn.example.com/v.mp3\"}");
+    const char *both[] = {"send-voice",
+                          "--group",
+                          "group-1",
+                          "--contact",
+                          CONTACT,
+                          "--media-url",
+                          "https://cdn.example.com/v.mp3",
+                          NULL};
+    run_cli(env, &r, NULL, both);
+    assert_exit(&r, 2);
+    ts_assert_contains(r.err, "send_voice: group: set either contact or group, not both");
+    run_free(&r);
+    assert_int_equal(ts_request_count(env), 2);
 }
 
 static void test_cli__react(void **state)
 {
     ts_env *env = *state;
     cli_run r;
+    char mid[64], line[128];
+    seed_message(env, mid, sizeof mid);
     const char *args[] = {"react", "--contact",  CONTACT, "--message-id",
-                          "MSG-1", "--reaction", "-love", NULL};
+                          mid,     "--reaction", "-love", NULL};
     run_cli(env, &r, NULL, args);
     assert_exit(&r, 0);
-    assert_string_equal(r.out, "removed love on MSG-1\n");
+    snprintf(line, sizeof line, "removed love on %s\n", mid);
+    assert_string_equal(r.out, line);
     run_free(&r);
     const char *args2[] = {"react", "--contact",  CONTACT, "--message-id",
-                           "MSG-1", "--reaction", "laugh", NULL};
+                           mid,     "--reaction", "laugh", NULL};
     run_cli(env, &r, NULL, args2);
     assert_exit(&r, 0);
-    assert_string_equal(r.out, "sent laugh on MSG-1\n");
+    snprintf(line, sizeof line, "sent laugh on %s\n", mid);
+    assert_string_equal(r.out, line);
     run_free(&r);
     assert_int_equal(ts_request_count(env), 2);
-    assert_request(env, 0, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"" CONTACT "\",\"message_id\":\"MSG-1\",\"reaction\":\"-love\"}");
-    assert_request(env, 1, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"" CONTACT "\",\"message_id\":\"MSG-1\",\"reaction\":\"laugh\"}");
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "{\"contact\":\"" CONTACT "\",\"message_id\":\"%s\",\"reaction\":\"-love\"}", mid);
+    assert_request(env, 0, "POST", "/api/v1/message/send/", expected);
+    snprintf(expected, sizeof expected,
+             "{\"contact\":\"" CONTACT "\",\"message_id\":\"%s\",\"reaction\":\"laugh\"}", mid);
+    assert_request(env, 1, "POST", "/api/v1/message/send/", expected);
 }
 
 static void test_cli__typing(void **state)

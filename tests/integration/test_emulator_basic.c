@@ -532,8 +532,16 @@ static void test_emulator__send_success_shapes(void **state)
     assert_null(json_object_get(j, "contact"));
     json_decref(j);
 
+    /* A reaction names a message the account has (else 610). */
     http(&r, emu, "POST", "/api/v1/message/send/", KEY,
-         "{\"contact\":\"+15555550100\",\"message_id\":\"ABC\",\"reaction\":\"-like\"}");
+         "{\"contact\":\"+15555550100\",\"text\":\"react to me\"}");
+    j = body_json(&r);
+    char target[256];
+    snprintf(target, sizeof target,
+             "{\"contact\":\"+15555550100\",\"message_id\":\"%s\",\"reaction\":\"-like\"}",
+             jstr(j, "message_id"));
+    json_decref(j);
+    http(&r, emu, "POST", "/api/v1/message/send/", KEY, target);
     assert_int_equal(r.status, 200);
     j = body_json(&r);
     assert_true(json_is_true(json_object_get(j, "success")));
@@ -611,15 +619,19 @@ static void test_emulator__all_13_effects_and_12_reactions_accepted(void **state
                                             "-dislike",  "-laugh",   "-emphasize", "-question"};
     char body[256];
     http_res r;
+    char mid[64] = "";
     for (size_t i = 0; i < 13; i++) {
         snprintf(body, sizeof body,
                  "{\"contact\":\"+15555550100\",\"text\":\"hi\",\"effect\":\"%s\"}", effects[i]);
         http(&r, *state, "POST", "/api/v1/message/send/", KEY, body);
         assert_int_equal(r.status, 200);
+        json_t *j = body_json(&r);
+        snprintf(mid, sizeof mid, "%s", jstr(j, "message_id"));
+        json_decref(j);
     }
     for (size_t i = 0; i < 12; i++) {
         snprintf(body, sizeof body,
-                 "{\"contact\":\"+15555550100\",\"message_id\":\"M\",\"reaction\":\"%s\"}",
+                 "{\"contact\":\"+15555550100\",\"message_id\":\"%s\",\"reaction\":\"%s\"}", mid,
                  reactions[i]);
         http(&r, *state, "POST", "/api/v1/message/send/", KEY, body);
         assert_int_equal(r.status, 200);

@@ -164,6 +164,91 @@ static void test_messages__send_voice_reads_recipient(void **state)
     loopmsg_send_result_free(r);
 }
 
+static void test_messages__send_voice_to_group(void **state)
+{
+    ts_env *env = *state;
+    /* Against the emulator (group-1 is a fixture): `group` instead of `contact`. */
+    loopmsg_voice_params p = LOOPMSG_VOICE_PARAMS_INIT;
+    p.group = "group-1";
+    p.media_url = "https://cdn.example.com/note.m4a";
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_voice(env->client, &p, &r, &err), &err);
+    assert_non_null(r->message_id);
+    assert_string_equal(r->contact, "group-1");
+    assert_request(env, 0, "POST", "/api/v1/message/send/",
+                   "{\"group\":\"group-1\",\"media_url\":\"https://cdn.example.com/note.m4a\"}");
+    loopmsg_send_result_free(r);
+    /* The group form of the answer (not documented for voice) is read as well. */
+    ts_script(env, 200,
+              "{\"message_id\":\"V2\",\"group\":{\"id\":\"group-1\",\"name\":\"G\","
+              "\"participants\":[\"+14155550142\"]},\"text\":\"\"}");
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_voice(env->client, &p, &r, &err), &err);
+    assert_string_equal(r->message_id, "V2");
+    assert_string_equal(r->group->id, "group-1");
+    loopmsg_send_result_free(r);
+    /* An unknown group: the server's 165. */
+    p.group = "nope";
+    ts_assert_status(LOOPMSG_E_API, loopmsg_message_send_voice(env->client, &p, &r, &err), &err);
+    assert_int_equal(err.api_code, 165);
+
+    /* Exactly one of contact and group, checked before any I/O, naming the field. */
+    size_t n = ts_request_count(env);
+    p.group = "group-1";
+    p.contact = "+14155550142";
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_message_send_voice(env->client, &p, &r, &err),
+                     &err);
+    assert_string_equal(err.message, "send_voice: group: set either contact or group, not both");
+    p.group = NULL;
+    p.contact = NULL;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_message_send_voice(env->client, &p, &r, &err),
+                     &err);
+    assert_string_equal(err.message,
+                        "send_voice: contact: is required (or group, for an iMessage group)");
+    p.group = "group-1";
+    p.channel = LOOPMSG_CHANNEL_RCS;
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_message_send_voice(env->client, &p, &r, &err),
+                     &err);
+    assert_string_equal(err.message, "send_voice: channel: groups are iMessage only");
+    assert_int_equal(ts_request_count(env), n);
+}
+
+/* The layout of loopmsg_voice_params version 1, as a program built against 0.1 has it. */
+typedef struct voice_params_v1 {
+    unsigned int version;
+    const char *contact;
+    const char *media_url;
+    const char *sender;
+    const char *passthrough;
+    loopmsg_channel channel;
+} voice_params_v1;
+
+static void test_messages__send_voice_reads_version_1(void **state)
+{
+    ts_env *env = *state;
+    /* Exactly the v1 size on the heap: reading `group` would be caught by ASan. */
+    voice_params_v1 *v1 = calloc(1, sizeof *v1);
+    assert_non_null(v1);
+    v1->version = 1;
+    v1->contact = "+14155550142";
+    v1->media_url = "https://cdn.example.com/v.mp3";
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(
+        LOOPMSG_OK,
+        loopmsg_message_send_voice(env->client, (const loopmsg_voice_params *)v1, &r, &err), &err);
+    loopmsg_send_result_free(r);
+    assert_request(
+        env, 0, "POST", "/api/v1/message/send/",
+        "{\"contact\":\"+14155550142\",\"media_url\":\"https://cdn.example.com/v.mp3\"}");
+    v1->contact = NULL;
+    ts_assert_status(
+        LOOPMSG_E_INVALID_ARG,
+        loopmsg_message_send_voice(env->client, (const loopmsg_voice_params *)v1, &r, &err), &err);
+    ts_assert_contains(err.message, "send_voice: contact: is required");
+    free(v1);
+}
+
 static void test_messages__reaction_add_and_remove(void **state)
 {
     ts_env *env = *state;
@@ -338,6 +423,8 @@ int main(void)
         T(test_messages__send_group),
         T(test_messages__send_group_legacy_group_id_and_no_name),
         T(test_messages__send_voice_reads_recipient),
+        T(test_messages__send_voice_to_group),
+        T(test_messages__send_voice_reads_version_1),
         T(test_messages__reaction_add_and_remove),
         T(test_messages__typing_both_modes_and_mark_read),
         T(test_messages__status_path_and_fields),

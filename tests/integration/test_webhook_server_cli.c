@@ -4,7 +4,8 @@
  * stderr, one compact JSON line per event on stdout (repeats printed once), --exec with the
  * payload on stdin and LOOP_EVENT / LOOP_WEBHOOK_ID in the environment (and no secret),
  * --exec-timeout, 500 from --ack-after-handling when the command fails, 401 for a wrong
- * secret, exit 0 on SIGINT and SIGTERM, 130 at once on a second one, exit 2 on usage errors.
+ * secret, exit 0 on SIGINT and SIGTERM, 130 at once on a second one, exit 2 on usage errors;
+ * and `loopmsg webhooks replay` end to end: emulator -> webhook history -> replay -> listen.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rx_support.h"
 #include "test_support.h"
 #include "webhook_support.h"
 
@@ -544,6 +546,96 @@ static int group_setup(void **state)
     return wh_group_setup(state);
 }
 
+/* ---- webhooks replay ---------------------------------------------------------------------- */
+
+static void test_webhook_server_cli__replay_from_history_to_listen(void **state)
+{
+    (void)state;
+    /* An emulator whose deliveries go to a test receiver: the history fills up. */
+    receiver *rx = rx_start();
+    loopmsg_emulator_options eo = LOOPMSG_EMULATOR_OPTIONS_INIT;
+    eo.api_key = TS_KEY;
+    eo.webhook_url = rx->url;
+    eo.webhook_header = "original-secret";
+    eo.delivery_delay_ms = 20;
+    eo.quiet = true;
+    ts_env env;
+    memset(&env, 0, sizeof env);
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_emulator_start(&env.emu, &eo, &err), &err);
+    snprintf(env.url, sizeof env.url, "%s", loopmsg_emulator_url(env.emu));
+    env.client = ts_client(&env, NULL);
+    loopmsg_send_params sp = LOOPMSG_SEND_PARAMS_INIT;
+    sp.contact = "+14155550142";
+    sp.text = "replay me";
+    loopmsg_send_result *res = NULL;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env.client, &sp, &res, &err), &err);
+    loopmsg_send_result_free(res);
+    rx_wait(rx, 1, 5000);
+    const char *wid = json_string_value(json_object_get(rx->hooks[0].body, "webhook_id"));
+    assert_non_null(wid);
+    char id[64];
+    snprintf(id, sizeof id, "%s", wid);
+    ts_sleep_ms(100); /* the attempt is recorded once answered */
+
+    const char *args[] = {"--secret", "replay-secret", NULL};
+    listener l;
+    start_listener(&l, args);
+    char to[96];
+    snprintf(to, sizeof to, "http://127.0.0.1:%u/webhook", l.port);
+    ts_cli cli;
+    const char *replay[] = {"webhooks", "replay",        id,  "--to", to,
+                            "--header", "replay-secret", NULL};
+    assert_int_equal(ts_cli_run(&cli, &env, replay, NULL), 0);
+    ts_assert_contains(cli.out, id);
+    ts_assert_contains(cli.out, "message_delivered -> HTTP 200");
+    ts_cli_free(&cli);
+    /* What listen received is the payload Loop sent, byte for byte. */
+    wait_lines(&l, 1);
+    assert_int_equal(count_lines(&l), 1);
+    assert_line_is(&l, 0, rx->hooks[0].text);
+
+    /* By event type: the same delivery, answered 200, printed once by listen (same id). */
+    const char *by_event[] = {
+        "--json", "webhooks", "replay",        "--event", "message_delivered", "--to",
+        to,       "--header", "replay-secret", "--since", "2000-01-01",        NULL};
+    assert_int_equal(ts_cli_run(&cli, &env, by_event, NULL), 0);
+    ts_assert_contains(cli.out, "\"http_status\":200");
+    ts_assert_contains(cli.out, "\"event\":\"message_delivered\"");
+    ts_cli_free(&cli);
+    pump(&l, 200);
+    assert_int_equal(count_lines(&l), 1);
+
+    /* A wrong Authorization value: the receiver's 401 is printed, exit 1. */
+    const char *wrong[] = {"webhooks", "replay", id, "--to", to, "--header", "nope", NULL};
+    assert_int_equal(ts_cli_run(&cli, &env, wrong, NULL), 1);
+    ts_assert_contains(cli.out, "-> HTTP 401");
+    ts_cli_free(&cli);
+    /* No match, a future --since, a URL that would carry the secret in clear, no --to. */
+    const char *unknown[] = {"webhooks", "replay", "no-such-id", "--to", to, NULL};
+    assert_int_equal(ts_cli_run(&cli, &env, unknown, NULL), 1);
+    ts_assert_contains(cli.err, "no delivery with this webhook_id");
+    ts_cli_free(&cli);
+    const char *future[] = {"webhooks", "replay", "--since", "2999-01-01", "--to", to, NULL};
+    assert_int_equal(ts_cli_run(&cli, &env, future, NULL), 1);
+    ts_cli_free(&cli);
+    const char *clear[] = {"webhooks", "replay", id, "--to", "http://example.com/hook", NULL};
+    assert_int_equal(ts_cli_run(&cli, &env, clear, NULL), 2);
+    ts_assert_contains(cli.err, "loopback");
+    ts_cli_free(&cli);
+    const char *lookalike[] = {"webhooks", "replay", id, "--to", "http://127.evil.example/h", NULL};
+    assert_int_equal(ts_cli_run(&cli, &env, lookalike, NULL), 2);
+    ts_cli_free(&cli);
+    const char *no_to[] = {"webhooks", "replay", id, NULL};
+    assert_int_equal(ts_cli_run(&cli, &env, no_to, NULL), 2);
+    ts_cli_free(&cli);
+
+    assert_int_equal(stop_listener(&l, SIGTERM), 0);
+    loopmsg_client_free(env.client);
+    loopmsg_emulator_free(env.emu);
+    rx_stop(rx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_webhook_server_cli__exec_timeout_kills_the_handler),
         cmocka_unit_test(test_webhook_server_cli__second_signal_stops_at_once),
         cmocka_unit_test(test_webhook_server_cli__usage_errors),
+        cmocka_unit_test(test_webhook_server_cli__replay_from_history_to_listen),
     };
     return cmocka_run_group_tests(tests, group_setup, wh_group_teardown);
 }

@@ -8,6 +8,8 @@ trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 test -f "$tmp/prefix/include/loopmsg.h"
 test -x "$tmp/prefix/bin/loopmsg"
+# The emulator library is not installed, so neither is its header.
+test ! -e "$tmp/prefix/include/loopmsg/emulator.h" || { echo "emulator.h installed without its library" >&2; exit 1; }
 ls "$tmp"/prefix/lib*/libloopmsg.so* >/dev/null
 ls "$tmp"/prefix/lib*/pkgconfig/loopmsg.pc >/dev/null
 

@@ -36,8 +36,12 @@ declare -A PAGE=(
     [orgs]=loopmsg-orgs
     [opt-in]=loopmsg-opt-in
     [webhooks]=loopmsg-webhooks
+    [orgs]=loopmsg-orgs
     [listen]=loopmsg-listen
+    [consume]=loopmsg-consume
     [sandbox]=loopmsg-sandbox
+    [config]=loopmsg-config
+    [completion]=loopmsg-completion
 )
 
 TMP=$(mktemp -d)

@@ -7,10 +7,15 @@
  */
 #include "webhook_support.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int wh_group_setup(void **state)
@@ -166,6 +171,56 @@ pid_t wh_spawn_blocked_receiver(const char *secret, const char *spool_dir, unsig
     close(fds[0]);
     assert_int_not_equal(*port, 0);
     return pid;
+}
+
+int wh_connect(const char *from, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    if (from) {
+        assert_int_equal(inet_pton(AF_INET, from, &a.sin_addr), 1);
+        assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    }
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+void wh_send_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        assert_true(n > 0);
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+long wh_wait_closed(int fd, int max_ms)
+{
+    uint64_t t0 = ts_now_ms();
+    char buf[512];
+    for (;;) {
+        long left = max_ms - (long)(ts_now_ms() - t0);
+        if (left <= 0)
+            return -1;
+        struct pollfd p = {fd, POLLIN, 0};
+        int n = poll(&p, 1, (int)left);
+        if (n == 0)
+            return -1;
+        ssize_t r = recv(fd, buf, sizeof buf, 0);
+        if (r <= 0)
+            return (long)(ts_now_ms() - t0);
+    }
 }
 
 char *wh_spool_dir_new(void)

@@ -57,6 +57,18 @@ void wh_wait_total(wh_counter *c, int n, unsigned int timeout_ms);
 pid_t wh_spawn_blocked_receiver(const char *secret, const char *spool_dir, unsigned int workers,
                                 uint16_t *port);
 
+/* A raw TCP connection to 127.0.0.1:port, from the local address `from` (an IPv4 literal such
+ * as "127.0.0.7"; NULL lets the kernel choose). Returns the socket, -1 if connect() failed
+ * (errno set); fails the test on any other error. */
+int wh_connect(const char *from, uint16_t port);
+
+/* Send all of buf[0..len) on a raw connection; fails the test if the connection breaks. */
+void wh_send_all(int fd, const char *buf, size_t len);
+
+/* Wait up to max_ms for the peer to close fd (read returns 0 or an error); returns the time it
+ * took, or -1 if still open. Response bytes, if any, are read and dropped. */
+long wh_wait_closed(int fd, int max_ms);
+
 /* A new temporary directory "/tmp/loopmsg-spool-XXXXXX" and, returned, the path of a spool
  * inside it that does not exist yet (the receiver creates it). Free with wh_spool_dir_free,
  * which removes both. */

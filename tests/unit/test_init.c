@@ -7,6 +7,9 @@
 #include "loopmsg.h"
 #include "loopmsg/emulator.h"
 #include "loopmsg/webhook_server.h"
+#ifdef LOOPMSG_TEST_WITH_REDIS
+#include "loopmsg/redis.h"
+#endif
 
 #include "test_support.h"
 
@@ -30,6 +33,7 @@ static void test_init__core_structs(void **state)
 {
     (void)state;
     CHECK_INIT(loopmsg_client_options, LOOPMSG_CLIENT_OPTIONS_VERSION, LOOPMSG_CLIENT_OPTIONS_INIT);
+    CHECK_INIT(loopmsg_log_event, LOOPMSG_LOG_EVENT_VERSION, LOOPMSG_LOG_EVENT_INIT);
     CHECK_INIT(loopmsg_send_params, LOOPMSG_SEND_PARAMS_VERSION, LOOPMSG_SEND_PARAMS_INIT);
     CHECK_INIT(loopmsg_group_send_params, LOOPMSG_GROUP_SEND_PARAMS_VERSION,
                LOOPMSG_GROUP_SEND_PARAMS_INIT);
@@ -51,6 +55,8 @@ static void test_init__core_structs(void **state)
                LOOPMSG_WEBHOOK_REQUEST_INIT);
     CHECK_INIT(loopmsg_org_params, LOOPMSG_ORG_PARAMS_VERSION, LOOPMSG_ORG_PARAMS_INIT);
     CHECK_INIT(loopmsg_pool_params, LOOPMSG_POOL_PARAMS_VERSION, LOOPMSG_POOL_PARAMS_INIT);
+    CHECK_INIT(loopmsg_sender_order_params, LOOPMSG_SENDER_ORDER_PARAMS_VERSION,
+               LOOPMSG_SENDER_ORDER_PARAMS_INIT);
 }
 
 static void test_init__receiver_and_emulator_structs(void **state)
@@ -58,6 +64,14 @@ static void test_init__receiver_and_emulator_structs(void **state)
     (void)state;
     CHECK_INIT(loopmsg_webhook_server_options, LOOPMSG_WEBHOOK_SERVER_OPTIONS_VERSION,
                LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT);
+#ifdef LOOPMSG_TEST_WITH_REDIS
+    CHECK_INIT(loopmsg_redis_publisher_options, LOOPMSG_REDIS_PUBLISHER_OPTIONS_VERSION,
+               LOOPMSG_REDIS_PUBLISHER_OPTIONS_INIT);
+    CHECK_INIT(loopmsg_redis_consumer_options, LOOPMSG_REDIS_CONSUMER_OPTIONS_VERSION,
+               LOOPMSG_REDIS_CONSUMER_OPTIONS_INIT);
+    CHECK_INIT(loopmsg_redis_consumer_stats, LOOPMSG_REDIS_CONSUMER_STATS_VERSION,
+               LOOPMSG_REDIS_CONSUMER_STATS_INIT);
+#endif
     CHECK_INIT(loopmsg_webhook_server_stats, LOOPMSG_WEBHOOK_SERVER_STATS_VERSION,
                LOOPMSG_WEBHOOK_SERVER_STATS_INIT);
     CHECK_INIT(loopmsg_emulator_options, LOOPMSG_EMULATOR_OPTIONS_VERSION,

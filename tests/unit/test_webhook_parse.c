@@ -685,9 +685,6 @@ static void test_webhook_parse__non_utf8_rejected(void **state)
                  "not valid JSON");
     expect_error("{\"event\":\"message_inbound\",\"text\":\"\xed\xa0\x80\"}", LOOPMSG_E_PROTOCOL,
                  "not valid JSON");
-    /* An escaped NUL would truncate C strings: refused. */
-    expect_error("{\"event\":\"message_inbound\",\"text\":\"a\\u0000b\"}", LOOPMSG_E_PROTOCOL,
-                 "not valid JSON");
     /* A raw NUL byte inside the body. */
     static const char nul_body[] = "{\"event\":\"x\"}\0";
     loopmsg_webhook_event *ev = NULL;
@@ -698,6 +695,44 @@ static void test_webhook_parse__non_utf8_rejected(void **state)
     assert_int_equal(loopmsg_webhook_parse(&ev, ok, strlen(ok), NULL), LOOPMSG_OK);
     assert_string_equal(ev->text, "caf\xc3\xa9 \xf0\x9f\x91\x8d");
     loopmsg_webhook_event_free(ev);
+}
+
+/* \u0000 is valid JSON: the event is accepted (a 400 would make Loop retry it and then drop
+ * it), the raw body keeps the escape, and each decoded C string carries U+FFFD where the NUL
+ * was, so that nothing after it is lost. */
+static void test_webhook_parse__escaped_nul_replaced_in_strings(void **state)
+{
+    (void)state;
+    static const char body[] = "{\"event\":\"message_inbound\",\"webhook_id\":\"nul-1\","
+                               "\"text\":\"a\\u0000b\\u0000\",\"subject\":\"\\u0000\","
+                               "\"attachments\":[\"x\\u0000y\"]}";
+    loopmsg_webhook_event *ev = NULL;
+    loopmsg_error err;
+    loopmsg_status st = loopmsg_webhook_parse(&ev, body, sizeof body - 1, &err);
+    if (st != LOOPMSG_OK)
+        fail_msg("status %d: %s", st, err.message);
+    assert_int_equal(ev->type, LOOPMSG_EVENT_MESSAGE_INBOUND);
+    assert_string_equal(ev->webhook_id, "nul-1");
+    assert_string_equal(ev->text, "a\xef\xbf\xbd"
+                                  "b\xef\xbf\xbd");
+    assert_string_equal(ev->subject, "\xef\xbf\xbd");
+    assert_int_equal(ev->attachment_count, 1);
+    assert_string_equal(ev->attachments[0], "x\xef\xbf\xbdy");
+    assert_int_equal(ev->raw_len, sizeof body - 1);
+    assert_memory_equal(ev->raw, body, sizeof body);
+    loopmsg_webhook_event_free(ev);
+
+    /* Opt-in custom values too. */
+    static const char optin[] = "{\"event\":\"opt-in\",\"click\":\"\\u0000z\"}";
+    assert_int_equal(loopmsg_webhook_parse(&ev, optin, sizeof optin - 1, &err), LOOPMSG_OK);
+    assert_int_equal(ev->custom_field_count, 1);
+    assert_string_equal(ev->custom_fields[0].key, "click");
+    assert_string_equal(ev->custom_fields[0].value, "\xef\xbf\xbdz");
+    loopmsg_webhook_event_free(ev);
+
+    /* A NUL in a key has no C representation worth keeping: still malformed. */
+    expect_error("{\"event\":\"message_inbound\",\"te\\u0000xt\":\"a\"}", LOOPMSG_E_PROTOCOL,
+                 "not valid JSON");
 }
 
 static void test_webhook_parse__truncated_samples(void **state)
@@ -836,6 +871,7 @@ int main(void)
         T(test_webhook_parse__duplicate_keys),
         T(test_webhook_parse__too_large),
         T(test_webhook_parse__non_utf8_rejected),
+        T(test_webhook_parse__escaped_nul_replaced_in_strings),
         T(test_webhook_parse__truncated_samples),
         T(test_webhook_parse__deep_nesting_is_an_error_not_a_crash),
         T(test_webhook_parse__invalid_arguments),

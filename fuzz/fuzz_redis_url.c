@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_redis_url.c: the Redis URL parser of libloopmsg_redis (a URL comes from the command
+ * line or a configuration file). Any bytes: it must not crash, read out of bounds or leave
+ * an unterminated field.
+ */
+#include "redis/redis_int.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (!s)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = '\0';
+    loopmsg__redis_url u;
+    char msg[128];
+    if (loopmsg__redis_url_parse(&u, s, msg, sizeof msg) == 0) {
+        if (strlen(u.host) >= sizeof u.host || strlen(u.path) >= sizeof u.path ||
+            strlen(u.password) >= sizeof u.password || u.port < 1 || u.port > 65535)
+            abort();
+    } else if (strlen(msg) >= sizeof msg) {
+        abort();
+    }
+    loopmsg__redis_url_wipe(&u);
+    free(s);
+    return 0;
+}

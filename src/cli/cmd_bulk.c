@@ -15,7 +15,10 @@
  * of every other request handed to the engine and not marked yet (with a journal, the
  * window is --concurrency, so those are at most the requests the engine may start now) and
  * the outcomes waiting to be written: one write(2), and with --durable one fdatasync,
- * before the request goes. Outcomes are written with the next group, or after 100 ms. The
+ * before the request goes. With a journal, rows are handed to the engine a batch at a time
+ * (when a quarter of the window is free), so that a group holds a batch of marks and the
+ * outcomes of the batch before it, however the answers trickle in. Outcomes are otherwise
+ * written with the next group, after 100 ms, or at 64 kB. The
  * journal is locked for the whole run, and a file that is not a journal is never written
  * to.
  */
@@ -87,8 +90,9 @@ typedef struct bulk {
     uint64_t jbuf_since; /* when the oldest of them was added */
     cli_jw out;          /* one output line */
     slot *slots, *free_slots;
-    size_t window;
-    int aborted; /* a local failure (journal, memory) stopped the run: exit 1, not 130 */
+    size_t window, nfree;
+    size_t batch; /* with a journal, rows are handed to the engine this many at a time */
+    int aborted;  /* a local failure (journal, memory) stopped the run: exit 1, not 130 */
     /* Every row ends in exactly one of accepted, failed, unknown (this run or an earlier one
      * not resent), skipped (accepted earlier), or none of them (never started). */
     size_t done, accepted, failed, unknown, skipped, not_sent, in_flight;
@@ -664,6 +668,7 @@ static void slot_release(bulk *b, slot *s)
     s->marked = 0;
     s->next_free = b->free_slots;
     b->free_slots = s;
+    b->nfree++;
 }
 
 /* The client's wire callback: the request of a row is about to leave. Unless its mark is
@@ -781,6 +786,7 @@ static int run(bulk *b)
     }
     for (size_t k = b->window; k-- > 0;)
         slot_release(b, &b->slots[k]);
+    b->batch = b->jfd >= 0 ? (b->window + 3) / 4 : 1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -793,7 +799,11 @@ static int run(bulk *b)
         b->aborted = 1;
     loopmsg_error err;
     while (!interrupted && !b->aborted && (more || b->in_flight)) {
-        while (!interrupted && !b->aborted && more && b->free_slots) {
+        /* Refilled a batch at a time: the rows handed together leave together, and their
+         * marks go out in one group (one write, one fdatasync with --durable), not one group
+         * per answer as answers trickle in. */
+        int refill = b->nfree >= b->batch || b->in_flight == 0;
+        while (refill && !interrupted && !b->aborted && more && b->free_slots) {
             slot *s = b->free_slots;
             int got = next < b->count ? next_row(b, &s->r, &s->p) : 0;
             if (got <= 0) {
@@ -808,6 +818,7 @@ static int run(bulk *b)
                 continue;
             }
             b->free_slots = s->next_free;
+            b->nfree--;
             s->b = b;
             s->row = i;
             s->active = 1;

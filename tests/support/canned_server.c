@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +35,8 @@ struct ts_canned {
     size_t rows;
     unsigned char *counts;
     atomic_size_t requests;
+    atomic_size_t kill_at; /* SIGKILL kill_pid when the request count reaches it */
+    atomic_int kill_pid;
     conn *conns[MAX_CONNS];
     size_t nconns;
 };
@@ -60,6 +63,14 @@ static int serve(ts_canned *s, conn *c)
                 s->counts[row]++;
         }
         size_t n = atomic_fetch_add(&s->requests, 1) + 1;
+        int pid = atomic_load(&s->kill_pid);
+        if (pid > 0 && n >= atomic_load(&s->kill_at) &&
+            atomic_compare_exchange_strong(&s->kill_pid, &pid, 0)) {
+            /* Killed with this request read and not answered: the client is in the middle
+             * of sending whatever the machine's speed. */
+            kill(pid, SIGKILL);
+            return -1;
+        }
         char json[128], out[512];
         int jl = snprintf(json, sizeof json, "{\"success\":true,\"message_id\":\"canned-%zu\"}", n);
         int ol = snprintf(out, sizeof out,
@@ -145,6 +156,18 @@ const char *ts_canned_url(const ts_canned *s)
 size_t ts_canned_requests(ts_canned *s)
 {
     return atomic_load(&s->requests);
+}
+
+int ts_canned_kill_at(ts_canned *s, size_t n, int pid)
+{
+    atomic_store(&s->kill_at, n);
+    atomic_store(&s->kill_pid, pid);
+    /* Reached already (before the target was set): the caller kills. */
+    int expected = pid;
+    if (atomic_load(&s->requests) >= n &&
+        atomic_compare_exchange_strong(&s->kill_pid, &expected, 0))
+        return 1;
+    return 0;
 }
 
 unsigned int ts_canned_count(ts_canned *s, size_t row)

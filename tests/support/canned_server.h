@@ -17,6 +17,9 @@ ts_canned *ts_canned_start(size_t rows);
 const char *ts_canned_url(const ts_canned *s);
 /* Requests answered so far (complete requests read). */
 size_t ts_canned_requests(ts_canned *s);
+/* SIGKILL process pid as soon as the request count reaches n, with that request read and
+ * not answered. Returns 1 when the count had reached n already (the caller kills). */
+int ts_canned_kill_at(ts_canned *s, size_t n, int pid);
 /* How many requests carried row N (saturates at 255). */
 unsigned int ts_canned_count(ts_canned *s, size_t row);
 void ts_canned_stop(ts_canned *s);

@@ -7,6 +7,7 @@
 #define LOOPMSG_BENCH_UTIL_H
 
 #include <curl/curl.h>
+#include <loopmsg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,26 @@ static inline void bench_print(const char *name, long n, const bench_result *r)
     printf("%-22s %7ld requests in %6.3f s = %9.1f req/s  (%ld failed)  peak RSS %.1f MB\n", name,
            n, r->seconds, r->seconds > 0 ? (double)r->ok / r->seconds : 0.0, r->failed,
            (double)r->peak_rss_kb / 1024.0);
+}
+
+/* The library's side of a send benchmark: results counted, requests in flight. */
+typedef struct lib_state {
+    bench_result *r;
+    long in_flight;
+} lib_state;
+
+static inline void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send_result *res,
+                           const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    (void)err;
+    lib_state *s = ud;
+    if (res)
+        s->r->ok++;
+    else
+        s->r->failed++;
+    s->in_flight--;
 }
 
 #endif

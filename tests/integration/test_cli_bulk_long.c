@@ -37,6 +37,19 @@ static void write_rows(const char *path, size_t n)
     assert_int_equal(fclose(f), 0);
 }
 
+/* A fresh CSV of n rows and a journal path that does not exist, named after tag and this
+ * process; the canned server that counts those rows. */
+static ts_canned *setup(const char *tag, size_t n, char file[96], char journal[96])
+{
+    snprintf(file, 96, "/tmp/loopmsg-bulk-%s-%d.csv", tag, (int)getpid());
+    snprintf(journal, 96, "/tmp/loopmsg-bulk-%s-%d.journal", tag, (int)getpid());
+    unlink(journal);
+    write_rows(file, n);
+    ts_canned *srv = ts_canned_start(n);
+    assert_non_null(srv);
+    return srv;
+}
+
 static int run_bulk(ts_cli *cli, ts_canned *srv, const char *const *argv)
 {
     ts_cli_opts o = {0};
@@ -56,12 +69,7 @@ static void test_cli_bulk_long__million_rows_once_each_in_flat_memory(void **sta
     if (env_rows)
         rows = (size_t)strtoul(env_rows, NULL, 10);
     char file[96], journal[96];
-    snprintf(file, sizeof file, "/tmp/loopmsg-bulk-long-%d.csv", (int)getpid());
-    snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-long-%d.journal", (int)getpid());
-    unlink(journal);
-    write_rows(file, rows);
-    ts_canned *srv = ts_canned_start(rows);
-    assert_non_null(srv);
+    ts_canned *srv = setup("long", rows, file, journal);
     const char *argv[] = {"send-bulk", "--file",        file, "--journal", journal,
                           "--quiet",   "--concurrency", "64", NULL};
     ts_cli cli;
@@ -102,12 +110,7 @@ static void kill9_at_random_moments(const char *durable)
 {
     enum { ROWS = 3000, KILLS = 10 };
     char file[96], journal[96];
-    snprintf(file, sizeof file, "/tmp/loopmsg-bulk-kill-%d.csv", (int)getpid());
-    snprintf(journal, sizeof journal, "/tmp/loopmsg-bulk-kill-%d.journal", (int)getpid());
-    unlink(journal);
-    write_rows(file, ROWS);
-    ts_canned *srv = ts_canned_start(ROWS);
-    assert_non_null(srv);
+    ts_canned *srv = setup("kill", ROWS, file, journal);
     const char *args[12];
     int na = 0;
     args[na++] = "send-bulk";

@@ -22,6 +22,7 @@ typedef struct bench_result {
     long ok;
     long failed;
     long peak_rss_kb;
+    double cpu_seconds; /* user + system time of the process (bench_in_child) */
 } bench_result;
 
 static inline double bench_now(void)
@@ -42,13 +43,13 @@ static inline int bench_in_child(void (*fn)(void *, bench_result *), void *arg, 
         return -1;
     if (pid == 0) {
         close(fds[0]);
-        bench_result r = {0, 0, 0, 0};
+        bench_result r = {0};
         fn(arg, &r);
         ssize_t w = write(fds[1], &r, sizeof r);
         _exit(w == (ssize_t)sizeof r ? 0 : 1);
     }
     close(fds[1]);
-    bench_result r = {0, 0, 0, 0};
+    bench_result r = {0};
     ssize_t n = read(fds[0], &r, sizeof r);
     close(fds[0]);
     int status;
@@ -57,6 +58,8 @@ static inline int bench_in_child(void (*fn)(void *, bench_result *), void *arg, 
         WEXITSTATUS(status) != 0)
         return -1;
     r.peak_rss_kb = ru.ru_maxrss;
+    r.cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     *out = r;
     return 0;
 }

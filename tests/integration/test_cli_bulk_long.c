@@ -3,7 +3,8 @@
  * test_cli_bulk_long.c: `loopmsg send-bulk` at size, against a canned-answer server
  * (tests/support/canned_server.c), labelled "long": a million rows answered exactly once in
  * flat memory, and kill -9 at seeded random moments of a journaled run (with and without
- * --durable), each followed by a rerun. Nothing here is timed.
+ * --durable), each followed by a rerun. Nothing here is timed: a run is killed by the canned
+ * server when it has read a seeded number of requests, not after a delay.
  */
 #include "canned_server.h"
 #include "test_support.h"
@@ -103,9 +104,10 @@ static void test_cli_bulk_long__million_rows_once_each_in_flat_memory(void **sta
     unlink(journal);
 }
 
-/* kill -9 at ten seeded random moments, each kill followed by the next run on the same
- * journal: no row is sent twice without --resend-unknown; after a final run with it, none is
- * missing, and the rows sent twice are at most the rows marked unknown. */
+/* kill -9 at ten seeded random moments (the server's count of requests read), each kill
+ * followed by the next run on the same journal: no row is sent twice without
+ * --resend-unknown; after a final run with it, none is missing, and the rows sent twice are at
+ * most the rows marked unknown. */
 static void kill9_at_random_moments(const char *durable)
 {
     enum { ROWS = 3000, KILLS = 10 };

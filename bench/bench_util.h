@@ -7,6 +7,7 @@
 #define LOOPMSG_BENCH_UTIL_H
 
 #include <curl/curl.h>
+#include <loopmsg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ typedef struct bench_result {
     long ok;
     long failed;
     long peak_rss_kb;
+    double cpu_seconds; /* user + system time of the process (bench_in_child) */
 } bench_result;
 
 static inline double bench_now(void)
@@ -41,13 +43,13 @@ static inline int bench_in_child(void (*fn)(void *, bench_result *), void *arg, 
         return -1;
     if (pid == 0) {
         close(fds[0]);
-        bench_result r = {0, 0, 0, 0};
+        bench_result r = {0};
         fn(arg, &r);
         ssize_t w = write(fds[1], &r, sizeof r);
         _exit(w == (ssize_t)sizeof r ? 0 : 1);
     }
     close(fds[1]);
-    bench_result r = {0, 0, 0, 0};
+    bench_result r = {0};
     ssize_t n = read(fds[0], &r, sizeof r);
     close(fds[0]);
     int status;
@@ -56,6 +58,8 @@ static inline int bench_in_child(void (*fn)(void *, bench_result *), void *arg, 
         WEXITSTATUS(status) != 0)
         return -1;
     r.peak_rss_kb = ru.ru_maxrss;
+    r.cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     *out = r;
     return 0;
 }
@@ -139,6 +143,26 @@ static inline void bench_print(const char *name, long n, const bench_result *r)
     printf("%-22s %7ld requests in %6.3f s = %9.1f req/s  (%ld failed)  peak RSS %.1f MB\n", name,
            n, r->seconds, r->seconds > 0 ? (double)r->ok / r->seconds : 0.0, r->failed,
            (double)r->peak_rss_kb / 1024.0);
+}
+
+/* The library's side of a send benchmark: results counted, requests in flight. */
+typedef struct lib_state {
+    bench_result *r;
+    long in_flight;
+} lib_state;
+
+static inline void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send_result *res,
+                           const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    (void)err;
+    lib_state *s = ud;
+    if (res)
+        s->r->ok++;
+    else
+        s->r->failed++;
+    s->in_flight--;
 }
 
 #endif

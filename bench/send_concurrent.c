@@ -25,25 +25,6 @@ static long n = 20000, conc = 64;
 static int http11;
 static const char body[] = "{\"contact\":\"+13231112233\",\"text\":\"benchmark message\"}";
 
-typedef struct lib_state {
-    bench_result *r;
-    long in_flight;
-} lib_state;
-
-static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send_result *res,
-                    const loopmsg_error *err, void *ud)
-{
-    (void)c;
-    (void)id;
-    (void)err;
-    lib_state *s = ud;
-    if (res)
-        s->r->ok++;
-    else
-        s->r->failed++;
-    s->in_flight--;
-}
-
 static void run_library(void *arg, bench_result *r)
 {
     (void)arg;

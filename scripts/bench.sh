@@ -21,6 +21,9 @@ echo
 echo "== send_concurrent latency run (server adds 50 ms)"
 "$build/bench/send_concurrent" "$url" 5000 64 --latency-ms 50
 echo
+echo "== send_bulk (send-bulk on 500000 rows, 64 in flight, next to the library; canned server)"
+(cd "${TMPDIR:-/tmp}" && "$build/bench/send_bulk" "$build/loopmsg" 500000 64)
+echo
 echo "== emu_contacts (5000 new contacts: fresh sandbox vs one holding 40000)"
 "$build/bench/emu_contacts" 5000 40000
 if [ -x "$src/bench/webhook_throughput.sh" ] && command -v wrk >/dev/null; then

@@ -1,54 +1,103 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_bulk.c: `loopmsg send-bulk`: many sends in flight over the asynchronous API, paced by
- * the client's rate limit, with a journal that makes a rerun safe: each row's "sending" mark
- * is written from the client's wire callback, when its request is about to leave (not when
- * it is handed to the engine), and its outcome as soon as it is known, so a rerun skips
- * accepted rows and resends rows of unknown outcome only when told to. The journal is
- * locked for the whole run, and a file that is not a journal is never written to.
+ * the client's rate limit, with a journal that makes a rerun safe.
+ *
+ * Memory does not grow with the rows: the file is read twice by the streaming reader, a
+ * first pass that validates every row (and fingerprints the file) before anything is sent,
+ * and a second pass that sends through a window of slots (standard input is spooled to an
+ * unlinked temporary file first, so that it can be read twice). A rerun keeps one state
+ * byte per row from the journal (and, for the output lines of rows accepted earlier, the
+ * offset of their journal line, read back when the row comes up).
+ *
+ * Journal writes are grouped: a row's "sending" mark is written from the client's wire
+ * callback, when the first request of a group is about to leave, together with the marks
+ * of every other request handed to the engine and not marked yet (with a journal, the
+ * window is --concurrency, so those are at most the requests the engine may start now) and
+ * the outcomes waiting to be written: one write(2), and with --durable one fdatasync,
+ * before the request goes. With a journal, rows are handed to the engine a batch at a time
+ * (when a quarter of the window is free), so that a group holds a batch of marks and the
+ * outcomes of the batch before it, however the answers trickle in. Outcomes are otherwise
+ * written with the next group, after 100 ms, or at 64 kB. The
+ * journal is locked for the whole run, and a file that is not a journal is never written
+ * to.
  */
 #include "cli.h"
+#include "journal.h"
+#include "jsonw.h"
 #include "rows.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
-#include <search.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { B_FILE = 256, B_CONCURRENCY, B_RATE, B_JOURNAL, B_RESEND_UNKNOWN, B_DRY_RUN };
+enum {
+    B_FILE = 256,
+    B_CONCURRENCY,
+    B_RATE,
+    B_JOURNAL,
+    B_RESEND_UNKNOWN,
+    B_DRY_RUN,
+    B_DURABLE,
+    B_QUIET
+};
 
 static const char *const columns[] = {"contact",     "text",        "subject", "effect",
                                       "attachments", "passthrough", "sender",  NULL};
 static const char *const required[] = {"contact", "text", NULL};
 enum { C_CONTACT, C_TEXT, C_SUBJECT, C_EFFECT, C_ATTACHMENTS, C_PASSTHROUGH, C_SENDER };
 
-typedef enum { J_NONE = 0, J_SENDING, J_ACCEPTED, J_FAILED, J_UNKNOWN } jstate;
+/* Outcomes wait at most this long for the next group before they are written alone. */
+#define OUTCOME_DELAY_MS  100u
+#define OUTCOME_MAX_BYTES 65536u
 
-static const char *const jnames[] = {"none", "sending", "accepted", "failed", "unknown"};
+struct bulk;
+
+/* A row handed to the engine: the row's values stay here until its callback. */
+typedef struct slot {
+    struct bulk *b;
+    size_t row; /* 0-based */
+    loopmsg_request_id id;
+    int active;
+    int marked; /* its "sending" mark is in the journal */
+    cli_row r;
+    loopmsg_send_params p;
+    struct slot *next_free;
+} slot;
 
 typedef struct bulk {
     cli_globals *g;
     const char *file, *journal_path;
     long concurrency;
     double rate;
-    int resend_unknown, dry_run;
-    cli_rows rows;
-    loopmsg_send_params *params;
-    jstate *state;
-    char **prev_id; /* message ids from the journal */
+    int resend_unknown, dry_run, durable, quiet;
+    FILE *in; /* the rows: the file, or standard input spooled to a temporary file */
+    struct stat in_st;
+    cli_rows_reader *reader;
+    size_t ncols;
+    size_t count;         /* rows, from the validation pass */
+    unsigned char *state; /* one cli_jstate per row, from the journal */
+    uint32_t *off32;      /* journal offset of the line that accepted each row, when */
+    uint64_t *off64;      /* per-row output lines need its message id (32 bits if it fits) */
     int jfd;
-    int aborted; /* a local failure (journal, memory) stopped the run: exit 1, not 130 */
-    void *by_id; /* tsearch tree of the slots handed to the engine, by request id */
+    cli_jw jbuf;         /* journal bytes not written yet (outcomes) */
+    uint64_t jbuf_since; /* when the oldest of them was added */
+    cli_jw out;          /* one output line */
+    slot *slots, *free_slots;
+    size_t window, nfree;
+    size_t batch; /* with a journal, rows are handed to the engine this many at a time */
+    int aborted;  /* a local failure (journal, memory) stopped the run: exit 1, not 130 */
     /* Every row ends in exactly one of accepted, failed, unknown (this run or an earlier one
      * not resent), skipped (accepted earlier), or none of them (never started). */
     size_t done, accepted, failed, unknown, skipped, not_sent, in_flight;
-    uint64_t started_ms;
+    size_t groups, marks; /* journal groups written, marks in them */
+    uint64_t started_ms, progress_ms;
     int tty;
 } bulk;
 
@@ -92,6 +141,12 @@ static int on_opt(int id, const char *arg, void *ud)
     case B_DRY_RUN:
         b->dry_run = 1;
         return 0;
+    case B_DURABLE:
+        b->durable = 1;
+        return 0;
+    case B_QUIET:
+        b->quiet = 1;
+        return 0;
     default:
         return 1;
     }
@@ -104,71 +159,187 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* FNV-1a over the rows' content: the journal remembers which file it belongs to. */
-static unsigned long long fingerprint(const cli_rows *rows)
+/* FNV-1a over the rows' content, a row at a time: the journal remembers which file it
+ * belongs to (the same value as when the rows were kept in memory). */
+static unsigned long long fingerprint_row(unsigned long long h, const cli_row *r, size_t ncols)
 {
-    unsigned long long h = 1469598103934665603ULL;
-    for (size_t i = 0; i < rows->count; i++) {
-        for (size_t c = 0; c < rows->column_count; c++) {
-            const char *v = rows->rows[i].values[c];
-            for (; v && *v; v++)
-                h = (h ^ (unsigned char)*v) * 1099511628211ULL;
-            h = (h ^ 0x1f) * 1099511628211ULL;
-        }
-        for (size_t a = 0; a < rows->rows[i].attachment_count; a++)
-            for (const char *v = rows->rows[i].attachments[a]; *v; v++)
-                h = (h ^ (unsigned char)*v) * 1099511628211ULL;
-        h = (h ^ 0x1e) * 1099511628211ULL;
+    for (size_t c = 0; c < ncols; c++) {
+        for (const char *v = r->values[c]; v && *v; v++)
+            h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+        h = (h ^ 0x1f) * 1099511628211ULL;
     }
-    return h;
+    for (size_t a = 0; a < r->attachment_count; a++)
+        for (const char *v = r->attachments[a]; *v; v++)
+            h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+    return (h ^ 0x1e) * 1099511628211ULL;
 }
 
-/* Append one line to the journal with a single write(2): a kill -9 leaves either the whole
- * line or a partial last line, which the reader ignores. */
-static int journal_write(bulk *b, json_t *o)
+/* A row's send parameters (borrowing the row's strings). -1: an unknown effect. */
+static int row_params(const cli_row *r, loopmsg_send_params *p)
 {
-    if (b->jfd < 0)
-        return 0;
-    char *line = json_dumps(o, JSON_COMPACT);
-    if (!line)
+    memset(p, 0, sizeof *p);
+    p->version = LOOPMSG_SEND_PARAMS_VERSION;
+    p->contact = r->values[C_CONTACT];
+    p->text = r->values[C_TEXT];
+    p->subject = r->values[C_SUBJECT];
+    p->passthrough = r->values[C_PASSTHROUGH];
+    p->sender = r->values[C_SENDER];
+    p->attachments = (const char *const *)r->attachments;
+    p->attachment_count = r->attachment_count;
+    if (r->values[C_EFFECT] && loopmsg_effect_parse(&p->effect, r->values[C_EFFECT]) != LOOPMSG_OK)
         return -1;
-    size_t n = strlen(line);
-    line[n] = '\n';
-    ssize_t w = write(b->jfd, line, n + 1);
-    free(line);
-    return w == (ssize_t)(n + 1) ? 0 : -1;
+    return 0;
 }
 
-/* api_code: the Loop code of a failed or unknown outcome (1020, 1030, ...); 0 for none. */
-static int journal_row_code(bulk *b, size_t row, jstate st, const char *message_id, int api_code)
+/* Standard input is read twice too: copied first to an unlinked temporary file. */
+static FILE *spool_stdin(void)
 {
-    json_t *o = json_pack("{s:I, s:s}", "row", (json_int_t)(row + 1), "state", jnames[st]);
-    if (o && message_id)
-        json_object_set_new(o, "message_id", json_string(message_id));
-    if (o && api_code)
-        json_object_set_new(o, "api_code", json_integer(api_code));
-    int rc = o ? journal_write(b, o) : -1;
-    json_decref(o);
+    FILE *t = tmpfile();
+    if (!t)
+        return NULL;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+        if (fwrite(buf, 1, n, t) != n)
+            break;
+    if (ferror(stdin) || ferror(t) || fflush(t) != 0 || fseek(t, 0, SEEK_SET) != 0) {
+        fclose(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* The first pass: every row is checked before the first send (a bad row stops the run,
+ * nothing sent), counted and fingerprinted. Returns 0 or an exit code. */
+static int validate_all(bulk *b, unsigned long long *fp)
+{
+    char why[256];
+    int stdin_rows = strcmp(b->file, "-") == 0;
+    b->in = stdin_rows ? spool_stdin() : fopen(b->file, "rb");
+    if (!b->in)
+        return cli_usage_error("send-bulk", "%s: %s", b->file,
+                               stdin_rows ? "cannot spool standard input to a temporary file"
+                                          : "cannot open");
+    if (fstat(fileno(b->in), &b->in_st) != 0 ||
+        cli_rows_reader_new(&b->reader, b->in, 0, cli_rows_format_of(b->file), columns, required,
+                            why, sizeof why) != 0)
+        return cli_usage_error("send-bulk", "%s: %s", b->file, why);
+    b->ncols = cli_rows_reader_columns(b->reader);
+    unsigned long long h = 1469598103934665603ULL;
+    cli_row r;
+    int rc;
+    while ((rc = cli_rows_reader_next(b->reader, &r, why, sizeof why)) == 1) {
+        loopmsg_send_params p;
+        loopmsg_error err;
+        if (row_params(&r, &p) != 0) {
+            rc = cli_usage_error("send-bulk", "%s: line %zu: unknown effect '%s'", b->file, r.line,
+                                 r.values[C_EFFECT]);
+            cli_row_clear(&r, b->ncols);
+            return rc;
+        }
+        if (loopmsg_send_params_validate(&p, &err) != LOOPMSG_OK) {
+            rc = cli_usage_error("send-bulk", "%s: line %zu: %s", b->file, r.line, err.message);
+            cli_row_clear(&r, b->ncols);
+            return rc;
+        }
+        h = fingerprint_row(h, &r, b->ncols);
+        b->count++;
+        cli_row_clear(&r, b->ncols);
+    }
+    if (rc < 0)
+        return cli_usage_error("send-bulk", "%s: %s", b->file, why);
+    *fp = h;
+    return 0;
+}
+
+/* The second pass starts over the same open file, which must not have changed since. */
+static int rewind_rows(bulk *b)
+{
+    char why[256];
+    struct stat st;
+    if (fstat(fileno(b->in), &st) != 0 || st.st_size != b->in_st.st_size ||
+        st.st_mtim.tv_sec != b->in_st.st_mtim.tv_sec ||
+        st.st_mtim.tv_nsec != b->in_st.st_mtim.tv_nsec) {
+        fprintf(stderr, "loopmsg send-bulk: %s changed while it was being validated\n", b->file);
+        return -1;
+    }
+    if (cli_rows_reader_rewind(b->reader, why, sizeof why) != 0) {
+        fprintf(stderr, "loopmsg send-bulk: %s: %s\n", b->file, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The next row of the second pass, with its parameters: 1, 0 at the end, -1 (the file
+ * changed under us: a row the first pass did not see). */
+static int next_row(bulk *b, cli_row *r, loopmsg_send_params *p)
+{
+    char why[256];
+    int rc = cli_rows_reader_next(b->reader, r, why, sizeof why);
+    if (rc == 1 && row_params(r, p) != 0) {
+        cli_row_clear(r, b->ncols);
+        rc = -1;
+        snprintf(why, sizeof why, "an unknown effect");
+    }
+    if (rc < 0)
+        fprintf(stderr, "loopmsg send-bulk: %s changed while it was being sent: %s\n", b->file,
+                why);
     return rc;
 }
 
-static int journal_row(bulk *b, size_t row, jstate st, const char *message_id)
+/* ---- the journal ------------------------------------------------------------------------ */
+
+/* Write all of buf; with --durable, on disk before returning. */
+static int write_all(bulk *b, const char *buf, size_t len)
 {
-    return journal_row_code(b, row, st, message_id, 0);
+    while (len > 0) {
+        ssize_t w = write(b->jfd, buf, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        buf += w;
+        len -= (size_t)w;
+    }
+    if (b->durable && fdatasync(b->jfd) != 0)
+        return -1;
+    return 0;
 }
 
-/* The first line of every journal carries this: nothing else is ever truncated or appended
- * to. Journals written before it existed start with the same object without it. */
-#define JOURNAL_MAGIC "loopmsg send-bulk journal"
-
-static int is_journal_header(json_t *h)
+/* A row line, appended to the pending bytes. api_code: the Loop code of a failed or unknown
+ * outcome (1020, 1030, ...); 0 for none. */
+static void journal_add(bulk *b, size_t row, cli_jstate st, const char *message_id, int api_code)
 {
-    const char *magic = json_string_value(json_object_get(h, "journal"));
-    if (magic)
-        return strcmp(magic, JOURNAL_MAGIC) == 0;
-    return json_is_string(json_object_get(h, "fingerprint")) &&
-           json_is_string(json_object_get(h, "file")) &&
-           json_is_integer(json_object_get(h, "rows"));
+    if (b->jbuf.len == 0)
+        b->jbuf_since = now_ms();
+    cli_jw *w = &b->jbuf;
+    w->depth = 0;
+    w->nested = 0;
+    cli_jw_begin(w, NULL);
+    cli_jw_int(w, "row", (long long)row + 1);
+    cli_jw_str(w, "state", cli_jstate_names[st]);
+    cli_jw_str(w, "message_id", message_id);
+    if (api_code)
+        cli_jw_int(w, "api_code", api_code);
+    cli_jw_end(w);
+    cli_jw_raw(w, "\n", 1);
+}
+
+/* Write the pending bytes: one write(2) (and one fdatasync with --durable). */
+static int journal_flush(bulk *b)
+{
+    if (b->jfd < 0 || b->jbuf.len == 0)
+        return 0;
+    int rc = b->jbuf.oom ? -1 : write_all(b, b->jbuf.buf, b->jbuf.len);
+    if (b->jbuf.oom)
+        errno = ENOMEM;
+    cli_jw_reset(&b->jbuf);
+    b->groups++;
+    if (rc != 0 && !b->aborted) {
+        fprintf(stderr, "loopmsg send-bulk: journal write failed: %s\n", strerror(errno));
+        b->aborted = 1;
+    }
+    return rc;
 }
 
 /* Errors of open(2) that are about the path given, not the machine: usage errors. */
@@ -208,54 +379,91 @@ static int journal_lock(bulk *b)
                            b->journal_path);
 }
 
-/* The whole journal, read through the locked fd. */
-static int read_all(int fd, char **out, size_t *len_out)
+/* Apply one row line: the last state of each row wins; an accepted row remembers where its
+ * line is (for its message id). Lines that are not row lines are ignored (a torn line that
+ * a later run repaired around). */
+static void journal_apply(bulk *b, const char *line, size_t n, uint64_t off)
 {
-    size_t len = 0, cap = 4096;
+    cli_jentry e;
+    if (!cli_journal_line(line, n, &e, 1) || e.row > b->count)
+        return;
+    b->state[e.row - 1] = (unsigned char)e.state;
+    if (e.state == CLI_J_ACCEPTED && b->off32)
+        b->off32[e.row - 1] = (uint32_t)off;
+    else if (e.state == CLI_J_ACCEPTED && b->off64)
+        b->off64[e.row - 1] = off;
+}
+
+/* Read the journal a chunk at a time. *whole: the bytes up to the end of its last complete
+ * line. Returns 0, 1 (not ours / another file: message printed), -1 (read error). */
+static int journal_read(bulk *b, unsigned long long fp, uint64_t *whole)
+{
+    size_t cap = 1u << 20, len = 0;
     char *buf = malloc(cap);
+    uint64_t base = 0; /* file offset of buf[0] */
+    int header = 0, rc = 0;
+    *whole = 0;
+    if (!buf)
+        return -1;
     for (;;) {
-        if (!buf)
-            return -1;
-        ssize_t n = read(fd, buf + len, cap - len);
+        if (len == cap) { /* one line longer than the buffer */
+            char *nb = cap >= (64u << 20) ? NULL : realloc(buf, cap * 2);
+            if (!nb) {
+                rc = -1;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t n = read(b->jfd, buf + len, cap - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            free(buf);
-            return -1;
+            rc = -1;
+            break;
         }
         if (n == 0)
             break;
         len += (size_t)n;
-        if (len == cap) {
-            char *bigger = realloc(buf, cap *= 2);
-            if (!bigger)
-                free(buf);
-            buf = bigger;
+        size_t at = 0;
+        char *nl;
+        while ((nl = memchr(buf + at, '\n', len - at)) != NULL) {
+            size_t ll = (size_t)(nl - (buf + at));
+            if (!header) {
+                char jfp[32], want[32];
+                snprintf(want, sizeof want, "%016llx", fp);
+                int ours = cli_journal_header(buf + at, ll, jfp, sizeof jfp);
+                if (!ours || strcmp(jfp, want) != 0) {
+                    free(buf);
+                    return cli_usage_error(
+                               "send-bulk", "--journal %s %s", b->journal_path,
+                               !ours ? "is not a send-bulk journal (its first line is not a "
+                                       "journal header); it was left as it was"
+                                     : "belongs to a different file (or the file changed); use "
+                                       "a new journal"),
+                           1;
+                }
+                header = 1;
+            } else {
+                journal_apply(b, buf + at, ll, base + at);
+            }
+            at += ll + 1;
+            *whole = base + at;
         }
+        memmove(buf, buf + at, len - at);
+        len -= at;
+        base += at;
     }
-    *out = buf;
-    *len_out = len;
-    return 0;
-}
-
-/* Apply the journal's row lines: the last state of each row wins. A line that is not JSON
- * (a torn line that a later run repaired around) is ignored. */
-static void journal_apply(bulk *b, char *line, size_t n)
-{
-    json_t *o = json_loadb(line, n, 0, NULL);
-    json_int_t row = json_integer_value(json_object_get(o, "row"));
-    const char *st = json_string_value(json_object_get(o, "state"));
-    const char *id = json_string_value(json_object_get(o, "message_id"));
-    if (row >= 1 && (size_t)row <= b->rows.count && st) {
-        for (int k = 1; k <= J_UNKNOWN; k++)
-            if (strcmp(st, jnames[k]) == 0)
-                b->state[row - 1] = (jstate)k;
-        if (id) {
-            free(b->prev_id[row - 1]);
-            b->prev_id[row - 1] = strdup(id);
-        }
+    free(buf);
+    if (rc == 0 && !header && base + len > 0) {
+        /* Bytes but no complete first line: nothing we wrote looks like that. */
+        cli_usage_error("send-bulk",
+                        "--journal %s is not a send-bulk journal (its first line is not a "
+                        "journal header); it was left as it was",
+                        b->journal_path);
+        return 1;
     }
-    json_decref(o);
+    return rc;
 }
 
 /* Open, lock and read the journal; create it (header line) when new or empty. A file that
@@ -264,6 +472,9 @@ static void journal_apply(bulk *b, char *line, size_t n)
 static int journal_open(bulk *b, unsigned long long fp)
 {
     b->jfd = -1;
+    b->state = calloc(b->count, 1);
+    if (!b->state)
+        return CLI_EXIT_ERROR;
     if (!b->journal_path)
         return 0;
     int flags = b->dry_run ? O_RDONLY : O_RDWR | O_APPEND | O_CREAT;
@@ -289,145 +500,210 @@ static int journal_open(bulk *b, unsigned long long fp)
     int rc = b->dry_run ? 0 : journal_lock(b);
     if (rc)
         return rc;
-    char *buf = NULL;
-    size_t len = 0;
-    if (read_all(b->jfd, &buf, &len) != 0) {
+    /* Output lines of rows accepted earlier carry their message id: where to find it. */
+    if (!b->quiet && sb.st_size > 0) {
+        if ((uint64_t)sb.st_size < UINT32_MAX)
+            b->off32 = calloc(b->count, sizeof *b->off32);
+        else
+            b->off64 = calloc(b->count, sizeof *b->off64);
+        if (!b->off32 && !b->off64)
+            return CLI_EXIT_ERROR;
+    }
+    uint64_t whole;
+    rc = journal_read(b, fp, &whole);
+    if (rc == 1)
+        return CLI_EXIT_USAGE;
+    if (rc != 0) {
         fprintf(stderr, "loopmsg send-bulk: cannot read journal %s: %s\n", b->journal_path,
                 strerror(errno));
         return CLI_EXIT_ERROR;
     }
-    char fpbuf[32];
-    snprintf(fpbuf, sizeof fpbuf, "%016llx", fp);
-    size_t whole = 0; /* bytes up to the end of the last complete line */
-    if (len > 0) {
-        char *nl = memchr(buf, '\n', len);
-        json_t *h = nl ? json_loadb(buf, (size_t)(nl - buf), 0, NULL) : NULL;
-        int ours = h && is_journal_header(h);
-        const char *jfp = json_string_value(json_object_get(h, "fingerprint"));
-        int same = ours && jfp && strcmp(jfp, fpbuf) == 0;
-        json_decref(h);
-        if (!ours || !same) {
-            free(buf);
-            return cli_usage_error("send-bulk", "--journal %s %s", b->journal_path,
-                                   !ours ? "is not a send-bulk journal (its first line is not a "
-                                           "journal header); it was left as it was"
-                                         : "belongs to a different file (or the file changed); "
-                                           "use a new journal");
-        }
-        whole = (size_t)(nl - buf) + 1;
-        while (whole < len && (nl = memchr(buf + whole, '\n', len - whole)) != NULL) {
-            journal_apply(b, buf + whole, (size_t)(nl - (buf + whole)));
-            whole = (size_t)(nl - buf) + 1;
-        }
-    }
-    free(buf);
-    if (b->dry_run) {
-        close(b->jfd);
-        b->jfd = -1;
+    if (b->dry_run)
         return 0;
-    }
     /* Cut a torn last line (a run killed in the middle of a write): the next line appended
      * to it would be unreadable too. Only ever done to a file whose header is ours. */
-    if (whole < len && ftruncate(b->jfd, (off_t)whole) != 0) {
+    if (whole < (uint64_t)sb.st_size && ftruncate(b->jfd, (off_t)whole) != 0) {
         fprintf(stderr, "loopmsg send-bulk: cannot repair journal %s: %s\n", b->journal_path,
                 strerror(errno));
         return CLI_EXIT_ERROR;
     }
-    if (len == 0) {
-        json_t *h = json_pack("{s:s, s:s, s:s, s:I}", "journal", JOURNAL_MAGIC, "fingerprint",
-                              fpbuf, "file", b->file, "rows", (json_int_t)b->rows.count);
-        rc = h ? journal_write(b, h) : -1;
-        json_decref(h);
-        if (rc != 0) {
-            fprintf(stderr, "loopmsg send-bulk: journal write failed: %s\n", strerror(errno));
+    if (sb.st_size == 0) {
+        char fpbuf[32];
+        snprintf(fpbuf, sizeof fpbuf, "%016llx", fp);
+        cli_jw *w = &b->jbuf;
+        cli_jw_begin(w, NULL);
+        cli_jw_str(w, "journal", CLI_JOURNAL_MAGIC);
+        cli_jw_str(w, "fingerprint", fpbuf);
+        cli_jw_str(w, "file", b->file);
+        cli_jw_int(w, "rows", (long long)b->count);
+        cli_jw_end(w);
+        cli_jw_raw(w, "\n", 1);
+        if (journal_flush(b) != 0)
             return CLI_EXIT_ERROR;
+        b->groups = 0;
+        if (b->durable) {
+            /* The new file's name must survive a power cut too. */
+            char dir[4096];
+            const char *slash = strrchr(b->journal_path, '/');
+            size_t dl = slash ? (size_t)(slash - b->journal_path) : 0;
+            snprintf(dir, sizeof dir, "%.*s", (int)(dl ? dl : 1), slash ? b->journal_path : ".");
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                (void)fsync(dfd);
+                close(dfd);
+            }
         }
     }
     return 0;
 }
 
-static void print_row(bulk *b, size_t i, const char *message_id, const loopmsg_error *err,
-                      const char *skipped)
+/* The message id an earlier run journaled for an accepted row, read back from its line. */
+static void earlier_id(bulk *b, size_t row, char *id, size_t id_size)
 {
-    json_t *o = json_pack("{s:I, s:I, s:s}", "row", (json_int_t)(i + 1), "line",
-                          (json_int_t)b->rows.rows[i].line, "contact", b->params[i].contact);
-    if (!o)
+    id[0] = '\0';
+    if (b->jfd < 0 || (!b->off32 && !b->off64))
         return;
-    if (message_id)
-        json_object_set_new(o, "message_id", json_string(message_id));
-    if (skipped)
-        json_object_set_new(o, "skipped", json_string(skipped));
-    if (err && err->status != LOOPMSG_OK)
-        json_object_set_new(o, "error",
-                            json_pack("{s:s, s:i, s:i, s:s, s:b, s:b, s:b}", "status",
-                                      loopmsg_status_name(err->status), "http_status",
-                                      err->http_status, "api_code", err->api_code, "message",
-                                      err->message, "retryable", loopmsg_error_is_retryable(err),
-                                      "maybe_delivered", loopmsg_error_is_maybe_delivered(err),
-                                      "fatal", loopmsg_error_is_fatal(err)));
-    if (b->dry_run)
-        json_object_set_new(o, "dry_run", json_true());
-    json_dumpf(o, stdout, JSON_COMPACT);
-    fputc('\n', stdout);
-    fflush(stdout);
-    json_decref(o);
+    uint64_t off = b->off32 ? b->off32[row] : b->off64[row];
+    char line[512];
+    ssize_t n = pread(b->jfd, line, sizeof line, (off_t)off);
+    if (n <= 0)
+        return;
+    char *nl = memchr(line, '\n', (size_t)n);
+    cli_jentry e;
+    if (nl && cli_journal_line(line, (size_t)(nl - line), &e, 1) && e.row == row + 1 &&
+        strlen(e.message_id) < id_size)
+        memcpy(id, e.message_id, strlen(e.message_id) + 1);
 }
 
+/* ---- output ----------------------------------------------------------------------------- */
+
+static void print_row(bulk *b, size_t i, const cli_row *r, const loopmsg_send_params *p,
+                      const char *message_id, const loopmsg_error *err, const char *skipped)
+{
+    if (b->quiet)
+        return;
+    cli_jw *w = &b->out;
+    cli_jw_reset(w);
+    cli_jw_begin(w, NULL);
+    cli_jw_int(w, "row", (long long)i + 1);
+    cli_jw_int(w, "line", (long long)r->line);
+    cli_jw_str(w, "contact", p->contact);
+    cli_jw_str(w, "message_id", message_id);
+    cli_jw_str(w, "skipped", skipped);
+    if (err && err->status != LOOPMSG_OK) {
+        cli_jw_begin(w, "error");
+        cli_jw_str(w, "status", loopmsg_status_name(err->status));
+        cli_jw_int(w, "http_status", err->http_status);
+        cli_jw_int(w, "api_code", err->api_code);
+        cli_jw_str(w, "message", err->message);
+        cli_jw_bool(w, "retryable", loopmsg_error_is_retryable(err));
+        cli_jw_bool(w, "maybe_delivered", loopmsg_error_is_maybe_delivered(err));
+        cli_jw_bool(w, "fatal", loopmsg_error_is_fatal(err));
+        cli_jw_end(w);
+    }
+    if (b->dry_run)
+        cli_jw_bool(w, "dry_run", 1);
+    cli_jw_end(w);
+    cli_jw_raw(w, "\n", 1);
+    if (!w->oom)
+        fwrite(w->buf, 1, w->len, stdout);
+}
+
+/* "1h02m03s", "4m05s", "7s". */
+static void duration(char *buf, size_t size, double secs)
+{
+    unsigned long s = secs > 0 && secs < 1e9 ? (unsigned long)(secs + 0.5) : 0;
+    if (s >= 3600)
+        snprintf(buf, size, "%luh%02lum%02lus", s / 3600, s / 60 % 60, s % 60);
+    else if (s >= 60)
+        snprintf(buf, size, "%lum%02lus", s / 60, s % 60);
+    else
+        snprintf(buf, size, "%lus", s);
+}
+
+/* On a terminal: rows handled of all, rows per second of this run, and the time left at
+ * that speed; at most four times a second. */
 static void progress(bulk *b, int final)
 {
     if (!b->tty)
         return;
-    size_t total = b->rows.count;
+    uint64_t now = now_ms();
+    if (!final && now - b->progress_ms < 250)
+        return;
+    b->progress_ms = now;
+    size_t total = b->count;
     size_t handled = b->accepted + b->failed + b->unknown + b->skipped;
-    double secs = (double)(now_ms() - b->started_ms) / 1000.0;
+    double secs = (double)(now - b->started_ms) / 1000.0;
     double rate = secs > 0 ? (double)b->done / secs : 0;
     size_t left = total - handled;
     int width = 24, filled = total ? (int)(handled * (size_t)width / total) : width;
-    char bar[32];
+    char bar[32], eta[32];
     for (int i = 0; i < width; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[width] = '\0';
-    fprintf(stderr, "\r[%s] %zu/%zu done, %zu failed, %.1f/s, ETA %.0fs   ", bar, handled, total,
-            b->failed + b->unknown, rate, rate > 0 ? (double)left / rate : 0.0);
+    if (rate > 0)
+        duration(eta, sizeof eta, (double)left / rate);
+    else
+        snprintf(eta, sizeof eta, "?");
+    fprintf(stderr, "\r[%s] %zu/%zu rows, %zu failed, %.0f rows/s, ETA %s   ", bar, handled, total,
+            b->failed + b->unknown, rate, final ? "0s" : eta);
     if (final)
         fputc('\n', stderr);
 }
 
-typedef struct slot {
-    bulk *b;
-    size_t row;
-    loopmsg_request_id id;
-    int marked; /* its "sending" mark is in the journal */
-} slot;
+/* ---- sending ---------------------------------------------------------------------------- */
 
-static int by_id(const void *x, const void *y)
+static slot *slot_of(bulk *b, loopmsg_request_id id)
 {
-    loopmsg_request_id a = ((const slot *)x)->id, c = ((const slot *)y)->id;
-    return a < c ? -1 : a > c;
+    for (size_t k = 0; k < b->window; k++)
+        if (b->slots[k].active && b->slots[k].id == id)
+            return &b->slots[k];
+    return NULL;
 }
 
-/* The client's wire callback: the request of a row is about to leave. Its "sending" mark is
- * written to the journal first (one write(2): it survives a kill -9 of this process, not a
- * power cut); if that fails, or the run is stopping, the request is refused and nothing of
- * it leaves. A retry of the row finds its mark already written. */
+static void slot_release(bulk *b, slot *s)
+{
+    cli_row_clear(&s->r, b->ncols);
+    s->active = 0;
+    s->marked = 0;
+    s->next_free = b->free_slots;
+    b->free_slots = s;
+    b->nfree++;
+}
+
+/* The client's wire callback: the request of a row is about to leave. Unless its mark is
+ * written already, a group is written now (one write(2); with --durable one fdatasync):
+ * the outcomes waiting, this row's mark, and the marks of the other rows handed to the
+ * engine and not marked yet. With a journal the window is --concurrency, so those are the
+ * requests the engine has started or may start at once (waiting at most for a connection or
+ * for --rate): the rows marked "sending" are never more than --concurrency, and are all
+ * requests in flight as soon as the group's other requests leave, which happens within the
+ * same turn of the engine unless --rate holds them. If the write fails, or the run is
+ * stopping, the request is refused and nothing of it leaves. */
 static int on_wire(loopmsg_client *c, loopmsg_request_id id, unsigned int attempt, void *ud)
 {
     (void)c;
     (void)attempt;
     bulk *b = ud;
-    slot key = {.id = id};
-    slot **found = tfind(&key, &b->by_id, by_id);
-    if (!found || b->aborted || interrupted)
+    slot *s = slot_of(b, id);
+    if (!s || b->aborted || interrupted)
         return 1;
-    slot *s = *found;
-    if (s->marked)
+    if (s->marked || b->jfd < 0)
         return 0;
-    if (journal_row(b, s->row, J_SENDING, NULL) != 0) {
-        fprintf(stderr, "loopmsg send-bulk: journal write failed: %s\n", strerror(errno));
-        b->aborted = 1;
-        return 1;
+    size_t n = 0;
+    for (size_t k = 0; k < b->window; k++) {
+        slot *t = &b->slots[k];
+        if (t->active && !t->marked) {
+            journal_add(b, t->row, CLI_J_SENDING, NULL, 0);
+            n++;
+        }
     }
-    s->marked = 1;
+    if (journal_flush(b) != 0)
+        return 1;
+    for (size_t k = 0; k < b->window; k++)
+        if (b->slots[k].active)
+            b->slots[k].marked = 1;
+    b->marks += n;
     return 0;
 }
 
@@ -438,29 +714,53 @@ static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send
     (void)id;
     slot *s = ud;
     bulk *b = s->b;
-    jstate st;
+    cli_jstate st;
     if (r) {
-        st = J_ACCEPTED;
+        st = CLI_J_ACCEPTED;
         b->accepted++;
     } else if (err->flags & LOOPMSG_ERRF_MAYBE_DELIVERED) {
         /* e.g. 1030 (no delivery confirmation): resent only with --resend-unknown. A 1020
          * (the destination reported it not delivered) is a failure, journaled with its code. */
-        st = J_UNKNOWN;
+        st = CLI_J_UNKNOWN;
         b->unknown++;
     } else {
-        st = J_FAILED;
+        st = CLI_J_FAILED;
         b->failed++;
         if (!(err->flags & LOOPMSG_ERRF_SENT) &&
             (err->status == LOOPMSG_E_TRANSPORT || err->status == LOOPMSG_E_TIMEOUT))
             b->not_sent++;
     }
-    journal_row_code(b, s->row, st, r ? r->message_id : NULL, r ? 0 : err->api_code);
-    b->state[s->row] = st;
-    print_row(b, s->row, r ? r->message_id : NULL, err, NULL);
+    /* Written with the next group, or within OUTCOME_DELAY_MS: lost only by a crash, which
+     * leaves the row "sending" (unknown), never sent again unasked. */
+    if (b->jfd >= 0)
+        journal_add(b, s->row, st, r ? r->message_id : NULL, r ? 0 : err->api_code);
+    print_row(b, s->row, &s->r, &s->p, r ? r->message_id : NULL, err, NULL);
     b->done++;
     b->in_flight--;
-    tdelete(s, &b->by_id, by_id);
-    free(s);
+    slot_release(b, s);
+}
+
+/* A row that is not sent this run: reported (and counted) from the journal's state. Returns
+ * 1 when handled, 0 when the row is to be sent. */
+static int settled_earlier(bulk *b, size_t i, const cli_row *r, const loopmsg_send_params *p)
+{
+    cli_jstate prev = (cli_jstate)b->state[i];
+    if (prev == CLI_J_ACCEPTED) {
+        b->skipped++;
+        if (!b->quiet) {
+            char id[256];
+            earlier_id(b, i, id, sizeof id);
+            print_row(b, i, r, p, id[0] ? id : NULL, NULL, "accepted in an earlier run");
+        }
+        return 1;
+    }
+    if ((prev == CLI_J_SENDING || prev == CLI_J_UNKNOWN) && !b->resend_unknown) {
+        b->unknown++; /* counted once: unknown, not also skipped */
+        print_row(b, i, r, p, NULL, NULL,
+                  "outcome unknown in an earlier run; not resent (see --resend-unknown)");
+        return 1;
+    }
+    return 0;
 }
 
 static int run(bulk *b)
@@ -475,56 +775,73 @@ static int run(bulk *b)
     loopmsg_client *c = cli_client_new_ex(b->g, &tuning, &rc);
     if (!c)
         return rc;
+    /* With a journal, no more rows are handed to the engine than it may start at once, so
+     * that a group of marks (on_wire) is never ahead of the requests it covers by more than
+     * --concurrency. Without one, a second window keeps the engine's queue full. */
+    b->window = (size_t)b->concurrency * (b->jfd >= 0 ? 1 : 2);
+    b->slots = calloc(b->window, sizeof *b->slots);
+    if (!b->slots) {
+        loopmsg_client_free(c);
+        return CLI_EXIT_ERROR;
+    }
+    for (size_t k = b->window; k-- > 0;)
+        slot_release(b, &b->slots[k]);
+    b->batch = b->jfd >= 0 ? (b->window + 3) / 4 : 1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     b->started_ms = now_ms();
-    size_t window = (size_t)b->concurrency * 2;
     size_t next = 0;
+    int more = rewind_rows(b) == 0;
+    if (!more)
+        b->aborted = 1;
     loopmsg_error err;
-    while (!interrupted && !b->aborted && (next < b->rows.count || b->in_flight)) {
-        while (!interrupted && !b->aborted && next < b->rows.count && b->in_flight < window) {
-            size_t i = next++;
-            jstate prev = b->state[i];
-            if (prev == J_ACCEPTED) {
-                b->skipped++;
-                print_row(b, i, b->prev_id[i], NULL, "accepted in an earlier run");
-                continue;
-            }
-            if ((prev == J_SENDING || prev == J_UNKNOWN) && !b->resend_unknown) {
-                b->unknown++; /* counted once: unknown, not also skipped */
-                print_row(b, i, NULL, NULL,
-                          "outcome unknown in an earlier run; not resent (see --resend-unknown)");
-                continue;
-            }
-            /* Its "sending" mark is written by on_wire, when the request is about to leave:
-             * a row waiting in the engine's queue has not reached anyone yet. */
-            slot *s = calloc(1, sizeof *s);
-            if (!s) {
-                b->aborted = 1;
+    while (!interrupted && !b->aborted && (more || b->in_flight)) {
+        /* Refilled a batch at a time: the rows handed together leave together, and their
+         * marks go out in one group (one write, one fdatasync with --durable), not one group
+         * per answer as answers trickle in. */
+        int refill = b->nfree >= b->batch || b->in_flight == 0;
+        while (refill && !interrupted && !b->aborted && more && b->free_slots) {
+            slot *s = b->free_slots;
+            int got = next < b->count ? next_row(b, &s->r, &s->p) : 0;
+            if (got <= 0) {
+                if (got < 0 || next < b->count)
+                    b->aborted = 1;
+                more = 0;
                 break;
             }
-            s->b = b;
-            s->row = i;
-            loopmsg_status st =
-                loopmsg_message_send_async(c, &b->params[i], on_sent, s, &s->id, &err);
-            if (st != LOOPMSG_OK) {
-                free(s);
-                journal_row(b, i, J_FAILED, NULL);
-                print_row(b, i, NULL, &err, NULL);
-                b->failed++;
-                b->done++;
+            size_t i = next++;
+            if (settled_earlier(b, i, &s->r, &s->p)) {
+                cli_row_clear(&s->r, b->ncols);
                 continue;
             }
-            /* Before the next poll, where on_wire may look for it. */
-            if (!tsearch(s, &b->by_id, by_id))
-                b->aborted = 1; /* on_wire refuses what it cannot find */
+            b->free_slots = s->next_free;
+            b->nfree--;
+            s->b = b;
+            s->row = i;
+            s->active = 1;
+            /* Its "sending" mark is written by on_wire, when the request is about to leave:
+             * a row waiting in the engine's queue has not reached anyone yet. */
+            loopmsg_status st = loopmsg_message_send_async(c, &s->p, on_sent, s, &s->id, &err);
+            if (st != LOOPMSG_OK) {
+                if (b->jfd >= 0)
+                    journal_add(b, i, CLI_J_FAILED, NULL, 0);
+                print_row(b, i, &s->r, &s->p, NULL, &err, NULL);
+                b->failed++;
+                b->done++;
+                slot_release(b, s);
+                continue;
+            }
             b->in_flight++;
         }
         if (b->in_flight && loopmsg_client_poll(c, 100) < 0)
             break;
+        if (b->jbuf.len &&
+            (b->jbuf.len >= OUTCOME_MAX_BYTES || now_ms() - b->jbuf_since >= OUTCOME_DELAY_MS))
+            journal_flush(b);
+        fflush(stdout);
         progress(b, 0);
     }
     /* On Ctrl-C: no new rows; rows handed to the engine that have not left yet are
@@ -535,18 +852,23 @@ static int run(bulk *b)
     while (b->in_flight)
         if (loopmsg_client_poll(c, 100) < 0)
             break;
+    journal_flush(b);
+    fflush(stdout);
     progress(b, 1);
     loopmsg_client_free(c);
     /* Rows never started (Ctrl-C, a local failure) are named too: the counts add up. */
-    size_t untouched = b->rows.count - b->accepted - b->failed - b->unknown - b->skipped;
+    size_t untouched = b->count - b->accepted - b->failed - b->unknown - b->skipped;
     char rest[64] = "";
     if (untouched)
         snprintf(rest, sizeof rest, ", %zu not sent", untouched);
     fprintf(stderr,
             "loopmsg send-bulk: %zu accepted, %zu failed, %zu unknown, %zu skipped%s of %zu "
             "row(s)%s\n",
-            b->accepted, b->failed, b->unknown, b->skipped, rest, b->rows.count,
+            b->accepted, b->failed, b->unknown, b->skipped, rest, b->count,
             interrupted ? " (interrupted)" : "");
+    if (getenv("LOOPMSG_BULK_STATS"))
+        fprintf(stderr, "loopmsg send-bulk: %zu journal write(s), %zu mark(s) in groups\n",
+                b->groups, b->marks);
     if (interrupted)
         return CLI_EXIT_INTERRUPTED;
     if (b->aborted)
@@ -558,14 +880,39 @@ static int run(bulk *b)
     return CLI_EXIT_OK;
 }
 
+/* --dry-run: every row as it would be sent (rows accepted earlier named). */
+static int dry_run(bulk *b)
+{
+    if (rewind_rows(b) != 0)
+        return CLI_EXIT_ERROR;
+    cli_row r;
+    loopmsg_send_params p;
+    for (size_t i = 0; i < b->count; i++) {
+        if (next_row(b, &r, &p) != 1)
+            return CLI_EXIT_ERROR;
+        int earlier = b->state[i] == CLI_J_ACCEPTED;
+        char id[256] = "";
+        if (earlier && !b->quiet)
+            earlier_id(b, i, id, sizeof id);
+        print_row(b, i, &r, &p, id[0] ? id : NULL, NULL,
+                  earlier ? "accepted in an earlier run" : NULL);
+        cli_row_clear(&r, b->ncols);
+    }
+    fflush(stdout);
+    fprintf(stderr, "loopmsg send-bulk: %zu row(s) valid; nothing sent (--dry-run)\n", b->count);
+    return CLI_EXIT_OK;
+}
+
 static const char usage[] =
     "usage: loopmsg send-bulk --file F [--concurrency N] [--rate PER_SECOND] [--journal J]\n"
-    "                         [--resend-unknown] [--dry-run]\n"
+    "                         [--durable] [--resend-unknown] [--quiet] [--dry-run]\n"
     "F: CSV with a header (contact,text plus optional subject,effect,attachments,passthrough,\n"
     "sender; attachments separated by spaces) or JSON lines; '-' reads JSON lines from stdin.\n"
-    "Every row is validated before the first send. One JSON line per row on stdout.\n"
+    "Every row is validated before the first send (the file is read twice; stdin is spooled\n"
+    "to a temporary file). One JSON line per row on stdout; --quiet prints only the summary.\n"
     "With --journal, a rerun skips rows already accepted; rows whose outcome is unknown are\n"
-    "resent only with --resend-unknown. Ctrl-C finishes the requests in flight and exits 130.\n"
+    "resent only with --resend-unknown. --durable syncs the journal to disk before each group\n"
+    "of requests leaves. Ctrl-C finishes the requests in flight and exits 130.\n"
     "A journal is locked for the run; a file that is not a send-bulk journal is refused.\n";
 
 int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
@@ -577,6 +924,8 @@ int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
         {"journal", required_argument, NULL, B_JOURNAL},
         {"resend-unknown", no_argument, NULL, B_RESEND_UNKNOWN},
         {"dry-run", no_argument, NULL, B_DRY_RUN},
+        {"durable", no_argument, NULL, B_DURABLE},
+        {"quiet", no_argument, NULL, B_QUIET},
         {NULL, 0, NULL, 0},
     };
     bulk b;
@@ -593,63 +942,31 @@ int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
         return cli_usage_error("send-bulk", "unexpected argument '%s'", argv[first]);
     if (!b.file)
         return cli_usage_error("send-bulk", "--file is required");
-    char why[256];
-    if (cli_rows_read(b.file, columns, required, &b.rows, why, sizeof why) != 0)
-        return cli_usage_error("send-bulk", "%s: %s", b.file, why);
-    int rc = CLI_EXIT_OK;
-    size_t n = b.rows.count;
-    b.params = calloc(n, sizeof *b.params);
-    b.state = calloc(n, sizeof *b.state);
-    b.prev_id = calloc(n, sizeof *b.prev_id);
-    if (!b.params || !b.state || !b.prev_id) {
-        rc = CLI_EXIT_ERROR;
-        goto out;
+    if (b.durable && !b.journal_path)
+        return cli_usage_error("send-bulk", "--durable needs --journal");
+    unsigned long long fp = 0;
+    int rc = validate_all(&b, &fp);
+    if (rc == 0)
+        rc = journal_open(&b, fp);
+    if (rc == 0 && b.dry_run) {
+        rc = dry_run(&b);
+    } else if (rc == 0) {
+        b.tty = isatty(fileno(stderr));
+        rc = run(&b);
     }
-    /* Every row is checked before the first send: a bad row stops the run, nothing sent. */
-    for (size_t i = 0; i < n; i++) {
-        cli_row *r = &b.rows.rows[i];
-        loopmsg_send_params *p = &b.params[i];
-        p->version = LOOPMSG_SEND_PARAMS_VERSION;
-        p->contact = r->values[C_CONTACT];
-        p->text = r->values[C_TEXT];
-        p->subject = r->values[C_SUBJECT];
-        p->passthrough = r->values[C_PASSTHROUGH];
-        p->sender = r->values[C_SENDER];
-        p->attachments = (const char *const *)r->attachments;
-        p->attachment_count = r->attachment_count;
-        if (r->values[C_EFFECT] &&
-            loopmsg_effect_parse(&p->effect, r->values[C_EFFECT]) != LOOPMSG_OK) {
-            rc = cli_usage_error("send-bulk", "%s: line %zu: unknown effect '%s'", b.file, r->line,
-                                 r->values[C_EFFECT]);
-            goto out;
-        }
-        loopmsg_error err;
-        if (loopmsg_send_params_validate(p, &err) != LOOPMSG_OK) {
-            rc = cli_usage_error("send-bulk", "%s: line %zu: %s", b.file, r->line, err.message);
-            goto out;
-        }
-    }
-    rc = journal_open(&b, fingerprint(&b.rows));
-    if (rc)
-        goto out;
-    if (b.dry_run) {
-        for (size_t i = 0; i < n; i++)
-            print_row(&b, i, b.state[i] == J_ACCEPTED ? b.prev_id[i] : NULL, NULL,
-                      b.state[i] == J_ACCEPTED ? "accepted in an earlier run" : NULL);
-        fprintf(stderr, "loopmsg send-bulk: %zu row(s) valid; nothing sent (--dry-run)\n", n);
-        goto out;
-    }
-    b.tty = isatty(fileno(stderr));
-    rc = run(&b);
-out:
     if (b.jfd >= 0)
         close(b.jfd);
-    if (b.prev_id)
-        for (size_t i = 0; i < n; i++)
-            free(b.prev_id[i]);
-    free(b.prev_id);
+    cli_rows_reader_free(b.reader);
+    if (b.in)
+        fclose(b.in);
+    if (b.slots)
+        for (size_t k = 0; k < b.window; k++)
+            cli_row_clear(&b.slots[k].r, b.ncols);
+    free(b.slots);
     free(b.state);
-    free(b.params);
-    cli_rows_free(&b.rows);
+    free(b.off32);
+    free(b.off64);
+    cli_jw_clear(&b.jbuf);
+    cli_jw_clear(&b.out);
     return rc;
 }

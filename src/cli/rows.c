@@ -255,30 +255,159 @@ static void free_fields(char **f, size_t n)
     free(f);
 }
 
-static int parse_csv(const char *data, size_t len, const char *const *columns,
-                     const char *const *required, cli_rows *out, char *errbuf, size_t errlen)
+/* ---- the streaming reader ---------------------------------------------------------------- */
+
+#define READ_CHUNK 65536u
+#define MAX_RECORD (8u << 20) /* one row, in a file read in chunks */
+
+struct cli_rows_reader {
+    const char *const *columns;
+    const char *const *required;
+    cli_rows_format format;
+    size_t ncols;
+    int attach_col;
+    FILE *f;                     /* NULL: the whole input is data[0, len) (the caller's bytes) */
+    char *buf;                   /* the window of a file */
+    const char *data;            /* buf, or the caller's bytes */
+    size_t cap, pos, len, chunk; /* the bytes not consumed yet are data[pos, len) */
+    int eof;
+    size_t line; /* CSV: the line where the next record starts; JSON lines: lines read */
+    size_t rows; /* rows returned since the start (or the last rewind) */
+    size_t nh;   /* CSV: fields of the header */
+    int map[MAX_COLUMNS + 1];
+};
+
+/* Keep the unconsumed bytes, read more after them. -1: read error, -2: a row too long. */
+static int fill(cli_rows_reader *r)
 {
-    csv_state s = {data, data + len, 1};
-    /* A UTF-8 byte order mark before the header is tolerated. */
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        s.p += 3;
+    if (!r->f) {
+        r->eof = 1;
+        return 0;
+    }
+    size_t keep = r->len - r->pos;
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, keep);
+        r->pos = 0;
+        r->len = keep;
+    }
+    if (r->cap - r->len < r->chunk) {
+        if (keep >= MAX_RECORD)
+            return -2;
+        size_t cap = r->cap ? r->cap * 2 : r->chunk;
+        while (cap - r->len < r->chunk)
+            cap *= 2;
+        char *nb = realloc(r->buf, cap);
+        if (!nb)
+            return -1;
+        r->buf = nb;
+        r->cap = cap;
+    }
+    r->data = r->buf;
+    size_t n = fread(r->buf + r->len, 1, r->cap - r->len, r->f);
+    r->len += n;
+    if (n == 0) {
+        if (ferror(r->f))
+            return -1;
+        r->eof = 1;
+    }
+    return 0;
+}
+
+/* Where the record at pos ends (exclusive): 1 found, 0 more bytes needed, -1 end of input.
+ * A CSV record ends at a line break outside quotes; a quote toggles (a doubled quote twice),
+ * so the scan agrees with csv_record on every well-formed record and, on a malformed one,
+ * hands csv_record enough to report it. */
+static int record_end(const cli_rows_reader *r, size_t *end)
+{
+    const char *d = r->data;
+    if (r->pos >= r->len)
+        return r->eof ? -1 : 0;
+    if (r->format == CLI_ROWS_JSONL) {
+        const char *nl = memchr(d + r->pos, '\n', r->len - r->pos);
+        if (nl) {
+            *end = (size_t)(nl - d) + 1;
+            return 1;
+        }
+    } else {
+        int q = 0;
+        for (size_t i = r->pos; i < r->len; i++) {
+            char c = d[i];
+            if (c == '"') {
+                q = !q;
+            } else if (!q && c == '\n') {
+                *end = i + 1;
+                return 1;
+            } else if (!q && c == '\r') {
+                if (i + 1 < r->len) {
+                    *end = i + 1 + (d[i + 1] == '\n');
+                    return 1;
+                }
+                if (!r->eof)
+                    return 0;
+                *end = i + 1;
+                return 1;
+            }
+        }
+    }
+    if (!r->eof)
+        return 0;
+    *end = r->len;
+    return 1;
+}
+
+/* The next record: 1 with data[pos, *end), 0 at the end of input, -1 on error. */
+static int next_record(cli_rows_reader *r, size_t *end, char *errbuf, size_t errlen)
+{
+    for (;;) {
+        int rc = record_end(r, end);
+        if (rc == 1)
+            return 1;
+        if (rc == -1)
+            return 0;
+        rc = fill(r);
+        if (rc == -2)
+            return fail(errbuf, errlen,
+                        "line %zu: a row longer than %u MiB (an unterminated quoted field?)",
+                        r->line + (r->format == CLI_ROWS_JSONL), MAX_RECORD >> 20);
+        if (rc < 0)
+            return fail(errbuf, errlen, "read error");
+    }
+}
+
+/* At the start of the input: skip a UTF-8 byte order mark, read the CSV header. */
+static int start(cli_rows_reader *r, char *errbuf, size_t errlen)
+{
+    r->line = r->format == CLI_ROWS_CSV ? 1 : 0;
+    r->rows = 0;
+    while (r->len - r->pos < 3 && !r->eof)
+        if (fill(r) != 0)
+            return fail(errbuf, errlen, "read error");
+    if (r->len - r->pos >= 3 && memcmp(r->data + r->pos, "\xEF\xBB\xBF", 3) == 0)
+        r->pos += 3;
+    if (r->format != CLI_ROWS_CSV)
+        return 0;
     char **hdr = NULL;
-    size_t nh = 0, hline, nul_field; /* blank lines may come before the header */
+    size_t nh = 0, hline, nul_field, end; /* blank lines may come before the header */
     int rc;
     do {
         free_fields(hdr, nh);
-        hline = s.line;
-        rc = csv_record(&s, &hdr, &nh, &nul_field, errbuf, errlen);
-        if (rc == -2)
-            return fail(errbuf, errlen, "line %zu: the header contains a NUL byte", hline);
+        hdr = NULL;
+        nh = 0;
+        hline = r->line;
+        rc = next_record(r, &end, errbuf, errlen);
         if (rc < 0)
             return -1;
         if (rc == 0)
             return fail(errbuf, errlen, "the file is empty: a header row is required");
+        csv_state s = {r->data + r->pos, r->data + end, r->line};
+        rc = csv_record(&s, &hdr, &nh, &nul_field, errbuf, errlen);
+        r->pos = (size_t)(s.p - r->data);
+        r->line = s.line;
+        if (rc == -2)
+            return fail(errbuf, errlen, "line %zu: the header contains a NUL byte", hline);
+        if (rc < 0)
+            return -1;
     } while (nh == 1 && hdr[0][0] == '\0');
-    size_t ncols = count_columns(columns);
-    int map[MAX_COLUMNS + 1];
-    int attach_col = cli_rows_column(columns, "attachments");
     for (size_t i = 0; i < nh; i++) {
         /* Header names are trimmed and case-insensitive. */
         char *h = hdr[i];
@@ -290,142 +419,132 @@ static int parse_csv(const char *data, size_t len, const char *const *columns,
         for (char *c = h; *c; c++)
             if (*c >= 'A' && *c <= 'Z')
                 *c = (char)(*c - 'A' + 'a');
-        map[i] = cli_rows_column(columns, h);
-        if (map[i] < 0) {
+        r->map[i] = cli_rows_column(r->columns, h);
+        if (r->map[i] < 0) {
             fail(errbuf, errlen, "line %zu: unknown column \"%.40s\"", hline, h);
             free_fields(hdr, nh);
             return -1;
         }
         for (size_t k = 0; k < i; k++)
-            if (map[k] == map[i]) {
+            if (r->map[k] == r->map[i]) {
                 fail(errbuf, errlen, "line %zu: column \"%.40s\" appears twice", hline, h);
                 free_fields(hdr, nh);
                 return -1;
             }
     }
-    for (size_t k = 0; required && required[k]; k++) {
-        int c = cli_rows_column(columns, required[k]);
+    free_fields(hdr, nh);
+    for (size_t k = 0; r->required && r->required[k]; k++) {
+        int c = cli_rows_column(r->columns, r->required[k]);
         int found = 0;
         for (size_t i = 0; i < nh; i++)
-            if (map[i] == c)
+            if (r->map[i] == c)
                 found = 1;
-        if (!found) {
-            fail(errbuf, errlen, "line %zu: the header has no \"%s\" column", hline, required[k]);
-            free_fields(hdr, nh);
-            return -1;
-        }
+        if (!found)
+            return fail(errbuf, errlen, "line %zu: the header has no \"%s\" column", hline,
+                        r->required[k]);
     }
-    out->column_count = ncols;
+    r->nh = nh;
+    return 0;
+}
+
+static int next_csv(cli_rows_reader *r, cli_row *out, char *errbuf, size_t errlen)
+{
     for (;;) {
-        size_t line = s.line;
+        size_t line = r->line, end, nul_field;
+        int rc = next_record(r, &end, errbuf, errlen);
+        if (rc <= 0)
+            return rc;
         char **f;
         size_t nf;
+        csv_state s = {r->data + r->pos, r->data + end, r->line};
         rc = csv_record(&s, &f, &nf, &nul_field, errbuf, errlen);
+        r->pos = (size_t)(s.p - r->data);
+        r->line = s.line;
         if (rc == -2) {
-            if (nul_field < nh)
-                fail(errbuf, errlen, "line %zu: \"%s\" contains a NUL byte", line,
-                     columns[map[nul_field]]);
-            else
-                fail(errbuf, errlen, "line %zu: field %zu contains a NUL byte", line,
-                     nul_field + 1);
-            goto bad;
+            if (nul_field < r->nh)
+                return fail(errbuf, errlen, "line %zu: \"%s\" contains a NUL byte", line,
+                            r->columns[r->map[nul_field]]);
+            return fail(errbuf, errlen, "line %zu: field %zu contains a NUL byte", line,
+                        nul_field + 1);
         }
         if (rc < 0)
-            goto bad;
-        if (rc == 0)
-            break;
+            return -1;
+        if (rc == 0) /* csv_record saw no bytes: cannot happen after a record was found */
+            return 0;
         if (nf == 1 && f[0][0] == '\0') {
             free_fields(f, nf);
             continue;
         }
-        if (nf != nh) {
+        if (nf != r->nh) {
             free_fields(f, nf);
-            fail(errbuf, errlen, "line %zu: %zu fields, the header has %zu", line, nf, nh);
-            goto bad;
+            return fail(errbuf, errlen, "line %zu: %zu fields, the header has %zu", line, nf,
+                        r->nh);
         }
-        cli_row r = {line, calloc(ncols ? ncols : 1, sizeof(char *)), NULL, 0};
-        int ok = r.values != NULL;
-        for (size_t i = 0; ok && i < nf; i++) {
-            if (f[i][0] == '\0') {
+        cli_row row = {line, calloc(r->ncols ? r->ncols : 1, sizeof(char *)), NULL, 0};
+        int ok = row.values != NULL;
+        for (size_t i = 0; i < nf; i++) {
+            if (!ok || f[i][0] == '\0') {
                 free(f[i]);
                 continue; /* empty cell: not set */
             }
-            if (map[i] == attach_col) {
-                ok = split_attachments(&r, f[i]) == 0;
+            if (r->map[i] == r->attach_col) {
+                ok = split_attachments(&row, f[i]) == 0;
                 free(f[i]);
             } else {
-                r.values[map[i]] = f[i];
+                row.values[r->map[i]] = f[i];
             }
         }
         free(f);
-        if (!ok || check_required(&r, columns, required, errbuf, errlen) != 0 ||
-            push_row(out, &r) != 0) {
+        if (!ok || check_required(&row, r->columns, r->required, errbuf, errlen) != 0) {
             if (!ok)
                 fail(errbuf, errlen, "out of memory");
-            row_free(&r, ncols);
-            goto bad;
+            row_free(&row, r->ncols);
+            return -1;
         }
+        *out = row;
+        return 1;
     }
-    free_fields(hdr, nh);
-    if (out->count == 0)
-        return fail(errbuf, errlen, "the file has a header but no rows");
-    return 0;
-bad:
-    free_fields(hdr, nh);
-    cli_rows_free(out);
-    return -1;
 }
 
-/* ---- JSON lines ------------------------------------------------------------------------ */
-
-static int parse_jsonl(const char *data, size_t len, const char *const *columns,
-                       const char *const *required, cli_rows *out, char *errbuf, size_t errlen)
+static int next_jsonl(cli_rows_reader *r, cli_row *out, char *errbuf, size_t errlen)
 {
-    size_t ncols = count_columns(columns);
-    int attach_col = cli_rows_column(columns, "attachments");
-    out->column_count = ncols;
-    size_t line = 0;
-    const char *p = data, *end = data + len;
-    /* A UTF-8 byte order mark before the first line is tolerated, as in CSV. */
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        p += 3;
-    while (p < end) {
-        line++;
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
+    for (;;) {
+        size_t end;
+        int rc = next_record(r, &end, errbuf, errlen);
+        if (rc <= 0)
+            return rc;
+        size_t line = ++r->line;
+        const char *p = r->data + r->pos, *le = r->data + end;
+        r->pos = end;
+        if (le > p && le[-1] == '\n')
+            le--;
         const char *q = p;
         while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
             q++;
-        const char *next = nl ? nl + 1 : end;
-        if (q == le) {
-            p = next;
+        if (q == le)
             continue; /* blank line */
-        }
         json_error_t je;
         json_t *o = json_loadb(p, (size_t)(le - p), JSON_REJECT_DUPLICATES, &je);
-        if (!o) {
-            cli_rows_free(out);
+        if (!o)
             return fail(errbuf, errlen, "line %zu: invalid JSON: %s", line, je.text);
-        }
         if (!json_is_object(o)) {
             json_decref(o);
-            cli_rows_free(out);
             return fail(errbuf, errlen, "line %zu: expected a JSON object", line);
         }
-        cli_row r = {line, calloc(ncols ? ncols : 1, sizeof(char *)), NULL, 0};
+        cli_row row = {line, calloc(r->ncols ? r->ncols : 1, sizeof(char *)), NULL, 0};
         const char *key;
         json_t *v;
-        int rc = r.values ? 0 : fail(errbuf, errlen, "out of memory");
+        rc = row.values ? 0 : fail(errbuf, errlen, "out of memory");
         json_object_foreach(o, key, v)
         {
             if (rc)
                 break;
-            int c = cli_rows_column(columns, key);
+            int c = cli_rows_column(r->columns, key);
             if (c < 0) {
                 rc = fail(errbuf, errlen, "line %zu: unknown field \"%.40s\"", line, key);
             } else if (json_is_null(v)) {
                 continue;
-            } else if (c == attach_col && json_is_array(v)) {
+            } else if (c == r->attach_col && json_is_array(v)) {
                 size_t i;
                 json_t *a;
                 json_array_foreach(v, i, a)
@@ -434,46 +553,148 @@ static int parse_jsonl(const char *data, size_t len, const char *const *columns,
                         rc = fail(errbuf, errlen, "line %zu: attachments must be strings", line);
                         break;
                     }
-                    if (split_attachments(&r, json_string_value(a)) != 0) {
+                    if (split_attachments(&row, json_string_value(a)) != 0) {
                         rc = fail(errbuf, errlen, "out of memory");
                         break;
                     }
                 }
             } else if (!json_is_string(v)) {
                 rc = fail(errbuf, errlen, "line %zu: \"%.40s\" must be a string", line, key);
-            } else if (c == attach_col) {
-                if (split_attachments(&r, json_string_value(v)) != 0)
+            } else if (c == r->attach_col) {
+                if (split_attachments(&row, json_string_value(v)) != 0)
                     rc = fail(errbuf, errlen, "out of memory");
             } else if (json_string_length(v) > 0) {
-                r.values[c] = strdup(json_string_value(v));
-                if (!r.values[c])
+                row.values[c] = strdup(json_string_value(v));
+                if (!row.values[c])
                     rc = fail(errbuf, errlen, "out of memory");
             }
         }
         json_decref(o);
         if (rc == 0)
-            rc = check_required(&r, columns, required, errbuf, errlen);
-        if (rc == 0 && push_row(out, &r) != 0)
-            rc = fail(errbuf, errlen, "line %zu: too many rows", line);
+            rc = check_required(&row, r->columns, r->required, errbuf, errlen);
         if (rc) {
-            row_free(&r, ncols);
-            cli_rows_free(out);
+            row_free(&row, r->ncols);
             return -1;
         }
-        p = next;
+        *out = row;
+        return 1;
     }
-    if (out->count == 0)
-        return fail(errbuf, errlen, "the input has no rows");
+}
+
+static int reader_new(cli_rows_reader **out, FILE *f, const char *data, size_t len, size_t chunk,
+                      cli_rows_format format, const char *const *columns,
+                      const char *const *required, char *errbuf, size_t errlen)
+{
+    *out = NULL;
+    cli_rows_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return fail(errbuf, errlen, "out of memory");
+    r->columns = columns;
+    r->required = required;
+    r->format = format;
+    r->ncols = count_columns(columns);
+    r->attach_col = cli_rows_column(columns, "attachments");
+    r->f = f;
+    r->data = data;
+    r->len = f ? 0 : len;
+    r->eof = f == NULL;
+    r->chunk = chunk ? chunk : READ_CHUNK;
+    if (start(r, errbuf, errlen) != 0) {
+        cli_rows_reader_free(r);
+        return -1;
+    }
+    *out = r;
     return 0;
 }
 
+int cli_rows_reader_new(cli_rows_reader **out, FILE *f, size_t chunk_bytes, cli_rows_format format,
+                        const char *const *columns, const char *const *required, char *errbuf,
+                        size_t errlen)
+{
+    return reader_new(out, f, NULL, 0, chunk_bytes, format, columns, required, errbuf, errlen);
+}
+
+int cli_rows_reader_next(cli_rows_reader *r, cli_row *out, char *errbuf, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (r->rows >= MAX_ROWS)
+        return fail(errbuf, errlen, "line %zu: too many rows", r->line);
+    int rc = r->format == CLI_ROWS_CSV ? next_csv(r, out, errbuf, errlen)
+                                       : next_jsonl(r, out, errbuf, errlen);
+    if (rc == 1)
+        r->rows++;
+    if (rc == 0 && r->rows == 0)
+        return fail(errbuf, errlen,
+                    r->format == CLI_ROWS_CSV ? "the file has a header but no rows"
+                                              : "the input has no rows");
+    return rc;
+}
+
+int cli_rows_reader_rewind(cli_rows_reader *r, char *errbuf, size_t errlen)
+{
+    r->pos = 0;
+    if (r->f) {
+        if (fseek(r->f, 0, SEEK_SET) != 0)
+            return fail(errbuf, errlen, "cannot read the input again");
+        clearerr(r->f);
+        r->len = 0;
+        r->eof = 0;
+    }
+    return start(r, errbuf, errlen);
+}
+
+size_t cli_rows_reader_columns(const cli_rows_reader *r)
+{
+    return r->ncols;
+}
+
+void cli_rows_reader_free(cli_rows_reader *r)
+{
+    if (!r)
+        return;
+    free(r->buf);
+    free(r);
+}
+
+void cli_row_clear(cli_row *row, size_t column_count)
+{
+    if (row)
+        row_free(row, column_count);
+}
+
+/* Every row into out, then the reader is freed. */
+static int read_all_rows(cli_rows_reader *r, cli_rows *out, char *errbuf, size_t errlen)
+{
+    out->column_count = r->ncols;
+    int rc;
+    cli_row row;
+    while ((rc = cli_rows_reader_next(r, &row, errbuf, errlen)) == 1)
+        if (push_row(out, &row) != 0) {
+            row_free(&row, r->ncols);
+            rc = fail(errbuf, errlen, "line %zu: too many rows", row.line);
+            break;
+        }
+    cli_rows_reader_free(r);
+    if (rc < 0) {
+        cli_rows_free(out);
+        return -1;
+    }
+    return 0;
+}
 int cli_rows_parse(const char *data, size_t len, cli_rows_format format, const char *const *columns,
                    const char *const *required, cli_rows *out, char *errbuf, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    if (format == CLI_ROWS_CSV)
-        return parse_csv(data, len, columns, required, out, errbuf, errlen);
-    return parse_jsonl(data, len, columns, required, out, errbuf, errlen);
+    cli_rows_reader *r;
+    if (reader_new(&r, NULL, data, len, 0, format, columns, required, errbuf, errlen) != 0)
+        return -1;
+    return read_all_rows(r, out, errbuf, errlen);
+}
+
+cli_rows_format cli_rows_format_of(const char *path)
+{
+    size_t pl = strlen(path);
+    return pl > 4 && strcmp(path + pl - 4, ".csv") == 0 ? CLI_ROWS_CSV : CLI_ROWS_JSONL;
 }
 
 int cli_rows_read(const char *path, const char *const *columns, const char *const *required,
@@ -484,35 +705,12 @@ int cli_rows_read(const char *path, const char *const *columns, const char *cons
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f)
         return fail(errbuf, errlen, "%s: cannot open", path);
-    size_t cap = 65536, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap) {
-            char *nb = cap > (1u << 30) ? NULL : realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int read_error = ferror(f);
+    cli_rows_reader *r;
+    int rc =
+        cli_rows_reader_new(&r, f, 0, cli_rows_format_of(path), columns, required, errbuf, errlen);
+    if (rc == 0)
+        rc = read_all_rows(r, out, errbuf, errlen);
     if (!is_stdin)
         fclose(f);
-    if (read_error) {
-        /* A read error must not pass for a shorter file. */
-        free(buf);
-        return fail(errbuf, errlen, "%s: read error", path);
-    }
-    if (!buf)
-        return fail(errbuf, errlen, "%s: too large or out of memory", path);
-    size_t pl = strlen(path);
-    cli_rows_format fmt =
-        pl > 4 && strcmp(path + pl - 4, ".csv") == 0 ? CLI_ROWS_CSV : CLI_ROWS_JSONL;
-    int rc = cli_rows_parse(buf, len, fmt, columns, required, out, errbuf, errlen);
-    free(buf);
     return rc;
 }

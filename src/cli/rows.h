@@ -8,6 +8,7 @@
 #define LOOPMSG_CLI_ROWS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct cli_row {
     size_t line;        /* 1-based line where the row starts */
@@ -41,6 +42,38 @@ int cli_rows_read(const char *path, const char *const *columns, const char *cons
                   cli_rows *out, char *errbuf, size_t errlen);
 
 void cli_rows_free(cli_rows *rows);
+
+/* CSV for a name ending in ".csv", JSON lines for anything else ("-" included). */
+cli_rows_format cli_rows_format_of(const char *path);
+
+/*
+ * A streaming reader: one row at a time from a file read in chunks, so memory is one chunk
+ * plus the longest row (at most 8 MiB), whatever the number of rows. The rows and errors are
+ * those of cli_rows_parse over the same bytes (which is this reader over memory). The
+ * reader does not own f; f must be seekable for cli_rows_reader_rewind. chunk_bytes: the
+ * read size (0 = 64 KiB; the fuzzer uses small ones to cut rows at every byte).
+ */
+typedef struct cli_rows_reader cli_rows_reader;
+
+/* Reads the CSV header (or a JSON lines byte order mark). -1 with a message on error. */
+int cli_rows_reader_new(cli_rows_reader **out, FILE *f, size_t chunk_bytes, cli_rows_format format,
+                        const char *const *columns, const char *const *required, char *errbuf,
+                        size_t errlen);
+
+/* The next row into *row (free it with cli_row_clear): 1, or 0 at the end, or -1 with a
+ * message naming the line. An input without rows is an error, as in cli_rows_parse. */
+int cli_rows_reader_next(cli_rows_reader *r, cli_row *row, char *errbuf, size_t errlen);
+
+/* Back to the first row (the file is read again from its start). */
+int cli_rows_reader_rewind(cli_rows_reader *r, char *errbuf, size_t errlen);
+
+/* The number of values in each row (the reader's columns). */
+size_t cli_rows_reader_columns(const cli_rows_reader *r);
+
+void cli_rows_reader_free(cli_rows_reader *r);
+
+/* Free what a row holds; accepts a zeroed row. */
+void cli_row_clear(cli_row *row, size_t column_count);
 
 /* Index of a column name in `columns`, or -1. */
 int cli_rows_column(const char *const *columns, const char *name);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -413,12 +414,15 @@ int ts_cli_wait(ts_cli *cli, int timeout_ms)
     int status = 0;
     uint64_t until = ts_now_ms() + (uint64_t)timeout_ms;
     for (;;) {
-        pid_t r = waitpid((pid_t)cli->pid, &status, WNOHANG);
-        if (r == (pid_t)cli->pid)
+        struct rusage ru;
+        pid_t r = wait4((pid_t)cli->pid, &status, WNOHANG, &ru);
+        if (r == (pid_t)cli->pid) {
+            cli->maxrss_kb = ru.ru_maxrss;
             break;
+        }
         if (ts_now_ms() > until) {
             kill((pid_t)cli->pid, SIGKILL);
-            waitpid((pid_t)cli->pid, &status, 0);
+            wait4((pid_t)cli->pid, &status, 0, &ru);
             cli->timed_out = 1;
             break;
         }

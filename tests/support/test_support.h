@@ -114,6 +114,7 @@ typedef struct ts_cli {
     int timed_out; /* ts_cli_wait had to kill it */
     uint64_t started_ms;
     uint64_t elapsed_ms; /* start to exit, filled by ts_cli_wait */
+    long maxrss_kb;      /* the child's peak RSS (getrusage through wait4), by ts_cli_wait */
 } ts_cli;
 
 /* How to start it; every field may be zero. */

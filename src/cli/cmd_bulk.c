@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 #include "rows.h"
+#include "util_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,12 +98,7 @@ static int on_opt(int id, const char *arg, void *ud)
     }
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#define now_ms loopmsg__mono_ms /* the utility layer's monotonic clock */
 
 /* FNV-1a over the rows' content: the journal remembers which file it belongs to. */
 static unsigned long long fingerprint(const cli_rows *rows)

@@ -106,8 +106,8 @@ static int deliver(loopmsg__emu_events *ev, const job *j)
     char *auth = NULL;
     const char *header = j->url ? j->header : emu->webhook_header;
     if (header) {
-        loopmsg__emu_buf b = {0};
-        loopmsg__emu_buf_printf(&b, "Authorization: %s", header);
+        loopmsg__buf b = LOOPMSG__BUF_LIBC;
+        loopmsg__buf_printf(&b, "Authorization: %s", header);
         auth = b.ptr;
         if (auth)
             headers = curl_slist_append(headers, auth);
@@ -167,7 +167,7 @@ static void *events_main(void *arg)
             pthread_cond_wait(&ev->cond, &ev->lock);
             continue;
         }
-        int64_t now = loopmsg__emu_mono_ms();
+        int64_t now = (int64_t)loopmsg__mono_ms();
         if (ev->head->due > now) {
             struct timespec ts = mono_deadline(ev->head->due);
             pthread_cond_timedwait(&ev->cond, &ev->lock, &ts);
@@ -189,7 +189,7 @@ static void *events_main(void *arg)
         j->attempts++;
         /* Only a 200 counts as delivered (spec §8.1). */
         if (status != 200 && j->attempts <= MAX_RETRIES && !ev->stop) {
-            j->due = loopmsg__emu_mono_ms() +
+            j->due = (int64_t)loopmsg__mono_ms() +
                      loopmsg__emu_scaled_ms(ev->emu, (double)retry_delay_ms(j->attempts));
             insert_job(ev, j);
         } else {
@@ -285,10 +285,10 @@ void loopmsg__emu_events_post_to(loopmsg__emu_events *ev, json_t *event, int64_t
         job *j = calloc(1, sizeof *j);
         if (!j)
             break;
-        j->body = c + 1 == copies ? body : loopmsg__emu_strdup(body);
-        j->event_type = loopmsg__emu_strdup(type ? type : "");
-        j->url = loopmsg__emu_strdup(url);
-        j->header = loopmsg__emu_strdup(header);
+        j->body = c + 1 == copies ? body : loopmsg__libc_strdup(body);
+        j->event_type = loopmsg__libc_strdup(type ? type : "");
+        j->url = loopmsg__libc_strdup(url);
+        j->header = loopmsg__libc_strdup(header);
         j->due = due_mono_ms;
         if (c + 1 == copies)
             body = NULL;

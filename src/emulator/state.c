@@ -181,7 +181,7 @@ static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const
     c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->value = loopmsg__emu_strdup(value);
+    c->value = loopmsg__libc_strdup(value);
     if (id && strlen(id) < sizeof c->id)
         snprintf(c->id, sizeof c->id, "%s", id);
     else
@@ -189,7 +189,7 @@ static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const
     if (create_date)
         snprintf(c->create_date, sizeof c->create_date, "%s", create_date);
     else
-        loopmsg__emu_iso8601(c->create_date, loopmsg__emu_now_ms(), false);
+        loopmsg__emu_iso8601(c->create_date, loopmsg__wall_ms(), false);
     /* Allocate everything first: nothing is indexed unless all of it can be. */
     if (!c->value || !ptr_reserve(&st->contacts) ||
         !loopmsg__emu_map_reserve(&st->contact_by_value, st->contact_by_value.count + 1) ||
@@ -242,7 +242,7 @@ loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errb
         return NULL;
     }
     const char *org = json_string_value(json_object_get(root, "organization_id"));
-    st->organization_id = loopmsg__emu_strdup(org ? org : "org-1");
+    st->organization_id = loopmsg__libc_strdup(org ? org : "org-1");
     st->senders = array_or_new(root, "senders");
     st->pools = array_or_new(root, "pools");
     st->groups = array_or_new(root, "groups");
@@ -566,7 +566,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
             /* Maybe a Loop contact id from the audience. */
             emu_contact *c = contact_find_id(st, json_string_value(contact_v));
             if (c) {
-                contact = loopmsg__emu_strdup(c->value);
+                contact = loopmsg__libc_strdup(c->value);
                 kind =
                     strchr(c->value, '@') ? LOOPMSG__EMU_CONTACT_EMAIL : LOOPMSG__EMU_CONTACT_PHONE;
                 code = contact ? 0 : 160;
@@ -678,20 +678,20 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
         goto fail;
     }
     loopmsg__emu_uuid(m->id, true);
-    m->create_ms = loopmsg__emu_now_ms();
+    m->create_ms = loopmsg__wall_ms();
     int64_t delay = loopmsg__emu_scaled_ms(emu, emu->delivery_delay_ms);
     m->due_ms = m->create_ms + delay;
     const json_t *participants = group ? json_object_get(group, "participants") : NULL;
     const char *first = json_string_value(json_array_get(participants, 0));
-    m->contact = loopmsg__emu_strdup(contact ? contact : (first ? first : ""));
-    m->group_id = group ? loopmsg__emu_strdup(jstr(group, "id")) : NULL;
+    m->contact = loopmsg__libc_strdup(contact ? contact : (first ? first : ""));
+    m->group_id = group ? loopmsg__libc_strdup(jstr(group, "id")) : NULL;
     /* The server truncates text beyond 10,000 characters (spec §3.1). */
     if (is_voice || is_reaction)
-        m->text = loopmsg__emu_strdup("");
+        m->text = loopmsg__libc_strdup("");
     else
-        m->text = loopmsg__emu_strndup(text, loopmsg__emu_utf8_prefix(text, 10000));
-    m->sender = loopmsg__emu_strdup(sender);
-    m->channel = loopmsg__emu_strdup(channel ? channel : "imessage");
+        m->text = loopmsg__libc_strndup(text, loopmsg__emu_utf8_prefix(text, 10000));
+    m->sender = loopmsg__libc_strdup(sender);
+    m->channel = loopmsg__libc_strdup(channel ? channel : "imessage");
     m->type = is_reaction ? "reaction" : is_voice ? "audio" : "text";
     m->error_code = contact ? final_error_for(contact) : 0;
     if (!m->contact || !m->text || !m->sender || !m->channel || (group && !m->group_id) ||
@@ -743,7 +743,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
             json_object_set_new(ev, "passthrough", json_copy((json_t *)pass_v));
         if (group)
             json_object_set_new(ev, "group", group_json(group));
-        int64_t due = loopmsg__emu_mono_ms() + delay;
+        int64_t due = (int64_t)loopmsg__mono_ms() + delay;
         loopmsg__emu_events_post_to(emu->events, ev, due, org_url, org_header, NULL);
     }
     free(contact);
@@ -841,7 +841,7 @@ void loopmsg__emu_state_status(loopmsg_emulator *emu, const char *message_id,
             return;
         }
     }
-    int64_t now = loopmsg__emu_now_ms();
+    int64_t now = loopmsg__wall_ms();
     bool final = now >= m->due_ms;
     char when[LOOPMSG__EMU_TIME_SIZE];
     loopmsg__emu_iso8601(when, final ? m->due_ms : m->create_ms, true);
@@ -1253,7 +1253,7 @@ void loopmsg__emu_state_campaign_new(loopmsg_emulator *emu, const json_t *body,
 
     char id[LOOPMSG__EMU_ID_SIZE], when[LOOPMSG__EMU_TIME_SIZE];
     loopmsg__emu_uuid(id, false);
-    loopmsg__emu_iso8601(when, loopmsg__emu_now_ms(), false);
+    loopmsg__emu_iso8601(when, loopmsg__wall_ms(), false);
     json_t *out = json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "create_date", when);
     json_t *rec = json_copy(out);
     json_object_set_new(rec, "_request", json_deep_copy(body));
@@ -1348,17 +1348,17 @@ static const char placeholder[] = "[opt-in-code]";
 
 static char *replace_placeholder(const char *body, const char *with)
 {
-    loopmsg__emu_buf b = {0};
+    loopmsg__buf b = LOOPMSG__BUF_LIBC;
     const char *p = body;
     const char *hit;
     while ((hit = strstr(p, placeholder))) {
-        loopmsg__emu_buf_append(&b, p, (size_t)(hit - p));
-        loopmsg__emu_buf_puts(&b, with);
+        loopmsg__buf_append(&b, p, (size_t)(hit - p));
+        loopmsg__buf_puts(&b, with);
         p = hit + sizeof placeholder - 1;
     }
-    loopmsg__emu_buf_puts(&b, p);
+    loopmsg__buf_puts(&b, p);
     if (b.failed) {
-        loopmsg__emu_buf_clear(&b);
+        loopmsg__buf_clear(&b);
         return NULL;
     }
     return b.ptr;
@@ -1390,7 +1390,7 @@ void loopmsg__emu_state_optin_url(loopmsg_emulator *emu, const json_t *body,
 
     pthread_mutex_lock(&emu->lock);
     json_t *sender = first_active_sender(emu->state);
-    char *sender_name = loopmsg__emu_strdup(sender ? jstr(sender, "name") : "sandbox");
+    char *sender_name = loopmsg__libc_strdup(sender ? jstr(sender, "name") : "sandbox");
     json_t *params = json_object();
     const char *k;
     json_t *v;
@@ -1426,18 +1426,19 @@ void loopmsg__emu_state_optin_url(loopmsg_emulator *emu, const json_t *body,
             return;
         }
     }
-    loopmsg__emu_buf url = {0}, im = {0}, sms = {0}, wa = {0};
-    loopmsg__emu_buf_printf(&url, "https://opt-in.imsg.link/opt-in/%.5s/?id=%s&body=%s", id, id,
-                            enc_body);
-    loopmsg__emu_buf_printf(&im, "imessage://%s&body=%s", enc_sender, enc_filled);
-    loopmsg__emu_buf_printf(&sms, "sms:%s&body=%s", enc_sender, enc_filled);
-    loopmsg__emu_buf_printf(&wa, "whatsapp://send?phone=%s&text=%s", enc_sender, enc_filled);
+    loopmsg__buf url = LOOPMSG__BUF_LIBC, im = LOOPMSG__BUF_LIBC, sms = LOOPMSG__BUF_LIBC,
+                 wa = LOOPMSG__BUF_LIBC;
+    loopmsg__buf_printf(&url, "https://opt-in.imsg.link/opt-in/%.5s/?id=%s&body=%s", id, id,
+                        enc_body);
+    loopmsg__buf_printf(&im, "imessage://%s&body=%s", enc_sender, enc_filled);
+    loopmsg__buf_printf(&sms, "sms:%s&body=%s", enc_sender, enc_filled);
+    loopmsg__buf_printf(&wa, "whatsapp://send?phone=%s&text=%s", enc_sender, enc_filled);
     json_t *out = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?}", "id", id, "url", url.ptr, "imessage",
                             im.ptr, "sms", sms.ptr, "whatsapp", wa.ptr);
-    loopmsg__emu_buf_clear(&url);
-    loopmsg__emu_buf_clear(&im);
-    loopmsg__emu_buf_clear(&sms);
-    loopmsg__emu_buf_clear(&wa);
+    loopmsg__buf_clear(&url);
+    loopmsg__buf_clear(&im);
+    loopmsg__buf_clear(&sms);
+    loopmsg__buf_clear(&wa);
     free(filled);
     free(enc_filled);
     free(enc_body);
@@ -1453,7 +1454,7 @@ void loopmsg__emu_state_webhook_attempt(loopmsg_emulator *emu, const char *event
                                         int http_status)
 {
     char when[LOOPMSG__EMU_TIME_SIZE];
-    loopmsg__emu_iso8601(when, loopmsg__emu_now_ms(), false);
+    loopmsg__emu_iso8601(when, loopmsg__wall_ms(), false);
     json_t *payload = json_loads(json_text, 0, NULL);
     json_t *item = json_pack("{s:I,s:s,s:s,s:o,s:i}", "attempt", (json_int_t)attempt, "create_date",
                              when, "event_type", event_type ? event_type : "", "json",
@@ -1533,12 +1534,12 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
         return "out of memory";
     }
     loopmsg__emu_uuid(m->id, false);
-    m->create_ms = m->due_ms = loopmsg__emu_now_ms();
-    m->contact = loopmsg__emu_strdup(contact);
-    m->group_id = group ? loopmsg__emu_strdup(jstr(group, "id")) : NULL;
-    m->text = loopmsg__emu_strdup(text ? text : "");
-    m->sender = loopmsg__emu_strdup(sender ? sender : "");
-    m->channel = loopmsg__emu_strdup(channel ? channel : "imessage");
+    m->create_ms = m->due_ms = loopmsg__wall_ms();
+    m->contact = loopmsg__libc_strdup(contact);
+    m->group_id = group ? loopmsg__libc_strdup(jstr(group, "id")) : NULL;
+    m->text = loopmsg__libc_strdup(text ? text : "");
+    m->sender = loopmsg__libc_strdup(sender ? sender : "");
+    m->channel = loopmsg__libc_strdup(channel ? channel : "imessage");
     m->type = "text";
     if (message_type) {
         static const char *const types[] = {"text",        "reaction", "audio",
@@ -1564,7 +1565,7 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
 
     /* An inbound text carrying a code from generate-url completes that opt-in. */
     json_t *optin = text ? optin_in_text(st, text) : NULL;
-    int64_t now_mono = loopmsg__emu_mono_ms();
+    int64_t now_mono = (int64_t)loopmsg__mono_ms();
     if (optin) {
         char tid[LOOPMSG__EMU_ID_SIZE], when[LOOPMSG__EMU_TIME_SIZE];
         loopmsg__emu_uuid(tid, false);

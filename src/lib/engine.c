@@ -79,13 +79,6 @@ struct loopmsg_engine {
     uint64_t tokens_at;
 };
 
-uint64_t loopmsg__now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *fmt, ...)
 {
     if (!c || !c->log_cb)
@@ -320,7 +313,7 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
 #endif
     e->next_id = 1;
     e->tokens = c->rate_limit_per_second > 0 ? 1.0 : 0.0;
-    e->tokens_at = loopmsg__now_ms();
+    e->tokens_at = loopmsg__mono_ms();
     c->engine = e;
     return LOOPMSG_OK;
 }
@@ -763,7 +756,7 @@ static void finish(loopmsg_client *c, loopmsg__request *r, loopmsg_status st)
 static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc)
 {
     struct loopmsg_engine *e = c->engine;
-    uint64_t now = loopmsg__now_ms();
+    uint64_t now = loopmsg__mono_ms();
     list_remove(&e->running, r);
     loopmsg_status st = classify_attempt(c, r, rc);
     curl_multi_remove_handle(e->multi, r->easy);
@@ -854,7 +847,7 @@ static void expire_queued(loopmsg_client *c, uint64_t now)
 static void start_ready(loopmsg_client *c)
 {
     struct loopmsg_engine *e = c->engine;
-    uint64_t now = loopmsg__now_ms();
+    uint64_t now = loopmsg__mono_ms();
     size_t cap = c->max_concurrent ? c->max_concurrent : 16;
     expire_queued(c, now);
     if (e->paused_until > now)
@@ -881,7 +874,7 @@ static void start_ready(loopmsg_client *c)
 static long next_due(loopmsg_client *c)
 {
     struct loopmsg_engine *e = c->engine;
-    uint64_t now = loopmsg__now_ms();
+    uint64_t now = loopmsg__mono_ms();
     long best = -1;
     long expiry = -1; /* the soonest overall deadline of a queued request */
     size_t cap = c->max_concurrent ? c->max_concurrent : 16;
@@ -1000,7 +993,7 @@ static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c, con
     r->state = REQ_QUEUED;
     r->not_before_ms = 0;
     if (c->deadline_ms)
-        r->deadline_at_ms = loopmsg__now_ms() + c->deadline_ms;
+        r->deadline_at_ms = loopmsg__mono_ms() + c->deadline_ms;
     *out = r;
     return LOOPMSG_OK;
 }

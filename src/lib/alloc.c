@@ -45,34 +45,68 @@ void *loopmsg__arena_new(size_t root_size)
     return h + HDR;
 }
 
-void *loopmsg__arena_alloc(void *root, size_t size)
+/* Link a new block of `size` usable bytes (max_align_t-aligned) into the arena. */
+static char *new_block(arena_head *head, size_t size)
+{
+    char *b = loopmsg__malloc(LINK + size);
+    if (!b)
+        return NULL;
+    arena_link *link = (arena_link *)(void *)b;
+    link->next = head->chunks;
+    head->chunks = link;
+    return b + LINK;
+}
+
+void *loopmsg__arena_alloc_aligned(void *root, size_t size, size_t align)
 {
     arena_head *head = HEAD_OF(root);
     if (size > SIZE_MAX - LINK - CHUNK)
         return NULL;
-    size_t need = ALIGN_UP(size ? size : 1);
-    if ((size_t)(head->end - head->cur) < need) {
-        /* A new chunk; an allocation larger than a chunk gets a block of its own and leaves
-         * the current chunk as it is. */
-        size_t chunk = need > CHUNK / 2 ? need : CHUNK;
-        char *b = loopmsg__malloc(LINK + chunk);
+    size_t need = size ? size : 1;
+    size_t left = (size_t)(head->end - head->cur);
+    size_t pad = (align - ((uintptr_t)head->cur & (align - 1))) & (align - 1);
+    if (left < need || pad > left - need) {
+        /* A new chunk; an allocation larger than half a chunk gets a block of its own and
+         * leaves the current chunk as it is. */
+        if (need > CHUNK / 2) {
+            char *b = new_block(head, need);
+            if (b)
+                memset(b, 0, need);
+            return b;
+        }
+        char *b = new_block(head, CHUNK);
         if (!b)
             return NULL;
-        arena_link *link = (arena_link *)(void *)b;
-        link->next = head->chunks;
-        head->chunks = link;
-        if (chunk != need) {
-            head->cur = b + LINK;
-            head->end = head->cur + chunk;
-        } else {
-            memset(b + LINK, 0, need);
-            return b + LINK;
-        }
+        head->cur = b;
+        head->end = b + CHUNK;
+        pad = 0;
     }
-    char *p = head->cur;
-    head->cur += need;
+    char *p = head->cur + pad;
+    head->cur = p + need;
     memset(p, 0, need);
     return p;
+}
+
+void *loopmsg__arena_alloc(void *root, size_t size)
+{
+    if (size > SIZE_MAX - LINK - CHUNK)
+        return NULL;
+    return loopmsg__arena_alloc_aligned(root, ALIGN_UP(size ? size : 1), _Alignof(max_align_t));
+}
+
+int loopmsg__arena_reserve(void *root, size_t size)
+{
+    arena_head *head = HEAD_OF(root);
+    if ((size_t)(head->end - head->cur) >= size)
+        return 0;
+    if (size > SIZE_MAX - LINK)
+        return -1;
+    char *b = new_block(head, size);
+    if (!b)
+        return -1;
+    head->cur = b;
+    head->end = b + size;
+    return 0;
 }
 
 char *loopmsg__arena_strndup(void *root, const char *s, size_t n)

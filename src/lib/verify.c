@@ -36,17 +36,6 @@ static unsigned int ct_diff(const char *a, size_t alen, const char *p1, size_t l
     return d;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode s[0..n) into dst (at least n bytes); '+' is a space, as URLSearchParams
  * does; a malformed escape stays as it is. Returns the decoded length. */
 static size_t form_decode(char *dst, const char *s, size_t n)
@@ -55,8 +44,9 @@ static size_t form_decode(char *dst, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '+') {
             dst[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            dst[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        } else if (s[i] == '%' && i + 2 < n && loopmsg__hex_value(s[i + 1]) >= 0 &&
+                   loopmsg__hex_value(s[i + 2]) >= 0) {
+            dst[o++] = (char)(loopmsg__hex_value(s[i + 1]) * 16 + loopmsg__hex_value(s[i + 2]));
             i += 2;
         } else {
             dst[o++] = s[i];

@@ -70,45 +70,30 @@ static int is_known_key(const char *key)
 
 /* ---- parsing ---------------------------------------------------------------------------- */
 
-/* State of one parse: the arena root, a bump region inside it, and the first error (later
- * steps become no-ops once st is set, so each field reader can be called unconditionally). */
+/* State of one parse: the arena root and the first error (later steps become no-ops once st
+ * is set, so each field reader can be called unconditionally). */
 typedef struct parse_ctx {
     loopmsg_webhook_event *ev;
     loopmsg_error *err;
     loopmsg_status st;
-    char *cur; /* free space in the current block */
-    size_t left;
 } parse_ctx;
 
 #define MAX_ALIGN _Alignof(max_align_t)
 
 /* Zeroed memory that lives as long as the event. The decoded strings of a body are never
- * longer than the body, so the first block (sized from the body) usually holds everything:
+ * longer than the body, so the block reserved from the body's size usually holds everything:
  * an event costs two allocations instead of one per field, which matters to a receiver
  * doing tens of thousands of them per second. */
 static void *ctx_alloc(parse_ctx *c, size_t size, size_t align)
 {
-    size_t pad = (align - ((uintptr_t)c->cur & (align - 1))) & (align - 1);
-    if (!c->cur || size > c->left || pad > c->left - size) {
-        size_t block = size + MAX_ALIGN > 1024 ? size + MAX_ALIGN : 1024;
-        char *p = loopmsg__arena_alloc(c->ev, block);
-        if (!p)
-            return NULL;
-        c->cur = p;
-        c->left = block;
-        pad = (align - ((uintptr_t)p & (align - 1))) & (align - 1);
-    }
-    void *r = c->cur + pad;
-    c->cur += pad + size;
-    c->left -= pad + size;
-    return r;
+    return loopmsg__arena_alloc_aligned(c->ev, size, align);
 }
 
 static char *ctx_strndup(parse_ctx *c, const char *s, size_t n)
 {
     char *d = ctx_alloc(c, n + 1, 1);
     if (d)
-        memcpy(d, s, n); /* the block is zeroed: the NUL is there */
+        memcpy(d, s, n); /* zeroed: the NUL is there */
     return d;
 }
 
@@ -478,7 +463,7 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
                                         : "webhook body has no \"event\" field");
     }
 
-    parse_ctx c = {NULL, err, LOOPMSG_OK, NULL, 0};
+    parse_ctx c = {NULL, err, LOOPMSG_OK};
     c.ev = loopmsg__arena_new(sizeof *c.ev);
     if (!c.ev) {
         json_decref(root);
@@ -487,10 +472,8 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
     loopmsg_webhook_event *ev = c.ev;
     /* One block for the raw copy, the decoded strings (never longer than the body) and a
      * few structs. */
-    if (len < SIZE_MAX / 2 - 1024) {
-        c.cur = loopmsg__arena_alloc(ev, 2 * len + 1024);
-        c.left = c.cur ? 2 * len + 1024 : 0;
-    }
+    if (len < SIZE_MAX / 2 - 1024)
+        (void)loopmsg__arena_reserve(ev, 2 * len + 1024);
     char *raw = ctx_strndup(&c, body, len);
     if (!raw)
         fail_nomem(&c);

@@ -5,7 +5,10 @@
  * iterator and collect-all, with decision 16's stop rules and page cap. Never includes curl.
  */
 #include "loopmsg/audience.h"
+#include "loopmsg/optin.h"
+#include "loopmsg/pool.h"
 #include "loopmsg/sender.h"
+#include "loopmsg/webhook.h"
 #include "client_int.h"
 #include "ops_int.h"
 #include "codec_int.h"
@@ -621,6 +624,8 @@ out:
 }
 
 /* ---- named wrappers ------------------------------------------------------------------------ */
+
+/* Declared with their resources: audience.h, optin.h, webhook.h, sender.h, pool.h. */
 
 loopmsg_status loopmsg_audience_list(loopmsg_client *client, const loopmsg_list_params *params,
                                      loopmsg_page **page_out, loopmsg_error *err)

@@ -207,12 +207,8 @@ loopmsg__emu_events *loopmsg__emu_events_start(loopmsg_emulator *emu)
     if (!ev)
         return NULL;
     ev->emu = emu;
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_mutex_init(&ev->lock, NULL);
-    pthread_cond_init(&ev->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    loopmsg__cond_init_mono(&ev->cond);
     if (pthread_create(&ev->thread, NULL, events_main, ev) != 0) {
         pthread_cond_destroy(&ev->cond);
         pthread_mutex_destroy(&ev->lock);

@@ -629,12 +629,8 @@ loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emul
     emu->log_cb = opts->log_cb;
     emu->log_user_data = opts->log_user_data;
 
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_mutex_init(&emu->lock, NULL);
-    pthread_cond_init(&emu->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    loopmsg__cond_init_mono(&emu->cond);
 
     if (!ok) {
         loopmsg_emulator_free(emu);

@@ -855,11 +855,7 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
         return set_error(err, LOOPMSG_E_NOMEM, "out of memory");
     pthread_mutex_init(&srv->stop_lock, NULL);
     pthread_mutex_init(&srv->wait_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the sweeper's deadlines are now_ms() */
-    pthread_cond_init(&srv->wait_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    loopmsg__cond_init_mono(&srv->wait_cond); /* the sweeper's deadlines are now_ms() */
     srv->quiesced_fd = MHD_INVALID_SOCKET;
     srv->max_body_bytes =
         opts->max_body_bytes ? opts->max_body_bytes : LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES;

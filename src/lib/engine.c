@@ -3,14 +3,14 @@
  * engine.c: the one I/O engine of a client, over libcurl's multi interface. It queues
  * requests, starts attempts (respecting max_concurrent, a client-side rate limit and a
  * host-wide pause after Retry-After), drives curl, classifies each finished attempt through
- * codec.c, applies the retry rules of decision 8, and completes requests either to a
- * blocking caller (loopmsg__call: the engine plus a loop) or to an async callback (only
- * from poll/run/free, never from the submitting call).
+ * wire.c, applies the retry rules (error.c's table of codes says which are resent), and
+ * completes requests either to a blocking caller (loopmsg__call: the engine plus a loop) or
+ * to an async callback (only from poll/run/free, never from the submitting call).
  *
  * Endpoint modules never include curl; adding an endpoint never touches this file.
  */
 #include "client_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 
 #include <curl/curl.h>
@@ -635,7 +635,7 @@ static void redact(char *msg, const loopmsg_client *c)
 /* Mask the key wherever a server echoes it (as it is or JSON-escaped) before the body is
  * parsed, so that no result or message holds it. A key under 4 characters is left in the
  * body: masking every occurrence of one or two characters would break the JSON (a key "1" in
- * "code":1010) and corrupt results; the codec masks it in the excerpt it quotes instead, and
+ * "code":1010) and corrupt results; wire.c masks it in the excerpt it quotes instead, and
  * every log line and error message is masked on its own. */
 static void redact_body(loopmsg__buf *b, const loopmsg_client *c)
 {
@@ -713,10 +713,10 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
 
     time_t wall = time(NULL);
     unsigned int ra =
-        loopmsg__codec_retry_after(r->retry_after[0] ? r->retry_after : NULL, (long long)wall);
+        loopmsg__wire_retry_after(r->retry_after[0] ? r->retry_after : NULL, (long long)wall);
     json_t *root = NULL;
-    loopmsg_status st = loopmsg__codec_classify(op, post, (int)http, r->resp.ptr ? r->resp.ptr : "",
-                                                r->resp.len, ra, c->api_key, &root, &r->err);
+    loopmsg_status st = loopmsg__wire_classify(op, post, (int)http, r->resp.ptr ? r->resp.ptr : "",
+                                               r->resp.len, ra, c->api_key, &root, &r->err);
     if (st == LOOPMSG_OK && r->op->decode) {
         st = r->op->decode(&r->result, root, r->resp.ptr ? r->resp.ptr : "", r->resp.len, &r->err);
         if (st != LOOPMSG_OK) {

@@ -11,7 +11,7 @@
 #include "loopmsg/webhook.h"
 #include "client_int.h"
 #include "ops_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "validate_int.h"
 #include "async_int.h"

@@ -8,6 +8,7 @@
  * It never touches sockets: webhooks are handed to events.c.
  */
 #include "emulator_int.h"
+#include "state_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,55 +44,6 @@ static const struct {
     const char *suffix;
     int error_code;
 } failure_suffixes[] = {{"0000", 1020}, {"0001", 1030}, {"0002", 1010}};
-
-typedef struct emu_message {
-    char id[LOOPMSG__EMU_ID_SIZE];
-    int64_t create_ms; /* wall clock */
-    int64_t due_ms;    /* wall clock at which the final status applies */
-    char *contact;     /* normalised; for a group send the group id's first participant */
-    char *group_id;
-    char *text;
-    char *sender;
-    char *channel;
-    const char *type; /* "text", "audio", "reaction" */
-    bool inbound;
-    int error_code; /* final outcome: 0 delivered */
-} emu_message;
-
-typedef struct ptr_array {
-    void **items;
-    size_t count;
-    size_t cap;
-} ptr_array;
-
-typedef struct emu_contact {
-    char id[LOOPMSG__EMU_ID_SIZE];
-    char *value;
-    bool unsubscribed;
-    char create_date[LOOPMSG__EMU_TIME_SIZE];
-    ptr_array messages; /* emu_message* (borrowed): its direct messages, oldest first */
-} emu_contact;
-
-struct loopmsg__emu_state {
-    char *organization_id;
-    json_t *senders;    /* array of sender objects (fixture shape, extra keys allowed) */
-    json_t *pools;      /* array of pool objects */
-    json_t *groups;     /* array of {id, name, participants} */
-    json_t *campaigns;  /* array of {id, name, create_date} + "request" */
-    json_t *optins;     /* array of {id, code, body, parameters} */
-    json_t *tracker;    /* array of tracker items */
-    json_t *webhooks;   /* array of webhook history items */
-    ptr_array messages; /* emu_message* */
-    ptr_array contacts; /* emu_contact* */
-    /* Indexes for the lookups that grow with use (keys borrowed from the values). */
-    loopmsg__emu_map contact_by_value; /* emu_contact* */
-    loopmsg__emu_map contact_by_id;    /* emu_contact* */
-    loopmsg__emu_map message_by_id;    /* emu_message* */
-    loopmsg__emu_map group_by_id;      /* json_t* in groups */
-    loopmsg__emu_map optin_by_code;    /* json_t* in optins */
-    /* Linear walks counted like index probes, for the tests. */
-    uint64_t lookups, probes;
-};
 
 /* Room for one more item, so that the next ptr_push cannot fail. */
 static bool ptr_reserve(ptr_array *a)
@@ -162,7 +114,7 @@ void loopmsg__emu_state_free(loopmsg__emu_state *st)
     free(st);
 }
 
-static emu_contact *contact_find(loopmsg__emu_state *st, const char *value)
+emu_contact *loopmsg__emu_contact_find(loopmsg__emu_state *st, const char *value)
 {
     return loopmsg__emu_map_get(&st->contact_by_value, value);
 }
@@ -172,10 +124,10 @@ static emu_contact *contact_find_id(loopmsg__emu_state *st, const char *id)
     return loopmsg__emu_map_get(&st->contact_by_id, id);
 }
 
-static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const char *id,
-                                const char *create_date)
+emu_contact *loopmsg__emu_contact_add(loopmsg__emu_state *st, const char *value, const char *id,
+                                      const char *create_date)
 {
-    emu_contact *c = contact_find(st, value);
+    emu_contact *c = loopmsg__emu_contact_find(st, value);
     if (c)
         return c;
     c = calloc(1, sizeof *c);
@@ -203,7 +155,7 @@ static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const
     return c;
 }
 
-static json_t *find_by_id(json_t *arr, const char *id)
+json_t *loopmsg__emu_find_by_id(json_t *arr, const char *id)
 {
     size_t i;
     json_t *v;
@@ -321,9 +273,9 @@ loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errb
         loopmsg__emu_contact_kind kind;
         int code;
         char *norm = loopmsg__emu_normalize_contact(value, &kind, &code);
-        emu_contact *c =
-            contact_add(st, norm ? norm : value, json_string_value(json_object_get(v, "id")),
-                        json_string_value(json_object_get(v, "create_date")));
+        emu_contact *c = loopmsg__emu_contact_add(
+            st, norm ? norm : value, json_string_value(json_object_get(v, "id")),
+            json_string_value(json_object_get(v, "create_date")));
         free(norm);
         if (!c) {
             snprintf(errbuf, errbuf_size, "out of memory");
@@ -374,7 +326,7 @@ bool loopmsg__emu_state_reload(loopmsg_emulator *emu)
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static const char *jstr(const json_t *obj, const char *key)
+const char *loopmsg__emu_jstr(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));
 }
@@ -410,7 +362,7 @@ static json_t *group_find(loopmsg__emu_state *st, const char *id)
 /* Append a group (reference stolen) and index it; NULL (group released) on ENOMEM. */
 static json_t *group_add(loopmsg__emu_state *st, json_t *group)
 {
-    const char *id = jstr(group, "id");
+    const char *id = loopmsg__emu_jstr(group, "id");
     if (!id || !loopmsg__emu_map_reserve(&st->group_by_id, st->group_by_id.count + 1) ||
         json_array_append_new(st->groups, group) != 0) {
         json_decref(group);
@@ -441,13 +393,13 @@ static json_t *optin_in_text(loopmsg__emu_state *st, const char *text)
     return NULL;
 }
 
-static json_t *first_active_sender(loopmsg__emu_state *st)
+json_t *loopmsg__emu_first_active_sender(loopmsg__emu_state *st)
 {
     size_t i;
     json_t *v;
     json_array_foreach(st->senders, i, v)
     {
-        const char *status = jstr(v, "status");
+        const char *status = loopmsg__emu_jstr(v, "status");
         if (status && strcmp(status, "active") == 0)
             return v;
     }
@@ -462,25 +414,25 @@ static int resolve_sender(loopmsg__emu_state *st, const json_t *body, const char
         const char *id = json_string_value(sv);
         if (!id || !*id)
             return 220;
-        json_t *s = find_by_id(st->senders, id);
+        json_t *s = loopmsg__emu_find_by_id(st->senders, id);
         if (!s)
             return 220;
-        const char *status = jstr(s, "status");
+        const char *status = loopmsg__emu_jstr(s, "status");
         if (status && strcmp(status, "suspended") == 0)
             return 250;
         if (status && strcmp(status, "active") != 0)
             return 240;
-        *id_out = jstr(s, "id");
+        *id_out = loopmsg__emu_jstr(s, "id");
         return 0;
     }
-    json_t *s = first_active_sender(st);
+    json_t *s = loopmsg__emu_first_active_sender(st);
     if (!s)
         return 260;
-    *id_out = jstr(s, "id");
+    *id_out = loopmsg__emu_jstr(s, "id");
     return 0;
 }
 
-static const char *code_message(int code)
+const char *loopmsg__emu_code_message(int code)
 {
     const char *d = loopmsg_api_code_description(code);
     return d ? d : "Bad request";
@@ -488,7 +440,8 @@ static const char *code_message(int code)
 
 static void respond_code(loopmsg__emu_response *resp, int code, const char *message)
 {
-    loopmsg__emu_respond_error(resp, 400, code, message ? message : code_message(code));
+    loopmsg__emu_respond_error(resp, 400, code,
+                               message ? message : loopmsg__emu_code_message(code));
 }
 
 static int final_error_for(const char *contact)
@@ -505,9 +458,9 @@ static int final_error_for(const char *contact)
 static json_t *group_json(const json_t *g)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "id", json_string(jstr(g, "id")));
-    if (jstr(g, "name"))
-        json_object_set_new(o, "name", json_string(jstr(g, "name")));
+    json_object_set_new(o, "id", json_string(loopmsg__emu_jstr(g, "id")));
+    if (loopmsg__emu_jstr(g, "name"))
+        json_object_set_new(o, "name", json_string(loopmsg__emu_jstr(g, "name")));
     json_object_set_new(o, "participants", json_deep_copy(json_object_get(g, "participants")));
     return o;
 }
@@ -586,7 +539,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
             code = 600;
             goto fail;
         }
-        const char *target = jstr(body, "message_id");
+        const char *target = loopmsg__emu_jstr(body, "message_id");
         if (!target || !*target) {
             code = 595;
             goto fail;
@@ -596,7 +549,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
             goto fail;
         }
     }
-    const char *reply_to = jstr(body, "reply_to_id");
+    const char *reply_to = loopmsg__emu_jstr(body, "reply_to_id");
     if (reply_to && *reply_to && !is_reaction && !message_find(st, reply_to)) {
         code = 590;
         goto fail;
@@ -664,7 +617,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
     if (code)
         goto fail;
     if (contact) {
-        emu_contact *c = contact_find(st, contact);
+        emu_contact *c = loopmsg__emu_contact_find(st, contact);
         if (c && c->unsubscribed) {
             code = 500;
             goto fail;
@@ -684,7 +637,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
     const json_t *participants = group ? json_object_get(group, "participants") : NULL;
     const char *first = json_string_value(json_array_get(participants, 0));
     m->contact = loopmsg__libc_strdup(contact ? contact : (first ? first : ""));
-    m->group_id = group ? loopmsg__libc_strdup(jstr(group, "id")) : NULL;
+    m->group_id = group ? loopmsg__libc_strdup(loopmsg__emu_jstr(group, "id")) : NULL;
     /* The server truncates text beyond 10,000 characters (spec §3.1). */
     if (is_voice || is_reaction)
         m->text = loopmsg__libc_strdup("");
@@ -701,7 +654,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
         goto fail;
     }
     if (contact) {
-        emu_contact *c = contact_add(st, contact, NULL, NULL);
+        emu_contact *c = loopmsg__emu_contact_add(st, contact, NULL, NULL);
         /* The contact's history (audience/messages) lists it; ENOMEM only hides it there. */
         if (c)
             (void)ptr_push(&c->messages, m);
@@ -715,7 +668,8 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
         json_object_set_new(out, "text", json_string(""));
     } else if (is_voice) {
         json_object_set_new(out, "recipient",
-                            group ? json_string(jstr(group, "id")) : json_string(m->contact));
+                            group ? json_string(loopmsg__emu_jstr(group, "id"))
+                                  : json_string(m->contact));
         json_object_set_new(out, "text", json_string(""));
     } else if (group) {
         json_object_set_new(out, "group", group_json(group));
@@ -862,16 +816,7 @@ void loopmsg__emu_state_status(loopmsg_emulator *emu, const char *message_id,
 
 /* ---- pagination ------------------------------------------------------------------------- */
 
-typedef struct page_query {
-    long page;
-    long per_page;
-    bool asc;
-    char *from_date;
-    char *to_date;
-    char *search;
-} page_query;
-
-static void page_query_clear(page_query *q)
+void loopmsg__emu_page_query_clear(loopmsg__emu_page_query *q)
 {
     free(q->from_date);
     free(q->to_date);
@@ -893,8 +838,8 @@ static bool parse_long(const char *s, long *out)
 
 /* Parse page, per_page, sort_by and (when dates) from_date/to_date/search. On error writes
  * the 400 and returns false. */
-static bool page_query_parse(page_query *q, const char *query, bool dates, long max_per_page,
-                             loopmsg__emu_response *resp)
+bool loopmsg__emu_page_query_parse(loopmsg__emu_page_query *q, const char *query, bool dates,
+                                   long max_per_page, loopmsg__emu_response *resp)
 {
     memset(q, 0, sizeof *q);
     q->page = 1;
@@ -924,14 +869,14 @@ static bool page_query_parse(page_query *q, const char *query, bool dates, long 
             bad = "dates must be YYYY-MM-DD";
     }
     if (bad) {
-        page_query_clear(q);
+        loopmsg__emu_page_query_clear(q);
         loopmsg__emu_respond_error(resp, 400, 125, bad);
         return false;
     }
     return true;
 }
 
-static bool date_in_range(const page_query *q, const char *create_date)
+bool loopmsg__emu_date_in_range(const loopmsg__emu_page_query *q, const char *create_date)
 {
     if (!create_date)
         return !q->from_date && !q->to_date;
@@ -945,7 +890,7 @@ static bool date_in_range(const page_query *q, const char *create_date)
 static int cmp_create_date(const void *a, const void *b)
 {
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    const char *dx = jstr(x, "create_date"), *dy = jstr(y, "create_date");
+    const char *dx = loopmsg__emu_jstr(x, "create_date"), *dy = loopmsg__emu_jstr(y, "create_date");
     int c = strcmp(dx ? dx : "", dy ? dy : "");
     if (c)
         return c;
@@ -957,7 +902,7 @@ static int cmp_create_date(const void *a, const void *b)
 
 /* Build the paginated envelope from items (reference stolen; already filtered, insertion
  * order), sorted by create_date per q. */
-static json_t *paginate(json_t *items, const page_query *q)
+json_t *loopmsg__emu_paginate(json_t *items, const loopmsg__emu_page_query *q)
 {
     size_t n = json_array_size(items);
     json_t **v = n ? malloc(n * sizeof *v) : NULL;
@@ -991,7 +936,7 @@ static json_t *paginate(json_t *items, const page_query *q)
 }
 
 /* Copy of each object of arr (without keys starting with '_'), filtered by date. */
-static json_t *public_copy(const json_t *obj)
+json_t *loopmsg__emu_public_copy(const json_t *obj)
 {
     json_t *o = json_object();
     const char *k;
@@ -1018,7 +963,8 @@ static bool audience_param(const char *contact, char **norm_out, loopmsg__emu_re
     }
     *norm_out = loopmsg__emu_normalize_contact(contact, &kind, &code);
     if (!*norm_out) {
-        loopmsg__emu_respond_error(resp, 400, code ? code : 160, code_message(code ? code : 160));
+        loopmsg__emu_respond_error(resp, 400, code ? code : 160,
+                                   loopmsg__emu_code_message(code ? code : 160));
         return false;
     }
     return true;
@@ -1027,14 +973,14 @@ static bool audience_param(const char *contact, char **norm_out, loopmsg__emu_re
 void loopmsg__emu_state_audience_list(loopmsg_emulator *emu, const char *query,
                                       loopmsg__emu_response *resp)
 {
-    page_query q;
-    if (!page_query_parse(&q, query, true, 1000, resp))
+    loopmsg__emu_page_query q;
+    if (!loopmsg__emu_page_query_parse(&q, query, true, 1000, resp))
         return;
     pthread_mutex_lock(&emu->lock);
     json_t *items = json_array();
     for (size_t i = 0; i < emu->state->contacts.count; i++) {
         emu_contact *c = emu->state->contacts.items[i];
-        if (!date_in_range(&q, c->create_date))
+        if (!loopmsg__emu_date_in_range(&q, c->create_date))
             continue;
         if (q.search && *q.search && !strstr(c->value, q.search))
             continue;
@@ -1042,18 +988,18 @@ void loopmsg__emu_state_audience_list(loopmsg_emulator *emu, const char *query,
                                                "create_date", c->create_date));
     }
     pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
+    json_t *out = loopmsg__emu_paginate(items, &q);
     /* The documented item is {id, value}. */
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(out, "items"), i, it) json_object_del(it, "create_date");
-    page_query_clear(&q);
+    loopmsg__emu_page_query_clear(&q);
     loopmsg__emu_respond_json(resp, 200, out);
 }
 
 static const char *audience_status(loopmsg__emu_state *st, const char *contact)
 {
-    emu_contact *c = contact_find(st, contact);
+    emu_contact *c = loopmsg__emu_contact_find(st, contact);
     return !c ? "unknown" : c->unsubscribed ? "unsubscribed" : "active";
 }
 
@@ -1077,9 +1023,9 @@ void loopmsg__emu_state_audience_delete(loopmsg_emulator *emu, const char *conta
     if (!audience_param(contact, &norm, resp))
         return;
     pthread_mutex_lock(&emu->lock);
-    emu_contact *c = contact_find(emu->state, norm);
+    emu_contact *c = loopmsg__emu_contact_find(emu->state, norm);
     if (!c)
-        c = contact_add(emu->state, norm, NULL, NULL);
+        c = loopmsg__emu_contact_add(emu->state, norm, NULL, NULL);
     if (c)
         c->unsubscribed = true;
     pthread_mutex_unlock(&emu->lock);
@@ -1098,8 +1044,8 @@ void loopmsg__emu_state_audience_messages(loopmsg_emulator *emu, const char *con
     char *norm = NULL;
     if (!audience_param(contact, &norm, resp))
         return;
-    page_query q;
-    if (!page_query_parse(&q, query, true, 1000, resp)) {
+    loopmsg__emu_page_query q;
+    if (!loopmsg__emu_page_query_parse(&q, query, true, 1000, resp)) {
         free(norm);
         return;
     }
@@ -1109,7 +1055,7 @@ void loopmsg__emu_state_audience_messages(loopmsg_emulator *emu, const char *con
         free(direction);
         free(type);
         free(norm);
-        page_query_clear(&q);
+        loopmsg__emu_page_query_clear(&q);
         {
             loopmsg__emu_respond_error(resp, 400, 125, "direction must be inbound or outbound");
             return;
@@ -1119,7 +1065,7 @@ void loopmsg__emu_state_audience_messages(loopmsg_emulator *emu, const char *con
     loopmsg__emu_state *st = emu->state;
     json_t *items = json_array();
     /* Only this contact's own messages: the walk does not grow with everyone else's. */
-    emu_contact *c = contact_find(st, norm);
+    emu_contact *c = loopmsg__emu_contact_find(st, norm);
     st->lookups++;
     for (size_t i = 0; c && i < c->messages.count; i++) {
         const emu_message *m = c->messages.items[i];
@@ -1130,7 +1076,7 @@ void loopmsg__emu_state_audience_messages(loopmsg_emulator *emu, const char *con
             continue;
         char when[LOOPMSG__EMU_TIME_SIZE];
         loopmsg__emu_iso8601(when, m->create_ms, false);
-        if (!date_in_range(&q, when))
+        if (!loopmsg__emu_date_in_range(&q, when))
             continue;
         json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", m->id,
                                                "create_date", when, "channel", m->channel,
@@ -1139,20 +1085,20 @@ void loopmsg__emu_state_audience_messages(loopmsg_emulator *emu, const char *con
     }
     const char *status = audience_status(st, norm);
     pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
+    json_t *out = loopmsg__emu_paginate(items, &q);
     json_object_set_new(out, "status", json_string(status));
     free(direction);
     free(type);
     free(norm);
-    page_query_clear(&q);
+    loopmsg__emu_page_query_clear(&q);
     loopmsg__emu_respond_json(resp, 200, out);
 }
 
 void loopmsg__emu_state_tracker(loopmsg_emulator *emu, const char *query,
                                 loopmsg__emu_response *resp)
 {
-    page_query q;
-    if (!page_query_parse(&q, query, true, 1000, resp))
+    loopmsg__emu_page_query q;
+    if (!loopmsg__emu_page_query_parse(&q, query, true, 1000, resp))
         return;
     pthread_mutex_lock(&emu->lock);
     json_t *items = json_array();
@@ -1160,12 +1106,12 @@ void loopmsg__emu_state_tracker(loopmsg_emulator *emu, const char *query,
     json_t *v;
     json_array_foreach(emu->state->tracker, i, v)
     {
-        if (date_in_range(&q, jstr(v, "create_date")))
-            json_array_append_new(items, public_copy(v));
+        if (loopmsg__emu_date_in_range(&q, loopmsg__emu_jstr(v, "create_date")))
+            json_array_append_new(items, loopmsg__emu_public_copy(v));
     }
     pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
-    page_query_clear(&q);
+    json_t *out = loopmsg__emu_paginate(items, &q);
+    loopmsg__emu_page_query_clear(&q);
     loopmsg__emu_respond_json(resp, 200, out);
 }
 
@@ -1174,7 +1120,7 @@ void loopmsg__emu_state_tracker(loopmsg_emulator *emu, const char *query,
 void loopmsg__emu_state_campaign_new(loopmsg_emulator *emu, const json_t *body,
                                      loopmsg__emu_response *resp)
 {
-    const char *name = jstr(body, "name");
+    const char *name = loopmsg__emu_jstr(body, "name");
     const json_t *text = json_object_get(body, "text");
     const json_t *contacts = json_object_get(body, "contacts");
     const json_t *messages = json_object_get(body, "messages");
@@ -1190,11 +1136,11 @@ void loopmsg__emu_state_campaign_new(loopmsg_emulator *emu, const json_t *body,
     }
     if (!messages) {
         if (!json_is_string(text) || !*json_string_value(text)) {
-            loopmsg__emu_respond_error(resp, 400, 140, code_message(140));
+            loopmsg__emu_respond_error(resp, 400, 140, loopmsg__emu_code_message(140));
             return;
         }
         if (!json_is_array(contacts) || json_array_size(contacts) == 0) {
-            loopmsg__emu_respond_error(resp, 400, 150, code_message(150));
+            loopmsg__emu_respond_error(resp, 400, 150, loopmsg__emu_code_message(150));
             return;
         }
         size_t i;
@@ -1206,7 +1152,7 @@ void loopmsg__emu_state_campaign_new(loopmsg_emulator *emu, const json_t *body,
             char *norm = loopmsg__emu_normalize_contact(json_string_value(c), &kind, &code);
             free(norm);
             if (code) {
-                loopmsg__emu_respond_error(resp, 400, code, code_message(code));
+                loopmsg__emu_respond_error(resp, 400, code, loopmsg__emu_code_message(code));
                 return;
             }
         }
@@ -1219,17 +1165,18 @@ void loopmsg__emu_state_campaign_new(loopmsg_emulator *emu, const json_t *body,
         const json_t *m;
         json_array_foreach(messages, i, m)
         {
-            const char *t = jstr(m, "text");
+            const char *t = loopmsg__emu_jstr(m, "text");
             if (!t || !*t) {
-                loopmsg__emu_respond_error(resp, 400, 140, code_message(140));
+                loopmsg__emu_respond_error(resp, 400, 140, loopmsg__emu_code_message(140));
                 return;
             }
             loopmsg__emu_contact_kind kind;
             int code;
-            char *norm = loopmsg__emu_normalize_contact(jstr(m, "contact"), &kind, &code);
+            char *norm =
+                loopmsg__emu_normalize_contact(loopmsg__emu_jstr(m, "contact"), &kind, &code);
             free(norm);
             if (code) {
-                loopmsg__emu_respond_error(resp, 400, code, code_message(code));
+                loopmsg__emu_respond_error(resp, 400, code, loopmsg__emu_code_message(code));
                 return;
             }
             const json_t *a = json_object_get(m, "attachments");
@@ -1247,7 +1194,7 @@ void loopmsg__emu_state_campaign_new(loopmsg_emulator *emu, const json_t *body,
     }
     const json_t *effect = json_object_get(body, "effect");
     if (effect && !loopmsg__emu_effect_valid(json_string_value(effect))) {
-        loopmsg__emu_respond_error(resp, 400, 580, code_message(580));
+        loopmsg__emu_respond_error(resp, 400, 580, loopmsg__emu_code_message(580));
         return;
     }
 
@@ -1268,8 +1215,8 @@ void loopmsg__emu_state_campaign_new(loopmsg_emulator *emu, const json_t *body,
 static void list_fixture(loopmsg_emulator *emu, json_t *(*pick)(loopmsg__emu_state *),
                          const char *const *fields, const char *query, loopmsg__emu_response *resp)
 {
-    page_query q;
-    if (!page_query_parse(&q, query, false, 1000, resp))
+    loopmsg__emu_page_query q;
+    if (!loopmsg__emu_page_query_parse(&q, query, false, 1000, resp))
         return;
     pthread_mutex_lock(&emu->lock);
     json_t *items = json_array();
@@ -1286,8 +1233,8 @@ static void list_fixture(loopmsg_emulator *emu, json_t *(*pick)(loopmsg__emu_sta
         json_array_append_new(items, o);
     }
     pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
-    page_query_clear(&q);
+    json_t *out = loopmsg__emu_paginate(items, &q);
+    loopmsg__emu_page_query_clear(&q);
     loopmsg__emu_respond_json(resp, 200, out);
 }
 
@@ -1321,8 +1268,8 @@ static void get_fixture(loopmsg_emulator *emu, json_t *(*pick)(loopmsg__emu_stat
                         const char *id, loopmsg__emu_response *resp)
 {
     pthread_mutex_lock(&emu->lock);
-    json_t *v = find_by_id(pick(emu->state), id);
-    json_t *out = v ? public_copy(v) : NULL;
+    json_t *v = loopmsg__emu_find_by_id(pick(emu->state), id);
+    json_t *out = v ? loopmsg__emu_public_copy(v) : NULL;
     pthread_mutex_unlock(&emu->lock);
     if (!out) {
         loopmsg__emu_respond_error(resp, 404, 100, "Not found");
@@ -1389,8 +1336,9 @@ void loopmsg__emu_state_optin_url(loopmsg_emulator *emu, const json_t *body,
     code[OPTIN_CODE_LEN] = '\0';
 
     pthread_mutex_lock(&emu->lock);
-    json_t *sender = first_active_sender(emu->state);
-    char *sender_name = loopmsg__libc_strdup(sender ? jstr(sender, "name") : "sandbox");
+    json_t *sender = loopmsg__emu_first_active_sender(emu->state);
+    char *sender_name =
+        loopmsg__libc_strdup(sender ? loopmsg__emu_jstr(sender, "name") : "sandbox");
     json_t *params = json_object();
     const char *k;
     json_t *v;
@@ -1407,7 +1355,7 @@ void loopmsg__emu_state_optin_url(loopmsg_emulator *emu, const json_t *body,
                   json_array_append(st->optins, optin) == 0;
     /* Keyed by the optin's own "code" string; a code drawn twice keeps its first opt-in. */
     if (stored)
-        (void)loopmsg__emu_map_put(&st->optin_by_code, jstr(optin, "code"), optin);
+        (void)loopmsg__emu_map_put(&st->optin_by_code, loopmsg__emu_jstr(optin, "code"), optin);
     json_decref(optin);
     pthread_mutex_unlock(&emu->lock);
 
@@ -1469,17 +1417,18 @@ void loopmsg__emu_state_webhook_attempt(loopmsg_emulator *emu, const char *event
 void loopmsg__emu_state_webhook_history(loopmsg_emulator *emu, const char *query,
                                         loopmsg__emu_response *resp)
 {
-    page_query q;
-    if (!page_query_parse(&q, query, false, 1000, resp))
+    loopmsg__emu_page_query q;
+    if (!loopmsg__emu_page_query_parse(&q, query, false, 1000, resp))
         return;
     pthread_mutex_lock(&emu->lock);
     json_t *items = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(emu->state->webhooks, i, v) json_array_append_new(items, public_copy(v));
+    json_array_foreach(emu->state->webhooks, i, v)
+        json_array_append_new(items, loopmsg__emu_public_copy(v));
     pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
-    page_query_clear(&q);
+    json_t *out = loopmsg__emu_paginate(items, &q);
+    loopmsg__emu_page_query_clear(&q);
     loopmsg__emu_respond_json(resp, 200, out);
 }
 
@@ -1488,11 +1437,11 @@ void loopmsg__emu_state_webhook_history(loopmsg_emulator *emu, const char *query
 const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
                                       char message_id_out[LOOPMSG__EMU_ID_SIZE])
 {
-    const char *contact_in = jstr(body, "contact");
-    const char *text = jstr(body, "text");
+    const char *contact_in = loopmsg__emu_jstr(body, "contact");
+    const char *text = loopmsg__emu_jstr(body, "text");
     const json_t *group_v = json_object_get(body, "group");
-    const char *message_type = jstr(body, "message_type");
-    const char *channel = jstr(body, "channel");
+    const char *message_type = loopmsg__emu_jstr(body, "message_type");
+    const char *channel = loopmsg__emu_jstr(body, "channel");
     if (!contact_in)
         return "contact is required";
     if (!text && !json_is_array(json_object_get(body, "attachments")))
@@ -1513,8 +1462,8 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
         if (!group)
             group = group_add(st, json_pack("{s:s,s:[s]}", "id", json_string_value(group_v),
                                             "participants", contact));
-    } else if (json_is_object(group_v) && jstr(group_v, "id")) {
-        group = group_find(st, jstr(group_v, "id"));
+    } else if (json_is_object(group_v) && loopmsg__emu_jstr(group_v, "id")) {
+        group = group_find(st, loopmsg__emu_jstr(group_v, "id"));
         if (!group) {
             json_t *g = json_deep_copy(group_v);
             if (g && !json_is_array(json_object_get(g, "participants")))
@@ -1522,10 +1471,10 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
             group = group_add(st, g);
         }
     }
-    const char *sender = jstr(body, "sender");
+    const char *sender = loopmsg__emu_jstr(body, "sender");
     if (!sender) {
-        json_t *s = first_active_sender(st);
-        sender = s ? jstr(s, "id") : NULL;
+        json_t *s = loopmsg__emu_first_active_sender(st);
+        sender = s ? loopmsg__emu_jstr(s, "id") : NULL;
     }
     emu_message *m = calloc(1, sizeof *m);
     if (!m) {
@@ -1536,7 +1485,7 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
     loopmsg__emu_uuid(m->id, false);
     m->create_ms = m->due_ms = loopmsg__wall_ms();
     m->contact = loopmsg__libc_strdup(contact);
-    m->group_id = group ? loopmsg__libc_strdup(jstr(group, "id")) : NULL;
+    m->group_id = group ? loopmsg__libc_strdup(loopmsg__emu_jstr(group, "id")) : NULL;
     m->text = loopmsg__libc_strdup(text ? text : "");
     m->sender = loopmsg__libc_strdup(sender ? sender : "");
     m->channel = loopmsg__libc_strdup(channel ? channel : "imessage");
@@ -1555,7 +1504,7 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
         free(contact);
         return "out of memory";
     }
-    emu_contact *c = contact_add(st, contact, NULL, NULL);
+    emu_contact *c = loopmsg__emu_contact_add(st, contact, NULL, NULL);
     if (c) {
         c->unsubscribed = false; /* writing to the sender opts the contact back in */
         if (!m->group_id)

@@ -68,6 +68,10 @@ typedef struct loopmsg__emu_page_query {
     char *search;
 } loopmsg__emu_page_query;
 
+/* Opt-in codes look like "#Ab3d-Xy7Zq": '#' and ten characters (state_optin.c makes them,
+ * state.c finds them in inbound texts). */
+#define OPTIN_CODE_LEN 11
+
 /* ---- state.c -------------------------------------------------------------------------- */
 
 /* A string member of a JSON object, or NULL. */

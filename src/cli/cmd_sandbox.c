@@ -287,8 +287,9 @@ static int on_opt(int id, const char *arg, void *ud)
 
 /* ---- running an emulator ---------------------------------------------------------------- */
 
-static void log_line(const char *line, void *user_data)
+static void log_line(loopmsg_log_level level, const char *line, void *user_data)
 {
+    (void)level;
     (void)user_data;
     fprintf(stderr, "loopmsg sandbox: %s\n", line);
 }

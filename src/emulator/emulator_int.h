@@ -3,8 +3,10 @@
  * emulator_int.h: what the emulator's files share. server.c owns the libmicrohttpd shell,
  * request recording, scripted answers and faults; router.c maps (method, path) to an
  * endpoint and builds the documented responses; validate.c holds the pure request checks
- * that yield Loop's error codes; state.c is the data model (messages, audience, senders,
- * pools, campaigns, opt-ins, webhook history) behind one mutex; events.c schedules and
+ * that yield Loop's error codes; state.c is the data model and the message endpoints behind
+ * one mutex, with a file per other resource (state_audience.c, state_campaign.c,
+ * state_sender.c, state_optin.c, state_webhook.c, state_org.c; state_page.c for lists;
+ * state_int.h is what they share); events.c schedules and
  * POSTs webhooks; util.c has the small helpers (time, ids, percent-decoding). The byte
  * buffer, string copies, clocks and error filling come from the utility layer (util_int.h);
  * besides it, the emulator includes one internal header of the core, global_int.h (control.c
@@ -203,7 +205,7 @@ struct loopmsg_emulator {
     bool quiet;
     bool webhook_duplicate;
     size_t max_buffered_bytes;
-    void (*log_cb)(const char *line, void *user_data);
+    loopmsg_log_cb log_cb;
     void *log_user_data;
 
     /* Guards everything below and the state. */

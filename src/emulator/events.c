@@ -147,7 +147,7 @@ static void log_line(loopmsg_emulator *emu, const job *j, int status)
     char line[256];
     snprintf(line, sizeof line, "WEBHOOK %s attempt %u -> %d", j->event_type, j->attempts + 1,
              status);
-    emu->log_cb(line, emu->log_user_data);
+    emu->log_cb(LOOPMSG_LOG_INFO, line, emu->log_user_data);
 }
 
 static struct timespec mono_deadline(int64_t due_ms)

@@ -144,7 +144,7 @@ static void log_request(loopmsg_emulator *emu, const conn_req *cr, int status, c
     snprintf(line, sizeof line, "%s %s%s%s -> %d%s%s", cr->method ? cr->method : "?",
              cr->path ? cr->path : "?", cr->query && *cr->query ? "?" : "",
              cr->query ? cr->query : "", status, note ? " " : "", note ? note : "");
-    emu->log_cb(line, emu->log_user_data);
+    emu->log_cb(LOOPMSG_LOG_INFO, line, emu->log_user_data);
 }
 
 /* ---- scripted answers ------------------------------------------------------------------- */

@@ -216,7 +216,7 @@ typedef struct loopmsg_emulator_faults {
     unsigned int latency_ms; /**< Added to every answer (not scaled by time_scale). */
     double error_rate;       /**< 0..1: probability of answering with an error instead. */
     int error_status;        /**< HTTP status of those errors; 0 = 500. */
-    int error_code;          /**< Loop code in their body; 0 = 1000. */
+    int api_code;            /**< Loop code in their body; 0 = 1000. */
     double drop_rate;        /**< 0..1: probability of closing the connection, no answer. */
 } loopmsg_emulator_faults;
 

@@ -153,8 +153,8 @@ typedef struct loopmsg_webhook_event {
     const loopmsg_webhook_language *language; /**< Detected language of the text. */
     const loopmsg_webhook_group *group;       /**< Group messages only. */
     const loopmsg_webhook_speech *speech;     /**< Transcribed audio only. */
-    int error_code;                           /**< message_failed: the Loop code (0 if absent). */
-    bool has_error_code;                      /**< error_code was present. */
+    int api_code;                             /**< message_failed: the Loop code (0 if absent). */
+    bool has_api_code;                        /**< "error_code" was in the body. */
     const char *reaction;        /**< message_reaction: "love", "like", ..., "unknown". */
     const char *organization_id; /**< sender_name_updated, opt-in (docs shape). */
     const char *phone_number;    /**< sender_name_updated. */

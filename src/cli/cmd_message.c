@@ -489,10 +489,10 @@ static int do_status(cli_globals *g, msg_args *a, loopmsg_client *c)
             } else {
                 printf("%s: %s", s->message_id ? s->message_id : a->message_id,
                        s->status_name ? s->status_name : "?");
-                if (s->error_code)
-                    printf(" (error %d: %s)", s->error_code,
-                           loopmsg_api_code_description(s->error_code)
-                               ? loopmsg_api_code_description(s->error_code)
+                if (s->api_code)
+                    printf(" (error %d: %s)", s->api_code,
+                           loopmsg_api_code_description(s->api_code)
+                               ? loopmsg_api_code_description(s->api_code)
                                : "undocumented code");
                 if (s->contact)
                     printf(" to %s", s->contact);

@@ -339,7 +339,7 @@ static int run_server(cli_globals *g, const sb_args *a)
         f.latency_ms = (unsigned int)a->latency_ms;
         f.error_rate = a->error_rate;
         f.error_status = (int)a->error_status;
-        f.error_code = (int)a->error_code;
+        f.api_code = (int)a->error_code;
         f.drop_rate = a->drop_rate;
         st = loopmsg_emulator_set_faults(emu, &f);
         if (st != LOOPMSG_OK) {

@@ -182,7 +182,7 @@ typedef struct loopmsg__emu_faults {
     unsigned int latency_ms;
     double error_rate;
     int error_status;
-    int error_code;
+    int api_code;
     double drop_rate;
 } loopmsg__emu_faults;
 

@@ -253,7 +253,7 @@ static void sandbox_trigger(loopmsg_emulator *emu, const json_t *body, loopmsg__
 static json_t *faults_json(const loopmsg__emu_faults *f)
 {
     return json_pack("{s:I,s:f,s:i,s:i,s:f}", "latency_ms", (json_int_t)f->latency_ms, "error_rate",
-                     f->error_rate, "error_status", f->error_status, "error_code", f->error_code,
+                     f->error_rate, "error_status", f->error_status, "error_code", f->api_code,
                      "drop_rate", f->drop_rate);
 }
 
@@ -302,7 +302,7 @@ static void sandbox_faults(loopmsg_emulator *emu, const json_t *body, loopmsg__e
         }
         f.latency_ms = (unsigned int)latency;
         f.error_status = (int)status;
-        f.error_code = (int)code;
+        f.api_code = (int)code;
         loopmsg__emu_faults_set(emu, &f);
     }
     loopmsg__emu_faults f = loopmsg__emu_faults_get(emu);

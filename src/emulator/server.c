@@ -397,7 +397,7 @@ static enum MHD_Result finish(loopmsg_emulator *emu, struct MHD_Connection *c, c
             }
             if (f.error_rate > 0 && loopmsg__emu_random01() < f.error_rate)
                 loopmsg__emu_respond_error(&r, f.error_status ? f.error_status : 500,
-                                           f.error_code ? f.error_code : 1000, "Injected fault");
+                                           f.api_code ? f.api_code : 1000, "Injected fault");
             else
                 loopmsg__emu_route(emu, &req, &r);
         }
@@ -901,7 +901,7 @@ loopmsg_status loopmsg_emulator_set_faults(loopmsg_emulator *emu,
         f.latency_ms = faults->latency_ms;
         f.error_rate = faults->error_rate;
         f.error_status = faults->error_status;
-        f.error_code = faults->error_code;
+        f.api_code = faults->api_code;
         f.drop_rate = faults->drop_rate;
     }
     loopmsg__emu_faults_set(emu, &f);

@@ -518,7 +518,7 @@ static loopmsg_status decode_status(void **out, json_t *root, const char *raw, s
     s->status = loopmsg__delivery_status_parse(s->status_name);
     s->contact = loopmsg__json_str(s, root, "contact", &bad);
     s->text = loopmsg__json_str(s, root, "text", &bad);
-    s->error_code = loopmsg__json_int(root, "error_code", 0, &bad);
+    s->api_code = loopmsg__json_int(root, "error_code", 0, &bad);
     s->last_update = loopmsg__json_str(s, root, "last_update", &bad);
     loopmsg_status st = LOOPMSG_OK;
     if (!s->raw)
@@ -700,7 +700,6 @@ static void tramp_status(loopmsg_client *c, uint64_t id, void *result, const loo
     if (fn)
         ((loopmsg_status_cb)fn)(c, id, result, err, ud);
 }
-
 
 static loopmsg_status submit(loopmsg__message_kind kind, loopmsg_client *c, const void *params,
                              loopmsg__done_cb tramp, loopmsg__fn fn, void *ud,

@@ -315,8 +315,8 @@ static void get_error_code(parse_ctx *c, json_t *obj)
         fail_type(c, "error_code", "an integer in the range of int");
         return;
     }
-    c->ev->error_code = (int)n;
-    c->ev->has_error_code = true;
+    c->ev->api_code = (int)n;
+    c->ev->has_api_code = true;
 }
 
 /* The text of a custom field's value: strings as they are, anything else as compact JSON.

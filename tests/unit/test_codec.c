@@ -182,8 +182,7 @@ static void test_codec__retry_after(void **state)
     assert_int_equal(loopmsg__wire_retry_after(NULL, 0), 0);
     assert_int_equal(loopmsg__wire_retry_after("99999999999", 0), 24u * 3600u * 1000u);
     /* 1994-11-06 08:49:37 GMT is 784111777. */
-    assert_int_equal(loopmsg__wire_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111770LL),
-                     7000);
+    assert_int_equal(loopmsg__wire_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111770LL), 7000);
     assert_int_equal(loopmsg__wire_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111800LL), 0);
     assert_int_equal(loopmsg__wire_retry_after("Sun, 06 Foo 1994 08:49:37 GMT", 0), 0);
 }

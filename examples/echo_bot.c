@@ -126,9 +126,9 @@ static int on_delivered(const loopmsg_webhook_event *ev, void *user_data)
 static int on_failed(const loopmsg_webhook_event *ev, void *user_data)
 {
     (void)user_data;
-    const char *why = loopmsg_api_code_description(ev->error_code);
+    const char *why = loopmsg_api_code_description(ev->api_code);
     say("failed     message %s to %s: error %d (%s)", or_dash(ev->message_id), or_dash(ev->contact),
-        ev->error_code, why ? why : "undocumented code");
+        ev->api_code, why ? why : "undocumented code");
     return 0;
 }
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_response.c: API responses. The first byte picks an endpoint's decoder, the second the
- * HTTP status; the rest is the body: classification (codec.c) then decoding, then free.
+ * HTTP status; the rest is the body: classification (wire.c) then decoding, then free.
  */
-#include "lib/codec_int.h"
+#include "lib/wire_int.h"
 #include "lib/ops_int.h"
 
 #include <stdint.h>
@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *root = NULL;
     /* A secret with an escapable character, a non-ASCII one and one outside the BMP, so that
      * every path of the key masking runs on the body. */
-    loopmsg_status st = loopmsg__codec_classify_ex(
+    loopmsg_status st = loopmsg__wire_classify_ex(
         op->name, op->method == LOOPMSG__POST, http, copy, len, 0, "k-/\xc3\xa9\xf0\x9f\x98\x80",
         (op->flags & LOOPMSG__OP_HOST_LOOKUP) != 0, &root, &err);
     loopmsg__mask_secret(copy, len, "k\"", 2, true);

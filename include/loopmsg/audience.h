@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file loopmsg/audience.h
- * @brief Audience: contact status, unsubscribe, and the audience / history / opt-in lists.
+ * @brief Audience: contact status, unsubscribe, and the audience and message history lists.
  */
 #ifndef LOOPMSG_AUDIENCE_H
 #define LOOPMSG_AUDIENCE_H
@@ -12,8 +12,8 @@ LOOPMSG_BEGIN_DECL
 
 /**
  * @defgroup audience Audience
- * @brief Contact status, unsubscribe, and the audience, message history, opt-in history and webhook
- * history lists.
+ * @brief Contact status, unsubscribe, and the audience and message history lists (the opt-in
+ * history is in optin.h, the webhook delivery history in webhook.h).
  * @{
  */
 
@@ -59,16 +59,6 @@ loopmsg_audience_list(loopmsg_client *client, const loopmsg_list_params *params,
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_audience_history(loopmsg_client *client, const loopmsg_list_params *params,
                          loopmsg_page **page_out, loopmsg_error *err);
-
-/** One page of the opt-in history (GET /api/v1/audience/tracker/). @since 0.1 */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_optin_history(loopmsg_client *client, const loopmsg_list_params *params,
-                      loopmsg_page **page_out, loopmsg_error *err);
-
-/** One page of webhook delivery history (GET /api/v1/webhooks/history/). @since 0.1 */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_webhook_history(loopmsg_client *client, const loopmsg_list_params *params,
-                        loopmsg_page **page_out, loopmsg_error *err);
 
 /** Completion of an asynchronous status check. @since 0.1 */
 typedef void (*loopmsg_contact_status_cb)(loopmsg_client *client, loopmsg_request_id id,

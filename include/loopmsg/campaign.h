@@ -10,6 +10,7 @@
 #ifndef LOOPMSG_CAMPAIGN_H
 #define LOOPMSG_CAMPAIGN_H
 
+#include "list.h"
 #include "message.h"
 
 LOOPMSG_BEGIN_DECL
@@ -149,15 +150,6 @@ loopmsg_campaign_create(loopmsg_client *client, const loopmsg_campaign_params *p
  * @since 0.1
  */
 LOOPMSG_API void loopmsg_campaign_free(loopmsg_campaign *campaign);
-
-/**
- * Whether a string is a real calendar date written YYYY-MM-DD (year 0001-9999, month
- * 01-12, the day within the month, 29 February in leap years only). Pure; thread-safe.
- * @param[in] s  The string; NULL gives false.
- * @return true for a valid date.
- * @since 0.1
- */
-LOOPMSG_API bool loopmsg_date_valid(const char *s);
 
 /**
  * Completion of an asynchronous campaign creation (see loopmsg_done_cb for the rules).

@@ -11,6 +11,7 @@
 #ifndef LOOPMSG_EMULATOR_H
 #define LOOPMSG_EMULATOR_H
 
+#include "client.h"
 #include "common.h"
 #include "error.h"
 
@@ -39,9 +40,9 @@ typedef struct loopmsg_emulator_options {
     unsigned int delivery_delay_ms; /**< processing -> delivered delay; 0 = 1000. */
     double time_scale;              /**< Multiplies every emulated delay; 0 = 1.0. */
     bool quiet;                     /**< Do not log requests to the log callback. */
-    void (*log_cb)(const char *line, void *user_data); /**< Optional request log; called on
-                                                            the emulator's threads. */
-    void *log_user_data;                               /**< Passed to log_cb. */
+    loopmsg_log_cb log_cb;          /**< Optional request log, one LOOPMSG_LOG_INFO line per request
+                                         and per webhook attempt; called on the emulator's threads. */
+    void *log_user_data;            /**< Passed to log_cb. */
     bool webhook_duplicate; /**< POST every webhook twice (same webhook_id), as a redelivery. */
     /* ---- version 2 ---- */
     const char *tls_cert_file; /**< PEM certificate (chain) file: serve HTTPS (HTTP/1.1)
@@ -219,7 +220,7 @@ typedef struct loopmsg_emulator_faults {
     unsigned int latency_ms; /**< Added to every answer (not scaled by time_scale). */
     double error_rate;       /**< 0..1: probability of answering with an error instead. */
     int error_status;        /**< HTTP status of those errors; 0 = 500. */
-    int error_code;          /**< Loop code in their body; 0 = 1000. */
+    int api_code;            /**< Loop code in their body; 0 = 1000. */
     double drop_rate;        /**< 0..1: probability of closing the connection, no answer. */
 } loopmsg_emulator_faults;
 

@@ -121,6 +121,15 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_list_params_init(loopmsg_li
                                                                       unsigned int version);
 
 /**
+ * Whether a string is a real calendar date written YYYY-MM-DD (year 0001-9999, month
+ * 01-12, the day within the month, 29 February in leap years only). Pure; thread-safe.
+ * @param[in] s  The string; NULL gives false.
+ * @return true for a valid date.
+ * @since 0.1
+ */
+LOOPMSG_API bool loopmsg_date_valid(const char *s);
+
+/**
  * An audience entry (LOOPMSG_LIST_AUDIENCE). Strings are borrowed from the page; NULL when
  * the server left them out.
  * @since 0.1

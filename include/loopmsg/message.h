@@ -82,7 +82,7 @@ typedef enum loopmsg_delivery_status {
                                       loopmsg_message_status::status_name). */
     LOOPMSG_DELIVERY_PROCESSING, /**< "processing": accepted, not yet delivered. */
     LOOPMSG_DELIVERY_DELIVERED,  /**< "delivered". */
-    LOOPMSG_DELIVERY_FAILED,     /**< "failed" (see loopmsg_message_status::error_code). */
+    LOOPMSG_DELIVERY_FAILED,     /**< "failed" (see loopmsg_message_status::api_code). */
     LOOPMSG_DELIVERY_UNKNOWN     /**< "unknown": Loop does not know the outcome. */
 } loopmsg_delivery_status;
 
@@ -368,7 +368,7 @@ typedef struct loopmsg_message_status {
     const char *status_name;        /**< The status as sent by the server; NULL if absent. */
     const char *contact;            /**< The recipient; NULL if absent. */
     const char *text;               /**< The message text; NULL if absent. */
-    int error_code;                 /**< Loop code when the send failed; 0 if absent. */
+    int api_code;                   /**< Loop code of a failed send; 0 if absent. */
     const char *last_update;        /**< ISO-8601; NULL if absent. */
     const char *raw;                /**< The response body (NUL-terminated). */
     size_t raw_len;                 /**< Length of raw without the NUL. */

@@ -10,7 +10,7 @@
 #ifndef LOOPMSG_OPTIN_H
 #define LOOPMSG_OPTIN_H
 
-#include "client.h"
+#include "list.h"
 
 LOOPMSG_BEGIN_DECL
 
@@ -177,6 +177,11 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_frontend_url(
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_frontend_url_async(
     loopmsg_client *client, const char *organization_id, const loopmsg_optin_params *params,
     loopmsg_optin_url_cb cb, void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
+
+/** One page of the opt-in history (GET /api/v1/audience/tracker/). @since 0.1 */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_optin_history(loopmsg_client *client, const loopmsg_list_params *params,
+                      loopmsg_page **page_out, loopmsg_error *err);
 
 /** @} */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file loopmsg/pool.h
- * @brief Sender pools: details, create, update, delete (the list is in sender.h).
+ * @brief Sender pools: the list, details, create, update, delete.
  *
  * Loop's docs give the update and delete path as `/api/v1/sender/{id}/`, the sender route;
  * the library uses `/api/v1/pool/{id}/` instead (inferred from the details, list and new
@@ -19,6 +19,24 @@ LOOPMSG_BEGIN_DECL
  * @brief Read, create, update and delete pools of sender names.
  * @{
  */
+
+/**
+ * One page of pools: loopmsg_list_page() with LOOPMSG_LIST_POOLS. Blocking.
+ * @param[in]  client    The client; used by one thread at a time, not from one of its
+ *                       callbacks (LOOPMSG_E_STATE).
+ * @param[in]  params    Paging and sort (no other filter is accepted); borrowed for the
+ *                       call; NULL = all unset.
+ * @param[out] page_out  On LOOPMSG_OK a new page owned by the caller, with
+ *                       loopmsg_page::pools set: free it with loopmsg_page_free(). NULL
+ *                       otherwise. Must not be NULL.
+ * @param[out] err       Optional; always written.
+ * @return as loopmsg_list_page().
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pools_list(loopmsg_client *client,
+                                                                const loopmsg_list_params *params,
+                                                                loopmsg_page **page_out,
+                                                                loopmsg_error *err);
 
 /**
  * A pool as returned by details or creation. Details carry `status` (count 0), creation

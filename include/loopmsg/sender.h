@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file loopmsg/sender.h
- * @brief Sender names and pools: lists, details, move, cancel, plans and orders.
+ * @brief Sender names: the list, details, move, cancel, plans and orders.
  *
  * A sender name is the phone number or email address contacts see; its id is the value of
- * `sender` in sends and typing. Pool details and changes are in <loopmsg/pool.h>.
+ * `sender` in sends and typing. Pools (their list, details and changes) are in
+ * <loopmsg/pool.h>.
  */
 #ifndef LOOPMSG_SENDER_H
 #define LOOPMSG_SENDER_H
@@ -15,7 +16,7 @@ LOOPMSG_BEGIN_DECL
 
 /**
  * @defgroup senders Sender names
- * @brief The senders and pools lists, and a sender name's details.
+ * @brief The senders list, and a sender name's details.
  * @{
  */
 
@@ -36,24 +37,6 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_senders_list(loopmsg_client
                                                                   const loopmsg_list_params *params,
                                                                   loopmsg_page **page_out,
                                                                   loopmsg_error *err);
-
-/**
- * One page of pools: loopmsg_list_page() with LOOPMSG_LIST_POOLS. Blocking.
- * @param[in]  client    The client; used by one thread at a time, not from one of its
- *                       callbacks (LOOPMSG_E_STATE).
- * @param[in]  params    Paging and sort (no other filter is accepted); borrowed for the
- *                       call; NULL = all unset.
- * @param[out] page_out  On LOOPMSG_OK a new page owned by the caller, with
- *                       loopmsg_page::pools set: free it with loopmsg_page_free(). NULL
- *                       otherwise. Must not be NULL.
- * @param[out] err       Optional; always written.
- * @return as loopmsg_list_page().
- * @since 0.1
- */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pools_list(loopmsg_client *client,
-                                                                const loopmsg_list_params *params,
-                                                                loopmsg_page **page_out,
-                                                                loopmsg_error *err);
 
 /**
  * Details of one sender name (GET /api/v1/sender/{id}/). Library-allocated and read-only,

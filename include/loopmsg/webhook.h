@@ -5,11 +5,12 @@
  *        Authorization header, dispatch to per-event callbacks, and a framework-agnostic
  *        HTTP handler.
  *
- * Nothing here does I/O or starts threads: every function is re-entrant and may be called
- * from any thread. A program that already runs an HTTP server (nginx with FastCGI, its own
- * event loop) calls loopmsg_webhook_handle() with the request it received and sends back
- * the status and body it gets. The ready-made receiver built on libmicrohttpd is in
- * <loopmsg/webhook_server.h> (library loopmsg_webhook).
+ * Nothing here does I/O or starts threads (but loopmsg_webhook_history(), the one Loop API
+ * call about webhooks): every function is re-entrant and may be called from any thread. A program
+ * that already runs an HTTP server (nginx with FastCGI, its own event loop) calls
+ * loopmsg_webhook_handle() with the request it received and sends back the status and body it gets.
+ * The ready-made receiver built on libmicrohttpd is in <loopmsg/webhook_server.h> (library
+ * loopmsg_webhook).
  *
  * Events are parsed leniently where Loop is vague and strictly where it is not: only the
  * `event` string is required; fields the library does not know are ignored; a known field
@@ -25,6 +26,7 @@
 
 #include "common.h"
 #include "error.h"
+#include "list.h"
 
 LOOPMSG_BEGIN_DECL
 
@@ -155,8 +157,8 @@ typedef struct loopmsg_webhook_event {
     const loopmsg_webhook_language *language; /**< Detected language of the text. */
     const loopmsg_webhook_group *group;       /**< Group messages only. */
     const loopmsg_webhook_speech *speech;     /**< Transcribed audio only. */
-    int error_code;                           /**< message_failed: the Loop code (0 if absent). */
-    bool has_error_code;                      /**< error_code was present. */
+    int api_code;                             /**< message_failed: the Loop code (0 if absent). */
+    bool has_api_code;                        /**< "error_code" was in the body. */
     const char *reaction;        /**< message_reaction: "love", "like", ..., "unknown". */
     const char *organization_id; /**< sender_name_updated, opt-in (docs shape). */
     const char *phone_number;    /**< sender_name_updated. */
@@ -469,6 +471,17 @@ loopmsg_webhook_handle(loopmsg_webhook_response *resp, const loopmsg_webhook_han
  * @since 0.1
  */
 LOOPMSG_API void loopmsg_webhook_response_clear(loopmsg_webhook_response *resp);
+
+/**
+ * One page of webhook delivery history (GET /api/v1/webhooks/history/): what Loop sent to the
+ * account's webhook URL. Unlike the rest of this header it is a Loop API call, made through
+ * a client: blocking, not from one of the client's callbacks (LOOPMSG_E_STATE); parameters,
+ * ownership and return values as loopmsg_list_page() with LOOPMSG_LIST_WEBHOOK_DELIVERIES.
+ * @since 0.1
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_history(loopmsg_client *client, const loopmsg_list_params *params,
+                        loopmsg_page **page_out, loopmsg_error *err);
 
 /** @} */
 

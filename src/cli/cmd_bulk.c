@@ -26,6 +26,7 @@
 #include "journal.h"
 #include "jsonw.h"
 #include "rows.h"
+#include "util_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -152,12 +153,7 @@ static int on_opt(int id, const char *arg, void *ud)
     }
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#define now_ms loopmsg__mono_ms /* the utility layer's monotonic clock */
 
 /* FNV-1a over the rows' content, a row at a time: the journal remembers which file it
  * belongs to (the same value as when the rows were kept in memory). */

@@ -6,6 +6,7 @@
  * or the API's response as one JSON object with --json.
  */
 #include "cli.h"
+#include "util_int.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -468,12 +469,8 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
+/* The utility layer's monotonic clock, as the long this file computes with. */
+#define now_ms() ((long)loopmsg__mono_ms())
 
 static int do_status(cli_globals *g, msg_args *a, loopmsg_client *c)
 {
@@ -492,10 +489,10 @@ static int do_status(cli_globals *g, msg_args *a, loopmsg_client *c)
             } else {
                 printf("%s: %s", s->message_id ? s->message_id : a->message_id,
                        s->status_name ? s->status_name : "?");
-                if (s->error_code)
-                    printf(" (error %d: %s)", s->error_code,
-                           loopmsg_api_code_description(s->error_code)
-                               ? loopmsg_api_code_description(s->error_code)
+                if (s->api_code)
+                    printf(" (error %d: %s)", s->api_code,
+                           loopmsg_api_code_description(s->api_code)
+                               ? loopmsg_api_code_description(s->api_code)
                                : "undocumented code");
                 if (s->contact)
                     printf(" to %s", s->contact);

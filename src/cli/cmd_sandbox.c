@@ -287,8 +287,9 @@ static int on_opt(int id, const char *arg, void *ud)
 
 /* ---- running an emulator ---------------------------------------------------------------- */
 
-static void log_line(const char *line, void *user_data)
+static void log_line(loopmsg_log_level level, const char *line, void *user_data)
 {
+    (void)level;
     (void)user_data;
     fprintf(stderr, "loopmsg sandbox: %s\n", line);
 }
@@ -338,7 +339,7 @@ static int run_server(cli_globals *g, const sb_args *a)
         f.latency_ms = (unsigned int)a->latency_ms;
         f.error_rate = a->error_rate;
         f.error_status = (int)a->error_status;
-        f.error_code = (int)a->error_code;
+        f.api_code = (int)a->error_code;
         f.drop_rate = a->drop_rate;
         st = loopmsg_emulator_set_faults(emu, &f);
         if (st != LOOPMSG_OK) {

@@ -7,6 +7,7 @@
  * Prints its diagnostics on stderr; knows nothing of receivers or Redis.
  */
 #include "exec.h"
+#include "util_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -152,8 +153,7 @@ static void *watch_main(void *arg)
 {
     exec_watch *w = arg;
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += w->timeout_s;
+    loopmsg__mono_deadline(&deadline, (uint64_t)w->timeout_s * 1000u);
     pthread_mutex_lock(&w->lock);
     if (!watch_until(w, &deadline)) {
         w->timed_out = 1;
@@ -229,11 +229,7 @@ int cli_exec_run(cli_exec *x, const loopmsg_webhook_event *ev)
     w.pgid = pid;
     w.timeout_s = x->timeout_s;
     pthread_mutex_init(&w.lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w.cond, &ca);
-    pthread_condattr_destroy(&ca);
+    loopmsg__cond_init_mono(&w.cond);
     pthread_t watcher;
     int watching = pthread_create(&watcher, NULL, watch_main, &w) == 0;
     if (!watching)

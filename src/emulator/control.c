@@ -9,8 +9,6 @@
  */
 #include "emulator_int.h"
 
-#include "alloc_int.h"
-#include "error_int.h"
 #include "global_int.h"
 
 #include <curl/curl.h>

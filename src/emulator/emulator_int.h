@@ -3,18 +3,26 @@
  * emulator_int.h: what the emulator's files share. server.c owns the libmicrohttpd shell,
  * request recording, scripted answers and faults; router.c maps (method, path) to an
  * endpoint and builds the documented responses; validate.c holds the pure request checks
- * that yield Loop's error codes; state.c is the data model (messages, audience, senders,
- * pools, campaigns, opt-ins, webhook history) behind one mutex; events.c schedules and
- * POSTs webhooks; util.c has the small helpers (strings, time, ids, percent-decoding).
+ * that yield Loop's error codes; state.c is the data model and the message endpoints behind
+ * one mutex, with a file per other resource (state_audience.c, state_campaign.c,
+ * state_sender.c, state_optin.c, state_webhook.c, state_org.c; state_page.c for lists;
+ * state_int.h is what they share); events.c schedules and
+ * POSTs webhooks; util.c has the small helpers (time, ids, percent-decoding). The byte
+ * buffer, string copies, clocks and error filling come from the utility layer (util_int.h);
+ * besides it, the emulator includes one internal header of the core, global_int.h (control.c
+ * initialises libcurl through the core's once-only init).
  *
  * Memory: the emulator allocates with plain libc malloc/free, not the SDK's allocator
- * hooks, so that a test may install a counting allocator while an emulator (with its
- * background threads) is running without the two ever mixing.
+ * hooks (its buffers are LOOPMSG__BUF_LIBC, its copies loopmsg__libc_strdup), so that a test
+ * may install a counting allocator while an emulator (with its background threads) is
+ * running without the two ever mixing. control.c, which runs on the caller's side, is the
+ * exception: what it hands back uses the SDK's allocator.
  */
 #ifndef LOOPMSG_EMULATOR_INT_H
 #define LOOPMSG_EMULATOR_INT_H
 
 #include "loopmsg/emulator.h"
+#include "util_int.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -24,26 +32,6 @@
 
 /* ---- util.c --------------------------------------------------------------------------- */
 
-/* Growable NUL-terminated byte buffer (libc malloc). Zero-initialise. */
-typedef struct loopmsg__emu_buf {
-    char *ptr;
-    size_t len;
-    size_t cap;
-    bool failed;
-} loopmsg__emu_buf;
-
-void loopmsg__emu_buf_append(loopmsg__emu_buf *b, const char *data, size_t len);
-void loopmsg__emu_buf_puts(loopmsg__emu_buf *b, const char *s);
-void loopmsg__emu_buf_printf(loopmsg__emu_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void loopmsg__emu_buf_clear(loopmsg__emu_buf *b);
-
-char *loopmsg__emu_strdup(const char *s); /* NULL in, NULL out; NULL on ENOMEM */
-char *loopmsg__emu_strndup(const char *s, size_t n);
-
-/* Wall clock in milliseconds since the epoch, and a monotonic clock in milliseconds. */
-int64_t loopmsg__emu_now_ms(void);
-int64_t loopmsg__emu_mono_ms(void);
 /* ISO-8601 UTC: "2026-03-14T18:22:41.507Z" with millis, "2026-03-14T18:22:41Z" without. */
 #define LOOPMSG__EMU_TIME_SIZE 32
 void loopmsg__emu_iso8601(char out[LOOPMSG__EMU_TIME_SIZE], int64_t ms, bool millis);
@@ -195,7 +183,7 @@ typedef struct loopmsg__emu_faults {
     unsigned int latency_ms;
     double error_rate;
     int error_status;
-    int error_code;
+    int api_code;
     double drop_rate;
 } loopmsg__emu_faults;
 
@@ -219,7 +207,7 @@ struct loopmsg_emulator {
     bool quiet;
     bool webhook_duplicate;
     size_t max_buffered_bytes;
-    void (*log_cb)(const char *line, void *user_data);
+    loopmsg_log_cb log_cb;
     void *log_user_data;
 
     /* Guards everything below and the state. */

@@ -106,8 +106,8 @@ static int deliver(loopmsg__emu_events *ev, const job *j)
     char *auth = NULL;
     const char *header = j->url ? j->header : emu->webhook_header;
     if (header) {
-        loopmsg__emu_buf b = {0};
-        loopmsg__emu_buf_printf(&b, "Authorization: %s", header);
+        loopmsg__buf b = LOOPMSG__BUF_LIBC;
+        loopmsg__buf_printf(&b, "Authorization: %s", header);
         auth = b.ptr;
         if (auth)
             headers = curl_slist_append(headers, auth);
@@ -147,7 +147,7 @@ static void log_line(loopmsg_emulator *emu, const job *j, int status)
     char line[256];
     snprintf(line, sizeof line, "WEBHOOK %s attempt %u -> %d", j->event_type, j->attempts + 1,
              status);
-    emu->log_cb(line, emu->log_user_data);
+    emu->log_cb(LOOPMSG_LOG_INFO, line, emu->log_user_data);
 }
 
 static struct timespec mono_deadline(int64_t due_ms)
@@ -167,7 +167,7 @@ static void *events_main(void *arg)
             pthread_cond_wait(&ev->cond, &ev->lock);
             continue;
         }
-        int64_t now = loopmsg__emu_mono_ms();
+        int64_t now = (int64_t)loopmsg__mono_ms();
         if (ev->head->due > now) {
             struct timespec ts = mono_deadline(ev->head->due);
             pthread_cond_timedwait(&ev->cond, &ev->lock, &ts);
@@ -189,7 +189,7 @@ static void *events_main(void *arg)
         j->attempts++;
         /* Only a 200 counts as delivered (spec §8.1). */
         if (status != 200 && j->attempts <= MAX_RETRIES && !ev->stop) {
-            j->due = loopmsg__emu_mono_ms() +
+            j->due = (int64_t)loopmsg__mono_ms() +
                      loopmsg__emu_scaled_ms(ev->emu, (double)retry_delay_ms(j->attempts));
             insert_job(ev, j);
         } else {
@@ -207,12 +207,8 @@ loopmsg__emu_events *loopmsg__emu_events_start(loopmsg_emulator *emu)
     if (!ev)
         return NULL;
     ev->emu = emu;
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_mutex_init(&ev->lock, NULL);
-    pthread_cond_init(&ev->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    loopmsg__cond_init_mono(&ev->cond);
     if (pthread_create(&ev->thread, NULL, events_main, ev) != 0) {
         pthread_cond_destroy(&ev->cond);
         pthread_mutex_destroy(&ev->lock);
@@ -288,10 +284,10 @@ void loopmsg__emu_events_post_to(loopmsg__emu_events *ev, json_t *event, int64_t
         job *j = calloc(1, sizeof *j);
         if (!j)
             break;
-        j->body = c + 1 == copies ? body : loopmsg__emu_strdup(body);
-        j->event_type = loopmsg__emu_strdup(type ? type : "");
-        j->url = loopmsg__emu_strdup(url);
-        j->header = loopmsg__emu_strdup(header);
+        j->body = c + 1 == copies ? body : loopmsg__libc_strdup(body);
+        j->event_type = loopmsg__libc_strdup(type ? type : "");
+        j->url = loopmsg__libc_strdup(url);
+        j->header = loopmsg__libc_strdup(header);
         j->due = due_mono_ms;
         if (c + 1 == copies)
             body = NULL;

@@ -98,8 +98,8 @@ static void not_found(loopmsg__emu_response *resp)
 static void method_not_allowed(loopmsg__emu_response *resp, const char *allow)
 {
     loopmsg__emu_respond_error(resp, 405, 100, "Method not allowed");
-    loopmsg__emu_buf b = {0};
-    loopmsg__emu_buf_printf(&b, "Allow: %s", allow);
+    loopmsg__buf b = LOOPMSG__BUF_LIBC;
+    loopmsg__buf_printf(&b, "Allow: %s", allow);
     resp->headers = b.ptr;
 }
 
@@ -246,14 +246,14 @@ static void sandbox_trigger(loopmsg_emulator *emu, const json_t *body, loopmsg__
         return;
     }
     char id[LOOPMSG__EMU_ID_SIZE];
-    loopmsg__emu_events_post(emu->events, json_deep_copy(body), loopmsg__emu_mono_ms(), id);
+    loopmsg__emu_events_post(emu->events, json_deep_copy(body), (int64_t)loopmsg__mono_ms(), id);
     sandbox_ok(resp, json_pack("{s:s}", "webhook_id", id));
 }
 
 static json_t *faults_json(const loopmsg__emu_faults *f)
 {
     return json_pack("{s:I,s:f,s:i,s:i,s:f}", "latency_ms", (json_int_t)f->latency_ms, "error_rate",
-                     f->error_rate, "error_status", f->error_status, "error_code", f->error_code,
+                     f->error_rate, "error_status", f->error_status, "error_code", f->api_code,
                      "drop_rate", f->drop_rate);
 }
 
@@ -302,7 +302,7 @@ static void sandbox_faults(loopmsg_emulator *emu, const json_t *body, loopmsg__e
         }
         f.latency_ms = (unsigned int)latency;
         f.error_status = (int)status;
-        f.error_code = (int)code;
+        f.api_code = (int)code;
         loopmsg__emu_faults_set(emu, &f);
     }
     loopmsg__emu_faults f = loopmsg__emu_faults_get(emu);

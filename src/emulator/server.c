@@ -9,9 +9,6 @@
  */
 #include "emulator_int.h"
 
-#include "alloc_int.h"
-#include "error_int.h"
-
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -35,7 +32,7 @@ typedef struct conn_req {
     bool control;
     bool finished;
     loopmsg__emu_script *script;
-    loopmsg__emu_buf body;
+    loopmsg__buf body;
     size_t held; /* bytes of body counted in emu->buffered_bytes */
     bool too_large;
     bool busy; /* the total cap was reached: body dropped, answer 503 */
@@ -71,8 +68,8 @@ void loopmsg__emu_respond_json(loopmsg__emu_response *r, int status, json_t *obj
     json_decref(obj);
     if (obj && !r->body) {
         r->status = 500;
-        r->body = loopmsg__emu_strdup("{\"success\":false,\"code\":1000,\"message\":\"out of "
-                                      "memory\"}");
+        r->body = loopmsg__libc_strdup("{\"success\":false,\"code\":1000,\"message\":\"out of "
+                                       "memory\"}");
     } else {
         r->status = status;
     }
@@ -107,14 +104,14 @@ static void record(loopmsg_emulator *emu, conn_req *cr, int status)
     loopmsg_emulator_request *r = calloc(1, sizeof *r);
     if (!r)
         return;
-    r->method = loopmsg__emu_strdup(cr->method ? cr->method : "");
-    r->path = loopmsg__emu_strdup(cr->path ? cr->path : "");
-    r->query = loopmsg__emu_strdup(cr->query ? cr->query : "");
-    r->authorization = loopmsg__emu_strdup(cr->authorization);
-    r->content_type = loopmsg__emu_strdup(cr->content_type);
-    r->user_agent = loopmsg__emu_strdup(cr->user_agent);
+    r->method = loopmsg__libc_strdup(cr->method ? cr->method : "");
+    r->path = loopmsg__libc_strdup(cr->path ? cr->path : "");
+    r->query = loopmsg__libc_strdup(cr->query ? cr->query : "");
+    r->authorization = loopmsg__libc_strdup(cr->authorization);
+    r->content_type = loopmsg__libc_strdup(cr->content_type);
+    r->user_agent = loopmsg__libc_strdup(cr->user_agent);
     r->body_len = cr->body.len;
-    r->body = loopmsg__emu_strndup(cr->body.ptr ? cr->body.ptr : "", cr->body.len);
+    r->body = loopmsg__libc_strndup(cr->body.ptr ? cr->body.ptr : "", cr->body.len);
     r->answered_status = status;
     if (!r->method || !r->path || !r->query || !r->body ||
         (cr->authorization && !r->authorization) || (cr->content_type && !r->content_type) ||
@@ -147,7 +144,7 @@ static void log_request(loopmsg_emulator *emu, const conn_req *cr, int status, c
     snprintf(line, sizeof line, "%s %s%s%s -> %d%s%s", cr->method ? cr->method : "?",
              cr->path ? cr->path : "?", cr->query && *cr->query ? "?" : "",
              cr->query ? cr->query : "", status, note ? " " : "", note ? note : "");
-    emu->log_cb(line, emu->log_user_data);
+    emu->log_cb(LOOPMSG_LOG_INFO, line, emu->log_user_data);
 }
 
 /* ---- scripted answers ------------------------------------------------------------------- */
@@ -179,14 +176,14 @@ static loopmsg__emu_script *script_pop(loopmsg_emulator *emu)
 static void script_to_response(const loopmsg__emu_script *s, loopmsg__emu_response *r)
 {
     r->status = s->answer.status ? s->answer.status : 200;
-    r->body = loopmsg__emu_strdup(s->answer.body);
+    r->body = loopmsg__libc_strdup(s->answer.body);
     if (!s->answer.content_type)
         r->content_type = "application/json";
     else if (*s->answer.content_type)
         r->content_type = s->answer.content_type;
     else
         r->content_type = NULL;
-    r->headers = loopmsg__emu_strdup(s->answer.headers);
+    r->headers = loopmsg__libc_strdup(s->answer.headers);
 }
 
 /* ---- libmicrohttpd callbacks ------------------------------------------------------------ */
@@ -206,7 +203,8 @@ static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
     if (!cr)
         return NULL;
     cr->emu = cls;
-    cr->raw_uri = loopmsg__emu_strdup(uri);
+    cr->body.libc = 1; /* the emulator's memory is libc's */
+    cr->raw_uri = loopmsg__libc_strdup(uri);
     if (!cr->raw_uri) {
         free(cr);
         return NULL;
@@ -233,7 +231,7 @@ static bool body_reserve(conn_req *cr, size_t n)
  * dropped or abandoned by the client mid-body. */
 static void body_release(conn_req *cr)
 {
-    loopmsg__emu_buf_clear(&cr->body);
+    loopmsg__buf_clear(&cr->body);
     if (cr->held) {
         loopmsg_emulator *emu = cr->emu;
         pthread_mutex_lock(&emu->lock);
@@ -279,7 +277,7 @@ static void completed_cb(void *cls, struct MHD_Connection *connection, void **co
 
 static char *header_dup(struct MHD_Connection *c, const char *name)
 {
-    return loopmsg__emu_strdup(MHD_lookup_connection_value(c, MHD_HEADER_KIND, name));
+    return loopmsg__libc_strdup(MHD_lookup_connection_value(c, MHD_HEADER_KIND, name));
 }
 
 /* Sleep ms unless the emulator is stopping. */
@@ -296,7 +294,7 @@ static bool add_extra_headers(struct MHD_Response *resp, const char *headers)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = loopmsg__emu_strndup(p, len);
+        char *line = loopmsg__libc_strndup(p, len);
         if (!line)
             return false;
         size_t l = strlen(line);
@@ -339,16 +337,16 @@ static void split_uri(conn_req *cr, const char *url)
     const char *raw = cr->raw_uri ? cr->raw_uri : url;
     const char *q = strchr(raw, '?');
     if (q) {
-        cr->path = loopmsg__emu_strndup(raw, (size_t)(q - raw));
+        cr->path = loopmsg__libc_strndup(raw, (size_t)(q - raw));
         /* A fragment never reaches a server, but be tolerant. */
         const char *hash = strchr(q + 1, '#');
-        cr->query =
-            hash ? loopmsg__emu_strndup(q + 1, (size_t)(hash - q - 1)) : loopmsg__emu_strdup(q + 1);
+        cr->query = hash ? loopmsg__libc_strndup(q + 1, (size_t)(hash - q - 1))
+                         : loopmsg__libc_strdup(q + 1);
     } else {
         const char *hash = strchr(raw, '#');
         cr->path =
-            hash ? loopmsg__emu_strndup(raw, (size_t)(hash - raw)) : loopmsg__emu_strdup(raw);
-        cr->query = loopmsg__emu_strdup("");
+            hash ? loopmsg__libc_strndup(raw, (size_t)(hash - raw)) : loopmsg__libc_strdup(raw);
+        cr->query = loopmsg__libc_strdup("");
     }
 }
 
@@ -373,7 +371,7 @@ static enum MHD_Result finish(loopmsg_emulator *emu, struct MHD_Connection *c, c
         loopmsg__emu_respond_error(&r, 503, 1000,
                                    "Emulator busy: request bodies in memory reached "
                                    "max_buffered_bytes; retry later");
-        r.headers = loopmsg__emu_strdup("Retry-After: 1");
+        r.headers = loopmsg__libc_strdup("Retry-After: 1");
     } else {
         loopmsg__emu_request req = {
             .method = cr->method,
@@ -399,7 +397,7 @@ static enum MHD_Result finish(loopmsg_emulator *emu, struct MHD_Connection *c, c
             }
             if (f.error_rate > 0 && loopmsg__emu_random01() < f.error_rate)
                 loopmsg__emu_respond_error(&r, f.error_status ? f.error_status : 500,
-                                           f.error_code ? f.error_code : 1000, "Injected fault");
+                                           f.api_code ? f.api_code : 1000, "Injected fault");
             else
                 loopmsg__emu_route(emu, &req, &r);
         }
@@ -429,7 +427,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
 
     if (!cr->started) {
         cr->started = true;
-        cr->method = loopmsg__emu_strdup(method);
+        cr->method = loopmsg__libc_strdup(method);
         split_uri(cr, url);
         cr->authorization = header_dup(c, MHD_HTTP_HEADER_AUTHORIZATION);
         cr->content_type = header_dup(c, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -463,7 +461,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
             body_release(cr);
             return MHD_YES;
         }
-        loopmsg__emu_buf_append(&cr->body, upload_data, n);
+        loopmsg__buf_append(&cr->body, upload_data, n);
         if (cr->body.failed)
             return MHD_NO;
         return MHD_YES;
@@ -505,7 +503,7 @@ static char *opt_dup(const char *s, bool *ok)
 {
     if (!s)
         return NULL;
-    char *d = loopmsg__emu_strdup(s);
+    char *d = loopmsg__libc_strdup(s);
     if (!d)
         *ok = false;
     return d;
@@ -633,12 +631,8 @@ loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emul
     emu->log_cb = opts->log_cb;
     emu->log_user_data = opts->log_user_data;
 
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_mutex_init(&emu->lock, NULL);
-    pthread_cond_init(&emu->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    loopmsg__cond_init_mono(&emu->cond);
 
     if (!ok) {
         loopmsg_emulator_free(emu);
@@ -754,9 +748,9 @@ loopmsg_status loopmsg_emulator_script(loopmsg_emulator *emu, const loopmsg_emul
     if (!s)
         return LOOPMSG_E_NOMEM;
     s->answer = *answer;
-    s->answer.body = loopmsg__emu_strdup(answer->body);
-    s->answer.content_type = loopmsg__emu_strdup(answer->content_type);
-    s->answer.headers = loopmsg__emu_strdup(answer->headers);
+    s->answer.body = loopmsg__libc_strdup(answer->body);
+    s->answer.content_type = loopmsg__libc_strdup(answer->content_type);
+    s->answer.headers = loopmsg__libc_strdup(answer->headers);
     if ((answer->body && !s->answer.body) || (answer->content_type && !s->answer.content_type) ||
         (answer->headers && !s->answer.headers)) {
         script_free(s);
@@ -911,7 +905,7 @@ loopmsg_status loopmsg_emulator_set_faults(loopmsg_emulator *emu,
         f.latency_ms = faults->latency_ms;
         f.error_rate = faults->error_rate;
         f.error_status = faults->error_status;
-        f.error_code = faults->error_code;
+        f.api_code = faults->api_code;
         f.drop_rate = faults->drop_rate;
     }
     loopmsg__emu_faults_set(emu, &f);
@@ -957,7 +951,7 @@ loopmsg_status loopmsg_emulator_trigger(loopmsg_emulator *emu, const char *event
         return loopmsg__error_set(err, LOOPMSG_E_STATE, "the emulator has no webhook_url");
     }
     char id[LOOPMSG__EMU_ID_SIZE];
-    loopmsg__emu_events_post(emu->events, ev, loopmsg__emu_mono_ms(), id);
+    loopmsg__emu_events_post(emu->events, ev, (int64_t)loopmsg__mono_ms(), id);
     if (webhook_id_out && webhook_id_size)
         snprintf(webhook_id_out, webhook_id_size, "%s", id);
     return LOOPMSG_OK;

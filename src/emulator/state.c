@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * state.c: the emulator's data model and the endpoint logic that reads or changes it:
- * messages and their delivery outcome, the audience, senders, pools, groups, campaigns,
- * opt-in links and the opt-in tracker, and the webhook delivery history. Everything here is
- * guarded by emu->lock; every loopmsg__emu_state_* operation takes the lock itself and
- * writes the documented response shape (spec §3, §9) into a loopmsg__emu_response.
- * It never touches sockets: webhooks are handed to events.c.
+ * state.c: the emulator's data model (fixtures, contacts, groups, the indexes) and the message
+ * endpoints: sends and their delivery outcome, typing and read, status, and injected inbound
+ * messages. The other resources have a file each (state_audience.c, state_campaign.c,
+ * state_sender.c, state_optin.c, state_webhook.c, with state_page.c for lists); state_int.h
+ * is what they share. Everything here is guarded by emu->lock; every loopmsg__emu_state_*
+ * operation takes the lock itself and writes the documented response shape into a
+ * loopmsg__emu_response. It never touches sockets: webhooks are handed to events.c.
  */
 #include "emulator_int.h"
+#include "state_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,55 +45,6 @@ static const struct {
     const char *suffix;
     int error_code;
 } failure_suffixes[] = {{"0000", 1020}, {"0001", 1030}, {"0002", 1010}};
-
-typedef struct emu_message {
-    char id[LOOPMSG__EMU_ID_SIZE];
-    int64_t create_ms; /* wall clock */
-    int64_t due_ms;    /* wall clock at which the final status applies */
-    char *contact;     /* normalised; for a group send the group id's first participant */
-    char *group_id;
-    char *text;
-    char *sender;
-    char *channel;
-    const char *type; /* "text", "audio", "reaction" */
-    bool inbound;
-    int error_code; /* final outcome: 0 delivered */
-} emu_message;
-
-typedef struct ptr_array {
-    void **items;
-    size_t count;
-    size_t cap;
-} ptr_array;
-
-typedef struct emu_contact {
-    char id[LOOPMSG__EMU_ID_SIZE];
-    char *value;
-    bool unsubscribed;
-    char create_date[LOOPMSG__EMU_TIME_SIZE];
-    ptr_array messages; /* emu_message* (borrowed): its direct messages, oldest first */
-} emu_contact;
-
-struct loopmsg__emu_state {
-    char *organization_id;
-    json_t *senders;    /* array of sender objects (fixture shape, extra keys allowed) */
-    json_t *pools;      /* array of pool objects */
-    json_t *groups;     /* array of {id, name, participants} */
-    json_t *campaigns;  /* array of {id, name, create_date} + "request" */
-    json_t *optins;     /* array of {id, code, body, parameters} */
-    json_t *tracker;    /* array of tracker items */
-    json_t *webhooks;   /* array of webhook history items */
-    ptr_array messages; /* emu_message* */
-    ptr_array contacts; /* emu_contact* */
-    /* Indexes for the lookups that grow with use (keys borrowed from the values). */
-    loopmsg__emu_map contact_by_value; /* emu_contact* */
-    loopmsg__emu_map contact_by_id;    /* emu_contact* */
-    loopmsg__emu_map message_by_id;    /* emu_message* */
-    loopmsg__emu_map group_by_id;      /* json_t* in groups */
-    loopmsg__emu_map optin_by_code;    /* json_t* in optins */
-    /* Linear walks counted like index probes, for the tests. */
-    uint64_t lookups, probes;
-};
 
 /* Room for one more item, so that the next ptr_push cannot fail. */
 static bool ptr_reserve(ptr_array *a)
@@ -162,7 +115,7 @@ void loopmsg__emu_state_free(loopmsg__emu_state *st)
     free(st);
 }
 
-static emu_contact *contact_find(loopmsg__emu_state *st, const char *value)
+emu_contact *loopmsg__emu_contact_find(loopmsg__emu_state *st, const char *value)
 {
     return loopmsg__emu_map_get(&st->contact_by_value, value);
 }
@@ -172,16 +125,16 @@ static emu_contact *contact_find_id(loopmsg__emu_state *st, const char *id)
     return loopmsg__emu_map_get(&st->contact_by_id, id);
 }
 
-static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const char *id,
-                                const char *create_date)
+emu_contact *loopmsg__emu_contact_add(loopmsg__emu_state *st, const char *value, const char *id,
+                                      const char *create_date)
 {
-    emu_contact *c = contact_find(st, value);
+    emu_contact *c = loopmsg__emu_contact_find(st, value);
     if (c)
         return c;
     c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->value = loopmsg__emu_strdup(value);
+    c->value = loopmsg__libc_strdup(value);
     if (id && strlen(id) < sizeof c->id)
         snprintf(c->id, sizeof c->id, "%s", id);
     else
@@ -189,7 +142,7 @@ static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const
     if (create_date)
         snprintf(c->create_date, sizeof c->create_date, "%s", create_date);
     else
-        loopmsg__emu_iso8601(c->create_date, loopmsg__emu_now_ms(), false);
+        loopmsg__emu_iso8601(c->create_date, loopmsg__wall_ms(), false);
     /* Allocate everything first: nothing is indexed unless all of it can be. */
     if (!c->value || !ptr_reserve(&st->contacts) ||
         !loopmsg__emu_map_reserve(&st->contact_by_value, st->contact_by_value.count + 1) ||
@@ -203,7 +156,7 @@ static emu_contact *contact_add(loopmsg__emu_state *st, const char *value, const
     return c;
 }
 
-static json_t *find_by_id(json_t *arr, const char *id)
+json_t *loopmsg__emu_find_by_id(json_t *arr, const char *id)
 {
     size_t i;
     json_t *v;
@@ -242,7 +195,7 @@ loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errb
         return NULL;
     }
     const char *org = json_string_value(json_object_get(root, "organization_id"));
-    st->organization_id = loopmsg__emu_strdup(org ? org : "org-1");
+    st->organization_id = loopmsg__libc_strdup(org ? org : "org-1");
     st->senders = array_or_new(root, "senders");
     st->pools = array_or_new(root, "pools");
     st->groups = array_or_new(root, "groups");
@@ -321,9 +274,9 @@ loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errb
         loopmsg__emu_contact_kind kind;
         int code;
         char *norm = loopmsg__emu_normalize_contact(value, &kind, &code);
-        emu_contact *c =
-            contact_add(st, norm ? norm : value, json_string_value(json_object_get(v, "id")),
-                        json_string_value(json_object_get(v, "create_date")));
+        emu_contact *c = loopmsg__emu_contact_add(
+            st, norm ? norm : value, json_string_value(json_object_get(v, "id")),
+            json_string_value(json_object_get(v, "create_date")));
         free(norm);
         if (!c) {
             snprintf(errbuf, errbuf_size, "out of memory");
@@ -374,7 +327,7 @@ bool loopmsg__emu_state_reload(loopmsg_emulator *emu)
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static const char *jstr(const json_t *obj, const char *key)
+const char *loopmsg__emu_jstr(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));
 }
@@ -410,7 +363,7 @@ static json_t *group_find(loopmsg__emu_state *st, const char *id)
 /* Append a group (reference stolen) and index it; NULL (group released) on ENOMEM. */
 static json_t *group_add(loopmsg__emu_state *st, json_t *group)
 {
-    const char *id = jstr(group, "id");
+    const char *id = loopmsg__emu_jstr(group, "id");
     if (!id || !loopmsg__emu_map_reserve(&st->group_by_id, st->group_by_id.count + 1) ||
         json_array_append_new(st->groups, group) != 0) {
         json_decref(group);
@@ -420,9 +373,6 @@ static json_t *group_add(loopmsg__emu_state *st, json_t *group)
     (void)loopmsg__emu_map_put(&st->group_by_id, id, group);
     return group;
 }
-
-/* Opt-in codes look like "#Ab3d-Xy7Zq": '#' and ten characters. */
-#define OPTIN_CODE_LEN 11
 
 /* The opt-in whose code appears in text (the first code in the text), or NULL. */
 static json_t *optin_in_text(loopmsg__emu_state *st, const char *text)
@@ -441,13 +391,13 @@ static json_t *optin_in_text(loopmsg__emu_state *st, const char *text)
     return NULL;
 }
 
-static json_t *first_active_sender(loopmsg__emu_state *st)
+json_t *loopmsg__emu_first_active_sender(loopmsg__emu_state *st)
 {
     size_t i;
     json_t *v;
     json_array_foreach(st->senders, i, v)
     {
-        const char *status = jstr(v, "status");
+        const char *status = loopmsg__emu_jstr(v, "status");
         if (status && strcmp(status, "active") == 0)
             return v;
     }
@@ -462,25 +412,25 @@ static int resolve_sender(loopmsg__emu_state *st, const json_t *body, const char
         const char *id = json_string_value(sv);
         if (!id || !*id)
             return 220;
-        json_t *s = find_by_id(st->senders, id);
+        json_t *s = loopmsg__emu_find_by_id(st->senders, id);
         if (!s)
             return 220;
-        const char *status = jstr(s, "status");
+        const char *status = loopmsg__emu_jstr(s, "status");
         if (status && strcmp(status, "suspended") == 0)
             return 250;
         if (status && strcmp(status, "active") != 0)
             return 240;
-        *id_out = jstr(s, "id");
+        *id_out = loopmsg__emu_jstr(s, "id");
         return 0;
     }
-    json_t *s = first_active_sender(st);
+    json_t *s = loopmsg__emu_first_active_sender(st);
     if (!s)
         return 260;
-    *id_out = jstr(s, "id");
+    *id_out = loopmsg__emu_jstr(s, "id");
     return 0;
 }
 
-static const char *code_message(int code)
+const char *loopmsg__emu_code_message(int code)
 {
     const char *d = loopmsg_api_code_description(code);
     return d ? d : "Bad request";
@@ -488,7 +438,8 @@ static const char *code_message(int code)
 
 static void respond_code(loopmsg__emu_response *resp, int code, const char *message)
 {
-    loopmsg__emu_respond_error(resp, 400, code, message ? message : code_message(code));
+    loopmsg__emu_respond_error(resp, 400, code,
+                               message ? message : loopmsg__emu_code_message(code));
 }
 
 static int final_error_for(const char *contact)
@@ -505,9 +456,9 @@ static int final_error_for(const char *contact)
 static json_t *group_json(const json_t *g)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "id", json_string(jstr(g, "id")));
-    if (jstr(g, "name"))
-        json_object_set_new(o, "name", json_string(jstr(g, "name")));
+    json_object_set_new(o, "id", json_string(loopmsg__emu_jstr(g, "id")));
+    if (loopmsg__emu_jstr(g, "name"))
+        json_object_set_new(o, "name", json_string(loopmsg__emu_jstr(g, "name")));
     json_object_set_new(o, "participants", json_deep_copy(json_object_get(g, "participants")));
     return o;
 }
@@ -566,7 +517,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
             /* Maybe a Loop contact id from the audience. */
             emu_contact *c = contact_find_id(st, json_string_value(contact_v));
             if (c) {
-                contact = loopmsg__emu_strdup(c->value);
+                contact = loopmsg__libc_strdup(c->value);
                 kind =
                     strchr(c->value, '@') ? LOOPMSG__EMU_CONTACT_EMAIL : LOOPMSG__EMU_CONTACT_PHONE;
                 code = contact ? 0 : 160;
@@ -586,7 +537,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
             code = 600;
             goto fail;
         }
-        const char *target = jstr(body, "message_id");
+        const char *target = loopmsg__emu_jstr(body, "message_id");
         if (!target || !*target) {
             code = 595;
             goto fail;
@@ -596,7 +547,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
             goto fail;
         }
     }
-    const char *reply_to = jstr(body, "reply_to_id");
+    const char *reply_to = loopmsg__emu_jstr(body, "reply_to_id");
     if (reply_to && *reply_to && !is_reaction && !message_find(st, reply_to)) {
         code = 590;
         goto fail;
@@ -664,7 +615,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
     if (code)
         goto fail;
     if (contact) {
-        emu_contact *c = contact_find(st, contact);
+        emu_contact *c = loopmsg__emu_contact_find(st, contact);
         if (c && c->unsubscribed) {
             code = 500;
             goto fail;
@@ -678,20 +629,20 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
         goto fail;
     }
     loopmsg__emu_uuid(m->id, true);
-    m->create_ms = loopmsg__emu_now_ms();
+    m->create_ms = loopmsg__wall_ms();
     int64_t delay = loopmsg__emu_scaled_ms(emu, emu->delivery_delay_ms);
     m->due_ms = m->create_ms + delay;
     const json_t *participants = group ? json_object_get(group, "participants") : NULL;
     const char *first = json_string_value(json_array_get(participants, 0));
-    m->contact = loopmsg__emu_strdup(contact ? contact : (first ? first : ""));
-    m->group_id = group ? loopmsg__emu_strdup(jstr(group, "id")) : NULL;
+    m->contact = loopmsg__libc_strdup(contact ? contact : (first ? first : ""));
+    m->group_id = group ? loopmsg__libc_strdup(loopmsg__emu_jstr(group, "id")) : NULL;
     /* The server truncates text beyond 10,000 characters (spec §3.1). */
     if (is_voice || is_reaction)
-        m->text = loopmsg__emu_strdup("");
+        m->text = loopmsg__libc_strdup("");
     else
-        m->text = loopmsg__emu_strndup(text, loopmsg__emu_utf8_prefix(text, 10000));
-    m->sender = loopmsg__emu_strdup(sender);
-    m->channel = loopmsg__emu_strdup(channel ? channel : "imessage");
+        m->text = loopmsg__libc_strndup(text, loopmsg__emu_utf8_prefix(text, 10000));
+    m->sender = loopmsg__libc_strdup(sender);
+    m->channel = loopmsg__libc_strdup(channel ? channel : "imessage");
     m->type = is_reaction ? "reaction" : is_voice ? "audio" : "text";
     m->error_code = contact ? final_error_for(contact) : 0;
     if (!m->contact || !m->text || !m->sender || !m->channel || (group && !m->group_id) ||
@@ -701,7 +652,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
         goto fail;
     }
     if (contact) {
-        emu_contact *c = contact_add(st, contact, NULL, NULL);
+        emu_contact *c = loopmsg__emu_contact_add(st, contact, NULL, NULL);
         /* The contact's history (audience/messages) lists it; ENOMEM only hides it there. */
         if (c)
             (void)ptr_push(&c->messages, m);
@@ -715,7 +666,8 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
         json_object_set_new(out, "text", json_string(""));
     } else if (is_voice) {
         json_object_set_new(out, "recipient",
-                            group ? json_string(jstr(group, "id")) : json_string(m->contact));
+                            group ? json_string(loopmsg__emu_jstr(group, "id"))
+                                  : json_string(m->contact));
         json_object_set_new(out, "text", json_string(""));
     } else if (group) {
         json_object_set_new(out, "group", group_json(group));
@@ -743,7 +695,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
             json_object_set_new(ev, "passthrough", json_copy((json_t *)pass_v));
         if (group)
             json_object_set_new(ev, "group", group_json(group));
-        int64_t due = loopmsg__emu_mono_ms() + delay;
+        int64_t due = (int64_t)loopmsg__mono_ms() + delay;
         loopmsg__emu_events_post_to(emu->events, ev, due, org_url, org_header, NULL);
     }
     free(contact);
@@ -841,7 +793,7 @@ void loopmsg__emu_state_status(loopmsg_emulator *emu, const char *message_id,
             return;
         }
     }
-    int64_t now = loopmsg__emu_now_ms();
+    int64_t now = loopmsg__wall_ms();
     bool final = now >= m->due_ms;
     char when[LOOPMSG__EMU_TIME_SIZE];
     loopmsg__emu_iso8601(when, final ? m->due_ms : m->create_ms, true);
@@ -860,638 +812,16 @@ void loopmsg__emu_state_status(loopmsg_emulator *emu, const char *message_id,
     loopmsg__emu_respond_json(resp, 200, out);
 }
 
-/* ---- pagination ------------------------------------------------------------------------- */
-
-typedef struct page_query {
-    long page;
-    long per_page;
-    bool asc;
-    char *from_date;
-    char *to_date;
-    char *search;
-} page_query;
-
-static void page_query_clear(page_query *q)
-{
-    free(q->from_date);
-    free(q->to_date);
-    free(q->search);
-}
-
-static bool parse_long(const char *s, long *out)
-{
-    if (!s || !*s)
-        return false;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < 0)
-        return false;
-    *out = v;
-    return true;
-}
-
-/* Parse page, per_page, sort_by and (when dates) from_date/to_date/search. On error writes
- * the 400 and returns false. */
-static bool page_query_parse(page_query *q, const char *query, bool dates, long max_per_page,
-                             loopmsg__emu_response *resp)
-{
-    memset(q, 0, sizeof *q);
-    q->page = 1;
-    q->per_page = 20;
-    char *page = loopmsg__emu_query_get(query, "page");
-    char *per_page = loopmsg__emu_query_get(query, "per_page");
-    char *sort_by = loopmsg__emu_query_get(query, "sort_by");
-    const char *bad = NULL;
-    if (page && (!parse_long(page, &q->page) || q->page < 1))
-        bad = "page must be a positive integer";
-    else if (per_page &&
-             (!parse_long(per_page, &q->per_page) || q->per_page < 1 || q->per_page > max_per_page))
-        bad = "per_page out of range";
-    else if (sort_by && strcmp(sort_by, "asc") != 0 && strcmp(sort_by, "desc") != 0)
-        bad = "sort_by must be asc or desc";
-    q->asc = sort_by && strcmp(sort_by, "asc") == 0;
-    free(page);
-    free(per_page);
-    free(sort_by);
-    if (!bad && dates) {
-        int64_t ms;
-        q->from_date = loopmsg__emu_query_get(query, "from_date");
-        q->to_date = loopmsg__emu_query_get(query, "to_date");
-        q->search = loopmsg__emu_query_get(query, "search");
-        if ((q->from_date && !loopmsg__emu_parse_date(q->from_date, &ms)) ||
-            (q->to_date && !loopmsg__emu_parse_date(q->to_date, &ms)))
-            bad = "dates must be YYYY-MM-DD";
-    }
-    if (bad) {
-        page_query_clear(q);
-        loopmsg__emu_respond_error(resp, 400, 125, bad);
-        return false;
-    }
-    return true;
-}
-
-static bool date_in_range(const page_query *q, const char *create_date)
-{
-    if (!create_date)
-        return !q->from_date && !q->to_date;
-    if (q->from_date && strncmp(create_date, q->from_date, 10) < 0)
-        return false;
-    if (q->to_date && strncmp(create_date, q->to_date, 10) > 0)
-        return false;
-    return true;
-}
-
-static int cmp_create_date(const void *a, const void *b)
-{
-    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    const char *dx = jstr(x, "create_date"), *dy = jstr(y, "create_date");
-    int c = strcmp(dx ? dx : "", dy ? dy : "");
-    if (c)
-        return c;
-    /* Stable: the insertion index was stashed in "__i". */
-    json_int_t ix = json_integer_value(json_object_get(x, "__i"));
-    json_int_t iy = json_integer_value(json_object_get(y, "__i"));
-    return ix < iy ? -1 : ix > iy;
-}
-
-/* Build the paginated envelope from items (reference stolen; already filtered, insertion
- * order), sorted by create_date per q. */
-static json_t *paginate(json_t *items, const page_query *q)
-{
-    size_t n = json_array_size(items);
-    json_t **v = n ? malloc(n * sizeof *v) : NULL;
-    for (size_t i = 0; v && i < n; i++) {
-        v[i] = json_array_get(items, i);
-        json_object_set_new(v[i], "__i", json_integer((json_int_t)i));
-    }
-    if (v)
-        qsort(v, n, sizeof *v, cmp_create_date);
-    size_t per = (size_t)q->per_page;
-    size_t num_pages = n ? (n + per - 1) / per : 1;
-    json_t *page_items = json_array();
-    /* A page past the last is empty; (page - 1) * per must not wrap to a real page. */
-    size_t start = (size_t)q->page - 1 < num_pages ? ((size_t)q->page - 1) * per : n;
-    for (size_t k = 0; v && k < per && start + k < n; k++) {
-        size_t idx = q->asc ? start + k : n - 1 - (start + k);
-        json_object_del(v[idx], "__i");
-        json_array_append(page_items, v[idx]);
-    }
-    free(v);
-    json_t *out = json_pack("{s:I,s:I,s:I,s:I}", "page", (json_int_t)q->page, "num_pages",
-                            (json_int_t)num_pages, "per_page", (json_int_t)q->per_page, "count",
-                            (json_int_t)n);
-    /* Items not on the page still carry "__i": strip them before releasing. */
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it) json_object_del(it, "__i");
-    json_object_set_new(out, "items", page_items);
-    json_decref(items);
-    return out;
-}
-
-/* Copy of each object of arr (without keys starting with '_'), filtered by date. */
-static json_t *public_copy(const json_t *obj)
-{
-    json_t *o = json_object();
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)obj, k, v)
-    {
-        if (k[0] != '_')
-            json_object_set(o, k, v);
-    }
-    return o;
-}
-
-/* ---- audience --------------------------------------------------------------------------- */
-
-static bool audience_param(const char *contact, char **norm_out, loopmsg__emu_response *resp)
-{
-    /* Audience path parameters must be "+<digits>" or an email (spec §1.2). */
-    loopmsg__emu_contact_kind kind;
-    int code;
-    if (!contact || (contact[0] != '+' && !strchr(contact, '@'))) {
-        loopmsg__emu_respond_error(resp, 400, 160,
-                                   "Contact must be an international phone number or an email");
-        return false;
-    }
-    *norm_out = loopmsg__emu_normalize_contact(contact, &kind, &code);
-    if (!*norm_out) {
-        loopmsg__emu_respond_error(resp, 400, code ? code : 160, code_message(code ? code : 160));
-        return false;
-    }
-    return true;
-}
-
-void loopmsg__emu_state_audience_list(loopmsg_emulator *emu, const char *query,
-                                      loopmsg__emu_response *resp)
-{
-    page_query q;
-    if (!page_query_parse(&q, query, true, 1000, resp))
-        return;
-    pthread_mutex_lock(&emu->lock);
-    json_t *items = json_array();
-    for (size_t i = 0; i < emu->state->contacts.count; i++) {
-        emu_contact *c = emu->state->contacts.items[i];
-        if (!date_in_range(&q, c->create_date))
-            continue;
-        if (q.search && *q.search && !strstr(c->value, q.search))
-            continue;
-        json_array_append_new(items, json_pack("{s:s,s:s,s:s}", "id", c->id, "value", c->value,
-                                               "create_date", c->create_date));
-    }
-    pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
-    /* The documented item is {id, value}. */
-    size_t i;
-    json_t *it;
-    json_array_foreach(json_object_get(out, "items"), i, it) json_object_del(it, "create_date");
-    page_query_clear(&q);
-    loopmsg__emu_respond_json(resp, 200, out);
-}
-
-static const char *audience_status(loopmsg__emu_state *st, const char *contact)
-{
-    emu_contact *c = contact_find(st, contact);
-    return !c ? "unknown" : c->unsubscribed ? "unsubscribed" : "active";
-}
-
-void loopmsg__emu_state_audience_check(loopmsg_emulator *emu, const char *contact,
-                                       loopmsg__emu_response *resp)
-{
-    char *norm = NULL;
-    if (!audience_param(contact, &norm, resp))
-        return;
-    pthread_mutex_lock(&emu->lock);
-    json_t *out = json_pack("{s:s}", "status", audience_status(emu->state, norm));
-    pthread_mutex_unlock(&emu->lock);
-    free(norm);
-    loopmsg__emu_respond_json(resp, 200, out);
-}
-
-void loopmsg__emu_state_audience_delete(loopmsg_emulator *emu, const char *contact,
-                                        loopmsg__emu_response *resp)
-{
-    char *norm = NULL;
-    if (!audience_param(contact, &norm, resp))
-        return;
-    pthread_mutex_lock(&emu->lock);
-    emu_contact *c = contact_find(emu->state, norm);
-    if (!c)
-        c = contact_add(emu->state, norm, NULL, NULL);
-    if (c)
-        c->unsubscribed = true;
-    pthread_mutex_unlock(&emu->lock);
-    free(norm);
-    if (!c) {
-        loopmsg__emu_respond_error(resp, 500, 1000, "out of memory");
-        return;
-    }
-    /* The SDK expects 204 No Content (spec §3.9). */
-    resp->status = 204;
-}
-
-void loopmsg__emu_state_audience_messages(loopmsg_emulator *emu, const char *contact,
-                                          const char *query, loopmsg__emu_response *resp)
-{
-    char *norm = NULL;
-    if (!audience_param(contact, &norm, resp))
-        return;
-    page_query q;
-    if (!page_query_parse(&q, query, true, 1000, resp)) {
-        free(norm);
-        return;
-    }
-    char *direction = loopmsg__emu_query_get(query, "direction");
-    char *type = loopmsg__emu_query_get(query, "type");
-    if (direction && strcmp(direction, "inbound") != 0 && strcmp(direction, "outbound") != 0) {
-        free(direction);
-        free(type);
-        free(norm);
-        page_query_clear(&q);
-        {
-            loopmsg__emu_respond_error(resp, 400, 125, "direction must be inbound or outbound");
-            return;
-        }
-    }
-    pthread_mutex_lock(&emu->lock);
-    loopmsg__emu_state *st = emu->state;
-    json_t *items = json_array();
-    /* Only this contact's own messages: the walk does not grow with everyone else's. */
-    emu_contact *c = contact_find(st, norm);
-    st->lookups++;
-    for (size_t i = 0; c && i < c->messages.count; i++) {
-        const emu_message *m = c->messages.items[i];
-        st->probes++;
-        if (direction && strcmp(direction, m->inbound ? "inbound" : "outbound") != 0)
-            continue;
-        if (type && *type && strcmp(type, m->type) != 0)
-            continue;
-        char when[LOOPMSG__EMU_TIME_SIZE];
-        loopmsg__emu_iso8601(when, m->create_ms, false);
-        if (!date_in_range(&q, when))
-            continue;
-        json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", m->id,
-                                               "create_date", when, "channel", m->channel,
-                                               "direction", m->inbound ? "inbound" : "outbound",
-                                               "language", "EN", "type", m->type, "text", m->text));
-    }
-    const char *status = audience_status(st, norm);
-    pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
-    json_object_set_new(out, "status", json_string(status));
-    free(direction);
-    free(type);
-    free(norm);
-    page_query_clear(&q);
-    loopmsg__emu_respond_json(resp, 200, out);
-}
-
-void loopmsg__emu_state_tracker(loopmsg_emulator *emu, const char *query,
-                                loopmsg__emu_response *resp)
-{
-    page_query q;
-    if (!page_query_parse(&q, query, true, 1000, resp))
-        return;
-    pthread_mutex_lock(&emu->lock);
-    json_t *items = json_array();
-    size_t i;
-    json_t *v;
-    json_array_foreach(emu->state->tracker, i, v)
-    {
-        if (date_in_range(&q, jstr(v, "create_date")))
-            json_array_append_new(items, public_copy(v));
-    }
-    pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
-    page_query_clear(&q);
-    loopmsg__emu_respond_json(resp, 200, out);
-}
-
-/* ---- campaigns -------------------------------------------------------------------------- */
-
-void loopmsg__emu_state_campaign_new(loopmsg_emulator *emu, const json_t *body,
-                                     loopmsg__emu_response *resp)
-{
-    const char *name = jstr(body, "name");
-    const json_t *text = json_object_get(body, "text");
-    const json_t *contacts = json_object_get(body, "contacts");
-    const json_t *messages = json_object_get(body, "messages");
-    const char *msg = NULL;
-    if (!name || !*name) {
-        loopmsg__emu_respond_error(resp, 400, 120, "name is required");
-        return;
-    }
-    if (messages && (text || contacts)) {
-        loopmsg__emu_respond_error(resp, 400, 125,
-                                   "Use either text+contacts or messages, not both");
-        return;
-    }
-    if (!messages) {
-        if (!json_is_string(text) || !*json_string_value(text)) {
-            loopmsg__emu_respond_error(resp, 400, 140, code_message(140));
-            return;
-        }
-        if (!json_is_array(contacts) || json_array_size(contacts) == 0) {
-            loopmsg__emu_respond_error(resp, 400, 150, code_message(150));
-            return;
-        }
-        size_t i;
-        const json_t *c;
-        json_array_foreach(contacts, i, c)
-        {
-            loopmsg__emu_contact_kind kind;
-            int code;
-            char *norm = loopmsg__emu_normalize_contact(json_string_value(c), &kind, &code);
-            free(norm);
-            if (code) {
-                loopmsg__emu_respond_error(resp, 400, code, code_message(code));
-                return;
-            }
-        }
-    } else {
-        if (!json_is_array(messages) || json_array_size(messages) == 0) {
-            loopmsg__emu_respond_error(resp, 400, 120, "messages must be a non-empty array");
-            return;
-        }
-        size_t i;
-        const json_t *m;
-        json_array_foreach(messages, i, m)
-        {
-            const char *t = jstr(m, "text");
-            if (!t || !*t) {
-                loopmsg__emu_respond_error(resp, 400, 140, code_message(140));
-                return;
-            }
-            loopmsg__emu_contact_kind kind;
-            int code;
-            char *norm = loopmsg__emu_normalize_contact(jstr(m, "contact"), &kind, &code);
-            free(norm);
-            if (code) {
-                loopmsg__emu_respond_error(resp, 400, code, code_message(code));
-                return;
-            }
-            const json_t *a = json_object_get(m, "attachments");
-            if (a && (code = loopmsg__emu_check_urls(a, 3, &msg))) {
-                loopmsg__emu_respond_error(resp, 400, code, msg);
-                return;
-            }
-        }
-    }
-    const json_t *attachments = json_object_get(body, "attachments");
-    int code;
-    if (attachments && (code = loopmsg__emu_check_urls(attachments, 3, &msg))) {
-        loopmsg__emu_respond_error(resp, 400, code, msg);
-        return;
-    }
-    const json_t *effect = json_object_get(body, "effect");
-    if (effect && !loopmsg__emu_effect_valid(json_string_value(effect))) {
-        loopmsg__emu_respond_error(resp, 400, 580, code_message(580));
-        return;
-    }
-
-    char id[LOOPMSG__EMU_ID_SIZE], when[LOOPMSG__EMU_TIME_SIZE];
-    loopmsg__emu_uuid(id, false);
-    loopmsg__emu_iso8601(when, loopmsg__emu_now_ms(), false);
-    json_t *out = json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "create_date", when);
-    json_t *rec = json_copy(out);
-    json_object_set_new(rec, "_request", json_deep_copy(body));
-    pthread_mutex_lock(&emu->lock);
-    json_array_append_new(emu->state->campaigns, rec);
-    pthread_mutex_unlock(&emu->lock);
-    loopmsg__emu_respond_json(resp, 200, out);
-}
-
-/* ---- senders and pools ------------------------------------------------------------------ */
-
-static void list_fixture(loopmsg_emulator *emu, json_t *(*pick)(loopmsg__emu_state *),
-                         const char *const *fields, const char *query, loopmsg__emu_response *resp)
-{
-    page_query q;
-    if (!page_query_parse(&q, query, false, 1000, resp))
-        return;
-    pthread_mutex_lock(&emu->lock);
-    json_t *items = json_array();
-    size_t i;
-    json_t *v;
-    json_array_foreach(pick(emu->state), i, v)
-    {
-        json_t *o = json_object();
-        for (const char *const *f = fields; *f; f++) {
-            json_t *fv = json_object_get(v, *f);
-            if (fv)
-                json_object_set(o, *f, fv);
-        }
-        json_array_append_new(items, o);
-    }
-    pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
-    page_query_clear(&q);
-    loopmsg__emu_respond_json(resp, 200, out);
-}
-
-static json_t *pick_senders(loopmsg__emu_state *st)
-{
-    return st->senders;
-}
-
-static json_t *pick_pools(loopmsg__emu_state *st)
-{
-    return st->pools;
-}
-
-static const char *const sender_fields[] = {"id",          "name",          "status",
-                                            "create_date", "imessage_link", NULL};
-static const char *const pool_fields[] = {"id", "name", "count", "create_date", NULL};
-
-void loopmsg__emu_state_sender_list(loopmsg_emulator *emu, const char *query,
-                                    loopmsg__emu_response *resp)
-{
-    list_fixture(emu, pick_senders, sender_fields, query, resp);
-}
-
-void loopmsg__emu_state_pool_list(loopmsg_emulator *emu, const char *query,
-                                  loopmsg__emu_response *resp)
-{
-    list_fixture(emu, pick_pools, pool_fields, query, resp);
-}
-
-static void get_fixture(loopmsg_emulator *emu, json_t *(*pick)(loopmsg__emu_state *),
-                        const char *id, loopmsg__emu_response *resp)
-{
-    pthread_mutex_lock(&emu->lock);
-    json_t *v = find_by_id(pick(emu->state), id);
-    json_t *out = v ? public_copy(v) : NULL;
-    pthread_mutex_unlock(&emu->lock);
-    if (!out) {
-        loopmsg__emu_respond_error(resp, 404, 100, "Not found");
-        return;
-    }
-    loopmsg__emu_respond_json(resp, 200, out);
-}
-
-void loopmsg__emu_state_sender_get(loopmsg_emulator *emu, const char *id,
-                                   loopmsg__emu_response *resp)
-{
-    get_fixture(emu, pick_senders, id, resp);
-}
-
-void loopmsg__emu_state_pool_get(loopmsg_emulator *emu, const char *id, loopmsg__emu_response *resp)
-{
-    get_fixture(emu, pick_pools, id, resp);
-}
-
-/* ---- opt-in ----------------------------------------------------------------------------- */
-
-static const char placeholder[] = "[opt-in-code]";
-
-static char *replace_placeholder(const char *body, const char *with)
-{
-    loopmsg__emu_buf b = {0};
-    const char *p = body;
-    const char *hit;
-    while ((hit = strstr(p, placeholder))) {
-        loopmsg__emu_buf_append(&b, p, (size_t)(hit - p));
-        loopmsg__emu_buf_puts(&b, with);
-        p = hit + sizeof placeholder - 1;
-    }
-    loopmsg__emu_buf_puts(&b, p);
-    if (b.failed) {
-        loopmsg__emu_buf_clear(&b);
-        return NULL;
-    }
-    return b.ptr;
-}
-
-void loopmsg__emu_state_optin_url(loopmsg_emulator *emu, const json_t *body,
-                                  loopmsg__emu_response *resp)
-{
-    const json_t *bv = json_object_get(body, "body");
-    if (!bv || json_is_null(bv)) {
-        loopmsg__emu_respond_error(resp, 400, 120, "body is required");
-        return;
-    }
-    const char *text = json_string_value(bv);
-    if (!text || !strstr(text, placeholder)) {
-        loopmsg__emu_respond_error(resp, 400, 125,
-                                   "body must contain the [opt-in-code] placeholder");
-        return;
-    }
-    char id[LOOPMSG__EMU_ID_SIZE], code[OPTIN_CODE_LEN + 1];
-    loopmsg__emu_uuid(id, false);
-    /* A short code in the style of the docs example ("#Qw7k-!pZrT"). */
-    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
-    code[0] = '#';
-    for (size_t i = 1; i < OPTIN_CODE_LEN; i++)
-        code[i] =
-            i == 5 ? '-' : alphabet[(size_t)(loopmsg__emu_random01() * (sizeof alphabet - 1))];
-    code[OPTIN_CODE_LEN] = '\0';
-
-    pthread_mutex_lock(&emu->lock);
-    json_t *sender = first_active_sender(emu->state);
-    char *sender_name = loopmsg__emu_strdup(sender ? jstr(sender, "name") : "sandbox");
-    json_t *params = json_object();
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)body, k, v)
-    {
-        if (strcmp(k, "body") != 0)
-            json_object_set(params, k, v);
-    }
-    json_t *optin =
-        json_pack("{s:s,s:s,s:s,s:o}", "id", id, "code", code, "body", text, "parameters", params);
-    loopmsg__emu_state *st = emu->state;
-    bool stored = optin &&
-                  loopmsg__emu_map_reserve(&st->optin_by_code, st->optin_by_code.count + 1) &&
-                  json_array_append(st->optins, optin) == 0;
-    /* Keyed by the optin's own "code" string; a code drawn twice keeps its first opt-in. */
-    if (stored)
-        (void)loopmsg__emu_map_put(&st->optin_by_code, jstr(optin, "code"), optin);
-    json_decref(optin);
-    pthread_mutex_unlock(&emu->lock);
-
-    char *filled = replace_placeholder(text, code);
-    char *enc_filled = filled ? loopmsg__emu_percent_encode(filled) : NULL;
-    char *enc_body = loopmsg__emu_percent_encode(text);
-    char *enc_sender = sender_name ? loopmsg__emu_percent_encode(sender_name) : NULL;
-    if (!enc_filled || !enc_body || !enc_sender) {
-        free(filled);
-        free(enc_filled);
-        free(enc_body);
-        free(enc_sender);
-        free(sender_name);
-        {
-            loopmsg__emu_respond_error(resp, 500, 1000, "out of memory");
-            return;
-        }
-    }
-    loopmsg__emu_buf url = {0}, im = {0}, sms = {0}, wa = {0};
-    loopmsg__emu_buf_printf(&url, "https://opt-in.imsg.link/opt-in/%.5s/?id=%s&body=%s", id, id,
-                            enc_body);
-    loopmsg__emu_buf_printf(&im, "imessage://%s&body=%s", enc_sender, enc_filled);
-    loopmsg__emu_buf_printf(&sms, "sms:%s&body=%s", enc_sender, enc_filled);
-    loopmsg__emu_buf_printf(&wa, "whatsapp://send?phone=%s&text=%s", enc_sender, enc_filled);
-    json_t *out = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?}", "id", id, "url", url.ptr, "imessage",
-                            im.ptr, "sms", sms.ptr, "whatsapp", wa.ptr);
-    loopmsg__emu_buf_clear(&url);
-    loopmsg__emu_buf_clear(&im);
-    loopmsg__emu_buf_clear(&sms);
-    loopmsg__emu_buf_clear(&wa);
-    free(filled);
-    free(enc_filled);
-    free(enc_body);
-    free(enc_sender);
-    free(sender_name);
-    loopmsg__emu_respond_json(resp, 200, out);
-}
-
-/* ---- webhook history -------------------------------------------------------------------- */
-
-void loopmsg__emu_state_webhook_attempt(loopmsg_emulator *emu, const char *event_type,
-                                        const char *json_text, unsigned int attempt,
-                                        int http_status)
-{
-    char when[LOOPMSG__EMU_TIME_SIZE];
-    loopmsg__emu_iso8601(when, loopmsg__emu_now_ms(), false);
-    json_t *payload = json_loads(json_text, 0, NULL);
-    json_t *item = json_pack("{s:I,s:s,s:s,s:o,s:i}", "attempt", (json_int_t)attempt, "create_date",
-                             when, "event_type", event_type ? event_type : "", "json",
-                             payload ? payload : json_null(), "_http_status", http_status);
-    if (!item)
-        return;
-    pthread_mutex_lock(&emu->lock);
-    json_array_append_new(emu->state->webhooks, item);
-    pthread_mutex_unlock(&emu->lock);
-}
-
-void loopmsg__emu_state_webhook_history(loopmsg_emulator *emu, const char *query,
-                                        loopmsg__emu_response *resp)
-{
-    page_query q;
-    if (!page_query_parse(&q, query, false, 1000, resp))
-        return;
-    pthread_mutex_lock(&emu->lock);
-    json_t *items = json_array();
-    size_t i;
-    json_t *v;
-    json_array_foreach(emu->state->webhooks, i, v) json_array_append_new(items, public_copy(v));
-    pthread_mutex_unlock(&emu->lock);
-    json_t *out = paginate(items, &q);
-    page_query_clear(&q);
-    loopmsg__emu_respond_json(resp, 200, out);
-}
-
 /* ---- inbound (sandbox) ------------------------------------------------------------------ */
 
 const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
                                       char message_id_out[LOOPMSG__EMU_ID_SIZE])
 {
-    const char *contact_in = jstr(body, "contact");
-    const char *text = jstr(body, "text");
+    const char *contact_in = loopmsg__emu_jstr(body, "contact");
+    const char *text = loopmsg__emu_jstr(body, "text");
     const json_t *group_v = json_object_get(body, "group");
-    const char *message_type = jstr(body, "message_type");
-    const char *channel = jstr(body, "channel");
+    const char *message_type = loopmsg__emu_jstr(body, "message_type");
+    const char *channel = loopmsg__emu_jstr(body, "channel");
     if (!contact_in)
         return "contact is required";
     if (!text && !json_is_array(json_object_get(body, "attachments")))
@@ -1512,8 +842,8 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
         if (!group)
             group = group_add(st, json_pack("{s:s,s:[s]}", "id", json_string_value(group_v),
                                             "participants", contact));
-    } else if (json_is_object(group_v) && jstr(group_v, "id")) {
-        group = group_find(st, jstr(group_v, "id"));
+    } else if (json_is_object(group_v) && loopmsg__emu_jstr(group_v, "id")) {
+        group = group_find(st, loopmsg__emu_jstr(group_v, "id"));
         if (!group) {
             json_t *g = json_deep_copy(group_v);
             if (g && !json_is_array(json_object_get(g, "participants")))
@@ -1521,10 +851,10 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
             group = group_add(st, g);
         }
     }
-    const char *sender = jstr(body, "sender");
+    const char *sender = loopmsg__emu_jstr(body, "sender");
     if (!sender) {
-        json_t *s = first_active_sender(st);
-        sender = s ? jstr(s, "id") : NULL;
+        json_t *s = loopmsg__emu_first_active_sender(st);
+        sender = s ? loopmsg__emu_jstr(s, "id") : NULL;
     }
     emu_message *m = calloc(1, sizeof *m);
     if (!m) {
@@ -1533,12 +863,12 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
         return "out of memory";
     }
     loopmsg__emu_uuid(m->id, false);
-    m->create_ms = m->due_ms = loopmsg__emu_now_ms();
-    m->contact = loopmsg__emu_strdup(contact);
-    m->group_id = group ? loopmsg__emu_strdup(jstr(group, "id")) : NULL;
-    m->text = loopmsg__emu_strdup(text ? text : "");
-    m->sender = loopmsg__emu_strdup(sender ? sender : "");
-    m->channel = loopmsg__emu_strdup(channel ? channel : "imessage");
+    m->create_ms = m->due_ms = loopmsg__wall_ms();
+    m->contact = loopmsg__libc_strdup(contact);
+    m->group_id = group ? loopmsg__libc_strdup(loopmsg__emu_jstr(group, "id")) : NULL;
+    m->text = loopmsg__libc_strdup(text ? text : "");
+    m->sender = loopmsg__libc_strdup(sender ? sender : "");
+    m->channel = loopmsg__libc_strdup(channel ? channel : "imessage");
     m->type = "text";
     if (message_type) {
         static const char *const types[] = {"text",        "reaction", "audio",
@@ -1554,7 +884,7 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
         free(contact);
         return "out of memory";
     }
-    emu_contact *c = contact_add(st, contact, NULL, NULL);
+    emu_contact *c = loopmsg__emu_contact_add(st, contact, NULL, NULL);
     if (c) {
         c->unsubscribed = false; /* writing to the sender opts the contact back in */
         if (!m->group_id)
@@ -1564,7 +894,7 @@ const char *loopmsg__emu_state_inject(loopmsg_emulator *emu, const json_t *body,
 
     /* An inbound text carrying a code from generate-url completes that opt-in. */
     json_t *optin = text ? optin_in_text(st, text) : NULL;
-    int64_t now_mono = loopmsg__emu_mono_ms();
+    int64_t now_mono = (int64_t)loopmsg__mono_ms();
     if (optin) {
         char tid[LOOPMSG__EMU_ID_SIZE], when[LOOPMSG__EMU_TIME_SIZE];
         loopmsg__emu_uuid(tid, false);

@@ -105,11 +105,11 @@ static json_t *add_lookup(loopmsg_emulator *emu, loopmsg__emu_lookups *l, const 
 {
     char id[LOOPMSG__EMU_ID_SIZE], now[LOOPMSG__EMU_TIME_SIZE], day[LOOPMSG__EMU_TIME_SIZE];
     loopmsg__emu_uuid(id, true);
-    int64_t wall = loopmsg__emu_now_ms();
+    int64_t wall = loopmsg__wall_ms();
     loopmsg__emu_iso8601(now, wall, false);
     memcpy(day, now, 10);
     day[10] = '\0';
-    int64_t due = loopmsg__emu_mono_ms() + delay_ms(emu);
+    int64_t due = (int64_t)loopmsg__mono_ms() + delay_ms(emu);
     json_t *result = result_v1(contact, day, details);
     json_t *item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:O}", "id", id, "status", "queued",
                              "contact", contact, "create_date", now, "update_date", now, "_due",
@@ -132,7 +132,7 @@ static json_t *add_lookup(loopmsg_emulator *emu, loopmsg__emu_lookups *l, const 
 /* Status and update_date as of now. Holds emu->lock. */
 static void refresh(loopmsg__emu_lookups *l)
 {
-    int64_t now = loopmsg__emu_mono_ms();
+    int64_t now = (int64_t)loopmsg__mono_ms();
     size_t i;
     json_t *v;
     json_array_foreach(l->items, i, v)
@@ -141,7 +141,7 @@ static void refresh(loopmsg__emu_lookups *l)
         if (strcmp(st, "queued") != 0 || json_integer_value(json_object_get(v, "_due")) > now)
             continue;
         char t[LOOPMSG__EMU_TIME_SIZE];
-        loopmsg__emu_iso8601(t, loopmsg__emu_now_ms(), false);
+        loopmsg__emu_iso8601(t, loopmsg__wall_ms(), false);
         json_object_set_new(v, "status", json_string("completed"));
         json_object_set_new(v, "update_date", json_string(t));
     }
@@ -380,8 +380,8 @@ bool loopmsg__emu_lookup_route(loopmsg_emulator *emu, const loopmsg__emu_request
     if (strcmp(req->method, allow) != 0) {
         free(id);
         loopmsg__emu_respond_error(resp, 405, 100, "Method not allowed");
-        loopmsg__emu_buf b = {0};
-        loopmsg__emu_buf_printf(&b, "Allow: %s", allow);
+        loopmsg__buf b = LOOPMSG__BUF_LIBC;
+        loopmsg__buf_printf(&b, "Allow: %s", allow);
         resp->headers = b.ptr;
         return true;
     }

@@ -142,7 +142,7 @@ static json_t *org_view(const json_t *o)
 
 static void now_iso(char out[LOOPMSG__EMU_TIME_SIZE])
 {
-    loopmsg__emu_iso8601(out, loopmsg__emu_now_ms(), false);
+    loopmsg__emu_iso8601(out, loopmsg__wall_ms(), false);
 }
 
 /* ---- paths ------------------------------------------------------------------------------ */
@@ -410,7 +410,7 @@ static void sender_event(ctx *c, const json_t *sender, const char *status, int64
 /* Orders become active at their due time; applied lazily at the next request. */
 static void activate_due(loopmsg_emulator *emu)
 {
-    int64_t now = loopmsg__emu_mono_ms();
+    int64_t now = (int64_t)loopmsg__mono_ms();
     size_t i;
     json_t *v;
     json_array_foreach(loopmsg__emu_state_array(emu->state, "senders"), i, v)
@@ -497,14 +497,14 @@ static void sender_new(ctx *c, const json_t *body)
         }
     }
     /* One order per 30 seconds per account (spec §3.5), scaled like every emulated delay. */
-    int64_t now = loopmsg__emu_mono_ms();
+    int64_t now = (int64_t)loopmsg__mono_ms();
     int64_t gap = loopmsg__emu_scaled_ms(c->emu, 30000);
     if (c->p->last_order_mono && now - c->p->last_order_mono < gap) {
         long left = (long)((gap - (now - c->p->last_order_mono) + 999) / 1000);
         loopmsg__emu_respond_error(c->resp, 429, 100,
                                    "Only one sender order every 30 seconds is allowed");
-        loopmsg__emu_buf b = {0};
-        loopmsg__emu_buf_printf(&b, "Retry-After: %ld", left < 1 ? 1 : left);
+        loopmsg__buf b = LOOPMSG__BUF_LIBC;
+        loopmsg__buf_printf(&b, "Retry-After: %ld", left < 1 ? 1 : left);
         c->resp->headers = b.ptr;
         json_decref(one);
         return;
@@ -605,7 +605,7 @@ static void sender_cancel(ctx *c, const char *id)
     }
     json_object_set_new(s, "status", json_string("canceled"));
     json_object_del(s, "_activate_mono");
-    sender_event(c, s, "canceled", loopmsg__emu_mono_ms());
+    sender_event(c, s, "canceled", (int64_t)loopmsg__mono_ms());
     loopmsg__emu_respond_json(c->resp, 200, json_pack("{s:b}", "success", 1));
 }
 
@@ -797,8 +797,8 @@ bool loopmsg__emu_platform_route(loopmsg_emulator *emu, const loopmsg__emu_reque
         if (!allow)
             return false;
         loopmsg__emu_respond_error(resp, 405, 100, "Method not allowed");
-        loopmsg__emu_buf b = {0};
-        loopmsg__emu_buf_printf(&b, "Allow: %s", allow);
+        loopmsg__buf b = LOOPMSG__BUF_LIBC;
+        loopmsg__buf_printf(&b, "Allow: %s", allow);
         resp->headers = b.ptr;
         return true;
     }

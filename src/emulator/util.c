@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * util.c: small helpers for the emulator: a byte buffer, string copies, clocks and
- * ISO-8601 timestamps, random ids, percent-encoding and query lookup, an interruptible
- * sleep. Pure helpers: no sockets, no emulator state.
+ * util.c: small helpers for the emulator: ISO-8601 timestamps, random ids, percent-encoding
+ * and query lookup, an interruptible sleep. Pure helpers: no sockets, no emulator state. The
+ * byte buffer, string copies and clocks are the utility layer's (src/util).
  */
 #include "emulator_int.h"
 
@@ -13,101 +13,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-
-static bool buf_grow(loopmsg__emu_buf *b, size_t extra)
-{
-    if (b->failed)
-        return false;
-    if (extra > SIZE_MAX / 2 - b->len) {
-        b->failed = true;
-        return false;
-    }
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 128;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(b->ptr, cap);
-    if (!p) {
-        b->failed = true;
-        return false;
-    }
-    b->ptr = p;
-    b->cap = cap;
-    return true;
-}
-
-void loopmsg__emu_buf_append(loopmsg__emu_buf *b, const char *data, size_t len)
-{
-    if (!buf_grow(b, len))
-        return;
-    if (len)
-        memcpy(b->ptr + b->len, data, len);
-    b->len += len;
-    b->ptr[b->len] = '\0';
-}
-
-void loopmsg__emu_buf_puts(loopmsg__emu_buf *b, const char *s)
-{
-    loopmsg__emu_buf_append(b, s, strlen(s));
-}
-
-void loopmsg__emu_buf_printf(loopmsg__emu_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !buf_grow(b, (size_t)n)) {
-        if (n < 0)
-            b->failed = true;
-        va_end(ap2);
-        return;
-    }
-    vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    b->len += (size_t)n;
-}
-
-void loopmsg__emu_buf_clear(loopmsg__emu_buf *b)
-{
-    free(b->ptr);
-    memset(b, 0, sizeof *b);
-}
-
-char *loopmsg__emu_strndup(const char *s, size_t n)
-{
-    if (!s)
-        return NULL;
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
-char *loopmsg__emu_strdup(const char *s)
-{
-    return s ? loopmsg__emu_strndup(s, strlen(s)) : NULL;
-}
-
-int64_t loopmsg__emu_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t loopmsg__emu_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void loopmsg__emu_iso8601(char out[LOOPMSG__EMU_TIME_SIZE], int64_t ms, bool millis)
 {
@@ -170,7 +75,7 @@ static void random_bytes(unsigned char *p, size_t n)
                 continue;
             /* No entropy source: fall back to something that is at least unique-ish. */
             static unsigned long counter;
-            unsigned long x = (unsigned long)loopmsg__emu_mono_ms() ^ (++counter * 2654435761u);
+            unsigned long x = (unsigned long)loopmsg__mono_ms() ^ (++counter * 2654435761u);
             for (size_t i = 0; i < n; i++) {
                 x = x * 6364136223846793005ul + 1442695040888963407ul;
                 p[i] = (unsigned char)(x >> 56);
@@ -206,17 +111,6 @@ double loopmsg__emu_random01(void)
     return (double)(x >> 11) / 9007199254740992.0; /* 2^53 */
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *loopmsg__emu_percent_decode(const char *s, size_t len, bool plus_is_space)
 {
     char *out = malloc(len + 1);
@@ -230,7 +124,7 @@ char *loopmsg__emu_percent_decode(const char *s, size_t len, bool plus_is_space)
                 free(out);
                 return NULL;
             }
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            int h = loopmsg__hex_value(s[i + 1]), l = loopmsg__hex_value(s[i + 2]);
             if (h < 0 || l < 0 || (h == 0 && l == 0)) {
                 free(out);
                 return NULL;
@@ -249,24 +143,18 @@ char *loopmsg__emu_percent_decode(const char *s, size_t len, bool plus_is_space)
 
 char *loopmsg__emu_percent_encode(const char *s)
 {
-    loopmsg__emu_buf b = {0};
+    loopmsg__buf b = LOOPMSG__BUF_LIBC;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '_' || c == '.' || c == '~') {
             char ch = (char)c;
-            loopmsg__emu_buf_append(&b, &ch, 1);
+            loopmsg__buf_append(&b, &ch, 1);
         } else {
-            loopmsg__emu_buf_printf(&b, "%%%02X", c);
+            loopmsg__buf_printf(&b, "%%%02X", c);
         }
     }
-    if (!b.ptr && !b.failed)
-        return loopmsg__emu_strdup("");
-    if (b.failed) {
-        loopmsg__emu_buf_clear(&b);
-        return NULL;
-    }
-    return b.ptr;
+    return loopmsg__buf_detach(&b);
 }
 
 char *loopmsg__emu_query_get(const char *query, const char *name)
@@ -285,7 +173,7 @@ char *loopmsg__emu_query_get(const char *query, const char *name)
         free(key);
         if (match) {
             if (!eq)
-                return loopmsg__emu_strdup("");
+                return loopmsg__libc_strdup("");
             return loopmsg__emu_percent_decode(eq + 1, seg - key_len - 1, true);
         }
         if (!amp)
@@ -301,13 +189,7 @@ bool loopmsg__emu_sleep(pthread_mutex_t *lock, pthread_cond_t *cond, const bool 
     if (ms == 0)
         return false;
     struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    loopmsg__mono_deadline(&until, ms);
     bool stopped = false;
     pthread_mutex_lock(lock);
     while (!*stop) {
@@ -329,7 +211,7 @@ char *loopmsg__emu_json_dump(const json_t *j)
     json_malloc_t m;
     json_free_t f;
     json_get_alloc_funcs(&m, &f);
-    char *copy = loopmsg__emu_strdup(s);
+    char *copy = loopmsg__libc_strdup(s);
     f(s);
     return copy;
 }

@@ -97,7 +97,7 @@ static char *normalize_email(const char *s, int *code_out)
             c == '<' || c == '>' || c == '[' || c == ']' || c == '\\' || c == '"')
             return NULL;
     }
-    char *out = loopmsg__emu_strdup(s);
+    char *out = loopmsg__libc_strdup(s);
     if (!out)
         return NULL;
     for (char *p = out; *p; p++)

@@ -2,8 +2,8 @@
 /*
  * async.c: the asynchronous face of the engine: the public poll/run/cancel/pending/wakeup,
  * the typed trampolines that turn the engine's generic completion into each public callback
- * type, the _async form of the message calls, and the batch (built on the engine with at
- * most max_concurrent sends in flight). Never includes curl.
+ * type, and the batch (built on the engine with at most max_concurrent sends in flight). Each
+ * module keeps its own _async forms beside its blocking calls. Never includes curl.
  */
 #include "loopmsg/message.h"
 #include "async_int.h"
@@ -58,93 +58,6 @@ void loopmsg__tramp_send(loopmsg_client *c, uint64_t id, void *result, const loo
 {
     if (fn)
         ((loopmsg_send_cb)fn)(c, id, result, err, ud);
-}
-
-static void tramp_status(loopmsg_client *c, uint64_t id, void *result, const loopmsg_error *err,
-                         loopmsg__fn fn, void *ud)
-{
-    if (fn)
-        ((loopmsg_status_cb)fn)(c, id, result, err, ud);
-}
-
-/* ---- message calls --------------------------------------------------------------------- */
-
-static loopmsg_status submit(loopmsg__message_kind kind, loopmsg_client *c, const void *params,
-                             loopmsg__done_cb tramp, loopmsg__fn fn, void *ud,
-                             loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    if (id_out)
-        *id_out = 0;
-    if (!c)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "client is NULL");
-    const loopmsg__op *op = NULL;
-    char *path;
-    json_t *body;
-    loopmsg_status st = loopmsg__message_prepare(kind, c, params, &op, &path, &body, err);
-    if (st != LOOPMSG_OK)
-        return st;
-    return loopmsg__call_async(c, op, path, body, tramp, fn, ud, id_out, err);
-}
-
-loopmsg_status loopmsg_message_send_async(loopmsg_client *client, const loopmsg_send_params *params,
-                                          loopmsg_send_cb cb, void *user_data,
-                                          loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_SEND, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
-
-loopmsg_status loopmsg_message_send_group_async(loopmsg_client *client,
-                                                const loopmsg_group_send_params *params,
-                                                loopmsg_send_cb cb, void *user_data,
-                                                loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_GROUP, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
-
-loopmsg_status loopmsg_message_send_voice_async(loopmsg_client *client,
-                                                const loopmsg_voice_params *params,
-                                                loopmsg_send_cb cb, void *user_data,
-                                                loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_VOICE, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
-
-loopmsg_status loopmsg_message_send_reaction_async(loopmsg_client *client,
-                                                   const loopmsg_reaction_params *params,
-                                                   loopmsg_send_cb cb, void *user_data,
-                                                   loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_REACTION, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
-
-loopmsg_status loopmsg_message_show_typing_async(loopmsg_client *client,
-                                                 const loopmsg_typing_params *params,
-                                                 loopmsg_done_cb cb, void *user_data,
-                                                 loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_TYPING, client, params, loopmsg__tramp_done, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
-
-loopmsg_status loopmsg_message_mark_read_async(loopmsg_client *client,
-                                               const loopmsg_typing_params *params,
-                                               loopmsg_done_cb cb, void *user_data,
-                                               loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_READ, client, params, loopmsg__tramp_done, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
-
-loopmsg_status loopmsg_message_status_get_async(loopmsg_client *client, const char *message_id,
-                                                loopmsg_status_cb cb, void *user_data,
-                                                loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_STATUS, client, message_id, tramp_status, (loopmsg__fn)cb, user_data,
-                  id_out, err);
 }
 
 /* ---- batch ------------------------------------------------------------------------------- */

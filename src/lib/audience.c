@@ -7,7 +7,7 @@
 #include "loopmsg/audience.h"
 #include "client_int.h"
 #include "ops_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "validate_int.h"
 #include "async_int.h"

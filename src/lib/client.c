@@ -5,7 +5,7 @@
  * No I/O here: the engine (engine.c) owns every transfer.
  */
 #include "client_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "global_int.h"
 #include "loopmsg/version.h"

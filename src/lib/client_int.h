@@ -104,8 +104,6 @@ void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *
 /* Test hook: the [0,1) random source used for backoff jitter. NULL restores the default. */
 void loopmsg__client_set_random(loopmsg_client *c, double (*fn)(void *), void *user_data);
 
-uint64_t loopmsg__now_ms(void); /* monotonic */
-
 struct loopmsg_engine; /* engine.c */
 
 struct loopmsg_client {

@@ -3,14 +3,14 @@
  * engine.c: the one I/O engine of a client, over libcurl's multi interface. It queues
  * requests, starts attempts (respecting max_concurrent, a client-side rate limit and a
  * host-wide pause after Retry-After), drives curl, classifies each finished attempt through
- * codec.c, applies the retry rules of decision 8, and completes requests either to a
- * blocking caller (loopmsg__call: the engine plus a loop) or to an async callback (only
- * from poll/run/free, never from the submitting call).
+ * wire.c, applies the retry rules (error.c's table of codes says which are resent), and
+ * completes requests either to a blocking caller (loopmsg__call: the engine plus a loop) or
+ * to an async callback (only from poll/run/free, never from the submitting call).
  *
  * Endpoint modules never include curl; adding an endpoint never touches this file.
  */
 #include "client_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 
 #include <curl/curl.h>
@@ -79,13 +79,6 @@ struct loopmsg_engine {
     double tokens;
     uint64_t tokens_at;
 };
-
-uint64_t loopmsg__now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* Both keys of the client, wherever either stands. */
 static void mask_keys(const loopmsg_client *c, char *s, size_t len, bool cut)
@@ -354,7 +347,7 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
 #endif
     e->next_id = 1;
     e->tokens = c->rate_limit_per_second > 0 ? 1.0 : 0.0;
-    e->tokens_at = loopmsg__now_ms();
+    e->tokens_at = loopmsg__mono_ms();
     c->engine = e;
     return LOOPMSG_OK;
 }
@@ -685,7 +678,7 @@ static void redact(char *msg, const loopmsg_client *c)
 /* Mask the key wherever a server echoes it (as it is or JSON-escaped) before the body is
  * parsed, so that no result or message holds it. A key under 4 characters is left in the
  * body: masking every occurrence of one or two characters would break the JSON (a key "1" in
- * "code":1010) and corrupt results; the codec masks it in the excerpt it quotes instead, and
+ * "code":1010) and corrupt results; wire.c masks it in the excerpt it quotes instead, and
  * every log line and error message is masked on its own. */
 static void redact_body(loopmsg__buf *b, const loopmsg_client *c)
 {
@@ -766,10 +759,10 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
 
     time_t wall = time(NULL);
     unsigned int ra =
-        loopmsg__codec_retry_after(r->retry_after[0] ? r->retry_after : NULL, (long long)wall);
+        loopmsg__wire_retry_after(r->retry_after[0] ? r->retry_after : NULL, (long long)wall);
     json_t *root = NULL;
     bool lookup = (r->op->flags & LOOPMSG__OP_HOST_LOOKUP) != 0;
-    loopmsg_status st = loopmsg__codec_classify_ex(
+    loopmsg_status st = loopmsg__wire_classify_ex(
         op, post, (int)http, r->resp.ptr ? r->resp.ptr : "", r->resp.len, ra,
         lookup ? c->lookup_api_key : c->api_key, lookup, &root, &r->err);
     if (st == LOOPMSG_OK && r->op->decode) {
@@ -811,7 +804,7 @@ static void finish(loopmsg_client *c, loopmsg__request *r, loopmsg_status st)
 static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc)
 {
     struct loopmsg_engine *e = c->engine;
-    uint64_t now = loopmsg__now_ms();
+    uint64_t now = loopmsg__mono_ms();
     list_remove(&e->running, r);
     loopmsg_status st = classify_attempt(c, r, rc);
     curl_multi_remove_handle(e->multi, r->easy);
@@ -902,7 +895,7 @@ static void expire_queued(loopmsg_client *c, uint64_t now)
 static void start_ready(loopmsg_client *c)
 {
     struct loopmsg_engine *e = c->engine;
-    uint64_t now = loopmsg__now_ms();
+    uint64_t now = loopmsg__mono_ms();
     size_t cap = c->max_concurrent ? c->max_concurrent : 16;
     expire_queued(c, now);
     if (e->paused_until > now)
@@ -929,7 +922,7 @@ static void start_ready(loopmsg_client *c)
 static long next_due(loopmsg_client *c)
 {
     struct loopmsg_engine *e = c->engine;
-    uint64_t now = loopmsg__now_ms();
+    uint64_t now = loopmsg__mono_ms();
     long best = -1;
     long expiry = -1; /* the soonest overall deadline of a queued request */
     size_t cap = c->max_concurrent ? c->max_concurrent : 16;
@@ -1048,7 +1041,7 @@ static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c, con
     r->state = REQ_QUEUED;
     r->not_before_ms = 0;
     if (c->deadline_ms)
-        r->deadline_at_ms = loopmsg__now_ms() + c->deadline_ms;
+        r->deadline_at_ms = loopmsg__mono_ms() + c->deadline_ms;
     *out = r;
     return LOOPMSG_OK;
 }

@@ -5,47 +5,8 @@
  */
 #include "error_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-void loopmsg__error_ok(loopmsg_error *err)
-{
-    if (err)
-        memset(err, 0, sizeof *err);
-}
-
-loopmsg_status loopmsg__error_set(loopmsg_error *err, loopmsg_status status, const char *fmt, ...)
-{
-    if (err) {
-        memset(err, 0, sizeof *err);
-        err->status = status;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
-
-loopmsg_status loopmsg__error_nomem(loopmsg_error *err)
-{
-    return loopmsg__error_set(err, LOOPMSG_E_NOMEM, "out of memory");
-}
-
-loopmsg_status loopmsg__check_version(unsigned int version, unsigned int current,
-                                      const char *type_name, const char *init_macro,
-                                      loopmsg_error *err)
-{
-    if (version == 0)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s.version not set; use %s",
-                                  type_name, init_macro);
-    if (version > current)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                  "%s.version %u is newer than this library supports (%u)",
-                                  type_name, version, current);
-    return LOOPMSG_OK;
-}
 
 /* Every status once: its name is made from the identifier itself, so the two cannot differ.
  * test_error reads the enum in include/loopmsg/error.h and fails on a status missing here. */

@@ -1,29 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* error_int.h: filling a caller's loopmsg_error. */
+/* error_int.h: the core's table of Loop API codes, as the engine reads it. Filling a caller's
+ * loopmsg_error is the utility layer's (util_int.h, included here). */
 #ifndef LOOPMSG_ERROR_INT_H
 #define LOOPMSG_ERROR_INT_H
 
 #include "loopmsg/error.h"
-
-#include <stdbool.h>
-
-/* Reset err to "success" (all fields zero, empty message). NULL ok. */
-void loopmsg__error_ok(loopmsg_error *err);
-
-/* Set status and a printf-style message (truncated to fit); other fields are zeroed.
- * Returns status, so that `return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, ...)` works.
- * NULL err is fine. */
-loopmsg_status loopmsg__error_set(loopmsg_error *err, loopmsg_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Shorthand for an allocation failure. */
-loopmsg_status loopmsg__error_nomem(loopmsg_error *err);
-
-/* Check a parameter struct's version: 0 or above `current` is an E_INVALID_ARG naming the
- * struct and its INIT macro. */
-loopmsg_status loopmsg__check_version(unsigned int version, unsigned int current,
-                                      const char *type_name, const char *init_macro,
-                                      loopmsg_error *err);
+#include "util_int.h"
 
 /* Whether the engine resends a request that failed with a Loop API code (decision 8); read
  * from the one table of codes in error.c, next to the code's flags. */

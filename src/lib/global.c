@@ -1,44 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * global.c: reference-counted process initialisation (curl_global_init) and the allocator
- * hooks. Never touches curl's or jansson's own allocators.
+ * global.c: reference-counted process initialisation (curl_global_init), which installs the
+ * allocator hooks (kept by the utility layer, src/util/alloc.c). Never touches curl's or
+ * jansson's own allocators.
  */
 #include "global_int.h"
+#include "util_int.h"
 #include "loopmsg/error.h"
 #include "loopmsg/version.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
-#include <stdlib.h>
 
-static void *libc_malloc(size_t size, void *ctx)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void *libc_realloc(void *ptr, size_t size, void *ctx)
-{
-    (void)ctx;
-    return realloc(ptr, size);
-}
-
-static void libc_free(void *ptr, void *ctx)
-{
-    (void)ctx;
-    free(ptr);
-}
-
-static const loopmsg_allocator libc_allocator = {libc_malloc, libc_realloc, libc_free, NULL};
-static loopmsg_allocator current = {libc_malloc, libc_realloc, libc_free, NULL};
 static int init_count;
 static int implicit_init;
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
-
-const loopmsg_allocator *loopmsg__allocator(void)
-{
-    return &current;
-}
 
 int loopmsg_global_init(const loopmsg_allocator *alloc)
 {
@@ -58,7 +34,7 @@ int loopmsg_global_init(const loopmsg_allocator *alloc)
             rc = LOOPMSG_E_INTERNAL;
             goto out;
         }
-        current = alloc ? *alloc : libc_allocator;
+        loopmsg__allocator_set(alloc);
     } else if (alloc) {
         /* The allocator cannot change while memory from the old one may be live. */
         rc = LOOPMSG_E_STATE;
@@ -75,7 +51,7 @@ int loopmsg_global_cleanup(void)
     pthread_mutex_lock(&init_lock);
     if (init_count > 0 && --init_count == 0) {
         curl_global_cleanup();
-        current = libc_allocator;
+        loopmsg__allocator_set(NULL);
     }
     int rc = init_count;
     pthread_mutex_unlock(&init_lock);
@@ -100,8 +76,7 @@ int loopmsg__global_ensure(void)
 
 void loopmsg_free(void *ptr)
 {
-    if (ptr)
-        current.free_fn(ptr, current.ctx);
+    loopmsg__free(ptr);
 }
 
 unsigned int loopmsg_version_num(void)

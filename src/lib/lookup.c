@@ -10,7 +10,7 @@
 #include "loopmsg/lookup.h"
 #include "client_int.h"
 #include "ops_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "lookup_int.h"
 #include "message_int.h"

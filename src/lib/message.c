@@ -2,13 +2,14 @@
 /*
  * message.c: the messages endpoints (send to a contact or a group, voice, reactions,
  * typing/read, status): validation before any I/O, the JSON body (unset fields omitted,
- * the client's default sender filled in: decision 9), and the decoders of the typed results.
- * Never includes curl: requests go through loopmsg__call.
+ * the client's default sender filled in), the decoders of the typed results, and the _async
+ * forms. Never includes curl: requests go through loopmsg__call / loopmsg__call_async.
  */
 #include "loopmsg/message.h"
+#include "async_int.h"
 #include "client_int.h"
 #include "ops_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "message_int.h"
 #include "validate_int.h"
@@ -517,7 +518,7 @@ static loopmsg_status decode_status(void **out, json_t *root, const char *raw, s
     s->status = loopmsg__delivery_status_parse(s->status_name);
     s->contact = loopmsg__json_str(s, root, "contact", &bad);
     s->text = loopmsg__json_str(s, root, "text", &bad);
-    s->error_code = loopmsg__json_int(root, "error_code", 0, &bad);
+    s->api_code = loopmsg__json_int(root, "error_code", 0, &bad);
     s->last_update = loopmsg__json_str(s, root, "last_update", &bad);
     loopmsg_status st = LOOPMSG_OK;
     if (!s->raw)
@@ -689,4 +690,91 @@ loopmsg_status loopmsg_message_status_get(loopmsg_client *client, const char *me
                                           loopmsg_message_status **status_out, loopmsg_error *err)
 {
     return run(LOOPMSG__MSG_STATUS, client, message_id, (void **)status_out, err);
+}
+
+/* ---- the _async forms ------------------------------------------------------------------ */
+
+static void tramp_status(loopmsg_client *c, uint64_t id, void *result, const loopmsg_error *err,
+                         loopmsg__fn fn, void *ud)
+{
+    if (fn)
+        ((loopmsg_status_cb)fn)(c, id, result, err, ud);
+}
+
+static loopmsg_status submit(loopmsg__message_kind kind, loopmsg_client *c, const void *params,
+                             loopmsg__done_cb tramp, loopmsg__fn fn, void *ud,
+                             loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    if (!c)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "client is NULL");
+    const loopmsg__op *op = NULL;
+    char *path;
+    json_t *body;
+    loopmsg_status st = loopmsg__message_prepare(kind, c, params, &op, &path, &body, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    return loopmsg__call_async(c, op, path, body, tramp, fn, ud, id_out, err);
+}
+
+loopmsg_status loopmsg_message_send_async(loopmsg_client *client, const loopmsg_send_params *params,
+                                          loopmsg_send_cb cb, void *user_data,
+                                          loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    return submit(LOOPMSG__MSG_SEND, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
+                  user_data, id_out, err);
+}
+
+loopmsg_status loopmsg_message_send_group_async(loopmsg_client *client,
+                                                const loopmsg_group_send_params *params,
+                                                loopmsg_send_cb cb, void *user_data,
+                                                loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    return submit(LOOPMSG__MSG_GROUP, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
+                  user_data, id_out, err);
+}
+
+loopmsg_status loopmsg_message_send_voice_async(loopmsg_client *client,
+                                                const loopmsg_voice_params *params,
+                                                loopmsg_send_cb cb, void *user_data,
+                                                loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    return submit(LOOPMSG__MSG_VOICE, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
+                  user_data, id_out, err);
+}
+
+loopmsg_status loopmsg_message_send_reaction_async(loopmsg_client *client,
+                                                   const loopmsg_reaction_params *params,
+                                                   loopmsg_send_cb cb, void *user_data,
+                                                   loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    return submit(LOOPMSG__MSG_REACTION, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
+                  user_data, id_out, err);
+}
+
+loopmsg_status loopmsg_message_show_typing_async(loopmsg_client *client,
+                                                 const loopmsg_typing_params *params,
+                                                 loopmsg_done_cb cb, void *user_data,
+                                                 loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    return submit(LOOPMSG__MSG_TYPING, client, params, loopmsg__tramp_done, (loopmsg__fn)cb,
+                  user_data, id_out, err);
+}
+
+loopmsg_status loopmsg_message_mark_read_async(loopmsg_client *client,
+                                               const loopmsg_typing_params *params,
+                                               loopmsg_done_cb cb, void *user_data,
+                                               loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    return submit(LOOPMSG__MSG_READ, client, params, loopmsg__tramp_done, (loopmsg__fn)cb,
+                  user_data, id_out, err);
+}
+
+loopmsg_status loopmsg_message_status_get_async(loopmsg_client *client, const char *message_id,
+                                                loopmsg_status_cb cb, void *user_data,
+                                                loopmsg_request_id *id_out, loopmsg_error *err)
+{
+    return submit(LOOPMSG__MSG_STATUS, client, message_id, tramp_status, (loopmsg__fn)cb, user_data,
+                  id_out, err);
 }

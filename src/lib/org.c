@@ -8,7 +8,7 @@
 #include "loopmsg/org.h"
 #include "client_int.h"
 #include "ops_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "message_int.h"
 #include "validate_int.h"

@@ -5,10 +5,13 @@
  * iterator and collect-all, with decision 16's stop rules and page cap. Never includes curl.
  */
 #include "loopmsg/audience.h"
+#include "loopmsg/optin.h"
+#include "loopmsg/pool.h"
 #include "loopmsg/sender.h"
+#include "loopmsg/webhook.h"
 #include "client_int.h"
 #include "ops_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "validate_int.h"
 #include "async_int.h"
@@ -645,6 +648,8 @@ out:
 }
 
 /* ---- named wrappers ------------------------------------------------------------------------ */
+
+/* Declared with their resources: audience.h, optin.h, webhook.h, sender.h, pool.h. */
 
 loopmsg_status loopmsg_audience_list(loopmsg_client *client, const loopmsg_list_params *params,
                                      loopmsg_page **page_out, loopmsg_error *err)

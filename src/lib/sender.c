@@ -9,7 +9,7 @@
 #include "loopmsg/sender.h"
 #include "client_int.h"
 #include "ops_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "validate_int.h"
 #include "async_int.h"
@@ -560,7 +560,7 @@ static loopmsg_status prepare_order(loopmsg_client *client, const loopmsg_sender
     }
     /* The 30-s rule (spec-management §3.5), checked last: a call refused for its parameters
      * says what is wrong with them first. */
-    uint64_t now = loopmsg__now_ms();
+    uint64_t now = loopmsg__mono_ms();
     if (client->last_sender_order_ms &&
         now - client->last_sender_order_ms < LOOPMSG_SENDER_ORDER_SPACING_MS) {
         uint64_t left = LOOPMSG_SENDER_ORDER_SPACING_MS - (now - client->last_sender_order_ms);
@@ -652,7 +652,7 @@ loopmsg_status loopmsg_sender_order(loopmsg_client *client,
     /* The guard needs the caller's error to see the outcome: use a local one when none. */
     loopmsg_error local;
     loopmsg_error *e = err ? err : &local;
-    uint64_t stamp = loopmsg__now_ms();
+    uint64_t stamp = loopmsg__mono_ms();
     client->last_sender_order_ms = stamp;
     st = loopmsg__call(client, &loopmsg__op_sender_order, path, body, (void **)out, e);
     order_done(client, stamp, st, e);
@@ -698,7 +698,7 @@ loopmsg_status loopmsg_sender_order_async(loopmsg_client *client,
     }
     ctx->cb = cb;
     ctx->user_data = user_data;
-    ctx->stamp = loopmsg__now_ms();
+    ctx->stamp = loopmsg__mono_ms();
     uint64_t before = client->last_sender_order_ms;
     client->last_sender_order_ms = ctx->stamp;
     /* A non-NULL user function, so that the trampoline always runs and frees ctx. */

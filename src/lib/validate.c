@@ -4,7 +4,7 @@
  * bytes (decision 4); input that is not valid UTF-8 is refused. Pure: no I/O.
  */
 #include "validate_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "loopmsg/message.h"
 

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * webhook.c: the pure half of webhooks. It turns a body into a typed loopmsg_webhook_event
- * (jansson, one result arena per event), checks credentials in constant time (decision 12),
- * runs the per-event callbacks in the reference SDK's order (spec §8.6) and decides the HTTP
- * answer to a request (decision 14). It must stay pure: no sockets, no threads, no clock,
- * and it never includes curl or libmicrohttpd, so that it can be fuzzed byte for byte and
- * used behind any HTTP server.
+ * (jansson, one result arena per event), runs the per-event callbacks in the reference SDK's
+ * order and decides the HTTP answer to a request; the credential check is verify.c's. It
+ * must stay pure: no sockets, no threads, no clock, and it never includes curl or
+ * libmicrohttpd, so that it can be fuzzed byte for byte and used behind any HTTP server.
  */
 #include "loopmsg/webhook.h"
 
 #include "alloc_int.h"
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 #include "lookup_int.h"
 
@@ -79,45 +78,30 @@ static int is_known_key(const char *key)
 
 /* ---- parsing ---------------------------------------------------------------------------- */
 
-/* State of one parse: the arena root, a bump region inside it, and the first error (later
- * steps become no-ops once st is set, so each field reader can be called unconditionally). */
+/* State of one parse: the arena root and the first error (later steps become no-ops once st
+ * is set, so each field reader can be called unconditionally). */
 typedef struct parse_ctx {
     loopmsg_webhook_event *ev;
     loopmsg_error *err;
     loopmsg_status st;
-    char *cur; /* free space in the current block */
-    size_t left;
 } parse_ctx;
 
 #define MAX_ALIGN _Alignof(max_align_t)
 
 /* Zeroed memory that lives as long as the event. The decoded strings of a body are never
- * longer than the body, so the first block (sized from the body) usually holds everything:
+ * longer than the body, so the block reserved from the body's size usually holds everything:
  * an event costs two allocations instead of one per field, which matters to a receiver
  * doing tens of thousands of them per second. */
 static void *ctx_alloc(parse_ctx *c, size_t size, size_t align)
 {
-    size_t pad = (align - ((uintptr_t)c->cur & (align - 1))) & (align - 1);
-    if (!c->cur || size > c->left || pad > c->left - size) {
-        size_t block = size + MAX_ALIGN > 1024 ? size + MAX_ALIGN : 1024;
-        char *p = loopmsg__arena_alloc(c->ev, block);
-        if (!p)
-            return NULL;
-        c->cur = p;
-        c->left = block;
-        pad = (align - ((uintptr_t)p & (align - 1))) & (align - 1);
-    }
-    void *r = c->cur + pad;
-    c->cur += pad + size;
-    c->left -= pad + size;
-    return r;
+    return loopmsg__arena_alloc_aligned(c->ev, size, align);
 }
 
 static char *ctx_strndup(parse_ctx *c, const char *s, size_t n)
 {
     char *d = ctx_alloc(c, n + 1, 1);
     if (d)
-        memcpy(d, s, n); /* the block is zeroed: the NUL is there */
+        memcpy(d, s, n); /* zeroed: the NUL is there */
     return d;
 }
 
@@ -339,8 +323,8 @@ static void get_error_code(parse_ctx *c, json_t *obj)
         fail_type(c, "error_code", "an integer in the range of int");
         return;
     }
-    c->ev->error_code = (int)n;
-    c->ev->has_error_code = true;
+    c->ev->api_code = (int)n;
+    c->ev->has_api_code = true;
 }
 
 /* The text of a custom field's value: strings as they are, anything else as compact JSON.
@@ -527,7 +511,7 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
                                         : "webhook body has no \"event\" field");
     }
 
-    parse_ctx c = {NULL, err, LOOPMSG_OK, NULL, 0};
+    parse_ctx c = {NULL, err, LOOPMSG_OK};
     c.ev = loopmsg__arena_new(sizeof *c.ev);
     if (!c.ev) {
         json_decref(root);
@@ -536,10 +520,8 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
     loopmsg_webhook_event *ev = c.ev;
     /* One block for the raw copy, the decoded strings (never longer than the body) and a
      * few structs. */
-    if (len < SIZE_MAX / 2 - 1024) {
-        c.cur = loopmsg__arena_alloc(ev, 2 * len + 1024);
-        c.left = c.cur ? 2 * len + 1024 : 0;
-    }
+    if (len < SIZE_MAX / 2 - 1024)
+        (void)loopmsg__arena_reserve(ev, 2 * len + 1024);
     char *raw = ctx_strndup(&c, body, len);
     if (!raw)
         fail_nomem(&c);
@@ -592,139 +574,6 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
 void loopmsg_webhook_event_free(loopmsg_webhook_event *event)
 {
     loopmsg__arena_free(event);
-}
-
-/* ---- verification ----------------------------------------------------------------------- */
-
-/* Compare `a` with the concatenation p1 || p2 without data-dependent branches or an early
- * exit: the loop always runs over the longer of the two lengths. Returns 0 when equal. */
-static unsigned int ct_diff(const char *a, size_t alen, const char *p1, size_t l1, const char *p2,
-                            size_t l2)
-{
-    size_t blen = l1 + l2;
-    size_t n = alen > blen ? alen : blen;
-    volatile unsigned int d = (unsigned int)(alen != blen);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = i < alen ? (unsigned char)a[i] : 0;
-        unsigned char y = 0;
-        if (i < l1)
-            y = (unsigned char)p1[i];
-        else if (i < blen)
-            y = (unsigned char)p2[i - l1];
-        d |= (unsigned int)(x ^ y);
-    }
-    return d;
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decode s[0..n) into dst (at least n bytes); '+' is a space, as URLSearchParams
- * does; a malformed escape stays as it is. Returns the decoded length. */
-static size_t form_decode(char *dst, const char *s, size_t n)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            dst[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            dst[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            dst[o++] = s[i];
-        }
-    }
-    return o;
-}
-
-/* Find the first `secret` parameter of a query string and decode it into a new buffer.
- * Returns 1 and sets *val (caller frees) and *vlen when found, 0 when absent, -1 on NOMEM. */
-static int query_secret(const char *query, char **val, size_t *vlen)
-{
-    if (*query == '?')
-        query++;
-    const char *p = query;
-    while (*p) {
-        const char *end = strchr(p, '&');
-        size_t plen = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', plen);
-        size_t klen = eq ? (size_t)(eq - p) : plen;
-        /* "secret" is 6 bytes; an encoded key ("secre%74") is at most 18. */
-        if (klen >= 6 && klen <= 18) {
-            char kbuf[18];
-            if (form_decode(kbuf, p, klen) == 6 && memcmp(kbuf, "secret", 6) == 0) {
-                size_t n = eq ? plen - klen - 1 : 0;
-                char *d = loopmsg__malloc(n + 1);
-                if (!d)
-                    return -1;
-                *vlen = eq ? form_decode(d, eq + 1, n) : 0;
-                d[*vlen] = '\0';
-                *val = d;
-                return 1;
-            }
-        }
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    return 0;
-}
-
-loopmsg_status loopmsg_webhook_verify(const char *authorization, const char *query,
-                                      const char *const *secrets, size_t secret_count,
-                                      loopmsg_error *err)
-{
-    if (secret_count == 0) {
-        loopmsg__error_ok(err);
-        return LOOPMSG_OK;
-    }
-    if (!secrets)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                  "secrets is NULL but secret_count is %zu", secret_count);
-    for (size_t i = 0; i < secret_count; i++)
-        if (!secrets[i])
-            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "secrets[%zu] is NULL", i);
-
-    char *qval = NULL;
-    size_t qlen = 0;
-    if (query && query_secret(query, &qval, &qlen) < 0)
-        return loopmsg__error_nomem(err);
-
-    static const char bearer[] = "Bearer ";
-    size_t alen = authorization ? strlen(authorization) : 0;
-    unsigned int match = 0;
-    for (size_t i = 0; i < secret_count; i++) {
-        size_t vlen = strlen(secrets[i]);
-        unsigned int usable = vlen > 0;
-        if (authorization) {
-            match |= usable & (ct_diff(authorization, alen, secrets[i], vlen, "", 0) == 0);
-            match |= usable & (ct_diff(authorization, alen, bearer, sizeof bearer - 1, secrets[i],
-                                       vlen) == 0);
-        }
-        if (qval)
-            match |= usable & (ct_diff(qval, qlen, secrets[i], vlen, "", 0) == 0);
-    }
-    if (qval) {
-        loopmsg__wipe(qval, qlen);
-        loopmsg__free(qval);
-    }
-    if (match) {
-        loopmsg__error_ok(err);
-        return LOOPMSG_OK;
-    }
-    return loopmsg__error_set(err, LOOPMSG_E_WEBHOOK_AUTH,
-                              authorization || query
-                                  ? "webhook credentials do not match any configured secret"
-                                  : "webhook request has no Authorization header and no "
-                                    "secret parameter");
 }
 
 /* ---- dispatch --------------------------------------------------------------------------- */

@@ -74,13 +74,7 @@ typedef struct worker {
 static int pause_ms(loopmsg_redis_consumer *c, unsigned int ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    loopmsg__mono_deadline(&ts, ms);
     pthread_mutex_lock(&c->lock);
     while (!atomic_load(&c->stopping))
         if (pthread_cond_timedwait(&c->cond, &c->lock, &ts) == ETIMEDOUT)
@@ -106,14 +100,14 @@ static int ensure_connected(worker *w)
     w->rc = loopmsg__redis_connect(&w->c->url, w->c->timeout_ms, msg, sizeof msg);
     if (!w->rc) {
         if (!w->reported_down)
-            loopmsg__redis_log(w->c->log_cb, w->c->log_user_data, LOOPMSG_LOG_ERROR, "%s; retrying",
-                               msg);
+            loopmsg__log_line(w->c->log_cb, w->c->log_user_data, LOOPMSG_LOG_ERROR, "%s; retrying",
+                              msg);
         w->reported_down = 1;
         return -1;
     }
     if (w->reported_down)
-        loopmsg__redis_log(w->c->log_cb, w->c->log_user_data, LOOPMSG_LOG_INFO,
-                           "connected to Redis again");
+        loopmsg__log_line(w->c->log_cb, w->c->log_user_data, LOOPMSG_LOG_INFO,
+                          "connected to Redis again");
     w->reported_down = 0;
     w->reconnect_ms = 0;
     return 0;
@@ -129,7 +123,7 @@ static redisReply *command(worker *w, int argc, const char **argv, const size_t 
     if (!r || w->rc->err) {
         char msg[300];
         loopmsg__redis_describe(msg, sizeof msg, argv[0], w->rc, r);
-        loopmsg__redis_log(w->c->log_cb, w->c->log_user_data, LOOPMSG_LOG_WARN, "%s", msg);
+        loopmsg__log_line(w->c->log_cb, w->c->log_user_data, LOOPMSG_LOG_WARN, "%s", msg);
         if (r)
             freeReplyObject(r);
         drop_connection(w);
@@ -177,8 +171,8 @@ static redisReply *command_until_done(worker *w, int argc, const char **argv, co
         if (r && r->type != REDIS_REPLY_ERROR)
             return r;
         if (r) {
-            loopmsg__redis_log(w->c->log_cb, w->c->log_user_data, LOOPMSG_LOG_ERROR, "%s: %.*s",
-                               argv[0], (int)r->len, r->str);
+            loopmsg__log_line(w->c->log_cb, w->c->log_user_data, LOOPMSG_LOG_ERROR, "%s: %.*s",
+                              argv[0], (int)r->len, r->str);
             freeReplyObject(r);
         }
         if (atomic_load(&w->c->stopping) || backoff(w))
@@ -193,7 +187,7 @@ static int ack(worker *w, const char *id, size_t id_len)
     size_t lens[4] = {4, slen(c->stream), slen(c->group), id_len};
     redisReply *r = command_until_done(w, 4, argv, lens);
     if (!r) {
-        loopmsg__redis_log(
+        loopmsg__log_line(
             c->log_cb, c->log_user_data, LOOPMSG_LOG_WARN,
             "entry %.*s handled but not acknowledged (stopping with Redis unreachable); it "
             "will be handled again",
@@ -245,11 +239,11 @@ static int dead_letter(worker *w, const entry *e, const char *error, unsigned in
         return -1;
     freeReplyObject(r);
     atomic_fetch_add(&c->n_dead, 1);
-    loopmsg__redis_log(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR,
-                       "entry %.*s (webhook %.*s) moved to %s after %u attempt(s): %s",
-                       (int)e->id_len, e->id,
-                       (int)(e->webhook_id_len > 100 ? 100 : e->webhook_id_len),
-                       e->webhook_id ? e->webhook_id : "", c->dead, attempts, error);
+    loopmsg__log_line(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR,
+                      "entry %.*s (webhook %.*s) moved to %s after %u attempt(s): %s",
+                      (int)e->id_len, e->id,
+                      (int)(e->webhook_id_len > 100 ? 100 : e->webhook_id_len),
+                      e->webhook_id ? e->webhook_id : "", c->dead, attempts, error);
     return 0;
 }
 
@@ -345,9 +339,9 @@ static void process(worker *w, const redisReply *item)
             (void)dead_letter(w, &e, error, attempt);
             break;
         }
-        loopmsg__redis_log(c->log_cb, c->log_user_data, LOOPMSG_LOG_WARN,
-                           "entry %.*s: %s, attempt %u of %u; next in %u ms", (int)e.id_len, e.id,
-                           error, attempt, c->max_attempts, delay);
+        loopmsg__log_line(c->log_cb, c->log_user_data, LOOPMSG_LOG_WARN,
+                          "entry %.*s: %s, attempt %u of %u; next in %u ms", (int)e.id_len, e.id,
+                          error, attempt, c->max_attempts, delay);
         if (wait_retry(w, &e, delay))
             break; /* stopping: stays pending, claimed later */
         delay = delay > MAX_RETRY_DELAY_MS / 2 ? MAX_RETRY_DELAY_MS : delay * 2;
@@ -388,9 +382,9 @@ static void claim(worker *w)
         const redisReply *items = r->element[1];
         if (items->elements) {
             atomic_fetch_add(&c->n_claimed, items->elements);
-            loopmsg__redis_log(c->log_cb, c->log_user_data, LOOPMSG_LOG_INFO,
-                               "claimed %zu entr%s idle for %u ms or more", (size_t)items->elements,
-                               items->elements == 1 ? "y" : "ies", c->claim_idle_ms);
+            loopmsg__log_line(c->log_cb, c->log_user_data, LOOPMSG_LOG_INFO,
+                              "claimed %zu entr%s idle for %u ms or more", (size_t)items->elements,
+                              items->elements == 1 ? "y" : "ies", c->claim_idle_ms);
         }
         for (size_t i = 0; i < items->elements && !atomic_load(&c->stopping); i++)
             process(w, items->element[i]);
@@ -398,12 +392,12 @@ static void claim(worker *w)
         if (strcmp(w->cursor, "0-0") != 0)
             w->next_claim_ms = 0;
     } else if (r->type == REDIS_REPLY_ERROR) {
-        loopmsg__redis_log(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR, "XAUTOCLAIM: %.*s",
-                           (int)r->len, r->str);
+        loopmsg__log_line(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR, "XAUTOCLAIM: %.*s",
+                          (int)r->len, r->str);
         if (strncmp(r->str, "NOGROUP", 7) == 0) {
             char msg[300];
             if (create_group(w->rc, c, msg, sizeof msg) != 0)
-                loopmsg__redis_log(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR, "%s", msg);
+                loopmsg__log_line(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR, "%s", msg);
         }
     }
     freeReplyObject(r);
@@ -423,7 +417,7 @@ static void *worker_main(void *arg)
             (void)backoff(w);
             continue;
         }
-        unsigned long long now = loopmsg__redis_now_ms();
+        uint64_t now = loopmsg__mono_ms();
         if (now >= w->next_claim_ms) {
             w->next_claim_ms = now + interval;
             claim(w);
@@ -456,13 +450,13 @@ static void *worker_main(void *arg)
             continue;
         }
         if (r->type == REDIS_REPLY_ERROR) {
-            loopmsg__redis_log(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR, "XREADGROUP: %.*s",
-                               (int)r->len, r->str);
+            loopmsg__log_line(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR, "XREADGROUP: %.*s",
+                              (int)r->len, r->str);
             int nogroup = strncmp(r->str, "NOGROUP", 7) == 0;
             freeReplyObject(r);
             char msg[300];
             if (nogroup && create_group(w->rc, c, msg, sizeof msg) != 0)
-                loopmsg__redis_log(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR, "%s", msg);
+                loopmsg__log_line(c->log_cb, c->log_user_data, LOOPMSG_LOG_ERROR, "%s", msg);
             (void)backoff(w);
             continue;
         }
@@ -488,40 +482,35 @@ loopmsg_status loopmsg_redis_consumer_new(loopmsg_redis_consumer **out,
                                           loopmsg_error *err)
 {
     if (!out)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "out must not be NULL");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "out must not be NULL");
     *out = NULL;
     if (!o)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "opts must not be NULL");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "opts must not be NULL");
     if (o->version == 0 || o->version > LOOPMSG_REDIS_CONSUMER_OPTIONS_VERSION)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG,
-                                    "loopmsg_redis_consumer_options.version %u is not supported; "
-                                    "use LOOPMSG_REDIS_CONSUMER_OPTIONS_INIT",
-                                    o->version);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "loopmsg_redis_consumer_options.version %u is not supported; "
+                                  "use LOOPMSG_REDIS_CONSUMER_OPTIONS_INIT",
+                                  o->version);
     if (!o->group || !o->group[0])
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "group is required");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "group is required");
     if (o->stream && !o->stream[0])
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "stream must not be empty");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "stream must not be empty");
     if (o->consumer && (!o->consumer[0] || strlen(o->consumer) > 200))
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG,
-                                    "consumer must be 1..200 characters");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "consumer must be 1..200 characters");
     if (!o->handlers || o->handlers->version == 0)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG,
-                                    "handlers is required (LOOPMSG_WEBHOOK_HANDLERS_INIT)");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "handlers is required (LOOPMSG_WEBHOOK_HANDLERS_INIT)");
     if (o->workers > MAX_WORKERS)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "at most %u workers", MAX_WORKERS);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "at most %u workers", MAX_WORKERS);
     loopmsg_redis_consumer *c = calloc(1, sizeof *c);
     if (!c)
-        return loopmsg__redis_error(err, LOOPMSG_E_NOMEM, "out of memory");
+        return loopmsg__error_set(err, LOOPMSG_E_NOMEM, "out of memory");
     pthread_mutex_init(&c->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    loopmsg__cond_init_mono(&c->cond);
     char msg[300];
     if (loopmsg__redis_url_parse(&c->url, o->url, msg, sizeof msg) != 0) {
         loopmsg_redis_consumer_free(c);
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "url: %s", msg);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "url: %s", msg);
     }
     int nomem = 0;
     const char *stream = o->stream ? o->stream : LOOPMSG_REDIS_DEFAULT_STREAM;
@@ -543,7 +532,7 @@ loopmsg_status loopmsg_redis_consumer_new(loopmsg_redis_consumer **out,
     }
     if (nomem || !c->dead) {
         loopmsg_redis_consumer_free(c);
-        return loopmsg__redis_error(err, LOOPMSG_E_NOMEM, "out of memory");
+        return loopmsg__error_set(err, LOOPMSG_E_NOMEM, "out of memory");
     }
     c->workers = o->workers ? o->workers : 1;
     c->max_attempts = o->max_attempts ? o->max_attempts : DEFAULT_MAX_ATTEMPTS;
@@ -565,7 +554,7 @@ loopmsg_status loopmsg_redis_consumer_new(loopmsg_redis_consumer **out,
     redisContext *rc = loopmsg__redis_connect(&c->url, c->timeout_ms, msg, sizeof msg);
     loopmsg_status st = LOOPMSG_OK;
     if (!rc) {
-        st = loopmsg__redis_error(err, LOOPMSG_E_TRANSPORT, "%s", msg);
+        st = loopmsg__error_set(err, LOOPMSG_E_TRANSPORT, "%s", msg);
     } else {
         const char *argv[2] = {"INFO", "server"};
         size_t lens[2] = {4, 6};
@@ -575,14 +564,14 @@ loopmsg_status loopmsg_redis_consumer_new(loopmsg_redis_consumer **out,
         int major = 0, minor = 0;
         if (v && sscanf(v + 14, "%d.%d", &major, &minor) == 2 &&
             (major < 6 || (major == 6 && minor < 2)))
-            st = loopmsg__redis_error(err, LOOPMSG_E_TRANSPORT,
-                                      "Redis %d.%d is too old: the consumer needs 6.2 or later "
-                                      "(XAUTOCLAIM)",
-                                      major, minor);
+            st = loopmsg__error_set(err, LOOPMSG_E_TRANSPORT,
+                                    "Redis %d.%d is too old: the consumer needs 6.2 or later "
+                                    "(XAUTOCLAIM)",
+                                    major, minor);
         if (r)
             freeReplyObject(r);
         if (st == LOOPMSG_OK && create_group(rc, c, msg, sizeof msg) != 0)
-            st = loopmsg__redis_error(err, LOOPMSG_E_TRANSPORT, "%s", msg);
+            st = loopmsg__error_set(err, LOOPMSG_E_TRANSPORT, "%s", msg);
         redisFree(rc);
     }
     if (st != LOOPMSG_OK) {
@@ -598,13 +587,13 @@ loopmsg_status loopmsg_redis_consumer_new(loopmsg_redis_consumer **out,
 loopmsg_status loopmsg_redis_consumer_run(loopmsg_redis_consumer *c, loopmsg_error *err)
 {
     if (!c)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "consumer must not be NULL");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "consumer must not be NULL");
     if (atomic_exchange(&c->running, 1))
-        return loopmsg__redis_error(err, LOOPMSG_E_STATE, "the consumer is already running");
+        return loopmsg__error_set(err, LOOPMSG_E_STATE, "the consumer is already running");
     worker *ws = calloc(c->workers, sizeof *ws);
     if (!ws) {
         atomic_store(&c->running, 0);
-        return loopmsg__redis_error(err, LOOPMSG_E_NOMEM, "out of memory");
+        return loopmsg__error_set(err, LOOPMSG_E_NOMEM, "out of memory");
     }
     unsigned int started = 0;
     loopmsg_status st = LOOPMSG_OK;
@@ -616,7 +605,7 @@ loopmsg_status loopmsg_redis_consumer_run(loopmsg_redis_consumer *c, loopmsg_err
             snprintf(ws[i].name, sizeof ws[i].name, "%s-%u", c->name, i);
         snprintf(ws[i].cursor, sizeof ws[i].cursor, "0-0");
         if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
-            st = loopmsg__redis_error(err, LOOPMSG_E_NOMEM, "cannot start worker threads");
+            st = loopmsg__error_set(err, LOOPMSG_E_NOMEM, "cannot start worker threads");
             loopmsg_redis_consumer_stop(c);
             break;
         }

@@ -105,25 +105,25 @@ loopmsg_status loopmsg_redis_publisher_new(loopmsg_redis_publisher **out,
                                            loopmsg_error *err)
 {
     if (!out)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "out must not be NULL");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "out must not be NULL");
     *out = NULL;
     if (!opts)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "opts must not be NULL");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "opts must not be NULL");
     if (opts->version == 0 || opts->version > LOOPMSG_REDIS_PUBLISHER_OPTIONS_VERSION)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG,
-                                    "loopmsg_redis_publisher_options.version %u is not supported; "
-                                    "use LOOPMSG_REDIS_PUBLISHER_OPTIONS_INIT",
-                                    opts->version);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "loopmsg_redis_publisher_options.version %u is not supported; "
+                                  "use LOOPMSG_REDIS_PUBLISHER_OPTIONS_INIT",
+                                  opts->version);
     if (opts->stream && !opts->stream[0])
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "stream must not be empty");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "stream must not be empty");
     loopmsg_redis_publisher *p = calloc(1, sizeof *p);
     if (!p)
-        return loopmsg__redis_error(err, LOOPMSG_E_NOMEM, "out of memory");
+        return loopmsg__error_set(err, LOOPMSG_E_NOMEM, "out of memory");
     pthread_mutex_init(&p->lock, NULL);
     char msg[300];
     if (loopmsg__redis_url_parse(&p->url, opts->url, msg, sizeof msg) != 0) {
         loopmsg_redis_publisher_free(p);
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "url: %s", msg);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "url: %s", msg);
     }
     const char *stream = opts->stream ? opts->stream : LOOPMSG_REDIS_DEFAULT_STREAM;
     size_t sl = strlen(stream);
@@ -132,7 +132,7 @@ loopmsg_status loopmsg_redis_publisher_new(loopmsg_redis_publisher **out,
     p->seen_prefix = malloc(p->seen_prefix_len + 1);
     if (!p->stream || !p->seen_prefix) {
         loopmsg_redis_publisher_free(p);
-        return loopmsg__redis_error(err, LOOPMSG_E_NOMEM, "out of memory");
+        return loopmsg__error_set(err, LOOPMSG_E_NOMEM, "out of memory");
     }
     snprintf(p->seen_prefix, p->seen_prefix_len + 1, "%s:seen:", stream);
     snprintf(p->ttl, sizeof p->ttl, "%u", opts->dedupe_ttl_s ? opts->dedupe_ttl_s : DEFAULT_TTL_S);
@@ -145,7 +145,7 @@ loopmsg_status loopmsg_redis_publisher_new(loopmsg_redis_publisher **out,
         if (c)
             redisFree(c);
         loopmsg_redis_publisher_free(p);
-        return loopmsg__redis_error(err, LOOPMSG_E_TRANSPORT, "%s", msg);
+        return loopmsg__error_set(err, LOOPMSG_E_TRANSPORT, "%s", msg);
     }
     give_back(p, c);
     *out = p;
@@ -183,7 +183,7 @@ loopmsg_status loopmsg_redis_publish(loopmsg_redis_publisher *p, const loopmsg_w
     if (duplicate_out)
         *duplicate_out = false;
     if (!p || !ev)
-        return loopmsg__redis_error(err, LOOPMSG_E_INVALID_ARG, "publisher and event are required");
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "publisher and event are required");
     size_t id_len = ev->webhook_id ? strlen(ev->webhook_id) : 0;
     char stack_key[256];
     char *key = stack_key;
@@ -191,7 +191,7 @@ loopmsg_status loopmsg_redis_publish(loopmsg_redis_publisher *p, const loopmsg_w
     if (id_len) {
         key_len = p->seen_prefix_len + id_len;
         if (key_len + 1 > sizeof stack_key && !(key = malloc(key_len + 1)))
-            return loopmsg__redis_error(err, LOOPMSG_E_NOMEM, "out of memory");
+            return loopmsg__error_set(err, LOOPMSG_E_NOMEM, "out of memory");
         memcpy(key, p->seen_prefix, p->seen_prefix_len);
         memcpy(key + p->seen_prefix_len, ev->webhook_id, id_len + 1);
     } else {
@@ -214,7 +214,7 @@ loopmsg_status loopmsg_redis_publish(loopmsg_redis_publisher *p, const loopmsg_w
         r = c ? run_script(p, c, key, key_len, ev) : NULL;
     }
     if (!c) {
-        st = loopmsg__redis_error(err, LOOPMSG_E_TRANSPORT, "%s", msg);
+        st = loopmsg__error_set(err, LOOPMSG_E_TRANSPORT, "%s", msg);
     } else {
         if (r && r->type == REDIS_REPLY_STRING) {
             if (err)
@@ -226,7 +226,7 @@ loopmsg_status loopmsg_redis_publish(loopmsg_redis_publisher *p, const loopmsg_w
                 memset(err, 0, sizeof *err);
         } else {
             loopmsg__redis_describe(msg, sizeof msg, "Redis did not store the event", c, r);
-            st = loopmsg__redis_error(err, LOOPMSG_E_TRANSPORT, "%s", msg);
+            st = loopmsg__error_set(err, LOOPMSG_E_TRANSPORT, "%s", msg);
         }
         /* A connection that failed is not reused: its next reply could be this one's. */
         if (!r || c->err) {
@@ -253,8 +253,8 @@ loopmsg_webhook_accept_result loopmsg_redis_publisher_accept(const loopmsg_webho
     loopmsg_error e;
     if (loopmsg_redis_publish(p, event, &dup, &e) != LOOPMSG_OK) {
         if (p)
-            loopmsg__redis_log(p->log_cb, p->log_user_data, LOOPMSG_LOG_ERROR, "%s; answering 503",
-                               e.message);
+            loopmsg__log_line(p->log_cb, p->log_user_data, LOOPMSG_LOG_ERROR, "%s; answering 503",
+                              e.message);
         return LOOPMSG_WEBHOOK_ACCEPT_RETRY;
     }
     return dup ? LOOPMSG_WEBHOOK_ACCEPT_DUPLICATE : LOOPMSG_WEBHOOK_ACCEPT_OK;

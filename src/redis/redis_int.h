@@ -8,6 +8,7 @@
 #define LOOPMSG_REDIS_INT_H
 
 #include "loopmsg/redis.h"
+#include "util_int.h"
 
 #include <stddef.h>
 
@@ -37,17 +38,6 @@ void loopmsg__redis_url_wipe(loopmsg__redis_url *u);
  * every command after it. NULL on failure, with the reason in msg. */
 struct redisContext *loopmsg__redis_connect(const loopmsg__redis_url *u, unsigned int timeout_ms,
                                             char *msg, size_t msg_len);
-
-/* Set err (may be NULL) and return st. */
-loopmsg_status loopmsg__redis_error(loopmsg_error *err, loopmsg_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Format a line and hand it to cb (nothing when cb is NULL). */
-void loopmsg__redis_log(loopmsg_log_cb cb, void *user_data, loopmsg_log_level level,
-                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* Monotonic clock in milliseconds. */
-unsigned long long loopmsg__redis_now_ms(void);
 
 /* "what failed: why" for a failed command: the context's error, the reply's error text, or
  * an unexpected reply type. */

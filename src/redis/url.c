@@ -23,17 +23,6 @@ static int fail(char *msg, size_t msg_len, const char *what)
     return -1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Copy [s, s+n) into dst (cap bytes with the NUL), percent-decoding when `decode`. -1 when
  * it does not fit, or holds a bad escape or a NUL. */
 static int copy_part(char *dst, size_t cap, const char *s, size_t n, int decode)
@@ -44,7 +33,7 @@ static int copy_part(char *dst, size_t cap, const char *s, size_t n, int decode)
         if (decode && ch == '%') {
             if (i + 2 >= n)
                 return -1;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            int hi = loopmsg__hex_value(s[i + 1]), lo = loopmsg__hex_value(s[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             ch = (char)(hi * 16 + lo);
@@ -282,37 +271,4 @@ redisContext *loopmsg__redis_connect(const loopmsg__redis_url *u, unsigned int t
         }
     }
     return c;
-}
-
-loopmsg_status loopmsg__redis_error(loopmsg_error *err, loopmsg_status st, const char *fmt, ...)
-{
-    if (err) {
-        memset(err, 0, sizeof *err);
-        err->status = st;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
-unsigned long long loopmsg__redis_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
-}
-
-void loopmsg__redis_log(loopmsg_log_cb cb, void *user_data, loopmsg_log_level level,
-                        const char *fmt, ...)
-{
-    if (!cb)
-        return;
-    char line[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    cb(level, line, user_data);
 }

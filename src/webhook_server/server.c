@@ -9,13 +9,15 @@
  * (queue.c) and answers. Worker threads run loopmsg_webhook_dispatch(). In "acknowledge after
  * handling" mode the connection is suspended until a worker has run the callbacks.
  * Uses only the public API of libloopmsg (this library may be linked against the shared
- * core, whose internals are hidden) and allocates with malloc.
+ * core, whose internals are hidden) and the utility layer (src/util, linked into this
+ * library); allocates with malloc.
  */
 #include "loopmsg/webhook_server.h"
 
 #include "dedupe_int.h"
 #include "queue_int.h"
 #include "spool_int.h"
+#include "util_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -159,26 +161,19 @@ typedef struct job {
     struct MHD_Connection *conn;
 } job;
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+/* The utility layer's clock and error filling, under this file's short names. */
+#define now_ms    loopmsg__mono_ms
+#define set_error loopmsg__error_set
 
 static void logf_(loopmsg_webhook_server *srv, loopmsg_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void logf_(loopmsg_webhook_server *srv, loopmsg_log_level level, const char *fmt, ...)
 {
-    if (!srv->log_cb)
-        return;
-    char line[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    loopmsg__log_vline(srv->log_cb, srv->log_user_data, level, fmt, ap);
     va_end(ap);
-    srv->log_cb(level, line, srv->log_user_data);
 }
 
 /* libmicrohttpd hands its own format strings to this logger. */
@@ -187,14 +182,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     loopmsg_webhook_server *srv = cls;
-    if (!srv->log_cb)
-        return;
-    char line[512];
-    vsnprintf(line, sizeof line, fmt, ap);
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    srv->log_cb(LOOPMSG_LOG_WARN, line, srv->log_user_data);
+    loopmsg__log_vline(srv->log_cb, srv->log_user_data, LOOPMSG_LOG_WARN, fmt, ap);
 }
 
 static void job_free(job *j)
@@ -714,22 +702,6 @@ static void server_destroy(loopmsg_webhook_server *srv)
     free(srv);
 }
 
-static loopmsg_status set_error(loopmsg_error *err, loopmsg_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static loopmsg_status set_error(loopmsg_error *err, loopmsg_status st, const char *fmt, ...)
-{
-    if (err) {
-        memset(err, 0, sizeof *err);
-        err->status = st;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
 /* Join the workers after closing the queue (they drain it first). */
 static void stop_workers(loopmsg_webhook_server *srv)
 {
@@ -883,11 +855,7 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
         return set_error(err, LOOPMSG_E_NOMEM, "out of memory");
     pthread_mutex_init(&srv->stop_lock, NULL);
     pthread_mutex_init(&srv->wait_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the sweeper's deadlines are now_ms() */
-    pthread_cond_init(&srv->wait_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    loopmsg__cond_init_mono(&srv->wait_cond); /* the sweeper's deadlines are now_ms() */
     srv->quiesced_fd = MHD_INVALID_SOCKET;
     srv->max_body_bytes =
         opts->max_body_bytes ? opts->max_body_bytes : LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES;

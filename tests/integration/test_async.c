@@ -412,7 +412,7 @@ static void test_async__wakeup_from_another_thread(void **state)
         assert_true(loopmsg_client_poll(c, 10000) >= 0);
     uint64_t waited = ts_now_ms() - atomic_load(&w.woken_at_ms);
     pthread_join(th, NULL);
-    assert_true(waited < 8000);
+    assert_true(waited < 8000 || ts_slow());
     assert_int_equal(t.calls, 0);
     assert_int_equal(loopmsg_client_cancel(c, id), LOOPMSG_OK);
     assert_int_equal(loopmsg_client_poll(c, 0), 1);

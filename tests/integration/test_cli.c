@@ -476,7 +476,7 @@ static void test_cli__timeout_after_send_exits_5(void **state)
     assert_string_equal(r.out, "");
     ts_assert_contains(r.err, "timed out");
     ts_assert_contains(r.err, "may have been delivered");
-    assert_true(r.elapsed_ms < 8000);
+    assert_true(r.elapsed_ms < 8000 || ts_slow());
     run_free(&r);
     assert_int_equal(ts_request_count(env), 1);
 }
@@ -919,7 +919,7 @@ static void test_cli__status_wait(void **state)
     run_cli(env, &r, NULL, args);
     assert_exit(&r, 0);
     assert_true(strncmp(r.out, expected, strlen(expected)) == 0);
-    assert_true(r.elapsed_ms < 10000);
+    assert_true(r.elapsed_ms < 10000 || ts_slow());
     run_free(&r);
     size_t n = ts_request_count(env);
     assert_true(n >= 1);

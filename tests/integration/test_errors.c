@@ -501,7 +501,7 @@ static void test_errors__unknown_fields_ignored(void **state)
     assert_int_equal(s->status, LOOPMSG_DELIVERY_FAILED);
     assert_string_equal(s->status_name, "failed");
     /* A failed delivery is a successful call: the code is in the result, not in err. */
-    assert_int_equal(s->error_code, 1030);
+    assert_int_equal(s->api_code, 1030);
     assert_string_equal(s->last_update, "2021-12-31T23:59:59.809Z");
     assert_string_equal(s->raw, status_body);
     loopmsg_message_status_free(s);
@@ -513,7 +513,7 @@ static void test_errors__unknown_fields_ignored(void **state)
     assert_string_equal(s->status_name, "queued_for_later");
     assert_null(s->contact);
     assert_null(s->last_update);
-    assert_int_equal(s->error_code, 0);
+    assert_int_equal(s->api_code, 0);
     loopmsg_message_status_free(s);
 }
 

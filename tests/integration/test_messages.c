@@ -315,7 +315,7 @@ static void test_messages__status_path_and_fields(void **state)
     assert_string_equal(s->status_name, "failed");
     assert_string_equal(s->contact, "+447700900123");
     assert_string_equal(s->text, "Your order");
-    assert_int_equal(s->error_code, 1020);
+    assert_int_equal(s->api_code, 1020);
     assert_string_equal(s->last_update, "2026-03-14T18:22:41.507Z");
     assert_request(env, 0, "GET", "/v1/message/status/a%20b%2Fc%2Bd/", NULL);
     loopmsg_message_status_free(s);
@@ -332,7 +332,7 @@ static void test_messages__status_unknown_value_and_missing_fields(void **state)
     assert_string_equal(s->status_name, "queued-somewhere");
     assert_null(s->message_id);
     assert_null(s->last_update);
-    assert_int_equal(s->error_code, 0);
+    assert_int_equal(s->api_code, 0);
     loopmsg_message_status_free(s);
 }
 
@@ -383,7 +383,7 @@ static void test_messages__response_examples_decode(void **state)
     loopmsg_message_status *s = NULL;
     ts_assert_status(LOOPMSG_OK, loopmsg_message_status_get(env->client, "6C5B4A39", &s, &err),
                      &err);
-    assert_int_equal(s->error_code, 1020);
+    assert_int_equal(s->api_code, 1020);
     assert_int_equal(s->status, LOOPMSG_DELIVERY_FAILED);
     loopmsg_message_status_free(s);
 }

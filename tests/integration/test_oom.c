@@ -292,7 +292,7 @@ static loopmsg_status call_status(loopmsg_client *c, loopmsg_error *err)
         assert_non_null(s->contact);
         assert_non_null(s->text);
         assert_non_null(s->last_update);
-        assert_int_equal(s->error_code, 1020);
+        assert_int_equal(s->api_code, 1020);
     } else {
         assert_null(s);
     }

@@ -641,7 +641,7 @@ static int on_delivered(const loopmsg_webhook_event *ev, void *ud)
 static int on_failed(const loopmsg_webhook_event *ev, void *ud)
 {
     cons_ctx *x = ud;
-    if (ev->error_code != 1020)
+    if (ev->api_code != 1020)
         atomic_fetch_add(&x->wrong, 1);
     return typed(x, ev, LOOPMSG_EVENT_MESSAGE_FAILED, &x->failed);
 }

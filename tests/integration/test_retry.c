@@ -260,7 +260,7 @@ static void test_retry__503_retry_after_then_success(void **state)
     assert_int_equal(err.attempts, 2);
     assert_int_equal(ts_request_count(env), 2);
     assert_true(elapsed >= 1000);
-    assert_true(elapsed < 10000);
+    assert_true(elapsed < 10000 || ts_slow());
 }
 
 static void test_retry__429_on_get_retried(void **state)
@@ -291,7 +291,7 @@ static void test_retry__retry_after_above_60s_not_auto_retried(void **state)
     assert_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 0, F_R | F_S, 1);
     assert_int_equal(err.retry_after_ms, 120000);
     assert_int_equal(ts_request_count(env), 1);
-    assert_true(elapsed < 10000);
+    assert_true(elapsed < 10000 || ts_slow());
 }
 
 /* A Retry-After the engine will not wait for goes to the caller; it must not pause the
@@ -308,7 +308,7 @@ static void test_retry__long_retry_after_does_not_stall_next_call(void **state)
     ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
     assert_non_null(r->message_id);
     loopmsg_send_result_free(r);
-    assert_true(ts_now_ms() - t0 < 10000);
+    assert_true(ts_now_ms() - t0 < 10000 || ts_slow());
     assert_int_equal(ts_request_count(env), 2);
 }
 
@@ -327,7 +327,7 @@ static void test_retry__deadline_covers_a_host_pause(void **state)
     /* Waiting 30 s would pass the deadline: no retry. */
     assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 1);
     assert_int_equal(err.retry_after_ms, 30000);
-    assert_true(ts_now_ms() - t0 < 10000);
+    assert_true(ts_now_ms() - t0 < 10000 || ts_slow());
 
     t0 = ts_now_ms();
     loopmsg_status st = send_hi(env, NULL, &err);
@@ -594,7 +594,7 @@ static void test_retry__timeout_on_send_not_retried(void **state)
     ts_assert_contains(err.message, "the outcome is unknown");
     assert_int_equal(ts_request_count(env), 1);
     assert_true(elapsed >= 250); /* 300 ms, give or take libcurl's rounding */
-    assert_true(elapsed < 8000);
+    assert_true(elapsed < 8000 || ts_slow());
 }
 
 static void test_retry__timeout_on_get_retried(void **state)
@@ -787,7 +787,7 @@ static void test_retry__backoff_is_capped(void **state)
     loopmsg_error err;
     uint64_t t0 = ts_now_ms();
     ts_assert_status(LOOPMSG_E_HTTP, send_hi(env, NULL, &err), &err);
-    assert_true(ts_now_ms() - t0 < 10000);
+    assert_true(ts_now_ms() - t0 < 10000 || ts_slow());
     assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 4);
     assert_int_equal(ts_request_count(env), 4);
     long d[8];
@@ -829,7 +829,7 @@ static void test_retry__deadline_stops_retrying(void **state)
     assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 2);
     assert_int_equal(ts_request_count(env), 2);
     assert_true(elapsed >= 200);
-    assert_true(elapsed < 10000);
+    assert_true(elapsed < 10000 || ts_slow());
 }
 
 static void test_retry__deadline_cuts_an_attempt_short(void **state)
@@ -858,7 +858,7 @@ static void test_retry__deadline_cuts_an_attempt_short(void **state)
         ts_assert_contains(err.message, "(deadline of 400 ms)");
     assert_int_equal(ts_request_count(env), 1);
     assert_true(elapsed >= 350);
-    assert_true(elapsed < 8000); /* the deadline, not the 8 s timeout, ended it */
+    assert_true(elapsed < 8000 || ts_slow()); /* the deadline, not the 8 s timeout, ended it */
 }
 
 int main(void)

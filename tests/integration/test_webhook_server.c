@@ -749,7 +749,7 @@ static void test_webhook_server__slow_client_cut_off(void **state)
     }
     assert_true(closed);
     assert_true(sent < 100);
-    assert_true(ts_now_ms() - t0 < 5000);
+    assert_true(ts_now_ms() - t0 < 5000 || ts_slow());
     close(fd);
 
     /* The receiver is still fine. */

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* test_codec.c: response classification (decisions 5-8), Retry-After, URL escaping, UTF-8. */
 #include "test_support.h"
-#include "lib/codec_int.h"
+#include "lib/wire_int.h"
 
 #include <string.h>
 
 static loopmsg_status classify(bool post, int http, const char *body, loopmsg_error *err,
                                json_t **json)
 {
-    return loopmsg__codec_classify("send", post, http, body, strlen(body), 0, NULL, json, err);
+    return loopmsg__wire_classify("send", post, http, body, strlen(body), 0, NULL, json, err);
 }
 
 static void test_codec__2xx_json_is_ok(void **state)
@@ -175,17 +175,16 @@ static void test_codec__gateway_flags_depend_on_method(void **state)
 static void test_codec__retry_after(void **state)
 {
     (void)state;
-    assert_int_equal(loopmsg__codec_retry_after("3", 0), 3000);
-    assert_int_equal(loopmsg__codec_retry_after(" 0 \r\n", 0), 0);
-    assert_int_equal(loopmsg__codec_retry_after("abc", 0), 0);
-    assert_int_equal(loopmsg__codec_retry_after("3x", 0), 0);
-    assert_int_equal(loopmsg__codec_retry_after(NULL, 0), 0);
-    assert_int_equal(loopmsg__codec_retry_after("99999999999", 0), 24u * 3600u * 1000u);
+    assert_int_equal(loopmsg__wire_retry_after("3", 0), 3000);
+    assert_int_equal(loopmsg__wire_retry_after(" 0 \r\n", 0), 0);
+    assert_int_equal(loopmsg__wire_retry_after("abc", 0), 0);
+    assert_int_equal(loopmsg__wire_retry_after("3x", 0), 0);
+    assert_int_equal(loopmsg__wire_retry_after(NULL, 0), 0);
+    assert_int_equal(loopmsg__wire_retry_after("99999999999", 0), 24u * 3600u * 1000u);
     /* 1994-11-06 08:49:37 GMT is 784111777. */
-    assert_int_equal(loopmsg__codec_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111770LL),
-                     7000);
-    assert_int_equal(loopmsg__codec_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111800LL), 0);
-    assert_int_equal(loopmsg__codec_retry_after("Sun, 06 Foo 1994 08:49:37 GMT", 0), 0);
+    assert_int_equal(loopmsg__wire_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111770LL), 7000);
+    assert_int_equal(loopmsg__wire_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111800LL), 0);
+    assert_int_equal(loopmsg__wire_retry_after("Sun, 06 Foo 1994 08:49:37 GMT", 0), 0);
 }
 
 static void test_codec__url_escape(void **state)

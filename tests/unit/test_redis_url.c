@@ -147,11 +147,14 @@ static void test_redis_url__redact_masks_the_password(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_redis_url__tcp_forms_and_defaults),
-        cmocka_unit_test(test_redis_url__unix_socket),
-        cmocka_unit_test(test_redis_url__refusals),
-        cmocka_unit_test(test_redis_url__wipe_clears_credentials),
-        cmocka_unit_test(test_redis_url__redact_masks_the_password),
+        cmocka_unit_test_setup_teardown(test_redis_url__tcp_forms_and_defaults, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_redis_url__unix_socket, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_redis_url__refusals, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_redis_url__wipe_clears_credentials, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_redis_url__redact_masks_the_password, ts_setup,
+                                        ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,12 +168,15 @@ static void test_rows__nul_byte_is_an_error_naming_line_and_column(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rows__csv_quoting_utf8_and_empty_cells),
-        cmocka_unit_test(test_rows__csv_errors_name_the_line),
-        cmocka_unit_test(test_rows__jsonl),
-        cmocka_unit_test(test_rows__csv_header_errors_name_the_header_line),
-        cmocka_unit_test(test_rows__jsonl_tolerates_a_bom),
-        cmocka_unit_test(test_rows__nul_byte_is_an_error_naming_line_and_column),
+        cmocka_unit_test_setup_teardown(test_rows__csv_quoting_utf8_and_empty_cells, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_rows__csv_errors_name_the_line, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_rows__jsonl, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_rows__csv_header_errors_name_the_header_line, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_rows__jsonl_tolerates_a_bom, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_rows__nul_byte_is_an_error_naming_line_and_column,
+                                        ts_setup, ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "webhook_server/dedupe_int.h"
 
 #include <stdio.h>
@@ -202,13 +204,19 @@ static void test_webhook_dedupe__matches_a_reference_set(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_webhook_dedupe__new_in_flight_done),
-        cmocka_unit_test(test_webhook_dedupe__failed_handling_forgets_the_id),
-        cmocka_unit_test(test_webhook_dedupe__kept_for_the_ttl_and_then_expired),
-        cmocka_unit_test(test_webhook_dedupe__bounded_by_capacity),
-        cmocka_unit_test(test_webhook_dedupe__starts_small_and_grows),
-        cmocka_unit_test(test_webhook_dedupe__restored_ids),
-        cmocka_unit_test(test_webhook_dedupe__matches_a_reference_set),
+        cmocka_unit_test_setup_teardown(test_webhook_dedupe__new_in_flight_done, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dedupe__failed_handling_forgets_the_id,
+                                        ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dedupe__kept_for_the_ttl_and_then_expired,
+                                        ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dedupe__bounded_by_capacity, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dedupe__starts_small_and_grows, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dedupe__restored_ids, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dedupe__matches_a_reference_set, ts_setup,
+                                        ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

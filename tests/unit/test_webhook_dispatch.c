@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <loopmsg.h>
 
 /* A record of the calls, in order: one letter per callback. */
@@ -181,11 +183,15 @@ static void test_webhook_dispatch__invalid_arguments_run_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_webhook_dispatch__routes_each_type),
-        cmocka_unit_test(
-            test_webhook_dispatch__on_any_runs_after_failed_specific_and_specific_error_wins),
-        cmocka_unit_test(test_webhook_dispatch__missing_callbacks_are_no_ops),
-        cmocka_unit_test(test_webhook_dispatch__invalid_arguments_run_nothing),
+        cmocka_unit_test_setup_teardown(test_webhook_dispatch__routes_each_type, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_webhook_dispatch__on_any_runs_after_failed_specific_and_specific_error_wins,
+            ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dispatch__missing_callbacks_are_no_ops,
+                                        ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dispatch__invalid_arguments_run_nothing,
+                                        ts_setup, ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <loopmsg.h>
 
 static const char *const secrets[] = {"hook-secret"};
@@ -238,15 +240,19 @@ static void test_webhook_handle__invalid_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_webhook_handle__health),
-        cmocka_unit_test(test_webhook_handle__accepts_and_hands_over_the_event),
-        cmocka_unit_test(test_webhook_handle__wrong_path_404),
-        cmocka_unit_test(test_webhook_handle__wrong_method_405),
-        cmocka_unit_test(test_webhook_handle__auth_401),
-        cmocka_unit_test(test_webhook_handle__too_large_413),
-        cmocka_unit_test(test_webhook_handle__bad_body_400),
-        cmocka_unit_test(test_webhook_handle__error_message_names_the_problem),
-        cmocka_unit_test(test_webhook_handle__invalid_arguments),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__health, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__accepts_and_hands_over_the_event,
+                                        ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__wrong_path_404, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__wrong_method_405, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__auth_401, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__too_large_413, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__bad_body_400, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__error_message_names_the_problem,
+                                        ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__invalid_arguments, ts_setup,
+                                        ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -188,8 +188,8 @@ static void test_webhook_parse__message_inbound_fields(void **state)
     assert_null(ev->attachments);
     assert_int_equal(ev->attachment_count, 0);
     assert_null(ev->speech);
-    assert_false(ev->has_error_code);
-    assert_int_equal(ev->error_code, 0);
+    assert_false(ev->has_api_code);
+    assert_int_equal(ev->api_code, 0);
     assert_null(ev->reaction);
     assert_null(ev->organization_id);
     assert_null(ev->phone_number);
@@ -256,7 +256,7 @@ static void test_webhook_parse__message_delivered_fields(void **state)
     assert_string_equal(ev->passthrough, "{\"ticket\":\"T-20931\"}");
     assert_null(ev->message_type);
     assert_null(ev->channel);
-    assert_false(ev->has_error_code);
+    assert_false(ev->has_api_code);
     assert_no_opt_in(ev);
     loopmsg_webhook_event_free(ev);
 }
@@ -272,8 +272,8 @@ static void test_webhook_parse__message_failed_fields(void **state)
     assert_string_equal(ev->message_id, "6C5B4A39-2817-4F06-9E5D-4C3B2A190807");
     assert_string_equal(ev->contact, "+447700900123");
     assert_string_equal(ev->text, "Your order has shipped.");
-    assert_true(ev->has_error_code);
-    assert_int_equal(ev->error_code, 1020);
+    assert_true(ev->has_api_code);
+    assert_int_equal(ev->api_code, 1020);
     assert_string_equal(ev->sender, "5e9b7c3a-1f24-4d8e-b6a0-93c1d7e2f418");
     assert_string_equal(ev->passthrough, "order-55812");
     assert_no_opt_in(ev);
@@ -458,7 +458,7 @@ static void test_webhook_parse__null_fields_are_absent(void **state)
     assert_null(ev->subject);
     assert_null(ev->group);
     assert_null(ev->attachments);
-    assert_false(ev->has_error_code);
+    assert_false(ev->has_api_code);
     assert_non_null(ev->speech);
     assert_null(ev->speech->text);
     assert_non_null(ev->speech->metadata);

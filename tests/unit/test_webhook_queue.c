@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "webhook_server/queue_int.h"
 
 #include <pthread.h>
@@ -122,9 +124,12 @@ static void test_webhook_queue__many_producers_and_consumers_lose_nothing(void *
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_webhook_queue__bound_counts_reservations),
-        cmocka_unit_test(test_webhook_queue__close_drains_then_ends),
-        cmocka_unit_test(test_webhook_queue__many_producers_and_consumers_lose_nothing),
+        cmocka_unit_test_setup_teardown(test_webhook_queue__bound_counts_reservations, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_queue__close_drains_then_ends, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_webhook_queue__many_producers_and_consumers_lose_nothing, ts_setup, ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "webhook_server/spool_int.h"
 
 #include <dirent.h>
@@ -30,7 +32,7 @@ static char dir[256];
 
 static int setup(void **state)
 {
-    (void)state;
+    ts_setup(state);
     snprintf(dir, sizeof dir, "/tmp/loopmsg-spool-unit-XXXXXX");
     return mkdtemp(dir) ? 0 : -1;
 }
@@ -51,7 +53,7 @@ static int teardown(void **state)
         closedir(d);
     }
     rmdir(dir);
-    return 0;
+    return ts_teardown(state);
 }
 
 static loopmsg__spool *open_spool(size_t segment_bytes, loopmsg__spool_recovery *rec)

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <loopmsg.h>
 
 static const char *const one[] = {"s3cr3t-Value"};
@@ -184,17 +186,25 @@ static void test_webhook_verify__binary_and_long_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_webhook_verify__header_verbatim),
-        cmocka_unit_test(test_webhook_verify__header_bearer),
-        cmocka_unit_test(test_webhook_verify__query_secret),
-        cmocka_unit_test(test_webhook_verify__query_only_first_secret_counts),
-        cmocka_unit_test(test_webhook_verify__wrong_values),
-        cmocka_unit_test(test_webhook_verify__missing_credentials),
-        cmocka_unit_test(test_webhook_verify__two_secrets_for_rotation),
-        cmocka_unit_test(test_webhook_verify__no_secrets_configured_passes_everything),
-        cmocka_unit_test(test_webhook_verify__empty_secret_never_matches),
-        cmocka_unit_test(test_webhook_verify__invalid_arguments),
-        cmocka_unit_test(test_webhook_verify__binary_and_long_values),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__header_verbatim, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__header_bearer, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__query_secret, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__query_only_first_secret_counts,
+                                        ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__wrong_values, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__missing_credentials, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__two_secrets_for_rotation, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_webhook_verify__no_secrets_configured_passes_everything, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__empty_secret_never_matches, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__invalid_arguments, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_verify__binary_and_long_values, ts_setup,
+                                        ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * codec.c: pure response classification (status + body -> JSON or a classified error, per
- * decisions 5-8), URL escaping, UTF-8 checks and JSON field readers. Must not include curl
- * and must not do I/O: it is unit-tested and fuzzed directly.
+ * wire.c: what every endpoint module needs to speak Loop's wire format, kept in one place:
+ * response classification (status + body -> JSON or a classified error, with the Loop code
+ * table of error.c), Retry-After, the JSON field readers and decode helpers for results, URL
+ * escaping, UTF-8 checks and the masking of the API key in quoted excerpts. Each endpoint's
+ * own encoding and decoding stay in its module. Must not include curl and must not do I/O:
+ * it is unit-tested and fuzzed directly.
  */
-#include "codec_int.h"
+#include "wire_int.h"
 #include "error_int.h"
 
 #include <limits.h>
@@ -256,7 +259,7 @@ char *loopmsg__path_with_segment(const char *prefix, const char *segment)
     return loopmsg__buf_detach(&b);
 }
 
-unsigned int loopmsg__codec_retry_after(const char *value, long long now_epoch_s)
+unsigned int loopmsg__wire_retry_after(const char *value, long long now_epoch_s)
 {
     const unsigned int cap = 24u * 3600u * 1000u;
     if (!value)
@@ -388,18 +391,18 @@ static int api_code_of(json_t *root)
     return code > 0 ? code : 0;
 }
 
-loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int http_status,
-                                       const char *body, size_t len, unsigned int retry_after_ms,
-                                       const char *secret, json_t **json_out, loopmsg_error *err)
+loopmsg_status loopmsg__wire_classify(const char *op_name, bool is_post, int http_status,
+                                      const char *body, size_t len, unsigned int retry_after_ms,
+                                      const char *secret, json_t **json_out, loopmsg_error *err)
 {
-    return loopmsg__codec_classify_ex(op_name, is_post, http_status, body, len, retry_after_ms,
-                                      secret, false, json_out, err);
+    return loopmsg__wire_classify_ex(op_name, is_post, http_status, body, len, retry_after_ms,
+                                     secret, false, json_out, err);
 }
 
-loopmsg_status loopmsg__codec_classify_ex(const char *op_name, bool is_post, int http_status,
-                                          const char *body, size_t len, unsigned int retry_after_ms,
-                                          const char *secret, bool lookup, json_t **json_out,
-                                          loopmsg_error *err)
+loopmsg_status loopmsg__wire_classify_ex(const char *op_name, bool is_post, int http_status,
+                                         const char *body, size_t len, unsigned int retry_after_ms,
+                                         const char *secret, bool lookup, json_t **json_out,
+                                         loopmsg_error *err)
 {
     *json_out = NULL;
     json_t *root = len ? parse_body(body, len) : NULL;

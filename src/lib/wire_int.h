@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * codec_int.h: pure conversions between bytes and structs: response classification into
+ * wire_int.h: pure conversions between bytes and structs: response classification into
  * result JSON or a loopmsg_error, URL escaping, UTF-8 checks and JSON field readers.
  * Nothing here does I/O or includes curl.
  */
-#ifndef LOOPMSG_CODEC_INT_H
-#define LOOPMSG_CODEC_INT_H
+#ifndef LOOPMSG_WIRE_INT_H
+#define LOOPMSG_WIRE_INT_H
 
 #include "loopmsg/error.h"
 #include "alloc_int.h"
@@ -23,20 +23,20 @@
  * On a 2xx success returns LOOPMSG_OK and *json_out holds the parsed body (NULL for an empty
  * body), owned by the caller. Otherwise returns the error status with err filled in
  * (http_status, api_code, flags, retry_after_ms, message) and *json_out NULL. */
-loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int http_status,
-                                       const char *body, size_t len, unsigned int retry_after_ms,
-                                       const char *secret, json_t **json_out, loopmsg_error *err);
+loopmsg_status loopmsg__wire_classify(const char *op_name, bool is_post, int http_status,
+                                      const char *body, size_t len, unsigned int retry_after_ms,
+                                      const char *secret, json_t **json_out, loopmsg_error *err);
 
-/* As loopmsg__codec_classify; lookup: the answer of a LoopLookup method, whose codes are
+/* As loopmsg__wire_classify; lookup: the answer of a LoopLookup method, whose codes are
  * read with LoopLookup's own table (error.c). */
-loopmsg_status loopmsg__codec_classify_ex(const char *op_name, bool is_post, int http_status,
-                                          const char *body, size_t len, unsigned int retry_after_ms,
-                                          const char *secret, bool lookup, json_t **json_out,
-                                          loopmsg_error *err);
+loopmsg_status loopmsg__wire_classify_ex(const char *op_name, bool is_post, int http_status,
+                                         const char *body, size_t len, unsigned int retry_after_ms,
+                                         const char *secret, bool lookup, json_t **json_out,
+                                         loopmsg_error *err);
 
 /* Parse a Retry-After header value (seconds or an HTTP date relative to now_epoch_s);
  * returns milliseconds, 0 if absent or malformed, capped at one day. */
-unsigned int loopmsg__codec_retry_after(const char *value, long long now_epoch_s);
+unsigned int loopmsg__wire_retry_after(const char *value, long long now_epoch_s);
 
 /* Append s to b percent-encoding everything but RFC 3986 unreserved characters. */
 void loopmsg__url_escape(loopmsg__buf *b, const char *s);

@@ -1171,6 +1171,18 @@ static int run_on_tty(ts_env *env, const char *const *args, const char *answer, 
             fail_msg("the CLI did not finish; terminal: %s", screen);
         }
     }
+    /* The CLI may have written its last words just before it exited: read what the terminal
+     * still holds (read fails with EIO once it is drained and the other side is closed). */
+    for (;;) {
+        struct pollfd pf = {master, POLLIN, 0};
+        if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN) || len + 1 >= screen_size)
+            break;
+        ssize_t r = read(master, screen + len, screen_size - 1 - len);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+        screen[len] = '\0';
+    }
     close(master);
     assert_true(answered);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128;

@@ -108,6 +108,7 @@ const cli_command cli_commands[] = {
     {"listen", cli_cmd_listen, NULL},
 #endif
     {"consume", cli_cmd_consume, NULL},
+    {"job", cli_cmd_job, cli_job_verbs},
 #ifdef LOOPMSG_CLI_WITH_SANDBOX
     {"sandbox", cli_cmd_sandbox, cli_sandbox_verbs},
 #endif

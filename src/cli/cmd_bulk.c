@@ -1428,6 +1428,10 @@ int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
         return cli_usage_error("send-bulk", "--job needs --redis URL (or LOOP_REDIS_URL)");
     if (b.job_name && b.journal_path)
         return cli_usage_error("send-bulk", "--journal and --job cannot be used together");
+#ifndef LOOPMSG_CLI_WITH_REDIS
+    if (b.job_name)
+        return job_open(&b, 0);
+#endif
     unsigned long long fp = 0;
     int rc = validate_all(&b, &fp);
     if (rc == 0)

@@ -159,6 +159,25 @@ static void test_redis_jobs__another_file_refused_and_usage(void **state)
     ts_cli_free(&cli);
     assert_int_equal(ts_canned_requests(srv), 20);
 
+    /* job status, plain, with the URL from LOOP_REDIS_URL; an unknown job. */
+    char env_url[160];
+    snprintf(env_url, sizeof env_url, "LOOP_REDIS_URL=%s", f->redis.url);
+    const char *const env[] = {env_url, NULL};
+    const char *const st[] = {"job", "status", "j1", NULL};
+    ts_cli_opts eo = {0};
+    eo.base_url = ts_canned_url(srv);
+    eo.extra_env = env;
+    ts_cli_start_ex(&cli, NULL, st, &eo);
+    assert_int_equal(ts_cli_wait(&cli, 60 * 1000), 0);
+    assert_non_null(strstr(cli.out, "total:     20\n"));
+    assert_non_null(strstr(cli.out, "accepted:  20\n"));
+    assert_non_null(strstr(cli.out, "pending:   0\n"));
+    ts_cli_free(&cli);
+    const char *const none[] = {"job", "status", "nosuchjob", NULL};
+    ts_cli_start_ex(&cli, NULL, none, &eo);
+    assert_int_equal(ts_cli_wait(&cli, 60 * 1000), 2);
+    ts_cli_free(&cli);
+
     /* Usage errors. */
     const char *const no_job[] = {"send-bulk", "--file", f->file, "--redis", f->redis.url, NULL};
     ts_cli_opts o = {0};

@@ -145,6 +145,7 @@ int cli_cmd_platform(cli_globals *g, int argc, char **argv);
 int cli_cmd_webhooks_replay(cli_globals *g, int argc, char **argv);
 int cli_cmd_listen(cli_globals *g, int argc, char **argv);     /* cmd_listen.c (webhooks) */
 int cli_cmd_consume(cli_globals *g, int argc, char **argv);    /* cmd_consume.c (Redis) */
+int cli_cmd_job(cli_globals *g, int argc, char **argv);        /* cmd_job.c (Redis) */
 int cli_cmd_sandbox(cli_globals *g, int argc, char **argv);    /* cmd_sandbox.c (emulator) */
 int cli_cmd_config(cli_globals *g, int argc, char **argv);     /* config.c (profiles) */
 int cli_cmd_completion(cli_globals *g, int argc, char **argv); /* completion.c */
@@ -159,6 +160,7 @@ size_t cli_sandbox_verbs(const char *group, const char **out, size_t max);
 size_t cli_config_verbs(const char *group, const char **out, size_t max);
 size_t cli_completion_verbs(const char *group, const char **out, size_t max);
 size_t cli_lookup_verbs(const char *group, const char **out, size_t max);
+size_t cli_job_verbs(const char *group, const char **out, size_t max);
 
 /* The registry of commands (main.c): the dispatcher and shell completion both use it. */
 typedef struct cli_command {

@@ -28,6 +28,10 @@
 #include "rows.h"
 #include "util_int.h"
 
+#ifdef LOOPMSG_CLI_WITH_REDIS
+#include "job.h"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -46,7 +50,9 @@ enum {
     B_RESEND_UNKNOWN,
     B_DRY_RUN,
     B_DURABLE,
-    B_QUIET
+    B_QUIET,
+    B_REDIS,
+    B_JOB
 };
 
 static const char *const columns[] = {"contact",     "text",        "subject", "effect",
@@ -66,7 +72,8 @@ typedef struct slot {
     size_t row; /* 0-based */
     loopmsg_request_id id;
     int active;
-    int marked; /* its "sending" mark is in the journal */
+    int marked;  /* its "sending" mark is in the journal (or the job) */
+    int refused; /* --redis: the job gave the row to another process; it never leaves */
     cli_row r;
     loopmsg_send_params p;
     struct slot *next_free;
@@ -100,9 +107,32 @@ typedef struct bulk {
     size_t groups, marks; /* journal groups written, marks in them */
     uint64_t started_ms, progress_ms;
     int tty;
+    /* --redis: the rows are shared with other processes through a job in Redis. */
+    const char *redis_url, *job_name;
+    struct loopmsg__redis_job *job;
+    size_t *claimed; /* rows claimed and not handed to the engine yet: claimed[claimed_at..] */
+    size_t nclaimed, claimed_at;
+    size_t pos;    /* the row the reader returns next */
+    size_t tokens; /* taken from the job's rate limiter and not used yet */
+    unsigned int wait_ms;
+    struct job_outcome *outcomes; /* outcomes not written yet */
+    size_t noutcomes, outcomes_cap;
+    uint64_t outcomes_since, renewed_ms;
+    unsigned int lease_ms;
+    size_t lost; /* rows the job gave to another process before they could leave */
 } bulk;
 
+typedef struct job_outcome {
+    size_t row;
+    char state;
+    char *message_id;
+} job_outcome;
+
 static volatile sig_atomic_t interrupted;
+
+/* --redis (below, with the rest of the job's code). */
+static int job_on_wire(bulk *b, slot *s);
+static void job_add_outcome(bulk *b, size_t row, char state, const char *message_id);
 
 static void on_signal(int sig)
 {
@@ -147,6 +177,12 @@ static int on_opt(int id, const char *arg, void *ud)
         return 0;
     case B_QUIET:
         b->quiet = 1;
+        return 0;
+    case B_REDIS:
+        b->redis_url = arg;
+        return 0;
+    case B_JOB:
+        b->job_name = arg;
         return 0;
     default:
         return 1;
@@ -662,6 +698,7 @@ static void slot_release(bulk *b, slot *s)
     cli_row_clear(&s->r, b->ncols);
     s->active = 0;
     s->marked = 0;
+    s->refused = 0;
     s->next_free = b->free_slots;
     b->free_slots = s;
     b->nfree++;
@@ -684,6 +721,8 @@ static int on_wire(loopmsg_client *c, loopmsg_request_id id, unsigned int attemp
     slot *s = slot_of(b, id);
     if (!s || b->aborted || interrupted)
         return 1;
+    if (b->job)
+        return job_on_wire(b, s);
     if (s->marked || b->jfd < 0)
         return 0;
     size_t n = 0;
@@ -710,6 +749,14 @@ static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send
     (void)id;
     slot *s = ud;
     bulk *b = s->b;
+    if (s->refused) {
+        /* Not this process's row any more: it never left, and its outcome is not ours to
+         * write. */
+        b->lost++;
+        b->in_flight--;
+        slot_release(b, s);
+        return;
+    }
     cli_jstate st;
     if (r) {
         st = CLI_J_ACCEPTED;
@@ -728,7 +775,13 @@ static void on_sent(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send
     }
     /* Written with the next group, or within OUTCOME_DELAY_MS: lost only by a crash, which
      * leaves the row "sending" (unknown), never sent again unasked. */
-    if (b->jfd >= 0)
+    if (b->job)
+        job_add_outcome(b, s->row,
+                        st == CLI_J_ACCEPTED  ? 'a'
+                        : st == CLI_J_UNKNOWN ? 'u'
+                                              : 'f',
+                        r ? r->message_id : NULL);
+    else if (b->jfd >= 0)
         journal_add(b, s->row, st, r ? r->message_id : NULL, r ? 0 : err->api_code);
     print_row(b, s->row, &s->r, &s->p, r ? r->message_id : NULL, err, NULL);
     b->done++;
@@ -759,13 +812,407 @@ static int settled_earlier(bulk *b, size_t i, const cli_row *r, const loopmsg_se
     return 0;
 }
 
+/* ---- --redis: a job shared by several processes ------------------------------------------ */
+
+#ifdef LOOPMSG_CLI_WITH_REDIS
+
+static void job_failed(bulk *b, const char *msg)
+{
+    if (!b->aborted)
+        fprintf(stderr, "loopmsg send-bulk: job %s: %s\n", b->job_name, msg);
+    b->aborted = 1;
+}
+
+/* Write ops (marks, if any, first) and the outcomes waiting, in one script: one round trip
+ * to Redis, complete before this returns. ok: one byte per mark. Returns 0 or -1. */
+static int job_write(bulk *b, const size_t *marks, size_t nmarks, unsigned char *ok)
+{
+    size_t n = nmarks + b->noutcomes;
+    loopmsg__redis_job_op *ops = malloc((n ? n : 1) * sizeof *ops);
+    unsigned char *res = malloc(n ? n : 1);
+    char msg[512];
+    int rc = -1;
+    if (!ops || !res) {
+        job_failed(b, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nmarks; i++) {
+        ops[i].row = marks[i];
+        ops[i].state = 's';
+        ops[i].message_id = NULL;
+    }
+    for (size_t i = 0; i < b->noutcomes; i++) {
+        ops[nmarks + i].row = b->outcomes[i].row;
+        ops[nmarks + i].state = b->outcomes[i].state;
+        ops[nmarks + i].message_id = b->outcomes[i].message_id;
+    }
+    if (loopmsg__redis_job_update(b->job, ops, n, res, msg, sizeof msg) != 0) {
+        job_failed(b, msg);
+        goto done;
+    }
+    if (ok)
+        memcpy(ok, res, nmarks);
+    for (size_t i = 0; i < b->noutcomes; i++)
+        free(b->outcomes[i].message_id);
+    b->noutcomes = 0;
+    b->groups++;
+    b->renewed_ms = now_ms();
+    rc = 0;
+done:
+    free(ops);
+    free(res);
+    return rc;
+}
+
+static void job_add_outcome(bulk *b, size_t row, char state, const char *message_id)
+{
+    if (b->noutcomes == b->outcomes_cap) {
+        size_t cap = b->outcomes_cap ? b->outcomes_cap * 2 : 64;
+        job_outcome *o = realloc(b->outcomes, cap * sizeof *o);
+        if (!o) {
+            job_failed(b, "out of memory");
+            return;
+        }
+        b->outcomes = o;
+        b->outcomes_cap = cap;
+    }
+    if (b->noutcomes == 0)
+        b->outcomes_since = now_ms();
+    job_outcome *o = &b->outcomes[b->noutcomes++];
+    o->row = row;
+    o->state = state;
+    o->message_id = message_id ? strdup(message_id) : NULL;
+    if (message_id && !o->message_id)
+        job_failed(b, "out of memory");
+}
+
+/* on_wire for a job: the marks of every row handed to the engine and not marked yet, with
+ * the outcomes waiting, in one script that returns only when Redis has them. A row the job
+ * no longer gives to this process (its lease ran out and another took it) is refused. */
+static int job_on_wire(bulk *b, slot *s)
+{
+    if (s->marked)
+        return 0;
+    if (s->refused)
+        return 1;
+    size_t *marks = malloc(b->window * sizeof *marks);
+    unsigned char *ok = malloc(b->window);
+    slot **who = malloc(b->window * sizeof *who);
+    size_t n = 0;
+    if (!marks || !ok || !who) {
+        free(marks);
+        free(ok);
+        free(who);
+        job_failed(b, "out of memory");
+        return 1;
+    }
+    for (size_t k = 0; k < b->window; k++) {
+        slot *t = &b->slots[k];
+        if (t->active && !t->marked && !t->refused) {
+            who[n] = t;
+            marks[n++] = t->row;
+        }
+    }
+    int rc = job_write(b, marks, n, ok);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (ok[i])
+            who[i]->marked = 1;
+        else
+            who[i]->refused = 1;
+    }
+    if (rc == 0)
+        b->marks += n;
+    free(marks);
+    free(ok);
+    free(who);
+    return s->marked ? 0 : 1;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Row i of the file into r and p: read on from where the reader is, or from the start
+ * again when i is behind it (rows queued again come after the others). 1, or -1. */
+static int job_read_row(bulk *b, size_t i, cli_row *r, loopmsg_send_params *p)
+{
+    if (i >= b->count)
+        return -1;
+    if (i < b->pos) {
+        if (rewind_rows(b) != 0)
+            return -1;
+        b->pos = 0;
+    }
+    while (b->pos < i) {
+        cli_row skip;
+        loopmsg_send_params sp;
+        if (next_row(b, &skip, &sp) != 1)
+            return -1;
+        cli_row_clear(&skip, b->ncols);
+        b->pos++;
+    }
+    if (next_row(b, r, p) != 1)
+        return -1;
+    b->pos++;
+    return 1;
+}
+
+/* The rows the job says are of unknown outcome (and not resent): reported, as a rerun with
+ * a journal reports them. */
+static void job_report_unknown(bulk *b, const size_t *rows, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        b->unknown++;
+        cli_jw *w = &b->out;
+        cli_jw_reset(w);
+        cli_jw_begin(w, NULL);
+        cli_jw_int(w, "row", (long long)rows[k] + 1);
+        cli_jw_str(w, "skipped",
+                   "outcome unknown in an earlier run; not resent (see --resend-unknown)");
+        cli_jw_end(w);
+        cli_jw_raw(w, "\n", 1);
+        if (!w->oom)
+            fwrite(w->buf, 1, w->len, stdout);
+    }
+}
+
+/* Nothing left to claim and nothing in flight: rows of processes that died are taken back
+ * (claimed and never sent: queued again; marked "sending": unknown, queued again only with
+ * --resend-unknown). Returns 1 when there may be rows to claim again, 0 when the job has
+ * none left for anyone (this process is done). */
+static int job_more(bulk *b)
+{
+    char msg[512];
+    if (b->noutcomes && job_write(b, NULL, 0, NULL) != 0)
+        return 0;
+    size_t requeued, busy, nunknown, *unknown = NULL;
+    if (loopmsg__redis_job_recover(b->job, 0, b->resend_unknown, &requeued, &busy, &unknown,
+                                   &nunknown, msg, sizeof msg) != 0) {
+        job_failed(b, msg);
+        return 0;
+    }
+    job_report_unknown(b, unknown, nunknown);
+    free(unknown);
+    if (requeued)
+        return 1;
+    if (!busy)
+        return 0;
+    /* Other processes still have rows: wait for them to finish them, or for their lease to
+     * run out (then their rows are taken back here). */
+    struct timespec ts = {0, 200 * 1000000L};
+    nanosleep(&ts, NULL);
+    b->renewed_ms = now_ms();
+    return 1;
+}
+
+/* Hand claimed rows to the engine while slots are free: claim a batch when none is left,
+ * take tokens of the job's limiter with --rate. *more is cleared when the job has nothing
+ * left to claim now. */
+static void job_refill(bulk *b, loopmsg_client *c, int *more)
+{
+    char msg[512];
+    loopmsg_error err;
+    b->wait_ms = 0;
+    while (!interrupted && !b->aborted && b->free_slots) {
+        if (b->claimed_at == b->nclaimed) {
+            if (!*more)
+                return;
+            size_t n;
+            if (loopmsg__redis_job_claim(b->job, b->nfree, b->claimed, &n, msg, sizeof msg) != 0) {
+                job_failed(b, msg);
+                return;
+            }
+            b->renewed_ms = now_ms();
+            if (n == 0) {
+                *more = 0;
+                return;
+            }
+            qsort(b->claimed, n, sizeof *b->claimed, cmp_size);
+            b->nclaimed = n;
+            b->claimed_at = 0;
+        }
+        if (b->rate > 0 && b->tokens == 0) {
+            unsigned int wait;
+            if (loopmsg__redis_job_take(b->job, b->rate, b->nclaimed - b->claimed_at, &b->tokens,
+                                        &wait, msg, sizeof msg) != 0) {
+                job_failed(b, msg);
+                return;
+            }
+            if (b->tokens == 0) {
+                b->wait_ms = wait;
+                return;
+            }
+        }
+        slot *s = b->free_slots;
+        size_t i = b->claimed[b->claimed_at++];
+        if (b->rate > 0)
+            b->tokens--;
+        if (job_read_row(b, i, &s->r, &s->p) != 1) {
+            b->aborted = 1;
+            return;
+        }
+        b->free_slots = s->next_free;
+        b->nfree--;
+        s->b = b;
+        s->row = i;
+        s->active = 1;
+        s->refused = 0;
+        loopmsg_status st = loopmsg_message_send_async(c, &s->p, on_sent, s, &s->id, &err);
+        if (st != LOOPMSG_OK) {
+            job_add_outcome(b, i, 'f', NULL);
+            print_row(b, i, &s->r, &s->p, NULL, &err, NULL);
+            b->failed++;
+            b->done++;
+            slot_release(b, s);
+            continue;
+        }
+        b->in_flight++;
+    }
+}
+
+/* The sending loop of a job. */
+static void job_loop(bulk *b, loopmsg_client *c)
+{
+    int more = 1;
+    while (!interrupted && !b->aborted) {
+        if (b->nfree >= b->batch || b->in_flight == 0)
+            job_refill(b, c, &more);
+        if (b->aborted || interrupted)
+            break;
+        if (!more && !b->in_flight && b->claimed_at == b->nclaimed) {
+            if (!job_more(b))
+                break;
+            more = 1;
+            continue;
+        }
+        int timeout = b->wait_ms ? (int)b->wait_ms : 100;
+        if (b->in_flight) {
+            if (loopmsg_client_poll(c, timeout) < 0)
+                break;
+        } else if (b->wait_ms) {
+            struct timespec ts = {0, (long)b->wait_ms * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        uint64_t now = now_ms();
+        if ((b->noutcomes &&
+             (b->noutcomes >= 4096 || now - b->outcomes_since >= OUTCOME_DELAY_MS)) ||
+            now - b->renewed_ms >= b->lease_ms / 4)
+            job_write(b, NULL, 0, NULL);
+        fflush(stdout);
+        progress(b, 0);
+    }
+}
+
+/* Open the job (create it, or check that it is this file's) and, before anything is sent,
+ * take back the rows of earlier runs: failed rows are queued again, rows of unknown outcome
+ * reported (or queued again with --resend-unknown). Returns 0 or an exit code. */
+static int job_open(bulk *b, unsigned long long fp)
+{
+    char msg[512];
+    const char *lease = getenv("LOOPMSG_JOB_LEASE_MS");
+    b->lease_ms = lease && atoi(lease) >= 200 ? (unsigned int)atoi(lease) : 10000u;
+    int rc = loopmsg__redis_job_open(&b->job, b->redis_url, b->job_name, fp, b->count, b->rate,
+                                     !b->dry_run, b->lease_ms, msg, sizeof msg);
+    if (rc == 1)
+        return cli_usage_error("send-bulk", "%s", msg);
+    if (rc != 0) {
+        fprintf(stderr, "loopmsg send-bulk: %s\n", msg);
+        return CLI_EXIT_ERROR;
+    }
+    if (b->dry_run)
+        return 0;
+    size_t requeued, busy, nunknown, *unknown = NULL;
+    if (loopmsg__redis_job_recover(b->job, 1, b->resend_unknown, &requeued, &busy, &unknown,
+                                   &nunknown, msg, sizeof msg) != 0) {
+        fprintf(stderr, "loopmsg send-bulk: job %s: %s\n", b->job_name, msg);
+        return CLI_EXIT_ERROR;
+    }
+    job_report_unknown(b, unknown, nunknown);
+    free(unknown);
+    b->renewed_ms = now_ms();
+    return 0;
+}
+
+static void job_close(bulk *b)
+{
+    for (size_t i = 0; i < b->noutcomes; i++)
+        free(b->outcomes[i].message_id);
+    free(b->outcomes);
+    free(b->claimed);
+    loopmsg__redis_job_free(b->job);
+}
+
+/* The job's counts after this process's part, on standard error. */
+static void job_summary(bulk *b)
+{
+    loopmsg__redis_job_counts n;
+    char msg[512];
+    if (loopmsg__redis_job_status(b->redis_url, b->job_name, &n, msg, sizeof msg) != 0) {
+        fprintf(stderr, "loopmsg send-bulk: job %s: %s\n", b->job_name, msg);
+        return;
+    }
+    fprintf(stderr,
+            "loopmsg send-bulk: job %s: %zu accepted, %zu failed, %zu unknown, %zu sending, %zu "
+            "pending of %zu row(s)\n",
+            b->job_name, n.accepted, n.failed, n.unknown, n.sending, n.pending, n.total);
+}
+
+#else
+
+static int job_on_wire(bulk *b, slot *s)
+{
+    (void)b;
+    (void)s;
+    return 1;
+}
+static void job_add_outcome(bulk *b, size_t row, char state, const char *message_id)
+{
+    (void)b;
+    (void)row;
+    (void)state;
+    (void)message_id;
+}
+static int job_write(bulk *b, const size_t *marks, size_t nmarks, unsigned char *ok)
+{
+    (void)b;
+    (void)marks;
+    (void)nmarks;
+    (void)ok;
+    return -1;
+}
+static void job_loop(bulk *b, loopmsg_client *c)
+{
+    (void)c;
+    b->aborted = 1;
+}
+static int job_open(bulk *b, unsigned long long fp)
+{
+    (void)b;
+    (void)fp;
+    return cli_usage_error("send-bulk", "--redis is not available in this build (hiredis was "
+                                        "not found when it was built)");
+}
+static void job_close(bulk *b)
+{
+    (void)b;
+}
+static void job_summary(bulk *b)
+{
+    (void)b;
+}
+
+#endif
+
 static int run(bulk *b)
 {
     int rc;
     /* The globals decide key, URL, timeouts; send-bulk adds concurrency and pacing. */
     loopmsg_client_options tuning = LOOPMSG_CLIENT_OPTIONS_INIT;
     tuning.max_concurrent = (unsigned int)b->concurrency;
-    tuning.rate_limit_per_second = b->rate;
+    /* With a job, --rate is the job's, across every process: its limiter is in Redis. */
+    tuning.rate_limit_per_second = b->job ? 0 : b->rate;
     tuning.wire_cb = on_wire;
     tuning.wire_user_data = b;
     loopmsg_client *c = cli_client_new_ex(b->g, &tuning, &rc);
@@ -774,7 +1221,8 @@ static int run(bulk *b)
     /* With a journal, no more rows are handed to the engine than it may start at once, so
      * that a group of marks (on_wire) is never ahead of the requests it covers by more than
      * --concurrency. Without one, a second window keeps the engine's queue full. */
-    b->window = (size_t)b->concurrency * (b->jfd >= 0 ? 1 : 2);
+    int marks = b->jfd >= 0 || b->job;
+    b->window = (size_t)b->concurrency * (marks ? 1 : 2);
     b->slots = calloc(b->window, sizeof *b->slots);
     if (!b->slots) {
         loopmsg_client_free(c);
@@ -782,7 +1230,11 @@ static int run(bulk *b)
     }
     for (size_t k = b->window; k-- > 0;)
         slot_release(b, &b->slots[k]);
-    b->batch = b->jfd >= 0 ? (b->window + 3) / 4 : 1;
+    b->batch = marks ? (b->window + 3) / 4 : 1;
+    if (b->job && !(b->claimed = malloc(b->window * sizeof *b->claimed))) {
+        loopmsg_client_free(c);
+        return CLI_EXIT_ERROR;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -794,7 +1246,11 @@ static int run(bulk *b)
     if (!more)
         b->aborted = 1;
     loopmsg_error err;
-    while (!interrupted && !b->aborted && (more || b->in_flight)) {
+    if (b->job && more) {
+        job_loop(b, c);
+        more = 0;
+    }
+    while (!b->job && !interrupted && !b->aborted && (more || b->in_flight)) {
         /* Refilled a batch at a time: the rows handed together leave together, and their
          * marks go out in one group (one write, one fdatasync with --durable), not one group
          * per answer as answers trickle in. */
@@ -849,9 +1305,21 @@ static int run(bulk *b)
         if (loopmsg_client_poll(c, 100) < 0)
             break;
     journal_flush(b);
+    if (b->job && b->noutcomes)
+        job_write(b, NULL, 0, NULL);
     fflush(stdout);
     progress(b, 1);
     loopmsg_client_free(c);
+    if (b->job) {
+        fprintf(stderr,
+                "loopmsg send-bulk: %zu accepted, %zu failed, %zu unknown by this process%s\n",
+                b->accepted, b->failed, b->unknown, interrupted ? " (interrupted)" : "");
+        job_summary(b);
+        if (getenv("LOOPMSG_BULK_STATS"))
+            fprintf(stderr, "loopmsg send-bulk: %zu job write(s), %zu mark(s), %zu lost\n",
+                    b->groups, b->marks, b->lost);
+        goto exit_code;
+    }
     /* Rows never started (Ctrl-C, a local failure) are named too: the counts add up. */
     size_t untouched = b->count - b->accepted - b->failed - b->unknown - b->skipped;
     char rest[64] = "";
@@ -865,6 +1333,7 @@ static int run(bulk *b)
     if (getenv("LOOPMSG_BULK_STATS"))
         fprintf(stderr, "loopmsg send-bulk: %zu journal write(s), %zu mark(s) in groups\n",
                 b->groups, b->marks);
+exit_code:
     if (interrupted)
         return CLI_EXIT_INTERRUPTED;
     if (b->aborted)
@@ -902,6 +1371,8 @@ static int dry_run(bulk *b)
 static const char usage[] =
     "usage: loopmsg send-bulk --file F [--concurrency N] [--rate PER_SECOND] [--journal J]\n"
     "                         [--durable] [--resend-unknown] [--quiet] [--dry-run]\n"
+    "       loopmsg send-bulk --file F --redis URL --job NAME [--concurrency N]\n"
+    "                         [--rate PER_SECOND] [--resend-unknown] [--quiet] [--dry-run]\n"
     "F: CSV with a header (contact,text plus optional subject,effect,attachments,passthrough,\n"
     "sender; attachments separated by spaces) or JSON lines; '-' reads JSON lines from stdin.\n"
     "Every row is validated before the first send (the file is read twice; stdin is spooled\n"
@@ -909,7 +1380,10 @@ static const char usage[] =
     "With --journal, a rerun skips rows already accepted; rows whose outcome is unknown are\n"
     "resent only with --resend-unknown. --durable syncs the journal to disk before each group\n"
     "of requests leaves. Ctrl-C finishes the requests in flight and exits 130.\n"
-    "A journal is locked for the run; a file that is not a send-bulk journal is refused.\n";
+    "A journal is locked for the run; a file that is not a send-bulk journal is refused.\n"
+    "With --redis and --job (URL also from LOOP_REDIS_URL), any number of processes share the\n"
+    "rows of the job NAME in Redis, each row sent by one of them, with the semantics of\n"
+    "--journal; --rate is then the rate of the whole job. See `loopmsg job status`.\n";
 
 int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
 {
@@ -922,6 +1396,8 @@ int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
         {"dry-run", no_argument, NULL, B_DRY_RUN},
         {"durable", no_argument, NULL, B_DURABLE},
         {"quiet", no_argument, NULL, B_QUIET},
+        {"redis", required_argument, NULL, B_REDIS},
+        {"job", required_argument, NULL, B_JOB},
         {NULL, 0, NULL, 0},
     };
     bulk b;
@@ -940,10 +1416,24 @@ int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
         return cli_usage_error("send-bulk", "--file is required");
     if (b.durable && !b.journal_path)
         return cli_usage_error("send-bulk", "--durable needs --journal");
+    if (b.job_name && !b.redis_url && getenv("LOOP_REDIS_URL") && getenv("LOOP_REDIS_URL")[0])
+        b.redis_url = getenv("LOOP_REDIS_URL");
+    if (b.redis_url && !b.job_name)
+        return cli_usage_error("send-bulk", "--redis needs --job NAME");
+    if (b.job_name && !b.redis_url)
+        return cli_usage_error("send-bulk", "--job needs --redis URL (or LOOP_REDIS_URL)");
+    if (b.job_name && b.journal_path)
+        return cli_usage_error("send-bulk", "--journal and --job cannot be used together");
+#ifndef LOOPMSG_CLI_WITH_REDIS
+    if (b.job_name)
+        return job_open(&b, 0);
+#endif
     unsigned long long fp = 0;
     int rc = validate_all(&b, &fp);
     if (rc == 0)
         rc = journal_open(&b, fp);
+    if (rc == 0 && b.job_name)
+        rc = job_open(&b, fp);
     if (rc == 0 && b.dry_run) {
         rc = dry_run(&b);
     } else if (rc == 0) {
@@ -964,5 +1454,6 @@ int cli_cmd_send_bulk(cli_globals *g, int argc, char **argv)
     free(b.off64);
     cli_jw_clear(&b.jbuf);
     cli_jw_clear(&b.out);
+    job_close(&b);
     return rc;
 }

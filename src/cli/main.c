@@ -24,6 +24,7 @@ static const char usage[] =
     "  status      MESSAGE_ID [--wait [--wait-timeout S]]\n"
     "  send-bulk   --file F [--concurrency N] [--rate PER_SECOND] [--journal J]\n"
     "              [--resend-unknown] [--dry-run]\n"
+    "              | --file F --redis URL --job NAME ...   (shared by many processes)\n"
     "Audience, campaigns, senders (see 'loopmsg audience --help'):\n"
     "  audience    list | status C | unsubscribe C | history C | opt-ins\n"
     "  campaign    create --name N (--text T --contact C... | --messages FILE)\n"
@@ -45,6 +46,7 @@ static const char usage[] =
     "              [--redis URL [--stream KEY] [--dedupe-ttl S]]\n"
     "  consume     --redis URL --group NAME --exec CMD [--stream KEY] [--consumer NAME]\n"
     "              [--workers N] [--max-attempts N] [--claim-idle S]\n"
+    "  job         status NAME [--redis URL]   (a send-bulk --redis job)\n"
 #endif
 #ifdef LOOPMSG_CLI_WITH_SANDBOX
     "Local emulator:\n"
@@ -108,6 +110,7 @@ const cli_command cli_commands[] = {
     {"listen", cli_cmd_listen, NULL},
 #endif
     {"consume", cli_cmd_consume, NULL},
+    {"job", cli_cmd_job, cli_job_verbs},
 #ifdef LOOPMSG_CLI_WITH_SANDBOX
     {"sandbox", cli_cmd_sandbox, cli_sandbox_verbs},
 #endif

@@ -40,6 +40,7 @@ declare -A PAGE=(
     [orgs]=loopmsg-orgs
     [listen]=loopmsg-listen
     [consume]=loopmsg-consume
+    [job]=loopmsg-job
     [sandbox]=loopmsg-sandbox
     [config]=loopmsg-config
     [completion]=loopmsg-completion

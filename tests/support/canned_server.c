@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_CONNS 512
@@ -37,6 +38,7 @@ struct ts_canned {
     atomic_size_t requests;
     atomic_size_t kill_at; /* SIGKILL kill_pid when the request count reaches it */
     atomic_int kill_pid;
+    atomic_ullong first_us, last_us; /* when the first and the last request were read */
     conn *conns[MAX_CONNS];
     size_t nconns;
 };
@@ -63,6 +65,13 @@ static int serve(ts_canned *s, conn *c)
                 s->counts[row]++;
         }
         size_t n = atomic_fetch_add(&s->requests, 1) + 1;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        unsigned long long us =
+            (unsigned long long)now.tv_sec * 1000000u + (unsigned long long)now.tv_nsec / 1000u;
+        unsigned long long zero = 0;
+        atomic_compare_exchange_strong(&s->first_us, &zero, us);
+        atomic_store(&s->last_us, us);
         int pid = atomic_load(&s->kill_pid);
         if (pid > 0 && n >= atomic_load(&s->kill_at) &&
             atomic_compare_exchange_strong(&s->kill_pid, &pid, 0)) {
@@ -156,6 +165,12 @@ const char *ts_canned_url(const ts_canned *s)
 size_t ts_canned_requests(ts_canned *s)
 {
     return atomic_load(&s->requests);
+}
+
+void ts_canned_span(ts_canned *s, unsigned long long *first_us, unsigned long long *last_us)
+{
+    *first_us = atomic_load(&s->first_us);
+    *last_us = atomic_load(&s->last_us);
 }
 
 int ts_canned_kill_at(ts_canned *s, size_t n, int pid)

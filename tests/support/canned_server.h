@@ -20,6 +20,9 @@ size_t ts_canned_requests(ts_canned *s);
 /* SIGKILL process pid as soon as the request count reaches n, with that request read and
  * not answered. Returns 1 when the count had reached n already (the caller kills). */
 int ts_canned_kill_at(ts_canned *s, size_t n, int pid);
+/* When the first and the last request were read (CLOCK_MONOTONIC, microseconds; 0 before
+ * the first). */
+void ts_canned_span(ts_canned *s, unsigned long long *first_us, unsigned long long *last_us);
 /* How many requests carried row N (saturates at 255). */
 unsigned int ts_canned_count(ts_canned *s, size_t row);
 void ts_canned_stop(ts_canned *s);

@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# webhook_throughput.sh: requests per second, p99 latency and peak RSS of the webhook
-# receiver (libloopmsg_webhook) under wrk: POSTs of a message_inbound payload over
-# keep-alive connections. Builds nothing: pass a build directory in which the target
-# webhook_bench_server was built (preferably a release build without sanitizers).
+# webhook_throughput.sh: the webhook receiver (libloopmsg_webhook) against the floor of its
+# HTTP layer, in one run. wrk POSTs a message_inbound payload over keep-alive connections to
+#  - the floor: bench/webhook_floor_server, a libmicrohttpd hello-world that reads the body
+#    and answers 200 with no work at all;
+#  - ours: bench/webhook_bench_server, a receiver whose callback only counts (the full path:
+#    auth, parse, dedupe, queue, callback);
+#  - with --durable, ours again with a spool (fdatasync before every 200).
+# The servers run alternately (floor, ours[, durable], floor, ours...) ROUNDS times and each
+# keeps its best requests/s, so that load from elsewhere on the machine hits them alike; the
+# ratio ours / floor is the figure to compare across machines. Builds nothing: pass a build
+# directory in which both servers were built (a release build without sanitizers).
 #
-#   bench/webhook_throughput.sh BUILD_DIR [SECONDS] [CONNECTIONS]
+#   bench/webhook_throughput.sh BUILD_DIR [SECONDS] [CONNECTIONS] [--durable]
 #
-# Environment: MODE=unique (default: every request a new webhook_id, the full path:
-# auth, parse, dedupe insert, queue, callback) or MODE=repeat (one fixed body: after the
-# first, every request is a duplicate); WRK_THREADS (default 1); HTTP_THREADS (2);
-# WORKERS (1); EXTRA_ARGS (more receiver options, e.g. "--spool /tmp/spool").
-# Targets (issue 4): 60,000 req/s on 2 cores, p99 < 5 ms, peak RSS < 16 MB.
+# Environment: MODE=unique (default: every request a new webhook_id) or MODE=repeat (one
+# fixed body: after the first, every request is a duplicate); ROUNDS (3); WRK_THREADS (1);
+# HTTP_MODE (poll, epoll or per-connection) and HTTP_THREADS for the receiver (default: the
+# library's defaults); FLOOR_MODE (poll) and FLOOR_THREADS (1) for the floor; WORKERS (the
+# library's default); EXTRA_ARGS (more receiver options).
+# Targets (issue 15): ours >= 0.85 x the floor, p99 < 3 ms at 64 connections, RSS < 16 MB.
 set -euo pipefail
 
-build=${1:?usage: $0 BUILD_DIR [SECONDS] [CONNECTIONS]}
-secs=${2:-10}
+build=${1:?usage: $0 BUILD_DIR [SECONDS] [CONNECTIONS] [--durable]}
+secs=${2:-8}
 conns=${3:-64}
+durable=0
+[ "${4:-}" = --durable ] && durable=1
 mode=${MODE:-unique}
+rounds=${ROUNDS:-3}
 wrk_threads=${WRK_THREADS:-1}
-server=$build/bench/webhook_bench_server
-[ -x "$server" ] || { echo "no $server: build the target webhook_bench_server first" >&2; exit 2; }
+ours=$build/bench/webhook_bench_server
+floor=$build/bench/webhook_floor_server
+for b in "$ours" "$floor"; do
+    [ -x "$b" ] || { echo "no $b: build the bench targets first" >&2; exit 2; }
+done
 command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 2; }
 
 tmp=$(mktemp -d)
@@ -32,17 +46,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck disable=SC2086
-"$server" --port 0 --http-threads "${HTTP_THREADS:-2}" --workers "${WORKERS:-1}" \
-    --secret bench-secret ${EXTRA_ARGS:-} > "$tmp/port" 2> "$tmp/server.err" &
-pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-port=$(head -1 "$tmp/port")
-[ -n "$port" ] || { cat "$tmp/server.err" >&2; exit 1; }
-
 cat > "$tmp/post.lua" <<'LUA'
 -- POST a message_inbound webhook; MODE=unique gives every request its own webhook_id.
 local mode = os.getenv("MODE") or "unique"
+local run = os.getenv("RUN") or "0"
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "bench-secret"
@@ -67,32 +74,87 @@ end
 if mode == "unique" then
   request = function()
     n = n + 1
-    return wrk.format(nil, nil, nil, string.format(template, "bench-" .. tid .. "-" .. n))
+    return wrk.format(nil, nil, nil,
+                      string.format(template, "bench-" .. run .. "-" .. tid .. "-" .. n))
   end
 end
 LUA
 
-MODE=$mode wrk -t"$wrk_threads" -c"$conns" -d"${secs}s" --latency -s "$tmp/post.lua" \
-    "http://127.0.0.1:$port/webhook" > "$tmp/wrk.out"
-hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-# Let requests wrk left in flight finish, so that they are not answered "503 stopping".
-sleep 0.5
-kill -TERM "$pid"
-wait "$pid" || true
-pid=
+# run NAME CMD...: start the server, drive it with wrk, print one line
+# "NAME rps p50 p99 hwm_kB non2xx" and keep the server's stderr in $tmp/NAME.err.
+run=0
+run_one() {
+    local name=$1
+    shift
+    run=$((run + 1))
+    "$@" > "$tmp/port" 2> "$tmp/$name.err" &
+    pid=$!
+    for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
+    local port
+    port=$(head -1 "$tmp/port")
+    [ -n "$port" ] || { cat "$tmp/$name.err" >&2; exit 1; }
+    RUN=$run MODE=$mode wrk -t"$wrk_threads" -c"$conns" -d"${secs}s" --latency \
+        -s "$tmp/post.lua" "http://127.0.0.1:$port/webhook" > "$tmp/wrk.out"
+    local hwm
+    hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+    # Let requests wrk left in flight finish, so that they are not answered "503 stopping".
+    sleep 0.3
+    kill -TERM "$pid"
+    wait "$pid" || true
+    pid=
+    : > "$tmp/port"
+    awk -v name="$name" -v hwm="$hwm" '
+        /^Requests\/sec/ {rps = $2}
+        $1 == "50%" {p50 = $2}
+        $1 == "99%" {p99 = $2}
+        /Non-2xx/ {bad = $NF}
+        END {printf "%s %s %s %s %s %s\n", name, rps, p50, p99, hwm, bad ? bad : 0}' \
+        "$tmp/wrk.out"
+}
 
-rps=$(awk '/^Requests\/sec/ {print $2}' "$tmp/wrk.out")
-p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.out")
-p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk.out")
-non2xx=$(awk '/Non-2xx/ {print $NF}' "$tmp/wrk.out")
-errors=$(awk '/Socket errors/ {print}' "$tmp/wrk.out")
+ours_args=(--port 0 --secret bench-secret)
+[ -n "${HTTP_MODE:-}" ] && ours_args+=(--mode "$HTTP_MODE")
+[ -n "${HTTP_THREADS:-}" ] && ours_args+=(--http-threads "$HTTP_THREADS")
+[ -n "${WORKERS:-}" ] && ours_args+=(--workers "$WORKERS")
+# shellcheck disable=SC2206
+[ -n "${EXTRA_ARGS:-}" ] && ours_args+=($EXTRA_ARGS)
+floor_args=(--port 0 --mode "${FLOOR_MODE:-poll}" --http-threads "${FLOOR_THREADS:-1}")
 
-echo "webhook receiver, MODE=$mode, $conns connections, ${secs}s, $(nproc) cores shared with wrk"
-echo "  requests/s   $rps"
-echo "  latency p50  $p50"
-echo "  latency p99  $p99"
-echo "  peak RSS     $(awk -v k="$hwm" 'BEGIN {printf "%.1f", k / 1024}') MiB ($hwm kB VmHWM)"
-echo "  non-2xx      ${non2xx:-0}"
-[ -n "$errors" ] && echo "  $errors"
-sed 's/^/  /' "$tmp/server.err"
-echo "  targets: 60000 req/s, p99 < 5 ms, RSS < 16 MB"
+echo "webhook receiver vs libmicrohttpd floor: MODE=$mode, $conns connections, ${secs}s x" \
+    "$rounds rounds, $(nproc) cores shared with wrk"
+# Not in a pipeline: run_one must run in this shell, so that cleanup sees the server's pid.
+show() { tail -1 "$tmp/results" | sed 's/^/  run: /'; }
+for _ in $(seq "$rounds"); do
+    run_one floor "$floor" "${floor_args[@]}" >> "$tmp/results" && show
+    run_one ours "$ours" "${ours_args[@]}" >> "$tmp/results" && show
+    if [ "$durable" = 1 ]; then
+        rm -rf "$tmp/spool"
+        run_one durable "$ours" "${ours_args[@]}" --spool "$tmp/spool" >> "$tmp/results" && show
+    fi
+done
+
+# The best run of each side (by requests/s), with its latency and the peak RSS over runs.
+best() {
+    awk -v name="$1" '$1 == name {
+            if ($2 + 0 > best + 0) {best = $2; p50 = $3; p99 = $4; bad = $6}
+            if ($5 + 0 > hwm + 0) hwm = $5
+        }
+        END {printf "%s %s %s %s %s\n", best, p50, p99, hwm, bad}' "$tmp/results"
+}
+read -r f_rps f_p50 f_p99 f_hwm f_bad < <(best floor)
+read -r o_rps o_p50 o_p99 o_hwm o_bad < <(best ours)
+printf '  %-8s %12s %9s %9s %10s %8s\n' "" "requests/s" "p50" "p99" "peak RSS" "non-2xx"
+printf '  %-8s %12s %9s %9s %9.1fM %8s\n' floor "$f_rps" "$f_p50" "$f_p99" \
+    "$(awk -v k="$f_hwm" 'BEGIN {print k / 1024}')" "$f_bad"
+printf '  %-8s %12s %9s %9s %9.1fM %8s\n' ours "$o_rps" "$o_p50" "$o_p99" \
+    "$(awk -v k="$o_hwm" 'BEGIN {print k / 1024}')" "$o_bad"
+echo "  ratio ours / floor: $(awk -v a="$o_rps" -v b="$f_rps" 'BEGIN {printf "%.2f", a / b}')"
+if [ "$durable" = 1 ]; then
+    read -r d_rps d_p50 d_p99 d_hwm d_bad < <(best durable)
+    printf '  %-8s %12s %9s %9s %9.1fM %8s\n' durable "$d_rps" "$d_p50" "$d_p99" \
+        "$(awk -v k="$d_hwm" 'BEGIN {print k / 1024}')" "$d_bad"
+    echo "  ratio durable / ours: $(awk -v a="$d_rps" -v b="$o_rps" \
+        'BEGIN {printf "%.2f", a / b}')"
+fi
+sed 's/^/  /' "$tmp/ours.err"
+echo "  targets: ours >= 0.85 x floor, p99 < 3 ms, RSS < 16 MB"

@@ -16,6 +16,7 @@
 
 #include "dedupe_int.h"
 #include "queue_int.h"
+#include "server_int.h"
 #include "spool_int.h"
 
 #include <arpa/inet.h>
@@ -78,6 +79,7 @@ typedef struct waiting_conn {
 struct loopmsg_webhook_server {
     struct MHD_Daemon *mhd;
     MHD_socket quiesced_fd;
+    bool no_quiesce; /* epoll (bench only): stop answers 503 instead of quiescing */
     uint16_t port;
     struct MHD_Response *resp[ANS_COUNT];
 
@@ -149,6 +151,13 @@ typedef struct job {
     request *req; /* acknowledge after handling: the suspended request */
     struct MHD_Connection *conn;
 } job;
+
+static _Atomic loopmsg__http_mode http_mode = LOOPMSG__HTTP_MODE_DEFAULT;
+
+void loopmsg__webhook_server_set_http_mode(loopmsg__http_mode mode)
+{
+    atomic_store(&http_mode, mode);
+}
 
 static uint64_t now_ms(void)
 {
@@ -971,10 +980,20 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
      * has no FD_SETSIZE limit, unlike select(). */
     unsigned int flags =
         MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    loopmsg__http_mode mode = atomic_load(&http_mode);
+    bool pooled = http_threads > 1;
+    if (mode == LOOPMSG__HTTP_MODE_EPOLL) {
+        flags =
+            (flags & ~(unsigned int)MHD_USE_POLL_INTERNAL_THREAD) | MHD_USE_EPOLL_INTERNAL_THREAD;
+        srv->no_quiesce = true;
+    } else if (mode == LOOPMSG__HTTP_MODE_PER_CONNECTION) {
+        flags |= MHD_USE_THREAD_PER_CONNECTION;
+        pooled = false;
+    }
     if (v6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem pool[] = {
-        {http_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, http_threads, NULL},
+        {pooled ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, http_threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     unsigned int per_address = opts->version >= 2 ? opts->max_connections_per_address : 0;
@@ -1026,7 +1045,8 @@ void loopmsg_webhook_server_stop(loopmsg_webhook_server *srv)
         return;
     }
     atomic_store(&srv->stopping, 1);
-    srv->quiesced_fd = MHD_quiesce_daemon(srv->mhd);
+    if (!srv->no_quiesce)
+        srv->quiesced_fd = MHD_quiesce_daemon(srv->mhd);
     /* Let every request already begun finish (in acknowledge-after-handling mode that
      * includes its callbacks), then drain the queue; a request cannot start any more, so
      * when both are quiet they stay quiet. */

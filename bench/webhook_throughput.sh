@@ -10,7 +10,11 @@
 #  - with --durable, ours again with a spool (fdatasync before every 200).
 # The servers run alternately (floor, ours[, durable], floor, ours...) ROUNDS times and each
 # keeps its best requests/s, so that load from elsewhere on the machine hits them alike; the
-# ratio ours / floor is the figure to compare across machines. Builds nothing: pass a build
+# ratio ours / floor is the figure to compare across machines. Each server's CPU time per
+# request (user + system, from /proc) is printed too: when other work loads the machine,
+# requests/s of both sides sink towards what the scheduler gives them, while CPU per
+# request still shows what each request costs, and sleeps per request (voluntary context
+# switches of all its threads) the handoffs between threads. Builds nothing: pass a build
 # directory in which both servers were built (a release build without sanitizers).
 #
 #   bench/webhook_throughput.sh BUILD_DIR [SECONDS] [CONNECTIONS] [--durable]
@@ -19,7 +23,8 @@
 # fixed body: after the first, every request is a duplicate); ROUNDS (3); WRK_THREADS (1);
 # HTTP_MODE (poll, epoll or per-connection) and HTTP_THREADS for the receiver (default: the
 # library's defaults); FLOOR_MODE (poll) and FLOOR_THREADS (1) for the floor; WORKERS (the
-# library's default); EXTRA_ARGS (more receiver options).
+# library's default); EXTRA_ARGS (more receiver options); OURS (another receiver binary,
+# e.g. one built from another branch, in place of BUILD_DIR's).
 # Targets (issue 15): ours >= 0.85 x the floor, p99 < 3 ms at 64 connections, RSS < 16 MB.
 set -euo pipefail
 
@@ -31,7 +36,7 @@ durable=0
 mode=${MODE:-unique}
 rounds=${ROUNDS:-3}
 wrk_threads=${WRK_THREADS:-1}
-ours=$build/bench/webhook_bench_server
+ours=${OURS:-$build/bench/webhook_bench_server}
 floor=$build/bench/webhook_floor_server
 for b in "$ours" "$floor"; do
     [ -x "$b" ] || { echo "no $b: build the bench targets first" >&2; exit 2; }
@@ -81,7 +86,7 @@ end
 LUA
 
 # run NAME CMD...: start the server, drive it with wrk, print one line
-# "NAME rps p50 p99 hwm_kB non2xx" and keep the server's stderr in $tmp/NAME.err.
+# "NAME rps p50 p99 hwm_kB non2xx cpu_us_per_request" and keep the server's stderr in $tmp/NAME.err.
 run=0
 run_one() {
     local name=$1
@@ -95,21 +100,31 @@ run_one() {
     [ -n "$port" ] || { cat "$tmp/$name.err" >&2; exit 1; }
     RUN=$run MODE=$mode wrk -t"$wrk_threads" -c"$conns" -d"${secs}s" --latency \
         -s "$tmp/post.lua" "http://127.0.0.1:$port/webhook" > "$tmp/wrk.out"
-    local hwm
+    local hwm ticks
     hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+    # The server's CPU time (user + system, in clock ticks) over the run: per request, the
+    # figure that load from elsewhere on the machine disturbs least.
+    ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    # Times its threads went to sleep (voluntary context switches, all threads): the
+    # handoffs between threads, per request below.
+    local sleeps
+    sleeps=$(cat /proc/"$pid"/task/*/status 2>/dev/null |
+        awk '/^voluntary_ctxt_switches/ {n += $2} END {print n + 0}')
     # Let requests wrk left in flight finish, so that they are not answered "503 stopping".
     sleep 0.3
     kill -TERM "$pid"
     wait "$pid" || true
     pid=
     : > "$tmp/port"
-    awk -v name="$name" -v hwm="$hwm" '
+    awk -v name="$name" -v hwm="$hwm" -v ticks="$ticks" -v hz="$(getconf CLK_TCK)" \
+        -v sleeps="$sleeps" '
         /^Requests\/sec/ {rps = $2}
+        / requests in / {n = $1}
         $1 == "50%" {p50 = $2}
         $1 == "99%" {p99 = $2}
         /Non-2xx/ {bad = $NF}
-        END {printf "%s %s %s %s %s %s\n", name, rps, p50, p99, hwm, bad ? bad : 0}' \
-        "$tmp/wrk.out"
+        END {printf "%s %s %s %s %s %s %.2f %.3f\n", name, rps, p50, p99, hwm, bad ? bad : 0,
+                    n ? ticks / hz * 1e6 / n : 0, n ? sleeps / n : 0}' "$tmp/wrk.out"
 }
 
 ours_args=(--port 0 --secret bench-secret)
@@ -133,28 +148,34 @@ for _ in $(seq "$rounds"); do
     fi
 done
 
-# The best run of each side (by requests/s), with its latency and the peak RSS over runs.
+# The best run of each side (by requests/s) with its latency, the lowest CPU per request and
+# the peak RSS over its runs.
 best() {
     awk -v name="$1" '$1 == name {
             if ($2 + 0 > best + 0) {best = $2; p50 = $3; p99 = $4; bad = $6}
             if ($5 + 0 > hwm + 0) hwm = $5
+            if (cpu == "" || $7 + 0 < cpu + 0) cpu = $7
+            if (sw == "" || $8 + 0 < sw + 0) sw = $8
         }
-        END {printf "%s %s %s %s %s\n", best, p50, p99, hwm, bad}' "$tmp/results"
+        END {printf "%s %s %s %s %s %s %s\n", best, p50, p99, hwm, bad, cpu, sw}' "$tmp/results"
 }
-read -r f_rps f_p50 f_p99 f_hwm f_bad < <(best floor)
-read -r o_rps o_p50 o_p99 o_hwm o_bad < <(best ours)
-printf '  %-8s %12s %9s %9s %10s %8s\n' "" "requests/s" "p50" "p99" "peak RSS" "non-2xx"
-printf '  %-8s %12s %9s %9s %9.1fM %8s\n' floor "$f_rps" "$f_p50" "$f_p99" \
-    "$(awk -v k="$f_hwm" 'BEGIN {print k / 1024}')" "$f_bad"
-printf '  %-8s %12s %9s %9s %9.1fM %8s\n' ours "$o_rps" "$o_p50" "$o_p99" \
-    "$(awk -v k="$o_hwm" 'BEGIN {print k / 1024}')" "$o_bad"
-echo "  ratio ours / floor: $(awk -v a="$o_rps" -v b="$f_rps" 'BEGIN {printf "%.2f", a / b}')"
+line() { # name rps p50 p99 hwm bad cpu sleeps
+    printf '  %-8s %12s %9s %9s %9.1fM %8s %10s %12s\n' "$1" "$2" "$3" "$4" \
+        "$(awk -v k="$5" 'BEGIN {print k / 1024}')" "$6" "$7" "$8"
+}
+read -r f_rps f_p50 f_p99 f_hwm f_bad f_cpu f_sw < <(best floor)
+read -r o_rps o_p50 o_p99 o_hwm o_bad o_cpu o_sw < <(best ours)
+printf '  %-8s %12s %9s %9s %10s %8s %10s %12s\n' "" "requests/s" "p50" "p99" "peak RSS" \
+    "non-2xx" "CPU us/req" "sleeps/req"
+line floor "$f_rps" "$f_p50" "$f_p99" "$f_hwm" "$f_bad" "$f_cpu" "$f_sw"
+line ours "$o_rps" "$o_p50" "$o_p99" "$o_hwm" "$o_bad" "$o_cpu" "$o_sw"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b ? a / b : 0}'; }
+echo "  ratio ours / floor: $(ratio "$o_rps" "$f_rps") in requests/s;" \
+    "$(ratio "$f_cpu" "$o_cpu") in CPU per request (floor's / ours)"
 if [ "$durable" = 1 ]; then
-    read -r d_rps d_p50 d_p99 d_hwm d_bad < <(best durable)
-    printf '  %-8s %12s %9s %9s %9.1fM %8s\n' durable "$d_rps" "$d_p50" "$d_p99" \
-        "$(awk -v k="$d_hwm" 'BEGIN {print k / 1024}')" "$d_bad"
-    echo "  ratio durable / ours: $(awk -v a="$d_rps" -v b="$o_rps" \
-        'BEGIN {printf "%.2f", a / b}')"
+    read -r d_rps d_p50 d_p99 d_hwm d_bad d_cpu d_sw < <(best durable)
+    line durable "$d_rps" "$d_p50" "$d_p99" "$d_hwm" "$d_bad" "$d_cpu" "$d_sw"
+    echo "  ratio durable / ours: $(ratio "$d_rps" "$o_rps") in requests/s"
 fi
 sed 's/^/  /' "$tmp/ours.err"
 echo "  targets: ours >= 0.85 x floor, p99 < 3 ms, RSS < 16 MB"

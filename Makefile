@@ -41,7 +41,7 @@ test-fast: deps
 	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)
 
 # The threaded parts (async engine, webhook receiver, emulator) under ThreadSanitizer.
-TSAN_TESTS ?= test_async|test_webhook_server$$|test_webhook_server_flood|test_webhook_queue|test_webhook_dedupe|test_emulator_basic
+TSAN_TESTS ?= test_async|test_redis$$|test_webhook_server$$|test_webhook_server_flood|test_webhook_queue|test_webhook_dedupe|test_emulator_basic
 tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DLOOPMSG_TSAN=ON
 	cmake --build build-tsan -j$(JOBS)

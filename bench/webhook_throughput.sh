@@ -37,6 +37,7 @@ mode=${MODE:-unique}
 rounds=${ROUNDS:-3}
 wrk_threads=${WRK_THREADS:-1}
 ours=${OURS:-$build/bench/webhook_bench_server}
+src=$(cd "$(dirname "$0")/.." && pwd)
 floor=$build/bench/webhook_floor_server
 for b in "$ours" "$floor"; do
     [ -x "$b" ] || { echo "no $b: build the bench targets first" >&2; exit 2; }
@@ -51,40 +52,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$tmp/post.lua" <<'LUA'
--- POST a message_inbound webhook; MODE=unique gives every request its own webhook_id.
-local mode = os.getenv("MODE") or "unique"
-local run = os.getenv("RUN") or "0"
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "bench-secret"
-wrk.headers["User-Agent"] = "LoopMessage"
-local template = '{"event":"message_inbound","webhook_id":"%s","api_version":"1.0",' ..
-  '"message_id":"c0a8e3f1-5d2b-4a7e-8f19-6b3d2e1a9c05","contact":"+14155550142",' ..
-  '"text":"Are you open on Saturday?","message_type":"text","channel":"imessage",' ..
-  '"sender":"5e9b7c3a-1f24-4d8e-b6a0-93c1d7e2f418",' ..
-  '"language":{"code":"en","name":"English"}}'
-local threads = 0
-function setup(thread)
-  thread:set("tid", threads)
-  threads = threads + 1
-end
-local n = 0
-function init(args)
-  n = 0
-  if mode ~= "unique" then
-    wrk.body = string.format(template, "7f1c2a9e-4b6d-4e0a-9c3b-2d8e5f6a1b74")
-  end
-end
-if mode == "unique" then
-  request = function()
-    n = n + 1
-    return wrk.format(nil, nil, nil,
-                      string.format(template, "bench-" .. run .. "-" .. tid .. "-" .. n))
-  end
-end
-LUA
-
 # run NAME CMD...: start the server, drive it with wrk, print one line
 # "NAME rps p50 p99 hwm_kB non2xx cpu_us_per_request" and keep the server's stderr in $tmp/NAME.err.
 run=0
@@ -98,8 +65,8 @@ run_one() {
     local port
     port=$(head -1 "$tmp/port")
     [ -n "$port" ] || { cat "$tmp/$name.err" >&2; exit 1; }
-    RUN=$run MODE=$mode wrk -t"$wrk_threads" -c"$conns" -d"${secs}s" --latency \
-        -s "$tmp/post.lua" "http://127.0.0.1:$port/webhook" > "$tmp/wrk.out"
+    PREFIX=$run MODE=$mode wrk -t"$wrk_threads" -c"$conns" -d"${secs}s" --latency \
+        -s "$src/bench/webhook_post.lua" "http://127.0.0.1:$port/webhook" > "$tmp/wrk.out"
     local hwm ticks
     hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
     # The server's CPU time (user + system, in clock ticks) over the run: per request, the

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_redis_url.c: the Redis URL parser of libloopmsg_redis (a URL comes from the command
- * line or a configuration file). Any bytes: it must not crash, read out of bounds or leave
- * an unterminated field.
+ * line or a configuration file) and its redaction for log lines. Any bytes: it must not
+ * crash, read out of bounds or leave an unterminated field; a URL with a password is
+ * redacted with the mask.
  */
 #include "redis/redis_int.h"
 
@@ -28,6 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (strlen(msg) >= sizeof msg) {
         abort();
     }
+    char red[64];
+    loopmsg_status st = loopmsg_redis_url_redact(red, sizeof red, s);
+    if ((st != LOOPMSG_OK && st != LOOPMSG_E_TOO_LARGE) || strlen(red) >= sizeof red)
+        abort();
+    if (st == LOOPMSG_OK && u.has_password && !strstr(red, "***@"))
+        abort();
     loopmsg__redis_url_wipe(&u);
     free(s);
     return 0;

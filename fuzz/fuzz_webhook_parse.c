@@ -47,7 +47,32 @@ static size_t walk(const loopmsg_webhook_event *ev)
     }
     for (size_t i = 0; i < ev->custom_field_count; i++)
         n += touch(ev->custom_fields[i].key) + touch(ev->custom_fields[i].value);
-    n += strlen(loopmsg_event_type_name(ev->type));
+    n += strlen(loopmsg_event_type_name(ev->type)) + touch(ev->request_id);
+    const loopmsg_lookup_result *r = ev->lookup;
+    if (r) {
+        n += touch(r->request_id) + touch(r->contact) + touch(r->webhook_id) + touch(r->status) +
+             touch(r->result_json) + touch(r->raw) + r->raw_len + r->has_result;
+        const loopmsg_lookup_service *s[2] = {&r->imessage, &r->facetime};
+        for (int k = 0; k < 2; k++)
+            n += touch(s[k]->status) + touch(s[k]->date) + touch(s[k]->link_imessage) +
+                 touch(s[k]->link_sms) + touch(s[k]->link_facetime) +
+                 touch(s[k]->link_facetime_audio) + touch(s[k]->link_tel) +
+                 strlen(loopmsg_lookup_availability_name(s[k]->availability));
+        const loopmsg_lookup_details *d = r->details;
+        if (d) {
+            n += touch(d->carrier) + touch(d->number_type) + touch(d->country_iso2) +
+                 touch(d->country_iso3) + touch(d->country_name) + touch(d->country_flag) +
+                 touch(d->country_description) + touch(d->format_e164) +
+                 touch(d->format_international) + touch(d->format_national) +
+                 touch(d->format_out_of_usa) + touch(d->format_rfc3966) +
+                 (size_t)d->country_numeric;
+            for (size_t i = 0; i < d->currency_count; i++)
+                n += touch(d->currencies[i]);
+            for (size_t i = 0; i < d->time_zone_count; i++)
+                n += touch(d->time_zones[i]);
+        }
+        n += strlen(loopmsg_lookup_state_name(r->state));
+    }
     return n;
 }
 
@@ -70,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         loopmsg_webhook_handlers h = LOOPMSG_WEBHOOK_HANDLERS_INIT;
         h.on_any = count_cb;
         h.on_unknown = count_cb;
+        h.on_lookup_result = count_cb;
         (void)loopmsg_webhook_dispatch(&h, ev, &n);
         loopmsg_webhook_event_free(ev);
     } else if (ev != NULL || err.status != st || err.message[0] == '\0') {

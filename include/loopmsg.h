@@ -23,6 +23,7 @@
 #include "loopmsg/optin.h"
 #include "loopmsg/org.h"
 #include "loopmsg/pool.h"
+#include "loopmsg/lookup.h"
 #include "loopmsg/webhook.h"
 
 #endif /* LOOPMSG_H */

@@ -28,6 +28,12 @@ if [ -x "$src/bench/webhook_throughput.sh" ] && command -v wrk >/dev/null; then
     echo "== webhook_throughput"
     "$src/bench/webhook_throughput.sh" "$build"
 fi
+if command -v wrk >/dev/null && command -v redis-server >/dev/null &&
+    [ -x "$build/bench/redis_consumer" ]; then
+    echo
+    echo "== redis_throughput (receivers and consumers with Redis)"
+    "$src/bench/redis_throughput.sh" "$build"
+fi
 echo
 echo "== HTTPS (scripts/bench_tls.sh)"
 "$src/scripts/bench_tls.sh" "$build" "$n"

@@ -189,6 +189,14 @@ typedef void (*loopmsg_log_event_cb)(const loopmsg_log_event *event, void *user_
  * @since 0.2
  */
 #define LOOPMSG_DEFAULT_OPTIN_BASE_URL "https://t.imsg.link"
+/**
+ * The LoopLookup API host; the environment variable LOOP_LOOKUP_BASE_URL or
+ * loopmsg_client_options::lookup_base_url overrides it (https://, or http:// to a loopback
+ * host only).
+ * @since 0.2
+ */
+#define LOOPMSG_DEFAULT_LOOKUP_BASE_URL "https://a.looplookup.com"
+
 /** Default per-attempt timeout. @since 0.1 */
 #define LOOPMSG_DEFAULT_TIMEOUT_MS 15000u
 /** Default connect timeout. @since 0.1 */
@@ -221,7 +229,8 @@ typedef enum loopmsg_http_version {
  * Client options. Zero means default for every field. String fields that are NULL fall
  * back to the environment: api_key to LOOP_API_KEY, default_sender to LOOP_SENDER_ID,
  * base_url to LOOP_BASE_URL (then LOOPMSG_DEFAULT_BASE_URL), ca_bundle_path to
- * LOOP_CA_BUNDLE, ca_path to LOOP_CA_PATH.
+ * LOOP_CA_BUNDLE, ca_path to LOOP_CA_PATH, lookup_api_key to LOOP_LOOKUP_API_KEY,
+ * lookup_base_url to LOOP_LOOKUP_BASE_URL (then LOOPMSG_DEFAULT_LOOKUP_BASE_URL).
  *
  * Trust: with neither ca_bundle_path nor ca_path, the system's hashed CA directory (the one
  * libcurl was built with, /etc/ssl/certs on Debian) is used, so that a certificate is read
@@ -236,7 +245,8 @@ typedef enum loopmsg_http_version {
  */
 typedef struct loopmsg_client_options {
     unsigned int version;            /**< LOOPMSG_CLIENT_OPTIONS_VERSION */
-    const char *api_key;             /**< Required (here or in the environment). Trimmed;
+    const char *api_key;             /**< Required (here or in the environment) unless a
+                                          lookup key is given (lookup_api_key). Trimmed;
                                           copied, and wiped from memory on free. */
     const char *default_sender;      /**< Sender id put into every request that takes a
                                           `sender` and has none. */
@@ -274,13 +284,24 @@ typedef struct loopmsg_client_options {
     loopmsg_log_event_cb log_event_cb; /**< Optional structured diagnostics, beside (or
                                             instead of) log_cb. @since 0.2 */
     void *log_event_user_data;         /**< Passed to log_event_cb. @since 0.2 */
+    const char *lookup_api_key;        /**< The LoopLookup key (<loopmsg/lookup.h>); NULL =
+                                            LOOP_LOOKUP_API_KEY. Sent only to lookup_base_url, as
+                                            the Loop Message key is sent only to base_url. Trimmed;
+                                            copied, and wiped from memory on free. With it, api_key
+                                            may be left unset: the client then serves lookups only,
+                                            and its other calls fail with LOOPMSG_E_INVALID_ARG
+                                            before any I/O. @since 0.2 */
+    const char *lookup_base_url;       /**< The LoopLookup host; NULL = LOOP_LOOKUP_BASE_URL, else
+                                            LOOPMSG_DEFAULT_LOOKUP_BASE_URL. Same rules as base_url
+                                            (http:// only to loopback). @since 0.2 */
 } loopmsg_client_options;
 
 /**
  * Layout version of loopmsg_client_options declared by this header (3 since 0.2: ca_path,
  * max_connections, http_version, proxy in version 2; wire_cb, wire_user_data, log_event_cb,
- * log_event_user_data in version 3). Structs of versions 1 and 2 are still accepted; the
- * fields they lack are taken as zero.
+ * log_event_user_data, lookup_api_key, lookup_base_url in version 3, which no release had
+ * before 0.2, so its fields were appended without a new version). Structs of versions 1 and 2 are
+ * still accepted; the fields they lack are taken as zero.
  * @since 0.1
  */
 #define LOOPMSG_CLIENT_OPTIONS_VERSION 3

@@ -53,6 +53,10 @@ typedef struct loopmsg_emulator_options {
      * dropped). Each request is also capped at 16 MiB (413). 0 = 64 MiB. @since 0.2
      */
     size_t max_buffered_bytes;
+    /** The key its LoopLookup endpoints accept (POST /api/v1/lookup/, its status and
+     *  history, on the same port); NULL = "test-lookup-key". Version 2, which no release
+     *  had before 0.2, so the field was appended without a new version. @since 0.2 */
+    const char *lookup_api_key;
 } loopmsg_emulator_options;
 
 /** Layout version of loopmsg_emulator_options declared by this header. @since 0.1 */

@@ -40,8 +40,11 @@ typedef enum loopmsg_list_kind {
                                           loopmsg_page::opt_ins. */
     LOOPMSG_LIST_WEBHOOK_DELIVERIES, /**< GET /api/v1/webhooks/history/:
                                           loopmsg_page::deliveries. */
-    LOOPMSG_LIST_ORGANIZATIONS       /**< GET /api/v1/organizations/list/:
+    LOOPMSG_LIST_ORGANIZATIONS,      /**< GET /api/v1/organizations/list/:
                                           loopmsg_page::organizations. @since 0.2 */
+    LOOPMSG_LIST_LOOKUPS             /**< GET /customer/api/v1/lookup-history/ on the
+                                          LoopLookup host (see loopmsg_lookup_history()):
+                                          loopmsg_page::lookups. @since 0.2 */
 } loopmsg_list_kind;
 
 /** Sort order, sent as `sort_by`. Every list accepts it. @since 0.1 */
@@ -81,8 +84,9 @@ typedef struct loopmsg_list_params {
     unsigned int version;        /**< LOOPMSG_LIST_PARAMS_VERSION */
     unsigned int page;           /**< 1-based; 0 = not sent (the server's first page). Iterators
                                       start here (0 = 1). */
-    unsigned int per_page;       /**< 1..LOOPMSG_MAX_PER_PAGE; 0 = not sent (the server's default;
-                                      iterators and collect-all send 100). */
+    unsigned int per_page;       /**< 1..LOOPMSG_MAX_PER_PAGE (lookup history: 1..5000); 0 =
+                                      not sent (the server's default; iterators and
+                                      collect-all send 100). */
     loopmsg_sort sort;           /**< LOOPMSG_SORT_DEFAULT = not sent; another value is refused. */
     const char *from_date;       /**< First day, a real date written YYYY-MM-DD (see
                                       loopmsg_date_valid()): audience, history, opt-ins. */
@@ -224,6 +228,19 @@ typedef struct loopmsg_webhook_delivery {
 } loopmsg_webhook_delivery;
 
 /**
+ * One lookup of the lookup history (LOOPMSG_LIST_LOOKUPS). The result itself is not in the
+ * history: ask loopmsg_lookup_status() for it.
+ * @since 0.2
+ */
+typedef struct loopmsg_lookup_record {
+    const char *id;          /**< The lookup's request id. */
+    const char *status;      /**< "queued", "processing", "completed" or "canceled". */
+    const char *contact;     /**< The contact looked up. */
+    const char *create_date; /**< When it was asked, as the server wrote it (ISO 8601). */
+    const char *update_date; /**< When it last changed, as the server wrote it. */
+} loopmsg_lookup_record;
+
+/**
  * One page of a list. Exactly one of the item arrays is set (the one of the list's kind,
  * even when item_count is 0), with item_count entries; the others are NULL.
  *
@@ -254,6 +271,8 @@ typedef struct loopmsg_page {
     const char *const *item_json; /**< Each item as compact JSON text (item_count entries),
                                        with the fields the structs do not carry. */
     const loopmsg_organization *organizations; /**< LOOPMSG_LIST_ORGANIZATIONS; else NULL.
+                                                    @since 0.2 */
+    const loopmsg_lookup_record *lookups;      /**< LOOPMSG_LIST_LOOKUPS; else NULL.
                                                     @since 0.2 */
 } loopmsg_page;
 

@@ -55,6 +55,24 @@ LOOPMSG_BEGIN_DECL
 /** The stream used when none is given. @since 0.2 */
 #define LOOPMSG_REDIS_DEFAULT_STREAM "loopmsg:webhooks"
 
+/**
+ * Write a Redis URL fit for a log line: the password replaced by `***` (a user name is kept),
+ * the rest as given. For messages that name the server ("consuming ... at URL"): the library
+ * itself never prints a URL. Pure: the URL need not be valid (anything between `://` and the
+ * last `@` of the authority is treated as credentials).
+ * @param[out] out       Buffer for the result, always NUL-terminated when out_size > 0;
+ *                       truncated when too small (the password is never copied, so a
+ *                       cut cannot reveal part of it).
+ * @param[in]  out_size  Size of out in bytes.
+ * @param[in]  url       The URL; borrowed.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  out or url is NULL, or out_size is 0.
+ * @retval LOOPMSG_E_TOO_LARGE    The result was truncated.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_redis_url_redact(char *out, size_t out_size,
+                                                                      const char *url);
+
 /* ---- publisher ------------------------------------------------------------------------ */
 
 /** Appends webhooks to a Redis stream, each webhook_id once. Opaque; thread-safe. @since 0.2 */

@@ -44,16 +44,20 @@ LOOPMSG_BEGIN_DECL
  * @since 0.1
  */
 typedef enum loopmsg_event_type {
-    LOOPMSG_EVENT_UNKNOWN = 0,        /**< The literal "unknown" event, or any event name this
-                                           version does not know (see loopmsg_webhook_event::event). */
-    LOOPMSG_EVENT_MESSAGE_INBOUND,    /**< "message_inbound": a contact sent a message. */
-    LOOPMSG_EVENT_MESSAGE_DELIVERED,  /**< "message_delivered": an outbound message arrived. */
-    LOOPMSG_EVENT_MESSAGE_FAILED,     /**< "message_failed": an outbound message failed (final). */
-    LOOPMSG_EVENT_MESSAGE_REACTION,   /**< "message_reaction": a tapback on your message. */
-    LOOPMSG_EVENT_MESSAGE_SCHEDULED,  /**< "message_scheduled". */
-    LOOPMSG_EVENT_OPT_IN,             /**< "opt-in", or "message_inbound" with type "opt_in". */
-    LOOPMSG_EVENT_INBOUND_CALL,       /**< "inbound_call": the contact tried to call. */
-    LOOPMSG_EVENT_SENDER_NAME_UPDATED /**< "sender_name_updated". */
+    LOOPMSG_EVENT_UNKNOWN = 0,         /**< The literal "unknown" event, or any event name this
+                                            version does not know (see loopmsg_webhook_event::event). */
+    LOOPMSG_EVENT_MESSAGE_INBOUND,     /**< "message_inbound": a contact sent a message. */
+    LOOPMSG_EVENT_MESSAGE_DELIVERED,   /**< "message_delivered": an outbound message arrived. */
+    LOOPMSG_EVENT_MESSAGE_FAILED,      /**< "message_failed": an outbound message failed (final). */
+    LOOPMSG_EVENT_MESSAGE_REACTION,    /**< "message_reaction": a tapback on your message. */
+    LOOPMSG_EVENT_MESSAGE_SCHEDULED,   /**< "message_scheduled". */
+    LOOPMSG_EVENT_OPT_IN,              /**< "opt-in", or "message_inbound" with type "opt_in". */
+    LOOPMSG_EVENT_INBOUND_CALL,        /**< "inbound_call": the contact tried to call. */
+    LOOPMSG_EVENT_SENDER_NAME_UPDATED, /**< "sender_name_updated". */
+    LOOPMSG_EVENT_LOOKUP_RESULT        /**< A LoopLookup callback (<loopmsg/lookup.h>): a body
+                                            with no `event` field, recognised by its shape
+                                            (see loopmsg_webhook_parse_ex()); its name here is
+                                            "lookup_result". @since 0.2 */
 } loopmsg_event_type;
 
 /**
@@ -165,8 +169,15 @@ typedef struct loopmsg_webhook_event {
                                                      every top-level key the library does
                                                      not know. In body order. */
     size_t custom_field_count;                  /**< Entries in custom_fields. */
-    const char *raw; /**< The body exactly as received, NUL-terminated. */
-    size_t raw_len;  /**< Length of raw, without the NUL. */
+    const char *raw;        /**< The body exactly as received, NUL-terminated. */
+    size_t raw_len;         /**< Length of raw, without the NUL. */
+    const char *request_id; /**< LOOPMSG_EVENT_LOOKUP_RESULT: the lookup's id (also in
+                                 lookup). @since 0.2 */
+    const struct loopmsg_lookup_result *lookup; /**< LOOPMSG_EVENT_LOOKUP_RESULT: the result
+                                                     (loopmsg_lookup_result, in
+                                                     <loopmsg/lookup.h>, whose raw is this
+                                                     event's raw); NULL for other events.
+                                                     @since 0.2 */
 } loopmsg_webhook_event;
 
 /** Options of loopmsg_webhook_parse_ex(). Zero means default. @since 0.1 */
@@ -218,6 +229,12 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_parse(loopmsg_webho
  * ("opt-in", and "message_inbound" with type "opt_in") become LOOPMSG_EVENT_OPT_IN.
  * Unknown fields are ignored.
  *
+ * A LoopLookup callback has no `event` field: a body without one is taken as a lookup
+ * callback (LOOPMSG_EVENT_LOOKUP_RESULT, `event` "lookup_result") when it has a
+ * `request_id` string and either a `result_v1` object or a `webhook_id` string; its
+ * result is in loopmsg_webhook_event::lookup, and webhook_id, contact and request_id are
+ * set as well. Any other body without `event` is an error, as before. @since 0.2
+ *
  * @param[out] out   On LOOPMSG_OK a new event owned by the caller (free it with
  *                   loopmsg_webhook_event_free()); NULL on error. Must not be NULL.
  * @param[in]  body  The bytes received; need not be NUL-terminated; may be NULL only when
@@ -228,8 +245,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_parse(loopmsg_webho
  * @retval LOOPMSG_OK
  * @retval LOOPMSG_E_TOO_LARGE    len exceeds max_body_bytes (nothing was parsed).
  * @retval LOOPMSG_E_PROTOCOL     not JSON, not UTF-8, not an object, duplicate key, no
- *                                `event` string, or a known field of the wrong type
- *                                (err->message names the field).
+ *                                `event` string (and not a lookup callback), or a known field of
+ * the wrong type (err->message names the field).
  * @retval LOOPMSG_E_INVALID_ARG  out is NULL, body NULL with len > 0, or bad opts version.
  * @retval LOOPMSG_E_NOMEM
  * Thread-safe (re-entrant).
@@ -309,10 +326,15 @@ typedef struct loopmsg_webhook_handlers {
     loopmsg_webhook_event_cb on_sender_name_updated; /**< LOOPMSG_EVENT_SENDER_NAME_UPDATED. */
     loopmsg_webhook_event_cb on_unknown;             /**< "unknown" and any event name not known. */
     loopmsg_webhook_event_cb on_any; /**< Every event, after the specific callback. */
+    /* ---- version 2 ---- */
+    loopmsg_webhook_event_cb on_lookup_result; /**< LOOPMSG_EVENT_LOOKUP_RESULT (a handlers
+                                                    struct of version 1 sends these events to
+                                                    on_unknown). @since 0.2 */
 } loopmsg_webhook_handlers;
 
-/** Layout version of loopmsg_webhook_handlers declared by this header. @since 0.1 */
-#define LOOPMSG_WEBHOOK_HANDLERS_VERSION 1
+/** Layout version of loopmsg_webhook_handlers declared by this header (2 since 0.2:
+ *  on_lookup_result). @since 0.1 */
+#define LOOPMSG_WEBHOOK_HANDLERS_VERSION 2
 /** Initialiser of loopmsg_webhook_handlers: the version set, every other field zero. @since 0.1 */
 #define LOOPMSG_WEBHOOK_HANDLERS_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_HANDLERS_VERSION)
 

@@ -148,6 +148,7 @@ int cli_cmd_consume(cli_globals *g, int argc, char **argv);    /* cmd_consume.c 
 int cli_cmd_sandbox(cli_globals *g, int argc, char **argv);    /* cmd_sandbox.c (emulator) */
 int cli_cmd_config(cli_globals *g, int argc, char **argv);     /* config.c (profiles) */
 int cli_cmd_completion(cli_globals *g, int argc, char **argv); /* completion.c */
+int cli_cmd_lookup(cli_globals *g, int argc, char **argv);     /* cmd_lookup.c (LoopLookup) */
 
 /* The subcommand words of a command group, from the table its dispatcher routes with: at
  * most max into out; returns how many. */
@@ -157,6 +158,7 @@ size_t cli_platform_verbs(const char *group, const char **out, size_t max);
 size_t cli_sandbox_verbs(const char *group, const char **out, size_t max);
 size_t cli_config_verbs(const char *group, const char **out, size_t max);
 size_t cli_completion_verbs(const char *group, const char **out, size_t max);
+size_t cli_lookup_verbs(const char *group, const char **out, size_t max);
 
 /* The registry of commands (main.c): the dispatcher and shell completion both use it. */
 typedef struct cli_command {

@@ -48,21 +48,23 @@ static const struct option consume_opts[] = {
 };
 
 static const char usage[] =
-    "usage: loopmsg consume --redis URL --group NAME --exec CMD [options]\n"
+    "usage: loopmsg consume [--redis URL] --group NAME --exec CMD [options]\n"
     "\n"
     "Handle the webhooks that 'loopmsg listen --redis' stored in a Redis stream, with a\n"
     "consumer group: run as many consumers as you like, on any machines; each event goes to\n"
     "one of them.\n"
     "\n"
-    "  --redis URL            redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH\n"
+    "  --redis URL            redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH;\n"
+    "                         default $LOOP_REDIS_URL, which keeps a password out of 'ps'\n"
     "  --stream KEY           the stream (default loopmsg:webhooks)\n"
     "  --group NAME           the consumer group (created if missing)\n"
     "  --consumer NAME        this consumer's name in the group (default HOST:PID); reuse it\n"
     "                         after a restart to take back its pending events at once\n"
     "  --exec CMD             run CMD with /bin/sh -c for each event, as 'listen --exec'\n"
     "                         does: the payload on its stdin, LOOP_EVENT and LOOP_WEBHOOK_ID\n"
-    "                         in its environment (without the CLI's secrets), its stdout\n"
-    "                         sent to stderr. The event is acknowledged when CMD exits 0\n"
+    "                         in its environment (without the CLI's secrets and\n"
+    "                         LOOP_REDIS_URL), its stdout sent to stderr. The event is\n"
+    "                         acknowledged when CMD exits 0\n"
     "  --exec-timeout S       kill CMD after S seconds; the attempt failed (default 30)\n"
     "  --workers N            run N commands at once (default 1)\n"
     "  --max-attempts N       attempts of an event before it goes to the stream KEY:dead\n"
@@ -198,7 +200,11 @@ static int consume(cli_globals *g, const consume_args *a)
         cli_exec_clear(&x);
         return cli_report_error(g, "consume", st, &err);
     }
-    fprintf(stderr, "consuming %s as %s in group %s\n", a->stream ? a->stream : "loopmsg:webhooks",
+    char where[256];
+    loopmsg_status cut = loopmsg_redis_url_redact(where, sizeof where, a->redis);
+    (void)cut; /* LOOPMSG_E_TOO_LARGE: cut short, and still masked */
+    fprintf(stderr, "consuming %s at %s as %s in group %s\n",
+            a->stream ? a->stream : "loopmsg:webhooks", where,
             a->consumer ? a->consumer : "HOST:PID", a->group);
     fflush(stderr);
     pthread_t th;
@@ -265,8 +271,11 @@ int cli_cmd_consume(cli_globals *g, int argc, char **argv)
     return cli_usage_error("consume", "--redis is not available in this build (hiredis was not "
                                       "found when it was built)");
 #else
+    /* LOOP_REDIS_URL: the URL without its password on the command line (visible in ps). */
+    if (!a.redis && getenv("LOOP_REDIS_URL") && getenv("LOOP_REDIS_URL")[0])
+        a.redis = getenv("LOOP_REDIS_URL");
     if (!a.redis)
-        return cli_usage_error("consume", "--redis URL is required");
+        return cli_usage_error("consume", "--redis URL (or LOOP_REDIS_URL) is required");
     if (!a.group)
         return cli_usage_error("consume", "--group NAME is required");
     if (!a.exec)

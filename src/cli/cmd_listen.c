@@ -74,8 +74,9 @@ static const char usage[] =
     "                         stdin, LOOP_EVENT and LOOP_WEBHOOK_ID in its environment, its\n"
     "                         stdout sent to stderr; a non-zero exit counts as a failure.\n"
     "                         Secrets are removed from its environment: LOOP_API_KEY,\n"
-    "                         LOOP_WEBHOOK_SECRET and any LOOP_* name containing KEY, SECRET,\n"
-    "                         TOKEN, PASSWORD, CREDENTIAL, AUTH or PROXY\n"
+    "                         LOOP_WEBHOOK_SECRET, LOOP_REDIS_URL and any LOOP_* name\n"
+    "                         containing KEY, SECRET, TOKEN, PASSWORD, CREDENTIAL, AUTH or\n"
+    "                         PROXY\n"
     "  --exec-timeout S       kill CMD (its process group: SIGTERM, SIGKILL 2 s later) when\n"
     "                         it runs longer than S seconds; the event counts as failed\n"
     "                         (default 30)\n"
@@ -87,7 +88,8 @@ static const char usage[] =
     "                         the event appended in one atomic step, before the 200; 503 when\n"
     "                         Redis cannot be reached. Nothing is printed; 'loopmsg consume'\n"
     "                         handles the events. Not with --spool, --exec or\n"
-    "                         --ack-after-handling\n"
+    "                         --ack-after-handling. LOOP_REDIS_URL in the environment does the\n"
+    "                         same and keeps a password out of 'ps'\n"
     "  --stream KEY           the stream (default loopmsg:webhooks)\n"
     "  --dedupe-ttl SECONDS   how long Redis remembers a webhook_id (default 86400)\n"
     "\n"
@@ -282,15 +284,22 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
         free(a.secrets);
         return cli_usage_error("listen", "unexpected argument '%s'", argv[first]);
     }
+    /* LOOP_REDIS_URL: --redis without the password on the command line (visible in ps). */
+    const char *redis_from = "--redis";
+    if (!a.redis && getenv("LOOP_REDIS_URL") && getenv("LOOP_REDIS_URL")[0]) {
+        a.redis = getenv("LOOP_REDIS_URL");
+        redis_from = "LOOP_REDIS_URL";
+    }
     if (!a.redis && (a.stream || a.dedupe_ttl_s)) {
         free(a.secrets);
         return cli_usage_error("listen", "--stream and --dedupe-ttl need --redis");
     }
     if (a.redis && (a.spool || a.exec || a.ack_after)) {
         free(a.secrets);
-        return cli_usage_error("listen", "--redis cannot be combined with --spool, --exec or "
-                                         "--ack-after-handling: 'loopmsg consume' handles the "
-                                         "events");
+        return cli_usage_error("listen",
+                               "%s cannot be combined with --spool, --exec or "
+                               "--ack-after-handling: 'loopmsg consume' handles the events",
+                               redis_from);
     }
 #ifndef LOOPMSG_CLI_WITH_REDIS
     if (a.redis) {
@@ -381,9 +390,15 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
     int v6 = strchr(addr, ':') != NULL;
     fprintf(stderr, "listening on http://%s%s%s:%u%s\n", v6 ? "[" : "", addr, v6 ? "]" : "",
             (unsigned int)loopmsg_webhook_server_port(srv), a.path);
-    if (a.redis)
-        fprintf(stderr, "loopmsg listen: events go to the Redis stream %s\n",
-                a.stream ? a.stream : "loopmsg:webhooks");
+#ifdef LOOPMSG_CLI_WITH_REDIS
+    if (a.redis) {
+        char where[256];
+        loopmsg_status cut = loopmsg_redis_url_redact(where, sizeof where, a.redis);
+        (void)cut; /* LOOPMSG_E_TOO_LARGE: cut short, and still masked */
+        fprintf(stderr, "loopmsg listen: events go to the Redis stream %s at %s\n",
+                a.stream ? a.stream : "loopmsg:webhooks", where);
+    }
+#endif
     if (!secret_count)
         fprintf(stderr, "loopmsg listen: no --secret (or LOOP_WEBHOOK_SECRET): anyone who can "
                         "connect may post events\n");

@@ -101,11 +101,15 @@ static int on_opt(int id, const char *arg, void *ud)
             return cli_usage_error(a->cmd, "--page: expected a number >= 1");
         a->lp.page = (unsigned int)v;
         break;
-    case R_PER_PAGE:
-        if (cli_parse_long(arg, 1, LOOPMSG_MAX_PER_PAGE, &v) != 0)
-            return cli_usage_error(a->cmd, "--per-page: expected 1..%u", LOOPMSG_MAX_PER_PAGE);
+    case R_PER_PAGE: {
+        /* The lookup history allows larger pages than Loop Message's lists. */
+        unsigned int max =
+            strcmp(a->cmd, "lookup") == 0 ? LOOPMSG_LOOKUP_MAX_PER_PAGE : LOOPMSG_MAX_PER_PAGE;
+        if (cli_parse_long(arg, 1, max, &v) != 0)
+            return cli_usage_error(a->cmd, "--per-page: expected 1..%u", max);
         a->lp.per_page = (unsigned int)v;
         break;
+    }
     case R_SORT:
         if (strcmp(arg, "asc") == 0)
             a->lp.sort = LOOPMSG_SORT_ASC;
@@ -266,6 +270,10 @@ static void print_item(const loopmsg_page *p, size_t i)
         printf("%s\t%s\t%s\t%s\n", s_or(p->organizations[i].id), s_or(p->organizations[i].name),
                s_or(p->organizations[i].status), s_or(p->organizations[i].create_date));
         break;
+    case LOOPMSG_LIST_LOOKUPS:
+        printf("%s\t%s\t%s\t%s\n", s_or(p->lookups[i].create_date), s_or(p->lookups[i].id),
+               s_or(p->lookups[i].contact), s_or(p->lookups[i].status));
+        break;
     }
 }
 
@@ -397,6 +405,14 @@ static int r_orgs_list(cli_globals *g, res_args *a, loopmsg_client *c, char **po
     (void)pos;
     (void)n;
     return run_list(g, a, c, LOOPMSG_LIST_ORGANIZATIONS);
+}
+
+/* `lookup history` (cmd_lookup.c hands it here for the list options). */
+static int r_lookup_history(cli_globals *g, res_args *a, loopmsg_client *c, char **pos, int n)
+{
+    (void)pos;
+    (void)n;
+    return run_list(g, a, c, LOOPMSG_LIST_LOOKUPS);
 }
 
 static int r_history(cli_globals *g, res_args *a, loopmsg_client *c, char **pos, int n)
@@ -580,6 +596,7 @@ static const struct {
     {"opt-in", "url", 0, r_optin_url},
     {"webhooks", "history", 0, r_webhooks_history},
     {"orgs", "list", 0, r_orgs_list},
+    {"lookup", "history", 0, r_lookup_history},
 };
 
 int cli_cmd_resource(cli_globals *g, int argc, char **argv)

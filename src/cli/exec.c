@@ -62,8 +62,10 @@ const char *cli_event_name(const loopmsg_webhook_event *ev)
     return ev->type == LOOPMSG_EVENT_UNKNOWN ? ev->event : loopmsg_event_type_name(ev->type);
 }
 
-/* Variables that hold a secret the CLI reads: never handed to --exec. */
-static const char *const secret_vars[] = {"LOOP_API_KEY", "LOOP_WEBHOOK_SECRET", NULL};
+/* Variables that hold a secret the CLI reads: never handed to --exec. LOOP_REDIS_URL may carry
+ * the Redis password (consume runs CMD with it set). */
+static const char *const secret_vars[] = {"LOOP_API_KEY", "LOOP_WEBHOOK_SECRET", "LOOP_REDIS_URL",
+                                          NULL};
 
 /* Any other LOOP_* variable whose name holds one of these words is treated as a secret too,
  * so that a future option's variable (a proxy with credentials, a token) is kept out

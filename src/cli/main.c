@@ -33,6 +33,8 @@ static const char usage[] =
     "  opt-in      url --body B [--field KEY=VALUE]...\n"
     "  webhooks    history | replay [WEBHOOK_ID] --to URL [--header VALUE]\n"
     "  orgs        list | show ID | create ... | update ID ... | delete ID --yes\n"
+    "iMessage availability (LoopLookup, key LOOP_LOOKUP_API_KEY):\n"
+    "  lookup      CONTACT... [--details] [--wait] | status ID [--wait] | history\n"
     "Settings:\n"
     "  config      set KEY VALUE | get KEY [--show-secrets] | list | path\n"
     "  completion  bash | zsh | fish   (print the shell's completion script)\n"
@@ -99,6 +101,7 @@ const cli_command cli_commands[] = {
     {"opt-in", cli_cmd_resource, cli_resource_verbs},
     {"webhooks", cli_cmd_resource, cli_resource_verbs},
     {"orgs", cli_cmd_platform, platform_verbs},
+    {"lookup", cli_cmd_lookup, cli_lookup_verbs},
     {"config", cli_cmd_config, cli_config_verbs},
     {"completion", cli_cmd_completion, cli_completion_verbs},
 #ifdef LOOPMSG_CLI_WITH_LISTEN

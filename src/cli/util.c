@@ -373,6 +373,8 @@ loopmsg_client *cli_client_new_ex(const cli_globals *g, const loopmsg_client_opt
         o.wire_user_data = tuning->wire_user_data;
     }
     o.api_key = cli_setting(g, CLI_KEY_API_KEY);
+    /* Sent only to the LoopLookup host, whatever the command. */
+    o.lookup_api_key = cli_setting(g, CLI_KEY_LOOKUP_API_KEY);
     o.base_url = cli_setting(g, CLI_KEY_BASE_URL);
     o.default_sender = cli_setting(g, CLI_KEY_SENDER);
     o.timeout_ms = (unsigned int)g->timeout_ms;

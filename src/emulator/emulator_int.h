@@ -153,6 +153,7 @@ size_t loopmsg__emu_utf8_prefix(const char *s, size_t max_chars);
 
 typedef struct loopmsg__emu_state loopmsg__emu_state;
 typedef struct loopmsg__emu_platform loopmsg__emu_platform; /* state_org.c */
+typedef struct loopmsg__emu_lookups loopmsg__emu_lookups;   /* state_lookup.c */
 
 loopmsg__emu_state *loopmsg__emu_state_new(const char *fixtures_path, char *errbuf,
                                            size_t errbuf_size);
@@ -206,6 +207,7 @@ struct loopmsg_emulator {
     /* Copied options. */
     char *bind_address;
     char *api_key;
+    char *lookup_api_key; /* LoopLookup's key (state_lookup.c) */
     char *webhook_url;
     char *webhook_header;
     char *fixtures_path;
@@ -240,6 +242,7 @@ struct loopmsg_emulator {
     loopmsg__emu_state *state;
     loopmsg__emu_events *events;
     loopmsg__emu_platform *platform; /* state_org.c; created on first use, under lock */
+    loopmsg__emu_lookups *lookups;   /* state_lookup.c; created on first use, under lock */
 };
 
 /* The request log as {"count", "items"} (Authorization reduced to a boolean). */
@@ -321,6 +324,14 @@ void loopmsg__emu_platform_free(loopmsg__emu_platform *p);
  * true and its webhook URL and header (NULL when unset; borrowed while the lock is held). */
 bool loopmsg__emu_platform_webhook_locked(loopmsg_emulator *emu, const char *key, const char **url,
                                           const char **header);
+
+/* ---- state_lookup.c: LoopLookup (its own key, same port) ---------------------------------- */
+
+/* Handle the request when it is a LoopLookup endpoint (authentication included): true when
+ * a response was written. Called by loopmsg__emu_route before anything else. */
+bool loopmsg__emu_lookup_route(loopmsg_emulator *emu, const loopmsg__emu_request *req,
+                               loopmsg__emu_response *resp);
+void loopmsg__emu_lookups_free(loopmsg__emu_lookups *l);
 
 /* Replace the state by a fresh one from the fixtures. false on failure (state kept). */
 bool loopmsg__emu_state_reload(loopmsg_emulator *emu);

@@ -265,9 +265,12 @@ void loopmsg__emu_events_post_to(loopmsg__emu_events *ev, json_t *event, int64_t
     if (id_out)
         snprintf(id_out, LOOPMSG__EMU_ID_SIZE, "%s", id);
     const char *type = json_string_value(json_object_get(event, "event"));
-    /* Every message event carries api_version; the sender_name_updated sample does not. */
-    if (!json_object_get(event, "api_version") &&
-        !(type && strcmp(type, "sender_name_updated") == 0))
+    /* Every message event carries api_version; the sender_name_updated sample does not, nor
+     * does a LoopLookup callback, which has no `event` either (its history name is ours). */
+    if (!type && json_object_get(event, "request_id"))
+        type = "lookup_result";
+    else if (!json_object_get(event, "api_version") &&
+             !(type && strcmp(type, "sender_name_updated") == 0))
         json_object_set_new(event, "api_version", json_string("1.0"));
     if (!ev || (!url && !ev->emu->webhook_url)) {
         json_decref(event);

@@ -106,7 +106,7 @@ static void method_not_allowed(loopmsg__emu_response *resp, const char *allow)
 void loopmsg__emu_route(loopmsg_emulator *emu, const loopmsg__emu_request *req,
                         loopmsg__emu_response *resp)
 {
-    if (loopmsg__emu_platform_route(emu, req, resp))
+    if (loopmsg__emu_lookup_route(emu, req, resp) || loopmsg__emu_platform_route(emu, req, resp))
         return;
     const struct route *found = NULL;
     const char *allow = NULL;
@@ -362,6 +362,8 @@ static void sandbox_reset(loopmsg_emulator *emu, const json_t *body, loopmsg__em
         pthread_mutex_lock(&emu->lock);
         loopmsg__emu_platform_free(emu->platform);
         emu->platform = NULL;
+        loopmsg__emu_lookups_free(emu->lookups);
+        emu->lookups = NULL;
         pthread_mutex_unlock(&emu->lock);
     }
     sandbox_ok(resp, NULL);

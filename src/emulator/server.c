@@ -616,6 +616,8 @@ loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emul
     bool ok = true;
     emu->bind_address = opt_dup(opts->bind_address ? opts->bind_address : "127.0.0.1", &ok);
     emu->api_key = opt_dup(opts->api_key ? opts->api_key : "test-key", &ok);
+    emu->lookup_api_key = opt_dup(
+        opts->version >= 2 && opts->lookup_api_key ? opts->lookup_api_key : "test-lookup-key", &ok);
     emu->webhook_url =
         opt_dup(opts->webhook_url && *opts->webhook_url ? opts->webhook_url : NULL, &ok);
     emu->webhook_header = opt_dup(opts->webhook_header, &ok);
@@ -710,6 +712,7 @@ void loopmsg_emulator_free(loopmsg_emulator *emu)
     loopmsg__emu_events_stop(emu->events);
     loopmsg__emu_state_free(emu->state);
     loopmsg__emu_platform_free(emu->platform);
+    loopmsg__emu_lookups_free(emu->lookups);
     free_requests(emu);
     free(emu->requests);
     free_scripts(emu);
@@ -717,6 +720,7 @@ void loopmsg_emulator_free(loopmsg_emulator *emu)
     pthread_mutex_destroy(&emu->lock);
     free(emu->bind_address);
     free(emu->api_key);
+    free(emu->lookup_api_key);
     free(emu->webhook_url);
     free(emu->webhook_header);
     free(emu->fixtures_path);

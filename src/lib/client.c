@@ -101,6 +101,52 @@ static loopmsg_status check_url(const char *field, const char *url, loopmsg_erro
     return LOOPMSG_OK;
 }
 
+/* Trim a key and check it; on success key and len give the trimmed span of the string. */
+static loopmsg_status trim_key(const char *field, const char **key, size_t *len, loopmsg_error *err)
+{
+    const char *k = *key;
+    while (is_space(*k))
+        k++;
+    size_t n = strlen(k);
+    while (n && is_space(k[n - 1]))
+        n--;
+    if (n == 0)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: is blank", field);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)k[i] < 0x20 || k[i] == 0x7F)
+            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: contains control characters",
+                                      field);
+    *key = k;
+    *len = n;
+    return LOOPMSG_OK;
+}
+
+/* "Authorization: <key>" (NULL on OOM). */
+static char *auth_line(const char *key, size_t len)
+{
+    loopmsg__buf b = {0};
+    loopmsg__buf_puts(&b, "Authorization: ");
+    loopmsg__buf_append(&b, key, len);
+    return loopmsg__buf_detach(&b);
+}
+
+/* A secondary host (opt-in frontend, LoopLookup): env or default, trailing slashes removed,
+ * the same plaintext rule as base_url. */
+static loopmsg_status second_host(char **out, const char *given, const char *env,
+                                  const char *fallback, const char *field, loopmsg_error *err)
+{
+    const char *v = given ? given : getenv(env);
+    if (!v || !*v)
+        v = fallback;
+    *out = loopmsg__strdup(v);
+    if (!*out)
+        return loopmsg__error_nomem(err);
+    size_t n = strlen(*out);
+    while (n > 8 && (*out)[n - 1] == '/')
+        (*out)[--n] = '\0';
+    return check_url(field, *out, err);
+}
+
 static const char *env_or(const char *value, const char *name)
 {
     if (value)
@@ -115,8 +161,15 @@ static void client_destroy(loopmsg_client *c)
         loopmsg__wipe(c->api_key, c->api_key_len);
     if (c->auth_header)
         loopmsg__wipe(c->auth_header, strlen(c->auth_header));
+    if (c->lookup_api_key)
+        loopmsg__wipe(c->lookup_api_key, c->lookup_api_key_len);
+    if (c->lookup_auth_header)
+        loopmsg__wipe(c->lookup_auth_header, strlen(c->lookup_auth_header));
     loopmsg__free(c->api_key);
     loopmsg__free(c->auth_header);
+    loopmsg__free(c->lookup_api_key);
+    loopmsg__free(c->lookup_auth_header);
+    loopmsg__free(c->lookup_base_url);
     loopmsg__free(c->base_url);
     loopmsg__free(c->optin_base_url);
     loopmsg__free(c->default_sender);
@@ -147,21 +200,18 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
     if (loopmsg__global_ensure() != 0)
         return loopmsg__error_set(err, LOOPMSG_E_INTERNAL, "client_new: curl_global_init failed");
 
+    /* Fields of version 3: an older caller's struct ends before them. */
+    bool v3 = opts->version >= 3;
     const char *key = env_or(opts->api_key, "LOOP_API_KEY");
-    if (!key)
+    const char *lkey = env_or(v3 ? opts->lookup_api_key : NULL, "LOOP_LOOKUP_API_KEY");
+    if (!key && !lkey)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                   "api_key: required (set it in the options or LOOP_API_KEY)");
-    while (is_space(*key))
-        key++;
-    size_t keylen = strlen(key);
-    while (keylen && is_space(key[keylen - 1]))
-        keylen--;
-    if (keylen == 0)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "api_key: is blank");
-    for (size_t i = 0; i < keylen; i++)
-        if ((unsigned char)key[i] < 0x20 || key[i] == 0x7F)
-            return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                      "api_key: contains control characters");
+    size_t keylen = 0, lkeylen = 0;
+    if (key && (st = trim_key("api_key", &key, &keylen, err)) != LOOPMSG_OK)
+        return st;
+    if (lkey && (st = trim_key("lookup_api_key", &lkey, &lkeylen, err)) != LOOPMSG_OK)
+        return st;
 
     const char *base = env_or(opts->base_url, "LOOP_BASE_URL");
     if (!base)
@@ -211,27 +261,29 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
         return st;
     }
     /* The frontend opt-in method has its own host (spec-management §6); the same plaintext
-     * rule holds, although no key is sent there. */
-    const char *optin = env_or(NULL, "LOOP_OPTIN_BASE_URL");
-    c->optin_base_url = loopmsg__strdup(optin ? optin : LOOPMSG_DEFAULT_OPTIN_BASE_URL);
-    if (!c->optin_base_url) {
-        client_destroy(c);
-        return loopmsg__error_nomem(err);
-    }
-    size_t olen = strlen(c->optin_base_url);
-    while (olen > 8 && c->optin_base_url[olen - 1] == '/')
-        c->optin_base_url[--olen] = '\0';
-    st = check_url("LOOP_OPTIN_BASE_URL", c->optin_base_url, err);
+     * rule holds, although no key is sent there. So does LoopLookup's (§7), which gets its
+     * own key. */
+    st = second_host(&c->optin_base_url, NULL, "LOOP_OPTIN_BASE_URL",
+                     LOOPMSG_DEFAULT_OPTIN_BASE_URL, "LOOP_OPTIN_BASE_URL", err);
+    if (st == LOOPMSG_OK)
+        st = second_host(&c->lookup_base_url, v3 ? opts->lookup_base_url : NULL,
+                         "LOOP_LOOKUP_BASE_URL", LOOPMSG_DEFAULT_LOOKUP_BASE_URL,
+                         v3 && opts->lookup_base_url ? "lookup_base_url" : "LOOP_LOOKUP_BASE_URL",
+                         err);
     if (st != LOOPMSG_OK) {
         client_destroy(c);
         return st;
     }
-    c->api_key = loopmsg__strndup(key, keylen);
-    c->api_key_len = keylen;
-    loopmsg__buf auth = {0};
-    loopmsg__buf_puts(&auth, "Authorization: ");
-    loopmsg__buf_append(&auth, key, keylen);
-    c->auth_header = loopmsg__buf_detach(&auth);
+    if (key) {
+        c->api_key = loopmsg__strndup(key, keylen);
+        c->api_key_len = keylen;
+        c->auth_header = auth_line(key, keylen);
+    }
+    if (lkey) {
+        c->lookup_api_key = loopmsg__strndup(lkey, lkeylen);
+        c->lookup_api_key_len = lkeylen;
+        c->lookup_auth_header = auth_line(lkey, lkeylen);
+    }
     c->default_sender = loopmsg__strdup(sender);
     c->ca_bundle_path = loopmsg__strdup(ca_bundle);
     c->ca_path = loopmsg__strdup(ca_path);
@@ -243,8 +295,10 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
         loopmsg__buf_puts(&ua, opts->user_agent_suffix);
     }
     c->user_agent = loopmsg__buf_detach(&ua);
-    if (!c->api_key || !c->auth_header || !c->user_agent || (sender && !c->default_sender) ||
-        (ca_bundle && !c->ca_bundle_path) || (ca_path && !c->ca_path) || (proxy && !c->proxy)) {
+    if ((key && (!c->api_key || !c->auth_header)) ||
+        (lkey && (!c->lookup_api_key || !c->lookup_auth_header)) || !c->user_agent ||
+        (sender && !c->default_sender) || (ca_bundle && !c->ca_bundle_path) ||
+        (ca_path && !c->ca_path) || (proxy && !c->proxy)) {
         client_destroy(c);
         return loopmsg__error_nomem(err);
     }
@@ -267,8 +321,7 @@ loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_opt
                                                                      : opts->rate_limit_per_second;
     c->log_cb = opts->log_cb;
     c->log_user_data = opts->log_user_data;
-    /* Fields of version 3: an older caller's struct ends before them. */
-    if (opts->version >= 3) {
+    if (v3) {
         c->wire_cb = opts->wire_cb;
         c->wire_user_data = opts->wire_user_data;
         c->log_event_cb = opts->log_event_cb;

@@ -30,6 +30,9 @@ typedef enum loopmsg__method {
 /* The frontend opt-in method: sent to the client's optin_base_url, without Authorization
  * (the method is unauthenticated, and the key must not travel to another host). */
 #define LOOPMSG__OP_HOST_OPTIN 0x4u
+/* A LoopLookup method: sent to the client's lookup_base_url with the lookup key (never the
+ * Loop Message key), and its errors read with LoopLookup's own code table. */
+#define LOOPMSG__OP_HOST_LOOKUP 0x8u
 
 /* Decode a successful (2xx) response into a result (an arena root). `root` is the parsed
  * body, NULL when the body was empty (204). `raw` is the NUL-terminated body. */
@@ -106,11 +109,15 @@ uint64_t loopmsg__now_ms(void); /* monotonic */
 struct loopmsg_engine; /* engine.c */
 
 struct loopmsg_client {
-    char *api_key;
+    char *api_key; /* NULL for a lookup-only client (then auth_header is NULL too) */
     size_t api_key_len;
     char *auth_header; /* "Authorization: <key>", wiped on free */
     char *base_url;
     char *optin_base_url; /* LOOP_OPTIN_BASE_URL, default https://t.imsg.link */
+    char *lookup_api_key; /* NULL: no LoopLookup calls; wiped on free */
+    size_t lookup_api_key_len;
+    char *lookup_auth_header; /* "Authorization: <lookup key>", wiped on free */
+    char *lookup_base_url;    /* LOOP_LOOKUP_BASE_URL, default https://a.looplookup.com */
     char *default_sender;
     char *ca_bundle_path;
     char *ca_path;

@@ -392,6 +392,15 @@ loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int ht
                                        const char *body, size_t len, unsigned int retry_after_ms,
                                        const char *secret, json_t **json_out, loopmsg_error *err)
 {
+    return loopmsg__codec_classify_ex(op_name, is_post, http_status, body, len, retry_after_ms,
+                                      secret, false, json_out, err);
+}
+
+loopmsg_status loopmsg__codec_classify_ex(const char *op_name, bool is_post, int http_status,
+                                          const char *body, size_t len, unsigned int retry_after_ms,
+                                          const char *secret, bool lookup, json_t **json_out,
+                                          loopmsg_error *err)
+{
     *json_out = NULL;
     json_t *root = len ? parse_body(body, len) : NULL;
     bool blank = body_is_blank(body, len);
@@ -441,8 +450,13 @@ loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int ht
     }
 
     loopmsg_status st;
-    unsigned int flags = loopmsg_api_code_flags(code) | LOOPMSG_ERRF_SENT;
-    if (http_status == 401 || http_status == 403 || code == 110 || code == 130) {
+    /* LoopLookup numbers its codes as the legacy Loop API did (spec-management §7.10): the
+     * same number may mean something else, so it has a table of its own. */
+    unsigned int flags =
+        (lookup ? loopmsg__lookup_code_flags(code) : loopmsg_api_code_flags(code)) |
+        LOOPMSG_ERRF_SENT;
+    bool auth_code = lookup ? loopmsg__lookup_code_is_auth(code) : (code == 110 || code == 130);
+    if (http_status == 401 || http_status == 403 || auth_code) {
         st = LOOPMSG_E_AUTH;
         flags |= LOOPMSG_ERRF_FATAL;
     } else if (http_status == 429) {
@@ -465,7 +479,9 @@ loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int ht
     char excerpt[120] = "";
     if (server_msg)
         excerpt_masked(excerpt, sizeof excerpt, server_msg, server_msg_len, 100, secret);
-    const char *desc = code ? loopmsg_api_code_description(code) : NULL;
+    const char *desc = !code    ? NULL
+                       : lookup ? loopmsg__lookup_code_description(code)
+                                : loopmsg_api_code_description(code);
     char codepart[160] = "";
     if (code)
         snprintf(codepart, sizeof codepart, ", API code %d (%s)", code,

@@ -27,6 +27,13 @@ loopmsg_status loopmsg__codec_classify(const char *op_name, bool is_post, int ht
                                        const char *body, size_t len, unsigned int retry_after_ms,
                                        const char *secret, json_t **json_out, loopmsg_error *err);
 
+/* As loopmsg__codec_classify; lookup: the answer of a LoopLookup method, whose codes are
+ * read with LoopLookup's own table (error.c). */
+loopmsg_status loopmsg__codec_classify_ex(const char *op_name, bool is_post, int http_status,
+                                          const char *body, size_t len, unsigned int retry_after_ms,
+                                          const char *secret, bool lookup, json_t **json_out,
+                                          loopmsg_error *err);
+
 /* Parse a Retry-After header value (seconds or an HTTP date relative to now_epoch_s);
  * returns milliseconds, 0 if absent or malformed, capped at one day. */
 unsigned int loopmsg__codec_retry_after(const char *value, long long now_epoch_s);

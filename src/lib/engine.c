@@ -67,6 +67,7 @@ struct loopmsg_engine {
     const char *capath;
     struct curl_slist *headers;
     struct curl_slist *headers_noauth; /* for LOOPMSG__OP_HOST_OPTIN */
+    struct curl_slist *headers_lookup; /* for LOOPMSG__OP_HOST_LOOKUP; NULL without a key */
     req_list queued, running, done;
     CURL *idle[IDLE_HANDLES];
     size_t idle_count;
@@ -86,6 +87,21 @@ uint64_t loopmsg__now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Both keys of the client, wherever either stands. */
+static void mask_keys(const loopmsg_client *c, char *s, size_t len, bool cut)
+{
+    loopmsg__mask_secret(s, len, c->api_key, c->api_key_len, cut);
+    loopmsg__mask_secret(s, len, c->lookup_api_key, c->lookup_api_key_len, cut);
+}
+
+/* The host an op goes to. */
+static const char *base_of(const loopmsg_client *c, const loopmsg__op *op)
+{
+    return (op->flags & LOOPMSG__OP_HOST_OPTIN)    ? c->optin_base_url
+           : (op->flags & LOOPMSG__OP_HOST_LOOKUP) ? c->lookup_base_url
+                                                   : c->base_url;
+}
+
 void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *fmt, ...)
 {
     if (!c || !c->log_cb)
@@ -97,8 +113,7 @@ void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *
     va_end(ap);
     /* Belt and braces: no log line may carry the key in any spelling, whatever produced it;
      * a line cut short may end in part of it. */
-    loopmsg__mask_secret(line, strlen(line), c->api_key, c->api_key_len,
-                         n < 0 || (size_t)n >= sizeof line);
+    mask_keys(c, line, strlen(line), n < 0 || (size_t)n >= sizeof line);
     /* The log callback runs in the middle of an engine turn: like a completion callback, it
      * may not drive the engine (poll, run and blocking calls get LOOPMSG_E_STATE). */
     struct loopmsg_engine *e = c->engine;
@@ -117,7 +132,7 @@ static void log_body(const loopmsg_client *c, const char *dir, const char *body,
     size_t n = strnlen(body, len < sizeof line - 1 ? len : sizeof line - 1);
     memcpy(line, body, n);
     line[n] = '\0';
-    loopmsg__mask_secret(line, n, c->api_key, c->api_key_len, n < len);
+    mask_keys(c, line, n, n < len);
     loopmsg__log(c, LOOPMSG_LOG_DEBUG, "%s %s", dir, line);
 }
 
@@ -132,15 +147,16 @@ static void log_event(loopmsg_client *c, const loopmsg__request *r, loopmsg_log_
     if (!c->log_event_cb)
         return;
     char path[512];
-    size_t base = strlen(c->base_url);
-    const char *p = strncmp(r->url, c->base_url, base) == 0 ? r->url + base : r->url;
+    const char *host = base_of(c, r->op);
+    size_t base = strlen(host);
+    const char *p = strncmp(r->url, host, base) == 0 ? r->url + base : r->url;
     size_t n = strcspn(p, "?#");
     bool cut = n >= sizeof path;
     if (cut)
         n = sizeof path - 1;
     memcpy(path, p, n);
     path[n] = '\0';
-    loopmsg__mask_secret(path, n, c->api_key, c->api_key_len, cut);
+    mask_keys(c, path, n, cut);
     loopmsg_log_event ev = LOOPMSG_LOG_EVENT_INIT;
     ev.level = level;
     ev.kind = kind;
@@ -257,6 +273,19 @@ static CURLSH *new_share(void)
     return sh;
 }
 
+/* Content-Type, Expect and, when given, an Authorization line. NULL on OOM. */
+static struct curl_slist *header_list(const char *auth)
+{
+    struct curl_slist *a = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *b = a ? curl_slist_append(a, "Expect:") : NULL;
+    struct curl_slist *l = b && auth ? curl_slist_append(b, auth) : b;
+    if (!l) {
+        wipe_slist(a);
+        curl_slist_free_all(a);
+    }
+    return l;
+}
+
 loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
 {
     struct loopmsg_engine *e = loopmsg__calloc(1, sizeof *e);
@@ -271,8 +300,11 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
     e->multi = curl_multi_init();
     struct curl_slist *h = NULL;
     /* "Expect:" stops libcurl from waiting for a 100-continue on larger bodies. */
+    /* A lookup-only client has no Loop Message key: its Loop calls are refused before any
+     * I/O (check_call), and the list goes without one. */
     const char *fixed[] = {"Content-Type: application/json", "Expect:", c->auth_header};
-    for (size_t i = 0; e->multi && i < sizeof fixed / sizeof fixed[0]; i++) {
+    size_t nfixed = c->auth_header ? 3 : 2;
+    for (size_t i = 0; e->multi && i < nfixed; i++) {
         struct curl_slist *n = curl_slist_append(h, fixed[i]);
         if (!n) {
             wipe_slist(h);
@@ -290,11 +322,14 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
         return loopmsg__error_nomem(err);
     }
     e->headers = h;
-    /* The same list without the key, for the one unauthenticated method. */
-    struct curl_slist *na = curl_slist_append(NULL, "Content-Type: application/json");
-    struct curl_slist *na2 = na ? curl_slist_append(na, "Expect:") : NULL;
-    if (!na2) {
-        curl_slist_free_all(na);
+    /* The same list without the key, for the one unauthenticated method, and with the
+     * lookup key for LoopLookup (only when the client has one). */
+    e->headers_noauth = header_list(NULL);
+    e->headers_lookup = c->lookup_auth_header ? header_list(c->lookup_auth_header) : NULL;
+    if (!e->headers_noauth || (c->lookup_auth_header && !e->headers_lookup)) {
+        curl_slist_free_all(e->headers_noauth);
+        wipe_slist(e->headers_lookup);
+        curl_slist_free_all(e->headers_lookup);
         wipe_slist(e->headers);
         curl_slist_free_all(e->headers);
         curl_multi_cleanup(e->multi);
@@ -302,7 +337,6 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
         loopmsg__free(e);
         return loopmsg__error_nomem(err);
     }
-    e->headers_noauth = na2;
     /* Requests in flight (max_concurrent) and connections (max_connections) are separate
      * limits: over HTTP/2 every handle waits for a connection it can multiplex on
      * (CURLOPT_PIPEWAIT) and a new one opens only when the server's stream limit is reached;
@@ -508,8 +542,16 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &last) != CURLE_OK || !last ||
         strcmp(last, r->url) != 0)
         curl_easy_setopt(h, CURLOPT_URL, r->url);
+    /* The op's host may differ from the one new_easy looked at (LoopLookup, opt-in). */
+    curl_easy_setopt(h, CURLOPT_PIPEWAIT,
+                     c->http_version != LOOPMSG_HTTP_VERSION_1_1 &&
+                             strncmp(base_of(c, r->op), "https://", 8) == 0
+                         ? 1L
+                         : 0L);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER,
-                     (r->op->flags & LOOPMSG__OP_HOST_OPTIN) ? e->headers_noauth : e->headers);
+                     (r->op->flags & LOOPMSG__OP_HOST_OPTIN)    ? e->headers_noauth
+                     : (r->op->flags & LOOPMSG__OP_HOST_LOOKUP) ? e->headers_lookup
+                                                                : e->headers);
     curl_easy_setopt(h, CURLOPT_PRIVATE, r);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
@@ -594,7 +636,9 @@ static long retry_delay(loopmsg_client *c, loopmsg__request *r, loopmsg_status s
         return -1;
     /* What a Loop code means for a resend is in the one table of codes (error.c); it wins
      * over the HTTP status: a 1030 that comes with a 503 may still have been delivered. */
-    loopmsg__resend by_code = loopmsg__api_code_resend(e->api_code);
+    loopmsg__resend by_code = (r->op->flags & LOOPMSG__OP_HOST_LOOKUP)
+                                  ? LOOPMSG__RESEND_BY_STATUS /* its own numbering */
+                                  : loopmsg__api_code_resend(e->api_code);
     if (r->op->flags & LOOPMSG__OP_ONCE)
         again = (st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT) &&
                 !(e->flags & LOOPMSG_ERRF_SENT) && (e->flags & LOOPMSG_ERRF_RETRYABLE);
@@ -635,8 +679,7 @@ static long retry_delay(loopmsg_client *c, loopmsg__request *r, loopmsg_status s
 static void redact(char *msg, const loopmsg_client *c)
 {
     size_t len = strlen(msg);
-    loopmsg__mask_secret(msg, len, c->api_key, c->api_key_len,
-                         len + 1 >= LOOPMSG_ERROR_MESSAGE_SIZE);
+    mask_keys(c, msg, len, len + 1 >= LOOPMSG_ERROR_MESSAGE_SIZE);
 }
 
 /* Mask the key wherever a server echoes it (as it is or JSON-escaped) before the body is
@@ -646,9 +689,12 @@ static void redact(char *msg, const loopmsg_client *c)
  * every log line and error message is masked on its own. */
 static void redact_body(loopmsg__buf *b, const loopmsg_client *c)
 {
-    if (c->api_key_len < 4 || !b->ptr)
+    if (!b->ptr)
         return;
-    loopmsg__mask_secret(b->ptr, b->len, c->api_key, c->api_key_len, false);
+    if (c->api_key_len >= 4)
+        loopmsg__mask_secret(b->ptr, b->len, c->api_key, c->api_key_len, false);
+    if (c->lookup_api_key_len >= 4)
+        loopmsg__mask_secret(b->ptr, b->len, c->lookup_api_key, c->lookup_api_key_len, false);
 }
 
 /* The server's certificate was not trusted, or the trust could not be loaded: the request
@@ -703,8 +749,8 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
                                                  : curl_easy_strerror(rc);
         loopmsg__error_set(
             &r->err, st, "%s: %s %s (%s)%s", op,
-            st == LOOPMSG_E_TIMEOUT ? "timed out on" : "transport error on", c->base_url, detail,
-            was_sent && post ? "; the request was sent, the outcome is unknown" : "");
+            st == LOOPMSG_E_TIMEOUT ? "timed out on" : "transport error on", base_of(c, r->op),
+            detail, was_sent && post ? "; the request was sent, the outcome is unknown" : "");
         r->err.transport_code = (int)rc;
         r->err.flags = LOOPMSG_ERRF_RETRYABLE;
         if (certificate_error(rc)) {
@@ -722,8 +768,10 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
     unsigned int ra =
         loopmsg__codec_retry_after(r->retry_after[0] ? r->retry_after : NULL, (long long)wall);
     json_t *root = NULL;
-    loopmsg_status st = loopmsg__codec_classify(op, post, (int)http, r->resp.ptr ? r->resp.ptr : "",
-                                                r->resp.len, ra, c->api_key, &root, &r->err);
+    bool lookup = (r->op->flags & LOOPMSG__OP_HOST_LOOKUP) != 0;
+    loopmsg_status st = loopmsg__codec_classify_ex(
+        op, post, (int)http, r->resp.ptr ? r->resp.ptr : "", r->resp.len, ra,
+        lookup ? c->lookup_api_key : c->api_key, lookup, &root, &r->err);
     if (st == LOOPMSG_OK && r->op->decode) {
         st = r->op->decode(&r->result, root, r->resp.ptr ? r->resp.ptr : "", r->resp.len, &r->err);
         if (st != LOOPMSG_OK) {
@@ -982,7 +1030,7 @@ static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c, con
     }
     loopmsg__request *r = loopmsg__calloc(1, sizeof *r);
     loopmsg__buf url = {0};
-    loopmsg__buf_puts(&url, (op->flags & LOOPMSG__OP_HOST_OPTIN) ? c->optin_base_url : c->base_url);
+    loopmsg__buf_puts(&url, base_of(c, op));
     loopmsg__buf_puts(&url, path ? path : "/");
     loopmsg__free(path);
     if (!r || !loopmsg__buf_ok(&url)) {
@@ -1013,6 +1061,19 @@ static loopmsg_status check_call(loopmsg_client *c, const loopmsg__op *op, char 
         json_decref(body);
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: client is NULL",
                                   op ? op->name : "call");
+    }
+    /* Each key goes to its own host only; a client may hold just one of them. */
+    const char *missing = NULL;
+    if (!op)
+        missing = NULL;
+    else if ((op->flags & LOOPMSG__OP_HOST_LOOKUP) && !c->lookup_api_key)
+        missing = "lookup_api_key: required (set it in the options or LOOP_LOOKUP_API_KEY)";
+    else if (!(op->flags & (LOOPMSG__OP_HOST_LOOKUP | LOOPMSG__OP_HOST_OPTIN)) && !c->api_key)
+        missing = "api_key: required (set it in the options or LOOP_API_KEY)";
+    if (missing) {
+        loopmsg__free(path);
+        json_decref(body);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: %s", op->name, missing);
     }
     return LOOPMSG_OK;
 }
@@ -1263,6 +1324,8 @@ void loopmsg__engine_free(loopmsg_client *c)
     wipe_slist(e->headers);
     curl_slist_free_all(e->headers);
     curl_slist_free_all(e->headers_noauth);
+    wipe_slist(e->headers_lookup);
+    curl_slist_free_all(e->headers_lookup);
     loopmsg__free(e);
     c->engine = NULL;
 }

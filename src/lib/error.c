@@ -193,6 +193,57 @@ loopmsg__resend loopmsg__api_code_resend(int api_code)
     return LOOPMSG__RESEND_BY_STATUS;
 }
 
+/* LoopLookup's codes: the legacy Loop numbering (spec-management §7.10, from a third-party
+ * table; the service's own page could not be read). Kept apart from the table above because
+ * the same number means something else there (500: opted out vs account suspended). Running
+ * out of credits needs a human (buy more), like a suspended account. */
+typedef struct lookup_code {
+    int code;
+    unsigned int flags;
+    bool auth;
+    const char *text;
+} lookup_code;
+
+static const lookup_code lookup_codes[] = {
+    {100, 0, false, "bad request"},
+    {110, F, true, "credentials are missing from the request"},
+    {120, 0, false, "one or more required parameters are missing"},
+    {125, F, true, "authorization key is invalid"},
+    {130, F, true, "secret key is invalid"},
+    {150, 0, false, "recipient is missing"},
+    {160, 0, false, "invalid recipient"},
+    {170, 0, false, "invalid email address"},
+    {180, 0, false, "invalid phone number"},
+    {190, 0, false, "phone number is not a mobile number"},
+    {400, F, false, "no lookup requests (credits) left"},
+    {500, F, false, "account suspended"},
+    {510, F, false, "account blocked"},
+    {530, F, false, "account suspended because of debt"},
+};
+
+static const lookup_code *lookup_row(int code)
+{
+    for (size_t i = 0; i < sizeof lookup_codes / sizeof lookup_codes[0]; i++)
+        if (lookup_codes[i].code == code)
+            return &lookup_codes[i];
+    return NULL;
+}
+
+const char *loopmsg__lookup_code_description(int code)
+{
+    return lookup_row(code) ? lookup_row(code)->text : NULL;
+}
+
+unsigned int loopmsg__lookup_code_flags(int code)
+{
+    return lookup_row(code) ? lookup_row(code)->flags : 0;
+}
+
+bool loopmsg__lookup_code_is_auth(int code)
+{
+    return lookup_row(code) && lookup_row(code)->auth;
+}
+
 bool loopmsg_error_is_retryable(const loopmsg_error *err)
 {
     return err && (err->flags & LOOPMSG_ERRF_RETRYABLE);

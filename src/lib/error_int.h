@@ -5,6 +5,8 @@
 
 #include "loopmsg/error.h"
 
+#include <stdbool.h>
+
 /* Reset err to "success" (all fields zero, empty message). NULL ok. */
 void loopmsg__error_ok(loopmsg_error *err);
 
@@ -33,5 +35,12 @@ typedef enum loopmsg__resend {
 } loopmsg__resend;
 
 loopmsg__resend loopmsg__api_code_resend(int api_code);
+
+/* LoopLookup's codes (spec-management §7.10: the legacy Loop numbering, from a third-party
+ * table, unverified): description (NULL when unknown), flags, and whether the code means
+ * the key was refused. */
+const char *loopmsg__lookup_code_description(int code);
+unsigned int loopmsg__lookup_code_flags(int code);
+bool loopmsg__lookup_code_is_auth(int code);
 
 #endif

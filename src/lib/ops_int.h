@@ -26,6 +26,9 @@ extern const loopmsg__op loopmsg__op_pool_create;
 extern const loopmsg__op loopmsg__op_sender_move;
 extern const loopmsg__op loopmsg__op_sender_plans;
 extern const loopmsg__op loopmsg__op_sender_order;
-extern const loopmsg__op loopmsg__list_ops[]; /* indexed by loopmsg_list_kind (1..7) */
+extern const loopmsg__op loopmsg__op_lookup;
+extern const loopmsg__op loopmsg__op_lookup_bulk;
+extern const loopmsg__op loopmsg__op_lookup_status;
+extern const loopmsg__op loopmsg__list_ops[]; /* indexed by loopmsg_list_kind (1..8) */
 
 #endif

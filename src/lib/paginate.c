@@ -13,6 +13,7 @@
 #include "validate_int.h"
 #include "async_int.h"
 #include "loopmsg/campaign.h"
+#include "loopmsg/lookup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,8 @@ enum {
     F_SORT = 1,
     F_DATES = 2,
     F_SEARCH = 4,
-    F_HISTORY = 8 /* contact in the path, direction, type */
+    F_HISTORY = 8, /* contact in the path, direction, type */
+    F_LOOKUP = 16  /* LoopLookup: its own host, `sort` for sort_by, per_page up to 5000 */
 };
 
 typedef struct list_def {
@@ -147,6 +149,17 @@ static loopmsg_status d_org(void *root, json_t *o, void *dst, const char **bad)
     return LOOPMSG_OK;
 }
 
+static loopmsg_status d_lookup(void *root, json_t *o, void *dst, const char **bad)
+{
+    loopmsg_lookup_record *l = dst;
+    l->id = loopmsg__json_str(root, o, "id", bad);
+    l->status = loopmsg__json_str(root, o, "status", bad);
+    l->contact = loopmsg__json_str(root, o, "contact", bad);
+    l->create_date = loopmsg__json_str(root, o, "create_date", bad);
+    l->update_date = loopmsg__json_str(root, o, "update_date", bad);
+    return LOOPMSG_OK;
+}
+
 static const list_def defs[] = {
     [LOOPMSG_LIST_AUDIENCE] = {"audience list", "/api/v1/audience/list/",
                                F_SORT | F_DATES | F_SEARCH, sizeof(loopmsg_contact), d_contact},
@@ -163,11 +176,14 @@ static const list_def defs[] = {
                                          sizeof(loopmsg_webhook_delivery), d_delivery},
     [LOOPMSG_LIST_ORGANIZATIONS] = {"organizations list", "/api/v1/organizations/list/",
                                     F_SORT | F_SEARCH, sizeof(loopmsg_organization), d_org},
+    [LOOPMSG_LIST_LOOKUPS] = {"lookup history", "/customer/api/v1/lookup-history/",
+                              F_SORT | F_DATES | F_SEARCH | F_LOOKUP, sizeof(loopmsg_lookup_record),
+                              d_lookup},
 };
 
 static const list_def *def_of(loopmsg_list_kind kind)
 {
-    if ((int)kind < LOOPMSG_LIST_AUDIENCE || (int)kind > LOOPMSG_LIST_ORGANIZATIONS)
+    if ((int)kind < LOOPMSG_LIST_AUDIENCE || (int)kind > LOOPMSG_LIST_LOOKUPS)
         return NULL;
     return &defs[kind];
 }
@@ -257,6 +273,9 @@ static loopmsg_status build_page(loopmsg_page **out, loopmsg_list_kind kind, jso
     case LOOPMSG_LIST_ORGANIZATIONS:
         p->organizations = (const loopmsg_organization *)(void *)arr;
         break;
+    case LOOPMSG_LIST_LOOKUPS:
+        p->lookups = (const loopmsg_lookup_record *)(void *)arr;
+        break;
     }
 done:
     if (st != LOOPMSG_OK) {
@@ -280,6 +299,7 @@ DECODER(dec_pools, LOOPMSG_LIST_POOLS)
 DECODER(dec_optins, LOOPMSG_LIST_OPT_INS)
 DECODER(dec_deliveries, LOOPMSG_LIST_WEBHOOK_DELIVERIES)
 DECODER(dec_orgs, LOOPMSG_LIST_ORGANIZATIONS)
+DECODER(dec_lookups, LOOPMSG_LIST_LOOKUPS)
 
 static void free_page(void *p)
 {
@@ -295,6 +315,8 @@ const loopmsg__op loopmsg__list_ops[] = {
     [LOOPMSG_LIST_WEBHOOK_DELIVERIES] = {"webhook history", LOOPMSG__GET, dec_deliveries, free_page,
                                          0},
     [LOOPMSG_LIST_ORGANIZATIONS] = {"organizations list", LOOPMSG__GET, dec_orgs, free_page, 0},
+    [LOOPMSG_LIST_LOOKUPS] = {"lookup history", LOOPMSG__GET, dec_lookups, free_page,
+                              LOOPMSG__OP_HOST_LOOKUP},
 };
 
 void loopmsg_page_free(loopmsg_page *page)
@@ -308,10 +330,11 @@ static loopmsg_status check_params(const list_def *d, const loopmsg_list_params 
                                    loopmsg_error *err)
 {
     const char *op = d->op;
-    if (p->per_page > LOOPMSG_MAX_PER_PAGE)
+    unsigned int max = (d->filters & F_LOOKUP) ? LOOPMSG_LOOKUP_MAX_PER_PAGE : LOOPMSG_MAX_PER_PAGE;
+    if (p->per_page > max)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                  "%s: per_page: must be between 1 and %u, got %u", op,
-                                  LOOPMSG_MAX_PER_PAGE, p->per_page);
+                                  "%s: per_page: must be between 1 and %u, got %u", op, max,
+                                  p->per_page);
     if ((int)p->sort < 0 || p->sort > LOOPMSG_SORT_DESC)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: sort: unknown value", op);
     const char *dates[2] = {p->from_date, p->to_date};
@@ -383,7 +406,8 @@ static char *page_path(const list_def *d, const loopmsg_list_params *p, unsigned
     char sep = '?';
     put_uint(&b, &sep, "page", page);
     put_uint(&b, &sep, "per_page", per_page);
-    put_str(&b, &sep, "sort_by",
+    /* LoopLookup calls it `sort` (spec-management §7.7). */
+    put_str(&b, &sep, (d->filters & F_LOOKUP) ? "sort" : "sort_by",
             p->sort == LOOPMSG_SORT_ASC    ? "asc"
             : p->sort == LOOPMSG_SORT_DESC ? "desc"
                                            : NULL);

@@ -10,7 +10,9 @@
 #include "loopmsg/webhook.h"
 
 #include "alloc_int.h"
+#include "codec_int.h"
 #include "error_int.h"
+#include "lookup_int.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -36,8 +38,14 @@ static const struct {
     {"sender_name_updated", LOOPMSG_EVENT_SENDER_NAME_UPDATED},
 };
 
+/* The name given to a LoopLookup callback, which has none of its own. Not in the table
+ * above: a body that says `event: "lookup_result"` is not a lookup callback. */
+#define LOOKUP_EVENT_NAME "lookup_result"
+
 const char *loopmsg_event_type_name(loopmsg_event_type type)
 {
+    if (type == LOOPMSG_EVENT_LOOKUP_RESULT)
+        return LOOKUP_EVENT_NAME;
     for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++)
         if (event_names[i].type == type)
             return event_names[i].name;
@@ -425,6 +433,40 @@ static void get_custom_fields(parse_ctx *c, json_t *root, int top_level)
     c->ev->custom_field_count = i;
 }
 
+/* A LoopLookup callback: the result decoder of lookup.c, in the event's arena. Takes root. */
+static loopmsg_status parse_lookup(loopmsg_webhook_event **out, json_t *root, const char *body,
+                                   size_t len, loopmsg_error *err)
+{
+    loopmsg_webhook_event *ev = loopmsg__arena_new(sizeof *ev);
+    loopmsg_lookup_result *r = ev ? loopmsg__arena_alloc(ev, sizeof *r) : NULL;
+    char *raw = ev ? loopmsg__arena_strndup(ev, body, len) : NULL;
+    const char *bad = NULL;
+    loopmsg_status st = r && raw ? loopmsg__lookup_decode(ev, root, r, &bad) : LOOPMSG_E_NOMEM;
+    json_decref(root);
+    if (st != LOOPMSG_OK || bad == loopmsg__json_nomem) {
+        loopmsg__arena_free(ev);
+        return loopmsg__error_nomem(err);
+    }
+    if (bad) {
+        loopmsg__arena_free(ev);
+        return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL,
+                                  "webhook field \"%s\" has the wrong type", bad);
+    }
+    r->raw = raw;
+    r->raw_len = len;
+    ev->type = LOOPMSG_EVENT_LOOKUP_RESULT;
+    ev->event = LOOKUP_EVENT_NAME;
+    ev->webhook_id = r->webhook_id;
+    ev->contact = r->contact;
+    ev->request_id = r->request_id;
+    ev->lookup = r;
+    ev->raw = raw;
+    ev->raw_len = len;
+    *out = ev;
+    loopmsg__error_ok(err);
+    return LOOPMSG_OK;
+}
+
 loopmsg_status loopmsg_webhook_parse(loopmsg_webhook_event **out, const char *body, size_t len,
                                      loopmsg_error *err)
 {
@@ -472,6 +514,12 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
         return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL, "webhook body is not a JSON object");
     }
     json_t *event = json_object_get(root, "event");
+    /* LoopLookup's callbacks carry no `event` (spec-management §7.6): known by their shape. */
+    bool lookup = !event && json_is_string(json_object_get(root, "request_id")) &&
+                  (json_is_object(json_object_get(root, "result_v1")) ||
+                   json_is_string(json_object_get(root, "webhook_id")));
+    if (lookup)
+        return parse_lookup(out, root, body, len, err);
     if (!event || !json_is_string(event)) {
         json_decref(root);
         return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL,
@@ -711,6 +759,10 @@ int loopmsg_webhook_dispatch(const loopmsg_webhook_handlers *handlers,
         break;
     case LOOPMSG_EVENT_SENDER_NAME_UPDATED:
         cb = handlers->on_sender_name_updated;
+        break;
+    case LOOPMSG_EVENT_LOOKUP_RESULT:
+        /* A version-1 struct ends before on_lookup_result. */
+        cb = handlers->version >= 2 ? handlers->on_lookup_result : handlers->on_unknown;
         break;
     case LOOPMSG_EVENT_UNKNOWN:
     default:

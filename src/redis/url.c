@@ -162,6 +162,43 @@ int loopmsg__redis_url_parse(loopmsg__redis_url *out, const char *url, char *msg
     return 0;
 }
 
+/* Append n bytes of s to out (cap bytes with the NUL) at *o; 1 when they did not all fit. */
+static int put(char *out, size_t cap, size_t *o, const char *s, size_t n)
+{
+    size_t room = cap - 1 - *o;
+    size_t take = n < room ? n : room;
+    memcpy(out + *o, s, take);
+    *o += take;
+    out[*o] = '\0';
+    return take < n;
+}
+
+loopmsg_status loopmsg_redis_url_redact(char *out, size_t out_size, const char *url)
+{
+    if (!out || !out_size)
+        return LOOPMSG_E_INVALID_ARG;
+    out[0] = '\0';
+    if (!url)
+        return LOOPMSG_E_INVALID_ARG;
+    /* Credentials are whatever stands between the scheme and the last '@', valid or not, so
+     * that a URL the parser refuses is masked as well as one it takes. */
+    const char *scheme = strstr(url, "://");
+    const char *auth = scheme ? scheme + 3 : url;
+    const char *at = strrchr(auth, '@');
+    size_t o = 0;
+    int cut = 0;
+    if (!at) {
+        cut = put(out, out_size, &o, url, strlen(url));
+    } else {
+        const char *colon = memchr(auth, ':', (size_t)(at - auth));
+        /* The scheme and the user name (none for a bare password), then the mask. */
+        cut |= put(out, out_size, &o, url, (size_t)((colon ? colon : auth) - url));
+        cut |= put(out, out_size, &o, colon ? ":***" : "***", colon ? 4 : 3);
+        cut |= put(out, out_size, &o, at, strlen(at));
+    }
+    return cut ? LOOPMSG_E_TOO_LARGE : LOOPMSG_OK;
+}
+
 void loopmsg__redis_url_wipe(loopmsg__redis_url *u)
 {
     volatile char *p = u->password;

@@ -43,7 +43,8 @@ class ClientOptions(ctypes.Structure):
                 ("http_version", ctypes.c_int), ("proxy", ctypes.c_char_p),
                 # version 3
                 ("wire_cb", ctypes.c_void_p), ("wire_user_data", ctypes.c_void_p),
-                ("log_event_cb", LOG_EVENT_CB), ("log_event_user_data", ctypes.c_void_p)]
+                ("log_event_cb", LOG_EVENT_CB), ("log_event_user_data", ctypes.c_void_p),
+                ("lookup_api_key", ctypes.c_char_p), ("lookup_base_url", ctypes.c_char_p)]
 
 
 class SendParams(ctypes.Structure):

@@ -6,7 +6,9 @@
  * receivers; kill -9 of a consumer (its pending entries are claimed), of a receiver (every
  * 200 is in the stream) and of Redis itself (503 meanwhile, nothing answered 200 lost, all
  * flows again after the restart); a handler that always fails ends in KEY:dead; SIGTERM
- * finishes and acknowledges the handler running; usage errors. Skips without redis-server.
+ * finishes and acknowledges the handler running; usage errors; the URL from LOOP_REDIS_URL
+ * with its password never in a message, in ps or in --exec's environment. Skips without
+ * redis-server.
  * The number of events is LOOPMSG_TEST_REDIS_EVENTS (default 2000).
  */
 #include <setjmp.h>
@@ -65,8 +67,10 @@ static int n_events(void)
     return v > 0 && v <= 100000 ? (int)v : 2000;
 }
 
-/* Spawn the CLI with argv (without the program), stdout to /dev/null, stderr to a file. */
-static void spawn(proc *p, fixture *f, const char *tag, const char *const *args)
+/* Spawn the CLI with argv (without the program), stdout to /dev/null, stderr to a file, and
+ * the environment plus extra_env ("K=V" entries, NULL-terminated; may be NULL). */
+static void spawn_env(proc *p, fixture *f, const char *tag, const char *const *args,
+                      const char *const *extra_env)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->err_path, sizeof p->err_path, "%s/%s.err", f->dir, tag);
@@ -80,19 +84,31 @@ static void spawn(proc *p, fixture *f, const char *tag, const char *const *args)
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, p->err_path, O_WRONLY | O_CREAT | O_TRUNC,
                                      0600);
-    int rc = posix_spawn(&p->pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    size_t ne = 0, nx = 0;
+    while (environ[ne])
+        ne++;
+    while (extra_env && extra_env[nx])
+        nx++;
+    char **envp = calloc(ne + nx + 1, sizeof *envp);
+    assert_non_null(envp);
+    memcpy(envp, environ, ne * sizeof *envp);
+    for (size_t i = 0; i < nx; i++)
+        envp[ne + i] = (char *)extra_env[i];
+    int rc = posix_spawn(&p->pid, argv[0], &fa, NULL, (char *const *)argv, envp);
+    free(envp);
     posix_spawn_file_actions_destroy(&fa);
     assert_int_equal(rc, 0);
 }
 
-static void start_receiver(fixture *f, int i)
+static void spawn(proc *p, fixture *f, const char *tag, const char *const *args)
 {
-    char tag[16];
-    snprintf(tag, sizeof tag, "recv%d", i);
-    const char *args[] = {"listen",  "--port",     "0",        "--secret", SECRET,
-                          "--redis", f->redis.url, "--stream", "hooks",    NULL};
+    spawn_env(p, f, tag, args, NULL);
+}
+
+/* Wait until receiver i printed its port. */
+static void wait_receiver_port(fixture *f, int i)
+{
     proc *p = &f->recv[i];
-    spawn(p, f, tag, args);
     uint64_t end = ts_now_ms() + 20000;
     while (!p->port) {
         char *err = ts_read_file(p->err_path, NULL);
@@ -108,6 +124,16 @@ static void start_receiver(fixture *f, int i)
         if (!p->port)
             ts_sleep_ms(10);
     }
+}
+
+static void start_receiver(fixture *f, int i)
+{
+    char tag[16];
+    snprintf(tag, sizeof tag, "recv%d", i);
+    const char *args[] = {"listen",  "--port",     "0",        "--secret", SECRET,
+                          "--redis", f->redis.url, "--stream", "hooks",    NULL};
+    spawn(&f->recv[i], f, tag, args);
+    wait_receiver_port(f, i);
 }
 
 /* A consumer whose command appends the webhook_id to f->handled (O_APPEND: whole lines). */
@@ -583,6 +609,116 @@ static void test_redis_cli__usage_errors(void **state)
     free(err);
 }
 
+/* The password of the Redis used by the next test; never in a message, a log line, ps or the
+ * environment of --exec. */
+#define REDIS_PASSWORD "pw-Hx4secret"
+
+static void assert_no_password(const char *path)
+{
+    char *s = ts_read_file(path, NULL);
+    assert_non_null(s);
+    if (strstr(s, REDIS_PASSWORD))
+        fail_msg("%s shows the Redis password:\n%s", path, s);
+    free(s);
+}
+
+static void test_redis_cli__url_from_the_environment_password_never_shown(void **state)
+{
+    fixture *f = *state;
+    SKIP_WITHOUT_REDIS(f);
+    redisContext *rc = rs_connect(&f->redis);
+    freeReplyObject(rs_cmd(rc, "CONFIG SET requirepass %s", REDIS_PASSWORD));
+    freeReplyObject(rs_cmd(rc, "AUTH %s", REDIS_PASSWORD));
+    char env[160], masked[96];
+    snprintf(env, sizeof env, "LOOP_REDIS_URL=redis://:%s@127.0.0.1:%d", REDIS_PASSWORD,
+             f->redis.port);
+    snprintf(masked, sizeof masked, "redis://:***@127.0.0.1:%d", f->redis.port);
+    const char *const extra[] = {env, NULL};
+
+    /* listen: no --redis on its command line, the URL from the environment. */
+    const char *largs[] = {"listen", "--port", "0", "--secret", SECRET, "--stream", "hooks", NULL};
+    spawn_env(&f->recv[0], f, "recv0", largs, extra);
+    wait_receiver_port(f, 0);
+    char cmdline[64];
+    snprintf(cmdline, sizeof cmdline, "/proc/%d/cmdline", (int)f->recv[0].pid);
+    assert_no_password(cmdline);
+    CURL *c = curl_easy_init();
+    assert_int_equal(post(c, f->recv[0].port, 3), 200);
+    curl_easy_cleanup(c);
+    assert_int_equal(rs_int(rs_cmd(rc, "XLEN hooks")), 1);
+
+    /* consume, likewise; its command must not see the URL. */
+    char envfile[128], cmd[512];
+    snprintf(envfile, sizeof envfile, "%s/exec.env", f->dir);
+    snprintf(cmd, sizeof cmd, "env > '%s'; printf '%%s\\n' \"$LOOP_WEBHOOK_ID\" >> '%s'", envfile,
+             f->handled);
+    const char *cargs[] = {"consume", "--stream", "hooks", "--group", "g", "--exec", cmd, NULL};
+    spawn_env(&f->cons[0], f, "cons0", cargs, extra);
+    int total = 0;
+    uint64_t end = ts_now_ms() + 60000;
+    do {
+        free(count_handled(f, 4, &total));
+        if (total == 0)
+            ts_sleep_ms(10);
+    } while (total == 0 && ts_now_ms() < end);
+    assert_int_equal(total, 1);
+    snprintf(cmdline, sizeof cmdline, "/proc/%d/cmdline", (int)f->cons[0].pid);
+    assert_no_password(cmdline);
+    assert_int_equal(stop_proc(&f->cons[0]), 0);
+    assert_int_equal(stop_proc(&f->recv[0]), 0);
+    char *envs = ts_read_file(envfile, NULL);
+    assert_non_null(envs);
+    ts_assert_contains(envs, "LOOP_WEBHOOK_ID=ev-000003");
+    assert_null(strstr(envs, "LOOP_REDIS_URL"));
+    free(envs);
+    assert_no_password(envfile);
+
+    /* Their messages name the server with the password masked. */
+    char *err = ts_read_file(f->recv[0].err_path, NULL);
+    ts_assert_contains(err, "events go to the Redis stream hooks at ");
+    ts_assert_contains(err, masked);
+    free(err);
+    err = ts_read_file(f->cons[0].err_path, NULL);
+    ts_assert_contains(err, "consuming hooks at ");
+    ts_assert_contains(err, masked);
+    free(err);
+    assert_no_password(f->recv[0].err_path);
+    assert_no_password(f->cons[0].err_path);
+
+    /* A wrong password, and a URL that does not parse: the error, never the password. */
+    char wrong[160];
+    snprintf(wrong, sizeof wrong, "LOOP_REDIS_URL=redis://:%s-wrong@127.0.0.1:%d", REDIS_PASSWORD,
+             f->redis.port);
+    const char *bad_url = "LOOP_REDIS_URL=redis://:" REDIS_PASSWORD "@127.0.0.1:99999";
+    const char *const envs_bad[][2] = {{wrong, NULL}, {bad_url, NULL}};
+    const char *want[] = {"Redis refused the credentials", "the port must be 1..65535"};
+    for (int i = 0; i < 2; i++) {
+        const char *bargs[] = {"consume", "--group", "g", "--exec", "true", NULL};
+        proc p;
+        spawn_env(&p, f, "bad", bargs, envs_bad[i]);
+        int st;
+        waitpid(p.pid, &st, 0);
+        assert_true(WIFEXITED(st));
+        assert_true(WEXITSTATUS(st) != 0);
+        err = ts_read_file(p.err_path, NULL);
+        ts_assert_contains(err, want[i]);
+        free(err);
+        assert_no_password(p.err_path);
+    }
+
+    /* From the environment, Redis mode still refuses --spool, and says where it came from. */
+    const char *sargs[] = {"listen", "--port", "0", "--spool", f->dir, NULL};
+    proc p;
+    spawn_env(&p, f, "spool", sargs, extra);
+    int st;
+    waitpid(p.pid, &st, 0);
+    assert_int_equal(WEXITSTATUS(st), 2);
+    err = ts_read_file(p.err_path, NULL);
+    ts_assert_contains(err, "LOOP_REDIS_URL cannot be combined with --spool");
+    free(err);
+    redisFree(rc);
+}
+
 static int group_setup(void **state)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -593,6 +729,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_redis_cli__usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_redis_cli__url_from_the_environment_password_never_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redis_cli__failing_handler_ends_in_dead_stream, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_redis_cli__sigterm_finishes_and_acknowledges, setup,

@@ -35,6 +35,7 @@ declare -A PAGE=(
     [senders]=loopmsg-senders [pools]=loopmsg-senders
     [orgs]=loopmsg-orgs
     [opt-in]=loopmsg-opt-in
+    [lookup]=loopmsg-lookup
     [webhooks]=loopmsg-webhooks
     [orgs]=loopmsg-orgs
     [listen]=loopmsg-listen

@@ -57,6 +57,7 @@ static void test_init__core_structs(void **state)
     CHECK_INIT(loopmsg_pool_params, LOOPMSG_POOL_PARAMS_VERSION, LOOPMSG_POOL_PARAMS_INIT);
     CHECK_INIT(loopmsg_sender_order_params, LOOPMSG_SENDER_ORDER_PARAMS_VERSION,
                LOOPMSG_SENDER_ORDER_PARAMS_INIT);
+    CHECK_INIT(loopmsg_lookup_params, LOOPMSG_LOOKUP_PARAMS_VERSION, LOOPMSG_LOOKUP_PARAMS_INIT);
 }
 
 static void test_init__receiver_and_emulator_structs(void **state)

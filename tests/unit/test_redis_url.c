@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_redis_url.c: the Redis URL parser of libloopmsg_redis (pure): every accepted form with
- * its defaults, every refusal with its message, and that no message quotes the password.
+ * its defaults, every refusal with its message, and that no message quotes the password; the
+ * redaction of a URL for log lines (valid or not).
  */
 #include "redis/redis_int.h"
 
@@ -111,6 +112,38 @@ static void test_redis_url__wipe_clears_credentials(void **state)
         assert_int_equal(u.user[i], 0);
 }
 
+static void redacted(const char *url, const char *want)
+{
+    char out[200];
+    assert_int_equal(loopmsg_redis_url_redact(out, sizeof out, url), LOOPMSG_OK);
+    assert_string_equal(out, want);
+}
+
+static void test_redis_url__redact_masks_the_password(void **state)
+{
+    (void)state;
+    redacted("redis://:hunter2@10.0.0.5:6380/2", "redis://:***@10.0.0.5:6380/2");
+    redacted("redis://app:hunter2@[::1]", "redis://app:***@[::1]");
+    redacted("redis://hunter2@cache", "redis://***@cache"); /* a bare password */
+    redacted("redis://app:hun%40ter2@cache/1", "redis://app:***@cache/1");
+    redacted("redis://10.0.0.5:6379/0", "redis://10.0.0.5:6379/0");
+    redacted("unix:///run/redis.sock?db=3", "unix:///run/redis.sock?db=3");
+    /* Not valid, masked all the same: an unencoded '@' or '/' in the password, no scheme. */
+    redacted("redis://:hun@ter2@cache", "redis://:***@cache");
+    redacted("redis://:hun/ter2@cache", "redis://:***@cache");
+    redacted(":hunter2@cache:6379", ":***@cache:6379");
+    redacted("", "");
+    /* Truncated: what fits, never a byte of the password. */
+    char small[12];
+    assert_int_equal(loopmsg_redis_url_redact(small, sizeof small, "redis://u:hunter2@h"),
+                     LOOPMSG_E_TOO_LARGE);
+    assert_string_equal(small, "redis://u:*");
+    assert_int_equal(loopmsg_redis_url_redact(small, 0, "redis://h"), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_redis_url_redact(NULL, 4, "redis://h"), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_redis_url_redact(small, sizeof small, NULL), LOOPMSG_E_INVALID_ARG);
+    assert_string_equal(small, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -118,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_redis_url__unix_socket),
         cmocka_unit_test(test_redis_url__refusals),
         cmocka_unit_test(test_redis_url__wipe_clears_credentials),
+        cmocka_unit_test(test_redis_url__redact_masks_the_password),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

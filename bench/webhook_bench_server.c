@@ -6,10 +6,15 @@
  *
  *   webhook_bench_server [--port P] [--http-threads N] [--workers N] [--queue N]
  *                        [--dedupe-capacity N] [--secret S] [--spool DIR]
- *                        [--ack-after-handling]
+ *                        [--ack-after-handling] [--mode poll|epoll|per-connection]
+ *
+ * --mode sets libmicrohttpd's threading through an internal knob of the static library,
+ * to compare the modes (webhook_throughput.sh, HTTP_MODE); without it, the default.
  */
 #include <loopmsg.h>
 #include <loopmsg/webhook_server.h>
+
+#include "server_int.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -44,8 +49,6 @@ int main(int argc, char **argv)
     loopmsg_webhook_server_options o = LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT;
     const char *secret = "bench-secret";
     o.path = "/webhook";
-    o.http_threads = 2;
-    o.worker_threads = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--port") == 0) {
@@ -68,6 +71,18 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--spool") == 0 && v) {
             o.spool_dir = v;
+            i++;
+        } else if (strcmp(a, "--mode") == 0 && v) {
+            if (strcmp(v, "poll") == 0)
+                loopmsg__webhook_server_set_http_mode(LOOPMSG__HTTP_MODE_POLL);
+            else if (strcmp(v, "epoll") == 0)
+                loopmsg__webhook_server_set_http_mode(LOOPMSG__HTTP_MODE_EPOLL);
+            else if (strcmp(v, "per-connection") == 0)
+                loopmsg__webhook_server_set_http_mode(LOOPMSG__HTTP_MODE_PER_CONNECTION);
+            else {
+                fprintf(stderr, "webhook_bench_server: unknown mode %s\n", v);
+                return 2;
+            }
             i++;
         } else if (strcmp(a, "--ack-after-handling") == 0) {
             o.ack_after_handling = true;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_webhook_handler.c: loopmsg_webhook_handle() and loopmsg_webhook_verify() on arbitrary
- * requests. The input is split at the first four newlines into method, path, query and
- * Authorization; the rest is the body. An empty query or Authorization line means "absent".
- * The answer must always be one of the documented statuses.
+ * fuzz_webhook_handler.c: loopmsg_webhook_handle(), its two phases
+ * (loopmsg_webhook_check_headers(), loopmsg_webhook_handle_body()) and loopmsg_webhook_verify()
+ * on arbitrary requests. The input is split at the first four newlines into method, path,
+ * query and Authorization; the rest is the body. An empty query or Authorization line means
+ * "absent". The answer must always be one of the documented statuses, and the two phases
+ * must answer exactly as the one call does.
  */
 #include <loopmsg.h>
 
@@ -78,6 +80,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (!resp.body || strlen(resp.body) != resp.body_len || !resp.content_type)
             abort();
+        /* The same request in two phases, the declared length being the body's (then its
+         * double, which must be refused from the headers when over the limit). */
+        for (int twice = 0; twice < 2; twice++) {
+            loopmsg_webhook_request h = req;
+            h.content_length = twice ? 2 * body_len : body_len;
+            loopmsg_webhook_response r1, r2;
+            loopmsg_status s1 =
+                loopmsg_webhook_check_headers(&r1, with_cfg ? &cfg : NULL, &h, &err);
+            if (r1.event || !r1.body || strlen(r1.body) != r1.body_len || !r1.content_type)
+                abort();
+            if (r1.status != 100) {
+                if (!twice && (r1.status != resp.status || s1 != st))
+                    abort();
+                if (twice && r1.status == 413 && 2 * body_len <= (with_cfg ? 512u : 1u << 20))
+                    abort();
+                continue;
+            }
+            if (s1 != LOOPMSG_OK)
+                abort();
+            loopmsg_status s2 =
+                loopmsg_webhook_handle_body(&r2, with_cfg ? &cfg : NULL, body, body_len, &err);
+            if (!twice && (r2.status != resp.status || s2 != st))
+                abort();
+            if ((r2.status == 200) != (r2.event != NULL) || (r2.status == 200) != (s2 == 0))
+                abort();
+            loopmsg_webhook_response_clear(&r2);
+        }
         loopmsg_webhook_response_clear(&resp);
     }
 

@@ -6,11 +6,13 @@
  *        HTTP handler.
  *
  * Nothing here does I/O or starts threads (but loopmsg_webhook_history(), the one Loop API
- * call about webhooks): every function is re-entrant and may be called from any thread. A program
- * that already runs an HTTP server (nginx with FastCGI, its own event loop) calls
- * loopmsg_webhook_handle() with the request it received and sends back the status and body it gets.
- * The ready-made receiver built on libmicrohttpd is in <loopmsg/webhook_server.h> (library
- * loopmsg_webhook).
+ * call about webhooks): every function is re-entrant and may be called
+ * from any thread. A program that already runs an HTTP server (nginx with FastCGI, its own
+ * event loop) calls loopmsg_webhook_handle() with the request it received and sends back
+ * the status and body it gets; one that sees the headers before the body calls
+ * loopmsg_webhook_check_headers() first and loopmsg_webhook_handle_body() once the body is
+ * in. The ready-made receiver built on libmicrohttpd is in
+ * <loopmsg/webhook_server.h> (library loopmsg_webhook).
  *
  * Events are parsed leniently where Loop is vague and strictly where it is not: only the
  * `event` string is required; fields the library does not know are ignored; a known field
@@ -396,7 +398,11 @@ typedef struct loopmsg_webhook_handler_config {
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_webhook_handler_config_init(loopmsg_webhook_handler_config *out, unsigned int version);
 
-/** An HTTP request as seen by loopmsg_webhook_handle(). All fields borrowed. @since 0.1 */
+/**
+ * An HTTP request as seen by loopmsg_webhook_handle() and loopmsg_webhook_check_headers().
+ * All fields borrowed.
+ * @since 0.1
+ */
 typedef struct loopmsg_webhook_request {
     unsigned int version;      /**< LOOPMSG_WEBHOOK_REQUEST_VERSION */
     const char *method;        /**< "POST", "GET"...; required. */
@@ -404,12 +410,19 @@ typedef struct loopmsg_webhook_request {
                                     when query is NULL. NULL = "/". */
     const char *query;         /**< Query string without '?'; NULL when none. */
     const char *authorization; /**< Authorization header; NULL when absent. */
-    const char *body;          /**< Request body; NULL only when body_len is 0. */
+    const char *body;          /**< Request body; NULL only when body_len is 0. Not read by
+                                    loopmsg_webhook_check_headers(). */
     size_t body_len;           /**< Bytes in body. */
+    size_t content_length;     /**< The body length the headers declare (Content-Length,
+                                    parsed by the HTTP server); 0 when none was declared
+                                    (chunked). A value above max_body_bytes is answered 413
+                                    before the body is read. Layout version 2.
+                                    @since 0.2 */
 } loopmsg_webhook_request;
 
-/** Layout version of loopmsg_webhook_request declared by this header. @since 0.1 */
-#define LOOPMSG_WEBHOOK_REQUEST_VERSION 1
+/** Layout version of loopmsg_webhook_request declared by this header (2 adds
+ * content_length). @since 0.1 */
+#define LOOPMSG_WEBHOOK_REQUEST_VERSION 2
 /** Initialiser of loopmsg_webhook_request: the version set, every other field zero. @since 0.1 */
 #define LOOPMSG_WEBHOOK_REQUEST_INIT LOOPMSG_STRUCT_INIT(LOOPMSG_WEBHOOK_REQUEST_VERSION)
 
@@ -431,7 +444,10 @@ loopmsg_webhook_request_init(loopmsg_webhook_request *out, unsigned int version)
  * @since 0.1
  */
 typedef struct loopmsg_webhook_response {
-    int status;                   /**< HTTP status: 200, 400, 401, 404, 405, 413 or 500. */
+    int status;                   /**< HTTP status: 200, 400, 401, 404, 405, 413 or 500; 100
+                                       from loopmsg_webhook_check_headers() when the body is
+                                       to be read; 503 only from
+                                       loopmsg_webhook_response_canned(). */
     const char *body;             /**< Short static body (never NULL, never freed). */
     size_t body_len;              /**< Bytes in body. */
     const char *content_type;     /**< Static, e.g. "application/json". */
@@ -441,13 +457,84 @@ typedef struct loopmsg_webhook_response {
 } loopmsg_webhook_response;
 
 /**
- * Decide the HTTP answer to one request, as Loop expects it, without doing any I/O. In
+ * The first phase of loopmsg_webhook_handle(): decide what the headers alone decide, before
+ * the body is read. For servers that see the headers first (an nginx module, FastCGI,
+ * libmicrohttpd): a request refused here never costs the reading of its body. In order:
+ *  - GET /health: 200 {"status":"ok"} (answer it; there is no second phase);
+ *  - a path other than config->path: 404;
+ *  - a method other than POST: 405;
+ *  - credentials that do not pass loopmsg_webhook_verify(): 401;
+ *  - req->content_length over max_body_bytes: 413;
+ *  - otherwise status 100 (Continue): read the body and pass it to
+ *    loopmsg_webhook_handle_body(), which does not check credentials again.
+ * req->body and req->body_len are not read.
+ *
+ * @param[out] resp    Filled on every call (status 500 when the call itself fails); never
+ *                     holds an event. Its body is static: nothing to clear.
+ * @param[in]  config  Optional (NULL = any path, no authentication, 1 MiB); borrowed.
+ * @param[in]  req     The request's method, path, query, authorization and (layout version 2)
+ *                     content_length; borrowed.
+ * @param[out] err     Optional; always written with the reason for a refusal.
+ * @return LOOPMSG_OK for 100 and for the health answer; otherwise the reason (E_NOT_FOUND,
+ *         E_INVALID_ARG for a bad method or bad arguments, E_WEBHOOK_AUTH, E_TOO_LARGE,
+ *         E_NOMEM).
+ * Thread-safe (re-entrant).
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_check_headers(
+    loopmsg_webhook_response *resp, const loopmsg_webhook_handler_config *config,
+    const loopmsg_webhook_request *req, loopmsg_error *err);
+
+/**
+ * The second phase of loopmsg_webhook_handle(): the body of a request whose headers
+ * loopmsg_webhook_check_headers() answered with 100. It is parsed once
+ * (loopmsg_webhook_parse_ex()):
+ *  - a body over max_body_bytes: 413;
+ *  - a body that does not parse: 400;
+ *  - otherwise 200 with resp->event set: queue it, answer, then handle it.
+ * Credentials are not checked here: never call it for a request the first phase refused.
+ *
+ * @param[out] resp      Filled on every call (status 500 when the call itself fails);
+ *                       release with loopmsg_webhook_response_clear().
+ * @param[in]  config    Optional, the same as for the first phase; borrowed.
+ * @param[in]  body      The body received; need not be NUL-terminated; NULL only when
+ *                       body_len is 0. Borrowed (the event keeps its own copy).
+ * @param[in]  body_len  Bytes in body.
+ * @param[out] err       Optional; always written with the reason for a non-200.
+ * @return LOOPMSG_OK for a 200; otherwise E_TOO_LARGE, E_PROTOCOL, E_INVALID_ARG (bad
+ *         arguments) or E_NOMEM.
+ * Thread-safe (re-entrant).
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_handle_body(
+    loopmsg_webhook_response *resp, const loopmsg_webhook_handler_config *config, const char *body,
+    size_t body_len, loopmsg_error *err);
+
+/**
+ * The canned answer of this handler for an HTTP status, for servers that answer some
+ * requests themselves (the receiver's 503 when its queue is full) with the same bodies:
+ * 200 {"status":"ok"}, 400, 401, 404, 405, 413, 500, 503 {"error":"..."}, all
+ * "application/json".
+ * @param[out] resp    Filled with the status, a static body and content type; no event.
+ * @param[in]  status  One of the statuses above.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  resp is NULL, or no canned answer for status (resp then
+ *                                holds the 500 answer).
+ * Thread-safe.
+ * @since 0.2
+ */
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
+loopmsg_webhook_response_canned(loopmsg_webhook_response *resp, int status);
+
+/**
+ * Decide the HTTP answer to one request, as Loop expects it, without doing any I/O: the
+ * one-call form of loopmsg_webhook_check_headers() then loopmsg_webhook_handle_body(). In
  * order:
  *  - GET /health: 200 {"status":"ok"};
  *  - a path other than config->path: 404;
  *  - a method other than POST: 405;
  *  - credentials that do not pass loopmsg_webhook_verify(): 401;
- *  - a body over max_body_bytes: 413;
+ *  - a declared content_length or a body over max_body_bytes: 413;
  *  - a body that does not parse (loopmsg_webhook_parse_ex()): 400;
  *  - otherwise 200 with resp->event set: queue it, answer, then handle it (Loop expects
  *    the 200 within 15 seconds).

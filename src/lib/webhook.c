@@ -2,9 +2,10 @@
 /*
  * webhook.c: the pure half of webhooks. It turns a body into a typed loopmsg_webhook_event
  * (jansson, one result arena per event), runs the per-event callbacks in the reference SDK's
- * order and decides the HTTP answer to a request; the credential check is verify.c's. It
- * must stay pure: no sockets, no threads, no clock, and it never includes curl or
- * libmicrohttpd, so that it can be fuzzed byte for byte and used behind any HTTP server.
+ * order and decides the HTTP answer to a request, in two phases: headers, then body; the
+ * credential check is verify.c's. It must stay pure: no
+ * sockets, no threads, no clock, and it never includes curl or libmicrohttpd, so that it can be
+ * fuzzed byte for byte and used behind any HTTP server.
  */
 #include "loopmsg/webhook.h"
 
@@ -624,45 +625,104 @@ int loopmsg_webhook_dispatch(const loopmsg_webhook_handlers *handlers,
     return rc != 0 ? rc : any;
 }
 
-/* ---- the framework-agnostic handler ------------------------------------------------------ */
+/* ---- the framework-agnostic handler ------------------------------------------------------
+ * Two phases, so that a server that sees the headers first refuses before reading a body:
+ * check_headers (path, method, credentials, declared length), then handle_body (parse).
+ * handle() is both in one call. Every answer body lives in the one table below; the
+ * receiver builds its responses from it too (loopmsg_webhook_response_canned()). */
 
 #define JSON_CT "application/json"
 
-static loopmsg_status answer(loopmsg_webhook_response *resp, int status, const char *body)
+static const struct {
+    int status;
+    const char *body;
+    size_t len;
+} canned_answers[] = {
+#define ANSWER(st, text)                                                                           \
+    {                                                                                              \
+        st, text, sizeof text - 1                                                                  \
+    }
+    ANSWER(200, "{\"status\":\"ok\"}"),
+    ANSWER(100, ""),
+    ANSWER(400, "{\"error\":\"bad request\"}"),
+    ANSWER(401, "{\"error\":\"unauthorized\"}"),
+    ANSWER(404, "{\"error\":\"not found\"}"),
+    ANSWER(405, "{\"error\":\"method not allowed\"}"),
+    ANSWER(413, "{\"error\":\"payload too large\"}"),
+    ANSWER(500, "{\"error\":\"internal error\"}"),
+    ANSWER(503, "{\"error\":\"busy\"}"),
+#undef ANSWER
+};
+
+/* Set the canned answer for status; 0, or -1 (and the 500 answer) when there is none. */
+static int answer(loopmsg_webhook_response *resp, int status)
 {
-    resp->status = status;
-    resp->body = body;
-    resp->body_len = strlen(body);
+    size_t n = sizeof canned_answers / sizeof canned_answers[0];
+    size_t i = 0;
+    while (i < n && canned_answers[i].status != status)
+        i++;
+    int rc = 0;
+    if (i == n) {
+        for (i = 0; canned_answers[i].status != 500; i++)
+            ;
+        rc = -1;
+    }
+    resp->status = canned_answers[i].status;
+    resp->body = canned_answers[i].body;
+    resp->body_len = canned_answers[i].len;
     resp->content_type = JSON_CT;
+    return rc;
+}
+
+loopmsg_status loopmsg_webhook_response_canned(loopmsg_webhook_response *resp, int status)
+{
+    if (!resp)
+        return LOOPMSG_E_INVALID_ARG;
+    memset(resp, 0, sizeof *resp);
+    /* 100 is the first phase's "read the body", not an answer to send. */
+    if (status == 100 || answer(resp, status) != 0) {
+        answer(resp, 500);
+        return LOOPMSG_E_INVALID_ARG;
+    }
     return LOOPMSG_OK;
 }
 
-loopmsg_status loopmsg_webhook_handle(loopmsg_webhook_response *resp,
-                                      const loopmsg_webhook_handler_config *config,
-                                      const loopmsg_webhook_request *req, loopmsg_error *err)
+/* The checks every entry point starts with: resp set to 500 until something better is
+ * known, config's version. */
+static loopmsg_status begin(loopmsg_webhook_response *resp,
+                            const loopmsg_webhook_handler_config *config, loopmsg_error *err)
 {
     if (!resp)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "resp must not be NULL");
     memset(resp, 0, sizeof *resp);
-    answer(resp, 500, "{\"error\":\"internal error\"}");
+    answer(resp, 500);
+    if (!config)
+        return LOOPMSG_OK;
+    return loopmsg__check_version(config->version, LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION,
+                                  "loopmsg_webhook_handler_config",
+                                  "LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT", err);
+}
+
+static size_t max_body(const loopmsg_webhook_handler_config *config)
+{
+    return config && config->max_body_bytes ? config->max_body_bytes
+                                            : LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES;
+}
+
+loopmsg_status loopmsg_webhook_check_headers(loopmsg_webhook_response *resp,
+                                             const loopmsg_webhook_handler_config *config,
+                                             const loopmsg_webhook_request *req, loopmsg_error *err)
+{
+    loopmsg_status st = begin(resp, config, err);
+    if (st != LOOPMSG_OK)
+        return st;
     if (!req || !req->method)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                   req ? "req->method must not be NULL" : "req must not be NULL");
-    loopmsg_status st =
-        loopmsg__check_version(req->version, LOOPMSG_WEBHOOK_REQUEST_VERSION,
-                               "loopmsg_webhook_request", "LOOPMSG_WEBHOOK_REQUEST_INIT", err);
+    st = loopmsg__check_version(req->version, LOOPMSG_WEBHOOK_REQUEST_VERSION,
+                                "loopmsg_webhook_request", "LOOPMSG_WEBHOOK_REQUEST_INIT", err);
     if (st != LOOPMSG_OK)
         return st;
-    if (config) {
-        st = loopmsg__check_version(config->version, LOOPMSG_WEBHOOK_HANDLER_CONFIG_VERSION,
-                                    "loopmsg_webhook_handler_config",
-                                    "LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT", err);
-        if (st != LOOPMSG_OK)
-            return st;
-    }
-    if (!req->body && req->body_len)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
-                                  "req->body is NULL but body_len is %zu", req->body_len);
 
     const char *path = req->path ? req->path : "/";
     const char *query = req->query;
@@ -673,41 +733,81 @@ loopmsg_status loopmsg_webhook_handle(loopmsg_webhook_response *resp,
 
     if (strcmp(req->method, "GET") == 0 && path_len == 7 && memcmp(path, "/health", 7) == 0) {
         loopmsg__error_ok(err);
-        return answer(resp, 200, "{\"status\":\"ok\"}");
+        answer(resp, 200);
+        return LOOPMSG_OK;
     }
     const char *want = config ? config->path : NULL;
     if (want && (strlen(want) != path_len || memcmp(want, path, path_len) != 0)) {
-        answer(resp, 404, "{\"error\":\"not found\"}");
+        answer(resp, 404);
         return loopmsg__error_set(err, LOOPMSG_E_NOT_FOUND, "no webhook at this path");
     }
     if (strcmp(req->method, "POST") != 0) {
-        answer(resp, 405, "{\"error\":\"method not allowed\"}");
+        answer(resp, 405);
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
                                   "webhooks must be POSTed (method was %.16s)", req->method);
     }
     st = loopmsg_webhook_verify(req->authorization, query, config ? config->secrets : NULL,
                                 config ? config->secret_count : 0, err);
-    if (st == LOOPMSG_E_WEBHOOK_AUTH) {
-        answer(resp, 401, "{\"error\":\"unauthorized\"}");
-        return st;
-    }
+    if (st == LOOPMSG_E_WEBHOOK_AUTH)
+        answer(resp, 401);
     if (st != LOOPMSG_OK)
         return st;
+    /* content_length exists only in a caller's struct of layout version 2 or later. */
+    size_t declared = req->version >= 2 ? req->content_length : 0;
+    if (declared > max_body(config)) {
+        answer(resp, 413);
+        return loopmsg__error_set(err, LOOPMSG_E_TOO_LARGE,
+                                  "webhook body of %zu bytes exceeds the limit of %zu bytes",
+                                  declared, max_body(config));
+    }
+    answer(resp, 100);
+    loopmsg__error_ok(err);
+    return LOOPMSG_OK;
+}
+
+loopmsg_status loopmsg_webhook_handle_body(loopmsg_webhook_response *resp,
+                                           const loopmsg_webhook_handler_config *config,
+                                           const char *body, size_t body_len, loopmsg_error *err)
+{
+    loopmsg_status st = begin(resp, config, err);
+    if (st != LOOPMSG_OK)
+        return st;
+    if (!body && body_len)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "body is NULL but body_len is %zu",
+                                  body_len);
     loopmsg_webhook_parse_options po = LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT;
-    po.max_body_bytes = config ? config->max_body_bytes : 0;
-    st = loopmsg_webhook_parse_ex(&resp->event, req->body, req->body_len, &po, err);
+    po.max_body_bytes = max_body(config);
+    st = loopmsg_webhook_parse_ex(&resp->event, body, body_len, &po, err);
     switch (st) {
     case LOOPMSG_OK:
-        return answer(resp, 200, "{\"status\":\"ok\"}");
+        answer(resp, 200);
+        break;
     case LOOPMSG_E_TOO_LARGE:
-        answer(resp, 413, "{\"error\":\"payload too large\"}");
-        return st;
+        answer(resp, 413);
+        break;
     case LOOPMSG_E_PROTOCOL:
-        answer(resp, 400, "{\"error\":\"bad request\"}");
-        return st;
+        answer(resp, 400);
+        break;
     default:
-        return st;
+        break;
     }
+    return st;
+}
+
+loopmsg_status loopmsg_webhook_handle(loopmsg_webhook_response *resp,
+                                      const loopmsg_webhook_handler_config *config,
+                                      const loopmsg_webhook_request *req, loopmsg_error *err)
+{
+    if (resp && req && !req->body && req->body_len) {
+        memset(resp, 0, sizeof *resp);
+        answer(resp, 500);
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG,
+                                  "req->body is NULL but body_len is %zu", req->body_len);
+    }
+    loopmsg_status st = loopmsg_webhook_check_headers(resp, config, req, err);
+    if (st != LOOPMSG_OK || resp->status != 100)
+        return st;
+    return loopmsg_webhook_handle_body(resp, config, req->body, req->body_len, err);
 }
 
 void loopmsg_webhook_response_clear(loopmsg_webhook_response *resp)

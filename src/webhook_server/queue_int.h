@@ -33,6 +33,12 @@ void *loopmsg__queue_pop(loopmsg__queue *q);
  * `consumers` workers, one takes at most its share of what is queued, so that a slow
  * callback does not hold up a batch the others could be running. */
 size_t loopmsg__queue_pop_many(loopmsg__queue *q, void **items, size_t max, size_t consumers);
+/* pop_many, but when the queue is empty the consumer first lingers up to linger_ms (0: not
+ * at all) without being signalled (unless a batch's worth of items piles up), then sleeps
+ * as pop_many does. Trades up to linger_ms of delay before a callback for one wake-up per
+ * linger instead of one per event. */
+size_t loopmsg__queue_pop_batch(loopmsg__queue *q, void **items, size_t max, size_t consumers,
+                                unsigned int linger_ms);
 /* The consumer finished the item it popped (for loopmsg__queue_wait_idle). */
 void loopmsg__queue_task_done(loopmsg__queue *q);
 /* The consumer finished n items. */

@@ -3,8 +3,9 @@
  * server.c: the webhook receiver, a thin shell around the pure core. libmicrohttpd reads the
  * request on its thread pool; this file enforces the limits it cannot know (path, method,
  * credentials and body size, all before the body is read; a deadline for the headers, kept
- * by a sweeper thread, and one for the whole body), asks loopmsg_webhook_handle() for the
- * answer, drops repeats of a webhook_id (dedupe.c),
+ * by a sweeper thread, and one for the whole body), asks the core's two-phase handler for
+ * the answer (loopmsg_webhook_check_headers() with the headers, loopmsg_webhook_handle_body()
+ * with the body), drops repeats of a webhook_id (dedupe.c),
  * writes the event to the spool when durable (spool.c), hands it to the bounded queue
  * (queue.c) and answers. Worker threads run loopmsg_webhook_dispatch(). In "acknowledge after
  * handling" mode the connection is suspended until a worker has run the callbacks.
@@ -16,6 +17,7 @@
 
 #include "dedupe_int.h"
 #include "queue_int.h"
+#include "server_int.h"
 #include "spool_int.h"
 #include "util_int.h"
 
@@ -45,11 +47,11 @@
  * this many times max_body_bytes; beyond, the connection is closed. */
 #define DISCARD_FACTOR 4u
 
-/* The canned answers, created once and shared by every connection (MHD responses are
+/* The canned answers: their bodies are the core handler's (loopmsg_webhook_response_canned()),
+ * made into libmicrohttpd responses once and shared by every connection (MHD responses are
  * reference-counted and may be queued on many connections). */
 enum {
     ANS_OK,
-    ANS_HEALTH,
     ANS_BAD_REQUEST,
     ANS_UNAUTHORIZED,
     ANS_NOT_FOUND,
@@ -57,24 +59,14 @@ enum {
     ANS_TOO_LARGE,
     ANS_INTERNAL,
     ANS_BUSY,
-    ANS_STOPPING,
+    ANS_STOPPING, /* the busy answer, closing the connection */
     ANS_COUNT
 };
 
-static const struct {
-    unsigned int status;
-    const char *body;
-} canned[ANS_COUNT] = {
-    [ANS_OK] = {200, "{\"status\":\"ok\"}"},
-    [ANS_HEALTH] = {200, "{\"status\":\"ok\"}"},
-    [ANS_BAD_REQUEST] = {400, "{\"error\":\"bad request\"}"},
-    [ANS_UNAUTHORIZED] = {401, "{\"error\":\"unauthorized\"}"},
-    [ANS_NOT_FOUND] = {404, "{\"error\":\"not found\"}"},
-    [ANS_METHOD] = {405, "{\"error\":\"method not allowed\"}"},
-    [ANS_TOO_LARGE] = {413, "{\"error\":\"payload too large\"}"},
-    [ANS_INTERNAL] = {500, "{\"error\":\"internal error\"}"},
-    [ANS_BUSY] = {503, "{\"error\":\"busy\"}"},
-    [ANS_STOPPING] = {503, "{\"error\":\"stopping\"}"},
+static const unsigned int canned_status[ANS_COUNT] = {
+    [ANS_OK] = 200,        [ANS_BAD_REQUEST] = 400, [ANS_UNAUTHORIZED] = 401,
+    [ANS_NOT_FOUND] = 404, [ANS_METHOD] = 405,      [ANS_TOO_LARGE] = 413,
+    [ANS_INTERNAL] = 500,  [ANS_BUSY] = 503,        [ANS_STOPPING] = 503,
 };
 
 /* A connection whose request line and headers have not all arrived yet: its socket context,
@@ -89,6 +81,7 @@ typedef struct waiting_conn {
 struct loopmsg_webhook_server {
     struct MHD_Daemon *mhd;
     MHD_socket quiesced_fd;
+    bool no_quiesce; /* epoll (bench only): stop answers 503 instead of quiescing */
     uint16_t port;
     struct MHD_Response *resp[ANS_COUNT];
 
@@ -161,6 +154,13 @@ typedef struct job {
     struct MHD_Connection *conn;
 } job;
 
+static _Atomic loopmsg__http_mode http_mode = LOOPMSG__HTTP_MODE_DEFAULT;
+
+void loopmsg__webhook_server_set_http_mode(loopmsg__http_mode mode)
+{
+    atomic_store(&http_mode, mode);
+}
+
 /* The utility layer's clock and error filling, under this file's short names. */
 #define now_ms    loopmsg__mono_ms
 #define set_error loopmsg__error_set
@@ -224,13 +224,20 @@ static void handle_job(loopmsg_webhook_server *srv, job *j)
 }
 
 #define WORKER_BATCH 64
+/* How long a worker that emptied the queue waits for more before it sleeps (queue.c): the
+ * 200 does not wait for the callbacks, so a millisecond more before them costs nothing,
+ * and under load the worker then wakes once a millisecond instead of once per event. Not
+ * when acknowledging after handling: there the answer waits for the callbacks. */
+#define WORKER_LINGER_MS 1u
 
 static void *worker_main(void *arg)
 {
     loopmsg_webhook_server *srv = arg;
     void *batch[WORKER_BATCH];
+    unsigned int linger = srv->ack_after_handling ? 0 : WORKER_LINGER_MS;
     size_t n;
-    while ((n = loopmsg__queue_pop_many(srv->queue, batch, WORKER_BATCH, srv->worker_total)) > 0) {
+    while ((n = loopmsg__queue_pop_batch(srv->queue, batch, WORKER_BATCH, srv->worker_total,
+                                         linger)) > 0) {
         for (size_t i = 0; i < n; i++)
             handle_job(srv, batch[i]);
         loopmsg__queue_tasks_done(srv->queue, n);
@@ -244,13 +251,13 @@ static enum MHD_Result respond(loopmsg_webhook_server *srv, struct MHD_Connectio
                                int which)
 {
     r->responded = 1;
-    if (which != ANS_OK && which != ANS_HEALTH) {
+    if (which != ANS_OK) {
         if (which == ANS_BUSY || which == ANS_STOPPING)
             atomic_fetch_add(&srv->n_busy, 1);
         else if (which != ANS_INTERNAL)
             atomic_fetch_add(&srv->n_rejected, 1);
     }
-    return MHD_queue_response(conn, canned[which].status, srv->resp[which]);
+    return MHD_queue_response(conn, canned_status[which], srv->resp[which]);
 }
 
 static int status_to_canned(int status)
@@ -268,6 +275,8 @@ static int status_to_canned(int status)
         return ANS_METHOD;
     case 413:
         return ANS_TOO_LARGE;
+    case 503:
+        return ANS_BUSY;
     default:
         return ANS_INTERNAL;
     }
@@ -294,8 +303,9 @@ static void wait_list_add(loopmsg_webhook_server *srv, waiting_conn *w)
         srv->wait_head = w;
     srv->wait_tail = w;
     w->listed = true;
-    if (!w->prev)
-        pthread_cond_signal(&srv->wait_cond); /* the sweeper may be waiting on an empty list */
+    /* No wake-up for the sweeper: it never sleeps past now + timeout_ms (see sweeper_main),
+     * and this connection is due no earlier. Waking it here cost a context switch for
+     * nearly every request, as keep-alive connections leave and rejoin an often empty list. */
 }
 
 static void wait_list_remove(loopmsg_webhook_server *srv, waiting_conn *w)
@@ -374,11 +384,10 @@ static void *sweeper_main(void *arg)
             shutdown(w->fd, SHUT_RDWR);
             wait_list_remove(srv, w);
         }
-        if (!w) {
-            pthread_cond_wait(&srv->wait_cond, &srv->wait_lock);
-            continue;
-        }
-        uint64_t due = w->since_ms + srv->timeout_ms;
+        /* Until the oldest deadline, or timeout_ms from now when nothing is listed: whatever
+         * is listed while it sleeps is due at now + timeout_ms or later, so it is never late
+         * and wait_list_add() need not wake it. */
+        uint64_t due = (w ? w->since_ms : now) + srv->timeout_ms;
         struct timespec ts = {(time_t)(due / 1000u), (long)(due % 1000u) * 1000000L};
         pthread_cond_timedwait(&srv->wait_cond, &srv->wait_lock, &ts);
     }
@@ -441,33 +450,36 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-/* Checks that need only the headers, so that a request that will be refused anyway is
- * refused before its body is read. Returns a canned index, or -1 to read the body. */
+/* The first phase (loopmsg_webhook_check_headers(): path, method, credentials, declared
+ * length), so that a request that will be refused anyway is refused before its body is read.
+ * Credentials are checked here only. Returns a canned index, or -1 to read the body. */
 static int early_checks(loopmsg_webhook_server *srv, struct MHD_Connection *conn, request *r,
                         const char *method)
 {
-    if (strcmp(method, "GET") == 0 && strcmp(r->uri, "/health") == 0)
-        return ANS_HEALTH;
-    if (srv->path && strcmp(r->uri, srv->path) != 0)
-        return ANS_NOT_FOUND;
-    if (strcmp(method, "POST") != 0)
-        return ANS_METHOD;
-    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    if (loopmsg_webhook_verify(auth, r->query, (const char *const *)srv->secrets, srv->secret_count,
-                               NULL) != LOOPMSG_OK)
-        return ANS_UNAUTHORIZED;
+    loopmsg_webhook_request q = LOOPMSG_WEBHOOK_REQUEST_INIT;
+    q.method = method;
+    q.path = r->uri;
+    q.query = r->query;
+    q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    size_t want = 0;
+    bool bad_length = false;
     if (cl) {
         char *end;
         errno = 0;
         unsigned long long v = strtoull(cl, &end, 10);
-        if (errno || *cl < '0' || *cl > '9' || *end)
-            return ANS_BAD_REQUEST;
-        if (v > srv->max_body_bytes)
-            return ANS_TOO_LARGE;
-        want = (size_t)v;
+        bad_length = errno || *cl < '0' || *cl > '9' || *end;
+        /* Saturate: anything over SIZE_MAX is over the limit too. */
+        q.content_length = bad_length ? 0 : v > SIZE_MAX ? SIZE_MAX : (size_t)v;
     }
+    loopmsg_webhook_response resp;
+    /* The HTTP status carries everything needed here. */
+    loopmsg_status st = loopmsg_webhook_check_headers(&resp, &srv->hcfg, &q, NULL);
+    (void)st;
+    if (resp.status != 100)
+        return status_to_canned(resp.status);
+    if (bad_length)
+        return ANS_BAD_REQUEST;
+    size_t want = q.content_length;
     /* Start small whatever Content-Length promises: memory follows the bytes received. */
     r->cap = want && want < 65536 ? want + 1 : (want ? 65536 : 4096);
     r->body = malloc(r->cap);
@@ -519,16 +531,9 @@ static enum MHD_Result delegate_event(loopmsg_webhook_server *srv, struct MHD_Co
 static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Connection *conn,
                                     request *r)
 {
-    loopmsg_webhook_request q = LOOPMSG_WEBHOOK_REQUEST_INIT;
-    q.method = "POST";
-    q.path = r->uri;
-    q.query = r->query;
-    q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    q.body = r->body;
-    q.body_len = r->len;
     loopmsg_webhook_response resp;
-    /* The HTTP status carries everything needed here. */
-    loopmsg_status st = loopmsg_webhook_handle(&resp, &srv->hcfg, &q, NULL);
+    /* The second phase: parse, once. The credentials were checked with the headers. */
+    loopmsg_status st = loopmsg_webhook_handle_body(&resp, &srv->hcfg, r->body, r->len, NULL);
     (void)st;
     if (resp.status != 200 || !resp.event) {
         int which = status_to_canned(resp.status);
@@ -889,10 +894,13 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
     srv->workers = calloc(nworkers, sizeof *srv->workers);
     srv->worker_total = nworkers;
     for (int i = 0; !nomem && i < ANS_COUNT; i++) {
-        srv->resp[i] = MHD_create_response_from_buffer(
-            strlen(canned[i].body), (void *)(uintptr_t)canned[i].body, MHD_RESPMEM_PERSISTENT);
-        nomem = !srv->resp[i] || MHD_add_response_header(srv->resp[i], "Content-Type",
-                                                         "application/json") != MHD_YES;
+        loopmsg_webhook_response a;
+        nomem = loopmsg_webhook_response_canned(&a, (int)canned_status[i]) != LOOPMSG_OK;
+        srv->resp[i] = nomem ? NULL
+                             : MHD_create_response_from_buffer(
+                                   a.body_len, (void *)(uintptr_t)a.body, MHD_RESPMEM_PERSISTENT);
+        nomem = !srv->resp[i] ||
+                MHD_add_response_header(srv->resp[i], "Content-Type", a.content_type) != MHD_YES;
     }
     if (nomem || !srv->queue || !srv->dedupe || !srv->workers) {
         server_destroy(srv);
@@ -948,10 +956,20 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
      * has no FD_SETSIZE limit, unlike select(). */
     unsigned int flags =
         MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    loopmsg__http_mode mode = atomic_load(&http_mode);
+    bool pooled = http_threads > 1;
+    if (mode == LOOPMSG__HTTP_MODE_EPOLL) {
+        flags =
+            (flags & ~(unsigned int)MHD_USE_POLL_INTERNAL_THREAD) | MHD_USE_EPOLL_INTERNAL_THREAD;
+        srv->no_quiesce = true;
+    } else if (mode == LOOPMSG__HTTP_MODE_PER_CONNECTION) {
+        flags |= MHD_USE_THREAD_PER_CONNECTION;
+        pooled = false;
+    }
     if (v6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem pool[] = {
-        {http_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, http_threads, NULL},
+        {pooled ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, http_threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     unsigned int per_address = opts->version >= 2 ? opts->max_connections_per_address : 0;
@@ -1003,7 +1021,8 @@ void loopmsg_webhook_server_stop(loopmsg_webhook_server *srv)
         return;
     }
     atomic_store(&srv->stopping, 1);
-    srv->quiesced_fd = MHD_quiesce_daemon(srv->mhd);
+    if (!srv->no_quiesce)
+        srv->quiesced_fd = MHD_quiesce_daemon(srv->mhd);
     /* Let every request already begun finish (in acknowledge-after-handling mode that
      * includes its callbacks), then drain the queue; a request cannot start any more, so
      * when both are quiet they stay quiet. */

@@ -762,6 +762,64 @@ static void test_webhook_server__slow_client_cut_off(void **state)
     sink_destroy(&s);
 }
 
+/* Headers trickled a byte every 150 ms (never idle, so only the headers deadline can cut
+ * them), from a client that arrives after a quiet spell and then after a completed
+ * keep-alive request: the sweeper sleeps at most timeout_ms and is never woken when a
+ * connection is listed, so each is still cut at its deadline. */
+static void trickle_headers_until_cut(int fd)
+{
+    const char *head = "POST /webhook HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    assert_true(send(fd, head, strlen(head), MSG_NOSIGNAL) == (ssize_t)strlen(head));
+    uint64_t t0 = ts_now_ms();
+    int closed = 0;
+    while (!closed && ts_now_ms() - t0 < 8000) {
+        closed = send(fd, "a", 1, MSG_NOSIGNAL) != 1 || wh_wait_closed(fd, 150) >= 0;
+    }
+    assert_true(closed);
+    assert_true(ts_now_ms() - t0 < 5000);
+}
+
+static void test_webhook_server__headers_deadline_after_quiet_spell(void **state)
+{
+    (void)state;
+    sink s;
+    sink_init(&s);
+    loopmsg_webhook_handlers h = handlers();
+    loopmsg_webhook_server_options o = options(&h, &s);
+    o.timeout_ms = 1000;
+    loopmsg_webhook_server *srv = start(&o);
+    uint16_t port = loopmsg_webhook_server_port(srv);
+    struct timespec quiet = {1, 500 * 1000 * 1000};
+    nanosleep(&quiet, NULL); /* nothing listed: the sweeper is asleep */
+    int fd = connect_raw(port);
+    trickle_headers_until_cut(fd);
+    close(fd);
+
+    /* A keep-alive connection rejoins the list once its request completes. */
+    char *body = event_body("message_inbound", "quiet-1");
+    fd = connect_raw(port);
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
+                     "\r\nContent-Length: %zu\r\n\r\n%s",
+                     strlen(body), body);
+    assert_true(n > 0 && (size_t)n < sizeof req);
+    assert_true(send(fd, req, (size_t)n, MSG_NOSIGNAL) == n);
+    char answer[512];
+    ssize_t got = recv(fd, answer, sizeof answer - 1, 0);
+    assert_true(got > 12);
+    answer[got] = '\0';
+    assert_memory_equal(answer, "HTTP/1.1 200", 12);
+    nanosleep(&quiet, NULL);
+    trickle_headers_until_cut(fd);
+    close(fd);
+    loopmsg_webhook_server_stop(srv);
+    assert_int_equal(s.calls, 1);
+    loopmsg_webhook_server_free(srv);
+    free(body);
+    sink_destroy(&s);
+}
+
 static void test_webhook_server__slow_callback_does_not_delay_200(void **state)
 {
     (void)state;
@@ -1162,6 +1220,7 @@ int main(void)
         cmocka_unit_test(test_webhook_server__oversized_content_length_answers_413),
         cmocka_unit_test(test_webhook_server__oversized_chunked_body_answers_413),
         cmocka_unit_test(test_webhook_server__slow_client_cut_off),
+        cmocka_unit_test(test_webhook_server__headers_deadline_after_quiet_spell),
         cmocka_unit_test(test_webhook_server__slow_callback_does_not_delay_200),
         cmocka_unit_test(test_webhook_server__full_queue_answers_503),
         cmocka_unit_test(test_webhook_server__ack_after_handling_500_then_redelivery),

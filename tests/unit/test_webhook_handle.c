@@ -2,7 +2,9 @@
 /*
  * test_webhook_handle.c: loopmsg_webhook_handle(), the framework-agnostic handler: the HTTP
  * status and body for health checks, wrong path, wrong method, bad credentials, oversized and
- * malformed bodies, and the parsed event handed over on a 200 (decision 14).
+ * malformed bodies, and the parsed event handed over on a 200 (decision 14); its two phases,
+ * loopmsg_webhook_check_headers() and loopmsg_webhook_handle_body(), on their own; and the
+ * canned answers (loopmsg_webhook_response_canned()).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,6 +239,162 @@ static void test_webhook_handle__invalid_arguments(void **state)
     assert_null(resp.event);
 }
 
+/* The first phase decides from the headers alone and never reads the body. */
+static void test_webhook_handle__headers_phase(void **state)
+{
+    (void)state;
+    loopmsg_webhook_handler_config cfg = config();
+    loopmsg_webhook_response resp;
+    loopmsg_error err;
+    static const struct {
+        const char *method, *path, *auth;
+        size_t declared;
+        int http;
+        loopmsg_status st;
+        const char *body;
+    } cases[] = {
+        {"GET", "/health", NULL, 0, 200, LOOPMSG_OK, "{\"status\":\"ok\"}"},
+        {"POST", "/other", "hook-secret", 0, 404, LOOPMSG_E_NOT_FOUND, "{\"error\":\"not found\"}"},
+        {"PUT", "/webhook", "hook-secret", 0, 405, LOOPMSG_E_INVALID_ARG,
+         "{\"error\":\"method not allowed\"}"},
+        {"POST", "/webhook", "wrong", 0, 401, LOOPMSG_E_WEBHOOK_AUTH,
+         "{\"error\":\"unauthorized\"}"},
+        /* Credentials before the length: a stranger learns nothing about the limit. */
+        {"POST", "/webhook", "wrong", 5000, 401, LOOPMSG_E_WEBHOOK_AUTH,
+         "{\"error\":\"unauthorized\"}"},
+        {"POST", "/webhook", "hook-secret", 4097, 413, LOOPMSG_E_TOO_LARGE,
+         "{\"error\":\"payload too large\"}"},
+        {"POST", "/webhook", "hook-secret", 4096, 100, LOOPMSG_OK, ""},
+        {"POST", "/webhook", "Bearer hook-secret", 0, 100, LOOPMSG_OK, ""},
+        {"POST", "/webhook?secret=hook-secret", NULL, 10, 100, LOOPMSG_OK, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        loopmsg_webhook_request r = request(cases[i].method, cases[i].path, cases[i].auth, NULL);
+        r.content_length = cases[i].declared;
+        /* Not read: a body that could not be dereferenced changes nothing. */
+        r.body_len = 3;
+        loopmsg_status got = loopmsg_webhook_check_headers(&resp, &cfg, &r, &err);
+        if (got != cases[i].st || resp.status != cases[i].http)
+            fail_msg("case %zu: HTTP %d status %d (%s)", i, resp.status, got, err.message);
+        assert_int_equal(err.status, cases[i].st);
+        assert_string_equal(resp.body, cases[i].body);
+        assert_int_equal(resp.body_len, strlen(cases[i].body));
+        assert_string_equal(resp.content_type, "application/json");
+        assert_null(resp.event);
+    }
+    /* A caller built against layout version 1 has no content_length: it is not read. */
+    loopmsg_webhook_request r = request("POST", "/webhook", "hook-secret", NULL);
+    r.version = 1;
+    r.content_length = 1u << 30;
+    assert_int_equal(loopmsg_webhook_check_headers(&resp, &cfg, &r, &err), LOOPMSG_OK);
+    assert_int_equal(resp.status, 100);
+    /* No config: any path, no credentials, the default limit. */
+    r.version = LOOPMSG_WEBHOOK_REQUEST_VERSION;
+    r.authorization = NULL;
+    r.content_length = LOOPMSG_WEBHOOK_DEFAULT_MAX_BODY_BYTES;
+    assert_int_equal(loopmsg_webhook_check_headers(&resp, NULL, &r, &err), LOOPMSG_OK);
+    assert_int_equal(resp.status, 100);
+    r.content_length++;
+    assert_int_equal(loopmsg_webhook_check_headers(&resp, NULL, &r, &err), LOOPMSG_E_TOO_LARGE);
+    assert_int_equal(resp.status, 413);
+    assert_string_equal(err.message,
+                        "webhook body of 1048577 bytes exceeds the limit of 1048576 bytes");
+}
+
+/* The second phase parses and answers; it does not look at credentials again. */
+static void test_webhook_handle__body_phase(void **state)
+{
+    (void)state;
+    loopmsg_webhook_handler_config cfg = config();
+    loopmsg_webhook_response resp;
+    loopmsg_error err;
+    assert_int_equal(loopmsg_webhook_handle_body(&resp, &cfg, body_ok, strlen(body_ok), &err),
+                     LOOPMSG_OK);
+    assert_int_equal(err.status, LOOPMSG_OK);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(resp.body, "{\"status\":\"ok\"}");
+    assert_non_null(resp.event);
+    assert_string_equal(resp.event->webhook_id, "w-1");
+    assert_string_equal(resp.event->text, "hi");
+    assert_int_equal(resp.event->raw_len, strlen(body_ok));
+    loopmsg_webhook_response_clear(&resp);
+
+    assert_int_equal(loopmsg_webhook_handle_body(&resp, &cfg, "{\"event\":", 9, &err),
+                     LOOPMSG_E_PROTOCOL);
+    assert_int_equal(resp.status, 400);
+    assert_string_equal(resp.body, "{\"error\":\"bad request\"}");
+    assert_null(resp.event);
+    assert_int_equal(loopmsg_webhook_handle_body(&resp, &cfg, "", 0, &err), LOOPMSG_E_PROTOCOL);
+    assert_int_equal(resp.status, 400);
+
+    /* A chunked body has no declared length: the limit is applied here. */
+    char big[4098];
+    memset(big, ' ', sizeof big);
+    assert_int_equal(loopmsg_webhook_handle_body(&resp, &cfg, big, sizeof big, &err),
+                     LOOPMSG_E_TOO_LARGE);
+    assert_int_equal(resp.status, 413);
+    assert_string_equal(resp.body, "{\"error\":\"payload too large\"}");
+    assert_null(resp.event);
+
+    assert_int_equal(loopmsg_webhook_handle_body(&resp, &cfg, NULL, 3, &err),
+                     LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(resp.status, 500);
+    assert_int_equal(loopmsg_webhook_handle_body(NULL, &cfg, body_ok, 3, &err),
+                     LOOPMSG_E_INVALID_ARG);
+    loopmsg_webhook_handler_config bad = {0};
+    assert_int_equal(loopmsg_webhook_handle_body(&resp, &bad, body_ok, strlen(body_ok), &err),
+                     LOOPMSG_E_INVALID_ARG);
+    assert_non_null(strstr(err.message, "LOOPMSG_WEBHOOK_HANDLER_CONFIG_INIT"));
+    assert_int_equal(resp.status, 500);
+}
+
+/* The one-call form refuses a declared length over the limit even with a short body. */
+static void test_webhook_handle__declared_length_413(void **state)
+{
+    (void)state;
+    loopmsg_webhook_handler_config cfg = config();
+    loopmsg_webhook_request r = request("POST", "/webhook", "hook-secret", body_ok);
+    r.content_length = 4097;
+    expect(&cfg, &r, 413, "{\"error\":\"payload too large\"}", LOOPMSG_E_TOO_LARGE);
+    r.content_length = strlen(body_ok);
+    expect(&cfg, &r, 200, "{\"status\":\"ok\"}", LOOPMSG_OK);
+}
+
+static void test_webhook_handle__canned_answers(void **state)
+{
+    (void)state;
+    static const struct {
+        int status;
+        const char *body;
+    } answers[] = {
+        {200, "{\"status\":\"ok\"}"},
+        {400, "{\"error\":\"bad request\"}"},
+        {401, "{\"error\":\"unauthorized\"}"},
+        {404, "{\"error\":\"not found\"}"},
+        {405, "{\"error\":\"method not allowed\"}"},
+        {413, "{\"error\":\"payload too large\"}"},
+        {500, "{\"error\":\"internal error\"}"},
+        {503, "{\"error\":\"busy\"}"},
+    };
+    loopmsg_webhook_response resp;
+    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+        assert_int_equal(loopmsg_webhook_response_canned(&resp, answers[i].status), LOOPMSG_OK);
+        assert_int_equal(resp.status, answers[i].status);
+        assert_string_equal(resp.body, answers[i].body);
+        assert_int_equal(resp.body_len, strlen(answers[i].body));
+        assert_string_equal(resp.content_type, "application/json");
+        assert_null(resp.event);
+    }
+    /* 100 is the first phase's "read the body", not an answer to send. */
+    static const int none[] = {100, 0, 302, 502, -1};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        assert_int_equal(loopmsg_webhook_response_canned(&resp, none[i]), LOOPMSG_E_INVALID_ARG);
+        assert_int_equal(resp.status, 500);
+        assert_string_equal(resp.body, "{\"error\":\"internal error\"}");
+    }
+    assert_int_equal(loopmsg_webhook_response_canned(NULL, 200), LOOPMSG_E_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +411,11 @@ int main(void)
                                         ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_webhook_handle__invalid_arguments, ts_setup,
                                         ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__headers_phase, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__body_phase, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__declared_length_413, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_handle__canned_answers, ts_setup, ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_webhook_queue.c: the bounded queue between the HTTP threads and the workers: the
- * bound counts reservations, FIFO order, close semantics, waiting for idle, and many
- * producers and consumers losing nothing.
+ * bound counts reservations, FIFO order, close semantics, waiting for idle, many
+ * producers and consumers losing nothing, and the lingering pop (pop_batch): what ends a
+ * linger early (a batch's worth of items, close) and that lingering loses nothing either.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,13 +102,28 @@ static void *consumer(void *p)
     return NULL;
 }
 
-static void test_webhook_queue__many_producers_and_consumers_lose_nothing(void **state)
+/* A worker as the receiver runs it: batches, lingering 1 ms when the queue runs empty. */
+static void *lingering_consumer(void *p)
 {
-    (void)state;
+    mp *m = p;
+    void *items[16];
+    size_t n;
+    while ((n = loopmsg__queue_pop_batch(m->q, items, 16, 4, 1)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            atomic_fetch_add(&m->sum, (long)(intptr_t)items[i]);
+            atomic_fetch_add(&m->consumed, 1);
+        }
+        loopmsg__queue_tasks_done(m->q, n);
+    }
+    return NULL;
+}
+
+static void many_producers_and_consumers(void *(*consume)(void *))
+{
     mp m = {loopmsg__queue_new(64), 0, 0, 0, 0};
     pthread_t prod[8], cons[4];
     for (int i = 0; i < 4; i++)
-        assert_int_equal(pthread_create(&cons[i], NULL, consumer, &m), 0);
+        assert_int_equal(pthread_create(&cons[i], NULL, consume, &m), 0);
     for (int i = 0; i < 8; i++)
         assert_int_equal(pthread_create(&prod[i], NULL, producer, &m), 0);
     for (int i = 0; i < 8; i++)
@@ -121,6 +137,68 @@ static void test_webhook_queue__many_producers_and_consumers_lose_nothing(void *
     loopmsg__queue_free(m.q);
 }
 
+static void test_webhook_queue__many_producers_and_consumers_lose_nothing(void **state)
+{
+    (void)state;
+    many_producers_and_consumers(consumer);
+}
+
+static void test_webhook_queue__lingering_consumers_lose_nothing(void **state)
+{
+    (void)state;
+    many_producers_and_consumers(lingering_consumer);
+}
+
+typedef struct linger_arg {
+    loopmsg__queue *q;
+    size_t got;
+    uint64_t took_ms;
+} linger_arg;
+
+/* One pop that would linger a minute on an empty queue. */
+static void *linger_a_minute(void *p)
+{
+    linger_arg *a = p;
+    void *items[8];
+    uint64_t t0 = ts_now_ms();
+    a->got = loopmsg__queue_pop_batch(a->q, items, 8, 1, 60000);
+    a->took_ms = ts_now_ms() - t0;
+    return NULL;
+}
+
+/* Producers do not wake a lingering consumer for one item, but do once a batch's worth
+ * (a quarter of this queue: 2) is waiting. Broken, the pop would take its full minute. */
+static void test_webhook_queue__a_batch_ends_a_linger(void **state)
+{
+    (void)state;
+    linger_arg a = {loopmsg__queue_new(8), 0, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, linger_a_minute, &a), 0);
+    static int x, y;
+    assert_int_equal(loopmsg__queue_reserve(a.q), 0);
+    loopmsg__queue_push_reserved(a.q, &x);
+    assert_int_equal(loopmsg__queue_reserve(a.q), 0);
+    loopmsg__queue_push_reserved(a.q, &y);
+    pthread_join(t, NULL);
+    assert_true(a.got >= 1);
+    assert_true(a.took_ms < 30000);
+    loopmsg__queue_tasks_done(a.q, a.got);
+    loopmsg__queue_free(a.q);
+}
+
+static void test_webhook_queue__close_ends_a_linger(void **state)
+{
+    (void)state;
+    linger_arg a = {loopmsg__queue_new(8), 99, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, linger_a_minute, &a), 0);
+    loopmsg__queue_close(a.q);
+    pthread_join(t, NULL);
+    assert_int_equal(a.got, 0);
+    assert_true(a.took_ms < 30000);
+    loopmsg__queue_free(a.q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +208,12 @@ int main(void)
                                         ts_teardown),
         cmocka_unit_test_setup_teardown(
             test_webhook_queue__many_producers_and_consumers_lose_nothing, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_queue__lingering_consumers_lose_nothing,
+                                        ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_queue__a_batch_ends_a_linger, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_queue__close_ends_a_linger, ts_setup,
+                                        ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@
  * finishes and acknowledges the handler running; usage errors; the URL from LOOP_REDIS_URL
  * with its password never in a message, in ps or in --exec's environment. Skips without
  * redis-server.
- * The number of events is LOOPMSG_TEST_REDIS_EVENTS (default 2000).
+ * The number of events is LOOPMSG_TEST_REDIS_EVENTS (default 5000; 2000 under valgrind).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,8 +63,11 @@ static const char *cli_path(void)
 static int n_events(void)
 {
     const char *s = getenv("LOOPMSG_TEST_REDIS_EVENTS");
-    long v = s && *s ? strtol(s, NULL, 10) : 2000;
-    return v > 0 && v <= 100000 ? (int)v : 2000;
+    /* The issue's 5,000 distinct events; 2,000 under valgrind (ts_slow), where this process
+     * posting them is the bottleneck. */
+    long def = ts_slow() ? 2000 : 5000;
+    long v = s && *s ? strtol(s, NULL, 10) : def;
+    return v > 0 && v <= 100000 ? (int)v : (int)def;
 }
 
 /* Spawn the CLI with argv (without the program), stdout to /dev/null, stderr to a file, and

@@ -252,13 +252,7 @@ static loopmsg_status decode(void **out, json_t *root, const char *raw, size_t l
     c->create_date = loopmsg__json_str(c, root, "create_date", &bad);
     c->raw = loopmsg__arena_strndup(c, raw, len);
     c->raw_len = len;
-    loopmsg_status st = LOOPMSG_OK;
-    if (!c->raw)
-        st = loopmsg__error_nomem(err);
-    else if (bad)
-        st = loopmsg__decode_bad(err, OP, bad, "a field has the wrong type");
-    else if (!c->id)
-        st = loopmsg__decode_fail(err, OP, "id is missing");
+    loopmsg_status st = loopmsg__decode_check(err, OP, c->raw, bad, c->id);
     if (st != LOOPMSG_OK) {
         loopmsg__arena_free(c);
         return st;

@@ -34,13 +34,7 @@ static loopmsg_status decode_org(void **out, json_t *root, const char *raw, size
     o->org.api_key = loopmsg__json_str(o, root, "api_key", &bad);
     o->raw = loopmsg__arena_strndup(o, raw, len);
     o->raw_len = len;
-    loopmsg_status st = LOOPMSG_OK;
-    if (!o->raw)
-        st = loopmsg__error_nomem(err);
-    else if (bad)
-        st = loopmsg__decode_bad(err, "organization", bad, "a field has the wrong type");
-    else if (!o->org.id)
-        st = loopmsg__decode_fail(err, "organization", "id is missing");
+    loopmsg_status st = loopmsg__decode_check(err, "organization", o->raw, bad, o->org.id);
     if (st != LOOPMSG_OK) {
         loopmsg_org_free(o);
         return st;

@@ -37,13 +37,7 @@ static loopmsg_status decode_pool(void **out, json_t *root, const char *raw, siz
     d->status = loopmsg__json_str(d, root, "status", &bad);
     d->raw = loopmsg__arena_strndup(d, raw, len);
     d->raw_len = len;
-    loopmsg_status st = LOOPMSG_OK;
-    if (!d->raw)
-        st = loopmsg__error_nomem(err);
-    else if (bad)
-        st = loopmsg__decode_bad(err, "pool", bad, "a field has the wrong type");
-    else if (!d->pool.id)
-        st = loopmsg__decode_fail(err, "pool", "id is missing");
+    loopmsg_status st = loopmsg__decode_check(err, "pool", d->raw, bad, d->pool.id);
     if (st != LOOPMSG_OK) {
         loopmsg__arena_free(d);
         return st;

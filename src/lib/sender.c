@@ -31,13 +31,7 @@ static loopmsg_status decode_details(void **out, json_t *root, const char *raw, 
     loopmsg__decode_sender(d, root, &d->sender, &bad);
     d->raw = loopmsg__arena_strndup(d, raw, len);
     d->raw_len = len;
-    loopmsg_status st = LOOPMSG_OK;
-    if (!d->raw)
-        st = loopmsg__error_nomem(err);
-    else if (bad)
-        st = loopmsg__decode_bad(err, "sender", bad, "a field has the wrong type");
-    else if (!d->sender.id)
-        st = loopmsg__decode_fail(err, "sender", "id is missing");
+    loopmsg_status st = loopmsg__decode_check(err, "sender", d->raw, bad, d->sender.id);
     if (st != LOOPMSG_OK) {
         loopmsg__arena_free(d);
         return st;

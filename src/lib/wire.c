@@ -360,6 +360,18 @@ loopmsg_status loopmsg__decode_bad(loopmsg_error *err, const char *op, const cha
     return loopmsg__decode_fail(err, op, what);
 }
 
+loopmsg_status loopmsg__decode_check(loopmsg_error *err, const char *op, const char *raw_copy,
+                                     const char *bad, const char *id)
+{
+    if (!raw_copy)
+        return loopmsg__error_nomem(err);
+    if (bad)
+        return loopmsg__decode_bad(err, op, bad, "a field has the wrong type");
+    if (!id)
+        return loopmsg__decode_fail(err, op, "id is missing");
+    return LOOPMSG_OK;
+}
+
 static json_t *parse_body(const char *body, size_t len)
 {
     size_t i = 0;

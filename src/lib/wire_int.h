@@ -76,6 +76,12 @@ loopmsg_status loopmsg__decode_fail(loopmsg_error *err, const char *op, const ch
 loopmsg_status loopmsg__decode_bad(loopmsg_error *err, const char *op, const char *bad,
                                    const char *what);
 
+/* The checks that end the decoder of one object: the copy of the raw body was made (E_NOMEM),
+ * no field had the wrong type (loopmsg__decode_bad), its id is there (E_PROTOCOL "op:
+ * malformed response: id is missing"). The caller frees its result on failure. */
+loopmsg_status loopmsg__decode_check(loopmsg_error *err, const char *op, const char *raw_copy,
+                                     const char *bad, const char *id);
+
 /* Decode a sender object (list item or details) into a loopmsg_sender at dst. */
 loopmsg_status loopmsg__decode_sender(void *root, json_t *o, void *dst, const char **bad);
 

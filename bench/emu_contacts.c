@@ -69,7 +69,7 @@ static double run(long n, long fill)
     loopmsg_emulator_options o = LOOPMSG_EMULATOR_OPTIONS_INIT;
     o.quiet = true;
     loopmsg_emulator *emu = NULL;
-    if (loopmsg_emulator_start(&emu, &o, NULL) != LOOPMSG_OK)
+    if (loopmsg_emulator_start(&o, &emu, NULL) != LOOPMSG_OK)
         return -1;
     char contact[32];
     double t0 = bench_now();

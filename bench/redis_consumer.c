@@ -116,7 +116,7 @@ int main(int argc, char **argv)
         o.handlers = &h;
         o.block_ms = 100;
         loopmsg_error err;
-        if (loopmsg_redis_consumer_new(&cs[i], &o, &err) != LOOPMSG_OK) {
+        if (loopmsg_redis_consumer_new(&o, &cs[i], &err) != LOOPMSG_OK) {
             fprintf(stderr, "redis_consumer: %s\n", err.message);
             return 1;
         }

@@ -33,7 +33,7 @@ static void run_library(void *arg, bench_result *r)
     o.base_url = url;
     o.max_concurrent = (unsigned int)conc;
     loopmsg_client *c = NULL;
-    if (loopmsg_client_new(&c, &o, NULL) != LOOPMSG_OK)
+    if (loopmsg_client_new(&o, &c, NULL) != LOOPMSG_OK)
         return;
     lib_state s = {r, 0};
     double t0 = bench_now();

@@ -36,7 +36,7 @@ static void run_library(void *arg, bench_result *r)
     o.ca_path = ca_path;
     o.http_version = http11 ? LOOPMSG_HTTP_VERSION_1_1 : LOOPMSG_HTTP_VERSION_AUTO;
     loopmsg_client *c = NULL;
-    if (loopmsg_client_new(&c, &o, NULL) != LOOPMSG_OK)
+    if (loopmsg_client_new(&o, &c, NULL) != LOOPMSG_OK)
         return;
     loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
     p.contact = "+13231112233";

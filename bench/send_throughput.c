@@ -23,7 +23,7 @@ static void run_library(void *arg, bench_result *r)
     o.api_key = "test-key";
     o.base_url = url;
     loopmsg_client *c = NULL;
-    if (loopmsg_client_new(&c, &o, NULL) != LOOPMSG_OK)
+    if (loopmsg_client_new(&o, &c, NULL) != LOOPMSG_OK)
         return;
     loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
     p.contact = "+13231112233";

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 
     loopmsg_webhook_server *srv = NULL;
     loopmsg_error err;
-    if (loopmsg_webhook_server_start(&srv, &o, &err) != LOOPMSG_OK) {
+    if (loopmsg_webhook_server_start(&o, &srv, &err) != LOOPMSG_OK) {
         fprintf(stderr, "webhook_bench_server: %s\n", err.message);
         return 1;
     }

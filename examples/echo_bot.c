@@ -147,7 +147,7 @@ static loopmsg_client *make_client(const char *base_url)
     o.user_agent_suffix = "echo_bot";
     loopmsg_client *c = NULL;
     loopmsg_error err;
-    if (loopmsg_client_new(&c, &o, &err) != LOOPMSG_OK) {
+    if (loopmsg_client_new(&o, &c, &err) != LOOPMSG_OK) {
         fprintf(stderr, "echo_bot: %s\n", err.message);
         return NULL;
     }
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
 
     loopmsg_webhook_server *srv = NULL;
     loopmsg_error err;
-    if (loopmsg_webhook_server_start(&srv, &o, &err) != LOOPMSG_OK) {
+    if (loopmsg_webhook_server_start(&o, &srv, &err) != LOOPMSG_OK) {
         fprintf(stderr, "echo_bot: cannot receive webhooks: %s\n", err.message);
         loopmsg_client_free(b.client);
         return 1;

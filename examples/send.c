@@ -15,7 +15,7 @@ int main(int argc, char **argv)
     loopmsg_client *client;
     loopmsg_error err;
     /* NULL options: the key and the URL come from LOOP_API_KEY and LOOP_BASE_URL. */
-    if (loopmsg_client_new(&client, NULL, &err) != LOOPMSG_OK) {
+    if (loopmsg_client_new(NULL, &client, &err) != LOOPMSG_OK) {
         fprintf(stderr, "cannot create the client: %s\n", err.message);
         return 1;
     }

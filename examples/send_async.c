@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     o.rate_limit_per_second = 20; /* and no more than 20 a second */
     loopmsg_client *client;
     loopmsg_error err;
-    if (loopmsg_client_new(&client, &o, &err) != LOOPMSG_OK)
+    if (loopmsg_client_new(&o, &client, &err) != LOOPMSG_OK)
         return fprintf(stderr, "%s\n", err.message), 1;
 
     /* Asynchronous: submit, then drive the engine; callbacks run from loopmsg_client_run. */

@@ -23,7 +23,7 @@ int main(void)
     o.handlers = &h;
     loopmsg_webhook_server *srv;
     loopmsg_error err;
-    if (loopmsg_webhook_server_start(&srv, &o, &err) != LOOPMSG_OK)
+    if (loopmsg_webhook_server_start(&o, &srv, &err) != LOOPMSG_OK)
         return fprintf(stderr, "%s\n", err.message), 1;
     getchar();                        /* serve until Enter */
     loopmsg_webhook_server_free(srv); /* finishes the queued events first */

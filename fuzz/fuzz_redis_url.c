@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     char red[64];
-    loopmsg_status st = loopmsg_redis_url_redact(red, sizeof red, s);
+    loopmsg_status st = loopmsg_redis_url_redact(s, red, sizeof red);
     if ((st != LOOPMSG_OK && st != LOOPMSG_E_TOO_LARGE) || strlen(red) >= sizeof red)
         abort();
     if (st == LOOPMSG_OK && u.has_password && !strstr(red, "***@"))

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_webhook_parse(&ev, body, size, &err);
+    loopmsg_status st = loopmsg_webhook_parse(body, size, &ev, &err);
     if (st == LOOPMSG_OK) {
         if (!ev || ev->raw_len != size || memcmp(ev->raw, body, size) != 0)
             abort();
@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The same bytes under a small limit: either too large or the same outcome. */
     loopmsg_webhook_parse_options opts = LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT;
     opts.max_body_bytes = 64;
-    loopmsg_status st2 = loopmsg_webhook_parse_ex(&ev, body, size, &opts, &err);
+    loopmsg_status st2 = loopmsg_webhook_parse_ex(body, size, &opts, &ev, &err);
     if (size > 64 ? st2 != LOOPMSG_E_TOO_LARGE : st2 != st)
         abort();
     loopmsg_webhook_event_free(ev);

@@ -335,8 +335,8 @@ loopmsg_client_options_init(loopmsg_client_options *out, unsigned int version);
  * @retval LOOPMSG_E_NOMEM
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_new(loopmsg_client **out,
-                                                                const loopmsg_client_options *opts,
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_client_new(const loopmsg_client_options *opts,
+                                                                loopmsg_client **out,
                                                                 loopmsg_error *err);
 
 /**

@@ -88,7 +88,7 @@ loopmsg_emulator_options_init(loopmsg_emulator_options *out, unsigned int versio
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_start(
-    loopmsg_emulator **out, const loopmsg_emulator_options *opts, loopmsg_error *err);
+    const loopmsg_emulator_options *opts, loopmsg_emulator **out, loopmsg_error *err);
 
 /**
  * Stop its threads and free it.
@@ -194,7 +194,7 @@ LOOPMSG_API size_t loopmsg_emulator_request_count(loopmsg_emulator *emu);
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_emulator_request_get(loopmsg_emulator_request **out, loopmsg_emulator *emu, size_t index);
+loopmsg_emulator_request_get(loopmsg_emulator *emu, size_t index, loopmsg_emulator_request **out);
 
 /**
  * Free a recorded request copy.
@@ -319,10 +319,10 @@ LOOPMSG_API size_t loopmsg_emulator_webhooks_pending(loopmsg_emulator *emu);
  * @retval LOOPMSG_E_NOMEM
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_control(char **response_out,
-                                                                      const char *base_url,
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_control(const char *base_url,
                                                                       const char *endpoint,
                                                                       const char *json_body,
+                                                                      char **response_out,
                                                                       loopmsg_error *err);
 
 /** @} */

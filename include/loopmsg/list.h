@@ -348,10 +348,10 @@ typedef struct loopmsg_pager loopmsg_pager;
  * @retval LOOPMSG_E_NOMEM
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pager_new(loopmsg_pager **out,
-                                                               loopmsg_client *client,
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pager_new(loopmsg_client *client,
                                                                loopmsg_list_kind kind,
                                                                const loopmsg_list_params *params,
+                                                               loopmsg_pager **out,
                                                                loopmsg_error *err);
 
 /**

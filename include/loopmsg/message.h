@@ -102,8 +102,8 @@ LOOPMSG_API const char *loopmsg_effect_name(loopmsg_effect effect);
  * @retval LOOPMSG_E_INVALID_ARG  NULL or unknown name (out untouched).
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_effect_parse(loopmsg_effect *out,
-                                                                  const char *name);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_effect_parse(const char *name,
+                                                                  loopmsg_effect *out);
 /**
  * Wire name of a reaction ("love"). Thread-safe.
  * @param[in] reaction  Any value.
@@ -121,9 +121,9 @@ LOOPMSG_API const char *loopmsg_reaction_name(loopmsg_reaction reaction);
  * @retval LOOPMSG_E_INVALID_ARG  NULL or unknown name (out and remove_out untouched).
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_reaction_parse(loopmsg_reaction *out,
-                                                                    bool *remove_out,
-                                                                    const char *name);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_reaction_parse(const char *name,
+                                                                    loopmsg_reaction *out,
+                                                                    bool *remove_out);
 /**
  * Wire name of a channel ("sms"). Thread-safe.
  * @param[in] channel  Any value.
@@ -140,8 +140,8 @@ LOOPMSG_API const char *loopmsg_channel_name(loopmsg_channel channel);
  * @retval LOOPMSG_E_INVALID_ARG  NULL or unknown name (out untouched).
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_channel_parse(loopmsg_channel *out,
-                                                                   const char *name);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_channel_parse(const char *name,
+                                                                   loopmsg_channel *out);
 /**
  * Wire name of a delivery status ("delivered"). Thread-safe.
  * @param[in] status  Any value.

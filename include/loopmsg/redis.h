@@ -70,8 +70,8 @@ LOOPMSG_BEGIN_DECL
  * @retval LOOPMSG_E_TOO_LARGE    The result was truncated.
  * @since 0.2
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_redis_url_redact(char *out, size_t out_size,
-                                                                      const char *url);
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_redis_url_redact(const char *url, char *out,
+                                                                      size_t out_size);
 
 /* ---- publisher ------------------------------------------------------------------------ */
 
@@ -132,7 +132,7 @@ loopmsg_redis_publisher_options_init(loopmsg_redis_publisher_options *out, unsig
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_redis_publisher_new(
-    loopmsg_redis_publisher **out, const loopmsg_redis_publisher_options *opts, loopmsg_error *err);
+    const loopmsg_redis_publisher_options *opts, loopmsg_redis_publisher **out, loopmsg_error *err);
 
 /**
  * Store one event: in one atomic step, remember event->webhook_id for dedupe_ttl_s and append
@@ -256,7 +256,7 @@ loopmsg_redis_consumer_options_init(loopmsg_redis_consumer_options *out, unsigne
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_redis_consumer_new(
-    loopmsg_redis_consumer **out, const loopmsg_redis_consumer_options *opts, loopmsg_error *err);
+    const loopmsg_redis_consumer_options *opts, loopmsg_redis_consumer **out, loopmsg_error *err);
 
 /**
  * Run the workers until loopmsg_redis_consumer_stop(): each reads its own pending entries

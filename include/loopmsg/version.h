@@ -17,11 +17,11 @@
 /** Major version of these headers. @since 0.1 */
 #define LOOPMSG_VERSION_MAJOR 0
 /** Minor version of these headers. @since 0.1 */
-#define LOOPMSG_VERSION_MINOR 1
+#define LOOPMSG_VERSION_MINOR 2
 /** Patch version of these headers. @since 0.1 */
 #define LOOPMSG_VERSION_PATCH 0
 /** Version of these headers as a string literal, "MAJOR.MINOR.PATCH". @since 0.1 */
-#define LOOPMSG_VERSION "0.1.0"
+#define LOOPMSG_VERSION "0.2.0"
 /** Version of these headers as one number: (MAJOR << 16) | (MINOR << 8) | PATCH. @since 0.1 */
 #define LOOPMSG_VERSION_NUM                                                                        \
     ((LOOPMSG_VERSION_MAJOR << 16) | (LOOPMSG_VERSION_MINOR << 8) | LOOPMSG_VERSION_PATCH)
@@ -43,7 +43,7 @@ LOOPMSG_BEGIN_DECL
 LOOPMSG_API unsigned int loopmsg_version_num(void);
 
 /**
- * The version of the linked library as a string, e.g. "0.1.0". Thread-safe.
+ * The version of the linked library as a string, e.g. "0.2.0". Thread-safe.
  * @return a static string, never NULL; not to be freed.
  * @since 0.1
  */

@@ -219,8 +219,8 @@ loopmsg_webhook_parse_options_init(loopmsg_webhook_parse_options *out, unsigned 
  * @return as loopmsg_webhook_parse_ex().
  * @since 0.1
  */
-LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_parse(loopmsg_webhook_event **out,
-                                                                   const char *body, size_t len,
+LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_parse(const char *body, size_t len,
+                                                                   loopmsg_webhook_event **out,
                                                                    loopmsg_error *err);
 
 /**
@@ -255,8 +255,8 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_parse(loopmsg_webho
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
-loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char *body, size_t len,
-                         const loopmsg_webhook_parse_options *opts, loopmsg_error *err);
+loopmsg_webhook_parse_ex(const char *body, size_t len, const loopmsg_webhook_parse_options *opts,
+                         loopmsg_webhook_event **out, loopmsg_error *err);
 
 /**
  * Free an event and everything it points to.

@@ -180,7 +180,7 @@ loopmsg_webhook_server_options_init(loopmsg_webhook_server_options *out, unsigne
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_server_start(
-    loopmsg_webhook_server **out, const loopmsg_webhook_server_options *opts, loopmsg_error *err);
+    const loopmsg_webhook_server_options *opts, loopmsg_webhook_server **out, loopmsg_error *err);
 
 /**
  * The TCP port the receiver listens on (the chosen one when options.port was 0).

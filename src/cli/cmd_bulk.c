@@ -218,7 +218,7 @@ static int row_params(const cli_row *r, loopmsg_send_params *p)
     p->sender = r->values[C_SENDER];
     p->attachments = (const char *const *)r->attachments;
     p->attachment_count = r->attachment_count;
-    if (r->values[C_EFFECT] && loopmsg_effect_parse(&p->effect, r->values[C_EFFECT]) != LOOPMSG_OK)
+    if (r->values[C_EFFECT] && loopmsg_effect_parse(r->values[C_EFFECT], &p->effect) != LOOPMSG_OK)
         return -1;
     return 0;
 }

@@ -195,13 +195,13 @@ static int consume(cli_globals *g, const consume_args *a)
     runner r;
     memset(&r, 0, sizeof r);
     loopmsg_error err;
-    loopmsg_status st = loopmsg_redis_consumer_new(&r.c, &o, &err);
+    loopmsg_status st = loopmsg_redis_consumer_new(&o, &r.c, &err);
     if (st != LOOPMSG_OK) {
         cli_exec_clear(&x);
         return cli_report_error(g, "consume", st, &err);
     }
     char where[256];
-    loopmsg_status cut = loopmsg_redis_url_redact(where, sizeof where, a->redis);
+    loopmsg_status cut = loopmsg_redis_url_redact(a->redis, where, sizeof where);
     (void)cut; /* LOOPMSG_E_TOO_LARGE: cut short, and still masked */
     fprintf(stderr, "consuming %s at %s as %s in group %s\n",
             a->stream ? a->stream : "loopmsg:webhooks", where,

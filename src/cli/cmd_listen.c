@@ -365,7 +365,7 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
         po.stream = a.stream;
         po.dedupe_ttl_s = (unsigned int)a.dedupe_ttl_s;
         po.log_cb = log_line;
-        st = loopmsg_redis_publisher_new(&pub, &po, &err);
+        st = loopmsg_redis_publisher_new(&po, &pub, &err);
         o.accept_cb = loopmsg_redis_publisher_accept;
         o.accept_user_data = pub;
         /* Each request holds an HTTP thread for a Redis round trip (an fsync with appendfsync
@@ -375,7 +375,7 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
 #endif
     loopmsg_webhook_server *srv = NULL;
     if (st == LOOPMSG_OK)
-        st = loopmsg_webhook_server_start(&srv, &o, &err);
+        st = loopmsg_webhook_server_start(&o, &srv, &err);
     free(a.secrets);
     if (st != LOOPMSG_OK) {
         int rc = cli_report_error(g, "listen", st, &err);
@@ -393,7 +393,7 @@ int cli_cmd_listen(cli_globals *g, int argc, char **argv)
 #ifdef LOOPMSG_CLI_WITH_REDIS
     if (a.redis) {
         char where[256];
-        loopmsg_status cut = loopmsg_redis_url_redact(where, sizeof where, a.redis);
+        loopmsg_status cut = loopmsg_redis_url_redact(a.redis, where, sizeof where);
         (void)cut; /* LOOPMSG_E_TOO_LARGE: cut short, and still masked */
         fprintf(stderr, "loopmsg listen: events go to the Redis stream %s at %s\n",
                 a.stream ? a.stream : "loopmsg:webhooks", where);

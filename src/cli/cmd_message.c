@@ -285,7 +285,7 @@ static int parse(cli_globals *g, int argc, char **argv, msg_args *a, int max_pos
 static int parse_effect(const msg_args *a, loopmsg_effect *out)
 {
     *out = LOOPMSG_EFFECT_NONE;
-    if (a->effect && loopmsg_effect_parse(out, a->effect) != LOOPMSG_OK)
+    if (a->effect && loopmsg_effect_parse(a->effect, out) != LOOPMSG_OK)
         return cli_usage_error(a->cmd,
                                "--effect: unknown effect '%s' (slam loud gentle invisibleInk "
                                "echo spotlight balloons confetti love lasers fireworks "
@@ -297,7 +297,7 @@ static int parse_effect(const msg_args *a, loopmsg_effect *out)
 static int parse_channel(const msg_args *a, loopmsg_channel *out)
 {
     *out = LOOPMSG_CHANNEL_AUTO;
-    if (a->channel && loopmsg_channel_parse(out, a->channel) != LOOPMSG_OK)
+    if (a->channel && loopmsg_channel_parse(a->channel, out) != LOOPMSG_OK)
         return cli_usage_error(
             a->cmd, "--channel: unknown channel '%s' (imessage sms rcs whatsapp)", a->channel);
     return 0;
@@ -409,7 +409,7 @@ static int do_react(cli_globals *g, msg_args *a, loopmsg_client *c)
     loopmsg_reaction_params p = LOOPMSG_REACTION_PARAMS_INIT;
     if (!a->reaction)
         return cli_usage_error(a->cmd, "--reaction is required");
-    if (loopmsg_reaction_parse(&p.reaction, &p.remove, a->reaction) != LOOPMSG_OK ||
+    if (loopmsg_reaction_parse(a->reaction, &p.reaction, &p.remove) != LOOPMSG_OK ||
         p.reaction == LOOPMSG_REACTION_UNKNOWN)
         return cli_usage_error(a->cmd,
                                "--reaction: unknown reaction '%s' (love like dislike laugh "

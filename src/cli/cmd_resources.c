@@ -302,7 +302,7 @@ static int run_list(cli_globals *g, res_args *a, loopmsg_client *c, loopmsg_list
         return CLI_EXIT_OK;
     }
     loopmsg_pager *pg = NULL;
-    st = loopmsg_pager_new(&pg, c, kind, &a->lp, &err);
+    st = loopmsg_pager_new(c, kind, &a->lp, &pg, &err);
     if (st != LOOPMSG_OK)
         return cli_report_error(g, a->cmd, st, &err);
     int tty = isatty(fileno(stderr));
@@ -515,7 +515,7 @@ static int r_campaign(cli_globals *g, res_args *a, loopmsg_client *c, char **pos
     p.from_time = a->from_time;
     p.to_time = a->to_time;
     p.timezone = a->timezone;
-    if (a->effect && loopmsg_effect_parse(&p.effect, a->effect) != LOOPMSG_OK)
+    if (a->effect && loopmsg_effect_parse(a->effect, &p.effect) != LOOPMSG_OK)
         return cli_usage_error(a->cmd, "--effect: unknown effect '%s'", a->effect);
     if (a->messages && (a->text || a->contact_count))
         return cli_usage_error(a->cmd, "give --text and --contact, or --messages, not both");
@@ -539,7 +539,7 @@ static int r_campaign(cli_globals *g, res_args *a, loopmsg_client *c, char **pos
             msgs[i].subject = r->values[2];
             msgs[i].attachments = (const char *const *)r->attachments;
             msgs[i].attachment_count = r->attachment_count;
-            if (r->values[3] && loopmsg_effect_parse(&msgs[i].effect, r->values[3]) != LOOPMSG_OK) {
+            if (r->values[3] && loopmsg_effect_parse(r->values[3], &msgs[i].effect) != LOOPMSG_OK) {
                 rc = cli_usage_error(a->cmd, "%s: line %zu: unknown effect '%s'", a->messages,
                                      r->line, r->values[3]);
                 goto out;

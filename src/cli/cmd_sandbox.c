@@ -331,7 +331,7 @@ static int run_server(cli_globals *g, const sb_args *a)
 
     loopmsg_emulator *emu = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_emulator_start(&emu, &o, &err);
+    loopmsg_status st = loopmsg_emulator_start(&o, &emu, &err);
     if (st != LOOPMSG_OK)
         return cli_report_error(g, "sandbox", st, &err);
     if (a->seen & FAULT_OPTS) {
@@ -397,7 +397,7 @@ static int control(cli_globals *g, const char *endpoint, json_t *body, json_t **
     char *resp = NULL;
     loopmsg_error err;
     loopmsg_status st =
-        loopmsg_emulator_control(&resp, cli_setting(g, CLI_KEY_BASE_URL), endpoint, text, &err);
+        loopmsg_emulator_control(cli_setting(g, CLI_KEY_BASE_URL), endpoint, text, &resp, &err);
     free(text);
     if (st == LOOPMSG_E_INVALID_ARG)
         return cli_usage_error("sandbox", "%s", err.message);

@@ -391,7 +391,7 @@ loopmsg_client *cli_client_new_ex(const cli_globals *g, const loopmsg_client_opt
         o.log_cb = log_to_stderr;
     loopmsg_client *c = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_client_new(&c, &o, &err);
+    loopmsg_status st = loopmsg_client_new(&o, &c, &err);
     if (st != LOOPMSG_OK) {
         *exit_code = cli_report_error(g, "client", st, &err);
         return NULL;

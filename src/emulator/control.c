@@ -78,8 +78,8 @@ static loopmsg_status http_error(loopmsg_error *err, long status, const char *bo
     return st;
 }
 
-loopmsg_status loopmsg_emulator_control(char **response_out, const char *base_url,
-                                        const char *endpoint, const char *json_body,
+loopmsg_status loopmsg_emulator_control(const char *base_url, const char *endpoint,
+                                        const char *json_body, char **response_out,
                                         loopmsg_error *err)
 {
     loopmsg__error_ok(err);

@@ -590,7 +590,7 @@ static loopmsg_status load_tls(loopmsg_emulator *emu, const loopmsg_emulator_opt
     return LOOPMSG_OK;
 }
 
-loopmsg_status loopmsg_emulator_start(loopmsg_emulator **out, const loopmsg_emulator_options *opts,
+loopmsg_status loopmsg_emulator_start(const loopmsg_emulator_options *opts, loopmsg_emulator **out,
                                       loopmsg_error *err)
 {
     loopmsg__error_ok(err);
@@ -815,8 +815,8 @@ static loopmsg_emulator_request *request_copy(const loopmsg_emulator_request *r)
     return c;
 }
 
-loopmsg_status loopmsg_emulator_request_get(loopmsg_emulator_request **out, loopmsg_emulator *emu,
-                                            size_t index)
+loopmsg_status loopmsg_emulator_request_get(loopmsg_emulator *emu, size_t index,
+                                            loopmsg_emulator_request **out)
 {
     if (!out)
         return LOOPMSG_E_INVALID_ARG;

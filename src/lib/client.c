@@ -183,7 +183,7 @@ static void client_destroy(loopmsg_client *c)
     loopmsg__free(c);
 }
 
-loopmsg_status loopmsg_client_new(loopmsg_client **out, const loopmsg_client_options *opts,
+loopmsg_status loopmsg_client_new(const loopmsg_client_options *opts, loopmsg_client **out,
                                   loopmsg_error *err)
 {
     static const loopmsg_client_options defaults = LOOPMSG_CLIENT_OPTIONS_INIT;

@@ -48,7 +48,7 @@ const char *loopmsg_effect_name(loopmsg_effect effect)
     return name_of(effect_names, COUNT(effect_names), (int)effect);
 }
 
-loopmsg_status loopmsg_effect_parse(loopmsg_effect *out, const char *name)
+loopmsg_status loopmsg_effect_parse(const char *name, loopmsg_effect *out)
 {
     int i = index_of(effect_names, COUNT(effect_names), name);
     if (i < 0)
@@ -63,7 +63,7 @@ const char *loopmsg_reaction_name(loopmsg_reaction reaction)
     return name_of(reaction_names, COUNT(reaction_names), (int)reaction);
 }
 
-loopmsg_status loopmsg_reaction_parse(loopmsg_reaction *out, bool *remove_out, const char *name)
+loopmsg_status loopmsg_reaction_parse(const char *name, loopmsg_reaction *out, bool *remove_out)
 {
     bool remove = name && name[0] == '-';
     int i = index_of(reaction_names, COUNT(reaction_names) - 1, remove ? name + 1 : name);
@@ -81,7 +81,7 @@ const char *loopmsg_channel_name(loopmsg_channel channel)
     return name_of(channel_names, COUNT(channel_names), (int)channel);
 }
 
-loopmsg_status loopmsg_channel_parse(loopmsg_channel *out, const char *name)
+loopmsg_status loopmsg_channel_parse(const char *name, loopmsg_channel *out)
 {
     int i = index_of(channel_names, COUNT(channel_names), name);
     if (i < 0)

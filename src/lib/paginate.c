@@ -525,8 +525,8 @@ void loopmsg_pager_free(loopmsg_pager *pager)
     loopmsg__free(pager);
 }
 
-loopmsg_status loopmsg_pager_new(loopmsg_pager **out, loopmsg_client *client,
-                                 loopmsg_list_kind kind, const loopmsg_list_params *params,
+loopmsg_status loopmsg_pager_new(loopmsg_client *client, loopmsg_list_kind kind,
+                                 const loopmsg_list_params *params, loopmsg_pager **out,
                                  loopmsg_error *err)
 {
     if (!out)
@@ -601,7 +601,7 @@ loopmsg_status loopmsg_list_all(loopmsg_client *client, loopmsg_list_kind kind,
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "list_all: page_out is NULL");
     *page_out = NULL;
     loopmsg_pager *g = NULL;
-    loopmsg_status st = loopmsg_pager_new(&g, client, kind, params, err);
+    loopmsg_status st = loopmsg_pager_new(client, kind, params, &g, err);
     if (st != LOOPMSG_OK)
         return st;
     json_t *env = json_object();

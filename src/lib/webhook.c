@@ -452,15 +452,15 @@ static loopmsg_status parse_lookup(loopmsg_webhook_event **out, json_t *root, co
     return LOOPMSG_OK;
 }
 
-loopmsg_status loopmsg_webhook_parse(loopmsg_webhook_event **out, const char *body, size_t len,
+loopmsg_status loopmsg_webhook_parse(const char *body, size_t len, loopmsg_webhook_event **out,
                                      loopmsg_error *err)
 {
-    return loopmsg_webhook_parse_ex(out, body, len, NULL, err);
+    return loopmsg_webhook_parse_ex(body, len, NULL, out, err);
 }
 
-loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char *body, size_t len,
+loopmsg_status loopmsg_webhook_parse_ex(const char *body, size_t len,
                                         const loopmsg_webhook_parse_options *opts,
-                                        loopmsg_error *err)
+                                        loopmsg_webhook_event **out, loopmsg_error *err)
 {
     if (out)
         *out = NULL;
@@ -777,7 +777,7 @@ loopmsg_status loopmsg_webhook_handle_body(loopmsg_webhook_response *resp,
                                   body_len);
     loopmsg_webhook_parse_options po = LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT;
     po.max_body_bytes = max_body(config);
-    st = loopmsg_webhook_parse_ex(&resp->event, body, body_len, &po, err);
+    st = loopmsg_webhook_parse_ex(body, body_len, &po, &resp->event, err);
     switch (st) {
     case LOOPMSG_OK:
         answer(resp, 200);

@@ -318,7 +318,7 @@ static void process(worker *w, const redisReply *item)
     po.max_body_bytes = e.body_len ? e.body_len : 1;
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error perr;
-    if (loopmsg_webhook_parse_ex(&ev, e.body, e.body_len, &po, &perr) != LOOPMSG_OK) {
+    if (loopmsg_webhook_parse_ex(e.body, e.body_len, &po, &ev, &perr) != LOOPMSG_OK) {
         char msg[300];
         snprintf(msg, sizeof msg, "the body does not parse: %s", perr.message);
         (void)dead_letter(w, &e, msg, 0);
@@ -477,9 +477,8 @@ static char *dup_or_null(const char *s, int *nomem)
     return d;
 }
 
-loopmsg_status loopmsg_redis_consumer_new(loopmsg_redis_consumer **out,
-                                          const loopmsg_redis_consumer_options *o,
-                                          loopmsg_error *err)
+loopmsg_status loopmsg_redis_consumer_new(const loopmsg_redis_consumer_options *o,
+                                          loopmsg_redis_consumer **out, loopmsg_error *err)
 {
     if (!out)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "out must not be NULL");

@@ -100,9 +100,8 @@ static void give_back(loopmsg_redis_publisher *p, redisContext *c)
         redisFree(c);
 }
 
-loopmsg_status loopmsg_redis_publisher_new(loopmsg_redis_publisher **out,
-                                           const loopmsg_redis_publisher_options *opts,
-                                           loopmsg_error *err)
+loopmsg_status loopmsg_redis_publisher_new(const loopmsg_redis_publisher_options *opts,
+                                           loopmsg_redis_publisher **out, loopmsg_error *err)
 {
     if (!out)
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "out must not be NULL");

@@ -162,7 +162,7 @@ static int put(char *out, size_t cap, size_t *o, const char *s, size_t n)
     return take < n;
 }
 
-loopmsg_status loopmsg_redis_url_redact(char *out, size_t out_size, const char *url)
+loopmsg_status loopmsg_redis_url_redact(const char *url, char *out, size_t out_size)
 {
     if (!out || !out_size)
         return LOOPMSG_E_INVALID_ARG;

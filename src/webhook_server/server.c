@@ -739,7 +739,7 @@ static loopmsg_status recover(loopmsg_webhook_server *srv, loopmsg__spool_recove
         po.max_body_bytes = p->body_len ? p->body_len : 1;
         loopmsg_webhook_event *ev = NULL;
         loopmsg_error perr;
-        if (loopmsg_webhook_parse_ex(&ev, p->body, p->body_len, &po, &perr) != LOOPMSG_OK) {
+        if (loopmsg_webhook_parse_ex(p->body, p->body_len, &po, &ev, &perr) != LOOPMSG_OK) {
             logf_(srv, LOOPMSG_LOG_ERROR,
                   "webhook spool: dropping an event that no longer "
                   "parses: %s",
@@ -823,9 +823,8 @@ static loopmsg_status check_options(const loopmsg_webhook_server_options *o, loo
     return LOOPMSG_OK;
 }
 
-loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
-                                            const loopmsg_webhook_server_options *opts,
-                                            loopmsg_error *err)
+loopmsg_status loopmsg_webhook_server_start(const loopmsg_webhook_server_options *opts,
+                                            loopmsg_webhook_server **out, loopmsg_error *err)
 {
     if (!out)
         return set_error(err, LOOPMSG_E_INVALID_ARG, "out must not be NULL");

@@ -79,8 +79,8 @@ lib.loopmsg_version_string.restype = ctypes.c_char_p
 lib.loopmsg_status_name.restype = ctypes.c_char_p
 lib.loopmsg_client_options_init.argtypes = [ctypes.POINTER(ClientOptions), ctypes.c_uint]
 lib.loopmsg_send_params_init.argtypes = [ctypes.POINTER(SendParams), ctypes.c_uint]
-lib.loopmsg_client_new.argtypes = [ctypes.POINTER(ctypes.c_void_p),
-                                   ctypes.POINTER(ClientOptions), ctypes.POINTER(Error)]
+lib.loopmsg_client_new.argtypes = [ctypes.POINTER(ClientOptions),
+                                   ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(Error)]
 lib.loopmsg_client_free.argtypes = [ctypes.c_void_p]
 lib.loopmsg_message_send.argtypes = [ctypes.c_void_p, ctypes.POINTER(SendParams),
                                      ctypes.POINTER(ctypes.POINTER(SendResult)),
@@ -118,7 +118,7 @@ opts.log_event_cb = event_cb
 
 client = ctypes.c_void_p()
 err = Error()
-st = lib.loopmsg_client_new(ctypes.byref(client), ctypes.byref(opts), ctypes.byref(err))
+st = lib.loopmsg_client_new(ctypes.byref(opts), ctypes.byref(client), ctypes.byref(err))
 check(st == LOOPMSG_OK, "client_new: " + err.message.decode())
 
 params = SendParams()

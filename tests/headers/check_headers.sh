@@ -60,5 +60,7 @@ for lib in "$build"/libloopmsg.so "$build"/libloopmsg_webhook.so "$build"/libloo
         echo "$gone"; fail=1
     fi
 done
+# One parameter order in every public function (docs/conventions.md).
+python3 "$src/tests/headers/check_param_order.py" "$src" || fail=1
 if [ $fail -eq 0 ]; then echo "$n passed, 0 failed"; else echo "0 passed, 1 failed"; fi
 exit $fail

@@ -62,7 +62,7 @@ static void assert_refused_impl(const loopmsg_client_options *o, const char *nee
 {
     loopmsg_client *c = (loopmsg_client *)1;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_client_new(&c, o, &err);
+    loopmsg_status st = loopmsg_client_new(o, &c, &err);
     if (st != LOOPMSG_E_INVALID_ARG || c != NULL) {
         loopmsg_client_free(st == LOOPMSG_OK ? c : NULL);
         fail_msg("%s:%d: expected LOOPMSG_E_INVALID_ARG for base_url \"%s\", got %s: %s", file,
@@ -79,7 +79,7 @@ static void assert_accepted(const loopmsg_client_options *o, const char *expecte
 {
     loopmsg_client *c = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_client_new(&c, o, &err);
+    loopmsg_status st = loopmsg_client_new(o, &c, &err);
     if (st != LOOPMSG_OK)
         fail_msg("base_url \"%s\" refused: %s", o->base_url, err.message);
     assert_non_null(c);
@@ -229,7 +229,7 @@ static void test_client__environment_fallback(void **state)
 
     loopmsg_client *c = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&c, NULL, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(NULL, &c, &err), &err);
     assert_string_equal(loopmsg_client_base_url(c), env->url);
     assert_string_equal(loopmsg_client_default_sender(c), "sender-1");
     loopmsg_status st = send_hi(c, NULL, &err);
@@ -246,7 +246,7 @@ static void test_client__environment_fallback(void **state)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.base_url = env->url;
     o.default_sender = "sender-9";
-    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&c, &o, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&o, &c, &err), &err);
     assert_string_equal(loopmsg_client_base_url(c), env->url);
     assert_string_equal(loopmsg_client_default_sender(c), "sender-9");
     loopmsg_client_free(c);
@@ -254,7 +254,7 @@ static void test_client__environment_fallback(void **state)
     /* Without LOOP_BASE_URL: the production API. Without LOOP_SENDER_ID: no sender. */
     unsetenv("LOOP_BASE_URL");
     unsetenv("LOOP_SENDER_ID");
-    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&c, NULL, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(NULL, &c, &err), &err);
     assert_string_equal(loopmsg_client_base_url(c), LOOPMSG_DEFAULT_BASE_URL);
     assert_null(loopmsg_client_default_sender(c));
     loopmsg_client_free(c);
@@ -738,7 +738,7 @@ static void test_client__null_arguments(void **state)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.api_key = TS_KEY;
     o.base_url = env->url;
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(NULL, &o, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&o, NULL, &err), &err);
     ts_assert_contains(err.message, "out is NULL");
 
     loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
@@ -816,7 +816,7 @@ static void test_client__error_written_on_success(void **state)
     o.api_key = TS_KEY;
     o.base_url = env->url;
     loopmsg_client *c = NULL;
-    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&c, &o, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&o, &c, &err), &err);
     assert_err(&err, LOOPMSG_OK, 0, 0, 0, 0);
     assert_string_equal(err.message, "");
     loopmsg_client_free(c);

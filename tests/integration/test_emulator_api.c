@@ -153,7 +153,7 @@ static int setup(void **state)
     o.quiet = true;
     loopmsg_emulator *emu = NULL;
     loopmsg_error err;
-    if (loopmsg_emulator_start(&emu, &o, &err) != LOOPMSG_OK) {
+    if (loopmsg_emulator_start(&o, &emu, &err) != LOOPMSG_OK) {
         fprintf(stderr, "emulator: %s\n", err.message);
         return -1;
     }
@@ -510,7 +510,7 @@ static void test_emulator__builtin_fixtures(void **state)
     loopmsg_emulator *emu = NULL;
     loopmsg_emulator_options o = LOOPMSG_EMULATOR_OPTIONS_INIT;
     o.quiet = true;
-    assert_int_equal(loopmsg_emulator_start(&emu, &o, NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_start(&o, &emu, NULL), LOOPMSG_OK);
     json_t *j = call_json(emu, "GET", "/api/v1/sender/sender-1/", NULL, 200);
     assert_string_equal(jstr(j, "status"), "active");
     json_decref(j);
@@ -529,11 +529,11 @@ static void test_emulator__bad_fixtures_refuse_to_start(void **state)
     loopmsg_emulator_options o = LOOPMSG_EMULATOR_OPTIONS_INIT;
     loopmsg_error err;
     o.fixtures_path = fixture_path("fixtures_bad.json");
-    assert_int_equal(loopmsg_emulator_start(&emu, &o, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_emulator_start(&o, &emu, &err), LOOPMSG_E_INVALID_ARG);
     assert_null(emu);
     assert_non_null(strstr(err.message, "senders[0]"));
     o.fixtures_path = fixture_path("does-not-exist.json");
-    assert_int_equal(loopmsg_emulator_start(&emu, &o, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_emulator_start(&o, &emu, &err), LOOPMSG_E_INVALID_ARG);
     assert_non_null(strstr(err.message, "does-not-exist.json"));
 }
 

@@ -144,7 +144,7 @@ static int setup(void **state)
     o.quiet = true;
     loopmsg_emulator *emu = NULL;
     loopmsg_error err;
-    if (loopmsg_emulator_start(&emu, &o, &err) != LOOPMSG_OK) {
+    if (loopmsg_emulator_start(&o, &emu, &err) != LOOPMSG_OK) {
         fprintf(stderr, "emulator: %s\n", err.message);
         return -1;
     }
@@ -177,7 +177,7 @@ static void test_emulator__rejects_unversioned_options(void **state)
     loopmsg_emulator_options o = {0};
     loopmsg_emulator *emu = (loopmsg_emulator *)0x1;
     loopmsg_error err;
-    assert_int_equal(loopmsg_emulator_start(&emu, &o, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_emulator_start(&o, &emu, &err), LOOPMSG_E_INVALID_ARG);
     assert_null(emu);
     assert_int_equal(err.status, LOOPMSG_E_INVALID_ARG);
     assert_non_null(strstr(err.message, "LOOPMSG_EMULATOR_OPTIONS_INIT"));
@@ -197,7 +197,7 @@ static void test_emulator__records_raw_path_query_headers_and_status(void **stat
 
     assert_int_equal(loopmsg_emulator_request_count(emu), 1);
     loopmsg_emulator_request *req = NULL;
-    assert_int_equal(loopmsg_emulator_request_get(&req, emu, 0), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_request_get(emu, 0, &req), LOOPMSG_OK);
     assert_string_equal(req->method, "GET");
     assert_string_equal(req->path, "/api/v1/audience/check-status/%2B15555550100/");
     assert_string_equal(req->query, "x=a+b%2Fc&y=%20");
@@ -209,7 +209,7 @@ static void test_emulator__records_raw_path_query_headers_and_status(void **stat
     assert_int_equal(req->answered_status, 200);
     loopmsg_emulator_request_free(req);
 
-    assert_int_equal(loopmsg_emulator_request_get(&req, emu, 1), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_emulator_request_get(emu, 1, &req), LOOPMSG_E_INVALID_ARG);
     assert_null(req);
 }
 
@@ -221,7 +221,7 @@ static void test_emulator__records_body_and_missing_headers(void **state)
     http(&r, emu, "POST", "/api/v1/message/send/", NULL, body);
     assert_api_error(&r, 401, 110);
     loopmsg_emulator_request *req = NULL;
-    assert_int_equal(loopmsg_emulator_request_get(&req, emu, 0), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_request_get(emu, 0, &req), LOOPMSG_OK);
     assert_string_equal(req->method, "POST");
     assert_string_equal(req->path, "/api/v1/message/send/");
     assert_string_equal(req->query, "");
@@ -307,12 +307,12 @@ static void test_emulator__script_status_body_and_headers(void **state)
 
     assert_int_equal(loopmsg_emulator_request_count(emu), 4);
     loopmsg_emulator_request *req = NULL;
-    assert_int_equal(loopmsg_emulator_request_get(&req, emu, 0), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_request_get(emu, 0, &req), LOOPMSG_OK);
     assert_string_equal(req->path, "/whatever/");
     assert_string_equal(req->body, "{\"x\":1}");
     assert_int_equal(req->answered_status, 429);
     loopmsg_emulator_request_free(req);
-    assert_int_equal(loopmsg_emulator_request_get(&req, emu, 2), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_request_get(emu, 2, &req), LOOPMSG_OK);
     assert_int_equal(req->answered_status, 502);
     loopmsg_emulator_request_free(req);
 }
@@ -377,7 +377,7 @@ static void test_emulator__script_drop_before_body(void **state)
     assert_int_not_equal(r.rc, CURLE_OPERATION_TIMEDOUT);
     assert_true(r.elapsed_ms < 2000 || ts_slow());
     loopmsg_emulator_request *req = NULL;
-    assert_int_equal(loopmsg_emulator_request_get(&req, emu, 0), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_request_get(emu, 0, &req), LOOPMSG_OK);
     assert_string_equal(req->method, "POST");
     assert_string_equal(req->path, "/api/v1/message/send/");
     assert_int_equal(req->answered_status, 0);
@@ -400,7 +400,7 @@ static void test_emulator__script_drop_after_body(void **state)
     assert_int_equal(r.rc, CURLE_GOT_NOTHING);
     assert_true(r.elapsed_ms >= 90);
     loopmsg_emulator_request *req = NULL;
-    assert_int_equal(loopmsg_emulator_request_get(&req, emu, 0), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_request_get(emu, 0, &req), LOOPMSG_OK);
     assert_string_equal(req->body, body);
     assert_int_equal(req->answered_status, 0);
     loopmsg_emulator_request_free(req);

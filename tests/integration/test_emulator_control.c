@@ -29,7 +29,7 @@ static void test_emulator_control__post_inject_and_get_health(void **state)
     char *answer = NULL;
     loopmsg_error err;
     loopmsg_status st = loopmsg_emulator_control(
-        &answer, env->url, "inject", "{\"contact\":\"+15555550123\",\"text\":\"hi\"}", &err);
+        env->url, "inject", "{\"contact\":\"+15555550123\",\"text\":\"hi\"}", &answer, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     assert_err(&err, LOOPMSG_OK, 200, 0, 0, 1);
     json_t *j = parse(answer);
@@ -43,7 +43,7 @@ static void test_emulator_control__post_inject_and_get_health(void **state)
     assert_int_equal(ts_request_count(env), 0);
 
     answer = NULL;
-    st = loopmsg_emulator_control(&answer, env->url, "health", NULL, &err);
+    st = loopmsg_emulator_control(env->url, "health", NULL, &answer, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     ts_assert_json_eq("{\"status\":\"ok\"}", answer);
     loopmsg_free(answer);
@@ -55,13 +55,13 @@ static void test_emulator_control__faults_round_trip(void **state)
     char *answer = NULL;
     loopmsg_error err;
     loopmsg_status st = loopmsg_emulator_control(
-        &answer, env->url, "faults", "{\"error_rate\":1,\"error_status\":400,\"error_code\":1020}",
+        env->url, "faults", "{\"error_rate\":1,\"error_status\":400,\"error_code\":1020}", &answer,
         &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     loopmsg_free(answer);
 
     /* GET reads back what POST set... */
-    st = loopmsg_emulator_control(&answer, env->url, "faults", NULL, &err);
+    st = loopmsg_emulator_control(env->url, "faults", NULL, &answer, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     ts_assert_json_eq("{\"latency_ms\":0,\"error_rate\":1.0,\"error_status\":400,"
                       "\"error_code\":1020,\"drop_rate\":0.0}",
@@ -80,7 +80,7 @@ static void test_emulator_control__faults_round_trip(void **state)
     assert_null(r);
 
     /* A NULL answer pointer is allowed: the body is discarded. */
-    st = loopmsg_emulator_control(NULL, env->url, "reset", "{}", &err);
+    st = loopmsg_emulator_control(env->url, "reset", "{}", NULL, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     st = loopmsg_message_send(env->client, &p, &r, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
@@ -96,7 +96,7 @@ static void test_emulator_control__endpoint_spellings(void **state)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char *answer = NULL;
         loopmsg_error err;
-        loopmsg_status st = loopmsg_emulator_control(&answer, url, names[i], NULL, &err);
+        loopmsg_status st = loopmsg_emulator_control(url, names[i], NULL, &answer, &err);
         ts_assert_status(LOOPMSG_OK, st, &err);
         ts_assert_json_eq("{\"count\":0,\"items\":[]}", answer);
         loopmsg_free(answer);
@@ -109,16 +109,16 @@ static void test_emulator_control__base_url_from_environment(void **state)
     setenv("LOOP_BASE_URL", env->url, 1);
     char *answer = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_emulator_control(&answer, NULL, "health", NULL, &err);
+    loopmsg_status st = loopmsg_emulator_control(NULL, "health", NULL, &answer, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     loopmsg_free(answer);
-    st = loopmsg_emulator_control(&answer, "", "health", NULL, &err);
+    st = loopmsg_emulator_control("", "health", NULL, &answer, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     loopmsg_free(answer);
 
     unsetenv("LOOP_BASE_URL");
     answer = (char *)"untouched";
-    st = loopmsg_emulator_control(&answer, NULL, "health", NULL, &err);
+    st = loopmsg_emulator_control(NULL, "health", NULL, &answer, &err);
     assert_err(&err, LOOPMSG_E_INVALID_ARG, 0, 0, 0, 0);
     assert_int_equal(st, LOOPMSG_E_INVALID_ARG);
     assert_null(answer);
@@ -132,7 +132,7 @@ static void test_emulator_control__http_errors_keep_the_sandbox_words(void **sta
     loopmsg_error err;
     /* inject without text: 400 {"code": 125, "message": ...} */
     loopmsg_status st =
-        loopmsg_emulator_control(&answer, env->url, "inject", "{\"contact\":\"+1555\"}", &err);
+        loopmsg_emulator_control(env->url, "inject", "{\"contact\":\"+1555\"}", &answer, &err);
     assert_int_equal(st, LOOPMSG_E_API);
     assert_err(&err, LOOPMSG_E_API, 400, 125, 0, 1);
     assert_null(answer);
@@ -140,16 +140,16 @@ static void test_emulator_control__http_errors_keep_the_sandbox_words(void **sta
     ts_assert_contains(err.message, "(HTTP 400, code 125)");
 
     /* trigger without a webhook URL: 409 code 100 */
-    st = loopmsg_emulator_control(&answer, env->url, "trigger", "{\"event\":\"x\"}", &err);
+    st = loopmsg_emulator_control(env->url, "trigger", "{\"event\":\"x\"}", &answer, &err);
     assert_err(&err, LOOPMSG_E_API, 409, 100, 0, 1);
     ts_assert_contains(err.message, "no webhook_url");
 
     /* Not JSON: 400 code 100 from the control plane's parser. */
-    st = loopmsg_emulator_control(&answer, env->url, "faults", "{nope", &err);
+    st = loopmsg_emulator_control(env->url, "faults", "{nope", &answer, &err);
     assert_err(&err, LOOPMSG_E_API, 400, 100, 0, 1);
 
     /* A GET on a POST-only endpoint: 405, no code in the body. */
-    st = loopmsg_emulator_control(&answer, env->url, "inject", NULL, &err);
+    st = loopmsg_emulator_control(env->url, "inject", NULL, &answer, &err);
     assert_int_equal(err.http_status, 405);
     assert_true(st == LOOPMSG_E_API || st == LOOPMSG_E_HTTP);
 }
@@ -162,19 +162,19 @@ static void test_emulator_control__argument_errors(void **state)
     const char *bad_endpoints[] = {"bogus", "inject/extra", "", "/__sandbox/", "/api/v1/x"};
     for (size_t i = 0; i < sizeof bad_endpoints / sizeof bad_endpoints[0]; i++) {
         loopmsg_status st =
-            loopmsg_emulator_control(&answer, env->url, bad_endpoints[i], NULL, &err);
+            loopmsg_emulator_control(env->url, bad_endpoints[i], NULL, &answer, &err);
         assert_int_equal(st, LOOPMSG_E_INVALID_ARG);
         assert_err(&err, LOOPMSG_E_INVALID_ARG, 0, 0, 0, 0);
         ts_assert_contains(err.message, "unknown sandbox control endpoint");
     }
-    loopmsg_status st = loopmsg_emulator_control(&answer, env->url, NULL, NULL, &err);
+    loopmsg_status st = loopmsg_emulator_control(env->url, NULL, NULL, &answer, &err);
     assert_int_equal(st, LOOPMSG_E_INVALID_ARG);
-    st = loopmsg_emulator_control(&answer, "ftp://127.0.0.1:1", "health", NULL, &err);
+    st = loopmsg_emulator_control("ftp://127.0.0.1:1", "health", NULL, &answer, &err);
     assert_int_equal(st, LOOPMSG_E_INVALID_ARG);
     ts_assert_contains(err.message, "http://");
     assert_null(answer);
     /* err is optional. */
-    st = loopmsg_emulator_control(NULL, env->url, "health", NULL, NULL);
+    st = loopmsg_emulator_control(env->url, "health", NULL, NULL, NULL);
     assert_int_equal(st, LOOPMSG_OK);
 }
 
@@ -186,13 +186,13 @@ static void test_emulator_control__unreachable_is_a_transport_error(void **state
     eo.quiet = true;
     loopmsg_emulator *emu = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_emulator_start(&emu, &eo, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_emulator_start(&eo, &emu, &err), &err);
     char url[128];
     snprintf(url, sizeof url, "%s", loopmsg_emulator_url(emu));
     loopmsg_emulator_free(emu);
 
     char *answer = NULL;
-    loopmsg_status st = loopmsg_emulator_control(&answer, url, "health", NULL, &err);
+    loopmsg_status st = loopmsg_emulator_control(url, "health", NULL, &answer, &err);
     assert_int_equal(st, LOOPMSG_E_TRANSPORT);
     assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, 0, 0);
     assert_int_equal(err.transport_code, CURLE_COULDNT_CONNECT);
@@ -208,7 +208,7 @@ static void test_emulator_control__allocation_failures_do_not_leak(void **state)
         ts_alloc_fail_at(n);
         char *answer = NULL;
         loopmsg_error err;
-        loopmsg_status st = loopmsg_emulator_control(&answer, env->url, "health", NULL, &err);
+        loopmsg_status st = loopmsg_emulator_control(env->url, "health", NULL, &answer, &err);
         ts_alloc_fail_at(0);
         if (st == LOOPMSG_OK) {
             assert_non_null(answer);

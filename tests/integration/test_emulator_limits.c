@@ -111,7 +111,7 @@ static loopmsg_emulator *start(size_t max_buffered_bytes)
     o.max_buffered_bytes = max_buffered_bytes;
     loopmsg_emulator *emu = NULL;
     loopmsg_error err;
-    assert_int_equal(loopmsg_emulator_start(&emu, &o, &err), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_start(&o, &emu, &err), LOOPMSG_OK);
     return emu;
 }
 
@@ -274,7 +274,7 @@ static void test_emulator__total_buffered_body_cap_answers_503(void **state)
     /* The refusal is recorded like any other answer. */
     size_t n = loopmsg_emulator_request_count(emu);
     loopmsg_emulator_request *rec = NULL;
-    assert_int_equal(loopmsg_emulator_request_get(&rec, emu, n - 2), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_request_get(emu, n - 2, &rec), LOOPMSG_OK);
     assert_int_equal(rec->answered_status, 503);
     loopmsg_emulator_request_free(rec);
 

@@ -125,7 +125,7 @@ static env *env_start(double time_scale, bool duplicate, size_t fail_first, bool
     o.webhook_duplicate = duplicate;
     o.quiet = true;
     loopmsg_error err;
-    if (loopmsg_emulator_start(&e->emu, &o, &err) != LOOPMSG_OK)
+    if (loopmsg_emulator_start(&o, &e->emu, &err) != LOOPMSG_OK)
         fail_msg("emulator: %s", err.message);
     return e;
 }
@@ -373,7 +373,7 @@ static void test_emulator__trigger_posts_any_event(void **state)
     loopmsg_emulator *plain = NULL;
     loopmsg_emulator_options o = LOOPMSG_EMULATOR_OPTIONS_INIT;
     o.quiet = true;
-    assert_int_equal(loopmsg_emulator_start(&plain, &o, NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_start(&o, &plain, NULL), LOOPMSG_OK);
     assert_int_equal(loopmsg_emulator_trigger(plain, "{\"event\":\"unknown\"}", NULL, 0, &err),
                      LOOPMSG_E_STATE);
     /* Without a webhook URL, inject still records the message. */
@@ -460,10 +460,10 @@ static void test_emulator__sandbox_faults_over_http(void **state)
     /* Recorded: the faulted ones with their status, the dropped one with 0. */
     assert_int_equal(loopmsg_emulator_request_count(e->emu), 4);
     loopmsg_emulator_request *req = NULL;
-    assert_int_equal(loopmsg_emulator_request_get(&req, e->emu, 0), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_request_get(e->emu, 0, &req), LOOPMSG_OK);
     assert_int_equal(req->answered_status, 503);
     loopmsg_emulator_request_free(req);
-    assert_int_equal(loopmsg_emulator_request_get(&req, e->emu, 1), LOOPMSG_OK);
+    assert_int_equal(loopmsg_emulator_request_get(e->emu, 1, &req), LOOPMSG_OK);
     assert_int_equal(req->answered_status, 0);
     loopmsg_emulator_request_free(req);
 }

@@ -418,7 +418,7 @@ static void test_lookup__keys_and_hosts(void **state)
     o.base_url = env->url;
     loopmsg_client *c = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&c, &o, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&o, &c, &err), &err);
     loopmsg_lookup_params p = LOOPMSG_LOOKUP_PARAMS_INIT;
     p.contact = "+13231112233";
     loopmsg_lookup_accepted *a = NULL;
@@ -450,7 +450,7 @@ static void test_lookup__keys_and_hosts(void **state)
     setenv("LOOP_LOOKUP_BASE_URL", env->url, 1);
     loopmsg_client_options e = LOOPMSG_CLIENT_OPTIONS_INIT;
     e.base_url = env->url;
-    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&c, &e, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&e, &c, &err), &err);
     ts_assert_status(LOOPMSG_OK, loopmsg_lookup_send(c, &p, &a, &err), &err);
     loopmsg_lookup_accepted_free(a);
     assert_lookup_req(env, 2, "POST", "/api/v1/lookup/", "", "{\"contact\":\"+13231112233\"}");
@@ -458,16 +458,16 @@ static void test_lookup__keys_and_hosts(void **state)
 
     /* The plaintext rule holds for its host, from the environment and from the options. */
     setenv("LOOP_LOOKUP_BASE_URL", "http://example.com", 1);
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&c, &e, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&e, &c, &err), &err);
     ts_assert_contains(err.message, "LOOP_LOOKUP_BASE_URL: plaintext http:// is only allowed");
     unsetenv("LOOP_LOOKUP_BASE_URL");
     unsetenv("LOOP_LOOKUP_API_KEY");
     o.lookup_base_url = "http://lookup.example.com";
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&c, &o, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&o, &c, &err), &err);
     ts_assert_contains(err.message, "lookup_base_url: plaintext http:// is only allowed");
     o.lookup_base_url = NULL;
     o.lookup_api_key = " \t";
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&c, &o, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&o, &c, &err), &err);
     assert_string_equal(err.message, "lookup_api_key: is blank");
 
     /* The default host: https://a.looplookup.com (seen in the transport error, through a
@@ -475,7 +475,7 @@ static void test_lookup__keys_and_hosts(void **state)
     o.lookup_api_key = LKEY;
     o.proxy = "http://127.0.0.1:1";
     o.max_retries = LOOPMSG_NO_RETRIES;
-    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&c, &o, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_new(&o, &c, &err), &err);
     loopmsg_lookup_result *lr = NULL;
     loopmsg_status st = loopmsg_lookup_status(c, "abc", &lr, &err);
     assert_true(st == LOOPMSG_E_TRANSPORT || st == LOOPMSG_E_TIMEOUT);
@@ -707,7 +707,7 @@ static void test_lookup__callback_through_listen(void **state)
     eo.delivery_delay_ms = 20;
     eo.quiet = true;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_emulator_start(&env.emu, &eo, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_emulator_start(&eo, &env.emu, &err), &err);
     snprintf(env.url, sizeof env.url, "%s", loopmsg_emulator_url(env.emu));
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.lookup_api_key = "emu-lookup-key";
@@ -733,7 +733,7 @@ static void test_lookup__callback_through_listen(void **state)
     assert_non_null(json_object_get(line, "result_v1"));
     /* The same bytes parse into a typed lookup event. */
     loopmsg_webhook_event *ev = NULL;
-    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(&ev, out, strcspn(out, "\n"), &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(out, strcspn(out, "\n"), &ev, &err), &err);
     assert_int_equal(ev->type, LOOPMSG_EVENT_LOOKUP_RESULT);
     assert_string_equal(ev->request_id, id);
     assert_int_equal(ev->lookup->imessage.availability, LOOPMSG_LOOKUP_AVAILABLE);

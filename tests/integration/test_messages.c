@@ -393,21 +393,21 @@ static void test_messages__enum_names_round_trip(void **state)
     (void)state;
     for (int e = LOOPMSG_EFFECT_SLAM; e <= LOOPMSG_EFFECT_CELEBRATION; e++) {
         loopmsg_effect back;
-        assert_int_equal(loopmsg_effect_parse(&back, loopmsg_effect_name((loopmsg_effect)e)),
+        assert_int_equal(loopmsg_effect_parse(loopmsg_effect_name((loopmsg_effect)e), &back),
                          LOOPMSG_OK);
         assert_int_equal(back, e);
     }
     assert_null(loopmsg_effect_name(LOOPMSG_EFFECT_NONE));
     assert_null(loopmsg_effect_name((loopmsg_effect)99));
-    assert_int_equal(loopmsg_effect_parse(NULL, "Slam"), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_effect_parse("Slam", NULL), LOOPMSG_E_INVALID_ARG);
     loopmsg_reaction r;
     bool remove;
-    assert_int_equal(loopmsg_reaction_parse(&r, &remove, "-question"), LOOPMSG_OK);
+    assert_int_equal(loopmsg_reaction_parse("-question", &r, &remove), LOOPMSG_OK);
     assert_int_equal(r, LOOPMSG_REACTION_QUESTION);
     assert_true(remove);
-    assert_int_equal(loopmsg_reaction_parse(&r, &remove, "exclaim"), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_reaction_parse("exclaim", &r, &remove), LOOPMSG_E_INVALID_ARG);
     loopmsg_channel ch;
-    assert_int_equal(loopmsg_channel_parse(&ch, "whatsapp"), LOOPMSG_OK);
+    assert_int_equal(loopmsg_channel_parse("whatsapp", &ch), LOOPMSG_OK);
     assert_int_equal(ch, LOOPMSG_CHANNEL_WHATSAPP);
     assert_string_equal(loopmsg_delivery_status_name(LOOPMSG_DELIVERY_UNKNOWN), "unknown");
 }

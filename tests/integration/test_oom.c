@@ -44,7 +44,7 @@ static void test_oom__client_new(void **state)
         loopmsg_client *c = NULL;
         loopmsg_error err;
         ts_alloc_fail_at(n);
-        loopmsg_status st = loopmsg_client_new(&c, &o, &err);
+        loopmsg_status st = loopmsg_client_new(&o, &c, &err);
         ts_alloc_fail_at(0);
         if (st == LOOPMSG_OK) {
             assert_non_null(c);
@@ -412,7 +412,7 @@ static void test_oom__pager(void **state)
         loopmsg_pager *g = NULL;
         loopmsg_error err;
         ts_alloc_fail_at(n);
-        loopmsg_status st = loopmsg_pager_new(&g, c, LOOPMSG_LIST_AUDIENCE, &lp, &err);
+        loopmsg_status st = loopmsg_pager_new(c, LOOPMSG_LIST_AUDIENCE, &lp, &g, &err);
         ts_alloc_fail_at(0);
         if (st != LOOPMSG_OK) {
             ts_assert_status(LOOPMSG_E_NOMEM, st, &err);

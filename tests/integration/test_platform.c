@@ -469,7 +469,7 @@ static void test_platform__sender_order_single_and_guard(void **state)
     assert_non_null(json_string_value(json_object_get(h->body, "phone_number")));
     /* ...which the SDK's parser reads as a typed event. */
     loopmsg_webhook_event *ev = NULL;
-    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(&ev, h->text, strlen(h->text), &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(h->text, strlen(h->text), &ev, &err), &err);
     assert_int_equal(ev->type, LOOPMSG_EVENT_SENDER_NAME_UPDATED);
     assert_string_equal(ev->sender, sid);
     assert_string_equal(ev->organization_id, org_id);
@@ -966,7 +966,7 @@ static void test_platform__optin_frontend(void **state)
     loopmsg_client_options co = LOOPMSG_CLIENT_OPTIONS_INIT;
     co.api_key = TS_KEY;
     co.base_url = env->url;
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&bad, &co, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&co, &bad, &err), &err);
     unsetenv("LOOP_OPTIN_BASE_URL");
     ts_assert_contains(err.message, "LOOP_OPTIN_BASE_URL: plaintext http:// is only allowed");
     assert_null(bad);
@@ -1092,7 +1092,7 @@ static void test_platform__emulator_org_webhooks_and_reset(void **state)
 
     /* A sandbox reset with the state forgets the organizations and their keys. */
     ts_assert_status(LOOPMSG_OK,
-                     loopmsg_emulator_control(NULL, env->url, "reset", "{\"state\":true}", &err),
+                     loopmsg_emulator_control(env->url, "reset", "{\"state\":true}", NULL, &err),
                      &err);
     ts_assert_status(LOOPMSG_E_AUTH, loopmsg_message_send(oc, &sp, &r, &err), &err);
     assert_int_equal(err.api_code, 130);

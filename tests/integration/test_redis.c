@@ -126,7 +126,7 @@ static loopmsg_webhook_event *parse(const char *body)
 {
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_webhook_parse(&ev, body, strlen(body), &err);
+    loopmsg_status st = loopmsg_webhook_parse(body, strlen(body), &ev, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     return ev;
 }
@@ -155,7 +155,7 @@ static loopmsg_redis_publisher *publisher_ex(const char *url, unsigned int ttl_s
     }
     loopmsg_redis_publisher *p = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_redis_publisher_new(&p, &o, &err);
+    loopmsg_status st = loopmsg_redis_publisher_new(&o, &p, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     assert_non_null(p);
     return p;
@@ -332,7 +332,7 @@ static loopmsg_status try_publisher(const char *url, loopmsg_error *err)
     loopmsg_redis_publisher_options o = LOOPMSG_REDIS_PUBLISHER_OPTIONS_INIT;
     o.url = url;
     loopmsg_redis_publisher *p = (loopmsg_redis_publisher *)&o; /* must be set to NULL */
-    loopmsg_status st = loopmsg_redis_publisher_new(&p, &o, err);
+    loopmsg_status st = loopmsg_redis_publisher_new(&o, &p, err);
     if (st == LOOPMSG_OK)
         loopmsg_redis_publisher_free(p);
     else
@@ -346,10 +346,10 @@ static void test_redis__publisher_new_refuses_bad_url_password_and_absent_server
     SKIP_WITHOUT_REDIS(f);
     loopmsg_error err;
     loopmsg_redis_publisher *p = NULL;
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_redis_publisher_new(&p, NULL, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_redis_publisher_new(NULL, &p, &err), &err);
     loopmsg_redis_publisher_options o = {0};
     o.url = f->redis.url;
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_redis_publisher_new(&p, &o, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_redis_publisher_new(&o, &p, &err), &err);
     ts_assert_contains(err.message, "LOOPMSG_REDIS_PUBLISHER_OPTIONS_INIT");
 
     ts_assert_status(LOOPMSG_E_INVALID_ARG, try_publisher("http://127.0.0.1", &err), &err);
@@ -402,7 +402,7 @@ static void test_redis__receiver_answers_503_while_redis_is_down_then_200(void *
     o.http_threads = 4;
     loopmsg_webhook_server *srv = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_webhook_server_start(&srv, &o, &err);
+    loopmsg_status st = loopmsg_webhook_server_start(&o, &srv, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     uint16_t port = loopmsg_webhook_server_port(srv);
     CURL *c = curl_easy_init();
@@ -527,7 +527,7 @@ static loopmsg_redis_consumer *consumer_ex(fixture *f, const loopmsg_webhook_han
     o.log_user_data = &x->log;
     loopmsg_redis_consumer *c = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_redis_consumer_new(&c, &o, &err);
+    loopmsg_status st = loopmsg_redis_consumer_new(&o, &c, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     return c;
 }
@@ -995,7 +995,7 @@ static void test_redis__consumer_new_refuses_bad_options(void **state)
         o.workers = cases[i].workers;
         loopmsg_redis_consumer *c = (loopmsg_redis_consumer *)&o;
         loopmsg_error err;
-        ts_assert_status(cases[i].st, loopmsg_redis_consumer_new(&c, &o, &err), &err);
+        ts_assert_status(cases[i].st, loopmsg_redis_consumer_new(&o, &c, &err), &err);
         assert_null(c);
         ts_assert_contains(err.message, cases[i].msg);
     }

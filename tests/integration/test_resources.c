@@ -83,7 +83,7 @@ static void test_resources__iterator_three_pages(void **state)
     loopmsg_pager *g = NULL;
     loopmsg_error err;
     ts_assert_status(LOOPMSG_OK,
-                     loopmsg_pager_new(&g, env->client, LOOPMSG_LIST_AUDIENCE, NULL, &err), &err);
+                     loopmsg_pager_new(env->client, LOOPMSG_LIST_AUDIENCE, NULL, &g, &err), &err);
     size_t items = 0, pages = 0;
     for (;;) {
         loopmsg_page *p = NULL;
@@ -175,7 +175,7 @@ static void test_resources__iterator_error_repeats_same_page(void **state)
     script_page(env, 2, 2, 2, 2);
     loopmsg_pager *g = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_pager_new(&g, c, LOOPMSG_LIST_SENDERS, NULL, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_pager_new(c, LOOPMSG_LIST_SENDERS, NULL, &g, &err), &err);
     loopmsg_page *p = NULL;
     ts_assert_status(LOOPMSG_OK, loopmsg_pager_next(g, &p, &err), &err);
     loopmsg_page_free(p);

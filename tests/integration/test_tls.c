@@ -57,7 +57,7 @@ static int tls_setup(void **state)
     eo.tls_cert_file = certs.server_pem;
     eo.tls_key_file = certs.server_key;
     loopmsg_error err;
-    if (loopmsg_emulator_start(&env->emu, &eo, &err) != LOOPMSG_OK) {
+    if (loopmsg_emulator_start(&eo, &env->emu, &err) != LOOPMSG_OK) {
         fprintf(stderr, "emulator: %s\n", err.message);
         return -1;
     }
@@ -247,7 +247,7 @@ static void test_tls__unknown_http_version_refused(void **state)
     o.http_version = (loopmsg_http_version)7;
     loopmsg_client *c = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&c, &o, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_client_new(&o, &c, &err), &err);
     assert_null(c);
     ts_assert_contains(err.message, "http_version");
 }
@@ -352,7 +352,7 @@ static void test_tls__proxy_never_sees_the_key_over_plaintext(void **state)
     eo.api_key = TS_KEY;
     eo.quiet = true;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_emulator_start(&plain, &eo, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_emulator_start(&eo, &plain, &err), &err);
     char purl[64];
     ts_proxy *px = proxy_start(purl, sizeof purl);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
@@ -491,10 +491,10 @@ static void test_tls__emulator_tls_options_checked(void **state)
     loopmsg_emulator_options eo = LOOPMSG_EMULATOR_OPTIONS_INIT;
     eo.tls_cert_file = "/nonexistent/cert.pem";
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_emulator_start(&emu, &eo, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_emulator_start(&eo, &emu, &err), &err);
     ts_assert_contains(err.message, "tls_key_file");
     eo.tls_key_file = "/nonexistent/key.pem";
-    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_emulator_start(&emu, &eo, &err), &err);
+    ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_emulator_start(&eo, &emu, &err), &err);
     ts_assert_contains(err.message, "/nonexistent/cert.pem");
     assert_null(emu);
 }

@@ -280,7 +280,7 @@ static loopmsg_webhook_server *start(const loopmsg_webhook_server_options *o)
 {
     loopmsg_webhook_server *srv = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_webhook_server_start(&srv, o, &err);
+    loopmsg_status st = loopmsg_webhook_server_start(o, &srv, &err);
     if (st != LOOPMSG_OK)
         fail_msg("server_start: %s (%s)", loopmsg_status_name(st), err.message);
     assert_non_null(srv);
@@ -1129,7 +1129,7 @@ static void test_webhook_server__no_secrets_no_path_accepts_anything(void **stat
     o.bind_address = "::1";
     loopmsg_webhook_server *srv = NULL;
     loopmsg_error err;
-    if (loopmsg_webhook_server_start(&srv, &o, &err) != LOOPMSG_OK) {
+    if (loopmsg_webhook_server_start(&o, &srv, &err) != LOOPMSG_OK) {
         /* No IPv6 loopback here: fall back to the default address. */
         o.bind_address = NULL;
         srv = start(&o);
@@ -1162,42 +1162,42 @@ static void test_webhook_server__bad_options(void **state)
     loopmsg_webhook_server *srv = (loopmsg_webhook_server *)0x1;
     loopmsg_error err;
     loopmsg_webhook_server_options o = LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT;
-    assert_int_equal(loopmsg_webhook_server_start(&srv, NULL, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_server_start(NULL, &srv, &err), LOOPMSG_E_INVALID_ARG);
     assert_null(srv);
-    assert_int_equal(loopmsg_webhook_server_start(NULL, &o, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_server_start(&o, NULL, &err), LOOPMSG_E_INVALID_ARG);
 
     loopmsg_webhook_server_options bad = o;
     bad.version = 0;
-    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_server_start(&bad, &srv, &err), LOOPMSG_E_INVALID_ARG);
     assert_non_null(strstr(err.message, "LOOPMSG_WEBHOOK_SERVER_OPTIONS_INIT"));
 
     bad = o;
     bad.bind_address = "localhost";
-    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_server_start(&bad, &srv, &err), LOOPMSG_E_INVALID_ARG);
     assert_non_null(strstr(err.message, "bind_address"));
 
     bad = o;
     bad.path = "webhook";
-    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_server_start(&bad, &srv, &err), LOOPMSG_E_INVALID_ARG);
     assert_non_null(strstr(err.message, "path"));
 
     static const char *const empty[] = {""};
     bad = o;
     bad.secrets = empty;
     bad.secret_count = 1;
-    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_server_start(&bad, &srv, &err), LOOPMSG_E_INVALID_ARG);
     assert_string_equal(err.message, "secrets[0] is empty");
 
     loopmsg_webhook_handlers h = {0};
     bad = o;
     bad.handlers = &h;
-    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_server_start(&bad, &srv, &err), LOOPMSG_E_INVALID_ARG);
 
     /* A port that is taken. */
     loopmsg_webhook_server *first = start(&o);
     bad = o;
     bad.port = loopmsg_webhook_server_port(first);
-    assert_int_equal(loopmsg_webhook_server_start(&srv, &bad, &err), LOOPMSG_E_TRANSPORT);
+    assert_int_equal(loopmsg_webhook_server_start(&bad, &srv, &err), LOOPMSG_E_TRANSPORT);
     assert_null(srv);
     loopmsg_webhook_server_free(first);
 

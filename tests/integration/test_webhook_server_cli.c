@@ -563,7 +563,7 @@ static void test_webhook_server_cli__replay_from_history_to_listen(void **state)
     ts_env env;
     memset(&env, 0, sizeof env);
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_emulator_start(&env.emu, &eo, &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_emulator_start(&eo, &env.emu, &err), &err);
     snprintf(env.url, sizeof env.url, "%s", loopmsg_emulator_url(env.emu));
     env.client = ts_client(&env, NULL);
     loopmsg_send_params sp = LOOPMSG_SEND_PARAMS_INIT;

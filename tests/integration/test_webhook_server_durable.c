@@ -101,16 +101,16 @@ static void test_webhook_server_durable__spool_in_use_is_refused(void **state)
     o.spool_dir = dir;
     loopmsg_webhook_server *second = NULL;
     loopmsg_error err;
-    assert_int_equal(loopmsg_webhook_server_start(&second, &o, &err), LOOPMSG_E_STATE);
+    assert_int_equal(loopmsg_webhook_server_start(&o, &second, &err), LOOPMSG_E_STATE);
     assert_non_null(strstr(err.message, "in use by another receiver"));
     assert_null(second);
     loopmsg_webhook_server_free(srv);
     /* Free again once the first one is gone. */
-    assert_int_equal(loopmsg_webhook_server_start(&second, &o, &err), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_server_start(&o, &second, &err), LOOPMSG_OK);
     loopmsg_webhook_server_free(second);
     /* A spool path that cannot be a directory. */
     o.spool_dir = "/proc/version/spool";
-    assert_int_equal(loopmsg_webhook_server_start(&second, &o, &err), LOOPMSG_E_STATE);
+    assert_int_equal(loopmsg_webhook_server_start(&o, &second, &err), LOOPMSG_E_STATE);
     assert_non_null(strstr(err.message, "webhook spool: cannot create spool directory"));
     free(cnt);
     wh_spool_dir_free(dir);

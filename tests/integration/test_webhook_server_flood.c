@@ -51,7 +51,7 @@ static loopmsg_webhook_server *start(unsigned int timeout_ms, unsigned int per_a
     o.max_connections_per_address = per_address;
     loopmsg_webhook_server *srv = NULL;
     loopmsg_error err;
-    if (loopmsg_webhook_server_start(&srv, &o, &err) != LOOPMSG_OK)
+    if (loopmsg_webhook_server_start(&o, &srv, &err) != LOOPMSG_OK)
         fail_msg("start: %s", err.message);
     return srv;
 }

@@ -31,7 +31,7 @@ int main(void)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.api_key = "k";
     o.base_url = "http://127.0.0.1:9";
-    if (loopmsg_client_new(&c, &o, &err) != LOOPMSG_OK)
+    if (loopmsg_client_new(&o, &c, &err) != LOOPMSG_OK)
         return 1;
     loopmsg_client_free(c);
     printf("%s\n", loopmsg_version_string());

@@ -150,7 +150,7 @@ loopmsg_client *ts_client(ts_env *env, loopmsg_client_options *opts)
     }
     loopmsg_client *c = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_client_new(&c, &o, &err);
+    loopmsg_status st = loopmsg_client_new(&o, &c, &err);
     ts_assert_status(LOOPMSG_OK, st, &err);
     return c;
 }
@@ -172,7 +172,7 @@ int ts_emu_setup_delay(void **state, unsigned int delivery_delay_ms)
     eo.delivery_delay_ms = delivery_delay_ms;
     eo.quiet = true;
     loopmsg_error err;
-    if (loopmsg_emulator_start(&env->emu, &eo, &err) != LOOPMSG_OK) {
+    if (loopmsg_emulator_start(&eo, &env->emu, &err) != LOOPMSG_OK) {
         fprintf(stderr, "emulator: %s\n", err.message);
         free(env);
         return -1;
@@ -216,7 +216,7 @@ void ts_script(ts_env *env, int status, const char *body)
 loopmsg_emulator_request *ts_request(ts_env *env, size_t index)
 {
     loopmsg_emulator_request *r = NULL;
-    loopmsg_status st = loopmsg_emulator_request_get(&r, env->emu, index);
+    loopmsg_status st = loopmsg_emulator_request_get(env->emu, index, &r);
     if (st != LOOPMSG_OK)
         fail_msg("no recorded request #%zu (have %zu)", index,
                  loopmsg_emulator_request_count(env->emu));

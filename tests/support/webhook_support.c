@@ -97,7 +97,7 @@ static loopmsg_status start_receiver(loopmsg_webhook_server **srv, const char *s
     loopmsg_webhook_server_options o = wh_server_options(secrets, spool_dir, &h);
     o.worker_threads = workers;
     o.user_data = user_data;
-    return loopmsg_webhook_server_start(srv, &o, err);
+    return loopmsg_webhook_server_start(&o, srv, err);
 }
 
 /* on_any: count into the wh_counter in user_data. */

@@ -44,7 +44,7 @@ static void test_global__allocator_not_switched_under_live_memory(void **state)
     o.base_url = "https://example.invalid";
     loopmsg_client *c = NULL;
     loopmsg_error err;
-    assert_int_equal(loopmsg_client_new(&c, &o, &err), LOOPMSG_OK);
+    assert_int_equal(loopmsg_client_new(&o, &c, &err), LOOPMSG_OK);
     /* ...so a later allocator would free memory it never allocated. */
     loopmsg_allocator a = {g_malloc, g_realloc, g_free, NULL};
     assert_int_equal(loopmsg_global_init(&a), LOOPMSG_E_STATE);

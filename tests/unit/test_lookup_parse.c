@@ -30,7 +30,7 @@ static void test_lookup_parse__sample(void **state)
     (void)state;
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(&ev, sample, strlen(sample), &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(sample, strlen(sample), &ev, &err), &err);
     assert_int_equal(ev->type, LOOPMSG_EVENT_LOOKUP_RESULT);
     assert_string_equal(ev->event, "lookup_result");
     assert_string_equal(loopmsg_event_type_name(ev->type), "lookup_result");
@@ -90,7 +90,7 @@ static void test_lookup_parse__shapes(void **state)
     loopmsg_error err;
     /* request_id + webhook_id, no result: still a lookup callback, state unknown. */
     const char *min = "{\"request_id\":\"r1\",\"webhook_id\":\"w1\",\"status\":\"canceled\"}";
-    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(&ev, min, strlen(min), &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(min, strlen(min), &ev, &err), &err);
     assert_int_equal(ev->type, LOOPMSG_EVENT_LOOKUP_RESULT);
     assert_false(ev->lookup->has_result);
     assert_int_equal(ev->lookup->state, LOOPMSG_LOOKUP_STATE_CANCELED);
@@ -101,21 +101,21 @@ static void test_lookup_parse__shapes(void **state)
     /* An availability this version does not know: UNKNOWN, the string kept. */
     const char *odd = "{\"request_id\":\"r\",\"result_v1\":{\"apple_services\":{\"imessage\":"
                       "{\"status\":\"maybe\"}}}}";
-    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(&ev, odd, strlen(odd), &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(odd, strlen(odd), &ev, &err), &err);
     assert_int_equal(ev->lookup->imessage.availability, LOOPMSG_LOOKUP_UNKNOWN);
     assert_string_equal(ev->lookup->imessage.status, "maybe");
     loopmsg_webhook_event_free(ev);
     /* Not callbacks: no event and neither result_v1 nor webhook_id; a request_id that is
      * not a string; an explicit event named like ours is an ordinary unknown event. */
     const char *not1 = "{\"request_id\":\"r1\",\"contact\":\"+1\"}";
-    ts_assert_status(LOOPMSG_E_PROTOCOL, loopmsg_webhook_parse(&ev, not1, strlen(not1), &err),
+    ts_assert_status(LOOPMSG_E_PROTOCOL, loopmsg_webhook_parse(not1, strlen(not1), &ev, &err),
                      &err);
     assert_string_equal(err.message, "webhook body has no \"event\" field");
     const char *not2 = "{\"request_id\":7,\"result_v1\":{}}";
-    ts_assert_status(LOOPMSG_E_PROTOCOL, loopmsg_webhook_parse(&ev, not2, strlen(not2), &err),
+    ts_assert_status(LOOPMSG_E_PROTOCOL, loopmsg_webhook_parse(not2, strlen(not2), &ev, &err),
                      &err);
     const char *named = "{\"event\":\"lookup_result\",\"request_id\":\"r\",\"result_v1\":{}}";
-    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(&ev, named, strlen(named), &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(named, strlen(named), &ev, &err), &err);
     assert_int_equal(ev->type, LOOPMSG_EVENT_UNKNOWN);
     assert_null(ev->lookup);
     loopmsg_webhook_event_free(ev);
@@ -141,7 +141,7 @@ static void test_lookup_parse__wrong_types(void **state)
         loopmsg_webhook_event *ev = NULL;
         loopmsg_error err;
         ts_assert_status(LOOPMSG_E_PROTOCOL,
-                         loopmsg_webhook_parse(&ev, cases[i].body, strlen(cases[i].body), &err),
+                         loopmsg_webhook_parse(cases[i].body, strlen(cases[i].body), &ev, &err),
                          &err);
         assert_null(ev);
         char want[160];
@@ -181,7 +181,7 @@ static void test_lookup_parse__dispatch(void **state)
     (void)state;
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(&ev, sample, strlen(sample), &err), &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_webhook_parse(sample, strlen(sample), &ev, &err), &err);
     loopmsg_webhook_handlers h = LOOPMSG_WEBHOOK_HANDLERS_INIT;
     assert_int_equal(h.version, 2);
     h.on_lookup_result = on_lookup;

@@ -115,7 +115,7 @@ static void test_redis_url__wipe_clears_credentials(void **state)
 static void redacted(const char *url, const char *want)
 {
     char out[200];
-    assert_int_equal(loopmsg_redis_url_redact(out, sizeof out, url), LOOPMSG_OK);
+    assert_int_equal(loopmsg_redis_url_redact(url, out, sizeof out), LOOPMSG_OK);
     assert_string_equal(out, want);
 }
 
@@ -135,12 +135,12 @@ static void test_redis_url__redact_masks_the_password(void **state)
     redacted("", "");
     /* Truncated: what fits, never a byte of the password. */
     char small[12];
-    assert_int_equal(loopmsg_redis_url_redact(small, sizeof small, "redis://u:hunter2@h"),
+    assert_int_equal(loopmsg_redis_url_redact("redis://u:hunter2@h", small, sizeof small),
                      LOOPMSG_E_TOO_LARGE);
     assert_string_equal(small, "redis://u:*");
-    assert_int_equal(loopmsg_redis_url_redact(small, 0, "redis://h"), LOOPMSG_E_INVALID_ARG);
-    assert_int_equal(loopmsg_redis_url_redact(NULL, 4, "redis://h"), LOOPMSG_E_INVALID_ARG);
-    assert_int_equal(loopmsg_redis_url_redact(small, sizeof small, NULL), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_redis_url_redact("redis://h", small, 0), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_redis_url_redact("redis://h", NULL, 4), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_redis_url_redact(NULL, small, sizeof small), LOOPMSG_E_INVALID_ARG);
     assert_string_equal(small, "");
 }
 

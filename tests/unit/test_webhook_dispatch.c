@@ -71,7 +71,7 @@ static loopmsg_webhook_event *parse(const char *event_json)
 {
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error err;
-    if (loopmsg_webhook_parse(&ev, event_json, strlen(event_json), &err) != LOOPMSG_OK)
+    if (loopmsg_webhook_parse(event_json, strlen(event_json), &ev, &err) != LOOPMSG_OK)
         fail_msg("%s: %s", event_json, err.message);
     return ev;
 }

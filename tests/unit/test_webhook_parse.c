@@ -114,7 +114,7 @@ static loopmsg_webhook_event *parse_sample(const char *name)
     char *body = read_sample(name, &len);
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_webhook_parse(&ev, body, len, &err);
+    loopmsg_status st = loopmsg_webhook_parse(body, len, &ev, &err);
     if (st != LOOPMSG_OK)
         fail_msg("%s: %s", name, err.message);
     assert_int_equal(err.status, LOOPMSG_OK);
@@ -130,7 +130,7 @@ static loopmsg_webhook_event *parse_sample(const char *name)
 static loopmsg_status parse_str(const char *body, loopmsg_error *err)
 {
     loopmsg_webhook_event *ev = (loopmsg_webhook_event *)0x1;
-    loopmsg_status st = loopmsg_webhook_parse(&ev, body, strlen(body), err);
+    loopmsg_status st = loopmsg_webhook_parse(body, strlen(body), &ev, err);
     if (st != LOOPMSG_OK)
         assert_null(ev);
     loopmsg_webhook_event_free(ev);
@@ -416,7 +416,7 @@ static void test_webhook_parse__unknown_event_keeps_name_and_raw(void **state)
     const char *body = "{\"event\":\"group_created\",\"webhook_id\":\"w1\",\"future\":{\"x\":[1]}}";
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error err;
-    assert_int_equal(loopmsg_webhook_parse(&ev, body, strlen(body), &err), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse(body, strlen(body), &ev, &err), LOOPMSG_OK);
     assert_int_equal(ev->type, LOOPMSG_EVENT_UNKNOWN);
     assert_string_equal(ev->event, "group_created");
     assert_string_equal(ev->webhook_id, "w1");
@@ -454,7 +454,7 @@ static void test_webhook_parse__null_fields_are_absent(void **state)
                        "\"attachments\":null,\"error_code\":null,\"speech\":{\"text\":null,"
                        "\"metadata\":{\"jitter\":null,\"pitch\":0}}}";
     loopmsg_webhook_event *ev = NULL;
-    assert_int_equal(loopmsg_webhook_parse(&ev, body, strlen(body), NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse(body, strlen(body), &ev, NULL), LOOPMSG_OK);
     assert_null(ev->subject);
     assert_null(ev->group);
     assert_null(ev->attachments);
@@ -475,7 +475,7 @@ static void test_webhook_parse__unknown_fields_ignored(void **state)
     const char *body = "{\"brand_new\":[1,2,{\"deep\":true}],\"event\":\"message_delivered\","
                        "\"contact\":\"+1\",\"x\":1.5e300}";
     loopmsg_webhook_event *ev = NULL;
-    assert_int_equal(loopmsg_webhook_parse(&ev, body, strlen(body), NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse(body, strlen(body), &ev, NULL), LOOPMSG_OK);
     assert_int_equal(ev->type, LOOPMSG_EVENT_MESSAGE_DELIVERED);
     assert_string_equal(ev->contact, "+1");
     assert_no_opt_in(ev); /* only opt-in events collect top-level extras */
@@ -489,7 +489,7 @@ static void test_webhook_parse__group_id_alias_and_extras(void **state)
                        "\"participants\":[]},\"language\":{\"code\":\"zh\",\"name\":\"Chinese\","
                        "\"script\":\"Hant\"},\"speech\":{\"confidence\":0.5}}";
     loopmsg_webhook_event *ev = NULL;
-    assert_int_equal(loopmsg_webhook_parse(&ev, body, strlen(body), NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse(body, strlen(body), &ev, NULL), LOOPMSG_OK);
     assert_string_equal(ev->group->id, "G1");
     assert_null(ev->group->name);
     assert_int_equal(ev->group->participant_count, 0);
@@ -508,7 +508,7 @@ static void test_webhook_parse__opt_in_custom_values_of_any_type(void **state)
                        "\"b\":true,\"o\":{\"a\":[1,\"x\"]},\"z\":null,\"s\":\"\\u00e9\","
                        "\"parameters\":{\"p\":\"q\",\"big\":1e3}}";
     loopmsg_webhook_event *ev = NULL;
-    assert_int_equal(loopmsg_webhook_parse(&ev, body, strlen(body), NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse(body, strlen(body), &ev, NULL), LOOPMSG_OK);
     assert_int_equal(ev->type, LOOPMSG_EVENT_OPT_IN);
     assert_int_equal(ev->custom_field_count, 8);
     /* `parameters` members first, then the top-level extras, each in body order. */
@@ -531,7 +531,7 @@ static void test_webhook_parse__message_inbound_without_opt_in_type_stays_inboun
     (void)state;
     const char *body = "{\"event\":\"message_inbound\",\"type\":\"text\",\"parameters\":5}";
     loopmsg_webhook_event *ev = NULL;
-    assert_int_equal(loopmsg_webhook_parse(&ev, body, strlen(body), NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse(body, strlen(body), &ev, NULL), LOOPMSG_OK);
     assert_int_equal(ev->type, LOOPMSG_EVENT_MESSAGE_INBOUND);
     assert_string_equal(ev->payload_type, "text");
     assert_no_opt_in(ev);
@@ -548,7 +548,7 @@ static void test_webhook_parse__large_body_under_limit(void **state)
     memset(body + n, 'a', text_len);
     memcpy(body + n + text_len, "\"}", 3);
     loopmsg_webhook_event *ev = NULL;
-    assert_int_equal(loopmsg_webhook_parse(&ev, body, strlen(body), NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse(body, strlen(body), &ev, NULL), LOOPMSG_OK);
     assert_int_equal(strlen(ev->text), text_len);
     loopmsg_webhook_event_free(ev);
     free(body);
@@ -570,9 +570,9 @@ static void test_webhook_parse__empty_body(void **state)
     (void)state;
     loopmsg_error err;
     loopmsg_webhook_event *ev = NULL;
-    assert_int_equal(loopmsg_webhook_parse(&ev, "", 0, &err), LOOPMSG_E_PROTOCOL);
+    assert_int_equal(loopmsg_webhook_parse("", 0, &ev, &err), LOOPMSG_E_PROTOCOL);
     assert_string_equal(err.message, "webhook body is empty");
-    assert_int_equal(loopmsg_webhook_parse(&ev, NULL, 0, &err), LOOPMSG_E_PROTOCOL);
+    assert_int_equal(loopmsg_webhook_parse(NULL, 0, &ev, &err), LOOPMSG_E_PROTOCOL);
     assert_null(ev);
 }
 
@@ -659,7 +659,7 @@ static void test_webhook_parse__too_large(void **state)
     memset(body, ' ', len);
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error err;
-    assert_int_equal(loopmsg_webhook_parse(&ev, body, len, &err), LOOPMSG_E_TOO_LARGE);
+    assert_int_equal(loopmsg_webhook_parse(body, len, &ev, &err), LOOPMSG_E_TOO_LARGE);
     assert_int_equal(err.status, LOOPMSG_E_TOO_LARGE);
     assert_non_null(strstr(err.message, "1048577 bytes exceeds the limit of 1048576"));
     assert_null(ev);
@@ -668,10 +668,10 @@ static void test_webhook_parse__too_large(void **state)
     const char *small = "{\"event\":\"unknown\"}";
     loopmsg_webhook_parse_options opts = LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT;
     opts.max_body_bytes = strlen(small) - 1;
-    assert_int_equal(loopmsg_webhook_parse_ex(&ev, small, strlen(small), &opts, &err),
+    assert_int_equal(loopmsg_webhook_parse_ex(small, strlen(small), &opts, &ev, &err),
                      LOOPMSG_E_TOO_LARGE);
     opts.max_body_bytes = strlen(small);
-    assert_int_equal(loopmsg_webhook_parse_ex(&ev, small, strlen(small), &opts, &err), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse_ex(small, strlen(small), &opts, &ev, &err), LOOPMSG_OK);
     loopmsg_webhook_event_free(ev);
     free(body);
 }
@@ -688,11 +688,11 @@ static void test_webhook_parse__non_utf8_rejected(void **state)
     /* A raw NUL byte inside the body. */
     static const char nul_body[] = "{\"event\":\"x\"}\0";
     loopmsg_webhook_event *ev = NULL;
-    assert_int_equal(loopmsg_webhook_parse(&ev, nul_body, sizeof nul_body - 1, NULL),
+    assert_int_equal(loopmsg_webhook_parse(nul_body, sizeof nul_body - 1, &ev, NULL),
                      LOOPMSG_E_PROTOCOL);
     /* Valid multi-byte UTF-8 is kept as it is. */
     const char *ok = "{\"event\":\"message_inbound\",\"text\":\"caf\xc3\xa9 \xf0\x9f\x91\x8d\"}";
-    assert_int_equal(loopmsg_webhook_parse(&ev, ok, strlen(ok), NULL), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse(ok, strlen(ok), &ev, NULL), LOOPMSG_OK);
     assert_string_equal(ev->text, "caf\xc3\xa9 \xf0\x9f\x91\x8d");
     loopmsg_webhook_event_free(ev);
 }
@@ -708,7 +708,7 @@ static void test_webhook_parse__escaped_nul_replaced_in_strings(void **state)
                                "\"attachments\":[\"x\\u0000y\"]}";
     loopmsg_webhook_event *ev = NULL;
     loopmsg_error err;
-    loopmsg_status st = loopmsg_webhook_parse(&ev, body, sizeof body - 1, &err);
+    loopmsg_status st = loopmsg_webhook_parse(body, sizeof body - 1, &ev, &err);
     if (st != LOOPMSG_OK)
         fail_msg("status %d: %s", st, err.message);
     assert_int_equal(ev->type, LOOPMSG_EVENT_MESSAGE_INBOUND);
@@ -724,7 +724,7 @@ static void test_webhook_parse__escaped_nul_replaced_in_strings(void **state)
 
     /* Opt-in custom values too. */
     static const char optin[] = "{\"event\":\"opt-in\",\"click\":\"\\u0000z\"}";
-    assert_int_equal(loopmsg_webhook_parse(&ev, optin, sizeof optin - 1, &err), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse(optin, sizeof optin - 1, &ev, &err), LOOPMSG_OK);
     assert_int_equal(ev->custom_field_count, 1);
     assert_string_equal(ev->custom_fields[0].key, "click");
     assert_string_equal(ev->custom_fields[0].value, "\xef\xbf\xbdz");
@@ -753,7 +753,7 @@ static void test_webhook_parse__truncated_samples(void **state)
             memcpy(copy, body, n);
             loopmsg_webhook_event *ev = NULL;
             loopmsg_error err;
-            loopmsg_status st = loopmsg_webhook_parse(&ev, copy, n, &err);
+            loopmsg_status st = loopmsg_webhook_parse(copy, n, &ev, &err);
             if (st != LOOPMSG_E_PROTOCOL)
                 fail_msg("%s truncated to %zu bytes: status %d", names[k], n, st);
             assert_null(ev);
@@ -781,18 +781,18 @@ static void test_webhook_parse__invalid_arguments(void **state)
 {
     (void)state;
     loopmsg_error err;
-    assert_int_equal(loopmsg_webhook_parse(NULL, "{}", 2, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_parse("{}", 2, NULL, &err), LOOPMSG_E_INVALID_ARG);
     assert_string_equal(err.message, "out must not be NULL");
     loopmsg_webhook_event *ev = (loopmsg_webhook_event *)0x1;
-    assert_int_equal(loopmsg_webhook_parse(&ev, NULL, 5, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_parse(NULL, 5, &ev, &err), LOOPMSG_E_INVALID_ARG);
     assert_null(ev);
     loopmsg_webhook_parse_options opts = {0};
-    assert_int_equal(loopmsg_webhook_parse_ex(&ev, "{}", 2, &opts, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_parse_ex("{}", 2, &opts, &ev, &err), LOOPMSG_E_INVALID_ARG);
     assert_non_null(strstr(err.message, "LOOPMSG_WEBHOOK_PARSE_OPTIONS_INIT"));
     opts.version = 99;
-    assert_int_equal(loopmsg_webhook_parse_ex(&ev, "{}", 2, &opts, &err), LOOPMSG_E_INVALID_ARG);
+    assert_int_equal(loopmsg_webhook_parse_ex("{}", 2, &opts, &ev, &err), LOOPMSG_E_INVALID_ARG);
     /* err is optional. */
-    assert_int_equal(loopmsg_webhook_parse(&ev, "[]", 2, NULL), LOOPMSG_E_PROTOCOL);
+    assert_int_equal(loopmsg_webhook_parse("[]", 2, &ev, NULL), LOOPMSG_E_PROTOCOL);
     loopmsg_webhook_event_free(NULL);
 }
 
@@ -802,7 +802,7 @@ static void test_webhook_parse__success_clears_error(void **state)
     loopmsg_error err;
     memset(&err, 0x5a, sizeof err);
     loopmsg_webhook_event *ev = NULL;
-    assert_int_equal(loopmsg_webhook_parse(&ev, "{\"event\":\"x\"}", 13, &err), LOOPMSG_OK);
+    assert_int_equal(loopmsg_webhook_parse("{\"event\":\"x\"}", 13, &ev, &err), LOOPMSG_OK);
     assert_int_equal(err.status, LOOPMSG_OK);
     assert_int_equal(err.http_status, 0);
     assert_int_equal(err.flags, 0);
@@ -823,7 +823,7 @@ static void test_webhook_parse__nomem_at_every_allocation(void **state)
             fail_after = n;
             loopmsg_webhook_event *ev = NULL;
             loopmsg_error err;
-            loopmsg_status st = loopmsg_webhook_parse(&ev, body, len, &err);
+            loopmsg_status st = loopmsg_webhook_parse(body, len, &ev, &err);
             fail_after = -1;
             if (st == LOOPMSG_OK) {
                 succeeded = 1;

@@ -1001,8 +1001,7 @@ static int job_more(bulk *b)
         return 0;
     /* Other processes still have rows: wait for them to finish them, or for their lease to
      * run out (then their rows are taken back here). */
-    struct timespec ts = {0, 200 * 1000000L};
-    nanosleep(&ts, NULL);
+    loopmsg__sleep_ms(200);
     b->renewed_ms = now_ms();
     return 1;
 }
@@ -1092,8 +1091,7 @@ static void job_loop(bulk *b, loopmsg_client *c)
             if (loopmsg_client_poll(c, timeout) < 0)
                 break;
         } else if (b->wait_ms) {
-            struct timespec ts = {0, (long)b->wait_ms * 1000000L};
-            nanosleep(&ts, NULL);
+            loopmsg__sleep_ms(b->wait_ms);
         }
         uint64_t now = now_ms();
         if ((b->noutcomes &&

@@ -8,6 +8,7 @@
  * has no address a callback could reach.
  */
 #include "cli.h"
+#include "util_int.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -68,15 +69,7 @@ static int on_opt(int id, const char *arg, void *ud)
 
 static long now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    return (long)loopmsg__mono_ms();
 }
 
 static void print_raw(const char *raw, size_t len)
@@ -148,7 +141,7 @@ static int show_status(cli_globals *g, lookup_args *a, loopmsg_client *c, const 
             return rc;
         }
         loopmsg_lookup_result_free(r);
-        sleep_ms(delay);
+        loopmsg__sleep_ms((uint64_t)delay);
         delay = delay * 2 > 5000 ? 5000 : delay * 2;
     }
 }

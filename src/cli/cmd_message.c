@@ -463,12 +463,6 @@ static int do_mark_read(cli_globals *g, msg_args *a, loopmsg_client *c)
     return typing_common(g, a, c, 1);
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* The utility layer's monotonic clock, as the long this file computes with. */
 #define now_ms() ((long)loopmsg__mono_ms())
 
@@ -511,7 +505,7 @@ static int do_status(cli_globals *g, msg_args *a, loopmsg_client *c)
             return rc;
         }
         loopmsg_message_status_free(s);
-        sleep_ms(delay);
+        loopmsg__sleep_ms((uint64_t)delay);
         delay = delay * 2 > 5000 ? 5000 : delay * 2;
     }
 }

@@ -48,10 +48,8 @@ static const char usage[] =
     "              [--workers N] [--max-attempts N] [--claim-idle S]\n"
     "  job         status NAME [--redis URL]   (a send-bulk --redis job)\n"
 #endif
-#ifdef LOOPMSG_CLI_WITH_SANDBOX
     "Local emulator:\n"
     "  sandbox     [--port P] [--api-key K] [--webhook-url URL] ...   (see sandbox --help)\n"
-#endif
     "\n"
     "Global options (each also read from the environment):\n"
     "  --api-key KEY      LOOP_API_KEY\n"
@@ -111,9 +109,7 @@ const cli_command cli_commands[] = {
 #endif
     {"consume", cli_cmd_consume, NULL},
     {"job", cli_cmd_job, cli_job_verbs},
-#ifdef LOOPMSG_CLI_WITH_SANDBOX
     {"sandbox", cli_cmd_sandbox, cli_sandbox_verbs},
-#endif
 };
 
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];

@@ -75,59 +75,62 @@ static const struct {
     unsigned int flags;
     const char *text;
     loopmsg__resend resend;
+    bool auth; /* the key was missing or refused: LOOPMSG_E_AUTH whatever the HTTP status */
 } api_codes[] = {
-    {100, 0, "bad request", S},
-    {110, F, "credentials are missing from the request", S},
-    {115, 0, "one or more required parameters are invalid", S},
-    {120, 0, "one or more required parameters are missing", S},
-    {125, 0, "one or more parameters are invalid", S},
-    {130, F, "authorization key is invalid or unknown", S},
-    {140, 0, "text parameter is missing", S},
-    {150, 0, "contact parameter is missing", S},
-    {160, 0, "invalid contact", S},
-    {165, 0, "invalid group", S},
-    {170, 0, "invalid contact email address", S},
-    {180, 0, "invalid contact phone number", S},
-    {190, 0, "phone number is not a mobile number", S},
-    {200, 0, "no conversation with the sandbox contact", S},
-    {210, 0, "could not determine a sender for this contact", S},
-    {220, 0, "invalid sender name", S},
-    {230, 0, "internal error while using the given sender name", S},
-    {240, 0, "sender name is not activated or unpaid", S},
-    {250, 0, "sender name is suspended", S},
-    {260, 0, "no active purchased sender name available", S},
-    {270, 0, "request requires a dedicated sender name", S},
-    {290, 0, "API request is deprecated or unsupported", S},
-    {300, F, "account suspended", S},
-    {310, F, "account blocked", S},
-    {320, F, "account phone number not verified", S},
-    {330, F, "account suspended because of debt", S},
-    {340, 0, "recipient blocks all messages", S},
-    {500, 0, "contact has opted out of your messages", S},
-    {510, 0, "no recent conversation with this contact", S},
-    {520, 0, "cannot message this recipient until they start a conversation with your sender", S},
-    {530, 0, "could not start a conversation with the contact", S},
-    {540, 0, "limit reached for messaging recipients not contacted for a long time", S},
-    {550, 0, "pricing-plan limit reached", S},
-    {580, 0, "invalid effect", S},
-    {590, 0, "invalid message_id for reply (reply_to_id)", S},
-    {595, 0, "invalid or non-existent message_id", S},
-    {600, 0, "invalid reaction", S},
-    {610, 0, "reaction or message_id invalid or not found", S},
-    {620, 0, "effect and reaction cannot be used together", S},
-    {630, 0, "the vCard for this sender name must be set up in the dashboard", S},
-    {640, 0, "media_url is missing", S},
-    {1000, 0, "internal error during sending", S},
-    {1010, R, "send attempt failed; retry after a short delay", A},
+    {100, 0, "bad request", S, false},
+    {110, F, "credentials are missing from the request", S, true},
+    {115, 0, "one or more required parameters are invalid", S, false},
+    {120, 0, "one or more required parameters are missing", S, false},
+    {125, 0, "one or more parameters are invalid", S, false},
+    {130, F, "authorization key is invalid or unknown", S, true},
+    {140, 0, "text parameter is missing", S, false},
+    {150, 0, "contact parameter is missing", S, false},
+    {160, 0, "invalid contact", S, false},
+    {165, 0, "invalid group", S, false},
+    {170, 0, "invalid contact email address", S, false},
+    {180, 0, "invalid contact phone number", S, false},
+    {190, 0, "phone number is not a mobile number", S, false},
+    {200, 0, "no conversation with the sandbox contact", S, false},
+    {210, 0, "could not determine a sender for this contact", S, false},
+    {220, 0, "invalid sender name", S, false},
+    {230, 0, "internal error while using the given sender name", S, false},
+    {240, 0, "sender name is not activated or unpaid", S, false},
+    {250, 0, "sender name is suspended", S, false},
+    {260, 0, "no active purchased sender name available", S, false},
+    {270, 0, "request requires a dedicated sender name", S, false},
+    {290, 0, "API request is deprecated or unsupported", S, false},
+    {300, F, "account suspended", S, false},
+    {310, F, "account blocked", S, false},
+    {320, F, "account phone number not verified", S, false},
+    {330, F, "account suspended because of debt", S, false},
+    {340, 0, "recipient blocks all messages", S, false},
+    {500, 0, "contact has opted out of your messages", S, false},
+    {510, 0, "no recent conversation with this contact", S, false},
+    {520, 0, "cannot message this recipient until they start a conversation with your sender", S,
+     false},
+    {530, 0, "could not start a conversation with the contact", S, false},
+    {540, 0, "limit reached for messaging recipients not contacted for a long time", S, false},
+    {550, 0, "pricing-plan limit reached", S, false},
+    {580, 0, "invalid effect", S, false},
+    {590, 0, "invalid message_id for reply (reply_to_id)", S, false},
+    {595, 0, "invalid or non-existent message_id", S, false},
+    {600, 0, "invalid reaction", S, false},
+    {610, 0, "reaction or message_id invalid or not found", S, false},
+    {620, 0, "effect and reaction cannot be used together", S, false},
+    {630, 0, "the vCard for this sender name must be set up in the dashboard", S, false},
+    {640, 0, "media_url is missing", S, false},
+    {1000, 0, "internal error during sending", S, false},
+    {1010, R, "send attempt failed; retry after a short delay", A, false},
     {1020, R,
      "sent, but the destination reported it not delivered; retry only after a long "
      "delay and stop if it repeats",
-     Q},
-    {1030, R | M, "sent, but no delivery confirmation came back (it may have been delivered)", Q},
-    {1110, 0, "SMS is not possible to an email address", S},
-    {1120, 0, "SMS is not possible to a group", S},
-    {1130, 0, "SMS is not possible with marketing content", S},
-    {1140, 0, "audio is not possible over SMS", S},
+     Q, false},
+    {1030, R | M, "sent, but no delivery confirmation came back (it may have been delivered)", Q,
+     false},
+    {1110, 0, "SMS is not possible to an email address", S, false},
+    {1120, 0, "SMS is not possible to a group", S, false},
+    {1130, 0, "SMS is not possible with marketing content", S, false},
+    {1140, 0, "audio is not possible over SMS", S, false},
 };
 
 const char *loopmsg_api_code_description(int api_code)
@@ -152,6 +155,14 @@ loopmsg__resend loopmsg__api_code_resend(int api_code)
         if (api_codes[i].code == api_code)
             return api_codes[i].resend;
     return LOOPMSG__RESEND_BY_STATUS;
+}
+
+bool loopmsg__api_code_is_auth(int api_code)
+{
+    for (size_t i = 0; i < sizeof api_codes / sizeof api_codes[0]; i++)
+        if (api_codes[i].code == api_code)
+            return api_codes[i].auth;
+    return false;
 }
 
 /* LoopLookup's codes: the legacy Loop numbering (spec-management §7.10, from a third-party

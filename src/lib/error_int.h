@@ -17,6 +17,8 @@ typedef enum loopmsg__resend {
 } loopmsg__resend;
 
 loopmsg__resend loopmsg__api_code_resend(int api_code);
+/* Whether a Loop API code says the key was missing or refused (110, 130). */
+bool loopmsg__api_code_is_auth(int api_code);
 
 /* LoopLookup's codes (spec-management §7.10: the legacy Loop numbering, from a third-party
  * table, unverified): description (NULL when unknown), flags, and whether the code means

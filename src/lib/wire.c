@@ -470,7 +470,7 @@ loopmsg_status loopmsg__wire_classify_ex(const char *op_name, bool is_post, int 
     unsigned int flags =
         (lookup ? loopmsg__lookup_code_flags(code) : loopmsg_api_code_flags(code)) |
         LOOPMSG_ERRF_SENT;
-    bool auth_code = lookup ? loopmsg__lookup_code_is_auth(code) : (code == 110 || code == 130);
+    bool auth_code = lookup ? loopmsg__lookup_code_is_auth(code) : loopmsg__api_code_is_auth(code);
     if (http_status == 401 || http_status == 403 || auth_code) {
         st = LOOPMSG_E_AUTH;
         flags |= LOOPMSG_ERRF_FATAL;

@@ -85,6 +85,9 @@ char *loopmsg__buf_detach(loopmsg__buf *b);
 
 /* Monotonic clock in milliseconds (for intervals and deadlines). */
 uint64_t loopmsg__mono_ms(void);
+/* Sleep ms milliseconds (resumed after a signal handler ran). For pacing only; tests and
+ * waits for a condition use a condition variable or poll() instead. */
+void loopmsg__sleep_ms(uint64_t ms);
 /* Wall clock in milliseconds since the epoch. */
 int64_t loopmsg__wall_ms(void);
 /* The monotonic time ms from now, for pthread_cond_timedwait on a condition variable made

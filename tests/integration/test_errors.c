@@ -362,6 +362,13 @@ static void test_errors__missing_credentials_code_110(void **state)
     ts_script(env, 400, "{\"success\":false,\"code\":110}");
     status_expect(env, "ABC", LOOPMSG_E_AUTH, &err);
     assert_http_err(&err, LOOPMSG_E_AUTH, 400, 110, F_F | F_S, 1);
+    ts_script(env, 400, "{\"success\":false,\"code\":130}");
+    status_expect(env, "ABC", LOOPMSG_E_AUTH, &err);
+    assert_http_err(&err, LOOPMSG_E_AUTH, 400, 130, F_F | F_S, 1);
+    /* A fatal code that is not about the key stays an API error. */
+    ts_script(env, 400, "{\"success\":false,\"code\":500}");
+    status_expect(env, "ABC", LOOPMSG_E_API, &err);
+    assert_int_equal(err.api_code, 500);
 
     /* And the status decides without a code. */
     script_ct(env, 403, "", NULL, NULL);

@@ -99,14 +99,15 @@ void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *
 {
     if (!c || !c->log_cb)
         return;
-    char line[1024];
+    char line[LOOPMSG__LOG_LINE_SIZE];
+    bool cut;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = loopmsg__log_format(line, &cut, fmt, ap);
     va_end(ap);
     /* Belt and braces: no log line may carry the key in any spelling, whatever produced it;
      * a line cut short may end in part of it. */
-    mask_keys(c, line, strlen(line), n < 0 || (size_t)n >= sizeof line);
+    mask_keys(c, line, n, cut);
     /* The log callback runs in the middle of an engine turn: like a completion callback, it
      * may not drive the engine (poll, run and blocking calls get LOOPMSG_E_STATE). */
     struct loopmsg_engine *e = c->engine;

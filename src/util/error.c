@@ -47,16 +47,27 @@ loopmsg_status loopmsg__check_version(unsigned int version, unsigned int current
     return LOOPMSG_OK;
 }
 
+size_t loopmsg__log_format(char line[LOOPMSG__LOG_LINE_SIZE], bool *cut, const char *fmt,
+                           va_list ap)
+{
+    int r = vsnprintf(line, LOOPMSG__LOG_LINE_SIZE, fmt, ap);
+    if (r < 0)
+        line[0] = '\0';
+    *cut = r < 0 || r >= LOOPMSG__LOG_LINE_SIZE;
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    return n;
+}
+
 void loopmsg__log_vline(loopmsg_log_cb cb, void *user_data, loopmsg_log_level level,
                         const char *fmt, va_list ap)
 {
     if (!cb)
         return;
     char line[LOOPMSG__LOG_LINE_SIZE];
-    vsnprintf(line, sizeof line, fmt, ap);
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
+    bool cut;
+    loopmsg__log_format(line, &cut, fmt, ap);
     cb(level, line, user_data);
 }
 

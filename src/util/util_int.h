@@ -116,12 +116,18 @@ loopmsg_status loopmsg__check_version(unsigned int version, unsigned int current
                                       const char *type_name, const char *init_macro,
                                       loopmsg_error *err);
 
-/* The longest log line handed to a loopmsg_log_cb by loopmsg__log_line (with the NUL). */
-#define LOOPMSG__LOG_LINE_SIZE 600
+/* The longest log line handed to a loopmsg_log_cb (with the NUL), by every part. */
+#define LOOPMSG__LOG_LINE_SIZE 1024
+
+/* The one log-line formatter: format into line, cut at LOOPMSG__LOG_LINE_SIZE - 1 bytes,
+ * trailing CR/LF removed. Returns the length; *cut tells whether the text was cut. */
+size_t loopmsg__log_format(char line[LOOPMSG__LOG_LINE_SIZE], bool *cut, const char *fmt,
+                           va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* Format a line (cut at LOOPMSG__LOG_LINE_SIZE - 1 bytes, trailing CR/LF removed) and hand
- * it to cb; nothing when cb is NULL. The client's own log (engine.c) adds key masking on
- * top; the receiver and the Redis library use this as it is. */
+ * it to cb; nothing when cb is NULL. The client's own log (engine.c) formats with
+ * loopmsg__log_format and masks the key before its callback;
+ * the receiver and the Redis library use this as it is. */
 void loopmsg__log_line(loopmsg_log_cb cb, void *user_data, loopmsg_log_level level, const char *fmt,
                        ...) __attribute__((format(printf, 4, 5)));
 void loopmsg__log_vline(loopmsg_log_cb cb, void *user_data, loopmsg_log_level level,

@@ -342,7 +342,7 @@ static int write_all(bulk *b, const char *buf, size_t len)
  * outcome (1020, 1030, ...); 0 for none. */
 static void journal_add(bulk *b, size_t row, cli_jstate st, const char *message_id, int api_code)
 {
-    if (b->jbuf.len == 0)
+    if (b->jbuf.out.len == 0)
         b->jbuf_since = now_ms();
     cli_jw *w = &b->jbuf;
     w->depth = 0;
@@ -360,10 +360,10 @@ static void journal_add(bulk *b, size_t row, cli_jstate st, const char *message_
 /* Write the pending bytes: one write(2) (and one fdatasync with --durable). */
 static int journal_flush(bulk *b)
 {
-    if (b->jfd < 0 || b->jbuf.len == 0)
+    if (b->jfd < 0 || b->jbuf.out.len == 0)
         return 0;
-    int rc = b->jbuf.oom ? -1 : write_all(b, b->jbuf.buf, b->jbuf.len);
-    if (b->jbuf.oom)
+    int rc = !loopmsg__buf_ok(&b->jbuf.out) ? -1 : write_all(b, b->jbuf.out.ptr, b->jbuf.out.len);
+    if (!loopmsg__buf_ok(&b->jbuf.out))
         errno = ENOMEM;
     cli_jw_reset(&b->jbuf);
     b->groups++;
@@ -637,8 +637,8 @@ static void print_row(bulk *b, size_t i, const cli_row *r, const loopmsg_send_pa
         cli_jw_bool(w, "dry_run", 1);
     cli_jw_end(w);
     cli_jw_raw(w, "\n", 1);
-    if (!w->oom)
-        fwrite(w->buf, 1, w->len, stdout);
+    if (loopmsg__buf_ok(&w->out))
+        fwrite(w->out.ptr, 1, w->out.len, stdout);
 }
 
 /* "1h02m03s", "4m05s", "7s". */
@@ -973,8 +973,8 @@ static void job_report_unknown(bulk *b, const size_t *rows, size_t n)
                    "outcome unknown in an earlier run; not resent (see --resend-unknown)");
         cli_jw_end(w);
         cli_jw_raw(w, "\n", 1);
-        if (!w->oom)
-            fwrite(w->buf, 1, w->len, stdout);
+        if (loopmsg__buf_ok(&w->out))
+            fwrite(w->out.ptr, 1, w->out.len, stdout);
     }
 }
 
@@ -1288,8 +1288,8 @@ static int run(bulk *b)
         }
         if (b->in_flight && loopmsg_client_poll(c, 100) < 0)
             break;
-        if (b->jbuf.len &&
-            (b->jbuf.len >= OUTCOME_MAX_BYTES || now_ms() - b->jbuf_since >= OUTCOME_DELAY_MS))
+        if (b->jbuf.out.len &&
+            (b->jbuf.out.len >= OUTCOME_MAX_BYTES || now_ms() - b->jbuf_since >= OUTCOME_DELAY_MS))
             journal_flush(b);
         fflush(stdout);
         progress(b, 0);

@@ -84,8 +84,7 @@ int cli_cmd_job(cli_globals *g, int argc, char **argv)
         char rate[32], observed[32];
         snprintf(rate, sizeof rate, "%.1f", n.rate);
         snprintf(observed, sizeof observed, "%.1f", n.observed);
-        cli_jw w;
-        memset(&w, 0, sizeof w);
+        cli_jw w = CLI_JW_INIT;
         cli_jw_begin(&w, NULL);
         cli_jw_str(&w, "job", name);
         cli_jw_int(&w, "total", (long long)n.total);
@@ -100,8 +99,8 @@ int cli_cmd_job(cli_globals *g, int argc, char **argv)
         cli_jw_raw(&w, observed, strlen(observed));
         cli_jw_end(&w);
         cli_jw_raw(&w, "\n", 1);
-        if (!w.oom)
-            fwrite(w.buf, 1, w.len, stdout);
+        if (loopmsg__buf_ok(&w.out))
+            fwrite(w.out.ptr, 1, w.out.len, stdout);
         cli_jw_clear(&w);
     } else {
         printf("job:       %s\n", name);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum {
     O_CONTACT = 256,
@@ -214,34 +215,14 @@ static int check_allowed(int argc, char **argv, const char *cmd)
 static char *read_stdin(long *nul_at)
 {
     *nul_at = -1;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len - 1, stdin);
-        len += n;
-        if (n == 0)
-            break;
-        if (len + 1 == cap) {
-            if (cap > (64u << 20)) {
-                free(buf);
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (buf && ferror(stdin)) {
-        free(buf); /* a read error must not send a truncated message */
-        return NULL;
-    }
+    loopmsg__buf in = LOOPMSG__BUF_LIBC;
+    /* A read error must not send a truncated message. */
+    int rc = loopmsg__read_fd(STDIN_FILENO, 64u << 20, &in);
+    size_t len = in.len;
+    char *buf = rc == 0 ? loopmsg__buf_detach(&in) : NULL;
+    loopmsg__buf_clear(&in);
     if (!buf)
         return NULL;
-    buf[len] = '\0';
     const char *nul = memchr(buf, '\0', len);
     if (nul)
         *nul_at = (long)(nul - buf);

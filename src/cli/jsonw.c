@@ -10,37 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int reserve(cli_jw *w, size_t more)
-{
-    if (w->oom)
-        return -1;
-    if (w->len + more <= w->cap)
-        return 0;
-    size_t cap = w->cap ? w->cap : 256;
-    while (cap < w->len + more)
-        cap *= 2;
-    char *nb = realloc(w->buf, cap);
-    if (!nb) {
-        w->oom = 1;
-        return -1;
-    }
-    w->buf = nb;
-    w->cap = cap;
-    return 0;
-}
-
 void cli_jw_raw(cli_jw *w, const char *bytes, size_t len)
 {
-    if (reserve(w, len) == 0) {
-        memcpy(w->buf + w->len, bytes, len);
-        w->len += len;
-    }
+    loopmsg__buf_append(&w->out, bytes, len);
 }
 
 void cli_jw_reset(cli_jw *w)
 {
-    w->len = 0;
-    w->oom = 0;
+    loopmsg__buf_reset(&w->out);
     w->nested = 0;
     w->depth = 0;
 }
@@ -49,8 +26,9 @@ void cli_jw_clear(cli_jw *w)
 {
     if (!w)
         return;
-    free(w->buf);
-    memset(w, 0, sizeof *w);
+    loopmsg__buf_clear(&w->out);
+    w->nested = 0;
+    w->depth = 0;
 }
 
 /* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
@@ -81,9 +59,10 @@ void cli_jw_quote(cli_jw *w, const char *str)
     const unsigned char *s = (const unsigned char *)str;
     size_t n = strlen(str);
     /* Worst case: every byte becomes \uFFFD (6 bytes). */
-    if (reserve(w, n * 6 + 2) != 0)
+    char *start = loopmsg__buf_reserve(&w->out, n * 6 + 2);
+    if (!start)
         return;
-    char *o = w->buf + w->len;
+    char *o = start;
     *o++ = '"';
     for (size_t i = 0; i < n;) {
         unsigned char c = s[i];
@@ -138,7 +117,7 @@ void cli_jw_quote(cli_jw *w, const char *str)
         i++;
     }
     *o++ = '"';
-    w->len = (size_t)(o - w->buf);
+    loopmsg__buf_commit(&w->out, (size_t)(o - start));
 }
 
 static void key(cli_jw *w, const char *k)

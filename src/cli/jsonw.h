@@ -7,19 +7,26 @@
 #ifndef LOOPMSG_CLI_JSONW_H
 #define LOOPMSG_CLI_JSONW_H
 
+#include "util_int.h"
+
 #include <stddef.h>
 
+/* The line is out.ptr/out.len (the utility layer's buffer, libc memory); when
+ * !loopmsg__buf_ok(&out) a growth failed: the line is incomplete, do not write it. */
 typedef struct cli_jw {
-    char *buf;
-    size_t len, cap;
-    int oom;             /* a growth failed: the line is incomplete, do not write it */
+    loopmsg__buf out;
     unsigned int nested; /* bit k: the object at depth k has a member already */
     unsigned int depth;
 } cli_jw;
 
+#define CLI_JW_INIT                                                                                \
+    {                                                                                              \
+        LOOPMSG__BUF_LIBC, 0, 0                                                                    \
+    }
+
 /* Forget the line (keep the buffer). */
 void cli_jw_reset(cli_jw *w);
-/* Free the buffer; accepts a zeroed writer. */
+/* Free the buffer; accepts a writer set to CLI_JW_INIT. */
 void cli_jw_clear(cli_jw *w);
 /* '{', or "key":{ when key is not NULL (inside an object). At most 30 levels. */
 void cli_jw_begin(cli_jw *w, const char *key);

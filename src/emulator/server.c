@@ -10,6 +10,7 @@
 #include "emulator_int.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Request bodies above this are refused with 413. */
 #define MAX_BODY_BYTES (16u * 1024u * 1024u)
@@ -526,45 +528,22 @@ static void free_scripts(loopmsg_emulator *emu)
     emu->script_tail = NULL;
 }
 
-/* A whole PEM file, NUL-terminated (libmicrohttpd takes the certificate and key as strings). */
+/* A whole PEM file, NUL-terminated (libmicrohttpd takes the certificate and key as strings);
+ * no certificate chain is a megabyte. */
 static char *read_pem(const char *path, size_t *len_out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (cap - len < 4096) {
-            if (cap > (1u << 20)) { /* no certificate chain is a megabyte */
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            char *n = realloc(buf, cap + 8192);
-            if (!n) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = n;
-            cap += 8192;
-        }
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    if (len_out)
+    loopmsg__buf b = LOOPMSG__BUF_LIBC;
+    int rc = loopmsg__read_fd(fd, 1u << 20, &b);
+    close(fd);
+    size_t len = b.len;
+    char *pem = rc == 0 ? loopmsg__buf_detach(&b) : NULL;
+    loopmsg__buf_clear(&b);
+    if (pem && len_out)
         *len_out = len;
-    return buf;
+    return pem;
 }
 
 /* Load the TLS certificate and key named in opts (version 2) into emu. */

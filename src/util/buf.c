@@ -55,6 +55,19 @@ void loopmsg__buf_append(loopmsg__buf *b, const char *data, size_t len)
     b->ptr[b->len] = '\0';
 }
 
+char *loopmsg__buf_reserve(loopmsg__buf *b, size_t more)
+{
+    return buf_grow(b, more) ? b->ptr + b->len : NULL;
+}
+
+void loopmsg__buf_commit(loopmsg__buf *b, size_t n)
+{
+    if (b->failed || !b->ptr)
+        return;
+    b->len += n;
+    b->ptr[b->len] = '\0';
+}
+
 void loopmsg__buf_puts(loopmsg__buf *b, const char *s)
 {
     loopmsg__buf_append(b, s, strlen(s));

@@ -80,6 +80,16 @@ void loopmsg__buf_clear(loopmsg__buf *b); /* frees; keeps the allocator choice *
  * free() for a libc buffer); "" for an empty buffer; NULL if failed. The buffer is empty
  * afterwards, with the same allocator choice. */
 char *loopmsg__buf_detach(loopmsg__buf *b);
+/* Room for `more` bytes (and a NUL) at the end: where to write them, or NULL when the buffer
+ * is failed or growing failed. Then loopmsg__buf_commit(b, n) with the n <= more written. */
+char *loopmsg__buf_reserve(loopmsg__buf *b, size_t more);
+void loopmsg__buf_commit(loopmsg__buf *b, size_t n);
+
+/* ---- file.c ------------------------------------------------------------------------------ */
+
+/* Append everything fd gives until end of file to out (read() resumed after EINTR). 0, or -1
+ * with errno: a read error, ENOMEM, or EFBIG when more than max bytes came (out failed). */
+int loopmsg__read_fd(int fd, size_t max, loopmsg__buf *out);
 
 /* ---- clock.c ---------------------------------------------------------------------------- */
 

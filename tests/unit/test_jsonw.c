@@ -12,8 +12,8 @@ static const char *quote(cli_jw *w, const char *s)
     cli_jw_reset(w);
     cli_jw_quote(w, s);
     cli_jw_raw(w, "", 1);
-    assert_false(w->oom);
-    return w->buf;
+    assert_true(loopmsg__buf_ok(&w->out));
+    return w->out.ptr;
 }
 
 /* Escaped as jansson writes it (control characters, quotes, backslashes; UTF-8 as it is). */
@@ -30,7 +30,7 @@ static void test_jsonw__escaping_matches_jansson(void **state)
         "\xe2\x80\xa8 \xe2\x80\xa9",
         "\xef\xbf\xbf \xf4\x8f\xbf\xbf",
     };
-    cli_jw w = {0};
+    cli_jw w = CLI_JW_INIT;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *j = json_string(cases[i]);
         assert_non_null(j);
@@ -61,7 +61,7 @@ static void test_jsonw__invalid_utf8_is_replaced(void **state)
         {"\xf4\x90\x80\x80", "\"\\uFFFD\\uFFFD\\uFFFD\\uFFFD\""}, /* above U+10FFFF */
         {"\x80ok\xc3\xa9", "\"\\uFFFDok\xc3\xa9\""},
     };
-    cli_jw w = {0};
+    cli_jw w = CLI_JW_INIT;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *got = quote(&w, cases[i].in);
         assert_string_equal(got, cases[i].out);
@@ -78,7 +78,7 @@ static void test_jsonw__invalid_utf8_is_replaced(void **state)
 static void test_jsonw__objects(void **state)
 {
     (void)state;
-    cli_jw w = {0};
+    cli_jw w = CLI_JW_INIT;
     cli_jw_begin(&w, NULL);
     cli_jw_int(&w, "row", 12);
     cli_jw_str(&w, "contact", "+1 \"x\"");
@@ -92,10 +92,11 @@ static void test_jsonw__objects(void **state)
     cli_jw_end(&w);
     cli_jw_end(&w);
     cli_jw_raw(&w, "", 1);
-    assert_false(w.oom);
-    assert_string_equal(w.buf, "{\"row\":12,\"contact\":\"+1 \\\"x\\\"\",\"error\":{\"api_code\":"
-                               "-9223372036854775808,\"retryable\":true,\"fatal\":false},"
-                               "\"empty\":{}}");
+    assert_true(loopmsg__buf_ok(&w.out));
+    assert_string_equal(w.out.ptr,
+                        "{\"row\":12,\"contact\":\"+1 \\\"x\\\"\",\"error\":{\"api_code\":"
+                        "-9223372036854775808,\"retryable\":true,\"fatal\":false},"
+                        "\"empty\":{}}");
     cli_jw_clear(&w);
     cli_jw_clear(&w); /* a cleared writer clears again */
 }
@@ -105,24 +106,24 @@ static void test_jsonw__objects(void **state)
 static void test_jsonw__buffer_reuse(void **state)
 {
     (void)state;
-    cli_jw w = {0};
+    cli_jw w = CLI_JW_INIT;
     char big[5000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     cli_jw_begin(&w, NULL);
     cli_jw_str(&w, "text", big);
     cli_jw_end(&w);
-    assert_true(w.len > sizeof big);
-    char *buf = w.buf;
+    assert_true(w.out.len > sizeof big);
+    char *buf = w.out.ptr;
     size_t cap = w.cap;
     for (int i = 0; i < 1000; i++) {
         cli_jw_reset(&w);
-        assert_int_equal(w.len, 0);
+        assert_int_equal(w.out.len, 0);
         cli_jw_begin(&w, NULL);
         cli_jw_int(&w, "row", i);
         cli_jw_str(&w, "text", i % 2 ? "short" : big);
         cli_jw_end(&w);
-        assert_ptr_equal(w.buf, buf);
+        assert_ptr_equal(w.out.ptr, buf);
         assert_int_equal(w.cap, cap);
     }
     cli_jw_reset(&w);
@@ -130,9 +131,9 @@ static void test_jsonw__buffer_reuse(void **state)
     cli_jw_int(&w, "row", 1);
     cli_jw_end(&w);
     cli_jw_raw(&w, "", 1);
-    assert_string_equal(w.buf, "{\"row\":1}");
+    assert_string_equal(w.out.ptr, "{\"row\":1}");
     cli_jw_clear(&w);
-    assert_null(w.buf);
+    assert_null(w.out.ptr);
 }
 
 int main(void)

@@ -20,9 +20,9 @@
  * Loop Message calls of such a client fail with LOOPMSG_E_INVALID_ARG before any I/O.
  * Both keys are wiped from memory on free and masked in every log line and error message.
  *
- * **What is not verified.** LoopLookup's documentation could only be read in part
- * (spec-management §7, §9 item 12). Where it is silent or unreadable the library accepts
- * every shape that is mentioned and keeps the body in `raw`:
+ * **What is not verified.** LoopLookup's documentation could only be read in part. Where
+ * it is silent or unreadable the library accepts every shape that is mentioned and keeps
+ * the body in `raw`:
  *  - the bulk lookup's answer: a `requests` array of {`contact`, `request_id`} (a third-party
  *    client's reading), and a bulk id under `bulk_id` or `id` (the history's filters imply
  *    one); neither is required;

@@ -152,7 +152,7 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_generate_url_async(
     void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
 /**
- * Generate an opt-in link with the frontend method (spec-management §6):
+ * Generate an opt-in link with the frontend method (its own host, no API key):
  * GET {LOOP_OPTIN_BASE_URL}/tracker-api/v1/generate-url/{organization_id}/ with `body`,
  * `sender_type` and the custom fields in the query string. The method is unauthenticated:
  * the client's API key is never sent with it (the organization id is the only identifier).

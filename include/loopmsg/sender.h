@@ -119,7 +119,7 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_get_async(
 
 /**
  * Move a sender name to another organization (PATCH /api/v1/sender/{id}/ with
- * `organization_id`). Needs the default organization's key (spec-management §1.1).
+ * `organization_id`). Needs the default organization's key (the account's first).
  * @param[in]  client           The client.
  * @param[in]  sender_id        The sender name id; required.
  * @param[in]  organization_id  The organization to move it to (an id from the organizations

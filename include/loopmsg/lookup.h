@@ -311,7 +311,14 @@ LOOPMSG_API void loopmsg_lookup_result_free(loopmsg_lookup_result *result);
  * @param[out] page_out  On LOOPMSG_OK a new page (loopmsg_page::lookups), freed with
  *                       loopmsg_page_free().
  * @param[out] err       Optional; always written.
- * @return as loopmsg_list_page().
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or page_out NULL, a client without a lookup key,
+ *                                per_page above LOOPMSG_LOOKUP_MAX_PER_PAGE, or params refused
+ *                                as by loopmsg_list_page() (a filter this list does not take:
+ *                                contact, direction, type); err->message names the field.
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response is not a list envelope.
+ * @return or another negative loopmsg_status of a failed request, as loopmsg_list_page().
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status

@@ -402,7 +402,7 @@ typedef void (*loopmsg_done_cb)(loopmsg_client *client, loopmsg_request_id id,
  *         callback).
  * @since 0.1
  */
-LOOPMSG_API int loopmsg_client_poll(loopmsg_client *client, int timeout_ms);
+LOOPMSG_API LOOPMSG_NODISCARD int loopmsg_client_poll(loopmsg_client *client, int timeout_ms);
 
 /**
  * Drive the engine until no request is pending, running every callback on the calling
@@ -449,7 +449,8 @@ LOOPMSG_API size_t loopmsg_client_cancel_unsent(loopmsg_client *client);
 /**
  * Requests submitted and not yet delivered to their callbacks (queued, in flight, waiting
  * for a retry, or completed and waiting for poll/run).
- * @param[in] client  The client; NULL gives 0.
+ * @param[in] client  The client; NULL gives 0. Same thread rule as the other client calls.
+ * @return the number of such requests.
  * @since 0.1
  */
 LOOPMSG_API size_t loopmsg_client_pending(const loopmsg_client *client);

@@ -30,8 +30,10 @@
  *
  * @def LOOPMSG_NODISCARD
  * Marks a function whose result must not be ignored (`warn_unused_result` with GCC and
- * Clang; nothing elsewhere). The functions that return a loopmsg_status carry it, except
- * the few whose failure needs no handling (cancel, wakeup).
+ * Clang; nothing elsewhere). Every function that returns a loopmsg_status carries it, as do
+ * those returning an int that is a negative loopmsg_status on failure
+ * (loopmsg_client_poll(), loopmsg_global_init(), loopmsg_webhook_dispatch()). With GCC a
+ * `(void)` cast does not silence it: use the result.
  * @since 0.1
  *
  * @def LOOPMSG_DEPRECATED

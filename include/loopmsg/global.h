@@ -48,7 +48,7 @@ typedef struct loopmsg_allocator {
  *         LOOPMSG_E_STATE as said above, LOOPMSG_E_INTERNAL when curl_global_init() fails.
  * @since 0.1
  */
-LOOPMSG_API int loopmsg_global_init(const loopmsg_allocator *alloc);
+LOOPMSG_API LOOPMSG_NODISCARD int loopmsg_global_init(const loopmsg_allocator *alloc);
 
 /**
  * Undo one loopmsg_global_init(). The last one calls curl_global_cleanup() and restores

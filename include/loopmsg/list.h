@@ -378,6 +378,7 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pager_next(loopmsg_pager *p
 /**
  * Pages fetched so far (failed attempts not counted).
  * @param[in] pager  The iterator; NULL gives 0.
+ * @return the number of pages loopmsg_pager_next() has returned.
  * @since 0.1
  */
 LOOPMSG_API unsigned int loopmsg_pager_pages_fetched(const loopmsg_pager *pager);

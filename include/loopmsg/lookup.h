@@ -20,9 +20,9 @@
  * Loop Message calls of such a client fail with LOOPMSG_E_INVALID_ARG before any I/O.
  * Both keys are wiped from memory on free and masked in every log line and error message.
  *
- * **What is not verified.** LoopLookup's documentation could only be read in part
- * (spec-management §7, §9 item 12). Where it is silent or unreadable the library accepts
- * every shape that is mentioned and keeps the body in `raw`:
+ * **What is not verified.** LoopLookup's documentation could only be read in part. Where
+ * it is silent or unreadable the library accepts every shape that is mentioned and keeps
+ * the body in `raw`:
  *  - the bulk lookup's answer: a `requests` array of {`contact`, `request_id`} (a third-party
  *    client's reading), and a bulk id under `bulk_id` or `id` (the history's filters imply
  *    one); neither is required;
@@ -311,7 +311,14 @@ LOOPMSG_API void loopmsg_lookup_result_free(loopmsg_lookup_result *result);
  * @param[out] page_out  On LOOPMSG_OK a new page (loopmsg_page::lookups), freed with
  *                       loopmsg_page_free().
  * @param[out] err       Optional; always written.
- * @return as loopmsg_list_page().
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or page_out NULL, a client without a lookup key,
+ *                                per_page above LOOPMSG_LOOKUP_MAX_PER_PAGE, or params refused
+ *                                as by loopmsg_list_page() (a filter this list does not take:
+ *                                contact, direction, type); err->message names the field.
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response is not a list envelope.
+ * @return or another negative loopmsg_status of a failed request, as loopmsg_list_page().
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status

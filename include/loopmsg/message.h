@@ -240,7 +240,7 @@ typedef struct loopmsg_voice_params {
     loopmsg_channel channel; /**< SMS is refused (no audio over SMS). */
     /* ---- version 2 ---- */
     const char *group; /**< An iMessage group id (the `group.id` of an inbound webhook), sent
-                            as `group` instead of `contact` (spec-management §5). Groups
+                            as `group` instead of `contact` (barely documented). Groups
                             are iMessage only: a channel other than AUTO or IMESSAGE is
                             refused. The result's `contact` then holds what the server
                             names the recipient (the group id), or `group` is filled.

@@ -152,33 +152,86 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_generate_url_async(
     void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
 /**
- * Generate an opt-in link with the frontend method (spec-management §6):
- * GET {LOOP_OPTIN_BASE_URL}/tracker-api/v1/generate-url/{organization_id}/ with `body`,
- * `sender_type` and the custom fields in the query string. The method is unauthenticated:
- * the client's API key is never sent with it (the organization id is the only identifier).
- * The same rules as loopmsg_optin_generate_url() apply to `params`, except that `contact`
- * is refused (the method does not take one).
- * @param[in]  client           The client (its key is not used).
+ * Generate an opt-in link with the frontend method (its own host, no API key) and wait for
+ * it. Blocking. GET {LOOP_OPTIN_BASE_URL}/tracker-api/v1/generate-url/{organization_id}/
+ * with `body`, `sender_type` and the custom fields percent-encoded into the query string.
+ * The method is unauthenticated: no Authorization header is sent with it (the organization
+ * id is the only identifier), so a client created without an API key may call it. The host
+ * is the client's `optin_base_url` (default https://t.imsg.link; http:// only to a loopback
+ * host). The same rules as loopmsg_optin_generate_url() apply to `params`, checked before
+ * any I/O, except that `contact` is refused (the method does not take one).
+ * @param[in]  client           The client (its key is not used); used by one thread at a
+ *                              time, not from one of its callbacks (LOOPMSG_E_STATE).
  * @param[in]  organization_id  The organization (an id from the organizations list, or the
- *                              `organization_id` of a webhook); required.
- * @param[in]  params           Body, sender type and custom fields.
- * @param[out] out              On LOOPMSG_OK a new result; free with loopmsg_optin_url_free().
+ *                              `organization_id` of a webhook); required, no control
+ *                              characters, at most 512 bytes; percent-encoded into the path.
+ *                              Borrowed for the call.
+ * @param[in]  params           Body, sender type and custom fields; must not be NULL;
+ *                              borrowed for the call.
+ * @param[out] out              On LOOPMSG_OK a new result owned by the caller: free it with
+ *                              loopmsg_optin_url_free(). NULL otherwise. Must not be NULL.
  *                              `whatsapp` may be NULL (absent from older docs).
- * @param[out] err              Optional details.
+ * @param[out] err              Optional; always written.
  * @retval LOOPMSG_OK
- * @retval LOOPMSG_E_INVALID_ARG  Invalid arguments (nothing sent).
+ * @retval LOOPMSG_E_INVALID_ARG  client, params or out NULL, a bad organization_id, version,
+ *                                body or field, or a contact given (nothing sent;
+ *                                err->message names the field).
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response has no link, or a link that is not a string.
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, rate limit, memory): see err.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_frontend_url(
     loopmsg_client *client, const char *organization_id, const loopmsg_optin_params *params,
     loopmsg_optin_url **out, loopmsg_error *err);
 
-/** Asynchronous loopmsg_optin_frontend_url(). @since 0.2 */
+/**
+ * Asynchronous loopmsg_optin_frontend_url(): validates, builds the request (everything it
+ * sends is copied into the URL) and returns at once.
+ * @param[in]  client           The client; used by one thread at a time; may be called
+ *                              from one of its callbacks.
+ * @param[in]  organization_id  As loopmsg_optin_frontend_url(); borrowed for this call only.
+ * @param[in]  params           As loopmsg_optin_frontend_url(); borrowed for this call only.
+ * @param[in]  cb               Completion callback; NULL = none (the result is freed unseen).
+ * @param[in]  user_data        Passed to cb.
+ * @param[out] id_out           Optional: the request's id (for loopmsg_client_cancel()); 0
+ *                              when the call fails.
+ * @param[out] err              Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        the client is being freed (called from one of its
+ *                                callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  as loopmsg_optin_frontend_url() (cb is not called).
+ * @since 0.2
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_optin_frontend_url_async(
     loopmsg_client *client, const char *organization_id, const loopmsg_optin_params *params,
     loopmsg_optin_url_cb cb, void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
-/** One page of the opt-in history (GET /api/v1/audience/tracker/). @since 0.1 */
+/**
+ * One page of the opt-in history (GET /api/v1/audience/tracker/): loopmsg_list_page() with
+ * LOOPMSG_LIST_OPT_INS. Blocking. Iterate with loopmsg_pager_new() or collect every page
+ * with loopmsg_list_all() and the same kind.
+ * @param[in]  client    The client; used by one thread at a time, not from one of its
+ *                       callbacks (LOOPMSG_E_STATE).
+ * @param[in]  params    Paging, sort, `from_date` and `to_date` (another filter is
+ *                       refused); borrowed for the call; NULL = all unset.
+ * @param[out] page_out  On LOOPMSG_OK a new page owned by the caller, with
+ *                       loopmsg_page::opt_ins set: free it with loopmsg_page_free(). NULL
+ *                       otherwise. Must not be NULL.
+ * @param[out] err       Optional; always written.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or page_out NULL, or params refused as by
+ *                                loopmsg_list_page() (a bad version, per_page, sort or date, or
+ *                                a filter this list does not take: search, contact, direction,
+ *                                type); err->message names the field.
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response is not a list envelope.
+ * @return or another negative loopmsg_status of a failed request, as loopmsg_list_page().
+ * @since 0.1
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_optin_history(loopmsg_client *client, const loopmsg_list_params *params,
                       loopmsg_page **page_out, loopmsg_error *err);

@@ -30,7 +30,14 @@ LOOPMSG_BEGIN_DECL
  *                       loopmsg_page::pools set: free it with loopmsg_page_free(). NULL
  *                       otherwise. Must not be NULL.
  * @param[out] err       Optional; always written.
- * @return as loopmsg_list_page().
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or page_out NULL, or params refused as by
+ *                                loopmsg_list_page() (a bad version, per_page, sort or date, or
+ *                                a filter this list does not take: any but paging and sort);
+ *                                err->message names the field.
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response is not a list envelope.
+ * @return or another negative loopmsg_status of a failed request, as loopmsg_list_page().
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pools_list(loopmsg_client *client,
@@ -49,7 +56,11 @@ typedef struct loopmsg_pool_details {
     size_t raw_len;     /**< Length of raw without the NUL. */
 } loopmsg_pool_details;
 
-/** Free a pool result. NULL is a no-op. @since 0.2 */
+/**
+ * Free a pool result.
+ * @param[in]  pool  A result of this library; NULL is a no-op.
+ * @since 0.2
+ */
 LOOPMSG_API void loopmsg_pool_details_free(loopmsg_pool_details *pool);
 
 /** Fields of a new pool or of an update; unset fields are not sent. @since 0.2 */
@@ -87,8 +98,14 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_params_init(loopmsg_po
  * @param[out] out      On LOOPMSG_OK a new result owned by the caller; free it with
  *                      loopmsg_pool_details_free(). NULL otherwise. Must not be NULL.
  * @param[out] err      Optional; always written.
- * @return LOOPMSG_OK, LOOPMSG_E_INVALID_ARG (a NULL or bad argument), or the negative
- *         loopmsg_status of the failed request.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or out NULL, a bad pool_id, or a client without a Loop
+ *                                Message API key (nothing sent).
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_NOT_FOUND    no such pool (404).
+ * @retval LOOPMSG_E_PROTOCOL     the response is not an object with an id.
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, authentication, rate limit, memory): see err.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_get(loopmsg_client *client,
@@ -105,8 +122,14 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_get(loopmsg_client *cl
  * @param[out] out     On LOOPMSG_OK a new result owned by the caller; free it with
  *                     loopmsg_pool_details_free(). NULL otherwise. Must not be NULL.
  * @param[out] err     Optional; always written.
- * @return LOOPMSG_OK, LOOPMSG_E_INVALID_ARG (a NULL argument, no field set, a bad sender
- *         id: nothing is sent), or the negative loopmsg_status of the failed request.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client, params or out NULL, a bad version, no field set, a bad
+ *                                sender id, or a client without a Loop Message API key (nothing
+ *                                sent; err->message names the field).
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response is not an object with an id.
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, authentication, rate limit, memory): see err.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_create(loopmsg_client *client,
@@ -114,38 +137,153 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_create(loopmsg_client 
                                                                  loopmsg_pool_details **out,
                                                                  loopmsg_error *err);
 
-/** Update a pool (PATCH /api/v1/pool/{id}/, see the file comment). @since 0.2 */
+/**
+ * Update a pool (PATCH /api/v1/pool/{id}/; the docs give the sender path, taken for a
+ * documentation error) and wait for the answer. Blocking. Only the fields set are sent;
+ * `sender_ids`, when given, replace the membership. At least one field must be set. Any 2xx
+ * answer is success (its body is not read).
+ * @param[in]  client   The client; used by one thread at a time, not from one of its callbacks
+ *                      (LOOPMSG_E_STATE).
+ * @param[in]  pool_id  The pool's id; required, no control characters, at most 512 bytes;
+ *                      percent-encoded into the path. Borrowed for the call.
+ * @param[in]  params   The fields to change; must not be NULL; borrowed for the call.
+ * @param[out] err      Optional; always written.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or params NULL, a bad pool_id or version, no field set,
+ *                                a bad sender id, or a client without a Loop Message API key
+ *                                (nothing sent; err->message names the field).
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_NOT_FOUND    no such pool (404).
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, authentication, rate limit, memory): see err.
+ * @since 0.2
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_update(loopmsg_client *client,
                                                                  const char *pool_id,
                                                                  const loopmsg_pool_params *params,
                                                                  loopmsg_error *err);
 
-/** Delete a pool (DELETE /api/v1/pool/{id}/, see the file comment). @since 0.2 */
+/**
+ * Delete a pool (DELETE /api/v1/pool/{id}/; the docs give the sender path, taken for a
+ * documentation error) and wait for the answer. Blocking. Any 2xx answer is success (its body
+ * is not read).
+ * @param[in]  client   The client; used by one thread at a time, not from one of its callbacks
+ *                      (LOOPMSG_E_STATE).
+ * @param[in]  pool_id  As loopmsg_pool_update(); borrowed for the call.
+ * @param[out] err      Optional; always written.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client NULL, a bad pool_id, or a client without a Loop Message
+ *                                API key (nothing sent).
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_NOT_FOUND    no such pool (404).
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, authentication, rate limit, memory): see err.
+ * @since 0.2
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_delete(loopmsg_client *client,
                                                                  const char *pool_id,
                                                                  loopmsg_error *err);
 
-/** Completion of an asynchronous pool get or create; `pool` borrowed. @since 0.2 */
+/**
+ * Completion of an asynchronous pool get or create (see loopmsg_done_cb for the rules).
+ * @param client     The client.
+ * @param id         The request's id, as returned by the submitting call.
+ * @param pool       The result, borrowed until the callback returns (NULL on failure).
+ * @param err        The outcome; never NULL, borrowed for the call.
+ * @param user_data  As given to the submitting call.
+ * @since 0.2
+ */
 typedef void (*loopmsg_pool_cb)(loopmsg_client *client, loopmsg_request_id id,
                                 const loopmsg_pool_details *pool, const loopmsg_error *err,
                                 void *user_data);
 
-/** Asynchronous loopmsg_pool_get(). @since 0.2 */
+/**
+ * Asynchronous loopmsg_pool_get(): validates, builds the request (the id is copied into it) and
+ * returns at once.
+ * @param[in]  client     The client; used by one thread at a time; may be called from one of
+ *                        its callbacks.
+ * @param[in]  pool_id    As loopmsg_pool_get(); borrowed for this call only.
+ * @param[in]  cb         Completion callback; NULL = none (the result is freed unseen).
+ * @param[in]  user_data  Passed to cb.
+ * @param[out] id_out     Optional: the request's id (for loopmsg_client_cancel()); 0 when the
+ *                        call fails.
+ * @param[out] err        Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        the client is being freed (called from one of its callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  as loopmsg_pool_get() (cb is not called).
+ * @since 0.2
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_pool_get_async(loopmsg_client *client, const char *pool_id, loopmsg_pool_cb cb,
                        void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
-/** Asynchronous loopmsg_pool_create(). @since 0.2 */
+/**
+ * Asynchronous loopmsg_pool_create(): validates, builds the request (the fields are encoded
+ * into it) and returns at once.
+ * @param[in]  client     The client; used by one thread at a time; may be called from one of
+ *                        its callbacks.
+ * @param[in]  params     As loopmsg_pool_create(); borrowed for this call only.
+ * @param[in]  cb         Completion callback; NULL = none (the result is freed unseen).
+ * @param[in]  user_data  Passed to cb.
+ * @param[out] id_out     Optional: the request's id (for loopmsg_client_cancel()); 0 when the
+ *                        call fails.
+ * @param[out] err        Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        the client is being freed (called from one of its callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  as loopmsg_pool_create() (cb is not called).
+ * @since 0.2
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_create_async(
     loopmsg_client *client, const loopmsg_pool_params *params, loopmsg_pool_cb cb, void *user_data,
     loopmsg_request_id *id_out, loopmsg_error *err);
 
-/** Asynchronous loopmsg_pool_update(). @since 0.2 */
+/**
+ * Asynchronous loopmsg_pool_update(): validates, builds the request (the id and fields are
+ * copied into it) and returns at once.
+ * @param[in]  client     The client; used by one thread at a time; may be called from one of
+ *                        its callbacks.
+ * @param[in]  pool_id    As loopmsg_pool_update(); borrowed for this call only.
+ * @param[in]  params     As loopmsg_pool_update(); borrowed for this call only.
+ * @param[in]  cb         Completion callback (no result: the outcome is in its err); NULL =
+ *                        none.
+ * @param[in]  user_data  Passed to cb.
+ * @param[out] id_out     Optional: the request's id (for loopmsg_client_cancel()); 0 when the
+ *                        call fails.
+ * @param[out] err        Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        the client is being freed (called from one of its callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  as loopmsg_pool_update() (cb is not called).
+ * @since 0.2
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_pool_update_async(
     loopmsg_client *client, const char *pool_id, const loopmsg_pool_params *params,
     loopmsg_done_cb cb, void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
-/** Asynchronous loopmsg_pool_delete(). @since 0.2 */
+/**
+ * Asynchronous loopmsg_pool_delete(): validates, builds the request (the id is copied into it)
+ * and returns at once.
+ * @param[in]  client     The client; used by one thread at a time; may be called from one of
+ *                        its callbacks.
+ * @param[in]  pool_id    As loopmsg_pool_delete(); borrowed for this call only.
+ * @param[in]  cb         Completion callback (no result: the outcome is in its err); NULL =
+ *                        none.
+ * @param[in]  user_data  Passed to cb.
+ * @param[out] id_out     Optional: the request's id (for loopmsg_client_cancel()); 0 when the
+ *                        call fails.
+ * @param[out] err        Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        the client is being freed (called from one of its callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  as loopmsg_pool_delete() (cb is not called).
+ * @since 0.2
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_pool_delete_async(loopmsg_client *client, const char *pool_id, loopmsg_done_cb cb,
                           void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);

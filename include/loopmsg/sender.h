@@ -30,7 +30,14 @@ LOOPMSG_BEGIN_DECL
  *                       loopmsg_page::senders set: free it with loopmsg_page_free(). NULL
  *                       otherwise. Must not be NULL.
  * @param[out] err       Optional; always written.
- * @return as loopmsg_list_page().
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or page_out NULL, or params refused as by
+ *                                loopmsg_list_page() (a bad version, per_page, sort or date, or
+ *                                a filter this list does not take: any but paging and sort);
+ *                                err->message names the field.
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response is not a list envelope.
+ * @return or another negative loopmsg_status of a failed request, as loopmsg_list_page().
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_senders_list(loopmsg_client *client,
@@ -119,16 +126,29 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_get_async(
 
 /**
  * Move a sender name to another organization (PATCH /api/v1/sender/{id}/ with
- * `organization_id`). Needs the default organization's key (spec-management §1.1).
- * @param[in]  client           The client.
- * @param[in]  sender_id        The sender name id; required.
+ * `organization_id`) and wait for the answer. Blocking. Needs the default organization's
+ * key (the account's first organization): Loop answers another key with an API error. The
+ * arguments are checked before any I/O.
+ * @param[in]  client           The client; used by one thread at a time, not from one of
+ *                              its callbacks (LOOPMSG_E_STATE).
+ * @param[in]  sender_id        The sender name id (loopmsg_sender::id); required, no control
+ *                              characters, at most 512 bytes; percent-encoded into the path.
+ *                              Borrowed for the call.
  * @param[in]  organization_id  The organization to move it to (an id from the organizations
- *                              list); required.
- * @param[out] out              Optional (NULL to ignore): on LOOPMSG_OK the sender as the
- *                              server returns it; free with loopmsg_sender_details_free().
- * @param[out] err              Optional details.
+ *                              list); required, the same rules as sender_id; sent in the
+ *                              JSON body. Borrowed for the call.
+ * @param[out] out              Optional (NULL to ignore the answer): on LOOPMSG_OK a new
+ *                              result owned by the caller, the sender as the server returns
+ *                              it; free it with loopmsg_sender_details_free(). NULL otherwise.
+ * @param[out] err              Optional; always written.
  * @retval LOOPMSG_OK
- * @retval LOOPMSG_E_INVALID_ARG  An argument is missing or malformed (nothing sent).
+ * @retval LOOPMSG_E_INVALID_ARG  client NULL, a bad sender_id or organization_id, or a
+ *                                client without a Loop Message API key (nothing sent).
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_NOT_FOUND    no such sender name (404).
+ * @retval LOOPMSG_E_PROTOCOL     the response is not an object with an id.
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, authentication, rate limit, memory): see err.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_move(loopmsg_client *client,
@@ -138,7 +158,23 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_move(loopmsg_client 
                                                                  loopmsg_error *err);
 
 /**
- * Asynchronous loopmsg_sender_move(): `cb` receives the moved sender (borrowed).
+ * Asynchronous loopmsg_sender_move(): validates, builds the request (the ids are copied into
+ * it) and returns at once. `cb` receives the moved sender, borrowed until it returns.
+ * @param[in]  client           The client; used by one thread at a time; may be called from
+ *                              one of its callbacks.
+ * @param[in]  sender_id        As loopmsg_sender_move(); borrowed for this call only.
+ * @param[in]  organization_id  As loopmsg_sender_move(); borrowed for this call only.
+ * @param[in]  cb               Completion callback; NULL = none (the result is freed unseen).
+ * @param[in]  user_data        Passed to cb.
+ * @param[out] id_out           Optional: the request's id (for loopmsg_client_cancel()); 0
+ *                              when the call fails.
+ * @param[out] err              Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        the client is being freed (called from one of its
+ *                                callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  as loopmsg_sender_move() (cb is not called).
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_move_async(
@@ -146,26 +182,59 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_move_async(
     loopmsg_sender_details_cb cb, void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
 /**
- * Cancel a sender name at once (DELETE /api/v1/sender/{id}/cancel/). Refunds follow Loop's
- * helpdesk policy; a `sender_name_updated` webhook may follow.
- * @param[in]  client     The client.
- * @param[in]  sender_id  The sender name id; required.
- * @param[out] err        Optional details.
+ * Cancel a sender name at once (DELETE /api/v1/sender/{id}/cancel/) and wait for the answer.
+ * Blocking. Refunds follow Loop's helpdesk policy; a `sender_name_updated` webhook may
+ * follow. Any 2xx answer is success (its body is not read). Like every DELETE it may be
+ * retried after a timeout, a dropped connection, 502 or 504 (the client's retry options).
+ * @param[in]  client     The client; used by one thread at a time, not from one of its
+ *                        callbacks (LOOPMSG_E_STATE).
+ * @param[in]  sender_id  The sender name id (loopmsg_sender::id); required, no control
+ *                        characters, at most 512 bytes; percent-encoded into the path.
+ *                        Borrowed for the call.
+ * @param[out] err        Optional; always written.
  * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client NULL, a bad sender_id, or a client without a Loop
+ *                                Message API key (nothing sent).
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_NOT_FOUND    no such sender name (404).
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, authentication, rate limit, memory): see err.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_cancel(loopmsg_client *client,
                                                                    const char *sender_id,
                                                                    loopmsg_error *err);
 
-/** Asynchronous loopmsg_sender_cancel(). @since 0.2 */
+/**
+ * Asynchronous loopmsg_sender_cancel(): validates, builds the request and returns at once.
+ * @param[in]  client     The client; used by one thread at a time; may be called from one
+ *                        of its callbacks.
+ * @param[in]  sender_id  As loopmsg_sender_cancel(); borrowed for this call only.
+ * @param[in]  cb         Completion callback (no result: the outcome is in its err); NULL =
+ *                        none.
+ * @param[in]  user_data  Passed to cb.
+ * @param[out] id_out     Optional: the request's id (for loopmsg_client_cancel()); 0 when
+ *                        the call fails.
+ * @param[out] err        Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        the client is being freed (called from one of its
+ *                                callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  as loopmsg_sender_cancel() (cb is not called).
+ * @since 0.2
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_sender_cancel_async(loopmsg_client *client, const char *sender_id, loopmsg_done_cb cb,
                             void *user_data, loopmsg_request_id *id_out, loopmsg_error *err);
 
 /* ---- plans ------------------------------------------------------------------------------ */
 
-/** A payment plan for sender names (GET /api/v1/sender/plans/). @since 0.2 */
+/**
+ * A payment plan for sender names (GET /api/v1/sender/plans/). Strings are NULL when absent;
+ * they live as long as the loopmsg_sender_plans that holds them.
+ * @since 0.2
+ */
 typedef struct loopmsg_sender_plan {
     const char *id;        /**< The `plan_id` of an order. */
     const char *name;      /**< Plan name. */
@@ -175,7 +244,11 @@ typedef struct loopmsg_sender_plan {
     const char *currency;  /**< ISO 4217, e.g. "USD". */
 } loopmsg_sender_plan;
 
-/** The plans on offer. Library-allocated; free with loopmsg_sender_plans_free(). @since 0.2 */
+/**
+ * The plans on offer. Library-allocated and read-only, in one allocation: every pointer
+ * lives until loopmsg_sender_plans_free().
+ * @since 0.2
+ */
 typedef struct loopmsg_sender_plans {
     const loopmsg_sender_plan *items; /**< item_count plans. */
     size_t item_count;                /**< Number of entries of `items`. */
@@ -184,26 +257,66 @@ typedef struct loopmsg_sender_plans {
     size_t raw_len;                   /**< Length of `raw` in bytes. */
 } loopmsg_sender_plans;
 
-/** Free a plans result. NULL is a no-op. @since 0.2 */
+/**
+ * Free a plans result.
+ * @param[in] plans  A result of this library; NULL is a no-op.
+ * @since 0.2
+ */
 LOOPMSG_API void loopmsg_sender_plans_free(loopmsg_sender_plans *plans);
 
 /**
- * The payment plans on offer (not paginated).
- * @param[in]  client  The client.
- * @param[out] out     On LOOPMSG_OK a new result; free with loopmsg_sender_plans_free().
- * @param[out] err     Optional details.
+ * Get the payment plans on offer (GET /api/v1/sender/plans/; not paginated) and wait for
+ * them. Blocking.
+ * @param[in]  client  The client; used by one thread at a time, not from one of its
+ *                     callbacks (LOOPMSG_E_STATE).
+ * @param[out] out     On LOOPMSG_OK a new result owned by the caller: free it with
+ *                     loopmsg_sender_plans_free(). NULL otherwise. Must not be NULL.
+ * @param[out] err     Optional; always written.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or out NULL, or a client without a Loop Message API
+ *                                key (nothing sent).
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response is not an object with an `items` array of
+ *                                objects, or a field has the wrong type.
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, authentication, rate limit, memory): see err.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_plans_get(loopmsg_client *client,
                                                                       loopmsg_sender_plans **out,
                                                                       loopmsg_error *err);
 
-/** Completion of an asynchronous plans request; `plans` borrowed. @since 0.2 */
+/**
+ * Completion of an asynchronous plans request (see loopmsg_done_cb for the rules).
+ * @param client     The client.
+ * @param id         The request's id, as returned by the submitting call.
+ * @param plans      The result, borrowed until the callback returns (NULL on failure).
+ * @param err        The outcome; never NULL, borrowed for the call.
+ * @param user_data  As given to the submitting call.
+ * @since 0.2
+ */
 typedef void (*loopmsg_sender_plans_cb)(loopmsg_client *client, loopmsg_request_id id,
                                         const loopmsg_sender_plans *plans, const loopmsg_error *err,
                                         void *user_data);
 
-/** Asynchronous loopmsg_sender_plans_get(). @since 0.2 */
+/**
+ * Asynchronous loopmsg_sender_plans_get(): builds the request and returns at once.
+ * @param[in]  client     The client; used by one thread at a time; may be called from one
+ *                        of its callbacks.
+ * @param[in]  cb         Completion callback; NULL = none (the result is freed unseen).
+ * @param[in]  user_data  Passed to cb.
+ * @param[out] id_out     Optional: the request's id (for loopmsg_client_cancel()); 0 when
+ *                        the call fails.
+ * @param[out] err        Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        the client is being freed (called from one of its
+ *                                callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  client NULL, or a client without a Loop Message API key
+ *                                (cb is not called).
+ * @since 0.2
+ */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_sender_plans_get_async(loopmsg_client *client, loopmsg_sender_plans_cb cb, void *user_data,
                                loopmsg_request_id *id_out, loopmsg_error *err);
@@ -288,7 +401,11 @@ typedef struct loopmsg_sender_order_entry {
     const char *json;         /**< The item as compact JSON text (other echoed fields). */
 } loopmsg_sender_order_entry;
 
-/** The answer to an order. Free with loopmsg_sender_order_result_free(). @since 0.2 */
+/**
+ * The answer to an order. Library-allocated and read-only, in one allocation: every pointer
+ * lives until loopmsg_sender_order_result_free().
+ * @since 0.2
+ */
 typedef struct loopmsg_sender_order_result {
     const loopmsg_sender_order_entry *items; /**< item_count entries. */
     size_t item_count;                       /**< Number of entries of `items`. */
@@ -297,7 +414,11 @@ typedef struct loopmsg_sender_order_result {
     size_t raw_len;                          /**< Length of `raw` in bytes. */
 } loopmsg_sender_order_result;
 
-/** Free an order result. NULL is a no-op. @since 0.2 */
+/**
+ * Free an order result.
+ * @param[in] order  A result of this library; NULL is a no-op.
+ * @since 0.2
+ */
 LOOPMSG_API void loopmsg_sender_order_result_free(loopmsg_sender_order_result *order);
 
 /**
@@ -316,27 +437,65 @@ LOOPMSG_API void loopmsg_sender_order_result_free(loopmsg_sender_order_result *o
  * each has a plan_id; an email item has both email fields and no phone field; phone_region
  * is US or GB; zip_code is 5 digits and US only; forwarding needs sms_and_call; a contact
  * card has a first_name and an https photo_url; a port has its four fields.
- * @param[in]  client  The client.
- * @param[in]  params  The order; copied as needed.
- * @param[out] out     On LOOPMSG_OK a new result; free with loopmsg_sender_order_result_free().
- * @param[out] err     Optional details.
+ * Blocking.
+ * @param[in]  client  The client; used by one thread at a time, not from one of its
+ *                     callbacks (LOOPMSG_E_STATE).
+ * @param[in]  params  The order (LOOPMSG_SENDER_ORDER_PARAMS_INIT); must not be NULL;
+ *                     borrowed for the call (encoded into the request before it is sent).
+ * @param[out] out     On LOOPMSG_OK a new result owned by the caller: free it with
+ *                     loopmsg_sender_order_result_free(). NULL otherwise. Must not be NULL.
+ * @param[out] err     Optional; always written. On a refusal by the 30-s guard,
+ *                     `retry_after_ms` says how long to wait and `flags` is
+ *                     LOOPMSG_ERRF_RETRYABLE.
  * @retval LOOPMSG_OK
- * @retval LOOPMSG_E_INVALID_ARG  Invalid parameters (nothing sent).
- * @retval LOOPMSG_E_STATE        An order from this client less than 30 s ago (nothing sent).
+ * @retval LOOPMSG_E_INVALID_ARG  client, params or out NULL, a bad version, an invalid item
+ *                                (err->message names the field), or a client without a Loop
+ *                                Message API key (nothing sent).
+ * @retval LOOPMSG_E_STATE        an order from this client less than 30 s ago (nothing
+ *                                sent), or called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response is not an object with an `items` array.
+ * @return or another negative loopmsg_status of a failed request (transport, timeout, HTTP,
+ *         API, authentication, rate limit, memory): see err, and its
+ *         LOOPMSG_ERRF_MAYBE_DELIVERED flag before ordering again.
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status
 loopmsg_sender_order(loopmsg_client *client, const loopmsg_sender_order_params *params,
                      loopmsg_sender_order_result **out, loopmsg_error *err);
 
-/** Completion of an asynchronous order; `order` borrowed (NULL on failure). @since 0.2 */
+/**
+ * Completion of an asynchronous order (see loopmsg_done_cb for the rules).
+ * @param client     The client.
+ * @param id         The request's id, as returned by the submitting call.
+ * @param order      The result, borrowed until the callback returns (NULL on failure).
+ * @param err        The outcome, with the same "may have been charged" message as
+ *                   loopmsg_sender_order(); never NULL, borrowed for the call.
+ * @param user_data  As given to the submitting call.
+ * @since 0.2
+ */
 typedef void (*loopmsg_sender_order_cb)(loopmsg_client *client, loopmsg_request_id id,
                                         const loopmsg_sender_order_result *order,
                                         const loopmsg_error *err, void *user_data);
 
 /**
- * Asynchronous loopmsg_sender_order(), with the same guard and error rules: the 30-s guard
- * counts from the submission.
+ * Asynchronous loopmsg_sender_order(), with the same validation, guard and error rules:
+ * validates, encodes the order into the request (params may be reused at once) and returns.
+ * The 30-s guard counts from the submission; an order that then fails before any byte left
+ * releases it.
+ * @param[in]  client     The client; used by one thread at a time; may be called from one
+ *                        of its callbacks.
+ * @param[in]  params     As loopmsg_sender_order(); borrowed for this call only.
+ * @param[in]  cb         Completion callback; NULL = none (the result is freed unseen).
+ * @param[in]  user_data  Passed to cb.
+ * @param[out] id_out     Optional: the request's id (for loopmsg_client_cancel()); 0 when
+ *                        the call fails.
+ * @param[out] err        Optional; always written.
+ * @retval LOOPMSG_OK             submitted: cb runs exactly once, later, on the thread that
+ *                                drives the client (see loopmsg_done_cb).
+ * @retval LOOPMSG_E_STATE        an order from this client less than 30 s ago, or the client
+ *                                is being freed (called from one of its callbacks).
+ * @retval LOOPMSG_E_NOMEM
+ * @retval LOOPMSG_E_INVALID_ARG  as loopmsg_sender_order() (cb is not called).
  * @since 0.2
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_sender_order_async(

@@ -366,8 +366,9 @@ loopmsg_webhook_handlers_init(loopmsg_webhook_handlers *out, unsigned int versio
  * Runs on the calling thread; re-entrant.
  * @since 0.1
  */
-LOOPMSG_API int loopmsg_webhook_dispatch(const loopmsg_webhook_handlers *handlers,
-                                         const loopmsg_webhook_event *event, void *user_data);
+LOOPMSG_API LOOPMSG_NODISCARD int loopmsg_webhook_dispatch(const loopmsg_webhook_handlers *handlers,
+                                                           const loopmsg_webhook_event *event,
+                                                           void *user_data);
 
 /** Settings of loopmsg_webhook_handle(). Zero means default. @since 0.1 */
 typedef struct loopmsg_webhook_handler_config {
@@ -561,9 +562,24 @@ LOOPMSG_API void loopmsg_webhook_response_clear(loopmsg_webhook_response *resp);
 
 /**
  * One page of webhook delivery history (GET /api/v1/webhooks/history/): what Loop sent to the
- * account's webhook URL. Unlike the rest of this header it is a Loop API call, made through
- * a client: blocking, not from one of the client's callbacks (LOOPMSG_E_STATE); parameters,
- * ownership and return values as loopmsg_list_page() with LOOPMSG_LIST_WEBHOOK_DELIVERIES.
+ * account's webhook URL. Unlike the rest of this header it is a Loop API call, made through a
+ * client: loopmsg_list_page() with LOOPMSG_LIST_WEBHOOK_DELIVERIES. Blocking.
+ * @param[in]  client    The client; used by one thread at a time, not from one of its callbacks
+ *                       (LOOPMSG_E_STATE).
+ * @param[in]  params    Paging and sort (another filter is refused); borrowed for the call;
+ *                       NULL = all unset.
+ * @param[out] page_out  On LOOPMSG_OK a new page owned by the caller, with
+ *                       loopmsg_page::deliveries set: free it with loopmsg_page_free(). NULL
+ *                       otherwise. Must not be NULL.
+ * @param[out] err       Optional; always written.
+ * @retval LOOPMSG_OK
+ * @retval LOOPMSG_E_INVALID_ARG  client or page_out NULL, or params refused as by
+ *                                loopmsg_list_page() (a bad version, per_page, sort or date, or
+ *                                a filter this list does not take: any but paging and sort);
+ *                                err->message names the field.
+ * @retval LOOPMSG_E_STATE        called from one of the client's callbacks.
+ * @retval LOOPMSG_E_PROTOCOL     the response is not a list envelope.
+ * @return or another negative loopmsg_status of a failed request, as loopmsg_list_page().
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status

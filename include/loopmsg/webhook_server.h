@@ -185,6 +185,7 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_webhook_server_start(
 /**
  * The TCP port the receiver listens on (the chosen one when options.port was 0).
  * @param[in] srv  The receiver; NULL gives 0. Thread-safe.
+ * @return the port, in host byte order.
  * @since 0.1
  */
 LOOPMSG_API uint16_t loopmsg_webhook_server_port(const loopmsg_webhook_server *srv);

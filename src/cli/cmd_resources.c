@@ -482,7 +482,7 @@ static int r_optin_url(cli_globals *g, res_args *a, loopmsg_client *c, char **po
     p.field_count = a->field_count;
     loopmsg_optin_url *u = NULL;
     loopmsg_error err;
-    /* --org: the frontend method (no key; spec-management §6); else the backend one. */
+    /* --org: the frontend method (its own host, no key); else the backend one. */
     loopmsg_status st = a->org ? loopmsg_optin_frontend_url(c, a->org, &p, &u, &err)
                                : loopmsg_optin_generate_url(c, &p, &u, &err);
     if (st != LOOPMSG_OK)

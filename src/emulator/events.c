@@ -2,7 +2,7 @@
 /*
  * events.c: the emulator's outgoing webhooks. One thread keeps a queue of deliveries ordered
  * by due time (monotonic clock), POSTs each event to the configured webhook URL with libcurl's
- * easy interface (headers as Loop sends them, spec §8.1), records every attempt in the
+ * easy interface (headers as Loop sends them), records every attempt in the
  * webhook history and redelivers on any answer but 200 on Loop's schedule (10 x 30 s,
  * 10 x 3 min, 10 x 15 min), every delay multiplied by time_scale. It never touches the
  * emulator's HTTP server, and it never holds its own lock while calling into state.c.
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Loop gives up after 30 redeliveries (spec §8.1). */
+/* Loop gives up after 30 redeliveries. */
 #define MAX_RETRIES 30
 
 typedef struct job {
@@ -187,7 +187,7 @@ static void *events_main(void *arg)
         pthread_mutex_lock(&ev->lock);
         ev->in_flight--;
         j->attempts++;
-        /* Only a 200 counts as delivered (spec §8.1). */
+        /* Only a 200 counts as delivered; any other answer is redelivered. */
         if (status != 200 && j->attempts <= MAX_RETRIES && !ev->stop) {
             j->due = (int64_t)loopmsg__mono_ms() +
                      loopmsg__emu_scaled_ms(ev->emu, (double)retry_delay_ms(j->attempts));

@@ -134,7 +134,7 @@ void loopmsg__emu_route(loopmsg_emulator *emu, const loopmsg__emu_request *req,
         return;
     }
 
-    /* The raw key, no "Bearer" (spec §1). */
+    /* Loop takes the raw key in Authorization, with no "Bearer" prefix. */
     if (!req->authorization || !*req->authorization) {
         loopmsg__emu_respond_error(resp, 401, 110, "Credentials are missing");
         return;

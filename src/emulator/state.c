@@ -636,7 +636,7 @@ void loopmsg__emu_state_send(loopmsg_emulator *emu, const json_t *body, const ch
     const char *first = json_string_value(json_array_get(participants, 0));
     m->contact = loopmsg__libc_strdup(contact ? contact : (first ? first : ""));
     m->group_id = group ? loopmsg__libc_strdup(loopmsg__emu_jstr(group, "id")) : NULL;
-    /* The server truncates text beyond 10,000 characters (spec §3.1). */
+    /* The server truncates text beyond 10,000 characters (silently, as Loop does). */
     if (is_voice || is_reaction)
         m->text = loopmsg__libc_strdup("");
     else

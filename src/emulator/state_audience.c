@@ -16,7 +16,7 @@
 
 static bool audience_param(const char *contact, char **norm_out, loopmsg__emu_response *resp)
 {
-    /* Audience path parameters must be "+<digits>" or an email (spec §1.2). */
+    /* Audience path parameters must be "+<digits>" or an email address. */
     loopmsg__emu_contact_kind kind;
     int code;
     if (!contact || (contact[0] != '+' && !strchr(contact, '@'))) {
@@ -97,7 +97,7 @@ void loopmsg__emu_state_audience_delete(loopmsg_emulator *emu, const char *conta
         loopmsg__emu_respond_error(resp, 500, 1000, "out of memory");
         return;
     }
-    /* The SDK expects 204 No Content (spec §3.9). */
+    /* The response is undocumented; the reference SDK expects 204 No Content. */
     resp->status = 204;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * state_lookup.c: the emulated LoopLookup (spec-management §7) on the emulator's own port:
+ * state_lookup.c: the emulated LoopLookup on the emulator's own port:
  * single and bulk lookups (POST /api/v1/lookup/), their status, and the lookup history, with
  * their own key (the emulator's lookup_api_key). A lookup stays "queued" for the delivery
  * delay, then is "completed" and its callback (a body without `event`) goes to the webhook
@@ -218,7 +218,7 @@ static void lookup_new(loopmsg_emulator *emu, const json_t *body, loopmsg__emu_r
     {
         loopmsg__emu_contact_kind kind;
         int code;
-        /* Invalid entries are skipped, not refused (spec-management §7.3). */
+        /* Invalid entries of a bulk lookup are skipped, not refused. */
         char *norm = json_is_string(v)
                          ? loopmsg__emu_normalize_contact(json_string_value(v), &kind, &code)
                          : NULL;

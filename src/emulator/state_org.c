@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * state_org.c: the emulated operator side of the platform (spec-management §2-§4):
+ * state_org.c: the emulated operator side of the platform (organizations, senders, pools):
  * organizations with their own keys and webhook settings, sender plans, orders (with the
  * one-order-per-30-s rule and the sender_name_updated webhook on activation), moves and
- * cancellations, and pool create/update/delete. It also enforces the requirement matrix of
- * spec-management §1.1: the calls marked "default-org key" answer 400 (code 100) to any other
+ * cancellations, and pool create/update/delete. The calls the docs reserve for the default
+ * organization's key (the account's first organization) answer 400 (code 100) to any other
  * organization's key. Everything is guarded by emu->lock; it never touches sockets and hands
  * webhooks to events.c. Senders and pools live in state.c's arrays (reached through
  * loopmsg__emu_state_array), so that the existing list and details endpoints see the changes.
@@ -127,7 +127,7 @@ static json_t *public_view(const json_t *o)
 }
 
 /* The organization as details/create/update show it: the documented fields, plus api_key
- * when the organization has a webhook URL (the docs tie the key to it, spec §2.5). */
+ * when the organization has a webhook URL (the docs return the key only then). */
 static json_t *org_view(const json_t *o)
 {
     json_t *out = json_object();
@@ -314,7 +314,7 @@ static void org_new(ctx *c, const json_t *body)
                             "_api_key", api_key);
     org_copy_fields(org, body);
     json_array_append(c->p->orgs, org);
-    /* Creation answers {id, name, api_key, create_date}: no status (spec §2.5). */
+    /* Creation answers {id, name, api_key, create_date}: no status. */
     json_t *out = org_view(org);
     json_object_del(out, "status");
     json_decref(org);
@@ -341,7 +341,7 @@ static void org_details(ctx *c, const char *method, const char *id, const json_t
     json_t *org = find_id(c->p->orgs, id);
     bool own = c->caller && org == c->caller;
     if (strcmp(method, "GET") == 0) {
-        /* Another organization's key reads only itself (spec §2.2). */
+        /* A key other than the default organization's reads only its own organization. */
         if (!org || (!c->is_default && !own)) {
             loopmsg__emu_respond_error(c->resp, 404, 100, "Organization not found");
             return;
@@ -392,7 +392,7 @@ static json_t *sender_org(ctx *c, const json_t *sender)
     return org ? org : json_array_get(c->p->orgs, 0);
 }
 
-/* sender_name_updated to the sender's organization's webhook (spec §3.6). */
+/* sender_name_updated to the sender's organization's webhook (which one is not documented). */
 static void sender_event(ctx *c, const json_t *sender, const char *status, int64_t due)
 {
     json_t *org = sender_org(c, sender);
@@ -496,7 +496,7 @@ static void sender_new(ctx *c, const json_t *body)
             return;
         }
     }
-    /* One order per 30 seconds per account (spec §3.5), scaled like every emulated delay. */
+    /* Loop takes one order per 30 seconds per account; scaled like every emulated delay. */
     int64_t now = (int64_t)loopmsg__mono_ms();
     int64_t gap = loopmsg__emu_scaled_ms(c->emu, 30000);
     if (c->p->last_order_mono && now - c->p->last_order_mono < gap) {
@@ -538,7 +538,7 @@ static void sender_new(ctx *c, const json_t *body)
             json_object_set_new(s, "_phone_number", json_string(phone));
         json_array_append_new(senders, s);
         sender_event(c, s, "active", due);
-        /* The answer echoes the order (spec §3.5.7). */
+        /* The answer echoes the order: each sender's id and fields. */
         json_t *echo = json_pack("{s:s}", "id", id);
         if (email) {
             json_object_set_new(echo, "name", json_string(name));
@@ -646,7 +646,7 @@ static void pool_apply(json_t *pool, const json_t *body)
         json_object_set(pool, "name", json_object_get(body, "name"));
     json_t *ids = json_object_get(body, "ids");
     if (ids) {
-        /* The natural reading of the docs: the array replaces the membership (§4.3). */
+        /* The natural reading of the docs: the `ids` array replaces the membership. */
         json_object_set(pool, "_ids", ids);
         json_object_set_new(pool, "count", json_integer((json_int_t)json_array_size(ids)));
     }
@@ -746,7 +746,7 @@ static which classify(const loopmsg__emu_request *req, char **id, const char **a
     return W_NONE;
 }
 
-/* The frontend opt-in method (spec-management §6): unauthenticated, the organization in the
+/* The frontend opt-in method: unauthenticated, the organization in the
  * path, every parameter in the query; answered like the backend method. */
 static void optin_frontend(loopmsg_emulator *emu, const char *org_id, const char *query,
                            loopmsg__emu_response *resp)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * audience.c: a contact's audience status and unsubscribing (the audience lists are in
- * paginate.c). Validation before any I/O; paths percent-encode the contact (decision 11).
+ * paginate.c). Validation before any I/O; paths percent-encode the contact (RFC 3986 rules).
  * Never includes curl.
  */
 #include "loopmsg/audience.h"

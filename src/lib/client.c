@@ -28,7 +28,8 @@ static bool has_ctl(const char *s)
     return false;
 }
 
-/* True when host (without port) is loopback: localhost, 127.0.0.0/8, ::1 (decision 10). */
+/* True when host (without port) is loopback: localhost, 127.0.0.0/8, ::1. Only these may be
+ * reached over plain http://. */
 static bool host_is_loopback(const char *host, size_t len)
 {
     if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
@@ -260,9 +261,8 @@ loopmsg_status loopmsg_client_new(const loopmsg_client_options *opts, loopmsg_cl
         client_destroy(c);
         return st;
     }
-    /* The frontend opt-in method has its own host (spec-management §6); the same plaintext
-     * rule holds, although no key is sent there. So does LoopLookup's (§7), which gets its
-     * own key. */
+    /* The frontend opt-in method has its own host; the same plaintext rule holds, although no
+     * key is sent there. So does LoopLookup's, which gets its own key. */
     st = second_host(&c->optin_base_url, NULL, "LOOP_OPTIN_BASE_URL",
                      LOOPMSG_DEFAULT_OPTIN_BASE_URL, "LOOP_OPTIN_BASE_URL", err);
     if (st == LOOPMSG_OK)

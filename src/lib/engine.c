@@ -414,7 +414,7 @@ static loopmsg_status wire_refusal(loopmsg__request *r)
 /* libcurl silently resends a request on a fresh connection when a reused one dies before
  * any response byte arrived. The server may have read and acted on the first copy, so a POST
  * is never sent twice within one attempt: the second send is aborted and the attempt is
- * classified like any other failure after sending (decision 8). Needs libcurl 7.80.
+ * classified like any other failure after sending: a POST is not resent. Needs libcurl 7.80.
  * This is also the last moment before the request's bytes leave: the wire callback. */
 #if LIBCURL_VERSION_NUM >= 0x075000
 static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
@@ -469,7 +469,7 @@ static CURL *new_easy(const loopmsg_client *c, const struct loopmsg_engine *e)
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-    /* Verification stays on (libcurl's default; decision 10): only where trust comes from
+    /* Verification stays on (libcurl's default; never turned off): only where trust comes from
      * is chosen. Both are set, NULL included, so a default never slips in beside them. */
     curl_easy_setopt(h, CURLOPT_CAINFO, e->cainfo);
     curl_easy_setopt(h, CURLOPT_CAPATH, e->capath);
@@ -620,7 +620,8 @@ static double next_random(loopmsg_client *c)
     return (double)((x * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
 }
 
-/* Decision 8. Returns the delay before the next attempt, or -1 for no retry. */
+/* Retry only when the outcome is known: nothing sent, 429/503, code 1010; timeouts, resets,
+ * 502 and 504 for GET and DELETE only. Returns the delay before the next attempt, or -1. */
 static long retry_delay(loopmsg_client *c, loopmsg__request *r, loopmsg_status st, uint64_t now)
 {
     const loopmsg_error *e = &r->err;

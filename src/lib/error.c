@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * error.c: status names and strings, and the one table that describes and classifies every
- * Loop API error code (spec §6.3, decision 8). Pure: no I/O.
+ * Loop API error code, with whether the engine resends it. Pure: no I/O.
  */
 #include "error_int.h"
 
@@ -60,7 +60,7 @@ const char *loopmsg_status_name(loopmsg_status status)
 #define F LOOPMSG_ERRF_FATAL
 
 /* The 49 codes of the current API, each with its flags and whether the engine resends it by
- * itself (decision 8). 1010: not sent, retry after a short delay: resent automatically. 1020:
+ * itself. 1010: not sent, retry after a short delay: resent automatically. 1020:
  * sent, the destination reported it not delivered: RETRYABLE, but Loop asks for a long delay
  * and to stop if it repeats (bounce risk), so only the caller resends it. 1030: sent, no
  * delivery confirmation: it may have been delivered (MAYBE_DELIVERED), never resent by itself.
@@ -165,7 +165,7 @@ bool loopmsg__api_code_is_auth(int api_code)
     return false;
 }
 
-/* LoopLookup's codes: the legacy Loop numbering (spec-management §7.10, from a third-party
+/* LoopLookup's codes: the legacy Loop numbering (from a third-party
  * table; the service's own page could not be read). Kept apart from the table above because
  * the same number means something else there (500: opted out vs account suspended). Running
  * out of credits needs a human (buy more), like a suspended account. */

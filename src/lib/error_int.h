@@ -7,7 +7,7 @@
 #include "loopmsg/error.h"
 #include "util_int.h"
 
-/* Whether the engine resends a request that failed with a Loop API code (decision 8); read
+/* Whether the engine resends a request that failed with a Loop API code; read
  * from the one table of codes in error.c, next to the code's flags. */
 typedef enum loopmsg__resend {
     LOOPMSG__RESEND_BY_STATUS = 0, /* the code says nothing: the HTTP status decides */
@@ -20,7 +20,7 @@ loopmsg__resend loopmsg__api_code_resend(int api_code);
 /* Whether a Loop API code says the key was missing or refused (110, 130). */
 bool loopmsg__api_code_is_auth(int api_code);
 
-/* LoopLookup's codes (spec-management §7.10: the legacy Loop numbering, from a third-party
+/* LoopLookup's codes (the legacy Loop numbering, from a third-party
  * table, unverified): description (NULL when unknown), flags, and whether the code means
  * the key was refused. */
 const char *loopmsg__lookup_code_description(int code);

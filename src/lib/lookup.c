@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lookup.c: LoopLookup (spec-management §7): single and bulk lookups, the status of one, and
+ * lookup.c: LoopLookup: single and bulk lookups, the status of one, and
  * the result decoder that the webhook parser shares for lookup callbacks. Every op here is
  * flagged LOOPMSG__OP_HOST_LOOKUP: the engine sends it to the lookup host with the lookup key
  * and reads its error codes with LoopLookup's own table. Where the documentation could not be
@@ -274,7 +274,7 @@ static loopmsg_status decode_accepted(const char *op, bool single, void **out, j
     a->request_id = str_at(a, root, "request_id", "request_id", &bad);
     a->contact = str_at(a, root, "contact", "contact", &bad);
     if (!single) {
-        /* Unverified (spec-management §7.3): a bulk id under either name, and the
+        /* Unverified: a bulk id under either name, and the
          * third-party client's `requests` list. */
         a->bulk_id = str_at(a, root, "bulk_id", "bulk_id", &bad);
         if (!a->bulk_id)

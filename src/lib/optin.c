@@ -175,7 +175,7 @@ loopmsg_status loopmsg_optin_generate_url_async(loopmsg_client *client,
                                user_data, id_out, err);
 }
 
-/* ---- frontend method (spec-management §6) ----------------------------------------------- */
+/* ---- frontend method (its own host, unauthenticated) ------------------------------------ */
 
 #define FRONT "opt-in frontend"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * org.c: organizations (spec-management §2): details, create, update (PATCH), delete; the
+ * org.c: organizations: details, create, update (PATCH), delete; the
  * list is a row of paginate.c. An organization's API key may come back in details and
  * create: those ops are marked secret (the engine neither logs nor keeps the body) and
  * loopmsg_org_free() wipes the key. Never includes curl.

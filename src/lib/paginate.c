@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * paginate.c: the one mechanism behind every list endpoint: query building (unset
- * parameters omitted, decision 11), envelope and item decoding into a loopmsg_page, the page
- * iterator and collect-all, with decision 16's stop rules and page cap. Never includes curl.
+ * parameters omitted), envelope and item decoding into a loopmsg_page, the page iterator and
+ * collect-all, which stop on the last page, a missing num_pages or an empty page, and at the
+ * page cap. Never includes curl.
  */
 #include "loopmsg/audience.h"
 #include "loopmsg/optin.h"
@@ -409,7 +410,7 @@ static char *page_path(const list_def *d, const loopmsg_list_params *p, unsigned
     char sep = '?';
     put_uint(&b, &sep, "page", page);
     put_uint(&b, &sep, "per_page", per_page);
-    /* LoopLookup calls it `sort` (spec-management §7.7). */
+    /* LoopLookup's history calls it `sort`, not `sort_by`. */
     put_str(&b, &sep, (d->filters & F_LOOKUP) ? "sort" : "sort_by",
             p->sort == LOOPMSG_SORT_ASC    ? "asc"
             : p->sort == LOOPMSG_SORT_DESC ? "desc"
@@ -579,7 +580,7 @@ loopmsg_status loopmsg_pager_next(loopmsg_pager *g, loopmsg_page **page_out, loo
     if (st != LOOPMSG_OK)
         return st; /* the same page is asked for again on the next call */
     g->fetched++;
-    /* Decision 16: stop on the last page, on a missing num_pages, on an empty page. */
+    /* Stop on the last page, on a missing num_pages, on an empty page. */
     if (page->item_count == 0 || page->num_pages < 0 ||
         g->next_page >= (unsigned int)page->num_pages)
         g->done = true;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pool.c: sender pools (spec-management §4): details, create, update, delete (the list is a
+ * pool.c: sender pools: details, create, update, delete (the list is a
  * row of paginate.c). Update and delete use POOL_PATH, not the documented sender path (see
  * the comment on it). Never includes curl.
  */
@@ -16,8 +16,8 @@
 #include <stdio.h>
 
 /* The docs (current and beta) give PATCH/DELETE /api/v1/sender/{id}/ for pools: that is the
- * sender route (a PATCH there moves a sender to another organization), so we follow
- * spec-management §4.5 and use the pool resource, as details/list/new do. Inferred,
+ * sender route (a PATCH there moves a sender to another organization), so we take it
+ * for a documentation error and use the pool resource, as details/list/new do. Inferred,
  * unverified: change it here, and only here, if Loop says otherwise. */
 #define POOL_PATH "/api/v1/pool/"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sender.c: sender names (spec-management §3): details, move to another organization,
+ * sender.c: sender names: details, move to another organization,
  * cancel, payment plans and orders (the sender and pool lists are in paginate.c). An order
  * charges a card at once: its op is marked ONCE (the engine never resends it after anything
  * left), this file refuses a second order within 30 s from the same client, and every failure
@@ -495,7 +495,7 @@ static json_t *encode_item(const loopmsg_sender_order_item *it)
         bad |= loopmsg__json_put(o, "plan_id", it->plan_id);
     } else {
         bad |= loopmsg__json_put(o, "plan_id", it->plan_id);
-        /* "Required", yet "default US" (spec-management §9.5): always sent. */
+        /* The docs call it "required", yet "default US": always sent. */
         bad |= loopmsg__json_put(o, "phone_region",
                                  loopmsg__set(it->phone_region) ? it->phone_region : "US");
         bad |= loopmsg__json_put(o, "zip_code", it->zip_code);
@@ -552,7 +552,7 @@ static loopmsg_status prepare_order(loopmsg_client *client, const loopmsg_sender
         if ((st = v_item(&p->items[i], f, err)) != LOOPMSG_OK)
             return st;
     }
-    /* The 30-s rule (spec-management §3.5), checked last: a call refused for its parameters
+    /* Loop takes one order per 30 s; checked last: a call refused for its parameters
      * says what is wrong with them first. */
     uint64_t now = loopmsg__mono_ms();
     if (client->last_sender_order_ms &&

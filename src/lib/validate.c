@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * validate.c: field rules shared by every endpoint. Lengths count Unicode characters, not
- * bytes (decision 4); input that is not valid UTF-8 is refused. Pure: no I/O.
+ * bytes; input that is not valid UTF-8 is refused. Pure: no I/O.
  */
 #include "validate_int.h"
 #include "wire_int.h"

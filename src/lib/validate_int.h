@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * validate_int.h: the field rules shared by every endpoint (spec §7, decisions 2-4). Each
+ * validate_int.h: the field rules shared by every endpoint (attachments, text, lengths in
+ * Unicode characters, UTF-8). Each
  * check returns LOOPMSG_OK or LOOPMSG_E_INVALID_ARG with a message "<op>: <field>: <why>".
  * Pure: no I/O. An empty optional string counts as "not set".
  */

@@ -61,7 +61,7 @@ static loopmsg_event_type event_type_of(const char *name)
 }
 
 /* Top-level keys with a meaning of their own. For `event: "opt-in"` every other top-level
- * key is a custom opt-in field (the shape the reference SDK assumes, spec §8.3). */
+ * key is a custom opt-in field (the shape the reference SDK assumes). */
 static const char *const known_keys[] = {
     "event",           "webhook_id",   "api_version",  "message_id", "contact",    "text",
     "sender",          "passthrough",  "message_type", "channel",    "subject",    "attachments",
@@ -264,7 +264,7 @@ static const loopmsg_webhook_group *get_group(parse_ctx *c, json_t *obj)
         return NULL;
     }
     g->id = get_str(c, o, "id", "group.id");
-    /* Error examples in the docs spell it group_id (spec §13 item 3). */
+    /* Error examples in the docs spell it group_id. */
     if (!g->id)
         g->id = get_str(c, o, "group_id", "group.group_id");
     g->name = get_str(c, o, "name", "group.name");
@@ -499,7 +499,7 @@ loopmsg_status loopmsg_webhook_parse_ex(const char *body, size_t len,
         return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL, "webhook body is not a JSON object");
     }
     json_t *event = json_object_get(root, "event");
-    /* LoopLookup's callbacks carry no `event` (spec-management §7.6): known by their shape. */
+    /* LoopLookup's callbacks carry no `event`: they are known by their shape. */
     bool lookup = !event && json_is_string(json_object_get(root, "request_id")) &&
                   (json_is_object(json_object_get(root, "result_v1")) ||
                    json_is_string(json_object_get(root, "webhook_id")));
@@ -555,7 +555,7 @@ loopmsg_status loopmsg_webhook_parse_ex(const char *body, size_t len,
     if (c.st == LOOPMSG_OK) {
         ev->type = event_type_of(ev->event);
         /* The opt-in docs show `event: "message_inbound"` with `type: "opt_in"` and the
-         * custom fields under `parameters` (spec §13 item 12). */
+         * custom fields under `parameters`; the event table says `opt-in`. Both are accepted. */
         if (ev->type == LOOPMSG_EVENT_MESSAGE_INBOUND && ev->payload_type &&
             strcmp(ev->payload_type, "opt_in") == 0)
             ev->type = LOOPMSG_EVENT_OPT_IN;
@@ -620,7 +620,7 @@ int loopmsg_webhook_dispatch(const loopmsg_webhook_handlers *handlers,
         break;
     }
     int rc = cb ? cb(event, user_data) : 0;
-    /* on_any always runs; the specific callback's failure takes precedence (spec §8.6). */
+    /* on_any always runs; a failure of the specific callback wins over on_any's result. */
     int any = handlers->on_any ? handlers->on_any(event, user_data) : 0;
     return rc != 0 ? rc : any;
 }

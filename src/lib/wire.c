@@ -392,7 +392,7 @@ static bool body_is_blank(const char *body, size_t len)
     return true;
 }
 
-/* Read the Loop error code: `code`, else `error_code` (decision 5). */
+/* Read the Loop error code: `code`, else `error_code`; 0 when neither is there. */
 static int api_code_of(json_t *root)
 {
     if (!json_is_object(root))
@@ -447,7 +447,7 @@ loopmsg_status loopmsg__wire_classify_ex(const char *op_name, bool is_post, int 
             *json_out = root;
             return LOOPMSG_OK;
         }
-        /* Decision 6: a 2xx that says success:false is an error. Fall through. */
+        /* A 2xx that says success:false is an error, not a success. Fall through. */
     }
 
     int code = api_code_of(root);
@@ -465,7 +465,7 @@ loopmsg_status loopmsg__wire_classify_ex(const char *op_name, bool is_post, int 
     }
 
     loopmsg_status st;
-    /* LoopLookup numbers its codes as the legacy Loop API did (spec-management §7.10): the
+    /* LoopLookup numbers its codes as the legacy Loop API did: the
      * same number may mean something else, so it has a table of its own. */
     unsigned int flags =
         (lookup ? loopmsg__lookup_code_flags(code) : loopmsg_api_code_flags(code)) |

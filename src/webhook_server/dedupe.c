@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dedupe.c: the webhook_id set of the receiver (decision 15). Loop redelivers an event up to
+ * dedupe.c: the webhook_id set of the receiver. Loop redelivers an event up to
  * 30 times over about three hours with the same webhook_id; this set lets the receiver hand
  * each id to the callbacks once. Entries live in a FIFO ring (oldest first, so expiry and
  * eviction pop the head) indexed by an open-addressing hash table with linear probing. Both

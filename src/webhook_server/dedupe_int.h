@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dedupe_int.h: the set of webhook_ids already accepted (decision 15). Bounded memory: at
+ * dedupe_int.h: the set of webhook_ids already accepted, so none runs twice. Bounded memory: at
  * most `capacity` ids, 16 bytes each plus an index, allocated as the set grows. An id is kept
  * at least `ttl_s` seconds unless the set is full, in which case the oldest goes first and is
  * counted in evicted_early. Ids are stored as a 96-bit keyed hash (SipHash-2-4 with a random

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_async.c: the asynchronous API's rules (STYLE.md "One engine"), each with its own
+ * test_async.c: the asynchronous API's rules, each with its own
  * test: no callback after a failed submission; exactly one callback (cancel and free
  * included); never from inside the submitting call; re-entrant calls refused; parameters
  * copied at submission; wakeup from another thread; batch order; pacing.

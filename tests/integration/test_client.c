@@ -2,8 +2,8 @@
 /*
  * test_client.c: client options as they show on the wire: the API key (required, trimmed,
  * no control characters), the environment fallback, base URL normalisation and the
- * loopback-only rule for http:// (decision 10), the options version check, the User-Agent,
- * the default sender (decision 9), a log callback that never sees the key, timeouts and
+ * loopback-only rule for http://, the options version check, the User-Agent,
+ * the default sender (filled in), a log callback that never sees the key, timeouts and
  * connection failures, and NULL arguments.
  */
 #include "test_support.h"
@@ -393,7 +393,7 @@ static void test_client__user_agent_on_the_wire(void **state)
     assert_refused(&o, "user_agent_suffix: contains control characters");
 }
 
-/* ---- the default sender (decision 9) ------------------------------------------------------ */
+/* ---- the default sender, sent when a request has none ------------------------------------ */
 
 static void test_client__default_sender_in_bodies(void **state)
 {

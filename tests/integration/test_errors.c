@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_errors.c: every mapping from an HTTP response to a result or a loopmsg_error
- * (decisions 5-7 and the error table), on the wire through loopmsg_message_send and
+ * (the error table included), on the wire through loopmsg_message_send and
  * loopmsg_message_status_get with scripted answers: where the Loop code comes from (`code`,
  * `error_code`, neither), bodies that are not JSON, 2xx with "success": false, 404, 204,
  * credentials errors, malformed and oversized responses, unknown fields, and that the API
@@ -73,7 +73,7 @@ static void status_expect(ts_env *env, const char *id, loopmsg_status st, loopms
     assert_null(s);
 }
 
-/* ---- where the Loop code comes from (decision 5) ----------------------------------------- */
+/* ---- where the Loop code comes from: `code`, else `error_code` --------------------------- */
 
 static void test_errors__json_code(void **state)
 {
@@ -231,7 +231,7 @@ static void test_errors__json_labelled_text_body(void **state)
     assert_string_equal(err.message, "send: HTTP 400: \"Bad Request\"");
 }
 
-/* ---- 2xx that say success: false (decision 6) -------------------------------------------- */
+/* ---- 2xx that say success: false are errors ---------------------------------------------- */
 
 static void test_errors__2xx_success_false(void **state)
 {
@@ -269,7 +269,7 @@ static void test_errors__2xx_success_false_on_get(void **state)
     ts_assert_contains(err.message, "unknown id");
 }
 
-/* ---- 404 (decision 7) -------------------------------------------------------------------- */
+/* ---- 404 keeps the body's code and message ----------------------------------------------- */
 
 static void test_errors__404_json_keeps_code_and_message(void **state)
 {

@@ -301,7 +301,7 @@ static void test_platform__pools(void **state)
     loopmsg_pool_details_free(d);
     assert_req(env, 1, "GET", path, "", NULL);
 
-    /* Update and delete go to the pool path (spec §4.5), never to /api/v1/sender/{id}/. */
+    /* Update and delete go to the pool path, never to /api/v1/sender/{id}/. */
     loopmsg_pool_params u = LOOPMSG_POOL_PARAMS_INIT;
     u.sender_ids = ids;
     u.sender_id_count = 1;

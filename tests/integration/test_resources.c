@@ -2,7 +2,7 @@
 /*
  * test_resources.c: audience, campaigns, senders, pools, opt-in and histories on the wire
  * (method, path, query string with unset parameters absent, body) and pagination
- * (decision 16): several pages, num_pages missing, an empty page, the page cap.
+ * (which cannot loop forever): several pages, num_pages missing, an empty page, the page cap.
  */
 #include "test_support.h"
 

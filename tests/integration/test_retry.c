@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_retry.c: the retry rules of decision 8 as the engine applies them, on the wire
+ * test_retry.c: the retry rules as the engine applies them, on the wire
  * against the in-process emulator: what is retried (connect failures, 429/503, code 1010,
  * and for GET also timeouts, dropped connections, 502/504), what is not (anything on a send
  * whose outcome is unknown, 1020/1030 unless retry_maybe_delivered, ordinary API errors),

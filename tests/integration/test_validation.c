@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_validation.c: every local validation rule (spec §7, decisions 2-4): each gives
+ * test_validation.c: every local validation rule: each gives
  * LOOPMSG_E_INVALID_ARG with a message naming the field, and nothing reaches the server.
  */
 #include "test_support.h"

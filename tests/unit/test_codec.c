@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_codec.c: response classification (decisions 5-8), Retry-After, URL escaping, UTF-8. */
+/* test_codec.c: response classification and retry flags, Retry-After, URL escaping, UTF-8. */
 #include "test_support.h"
 #include "lib/wire_int.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_webhook_dedupe.c: the receiver's webhook_id set (decision 15): new, in flight, done,
+ * test_webhook_dedupe.c: the receiver's webhook_id set: new, in flight, done,
  * forgotten after a failure, kept for the TTL and no longer, bounded by its capacity, and
  * consistent with a plain reference set under a long random sequence of operations.
  */

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_webhook_dispatch.c: loopmsg_webhook_dispatch() picks the callback by event type, runs
- * on_any afterwards even when the specific callback failed, and lets the specific error win
- * (spec §8.6).
+ * on_any afterwards even when the specific callback failed, and lets the specific error win.
  */
 #include <setjmp.h>
 #include <stdarg.h>

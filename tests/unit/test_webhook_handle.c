@@ -2,7 +2,7 @@
 /*
  * test_webhook_handle.c: loopmsg_webhook_handle(), the framework-agnostic handler: the HTTP
  * status and body for health checks, wrong path, wrong method, bad credentials, oversized and
- * malformed bodies, and the parsed event handed over on a 200 (decision 14); its two phases,
+ * malformed bodies, and the parsed event handed over on a 200; its two phases,
  * loopmsg_webhook_check_headers() and loopmsg_webhook_handle_body(), on their own; and the
  * canned answers (loopmsg_webhook_response_canned()).
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_webhook_parse.c: loopmsg_webhook_parse() on every sample payload of the spec, field by
+ * test_webhook_parse.c: loopmsg_webhook_parse() on every sample payload of Loop's docs, field by
  * field, and on hostile bodies (truncated, wrong types, duplicate keys, too large, not UTF-8).
  * A counting allocator checks that every event is freed and that an allocation failure at any
  * point gives LOOPMSG_E_NOMEM without a leak.
@@ -392,7 +392,7 @@ static void test_webhook_parse__sender_name_updated_fields(void **state)
     assert_string_equal(ev->sender, "5e9b7c3a-1f24-4d8e-b6a0-93c1d7e2f418");
     assert_string_equal(ev->phone_number, "+17375550101");
     assert_string_equal(ev->status, "active");
-    assert_null(ev->api_version); /* the docs sample has none (spec §13 item 17) */
+    assert_null(ev->api_version); /* the docs sample has none */
     assert_null(ev->contact);
     assert_no_opt_in(ev);
     loopmsg_webhook_event_free(ev);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_webhook_verify.c: loopmsg_webhook_verify() (decision 12): the Authorization header
+ * test_webhook_verify.c: loopmsg_webhook_verify(), in constant time: the Authorization header
  * verbatim, "Bearer <value>", ?secret=<value>, several values for rotation, and every way
  * of not matching.
  */

@@ -2,89 +2,14 @@
 /*
  * test_webhook_parse.c: loopmsg_webhook_parse() on every sample payload of Loop's docs, field by
  * field, and on hostile bodies (truncated, wrong types, duplicate keys, too large, not UTF-8).
- * A counting allocator checks that every event is freed and that an allocation failure at any
+ * The counting allocator of tests/support checks that every event is freed and that an allocation failure at any
  * point gives LOOPMSG_E_NOMEM without a leak.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "test_support.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cmocka.h>
-
-#include <loopmsg.h>
-
-/* ---- counting allocator ----------------------------------------------------------------- */
-
-static long live_allocs;
-static long fail_after = -1; /* -1: never fail; n: the (n+1)th allocation fails */
-
-static void *count_malloc(size_t size, void *ctx)
-{
-    (void)ctx;
-    if (fail_after == 0)
-        return NULL;
-    if (fail_after > 0)
-        fail_after--;
-    void *p = malloc(size);
-    if (p)
-        live_allocs++;
-    return p;
-}
-
-static void *count_realloc(void *ptr, size_t size, void *ctx)
-{
-    (void)ctx;
-    if (fail_after == 0)
-        return NULL;
-    if (fail_after > 0)
-        fail_after--;
-    void *p = realloc(ptr, size);
-    if (p && !ptr)
-        live_allocs++;
-    return p;
-}
-
-static void count_free(void *ptr, void *ctx)
-{
-    (void)ctx;
-    if (ptr)
-        live_allocs--;
-    free(ptr);
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    static const loopmsg_allocator a = {count_malloc, count_realloc, count_free, NULL};
-    return loopmsg_global_init(&a) > 0 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    loopmsg_global_cleanup();
-    return 0;
-}
-
-static int test_setup(void **state)
-{
-    (void)state;
-    live_allocs = 0;
-    fail_after = -1;
-    return 0;
-}
-
-static int test_teardown(void **state)
-{
-    (void)state;
-    fail_after = -1;
-    /* Every event must have been freed. */
-    return live_allocs == 0 ? 0 : -1;
-}
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -819,12 +744,13 @@ static void test_webhook_parse__nomem_at_every_allocation(void **state)
         size_t len;
         char *body = read_sample(names[k], &len);
         int succeeded = 0;
-        for (long n = 0; n < 200 && !succeeded; n++) {
-            fail_after = n;
+        long mark = ts_alloc_outstanding();
+        for (long n = 1; n <= 200 && !succeeded; n++) {
+            ts_alloc_fail_at(n);
             loopmsg_webhook_event *ev = NULL;
             loopmsg_error err;
             loopmsg_status st = loopmsg_webhook_parse(body, len, &ev, &err);
-            fail_after = -1;
+            ts_alloc_fail_at(0);
             if (st == LOOPMSG_OK) {
                 succeeded = 1;
                 loopmsg_webhook_event_free(ev);
@@ -833,7 +759,7 @@ static void test_webhook_parse__nomem_at_every_allocation(void **state)
                 assert_string_equal(err.message, "out of memory");
                 assert_null(ev);
             }
-            assert_int_equal(live_allocs, 0);
+            assert_int_equal(ts_alloc_outstanding(), mark);
         }
         assert_true(succeeded);
         free(body);
@@ -843,7 +769,7 @@ static void test_webhook_parse__nomem_at_every_allocation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, test_setup, test_teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, ts_setup, ts_teardown)
         T(test_webhook_parse__message_inbound_fields),
         T(test_webhook_parse__message_inbound_audio_fields),
         T(test_webhook_parse__message_delivered_fields),
@@ -879,5 +805,5 @@ int main(void)
         T(test_webhook_parse__nomem_at_every_allocation),
 #undef T
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -329,6 +329,32 @@ void ts_sleep_ms(unsigned int ms)
     nanosleep(&ts, NULL);
 }
 
+int ts_signal_taken(int pid, int sig, int timeout_ms)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    unsigned long long bit = 1ull << (sig - 1);
+    uint64_t until = ts_now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return 0;
+        char line[256];
+        int pending = 0;
+        /* SigPnd: sent to the (main) thread; ShdPnd: sent to the process, as kill(2) does. */
+        while (fgets(line, sizeof line, f))
+            if ((strncmp(line, "SigPnd:", 7) == 0 || strncmp(line, "ShdPnd:", 7) == 0) &&
+                (strtoull(line + 7, NULL, 16) & bit))
+                pending = 1;
+        fclose(f);
+        if (!pending)
+            return 1;
+        if (ts_now_ms() > until)
+            return 0;
+        ts_sleep_ms(1);
+    }
+}
+
 void ts_cli_start_ex(ts_cli *cli, ts_env *env, const char *const *argv, const ts_cli_opts *opts)
 {
     static int seq;

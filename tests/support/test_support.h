@@ -94,6 +94,11 @@ uint64_t ts_now_ms(void);
 /* Sleep for ms milliseconds. */
 void ts_sleep_ms(unsigned int ms);
 
+/* Wait (at most timeout_ms) until process pid has taken signal sig, sent by kill(2): it is
+ * no longer pending (/proc/PID/status), so its handler has run or is running and a second
+ * one sent now is not merged into the first. True when taken. Linux only. */
+int ts_signal_taken(int pid, int sig, int timeout_ms);
+
 /* True under a slow runner (valgrind sets LOOPMSG_TEST_SLOW): timing upper bounds are skipped
  * there; lower bounds always hold. */
 int ts_slow(void);

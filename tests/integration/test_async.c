@@ -831,18 +831,8 @@ static void test_async__wire_cb_read_only_from_version_3_options(void **state)
 static void test_async__wire_cb_not_called_when_nothing_can_leave(void **state)
 {
     ts_env *env = *state;
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
-    close(s); /* nothing listens on that port now */
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned int)ntohs(a.sin_port));
+    close(ts_refusing_url(url, sizeof url)); /* nothing listens on that port now */
     wire_probe w = {0};
     loopmsg_client *c = wire_client(env, &w, url);
     loopmsg_send_params p = params("+13231112233", "nowhere");

@@ -86,6 +86,9 @@ void ts_assert_contains_impl(const char *haystack, const char *needle, const cha
 /* Read a whole file (NUL-terminated; caller frees). NULL if it cannot be read. */
 char *ts_read_file(const char *path, size_t *len_out);
 
+/* Remove the files directly inside dir, then dir itself (not recursive; errors ignored). */
+void ts_remove_dir(const char *dir);
+
 /* Path under $LOOPMSG_TEST_DATA (static buffer). */
 const char *ts_data_path(const char *rel);
 

@@ -39,20 +39,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    (void)state;
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
+    ts_remove_dir(dir);
     return ts_teardown(state);
 }
 

@@ -631,68 +631,29 @@ loopmsg_status loopmsg__message_prepare(loopmsg__message_kind kind, loopmsg_clie
     return st;
 }
 
+/* The client check and loopmsg__message_prepare, for both forms of every call. */
+static loopmsg_status prepare(loopmsg__message_kind kind, loopmsg_client *c, const void *params,
+                              const loopmsg__op **op, char **path, json_t **body,
+                              loopmsg_error *err)
+{
+    if (!c)
+        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "client is NULL");
+    return loopmsg__message_prepare(kind, c, params, op, path, body, err);
+}
+
 static loopmsg_status run(loopmsg__message_kind kind, loopmsg_client *c, const void *params,
                           void **out, loopmsg_error *err)
 {
     if (out)
         *out = NULL;
-    if (!c)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "client is NULL");
     const loopmsg__op *op = NULL;
     char *path;
     json_t *body;
-    loopmsg_status st = loopmsg__message_prepare(kind, c, params, &op, &path, &body, err);
+    loopmsg_status st = prepare(kind, c, params, &op, &path, &body, err);
     if (st != LOOPMSG_OK)
         return st;
     return loopmsg__call(c, op, path, body, out, err);
 }
-
-loopmsg_status loopmsg_message_send(loopmsg_client *client, const loopmsg_send_params *params,
-                                    loopmsg_send_result **result_out, loopmsg_error *err)
-{
-    return run(LOOPMSG__MSG_SEND, client, params, (void **)result_out, err);
-}
-
-loopmsg_status loopmsg_message_send_group(loopmsg_client *client,
-                                          const loopmsg_group_send_params *params,
-                                          loopmsg_send_result **result_out, loopmsg_error *err)
-{
-    return run(LOOPMSG__MSG_GROUP, client, params, (void **)result_out, err);
-}
-
-loopmsg_status loopmsg_message_send_voice(loopmsg_client *client,
-                                          const loopmsg_voice_params *params,
-                                          loopmsg_send_result **result_out, loopmsg_error *err)
-{
-    return run(LOOPMSG__MSG_VOICE, client, params, (void **)result_out, err);
-}
-
-loopmsg_status loopmsg_message_send_reaction(loopmsg_client *client,
-                                             const loopmsg_reaction_params *params,
-                                             loopmsg_send_result **result_out, loopmsg_error *err)
-{
-    return run(LOOPMSG__MSG_REACTION, client, params, (void **)result_out, err);
-}
-
-loopmsg_status loopmsg_message_show_typing(loopmsg_client *client,
-                                           const loopmsg_typing_params *params, loopmsg_error *err)
-{
-    return run(LOOPMSG__MSG_TYPING, client, params, NULL, err);
-}
-
-loopmsg_status loopmsg_message_mark_read(loopmsg_client *client,
-                                         const loopmsg_typing_params *params, loopmsg_error *err)
-{
-    return run(LOOPMSG__MSG_READ, client, params, NULL, err);
-}
-
-loopmsg_status loopmsg_message_status_get(loopmsg_client *client, const char *message_id,
-                                          loopmsg_message_status **status_out, loopmsg_error *err)
-{
-    return run(LOOPMSG__MSG_STATUS, client, message_id, (void **)status_out, err);
-}
-
-/* ---- the _async forms ------------------------------------------------------------------ */
 
 static void tramp_status(loopmsg_client *c, uint64_t id, void *result, const loopmsg_error *err,
                          loopmsg__fn fn, void *ud)
@@ -707,74 +668,55 @@ static loopmsg_status submit(loopmsg__message_kind kind, loopmsg_client *c, cons
 {
     if (id_out)
         *id_out = 0;
-    if (!c)
-        return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "client is NULL");
     const loopmsg__op *op = NULL;
     char *path;
     json_t *body;
-    loopmsg_status st = loopmsg__message_prepare(kind, c, params, &op, &path, &body, err);
+    loopmsg_status st = prepare(kind, c, params, &op, &path, &body, err);
     if (st != LOOPMSG_OK)
         return st;
     return loopmsg__call_async(c, op, path, body, tramp, fn, ud, id_out, err);
 }
 
-loopmsg_status loopmsg_message_send_async(loopmsg_client *client, const loopmsg_send_params *params,
-                                          loopmsg_send_cb cb, void *user_data,
-                                          loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_SEND, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
+/* ---- the public calls, as declared in message.h: one line each -------------------------- */
 
-loopmsg_status loopmsg_message_send_group_async(loopmsg_client *client,
-                                                const loopmsg_group_send_params *params,
-                                                loopmsg_send_cb cb, void *user_data,
-                                                loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_GROUP, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
+/* The _async form of a call: submit() with the callback's trampoline. */
+#define ASYNC_FORM(name, kind, param_t, cb_t, tramp)                                               \
+    loopmsg_status loopmsg_message_##name##_async(loopmsg_client *client, const param_t *params,   \
+                                                  cb_t cb, void *user_data,                        \
+                                                  loopmsg_request_id *id_out, loopmsg_error *err)  \
+    {                                                                                              \
+        return submit(kind, client, params, tramp, (loopmsg__fn)cb, user_data, id_out, err);       \
+    }
 
-loopmsg_status loopmsg_message_send_voice_async(loopmsg_client *client,
-                                                const loopmsg_voice_params *params,
-                                                loopmsg_send_cb cb, void *user_data,
-                                                loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_VOICE, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
+/* A call with a result (result_t **result_out): the blocking form and its _async form. */
+#define CALL_WITH_RESULT(name, kind, param_t, result_t, cb_t, tramp)                               \
+    loopmsg_status loopmsg_message_##name(loopmsg_client *client, const param_t *params,           \
+                                          result_t **result_out, loopmsg_error *err)               \
+    {                                                                                              \
+        return run(kind, client, params, (void **)result_out, err);                                \
+    }                                                                                              \
+    ASYNC_FORM(name, kind, param_t, cb_t, tramp)
 
-loopmsg_status loopmsg_message_send_reaction_async(loopmsg_client *client,
-                                                   const loopmsg_reaction_params *params,
-                                                   loopmsg_send_cb cb, void *user_data,
-                                                   loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_REACTION, client, params, loopmsg__tramp_send, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
+/* A call without a result: the blocking form and its _async form (a loopmsg_done_cb). */
+#define CALL_WITHOUT_RESULT(name, kind, param_t)                                                   \
+    loopmsg_status loopmsg_message_##name(loopmsg_client *client, const param_t *params,           \
+                                          loopmsg_error *err)                                      \
+    {                                                                                              \
+        return run(kind, client, params, NULL, err);                                               \
+    }                                                                                              \
+    ASYNC_FORM(name, kind, param_t, loopmsg_done_cb, loopmsg__tramp_done)
 
-loopmsg_status loopmsg_message_show_typing_async(loopmsg_client *client,
-                                                 const loopmsg_typing_params *params,
-                                                 loopmsg_done_cb cb, void *user_data,
-                                                 loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_TYPING, client, params, loopmsg__tramp_done, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
-
-loopmsg_status loopmsg_message_mark_read_async(loopmsg_client *client,
-                                               const loopmsg_typing_params *params,
-                                               loopmsg_done_cb cb, void *user_data,
-                                               loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_READ, client, params, loopmsg__tramp_done, (loopmsg__fn)cb,
-                  user_data, id_out, err);
-}
-
-loopmsg_status loopmsg_message_status_get_async(loopmsg_client *client, const char *message_id,
-                                                loopmsg_status_cb cb, void *user_data,
-                                                loopmsg_request_id *id_out, loopmsg_error *err)
-{
-    return submit(LOOPMSG__MSG_STATUS, client, message_id, tramp_status, (loopmsg__fn)cb, user_data,
-                  id_out, err);
-}
+/* clang-format off */
+CALL_WITH_RESULT(send, LOOPMSG__MSG_SEND, loopmsg_send_params, loopmsg_send_result,
+                 loopmsg_send_cb, loopmsg__tramp_send)
+CALL_WITH_RESULT(send_group, LOOPMSG__MSG_GROUP, loopmsg_group_send_params, loopmsg_send_result,
+                 loopmsg_send_cb, loopmsg__tramp_send)
+CALL_WITH_RESULT(send_voice, LOOPMSG__MSG_VOICE, loopmsg_voice_params, loopmsg_send_result,
+                 loopmsg_send_cb, loopmsg__tramp_send)
+CALL_WITH_RESULT(send_reaction, LOOPMSG__MSG_REACTION, loopmsg_reaction_params,
+                 loopmsg_send_result, loopmsg_send_cb, loopmsg__tramp_send)
+CALL_WITH_RESULT(status_get, LOOPMSG__MSG_STATUS, char /* message_id */, loopmsg_message_status,
+                 loopmsg_status_cb, tramp_status)
+CALL_WITHOUT_RESULT(show_typing, LOOPMSG__MSG_TYPING, loopmsg_typing_params)
+CALL_WITHOUT_RESULT(mark_read, LOOPMSG__MSG_READ, loopmsg_typing_params)
+/* clang-format on */

@@ -2,8 +2,8 @@
 /*
  * paginate.c: the one mechanism behind every list endpoint: query building (unset
  * parameters omitted), envelope and item decoding into a loopmsg_page, the page iterator and
- * collect-all, which stop on the last page, a missing num_pages or an empty page, and at the
- * page cap. Never includes curl.
+ * collect-all (they stop on the last page, on a missing num_pages, on an empty page, and at
+ * max_pages). Never includes curl.
  */
 #include "loopmsg/audience.h"
 #include "loopmsg/optin.h"
@@ -580,7 +580,8 @@ loopmsg_status loopmsg_pager_next(loopmsg_pager *g, loopmsg_page **page_out, loo
     if (st != LOOPMSG_OK)
         return st; /* the same page is asked for again on the next call */
     g->fetched++;
-    /* Stop on the last page, on a missing num_pages, on an empty page. */
+    /* Stop on the last page, on a missing num_pages (the end cannot be known), on an empty
+     * page. */
     if (page->item_count == 0 || page->num_pages < 0 ||
         g->next_page >= (unsigned int)page->num_pages)
         g->done = true;
@@ -650,40 +651,18 @@ out:
 
 /* ---- named wrappers ------------------------------------------------------------------------ */
 
-/* Declared with their resources: audience.h, optin.h, webhook.h, sender.h, pool.h. */
+/* Declared with their resources (audience.h, optin.h, webhook.h, sender.h, pool.h): each is
+ * loopmsg_list_page() with its kind. */
+#define LIST_WRAPPER(name, kind)                                                                   \
+    loopmsg_status name(loopmsg_client *client, const loopmsg_list_params *params,                 \
+                        loopmsg_page **page_out, loopmsg_error *err)                               \
+    {                                                                                              \
+        return loopmsg_list_page(client, kind, params, page_out, err);                             \
+    }
 
-loopmsg_status loopmsg_audience_list(loopmsg_client *client, const loopmsg_list_params *params,
-                                     loopmsg_page **page_out, loopmsg_error *err)
-{
-    return loopmsg_list_page(client, LOOPMSG_LIST_AUDIENCE, params, page_out, err);
-}
-
-loopmsg_status loopmsg_audience_history(loopmsg_client *client, const loopmsg_list_params *params,
-                                        loopmsg_page **page_out, loopmsg_error *err)
-{
-    return loopmsg_list_page(client, LOOPMSG_LIST_MESSAGE_HISTORY, params, page_out, err);
-}
-
-loopmsg_status loopmsg_optin_history(loopmsg_client *client, const loopmsg_list_params *params,
-                                     loopmsg_page **page_out, loopmsg_error *err)
-{
-    return loopmsg_list_page(client, LOOPMSG_LIST_OPT_INS, params, page_out, err);
-}
-
-loopmsg_status loopmsg_webhook_history(loopmsg_client *client, const loopmsg_list_params *params,
-                                       loopmsg_page **page_out, loopmsg_error *err)
-{
-    return loopmsg_list_page(client, LOOPMSG_LIST_WEBHOOK_DELIVERIES, params, page_out, err);
-}
-
-loopmsg_status loopmsg_senders_list(loopmsg_client *client, const loopmsg_list_params *params,
-                                    loopmsg_page **page_out, loopmsg_error *err)
-{
-    return loopmsg_list_page(client, LOOPMSG_LIST_SENDERS, params, page_out, err);
-}
-
-loopmsg_status loopmsg_pools_list(loopmsg_client *client, const loopmsg_list_params *params,
-                                  loopmsg_page **page_out, loopmsg_error *err)
-{
-    return loopmsg_list_page(client, LOOPMSG_LIST_POOLS, params, page_out, err);
-}
+LIST_WRAPPER(loopmsg_audience_list, LOOPMSG_LIST_AUDIENCE)
+LIST_WRAPPER(loopmsg_audience_history, LOOPMSG_LIST_MESSAGE_HISTORY)
+LIST_WRAPPER(loopmsg_optin_history, LOOPMSG_LIST_OPT_INS)
+LIST_WRAPPER(loopmsg_webhook_history, LOOPMSG_LIST_WEBHOOK_DELIVERIES)
+LIST_WRAPPER(loopmsg_senders_list, LOOPMSG_LIST_SENDERS)
+LIST_WRAPPER(loopmsg_pools_list, LOOPMSG_LIST_POOLS)

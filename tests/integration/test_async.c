@@ -353,18 +353,42 @@ static void test_async__params_copied_at_submission(void **state)
     loopmsg_emulator_request_free(r);
 }
 
+/* The engine's retry and pause events, counted by the log event callback (which runs on the
+ * thread that polls): what a test waits for instead of sleeping. */
+typedef struct engine_seen {
+    int retries;
+    int pauses;
+} engine_seen;
+
+static void on_log_event(const loopmsg_log_event *ev, void *ud)
+{
+    engine_seen *seen = ud;
+    if (ev->kind == LOOPMSG_LOG_EVENT_RETRY)
+        seen->retries++;
+    else if (ev->kind == LOOPMSG_LOG_EVENT_RATE_LIMIT_PAUSE)
+        seen->pauses++;
+}
+
+/* Poll c until *counter is non-zero (at most 5 s); true when it is. */
+static int poll_until(loopmsg_client *c, const int *counter)
+{
+    uint64_t until = ts_now_ms() + 5000;
+    while (*counter == 0 && ts_now_ms() < until)
+        assert_true(loopmsg_client_poll(c, 10) >= 0);
+    return *counter != 0;
+}
+
 typedef struct waker {
     loopmsg_client *client;
-    atomic_int woken;
-    atomic_uint_fast64_t woken_at_ms;
+    atomic_int polling; /* the main thread is entering its long poll */
 } waker;
 
 static void *wake_later(void *arg)
 {
     waker *w = arg;
-    usleep(200 * 1000);
-    atomic_store(&w->woken_at_ms, ts_now_ms());
-    atomic_store(&w->woken, 1);
+    uint64_t until = ts_now_ms() + 10000;
+    while (!atomic_load(&w->polling) && ts_now_ms() < until)
+        ts_sleep_ms(1);
     if (loopmsg_client_wakeup(w->client) != LOOPMSG_OK)
         abort();
     return NULL;
@@ -384,11 +408,16 @@ static void test_async__wakeup_from_another_thread(void **state)
     ts_env *env = *state;
     /* A request waiting out a retry delay keeps poll asleep; wakeup ends the wait. The delay
      * comes from Retry-After, not from the jittered backoff, so that it is always longer than
-     * the poll timeout: with a broken wakeup, the poll that sleeps when the wakeup is sent
-     * returns only at its 10 s timeout and the test fails every time. */
+     * the poll timeout. The long poll starts only once the engine has scheduled the retry, so
+     * nothing but the wakeup can end it early: with a broken wakeup it lasts its full 10 s
+     * and the test fails every time (a wakeup sent just before the poll begins waiting must
+     * end it too). */
+    engine_seen seen = {0};
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.retry_delay_ms = 10;
     o.max_retries = 1;
+    o.log_event_cb = on_log_event;
+    o.log_event_user_data = &seen;
     loopmsg_client *c = ts_client(env, &o);
     loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
     a.status = 503;
@@ -401,16 +430,14 @@ static void test_async__wakeup_from_another_thread(void **state)
     loopmsg_request_id id;
     ts_assert_status(LOOPMSG_OK, loopmsg_message_show_typing_async(c, &tp, on_done, &t, &id, &err),
                      &err);
-    uint64_t until = ts_now_ms() + 5000;
-    while (ts_request_count(env) < 1 && ts_now_ms() < until)
-        assert_true(loopmsg_client_poll(c, 20) >= 0);
+    assert_true(poll_until(c, &seen.retries));
     waker w = {.client = c};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, wake_later, &w), 0);
-    /* Polls that return for the 503 itself, before the wakeup, do not count. */
-    while (!atomic_load(&w.woken))
-        assert_true(loopmsg_client_poll(c, 10000) >= 0);
-    uint64_t waited = ts_now_ms() - atomic_load(&w.woken_at_ms);
+    uint64_t t0 = ts_now_ms();
+    atomic_store(&w.polling, 1);
+    assert_int_equal(loopmsg_client_poll(c, 10000), 0);
+    uint64_t waited = ts_now_ms() - t0;
     pthread_join(th, NULL);
     assert_true(waited < 8000 || ts_slow());
     assert_int_equal(t.calls, 0);
@@ -667,27 +694,29 @@ static void test_async__retry_after_pauses_every_request(void **state)
     a.status = 429;
     a.headers = "Retry-After: 1";
     ts_script_full(env, &a);
+    engine_seen seen = {0};
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.log_event_cb = on_log_event;
+    o.log_event_user_data = &seen;
+    loopmsg_client *c = ts_client(env, &o);
     tally first = {0}, second = {0};
     loopmsg_error err;
     loopmsg_send_params p = params("+13231112233", "x");
     uint64_t t0 = ts_now_ms();
-    ts_assert_status(
-        LOOPMSG_OK, loopmsg_message_send_async(env->client, &p, on_send, &first, NULL, &err), &err);
-    /* Wait until the 429 has been received. */
-    uint64_t until = t0 + 5000;
-    while (ts_request_count(env) < 1 && ts_now_ms() < until)
-        assert_true(loopmsg_client_poll(env->client, 10) >= 0);
-    usleep(100 * 1000);
-    assert_true(loopmsg_client_poll(env->client, 0) >= 0);
-    ts_assert_status(LOOPMSG_OK,
-                     loopmsg_message_send_async(env->client, &p, on_send, &second, NULL, &err),
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &first, NULL, &err),
                      &err);
-    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
+    /* The second request is submitted once the client has taken in the 429 and paused. */
+    assert_true(poll_until(c, &seen.pauses));
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send_async(c, &p, on_send, &second, NULL, &err),
+                     &err);
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(c, &err), &err);
     assert_int_equal(first.ok, 1);
     assert_int_equal(second.ok, 1);
     /* The second request was not sent before the pause ended. */
     assert_true(second.last_at - t0 >= 950);
     assert_int_equal(ts_request_count(env), 3);
+    assert_int_equal(seen.pauses, 1);
+    loopmsg_client_free(c);
 }
 
 /* What the wire callback saw: each call's id and attempt, how many requests the server had
@@ -802,18 +831,8 @@ static void test_async__wire_cb_read_only_from_version_3_options(void **state)
 static void test_async__wire_cb_not_called_when_nothing_can_leave(void **state)
 {
     ts_env *env = *state;
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
-    close(s); /* nothing listens on that port now */
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned int)ntohs(a.sin_port));
+    close(ts_refusing_url(url, sizeof url)); /* nothing listens on that port now */
     wire_probe w = {0};
     loopmsg_client *c = wire_client(env, &w, url);
     loopmsg_send_params p = params("+13231112233", "nowhere");

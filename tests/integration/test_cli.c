@@ -129,21 +129,6 @@ static void assert_request(ts_env *env, size_t index, const char *method, const 
     loopmsg_emulator_request_free(q);
 }
 
-static int refusing_port(char *url, size_t size)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    snprintf(url, size, "http://127.0.0.1:%u", (unsigned int)ntohs(a.sin_port));
-    return fd;
-}
-
 /* A message sent through the emulated API with the fixture's client; recording reset. */
 static void make_message(ts_env *env, char *id, size_t size)
 {
@@ -434,7 +419,7 @@ static void test_cli__transport_error_exits_4(void **state)
 {
     ts_env *env = *state;
     char url[64];
-    int fd = refusing_port(url, sizeof url);
+    int fd = ts_refusing_url(url, sizeof url);
     cli_run r;
     cli_opts o = {.base_url = url};
     const char *args[] = {"--retries", "0", "send", "--contact", CONTACT, "--text", "hi", NULL};
@@ -672,7 +657,7 @@ static void test_cli__every_pair_of_global_options_before_the_command(void **sta
 {
     ts_env *env = *state;
     char refused[64];
-    int fd = refusing_port(refused, sizeof refused);
+    int fd = ts_refusing_url(refused, sizeof refused);
     for (size_t a = 0; a < N_GLOBALS; a++) {
         for (size_t b = 0; b < N_GLOBALS; b++) {
             if (a == b)

@@ -110,6 +110,23 @@ static void journal_states(const char *path, char (*states)[16], int rows)
     free(j);
 }
 
+/* After a kill: wait (at most 3 s) until the emulator has recorded a request for every row
+ * the journal names. A row is marked "sending" before its bytes leave, so then every request
+ * that was in flight has landed, and a count taken now is final. A row marked whose request
+ * never left keeps the wait to its deadline, which is harmless: nothing more will come. */
+static void wait_marked_rows_recorded(ts_env *env, const char *journal, int rows)
+{
+    char states[64][16];
+    assert_true(rows <= 64);
+    journal_states(journal, states, rows);
+    size_t marked = 0;
+    for (int i = 0; i < rows; i++)
+        marked += states[i][0] != '\0';
+    uint64_t until = ts_now_ms() + 3000;
+    while (ts_request_count(env) < marked && ts_now_ms() < until)
+        usleep(10000);
+}
+
 /* The summary line on stderr: the sum of its counts and the "of N row(s)" total. */
 static void summary_counts(const char *err, size_t *sum, size_t *total)
 {
@@ -307,7 +324,7 @@ static void test_cli_bulk__kill9_and_resume_sends_no_row_twice(void **state)
     assert_int_equal(ts_cli_wait(&cli, 10000), 128 + SIGKILL);
     ts_cli_free(&cli);
     /* Let requests that were in flight at the kill land, then note what run 1 sent. */
-    usleep(400 * 1000);
+    wait_marked_rows_recorded(env, journal, ROWS);
     size_t first_run = ts_request_count(env);
     assert_true(first_run >= 8 && first_run < ROWS);
     int sent_first[ROWS] = {0};
@@ -506,7 +523,8 @@ static void test_cli_bulk__second_sigint_exits_at_once_journal_stays_safe(void *
         usleep(10000);
     uint64_t t0 = ts_now_ms();
     kill(cli.pid, SIGINT);
-    usleep(100 * 1000);
+    /* The second Ctrl-C once the first has been taken: two pending are only one. */
+    assert_true(ts_signal_taken(cli.pid, SIGINT, 10000));
     kill(cli.pid, SIGINT);
     assert_int_equal(ts_cli_wait(&cli, 20000), 130);
     assert_true(ts_now_ms() - t0 < 2500 || ts_slow()); /* did not wait the 3 s answers out */

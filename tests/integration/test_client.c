@@ -110,47 +110,6 @@ static void assert_last_request(ts_env *env, const char *method, const char *pat
     loopmsg_emulator_request_free(q);
 }
 
-static int refusing_port(char *url, size_t size)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    snprintf(url, size, "http://127.0.0.1:%u", (unsigned int)ntohs(a.sin_port));
-    return fd;
-}
-
-#define MAX_LINES 512
-typedef struct log_capture {
-    size_t count;
-    int level[MAX_LINES];
-    char line[MAX_LINES][1100];
-} log_capture;
-
-static void capture_log(loopmsg_log_level level, const char *line, void *ud)
-{
-    log_capture *c = ud;
-    if (c->count == MAX_LINES)
-        return;
-    c->level[c->count] = (int)level;
-    snprintf(c->line[c->count], sizeof c->line[0], "%s", line);
-    c->count++;
-}
-
-static size_t lines_containing(const log_capture *c, const char *needle)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < c->count; i++)
-        if (strstr(c->line[i], needle))
-            n++;
-    return n;
-}
-
 /* ---- the API key -------------------------------------------------------------------------- */
 
 static void test_client__key_missing(void **state)
@@ -498,22 +457,22 @@ static void test_client__typing_by_contact_needs_a_sender(void **state)
 
 /* ---- logging never sees the key ---------------------------------------------------------- */
 
-static void assert_log_clean(const log_capture *cap)
+static void assert_log_clean(const ts_log_capture *cap)
 {
     for (size_t i = 0; i < cap->count; i++)
         assert_not_contains(cap->line[i], TS_KEY);
-    assert_true(lines_containing(cap, "[redacted]") >= 1);
+    assert_true(ts_log_lines_containing(cap, "[redacted]") >= 1);
 }
 
 /* A client whose log lines go into a new capture (free it), with the given key (NULL: the
  * fixture's). */
-static loopmsg_client *logging_client(ts_env *env, const char *key, log_capture **cap_out)
+static loopmsg_client *logging_client(ts_env *env, const char *key, ts_log_capture **cap_out)
 {
-    log_capture *cap = calloc(1, sizeof *cap);
+    ts_log_capture *cap = calloc(1, sizeof *cap);
     assert_non_null(cap);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.api_key = key;
-    o.log_cb = capture_log;
+    o.log_cb = ts_capture_log;
     o.log_user_data = cap;
     *cap_out = cap;
     return use_client(env, &o);
@@ -522,17 +481,17 @@ static loopmsg_client *logging_client(ts_env *env, const char *key, log_capture 
 static void test_client__log_never_sees_the_key(void **state)
 {
     ts_env *env = *state;
-    log_capture *cap;
+    ts_log_capture *cap;
     loopmsg_client *c = logging_client(env, NULL, &cap);
     loopmsg_error err;
 
     /* A verbose send that succeeds. */
     ts_assert_status(LOOPMSG_OK, send_hi(c, NULL, &err), &err);
     assert_log_clean(cap);
-    assert_int_equal(lines_containing(cap, "> POST "), 1);
-    assert_int_equal(lines_containing(cap, "> Authorization: [redacted]"), 1);
-    assert_true(lines_containing(cap, "< 200") >= 1);
-    assert_true(lines_containing(cap, "\"text\":\"hi\"") >= 1);
+    assert_int_equal(ts_log_lines_containing(cap, "> POST "), 1);
+    assert_int_equal(ts_log_lines_containing(cap, "> Authorization: [redacted]"), 1);
+    assert_true(ts_log_lines_containing(cap, "< 200") >= 1);
+    assert_true(ts_log_lines_containing(cap, "\"text\":\"hi\"") >= 1);
 
     /* A send that fails, with the key echoed by the server. */
     cap->count = 0;
@@ -540,7 +499,7 @@ static void test_client__log_never_sees_the_key(void **state)
     ts_assert_status(LOOPMSG_E_AUTH, send_hi(c, NULL, &err), &err);
     assert_not_contains(err.message, TS_KEY);
     assert_log_clean(cap);
-    assert_true(lines_containing(cap, "< 401") >= 1);
+    assert_true(ts_log_lines_containing(cap, "< 401") >= 1);
 
     /* A retried send, the key echoed in the first answer and in a Retry-After-less 503. */
     cap->count = 0;
@@ -548,8 +507,8 @@ static void test_client__log_never_sees_the_key(void **state)
     ts_assert_status(LOOPMSG_OK, send_hi(c, NULL, &err), &err);
     assert_int_equal(err.attempts, 2);
     assert_log_clean(cap);
-    assert_int_equal(lines_containing(cap, "> Authorization: [redacted]"), 2);
-    assert_int_equal(lines_containing(cap, "retry 1 of 2"), 1);
+    assert_int_equal(ts_log_lines_containing(cap, "> Authorization: [redacted]"), 2);
+    assert_int_equal(ts_log_lines_containing(cap, "retry 1 of 2"), 1);
     for (size_t i = 0; i < cap->count; i++)
         if (strstr(cap->line[i], "retry 1 of 2"))
             assert_int_equal(cap->level[i], LOOPMSG_LOG_WARN);
@@ -558,7 +517,7 @@ static void test_client__log_never_sees_the_key(void **state)
 
 /* Neither err.message nor any log line holds one of forms (the key as the server may spell
  * it: raw, JSON-escaped, or a piece that identifies it). */
-static void assert_key_hidden(const log_capture *cap, const loopmsg_error *err,
+static void assert_key_hidden(const ts_log_capture *cap, const loopmsg_error *err,
                               const char *const *forms)
 {
     for (const char *const *f = forms; *f; f++) {
@@ -573,7 +532,7 @@ static void assert_key_hidden(const log_capture *cap, const loopmsg_error *err,
 static void test_client__key_echoed_json_escaped_is_masked(void **state)
 {
     ts_env *env = *state;
-    log_capture *cap;
+    ts_log_capture *cap;
     loopmsg_client *c = logging_client(env, ESC_KEY, &cap);
     loopmsg_error err;
     static const char *const forms[] = {ESC_KEY,          "sk-live",   "Zx81",
@@ -587,8 +546,8 @@ static void test_client__key_echoed_json_escaped_is_masked(void **state)
     ts_assert_status(LOOPMSG_E_AUTH, send_hi(c, NULL, &err), &err);
     ts_assert_contains(err.message, "\"Key *");
     ts_assert_contains(err.message, "* is not valid\"");
-    assert_true(lines_containing(cap, "< 401") >= 1);
-    assert_true(lines_containing(cap, "is not valid") >= 1);
+    assert_true(ts_log_lines_containing(cap, "< 401") >= 1);
+    assert_true(ts_log_lines_containing(cap, "is not valid") >= 1);
     assert_key_hidden(cap, &err, forms);
 
     /* Every character \u-escaped, upper-case hex for some. */
@@ -621,7 +580,7 @@ static void test_client__short_key_echoed_is_masked(void **state)
     ts_env *env = *state;
     static const char *const keys[] = {"Q", "Zq", "Zq7"};
     for (size_t k = 0; k < 3; k++) {
-        log_capture *cap;
+        ts_log_capture *cap;
         loopmsg_client *c = logging_client(env, keys[k], &cap);
         loopmsg_error err;
         /* The key fully \u-escaped, and with only its last character escaped. */
@@ -709,7 +668,7 @@ static void test_client__connection_refused(void **state)
 {
     ts_env *env = *state;
     char url[64];
-    int fd = refusing_port(url, sizeof url);
+    int fd = ts_refusing_url(url, sizeof url);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.base_url = url;
     o.max_retries = LOOPMSG_NO_RETRIES;

@@ -19,69 +19,17 @@
 
 #include <loopmsg/emulator.h>
 
+#include "http_support.h"
+
 #define KEY "test-key"
 
 /* ---- a tiny HTTP client (same as test_emulator_basic.c) -------------------------------- */
 
-typedef struct http_res {
-    CURLcode rc;
-    long status;
-    char body[65536];
-    size_t body_len;
-    char headers[8192];
-    size_t headers_len;
-} http_res;
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
+static ts_http_res *http(loopmsg_emulator *emu, const char *method, const char *path,
+                         const char *body)
 {
-    http_res *r = ud;
-    size_t len = size * n, room = sizeof r->body - 1 - r->body_len;
-    size_t take = len < room ? len : room;
-    memcpy(r->body + r->body_len, p, take);
-    r->body_len += take;
-    r->body[r->body_len] = '\0';
-    return len;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    http_res *r = ud;
-    size_t len = size * n, room = sizeof r->headers - 1 - r->headers_len;
-    size_t take = len < room ? len : room;
-    memcpy(r->headers + r->headers_len, p, take);
-    r->headers_len += take;
-    r->headers[r->headers_len] = '\0';
-    return len;
-}
-
-static http_res *http(loopmsg_emulator *emu, const char *method, const char *path, const char *body)
-{
-    static http_res r;
-    memset(&r, 0, sizeof r);
-    CURL *h = curl_easy_init();
-    assert_non_null(h);
-    char url[1024];
-    snprintf(url, sizeof url, "%s%s", loopmsg_emulator_url(emu), path);
-    struct curl_slist *hdrs = curl_slist_append(NULL, "Authorization: " KEY);
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-    if (body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    r.rc = curl_easy_perform(h);
-    if (r.rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
+    static ts_http_res r;
+    ts_http_emu(&r, emu, method, path, KEY, body);
     assert_int_equal(r.rc, CURLE_OK);
     return &r;
 }
@@ -90,7 +38,7 @@ static http_res *http(loopmsg_emulator *emu, const char *method, const char *pat
 static json_t *call_json(loopmsg_emulator *emu, const char *method, const char *path,
                          const char *body, long status)
 {
-    http_res *r = http(emu, method, path, body);
+    ts_http_res *r = http(emu, method, path, body);
     if (r->status != status)
         fail_msg("%s %s: expected HTTP %ld, got %ld: %s", method, path, status, r->status, r->body);
     json_error_t e;
@@ -111,28 +59,18 @@ static void expect_code(loopmsg_emulator *emu, const char *method, const char *p
     json_decref(j);
 }
 
-static const char *jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
-
-static long jint(const json_t *j, const char *key)
-{
-    return (long)json_integer_value(json_object_get(j, key));
-}
-
 static const char *item_str(const json_t *env, size_t i, const char *key)
 {
-    return jstr(json_array_get(json_object_get(env, "items"), i), key);
+    return ts_jstr(json_array_get(json_object_get(env, "items"), i), key);
 }
 
 static void assert_envelope(const json_t *j, long page, long num_pages, long per_page, long count,
                             size_t items)
 {
-    assert_int_equal(jint(j, "page"), page);
-    assert_int_equal(jint(j, "num_pages"), num_pages);
-    assert_int_equal(jint(j, "per_page"), per_page);
-    assert_int_equal(jint(j, "count"), count);
+    assert_int_equal(ts_jint(j, "page"), page);
+    assert_int_equal(ts_jint(j, "num_pages"), num_pages);
+    assert_int_equal(ts_jint(j, "per_page"), per_page);
+    assert_int_equal(ts_jint(j, "count"), count);
     assert_int_equal(json_array_size(json_object_get(j, "items")), items);
 }
 
@@ -212,7 +150,7 @@ static void test_emulator__audience_list_sort_search_and_dates(void **state)
     assert_envelope(j, 1, 1, 20, 2, 2);
     json_decref(j);
     j = call_json(*state, "GET", "/api/v1/audience/list/?search=%2B1415555010", NULL, 200);
-    assert_int_equal(jint(j, "count"), 3);
+    assert_int_equal(ts_jint(j, "count"), 3);
     json_decref(j);
 
     j = call_json(*state, "GET",
@@ -254,7 +192,7 @@ static void test_emulator__audience_check_status(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *j = call_json(*state, "GET", cases[i].path, NULL, 200);
-        assert_string_equal(jstr(j, "status"), cases[i].status);
+        assert_string_equal(ts_jstr(j, "status"), cases[i].status);
         assert_int_equal(json_object_size(j), 1);
         json_decref(j);
     }
@@ -268,11 +206,11 @@ static void test_emulator__audience_delete_then_send_fails_500(void **state)
     json_t *j = call_json(emu, "POST", "/api/v1/message/send/",
                           "{\"contact\":\"+14155550101\",\"text\":\"before\"}", 200);
     json_decref(j);
-    http_res *r = http(emu, "DELETE", "/api/v1/audience/delete/%2B14155550101/", NULL);
+    ts_http_res *r = http(emu, "DELETE", "/api/v1/audience/delete/%2B14155550101/", NULL);
     assert_int_equal(r->status, 204);
     assert_int_equal(r->body_len, 0);
     j = call_json(emu, "GET", "/api/v1/audience/check-status/%2B14155550101/", NULL, 200);
-    assert_string_equal(jstr(j, "status"), "unsubscribed");
+    assert_string_equal(ts_jstr(j, "status"), "unsubscribed");
     json_decref(j);
     expect_code(emu, "POST", "/api/v1/message/send/",
                 "{\"contact\":\"+1 415 555 0101\",\"text\":\"after\"}", 400, 500);
@@ -286,7 +224,7 @@ static void test_emulator__audience_delete_then_send_fails_500(void **state)
     r = http(emu, "DELETE", "/api/v1/audience/delete/new%40example.com/", NULL);
     assert_int_equal(r->status, 204);
     j = call_json(emu, "GET", "/api/v1/audience/check-status/new%40example.com/", NULL, 200);
-    assert_string_equal(jstr(j, "status"), "unsubscribed");
+    assert_string_equal(ts_jstr(j, "status"), "unsubscribed");
     json_decref(j);
 }
 
@@ -294,7 +232,7 @@ static void test_emulator__send_by_contact_id_and_default_sender(void **state)
 {
     json_t *j = call_json(*state, "POST", "/api/v1/message/send/",
                           "{\"contact\":\"c-2\",\"text\":\"hi\"}", 200);
-    assert_string_equal(jstr(j, "contact"), "ruth.k@example.org");
+    assert_string_equal(ts_jstr(j, "contact"), "ruth.k@example.org");
     json_decref(j);
     expect_code(*state, "POST", "/api/v1/message/send/", "{\"contact\":\"c-404\",\"text\":\"hi\"}",
                 400, 160);
@@ -314,7 +252,7 @@ static void test_emulator__message_history_from_real_traffic(void **state)
     json_t *j = call_json(emu, "POST", "/api/v1/message/send/",
                           "{\"contact\":\"dana@icloud.com\",\"text\":\"one\"}", 200);
     char first_id[64];
-    snprintf(first_id, sizeof first_id, "%s", jstr(j, "message_id"));
+    snprintf(first_id, sizeof first_id, "%s", ts_jstr(j, "message_id"));
     json_decref(j);
     j = call_json(emu, "POST", "/api/v1/message/send/",
                   "{\"contact\":\"Dana@iCloud.com\",\"media_url\":\"https://x.example/a.caf\"}",
@@ -333,15 +271,15 @@ static void test_emulator__message_history_from_real_traffic(void **state)
     j = call_json(emu, "GET", "/api/v1/audience/messages/dana%40icloud.com/?sort_by=asc", NULL,
                   200);
     assert_envelope(j, 1, 1, 20, 3, 3);
-    assert_string_equal(jstr(j, "status"), "active");
+    assert_string_equal(ts_jstr(j, "status"), "active");
     json_t *it = json_array_get(json_object_get(j, "items"), 0);
-    assert_string_equal(jstr(it, "id"), first_id);
-    assert_string_equal(jstr(it, "direction"), "outbound");
-    assert_string_equal(jstr(it, "channel"), "imessage");
-    assert_string_equal(jstr(it, "type"), "text");
-    assert_string_equal(jstr(it, "text"), "one");
-    assert_string_equal(jstr(it, "language"), "EN");
-    assert_non_null(jstr(it, "create_date"));
+    assert_string_equal(ts_jstr(it, "id"), first_id);
+    assert_string_equal(ts_jstr(it, "direction"), "outbound");
+    assert_string_equal(ts_jstr(it, "channel"), "imessage");
+    assert_string_equal(ts_jstr(it, "type"), "text");
+    assert_string_equal(ts_jstr(it, "text"), "one");
+    assert_string_equal(ts_jstr(it, "language"), "EN");
+    assert_non_null(ts_jstr(it, "create_date"));
     assert_string_equal(item_str(j, 1, "type"), "audio");
     assert_string_equal(item_str(j, 2, "direction"), "inbound");
     assert_string_equal(item_str(j, 2, "id"), inbound_id);
@@ -350,10 +288,10 @@ static void test_emulator__message_history_from_real_traffic(void **state)
 
     j = call_json(emu, "GET", "/api/v1/audience/messages/dana%40icloud.com/?direction=inbound",
                   NULL, 200);
-    assert_int_equal(jint(j, "count"), 1);
+    assert_int_equal(ts_jint(j, "count"), 1);
     json_decref(j);
     j = call_json(emu, "GET", "/api/v1/audience/messages/dana%40icloud.com/?type=audio", NULL, 200);
-    assert_int_equal(jint(j, "count"), 1);
+    assert_int_equal(ts_jint(j, "count"), 1);
     json_decref(j);
     j = call_json(emu, "GET", "/api/v1/audience/messages/dana%40icloud.com/?per_page=1&page=2",
                   NULL, 200);
@@ -361,7 +299,7 @@ static void test_emulator__message_history_from_real_traffic(void **state)
     json_decref(j);
     j = call_json(emu, "GET", "/api/v1/audience/messages/%2B19995550000/", NULL, 200);
     assert_envelope(j, 1, 1, 20, 0, 0);
-    assert_string_equal(jstr(j, "status"), "unknown");
+    assert_string_equal(ts_jstr(j, "status"), "unknown");
     json_decref(j);
     expect_code(emu, "GET", "/api/v1/audience/messages/dana%40icloud.com/?direction=sideways", NULL,
                 400, 125);
@@ -375,9 +313,9 @@ static void test_emulator__campaign_create_and_validation(void **state)
                           "{\"name\":\"April drop\",\"text\":\"Hi\","
                           "\"contacts\":[\"+14155550101\",\"ruth.k@example.org\"]}",
                           200);
-    assert_string_equal(jstr(j, "name"), "April drop");
-    assert_int_equal(strlen(jstr(j, "id")), 36);
-    assert_int_equal(strlen(jstr(j, "create_date")), 20);
+    assert_string_equal(ts_jstr(j, "name"), "April drop");
+    assert_int_equal(strlen(ts_jstr(j, "id")), 36);
+    assert_int_equal(strlen(ts_jstr(j, "create_date")), 20);
     json_decref(j);
     j = call_json(*state, "POST", "/api/v1/campaigns/new/",
                   "{\"name\":\"Personal\",\"messages\":[{\"contact\":\"+14155550101\","
@@ -406,11 +344,11 @@ static void test_emulator__senders_list_and_details(void **state)
     json_t *j = call_json(*state, "GET", "/api/v1/sender/list/?sort_by=asc", NULL, 200);
     assert_envelope(j, 1, 1, 20, 3, 3);
     json_t *s = json_array_get(json_object_get(j, "items"), 0);
-    assert_string_equal(jstr(s, "id"), "s-active");
-    assert_string_equal(jstr(s, "name"), "shop@acme.imsg.co");
-    assert_string_equal(jstr(s, "status"), "active");
-    assert_string_equal(jstr(s, "create_date"), "2025-11-02T09:15:00Z");
-    assert_string_equal(jstr(s, "imessage_link"), "imessage://shop@acme.imsg.co");
+    assert_string_equal(ts_jstr(s, "id"), "s-active");
+    assert_string_equal(ts_jstr(s, "name"), "shop@acme.imsg.co");
+    assert_string_equal(ts_jstr(s, "status"), "active");
+    assert_string_equal(ts_jstr(s, "create_date"), "2025-11-02T09:15:00Z");
+    assert_string_equal(ts_jstr(s, "imessage_link"), "imessage://shop@acme.imsg.co");
     assert_string_equal(item_str(j, 1, "imessage_link"), "imessage://+17375550101");
     json_decref(j);
     j = call_json(*state, "GET", "/api/v1/sender/list/?per_page=1&page=2", NULL, 200);
@@ -419,9 +357,9 @@ static void test_emulator__senders_list_and_details(void **state)
     json_decref(j);
 
     j = call_json(*state, "GET", "/api/v1/sender/s-canceled/", NULL, 200);
-    assert_string_equal(jstr(j, "status"), "canceled");
+    assert_string_equal(ts_jstr(j, "status"), "canceled");
     json_decref(j);
-    http_res *r = http(*state, "GET", "/api/v1/sender/nope/", NULL);
+    ts_http_res *r = http(*state, "GET", "/api/v1/sender/nope/", NULL);
     assert_int_equal(r->status, 404);
 }
 
@@ -430,15 +368,15 @@ static void test_emulator__pools_list_and_details(void **state)
     json_t *j = call_json(*state, "GET", "/api/v1/pool/list/?per_page=2", NULL, 200);
     assert_envelope(j, 1, 2, 2, 3, 2);
     json_t *p = json_array_get(json_object_get(j, "items"), 0);
-    assert_string_equal(jstr(p, "id"), "pool-c");
-    assert_string_equal(jstr(p, "name"), "Marketing");
-    assert_int_equal(jint(p, "count"), 2);
-    assert_string_equal(jstr(p, "create_date"), "2026-01-22T08:30:00Z");
+    assert_string_equal(ts_jstr(p, "id"), "pool-c");
+    assert_string_equal(ts_jstr(p, "name"), "Marketing");
+    assert_int_equal(ts_jint(p, "count"), 2);
+    assert_string_equal(ts_jstr(p, "create_date"), "2026-01-22T08:30:00Z");
     json_decref(j);
     j = call_json(*state, "GET", "/api/v1/pool/pool-a/", NULL, 200);
-    assert_string_equal(jstr(j, "name"), "US support");
+    assert_string_equal(ts_jstr(j, "name"), "US support");
     json_decref(j);
-    http_res *r = http(*state, "GET", "/api/v1/pool/nope/", NULL);
+    ts_http_res *r = http(*state, "GET", "/api/v1/pool/nope/", NULL);
     assert_int_equal(r->status, 404);
 }
 
@@ -453,18 +391,18 @@ static void test_emulator__optin_generate_url_and_tracker(void **state)
                           "{\"body\":\"Join [opt-in-code]\",\"utm_campaign\":\"spring\","
                           "\"click_id\":\"clk_1\"}",
                           200);
-    const char *id = jstr(j, "id");
+    const char *id = ts_jstr(j, "id");
     assert_int_equal(strlen(id), 36);
-    assert_non_null(strstr(jstr(j, "url"), "https://opt-in.imsg.link/opt-in/"));
-    assert_non_null(strstr(jstr(j, "url"), "%5Bopt-in-code%5D"));
-    assert_non_null(strstr(jstr(j, "url"), id));
-    assert_true(strncmp(jstr(j, "imessage"), "imessage://shop%40acme.imsg.co&body=Join%20", 43) ==
-                0);
-    assert_null(strstr(jstr(j, "imessage"), "opt-in-code"));
-    assert_true(strncmp(jstr(j, "sms"), "sms:shop%40acme.imsg.co&body=", 29) == 0);
-    assert_true(strncmp(jstr(j, "whatsapp"), "whatsapp://send?phone=", 22) == 0);
+    assert_non_null(strstr(ts_jstr(j, "url"), "https://opt-in.imsg.link/opt-in/"));
+    assert_non_null(strstr(ts_jstr(j, "url"), "%5Bopt-in-code%5D"));
+    assert_non_null(strstr(ts_jstr(j, "url"), id));
+    assert_true(
+        strncmp(ts_jstr(j, "imessage"), "imessage://shop%40acme.imsg.co&body=Join%20", 43) == 0);
+    assert_null(strstr(ts_jstr(j, "imessage"), "opt-in-code"));
+    assert_true(strncmp(ts_jstr(j, "sms"), "sms:shop%40acme.imsg.co&body=", 29) == 0);
+    assert_true(strncmp(ts_jstr(j, "whatsapp"), "whatsapp://send?phone=", 22) == 0);
     /* The code as the contact would type it: the part of the imessage link after "Join ". */
-    const char *enc = strstr(jstr(j, "imessage"), "Join%20") + strlen("Join%20");
+    const char *enc = strstr(ts_jstr(j, "imessage"), "Join%20") + strlen("Join%20");
     char code[64];
     size_t o = 0;
     for (const char *p = enc; *p && o + 1 < sizeof code; p++) {
@@ -491,14 +429,14 @@ static void test_emulator__optin_generate_url_and_tracker(void **state)
     j = call_json(emu, "GET", "/api/v1/audience/tracker/", NULL, 200);
     assert_envelope(j, 1, 1, 20, 1, 1);
     json_t *t = json_array_get(json_object_get(j, "items"), 0);
-    assert_string_equal(jstr(t, "type"), "opt_in");
-    assert_string_equal(jstr(t, "organization"), "org-test");
-    assert_non_null(jstr(t, "ip_address"));
+    assert_string_equal(ts_jstr(t, "type"), "opt_in");
+    assert_string_equal(ts_jstr(t, "organization"), "org-test");
+    assert_non_null(ts_jstr(t, "ip_address"));
     assert_true(json_is_object(json_object_get(t, "geo")));
     assert_true(json_is_object(json_object_get(t, "user_agent")));
     json_decref(j);
     j = call_json(emu, "GET", "/api/v1/audience/check-status/%2B13035550188/", NULL, 200);
-    assert_string_equal(jstr(j, "status"), "active");
+    assert_string_equal(ts_jstr(j, "status"), "active");
     json_decref(j);
 }
 
@@ -512,10 +450,10 @@ static void test_emulator__builtin_fixtures(void **state)
     o.quiet = true;
     assert_int_equal(loopmsg_emulator_start(&o, &emu, NULL), LOOPMSG_OK);
     json_t *j = call_json(emu, "GET", "/api/v1/sender/sender-1/", NULL, 200);
-    assert_string_equal(jstr(j, "status"), "active");
+    assert_string_equal(ts_jstr(j, "status"), "active");
     json_decref(j);
     j = call_json(emu, "GET", "/api/v1/pool/list/", NULL, 200);
-    assert_true(jint(j, "count") >= 1);
+    assert_true(ts_jint(j, "count") >= 1);
     json_decref(j);
     expect_code(emu, "POST", "/api/v1/message/send/",
                 "{\"contact\":\"+15555550100\",\"text\":\"hi\",\"sender\":\"sender-9\"}", 400, 220);

@@ -22,116 +22,34 @@
 
 #include <loopmsg/emulator.h>
 
+#include "http_support.h"
 #include "test_support.h"
 
 #define KEY "test-key"
 
 /* ---- a tiny HTTP client ----------------------------------------------------------------- */
 
-typedef struct http_res {
-    CURLcode rc;
-    long status;
-    char body[16384];
-    size_t body_len;
-    char headers[8192];
-    size_t headers_len;
-    long elapsed_ms;
-} http_res;
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    http_res *r = ud;
-    size_t len = size * n;
-    size_t room = sizeof r->body - 1 - r->body_len;
-    size_t take = len < room ? len : room;
-    memcpy(r->body + r->body_len, p, take);
-    r->body_len += take;
-    r->body[r->body_len] = '\0';
-    return len;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    http_res *r = ud;
-    size_t len = size * n;
-    size_t room = sizeof r->headers - 1 - r->headers_len;
-    size_t take = len < room ? len : room;
-    memcpy(r->headers + r->headers_len, p, take);
-    r->headers_len += take;
-    r->headers[r->headers_len] = '\0';
-    return len;
-}
-
 /* method, base + path_and_query, Authorization (NULL = none), JSON body (NULL = none). */
-static void http(http_res *r, loopmsg_emulator *emu, const char *method, const char *path,
+static void http(ts_http_res *r, loopmsg_emulator *emu, const char *method, const char *path,
                  const char *auth, const char *body)
 {
-    memset(r, 0, sizeof *r);
-    CURL *h = curl_easy_init();
-    assert_non_null(h);
+    static const char *const ua[] = {"User-Agent: emu-test/1.0", NULL};
     char url[1024];
     snprintf(url, sizeof url, "%s%s", loopmsg_emulator_url(emu), path);
-    struct curl_slist *hdrs = NULL;
-    char auth_line[512];
-    if (auth) {
-        snprintf(auth_line, sizeof auth_line, "Authorization: %s", auth);
-        hdrs = curl_slist_append(hdrs, auth_line);
-    }
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "emu-test/1.0");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-    if (body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    long t0 = (long)ts_now_ms();
-    r->rc = curl_easy_perform(h);
-    r->elapsed_ms = (long)ts_now_ms() - t0;
-    if (r->rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
-}
-
-static json_t *body_json(const http_res *r)
-{
-    json_error_t e;
-    json_t *j = json_loads(r->body, 0, &e);
-    if (!j)
-        fail_msg("response body is not JSON: %s (%s)", r->body, e.text);
-    return j;
-}
-
-static const char *jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
-
-static long jint(const json_t *j, const char *key)
-{
-    return (long)json_integer_value(json_object_get(j, key));
+    ts_http(r, method, url, auth, ua, body, 5000);
 }
 
 /* Assert a 4xx with {"success": false, "code": code, "message": string}. */
-static void assert_api_error(const http_res *r, long status, long code)
+static void assert_api_error(const ts_http_res *r, long status, long code)
 {
     assert_int_equal(r->rc, CURLE_OK);
     if (r->status != status)
         fail_msg("expected HTTP %ld, got %ld: %s", status, r->status, r->body);
-    json_t *j = body_json(r);
+    json_t *j = ts_http_json(r);
     assert_true(json_is_false(json_object_get(j, "success")));
-    if (jint(j, "code") != code)
-        fail_msg("expected code %ld, got %ld: %s", code, jint(j, "code"), r->body);
-    assert_non_null(jstr(j, "message"));
+    if (ts_jint(j, "code") != code)
+        fail_msg("expected code %ld, got %ld: %s", code, ts_jint(j, "code"), r->body);
+    assert_non_null(ts_jstr(j, "message"));
     json_decref(j);
 }
 
@@ -186,13 +104,13 @@ static void test_emulator__rejects_unversioned_options(void **state)
 static void test_emulator__records_raw_path_query_headers_and_status(void **state)
 {
     loopmsg_emulator *emu = *state;
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "GET", "/api/v1/audience/check-status/%2B15555550100/?x=a+b%2Fc&y=%20", KEY,
          NULL);
     assert_int_equal(r.rc, CURLE_OK);
     assert_int_equal(r.status, 200);
-    json_t *j = body_json(&r);
-    assert_string_equal(jstr(j, "status"), "active");
+    json_t *j = ts_http_json(&r);
+    assert_string_equal(ts_jstr(j, "status"), "active");
     json_decref(j);
 
     assert_int_equal(loopmsg_emulator_request_count(emu), 1);
@@ -216,7 +134,7 @@ static void test_emulator__records_raw_path_query_headers_and_status(void **stat
 static void test_emulator__records_body_and_missing_headers(void **state)
 {
     loopmsg_emulator *emu = *state;
-    http_res r;
+    ts_http_res r;
     const char *body = "{\"contact\":\"+15555550100\",\"text\":\"h\\u00e9 there\"}";
     http(&r, emu, "POST", "/api/v1/message/send/", NULL, body);
     assert_api_error(&r, 401, 110);
@@ -234,7 +152,7 @@ static void test_emulator__records_body_and_missing_headers(void **state)
 
 static void test_emulator__auth_wrong_key_is_130(void **state)
 {
-    http_res r;
+    ts_http_res r;
     http(&r, *state, "GET", "/api/v1/sender/list/", "Bearer test-key", NULL);
     assert_api_error(&r, 401, 130);
     http(&r, *state, "GET", "/api/v1/sender/list/", "other", NULL);
@@ -245,10 +163,10 @@ static void test_emulator__auth_wrong_key_is_130(void **state)
 
 static void test_emulator__unknown_path_404_and_wrong_method_405(void **state)
 {
-    http_res r;
+    ts_http_res r;
     http(&r, *state, "GET", "/api/v1/nothing/", KEY, NULL);
     assert_int_equal(r.status, 404);
-    json_t *j = body_json(&r);
+    json_t *j = ts_http_json(&r);
     assert_true(json_is_false(json_object_get(j, "success")));
     json_decref(j);
     /* The trailing slash is part of the path. */
@@ -279,7 +197,7 @@ static void test_emulator__script_status_body_and_headers(void **state)
     c.content_type = "";
     assert_int_equal(loopmsg_emulator_script(emu, &c), LOOPMSG_OK);
 
-    http_res r;
+    ts_http_res r;
     /* Scripted answers apply to any path, even one that does not exist, in FIFO order. */
     http(&r, emu, "POST", "/whatever/", NULL, "{\"x\":1}");
     assert_int_equal(r.status, 429);
@@ -301,7 +219,7 @@ static void test_emulator__script_status_body_and_headers(void **state)
     /* The queue is empty: the emulated API answers again. */
     http(&r, emu, "GET", "/api/v1/sender/list/", KEY, NULL);
     assert_int_equal(r.status, 200);
-    json_t *j = body_json(&r);
+    json_t *j = ts_http_json(&r);
     assert_true(json_is_array(json_object_get(j, "items")));
     json_decref(j);
 
@@ -329,7 +247,7 @@ static void test_emulator__script_rejects_bad_answers(void **state)
 
 typedef struct slow_call {
     loopmsg_emulator *emu;
-    http_res res;
+    ts_http_res res;
 } slow_call;
 
 static void *slow_thread(void *arg)
@@ -354,7 +272,7 @@ static void test_emulator__script_delay_does_not_block_other_requests(void **sta
     while (loopmsg_emulator_request_count(emu) < 1 && (long)ts_now_ms() - t0 < 2000)
         ts_sleep_ms(5);
     assert_int_equal(loopmsg_emulator_request_count(emu), 1);
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "GET", "/api/v1/pool/list/", KEY, NULL);
     assert_int_equal(r.status, 200);
     assert_true(r.elapsed_ms < 500 || ts_slow());
@@ -370,7 +288,7 @@ static void test_emulator__script_drop_before_body(void **state)
     loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
     a.drop = LOOPMSG_EMULATOR_DROP_BEFORE_BODY;
     assert_int_equal(loopmsg_emulator_script(emu, &a), LOOPMSG_OK);
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "POST", "/api/v1/message/send/", KEY,
          "{\"contact\":\"+15555550100\",\"text\":\"hi\"}");
     assert_int_not_equal(r.rc, CURLE_OK);
@@ -394,7 +312,7 @@ static void test_emulator__script_drop_after_body(void **state)
     a.drop = LOOPMSG_EMULATOR_DROP_AFTER_BODY;
     a.delay_ms = 100;
     assert_int_equal(loopmsg_emulator_script(emu, &a), LOOPMSG_OK);
-    http_res r;
+    ts_http_res r;
     const char *body = "{\"contact\":\"+15555550100\",\"text\":\"hi\"}";
     http(&r, emu, "POST", "/api/v1/message/send/", KEY, body);
     assert_int_equal(r.rc, CURLE_GOT_NOTHING);
@@ -411,7 +329,7 @@ static void test_emulator__reset_forgets_requests_and_scripts(void **state)
     loopmsg_emulator *emu = *state;
     loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
     a.status = 500;
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "GET", "/api/v1/sender/list/", KEY, NULL);
     assert_int_equal(loopmsg_emulator_script(emu, &a), LOOPMSG_OK);
     loopmsg_emulator_reset(emu);
@@ -424,37 +342,37 @@ static void test_emulator__reset_forgets_requests_and_scripts(void **state)
 static void test_emulator__send_and_status_round_trip(void **state)
 {
     loopmsg_emulator *emu = *state;
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "POST", "/api/v1/message/send/", KEY,
          "{\"contact\":\"+1 (555) 555-0123\",\"text\":\"Hello\",\"sender\":\"sender-1\"}");
     assert_int_equal(r.status, 200);
-    json_t *j = body_json(&r);
-    const char *id = jstr(j, "message_id");
+    json_t *j = ts_http_json(&r);
+    const char *id = ts_jstr(j, "message_id");
     assert_non_null(id);
     assert_int_equal(strlen(id), 36);
     for (const char *p = id; *p; p++)
         assert_true((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'F') || *p == '-');
-    assert_string_equal(jstr(j, "contact"), "+15555550123");
-    assert_string_equal(jstr(j, "text"), "Hello");
+    assert_string_equal(ts_jstr(j, "contact"), "+15555550123");
+    assert_string_equal(ts_jstr(j, "text"), "Hello");
     char path[128];
     snprintf(path, sizeof path, "/v1/message/status/%s/", id);
     json_decref(j);
 
     http(&r, emu, "GET", path, KEY, NULL);
     assert_int_equal(r.status, 200);
-    j = body_json(&r);
-    assert_string_equal(jstr(j, "status"), "processing");
-    assert_string_equal(jstr(j, "contact"), "+15555550123");
-    assert_string_equal(jstr(j, "text"), "Hello");
-    assert_non_null(jstr(j, "last_update"));
+    j = ts_http_json(&r);
+    assert_string_equal(ts_jstr(j, "status"), "processing");
+    assert_string_equal(ts_jstr(j, "contact"), "+15555550123");
+    assert_string_equal(ts_jstr(j, "text"), "Hello");
+    assert_non_null(ts_jstr(j, "last_update"));
     assert_null(json_object_get(j, "error_code"));
     json_decref(j);
 
     ts_sleep_ms(700);
     http(&r, emu, "GET", path, KEY, NULL);
-    j = body_json(&r);
-    assert_string_equal(jstr(j, "status"), "delivered");
-    const char *lu = jstr(j, "last_update");
+    j = ts_http_json(&r);
+    assert_string_equal(ts_jstr(j, "status"), "delivered");
+    const char *lu = ts_jstr(j, "last_update");
     assert_int_equal(strlen(lu), 24); /* 2026-03-14T18:22:41.507Z */
     assert_int_equal(lu[23], 'Z');
     json_decref(j);
@@ -463,86 +381,86 @@ static void test_emulator__send_and_status_round_trip(void **state)
 static void test_emulator__failing_contact_reports_1020(void **state)
 {
     loopmsg_emulator *emu = *state;
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "POST", "/api/v1/message/send/", KEY,
          "{\"contact\":\"+15555550000\",\"text\":\"bounce\"}");
     assert_int_equal(r.status, 200);
-    json_t *j = body_json(&r);
+    json_t *j = ts_http_json(&r);
     char path[128];
-    snprintf(path, sizeof path, "/v1/message/status/%s/", jstr(j, "message_id"));
+    snprintf(path, sizeof path, "/v1/message/status/%s/", ts_jstr(j, "message_id"));
     json_decref(j);
     ts_sleep_ms(700);
     http(&r, emu, "GET", path, KEY, NULL);
-    j = body_json(&r);
-    assert_string_equal(jstr(j, "status"), "failed");
-    assert_int_equal(jint(j, "error_code"), 1020);
+    j = ts_http_json(&r);
+    assert_string_equal(ts_jstr(j, "status"), "failed");
+    assert_int_equal(ts_jint(j, "error_code"), 1020);
     json_decref(j);
 }
 
 static void test_emulator__status_unknown_id_is_404(void **state)
 {
-    http_res r;
+    ts_http_res r;
     http(&r, *state, "GET", "/v1/message/status/NOPE/", KEY, NULL);
     assert_int_equal(r.status, 404);
-    json_t *j = body_json(&r);
-    assert_int_equal(jint(j, "error_code"), 100);
-    assert_string_equal(jstr(j, "message"), "Message not found");
+    json_t *j = ts_http_json(&r);
+    assert_int_equal(ts_jint(j, "error_code"), 100);
+    assert_string_equal(ts_jstr(j, "message"), "Message not found");
     json_decref(j);
 }
 
 static void test_emulator__send_success_shapes(void **state)
 {
     loopmsg_emulator *emu = *state;
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "POST", "/api/v1/message/send/", KEY,
          "{\"contact\":\"Someone@Example.COM\",\"text\":\"x\"}");
     assert_int_equal(r.status, 200);
-    json_t *j = body_json(&r);
-    assert_string_equal(jstr(j, "contact"), "someone@example.com");
+    json_t *j = ts_http_json(&r);
+    assert_string_equal(ts_jstr(j, "contact"), "someone@example.com");
     json_decref(j);
 
     http(&r, emu, "POST", "/api/v1/message/send/", KEY, "{\"group\":\"group-1\",\"text\":\"g\"}");
     assert_int_equal(r.status, 200);
-    j = body_json(&r);
-    assert_non_null(jstr(j, "message_id"));
+    j = ts_http_json(&r);
+    assert_non_null(ts_jstr(j, "message_id"));
     json_t *g = json_object_get(j, "group");
-    assert_string_equal(jstr(g, "id"), "group-1");
+    assert_string_equal(ts_jstr(g, "id"), "group-1");
     assert_true(json_is_string(json_object_get(g, "name")));
     assert_int_equal(json_array_size(json_object_get(g, "participants")), 2);
-    assert_string_equal(jstr(j, "text"), "g");
+    assert_string_equal(ts_jstr(j, "text"), "g");
     json_decref(j);
 
     http(&r, emu, "POST", "/api/v1/message/send/", KEY,
          "{\"contact\":\"15555550100\",\"media_url\":\"https://x.example/v.m4a\"}");
     assert_int_equal(r.status, 200);
-    j = body_json(&r);
-    assert_string_equal(jstr(j, "recipient"), "+15555550100");
-    assert_string_equal(jstr(j, "text"), "");
+    j = ts_http_json(&r);
+    assert_string_equal(ts_jstr(j, "recipient"), "+15555550100");
+    assert_string_equal(ts_jstr(j, "text"), "");
     assert_null(json_object_get(j, "contact"));
     json_decref(j);
 
     /* A reaction names a message the account has (else 610). */
     http(&r, emu, "POST", "/api/v1/message/send/", KEY,
          "{\"contact\":\"+15555550100\",\"text\":\"react to me\"}");
-    j = body_json(&r);
+    j = ts_http_json(&r);
     char target[256];
     snprintf(target, sizeof target,
              "{\"contact\":\"+15555550100\",\"message_id\":\"%s\",\"reaction\":\"-like\"}",
-             jstr(j, "message_id"));
+             ts_jstr(j, "message_id"));
     json_decref(j);
     http(&r, emu, "POST", "/api/v1/message/send/", KEY, target);
     assert_int_equal(r.status, 200);
-    j = body_json(&r);
+    j = ts_http_json(&r);
     assert_true(json_is_true(json_object_get(j, "success")));
-    assert_string_equal(jstr(j, "contact"), "+15555550100");
-    assert_string_equal(jstr(j, "text"), "");
-    assert_non_null(jstr(j, "message_id"));
+    assert_string_equal(ts_jstr(j, "contact"), "+15555550100");
+    assert_string_equal(ts_jstr(j, "text"), "");
+    assert_non_null(ts_jstr(j, "message_id"));
     json_decref(j);
 
     http(&r, emu, "POST", "/api/v1/message/show-typing/", KEY,
          "{\"contact\":\"+15555550100\",\"sender\":\"sender-1\",\"typing\":5}");
     assert_int_equal(r.status, 200);
-    j = body_json(&r);
+    j = ts_http_json(&r);
     assert_true(json_is_true(json_object_get(j, "success")));
     json_decref(j);
 }
@@ -584,13 +502,13 @@ static void test_emulator__send_validation_codes(void **state)
         {"not json", 100},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        http_res r;
+        ts_http_res r;
         http(&r, *state, "POST", "/api/v1/message/send/", KEY, cases[i].body);
         if (r.status != 400) {
             fail_msg("case %zu %s: expected 400, got %ld %s", i, cases[i].body, r.status, r.body);
         }
-        json_t *j = body_json(&r);
-        if (jint(j, "code") != cases[i].code)
+        json_t *j = ts_http_json(&r);
+        if (ts_jint(j, "code") != cases[i].code)
             fail_msg("case %zu %s: expected code %ld, got %s", i, cases[i].body, cases[i].code,
                      r.body);
         assert_true(json_is_false(json_object_get(j, "success")));
@@ -607,15 +525,15 @@ static void test_emulator__all_13_effects_and_12_reactions_accepted(void **state
                                             "emphasize", "question", "-love",      "-like",
                                             "-dislike",  "-laugh",   "-emphasize", "-question"};
     char body[256];
-    http_res r;
+    ts_http_res r;
     char mid[64] = "";
     for (size_t i = 0; i < 13; i++) {
         snprintf(body, sizeof body,
                  "{\"contact\":\"+15555550100\",\"text\":\"hi\",\"effect\":\"%s\"}", effects[i]);
         http(&r, *state, "POST", "/api/v1/message/send/", KEY, body);
         assert_int_equal(r.status, 200);
-        json_t *j = body_json(&r);
-        snprintf(mid, sizeof mid, "%s", jstr(j, "message_id"));
+        json_t *j = ts_http_json(&r);
+        snprintf(mid, sizeof mid, "%s", ts_jstr(j, "message_id"));
         json_decref(j);
     }
     for (size_t i = 0; i < 12; i++) {
@@ -641,15 +559,15 @@ static void test_emulator__typing_validation(void **state)
         {"{\"contact\":\"+15555550100\",\"sender\":\"ghost\"}", 220},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        http_res r;
+        ts_http_res r;
         http(&r, *state, "POST", "/api/v1/message/show-typing/", KEY, cases[i].body);
-        json_t *j = body_json(&r);
-        if (r.status != 400 || jint(j, "code") != cases[i].code)
+        json_t *j = ts_http_json(&r);
+        if (r.status != 400 || ts_jint(j, "code") != cases[i].code)
             fail_msg("case %zu %s: expected 400/%ld, got %ld %s", i, cases[i].body, cases[i].code,
                      r.status, r.body);
         json_decref(j);
     }
-    http_res r;
+    ts_http_res r;
     http(&r, *state, "POST", "/api/v1/message/show-typing/", KEY,
          "{\"message_id\":\"M\",\"typing\":60,\"read\":true}");
     assert_int_equal(r.status, 200);
@@ -662,11 +580,11 @@ static void test_emulator__keep_alive_connection_is_reused(void **state)
     char url[256];
     snprintf(url, sizeof url, "%s/api/v1/sender/list/", loopmsg_emulator_url(emu));
     struct curl_slist *hdrs = curl_slist_append(NULL, "Authorization: " KEY);
-    http_res r;
+    ts_http_res r;
     memset(&r, 0, sizeof r);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ts_http_on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
     assert_int_equal(curl_easy_perform(h), CURLE_OK);
     long first_conn = 0, second_conn = 0;

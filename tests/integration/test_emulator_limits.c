@@ -24,73 +24,17 @@
 #include <unistd.h>
 
 #include "emulator/emulator_int.h"
+#include "http_support.h"
 #include "test_support.h"
 
 #define KEY "test-key"
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-typedef struct http_res {
-    CURLcode rc;
-    long status;
-    char body[4096];
-    size_t body_len;
-    char headers[4096];
-    size_t headers_len;
-} http_res;
-
-static size_t append_capped(char *dst, size_t cap, size_t *len, const char *p, size_t n)
-{
-    size_t room = cap - 1 - *len;
-    size_t take = n < room ? n : room;
-    memcpy(dst + *len, p, take);
-    *len += take;
-    dst[*len] = '\0';
-    return n;
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    http_res *r = ud;
-    return append_capped(r->body, sizeof r->body, &r->body_len, p, size * n);
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    http_res *r = ud;
-    return append_capped(r->headers, sizeof r->headers, &r->headers_len, p, size * n);
-}
-
-static void http(http_res *r, loopmsg_emulator *emu, const char *method, const char *path,
+static void http(ts_http_res *r, loopmsg_emulator *emu, const char *method, const char *path,
                  const char *body)
 {
-    memset(r, 0, sizeof *r);
-    CURL *h = curl_easy_init();
-    assert_non_null(h);
-    char url[1024];
-    snprintf(url, sizeof url, "%s%s", loopmsg_emulator_url(emu), path);
-    struct curl_slist *hdrs = NULL;
-    hdrs = curl_slist_append(hdrs, "Authorization: " KEY);
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-    if (body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    r->rc = curl_easy_perform(h);
-    if (r->rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
+    ts_http_emu(r, emu, method, path, KEY, body);
 }
 
 /* Poll (1 ms steps, 10 s deadline) until the emulator holds exactly `want` body bytes. */
@@ -165,7 +109,7 @@ static void test_emulator__contact_lookup_does_not_grow_with_audience(void **sta
                  small);
 
     /* The audience still sees every contact, once. */
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "GET", "/api/v1/audience/list/?per_page=1", NULL);
     assert_int_equal(r.status, 200);
     json_t *j = json_loads(r.body, 0, NULL);
@@ -182,7 +126,7 @@ static void test_emulator__message_lookups_do_not_grow_with_history(void **state
     loopmsg_emulator *emu = start(0);
     inject_range(emu, 0, BIG);
 
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "POST", "/api/v1/message/send/", "{\"contact\":\"+15555550123\",\"text\":\"x\"}");
     assert_int_equal(r.status, 200);
     json_t *j = json_loads(r.body, 0, NULL);
@@ -255,7 +199,7 @@ static void test_emulator__total_buffered_body_cap_answers_503(void **state)
     wait_buffered(emu, CAP);
 
     /* Full: any further body is refused, in the emulator's error shape, with Retry-After. */
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "POST", "/api/v1/message/send/", "{\"contact\":\"+15555550123\",\"text\":\"x\"}");
     assert_int_equal(r.rc, CURLE_OK);
     assert_int_equal(r.status, 503);
@@ -295,7 +239,7 @@ static void test_emulator__buffered_body_cap_applies_to_the_control_plane(void *
     loopmsg_emulator *emu = start(CAP);
     int fd = hold_partial_body(emu, CAP);
     wait_buffered(emu, CAP);
-    http_res r;
+    ts_http_res r;
     http(&r, emu, "POST", "/__sandbox/faults", "{}");
     assert_int_equal(r.status, 503);
     assert_non_null(strstr(r.headers, "Retry-After: 1\r\n"));

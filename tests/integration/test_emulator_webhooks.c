@@ -24,77 +24,27 @@
 
 #include <loopmsg/emulator.h>
 
+#include "http_support.h"
 #include "test_support.h"
 
 #include "rx_support.h"
 
 #define KEY "test-key"
 
-static const char *jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
-
-static long jint(const json_t *j, const char *key)
-{
-    return (long)json_integer_value(json_object_get(j, key));
-}
-
 /* ---- HTTP client -------------------------------------------------------------------------- */
 
-typedef struct http_res {
-    CURLcode rc;
-    long status;
-    char body[65536];
-    size_t body_len;
-    long elapsed_ms;
-} http_res;
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
+static ts_http_res *http(loopmsg_emulator *emu, const char *method, const char *path,
+                         const char *body)
 {
-    http_res *r = ud;
-    size_t len = size * n, room = sizeof r->body - 1 - r->body_len;
-    size_t take = len < room ? len : room;
-    memcpy(r->body + r->body_len, p, take);
-    r->body_len += take;
-    r->body[r->body_len] = '\0';
-    return len;
-}
-
-static http_res *http(loopmsg_emulator *emu, const char *method, const char *path, const char *body)
-{
-    static http_res r;
-    memset(&r, 0, sizeof r);
-    CURL *h = curl_easy_init();
-    char url[1024];
-    snprintf(url, sizeof url, "%s%s", loopmsg_emulator_url(emu), path);
-    struct curl_slist *hdrs = curl_slist_append(NULL, "Authorization: " KEY);
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-    if (body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    long t0 = (long)ts_now_ms();
-    r.rc = curl_easy_perform(h);
-    r.elapsed_ms = (long)ts_now_ms() - t0;
-    if (r.rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
+    static ts_http_res r;
+    ts_http_emu(&r, emu, method, path, KEY, body);
     return &r;
 }
 
 static json_t *call_json(loopmsg_emulator *emu, const char *method, const char *path,
                          const char *body, long status)
 {
-    http_res *r = http(emu, method, path, body);
+    ts_http_res *r = http(emu, method, path, body);
     assert_int_equal(r->rc, CURLE_OK);
     if (r->status != status)
         fail_msg("%s %s: expected HTTP %ld, got %ld: %s", method, path, status, r->status, r->body);
@@ -166,27 +116,27 @@ static void test_emulator__webhook_delivered_shape_and_headers(void **state)
     assert_string_equal(h->content_type, "application/json");
     json_t *b = h->body;
     assert_non_null(b);
-    assert_string_equal(jstr(b, "event"), "message_delivered");
-    assert_int_equal(strlen(jstr(b, "webhook_id")), 36);
-    assert_string_equal(jstr(b, "api_version"), "1.0");
-    assert_string_equal(jstr(b, "message_id"), jstr(sent, "message_id"));
-    assert_string_equal(jstr(b, "contact"), "+14155550142");
-    assert_string_equal(jstr(b, "text"), "Yes, 9am");
-    assert_string_equal(jstr(b, "sender"), "sender-1");
-    assert_string_equal(jstr(b, "passthrough"), "{\"ticket\":\"T-1\"}");
+    assert_string_equal(ts_jstr(b, "event"), "message_delivered");
+    assert_int_equal(strlen(ts_jstr(b, "webhook_id")), 36);
+    assert_string_equal(ts_jstr(b, "api_version"), "1.0");
+    assert_string_equal(ts_jstr(b, "message_id"), ts_jstr(sent, "message_id"));
+    assert_string_equal(ts_jstr(b, "contact"), "+14155550142");
+    assert_string_equal(ts_jstr(b, "text"), "Yes, 9am");
+    assert_string_equal(ts_jstr(b, "sender"), "sender-1");
+    assert_string_equal(ts_jstr(b, "passthrough"), "{\"ticket\":\"T-1\"}");
     assert_null(json_object_get(b, "error_code"));
 
     /* By the time the webhook left, the status endpoint says delivered too. */
     char path[128];
-    snprintf(path, sizeof path, "/v1/message/status/%s/", jstr(sent, "message_id"));
+    snprintf(path, sizeof path, "/v1/message/status/%s/", ts_jstr(sent, "message_id"));
     json_t *st = call_json(e->emu, "GET", path, NULL, 200);
-    assert_string_equal(jstr(st, "status"), "delivered");
+    assert_string_equal(ts_jstr(st, "status"), "delivered");
     json_decref(st);
     /* Reactions (to a message the account has) produce no delivery webhook. */
     char reaction[256];
     snprintf(reaction, sizeof reaction,
              "{\"contact\":\"+14155550142\",\"message_id\":\"%s\",\"reaction\":\"like\"}",
-             jstr(sent, "message_id"));
+             ts_jstr(sent, "message_id"));
     json_decref(sent);
     json_decref(call_json(e->emu, "POST", "/api/v1/message/send/", reaction, 200));
     ts_sleep_ms(200);
@@ -203,12 +153,12 @@ static void test_emulator__webhook_failed_has_error_code_and_fresh_ids(void **st
     rx_wait(e->rx, 2, 3000);
     json_t *a = e->rx->hooks[0].body, *b = e->rx->hooks[1].body;
     /* Same due time: delivered in send order. */
-    assert_string_equal(jstr(a, "event"), "message_failed");
-    assert_int_equal(jint(a, "error_code"), 1020);
-    assert_string_equal(jstr(a, "contact"), "+15555550000");
-    assert_string_equal(jstr(b, "event"), "message_failed");
-    assert_int_equal(jint(b, "error_code"), 1030);
-    assert_string_not_equal(jstr(a, "webhook_id"), jstr(b, "webhook_id"));
+    assert_string_equal(ts_jstr(a, "event"), "message_failed");
+    assert_int_equal(ts_jint(a, "error_code"), 1020);
+    assert_string_equal(ts_jstr(a, "contact"), "+15555550000");
+    assert_string_equal(ts_jstr(b, "event"), "message_failed");
+    assert_int_equal(ts_jint(b, "error_code"), 1030);
+    assert_string_not_equal(ts_jstr(a, "webhook_id"), ts_jstr(b, "webhook_id"));
 }
 
 static void test_emulator__webhook_redelivered_until_200(void **state)
@@ -221,19 +171,19 @@ static void test_emulator__webhook_redelivered_until_200(void **state)
     rx_wait(e->rx, 3, 3000);
     ts_sleep_ms(150);
     assert_int_equal(rx_count(e->rx), 3);
-    const char *id = jstr(e->rx->hooks[0].body, "webhook_id");
-    assert_string_equal(jstr(e->rx->hooks[1].body, "webhook_id"), id);
-    assert_string_equal(jstr(e->rx->hooks[2].body, "webhook_id"), id);
+    const char *id = ts_jstr(e->rx->hooks[0].body, "webhook_id");
+    assert_string_equal(ts_jstr(e->rx->hooks[1].body, "webhook_id"), id);
+    assert_string_equal(ts_jstr(e->rx->hooks[2].body, "webhook_id"), id);
     assert_int_equal(loopmsg_emulator_webhooks_pending(e->emu), 0);
 
     json_t *j = call_json(e->emu, "GET", "/api/v1/webhooks/history/?sort_by=asc", NULL, 200);
-    assert_int_equal(jint(j, "count"), 3);
+    assert_int_equal(ts_jint(j, "count"), 3);
     for (size_t i = 0; i < 3; i++) {
         json_t *it = json_array_get(json_object_get(j, "items"), i);
-        assert_int_equal(jint(it, "attempt"), (long)i + 1);
-        assert_string_equal(jstr(it, "event_type"), "message_delivered");
-        assert_non_null(jstr(it, "create_date"));
-        assert_string_equal(jstr(json_object_get(it, "json"), "webhook_id"), id);
+        assert_int_equal(ts_jint(it, "attempt"), (long)i + 1);
+        assert_string_equal(ts_jstr(it, "event_type"), "message_delivered");
+        assert_non_null(ts_jstr(it, "create_date"));
+        assert_string_equal(ts_jstr(json_object_get(it, "json"), "webhook_id"), id);
     }
     json_decref(j);
     env_stop(e);
@@ -265,8 +215,8 @@ static void test_emulator__webhook_duplicate_option_sends_twice(void **state)
     rx_wait(e->rx, 2, 3000);
     ts_sleep_ms(150);
     assert_int_equal(rx_count(e->rx), 2);
-    assert_string_equal(jstr(e->rx->hooks[0].body, "webhook_id"),
-                        jstr(e->rx->hooks[1].body, "webhook_id"));
+    assert_string_equal(ts_jstr(e->rx->hooks[0].body, "webhook_id"),
+                        ts_jstr(e->rx->hooks[1].body, "webhook_id"));
     env_stop(e);
 }
 
@@ -282,17 +232,17 @@ static void test_emulator__inject_posts_message_inbound(void **state)
                      LOOPMSG_OK);
     rx_wait(e->rx, 1, 3000);
     json_t *b = e->rx->hooks[0].body;
-    assert_string_equal(jstr(b, "event"), "message_inbound");
-    assert_string_equal(jstr(b, "api_version"), "1.0");
-    assert_string_equal(jstr(b, "message_id"), id);
-    assert_string_equal(jstr(b, "contact"), "+14155550142");
-    assert_string_equal(jstr(b, "text"), "Are you open?");
-    assert_string_equal(jstr(b, "message_type"), "text");
-    assert_string_equal(jstr(b, "channel"), "imessage");
-    assert_string_equal(jstr(b, "sender"), "sender-1");
-    assert_string_equal(jstr(json_object_get(b, "language"), "code"), "en");
+    assert_string_equal(ts_jstr(b, "event"), "message_inbound");
+    assert_string_equal(ts_jstr(b, "api_version"), "1.0");
+    assert_string_equal(ts_jstr(b, "message_id"), id);
+    assert_string_equal(ts_jstr(b, "contact"), "+14155550142");
+    assert_string_equal(ts_jstr(b, "text"), "Are you open?");
+    assert_string_equal(ts_jstr(b, "message_type"), "text");
+    assert_string_equal(ts_jstr(b, "channel"), "imessage");
+    assert_string_equal(ts_jstr(b, "sender"), "sender-1");
+    assert_string_equal(ts_jstr(json_object_get(b, "language"), "code"), "en");
     json_t *g = json_object_get(b, "group");
-    assert_string_equal(jstr(g, "id"), "group-1");
+    assert_string_equal(ts_jstr(g, "id"), "group-1");
     assert_true(json_is_array(json_object_get(g, "participants")));
 
     assert_int_equal(loopmsg_emulator_inject(e->emu, "bad contact", "x", NULL, NULL, 0, &err),
@@ -314,7 +264,7 @@ static void test_emulator__optin_completion_posts_optin_event(void **state)
     json_t *j = call_json(e->emu, "POST", "/api/v1/opt-in/generate-url/",
                           "{\"body\":\"[opt-in-code]\",\"utm_campaign\":\"spring-launch\"}", 200);
     /* The link's body is just the percent-encoded code. */
-    const char *enc = strstr(jstr(j, "sms"), "&body=") + 6;
+    const char *enc = strstr(ts_jstr(j, "sms"), "&body=") + 6;
     char code[64];
     size_t o = 0;
     for (const char *p = enc; *p && o + 1 < sizeof code; p++) {
@@ -333,11 +283,11 @@ static void test_emulator__optin_completion_posts_optin_event(void **state)
                      LOOPMSG_OK);
     rx_wait(e->rx, 1, 3000);
     json_t *b = e->rx->hooks[0].body;
-    assert_string_equal(jstr(b, "event"), "opt-in");
-    assert_string_equal(jstr(b, "contact"), "+13035550188");
-    assert_string_equal(jstr(b, "utm_campaign"), "spring-launch");
-    assert_non_null(jstr(b, "message_id"));
-    assert_string_equal(jstr(b, "api_version"), "1.0");
+    assert_string_equal(ts_jstr(b, "event"), "opt-in");
+    assert_string_equal(ts_jstr(b, "contact"), "+13035550188");
+    assert_string_equal(ts_jstr(b, "utm_campaign"), "spring-launch");
+    assert_non_null(ts_jstr(b, "message_id"));
+    assert_string_equal(ts_jstr(b, "api_version"), "1.0");
 }
 
 static void test_emulator__trigger_posts_any_event(void **state)
@@ -358,11 +308,11 @@ static void test_emulator__trigger_posts_any_event(void **state)
         LOOPMSG_OK);
     rx_wait(e->rx, 2, 3000);
     json_t *a = e->rx->hooks[0].body, *b = e->rx->hooks[1].body;
-    assert_string_equal(jstr(a, "event"), "inbound_call");
-    assert_string_equal(jstr(a, "webhook_id"), id);
-    assert_string_equal(jstr(a, "api_version"), "1.0");
-    assert_string_equal(jstr(b, "event"), "sender_name_updated");
-    assert_string_equal(jstr(b, "webhook_id"), "fixed-id");
+    assert_string_equal(ts_jstr(a, "event"), "inbound_call");
+    assert_string_equal(ts_jstr(a, "webhook_id"), id);
+    assert_string_equal(ts_jstr(a, "api_version"), "1.0");
+    assert_string_equal(ts_jstr(b, "event"), "sender_name_updated");
+    assert_string_equal(ts_jstr(b, "webhook_id"), "fixed-id");
     assert_null(json_object_get(b, "api_version"));
 
     assert_int_equal(loopmsg_emulator_trigger(e->emu, "{\"no\":\"event\"}", NULL, 0, &err),
@@ -380,7 +330,7 @@ static void test_emulator__trigger_posts_any_event(void **state)
     assert_int_equal(loopmsg_emulator_inject(plain, "+14155550142", "hi", NULL, NULL, 0, &err),
                      LOOPMSG_OK);
     json_t *h = call_json(plain, "GET", "/api/v1/audience/messages/%2B14155550142/", NULL, 200);
-    assert_int_equal(jint(h, "count"), 1);
+    assert_int_equal(ts_jint(h, "count"), 1);
     json_decref(h);
     loopmsg_emulator_free(plain);
 }
@@ -394,21 +344,21 @@ static void test_emulator__sandbox_inject_and_trigger_over_http(void **state)
                           "{\"contact\":\"ruth.k@Example.org\",\"text\":\"hello\"}", 200);
     assert_true(json_is_true(json_object_get(j, "success")));
     char id[64];
-    snprintf(id, sizeof id, "%s", jstr(j, "message_id"));
+    snprintf(id, sizeof id, "%s", ts_jstr(j, "message_id"));
     json_decref(j);
     rx_wait(e->rx, 1, 3000);
-    assert_string_equal(jstr(e->rx->hooks[0].body, "message_id"), id);
-    assert_string_equal(jstr(e->rx->hooks[0].body, "contact"), "ruth.k@example.org");
+    assert_string_equal(ts_jstr(e->rx->hooks[0].body, "message_id"), id);
+    assert_string_equal(ts_jstr(e->rx->hooks[0].body, "contact"), "ruth.k@example.org");
 
     j = call_json(e->emu, "POST", "/__sandbox/trigger/",
                   "{\"event\":\"message_reaction\",\"contact\":\"+14155550142\","
                   "\"reaction\":\"like\",\"message_id\":\"M\",\"text\":\"t\","
                   "\"message_type\":\"reaction\",\"channel\":\"imessage\"}",
                   200);
-    assert_int_equal(strlen(jstr(j, "webhook_id")), 36);
+    assert_int_equal(strlen(ts_jstr(j, "webhook_id")), 36);
     json_decref(j);
     rx_wait(e->rx, 2, 3000);
-    assert_string_equal(jstr(e->rx->hooks[1].body, "reaction"), "like");
+    assert_string_equal(ts_jstr(e->rx->hooks[1].body, "reaction"), "like");
 
     j = call_json(e->emu, "POST", "/__sandbox/inject", "{\"text\":\"no contact\"}", 400);
     json_decref(j);
@@ -427,10 +377,10 @@ static void test_emulator__sandbox_faults_over_http(void **state)
     env *e = *state;
     json_t *j = call_json(e->emu, "POST", "/__sandbox/faults",
                           "{\"error_rate\":1,\"error_status\":503,\"error_code\":1010}", 200);
-    assert_int_equal(jint(j, "error_status"), 503);
+    assert_int_equal(ts_jint(j, "error_status"), 503);
     json_decref(j);
     j = call_json(e->emu, "GET", "/api/v1/sender/list/", NULL, 503);
-    assert_int_equal(jint(j, "code"), 1010);
+    assert_int_equal(ts_jint(j, "code"), 1010);
     assert_true(json_is_false(json_object_get(j, "success")));
     json_decref(j);
     /* The control plane is never faulted. */
@@ -440,7 +390,7 @@ static void test_emulator__sandbox_faults_over_http(void **state)
 
     j = call_json(e->emu, "POST", "/__sandbox/faults", "{\"drop_rate\":1}", 200);
     json_decref(j);
-    http_res *r = http(e->emu, "GET", "/api/v1/sender/list/", NULL);
+    ts_http_res *r = http(e->emu, "GET", "/api/v1/sender/list/", NULL);
     assert_int_equal(r->rc, CURLE_GOT_NOTHING);
 
     j = call_json(e->emu, "POST", "/__sandbox/faults", "{\"latency_ms\":300}", 200);
@@ -475,7 +425,7 @@ static void test_emulator__set_faults_from_c(void **state)
     f.error_rate = 1.0;
     assert_int_equal(loopmsg_emulator_set_faults(e->emu, &f), LOOPMSG_OK);
     json_t *j = call_json(e->emu, "GET", "/api/v1/pool/list/", NULL, 500);
-    assert_int_equal(jint(j, "code"), 1000);
+    assert_int_equal(ts_jint(j, "code"), 1000);
     json_decref(j);
     /* Scripted answers win over faults. */
     loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
@@ -507,22 +457,22 @@ static void test_emulator__sandbox_script_requests_and_reset(void **state)
     json_decref(j);
 
     j = call_json(e->emu, "GET", "/__sandbox/requests", NULL, 200);
-    assert_int_equal(jint(j, "count"), 1);
+    assert_int_equal(ts_jint(j, "count"), 1);
     json_t *it = json_array_get(json_object_get(j, "items"), 0);
-    assert_string_equal(jstr(it, "method"), "POST");
-    assert_string_equal(jstr(it, "path"), "/api/v1/message/send/");
-    assert_string_equal(jstr(it, "query"), "x=1");
+    assert_string_equal(ts_jstr(it, "method"), "POST");
+    assert_string_equal(ts_jstr(it, "path"), "/api/v1/message/send/");
+    assert_string_equal(ts_jstr(it, "query"), "x=1");
     /* The API key never leaves through the control plane. */
     assert_true(json_is_true(json_object_get(it, "authorization")));
-    assert_string_equal(jstr(it, "body"), "{\"contact\":\"+14155550142\",\"text\":\"hi\"}");
-    assert_int_equal(jint(it, "answered_status"), 429);
+    assert_string_equal(ts_jstr(it, "body"), "{\"contact\":\"+14155550142\",\"text\":\"hi\"}");
+    assert_int_equal(ts_jint(it, "answered_status"), 429);
     json_decref(j);
 
     /* A message exists; reset with state forgets it. */
     j = call_json(e->emu, "POST", "/api/v1/message/send/",
                   "{\"contact\":\"+14155550142\",\"text\":\"hi\"}", 200);
     char path[128];
-    snprintf(path, sizeof path, "/v1/message/status/%s/", jstr(j, "message_id"));
+    snprintf(path, sizeof path, "/v1/message/status/%s/", ts_jstr(j, "message_id"));
     json_decref(j);
     j = call_json(e->emu, "POST", "/__sandbox/reset", NULL, 200);
     json_decref(j);
@@ -532,7 +482,7 @@ static void test_emulator__sandbox_script_requests_and_reset(void **state)
     json_decref(j);
     json_decref(call_json(e->emu, "GET", path, NULL, 404));
     j = call_json(e->emu, "GET", "/__sandbox/health", NULL, 200);
-    assert_string_equal(jstr(j, "status"), "ok");
+    assert_string_equal(ts_jstr(j, "status"), "ok");
     json_decref(j);
 }
 

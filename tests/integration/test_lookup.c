@@ -653,20 +653,6 @@ static void test_lookup__cli(void **state)
 
 /* ---- the callback, end to end through `loopmsg listen` ------------------------------------- */
 
-static unsigned int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
-    close(s);
-    return ntohs(a.sin_port);
-}
-
 static char *wait_for(const char *path, const char *needle, unsigned int ms)
 {
     uint64_t end = ts_now_ms() + ms;
@@ -684,7 +670,7 @@ static char *wait_for(const char *path, const char *needle, unsigned int ms)
 static void test_lookup__callback_through_listen(void **state)
 {
     (void)state;
-    unsigned int port = free_port();
+    unsigned int port = ts_free_port();
     char port_s[16];
     snprintf(port_s, sizeof port_s, "%u", port);
     ts_env env;

@@ -312,21 +312,6 @@ static void test_redis__publish_failed_xadd_forgets_the_id(void **state)
     loopmsg_redis_publisher_free(p);
 }
 
-/* A port on 127.0.0.1 where nothing listens while fd is open. */
-static int closed_port(int *fd)
-{
-    *fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(*fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(*fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t n = sizeof a;
-    assert_int_equal(getsockname(*fd, (struct sockaddr *)&a, &n), 0);
-    return ntohs(a.sin_port);
-}
-
 static loopmsg_status try_publisher(const char *url, loopmsg_error *err)
 {
     loopmsg_redis_publisher_options o = LOOPMSG_REDIS_PUBLISHER_OPTIONS_INIT;
@@ -357,8 +342,8 @@ static void test_redis__publisher_new_refuses_bad_url_password_and_absent_server
     ts_assert_status(LOOPMSG_E_INVALID_ARG, try_publisher("redis://127.0.0.1:99999", &err), &err);
     assert_string_equal(err.message, "url: Redis URL: the port must be 1..65535");
 
-    int fd;
-    int port = closed_port(&fd);
+    uint16_t port;
+    int fd = ts_bound_port(&port);
     char url[128], want[128];
     snprintf(url, sizeof url, "redis://:%s@127.0.0.1:%d", PASSWORD, port);
     ts_assert_status(LOOPMSG_E_TRANSPORT, try_publisher(url, &err), &err);

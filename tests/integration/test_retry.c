@@ -75,45 +75,10 @@ static void script_n(ts_env *env, int n, int status, const char *body)
         ts_script(env, status, body);
 }
 
-/* A 127.0.0.1 port that refuses connections: bound (so nobody else gets it) but never
- * listening. Close the returned socket at the end of the test. */
-static int refusing_port(char *url, size_t size)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    snprintf(url, size, "http://127.0.0.1:%u", (unsigned int)ntohs(a.sin_port));
-    return fd;
-}
-
 static double jitter_one(void *ud)
 {
     (void)ud;
     return 1.0;
-}
-
-/* Every log line of a client. */
-#define MAX_LINES 256
-typedef struct log_capture {
-    size_t count;
-    int level[MAX_LINES];
-    char line[MAX_LINES][1100];
-} log_capture;
-
-static void capture_log(loopmsg_log_level level, const char *line, void *ud)
-{
-    log_capture *c = ud;
-    if (c->count == MAX_LINES)
-        return;
-    c->level[c->count] = (int)level;
-    snprintf(c->line[c->count], sizeof c->line[0], "%s", line);
-    c->count++;
 }
 
 static const char *body_1010 =
@@ -129,7 +94,7 @@ static void test_retry__connection_refused_post_retried(void **state)
 {
     ts_env *env = *state;
     char url[64];
-    int fd = refusing_port(url, sizeof url);
+    int fd = ts_refusing_url(url, sizeof url);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.base_url = url;
     use_client(env, &o);
@@ -151,7 +116,7 @@ static void test_retry__connection_refused_get_retried(void **state)
 {
     ts_env *env = *state;
     char url[64];
-    int fd = refusing_port(url, sizeof url);
+    int fd = ts_refusing_url(url, sizeof url);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.base_url = url;
     use_client(env, &o);
@@ -171,7 +136,7 @@ static void test_retry__connection_refused_max_retries_counts(void **state)
 {
     ts_env *env = *state;
     char url[64];
-    int fd = refusing_port(url, sizeof url);
+    int fd = ts_refusing_url(url, sizeof url);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.base_url = url;
     o.max_retries = 4;
@@ -720,11 +685,11 @@ static void test_retry__no_retries_gives_one_attempt(void **state)
 static void test_retry__backoff_doubles(void **state)
 {
     ts_env *env = *state;
-    log_capture *cap = calloc(1, sizeof *cap);
+    ts_log_capture *cap = calloc(1, sizeof *cap);
     assert_non_null(cap);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.retry_delay_ms = 150;
-    o.log_cb = capture_log;
+    o.log_cb = ts_capture_log;
     o.log_user_data = cap;
     loopmsg_client *c = use_client(env, &o);
     loopmsg__client_set_random(c, jitter_one, NULL);
@@ -774,12 +739,12 @@ static double jitter_thousandth(void *ud)
 static void test_retry__backoff_is_capped(void **state)
 {
     ts_env *env = *state;
-    log_capture *cap = calloc(1, sizeof *cap);
+    ts_log_capture *cap = calloc(1, sizeof *cap);
     assert_non_null(cap);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.retry_delay_ms = 40000;
     o.max_retries = 3;
-    o.log_cb = capture_log;
+    o.log_cb = ts_capture_log;
     o.log_user_data = cap;
     loopmsg_client *c = use_client(env, &o);
     loopmsg__client_set_random(c, jitter_thousandth, NULL);

@@ -295,6 +295,18 @@ static loopmsg_webhook_server_stats stats(loopmsg_webhook_server *srv)
     return st;
 }
 
+/* Wait (at most 10 s) until n callbacks are running; the stats at that moment. */
+static loopmsg_webhook_server_stats wait_in_progress(loopmsg_webhook_server *srv, size_t n)
+{
+    uint64_t end = ts_now_ms() + 10000;
+    loopmsg_webhook_server_stats st = stats(srv);
+    while (st.in_progress < n && ts_now_ms() < end) {
+        ts_sleep_ms(5);
+        st = stats(srv);
+    }
+    return st;
+}
+
 /* A raw TCP connection to the receiver. */
 static int connect_raw(uint16_t port)
 {
@@ -464,9 +476,7 @@ static void test_webhook_server__repeat_while_in_flight_is_not_delivered_again(v
     uint16_t port = loopmsg_webhook_server_port(srv);
     char *body = event_body("message_inbound", "in-flight-1");
     assert_int_equal(post(port, "/webhook", SECRET, body).status, 200);
-    for (int i = 0; i < 400 && stats(srv).in_progress == 0; i++)
-        ts_sleep_ms(5);
-    assert_int_equal(stats(srv).in_progress, 1); /* its callback is running (blocked) */
+    assert_int_equal(wait_in_progress(srv, 1).in_progress, 1); /* its callback is blocked */
     /* Loop repeats it while the first copy is still being handled: acknowledged, not
      * queued. */
     assert_int_equal(post(port, "/webhook", SECRET, body).status, 200);
@@ -482,6 +492,23 @@ static void test_webhook_server__repeat_while_in_flight_is_not_delivered_again(v
     sink_destroy(&s);
 }
 
+/* POST body on the open connection fd without closing it, and read its 200 (asserted). */
+static void post_keepalive(int fd, const char *body)
+{
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
+                     "\r\nContent-Length: %zu\r\n\r\n%s",
+                     strlen(body), body);
+    assert_true(n > 0 && (size_t)n < sizeof req);
+    assert_true(send(fd, req, (size_t)n, MSG_NOSIGNAL) == n);
+    char answer[512];
+    ssize_t got = recv(fd, answer, sizeof answer - 1, 0);
+    assert_true(got > 12);
+    answer[got] = '\0';
+    assert_memory_equal(answer, "HTTP/1.1 200", 12);
+}
+
 static void test_webhook_server__connection_limit(void **state)
 {
     (void)state;
@@ -494,9 +521,15 @@ static void test_webhook_server__connection_limit(void **state)
     loopmsg_webhook_server *srv = start(&o);
     uint16_t port = loopmsg_webhook_server_port(srv);
     int fds[3];
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
+        /* Accepted, served, and kept open (keep-alive): the receiver holds all three. */
         fds[i] = connect_raw(port);
-    ts_sleep_ms(100); /* let the receiver accept them */
+        char id[16];
+        snprintf(id, sizeof id, "held-%d", i);
+        char *held = event_body("message_inbound", id);
+        post_keepalive(fds[i], held);
+        free(held);
+    }
     /* A fourth connection waits unserved in the listen backlog... */
     int extra = connect_raw(port);
     char *body = event_body("message_inbound", "after-limit");
@@ -507,8 +540,8 @@ static void test_webhook_server__connection_limit(void **state)
                      strlen(body), body);
     assert_int_equal(send(extra, req, (size_t)n, 0), n);
     struct pollfd p = {extra, POLLIN, 0};
-    assert_int_equal(poll(&p, 1, 500), 0);
-    assert_int_equal(stats(srv).requests, 0);
+    assert_int_equal(poll(&p, 1, 500), 0); /* not served during this window */
+    assert_int_equal(stats(srv).requests, 3);
     /* ...until one of the three goes. */
     close(fds[0]);
     assert_int_equal(poll(&p, 1, 5000), 1);
@@ -521,7 +554,7 @@ static void test_webhook_server__connection_limit(void **state)
     close(fds[1]);
     close(fds[2]);
     loopmsg_webhook_server_free(srv);
-    assert_int_equal(s.calls, 1);
+    assert_int_equal(s.calls, 4);
     free(body);
     sink_destroy(&s);
 }
@@ -789,8 +822,10 @@ static void test_webhook_server__headers_deadline_after_quiet_spell(void **state
     o.timeout_ms = 1000;
     loopmsg_webhook_server *srv = start(&o);
     uint16_t port = loopmsg_webhook_server_port(srv);
-    struct timespec quiet = {1, 500 * 1000 * 1000};
-    nanosleep(&quiet, NULL); /* nothing listed: the sweeper is asleep */
+    /* These two sleeps are the scenario, not a wait for something: a spell longer than
+     * timeout_ms in which nothing happens, so that the sweeper has gone to sleep with nothing
+     * listed (there is no event to wait for: it is asleep precisely because none came). */
+    ts_sleep_ms(1500);
     int fd = connect_raw(port);
     trickle_headers_until_cut(fd);
     close(fd);
@@ -798,19 +833,8 @@ static void test_webhook_server__headers_deadline_after_quiet_spell(void **state
     /* A keep-alive connection rejoins the list once its request completes. */
     char *body = event_body("message_inbound", "quiet-1");
     fd = connect_raw(port);
-    char req[1024];
-    int n = snprintf(req, sizeof req,
-                     "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: " SECRET
-                     "\r\nContent-Length: %zu\r\n\r\n%s",
-                     strlen(body), body);
-    assert_true(n > 0 && (size_t)n < sizeof req);
-    assert_true(send(fd, req, (size_t)n, MSG_NOSIGNAL) == n);
-    char answer[512];
-    ssize_t got = recv(fd, answer, sizeof answer - 1, 0);
-    assert_true(got > 12);
-    answer[got] = '\0';
-    assert_memory_equal(answer, "HTTP/1.1 200", 12);
-    nanosleep(&quiet, NULL);
+    post_keepalive(fd, body);
+    ts_sleep_ms(1500);
     trickle_headers_until_cut(fd);
     close(fd);
     loopmsg_webhook_server_stop(srv);
@@ -843,11 +867,7 @@ static void test_webhook_server__slow_callback_does_not_delay_200(void **state)
     assert_true(r1.seconds < 5.0);
     assert_true(r2.seconds < 5.0);
     /* Both callbacks are (or are about to be) asleep on the two workers. */
-    loopmsg_webhook_server_stats st = stats(srv);
-    for (int i = 0; i < 1000 && st.in_progress < 2; i++) {
-        ts_sleep_ms(5);
-        st = stats(srv);
-    }
+    loopmsg_webhook_server_stats st = wait_in_progress(srv, 2);
     assert_int_equal(st.handled, 0);
     assert_int_equal(st.in_progress, 2);
     sink_release(&s);
@@ -879,8 +899,7 @@ static void test_webhook_server__full_queue_answers_503(void **state)
     }
     assert_int_equal(post(port, "/webhook", SECRET, b[0]).status, 200);
     /* Wait until the worker holds q-0, so that the queue itself is empty. */
-    for (int i = 0; i < 400 && stats(srv).in_progress == 0; i++)
-        ts_sleep_ms(5);
+    assert_int_equal(wait_in_progress(srv, 1).in_progress, 1);
     assert_int_equal(post(port, "/webhook", SECRET, b[1]).status, 200);
     assert_int_equal(post(port, "/webhook", SECRET, b[2]).status, 200);
     assert_int_equal(post(port, "/webhook", SECRET, b[3]).status, 503);

@@ -38,21 +38,6 @@ int rs_available(void)
     return 0;
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t n = sizeof a;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &n), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static void spawn(rs_server *s)
 {
     char port[16], log[128];
@@ -111,7 +96,7 @@ void rs_start(rs_server *s)
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/loopmsg-redis-XXXXXX");
     assert_non_null(mkdtemp(s->dir));
-    s->port = free_port();
+    s->port = ts_free_port();
     snprintf(s->url, sizeof s->url, "redis://127.0.0.1:%d", s->port);
     spawn(s);
 }

@@ -10,12 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 static long outstanding;
 static long fail_countdown;
@@ -329,6 +333,32 @@ void ts_sleep_ms(unsigned int ms)
     nanosleep(&ts, NULL);
 }
 
+int ts_signal_taken(int pid, int sig, int timeout_ms)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    unsigned long long bit = 1ull << (sig - 1);
+    uint64_t until = ts_now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return 0;
+        char line[256];
+        int pending = 0;
+        /* SigPnd: sent to the (main) thread; ShdPnd: sent to the process, as kill(2) does. */
+        while (fgets(line, sizeof line, f))
+            if ((strncmp(line, "SigPnd:", 7) == 0 || strncmp(line, "ShdPnd:", 7) == 0) &&
+                (strtoull(line + 7, NULL, 16) & bit))
+                pending = 1;
+        fclose(f);
+        if (!pending)
+            return 1;
+        if (ts_now_ms() > until)
+            return 0;
+        ts_sleep_ms(1);
+    }
+}
+
 void ts_cli_start_ex(ts_cli *cli, ts_env *env, const char *const *argv, const ts_cli_opts *opts)
 {
     static int seq;
@@ -455,4 +485,70 @@ int ts_cli_run(ts_cli *cli, ts_env *env, const char *const *argv, const char *st
 {
     ts_cli_start(cli, env, argv, NULL, stdin_path);
     return ts_cli_wait(cli, 60000);
+}
+
+int ts_bound_port(uint16_t *port_out)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port_out = ntohs(a.sin_port);
+    return fd;
+}
+
+int ts_refusing_url(char *url, size_t size)
+{
+    uint16_t port;
+    int fd = ts_bound_port(&port);
+    snprintf(url, size, "http://127.0.0.1:%u", (unsigned int)port);
+    return fd;
+}
+
+uint16_t ts_free_port(void)
+{
+    uint16_t port;
+    close(ts_bound_port(&port));
+    return port;
+}
+
+void ts_capture_log(loopmsg_log_level level, const char *line, void *user_data)
+{
+    ts_log_capture *c = user_data;
+    if (c->count == TS_LOG_LINES)
+        return;
+    c->level[c->count] = (int)level;
+    snprintf(c->line[c->count], sizeof c->line[0], "%s", line);
+    c->count++;
+}
+
+size_t ts_log_lines_containing(const ts_log_capture *c, const char *needle)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->count; i++)
+        if (strstr(c->line[i], needle))
+            n++;
+    return n;
+}
+
+void ts_remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            char p[1024];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
 }

@@ -86,6 +86,9 @@ void ts_assert_contains_impl(const char *haystack, const char *needle, const cha
 /* Read a whole file (NUL-terminated; caller frees). NULL if it cannot be read. */
 char *ts_read_file(const char *path, size_t *len_out);
 
+/* Remove the files directly inside dir, then dir itself (not recursive; errors ignored). */
+void ts_remove_dir(const char *dir);
+
 /* Path under $LOOPMSG_TEST_DATA (static buffer). */
 const char *ts_data_path(const char *rel);
 
@@ -93,6 +96,31 @@ const char *ts_data_path(const char *rel);
 uint64_t ts_now_ms(void);
 /* Sleep for ms milliseconds. */
 void ts_sleep_ms(unsigned int ms);
+
+/* Wait (at most timeout_ms) until process pid has taken signal sig, sent by kill(2): it is
+ * no longer pending (/proc/PID/status), so its handler has run or is running and a second
+ * one sent now is not merged into the first. True when taken. Linux only. */
+int ts_signal_taken(int pid, int sig, int timeout_ms);
+
+/* A 127.0.0.1 port bound by the returned socket and never listened on: connections to it are
+ * refused while the socket is open, and nobody else can take it (close it at the end). */
+int ts_bound_port(uint16_t *port_out);
+/* ts_bound_port, with url set to http://127.0.0.1:PORT. */
+int ts_refusing_url(char *url, size_t size);
+/* A free 127.0.0.1 port (bound and released at once: another process could take it). */
+uint16_t ts_free_port(void);
+
+/* The log lines of a client: log_cb = ts_capture_log, log_user_data = a ts_log_capture
+ * (large: allocate it). Lines beyond TS_LOG_LINES are dropped. */
+#define TS_LOG_LINES 512
+typedef struct ts_log_capture {
+    size_t count;
+    int level[TS_LOG_LINES];
+    char line[TS_LOG_LINES][1100];
+} ts_log_capture;
+void ts_capture_log(loopmsg_log_level level, const char *line, void *user_data);
+/* How many captured lines contain needle. */
+size_t ts_log_lines_containing(const ts_log_capture *c, const char *needle);
 
 /* True under a slow runner (valgrind sets LOOPMSG_TEST_SLOW): timing upper bounds are skipped
  * there; lower bounds always hold. */

@@ -237,19 +237,7 @@ char *wh_spool_dir_new(void)
 
 void wh_spool_dir_free(char *dir)
 {
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char p[1024];
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
+    ts_remove_dir(dir);
     char *slash = strrchr(dir, '/');
     *slash = '\0';
     rmdir(dir);

@@ -115,7 +115,7 @@ static void test_jsonw__buffer_reuse(void **state)
     cli_jw_end(&w);
     assert_true(w.out.len > sizeof big);
     char *buf = w.out.ptr;
-    size_t cap = w.cap;
+    size_t cap = w.out.cap;
     for (int i = 0; i < 1000; i++) {
         cli_jw_reset(&w);
         assert_int_equal(w.out.len, 0);
@@ -124,7 +124,7 @@ static void test_jsonw__buffer_reuse(void **state)
         cli_jw_str(&w, "text", i % 2 ? "short" : big);
         cli_jw_end(&w);
         assert_ptr_equal(w.out.ptr, buf);
-        assert_int_equal(w.cap, cap);
+        assert_int_equal(w.out.cap, cap);
     }
     cli_jw_reset(&w);
     cli_jw_begin(&w, NULL);

@@ -2,8 +2,8 @@
 /*
  * test_webhook_parse.c: loopmsg_webhook_parse() on every sample payload of Loop's docs, field by
  * field, and on hostile bodies (truncated, wrong types, duplicate keys, too large, not UTF-8).
- * The counting allocator of tests/support checks that every event is freed and that an allocation failure at any
- * point gives LOOPMSG_E_NOMEM without a leak.
+ * The counting allocator of tests/support checks that every event is freed and that an allocation
+ * failure at any point gives LOOPMSG_E_NOMEM without a leak.
  */
 #include "test_support.h"
 

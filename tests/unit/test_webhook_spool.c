@@ -39,20 +39,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    (void)state;
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
+    ts_remove_dir(dir);
     return ts_teardown(state);
 }
 
@@ -334,7 +321,17 @@ static void test_webhook_spool__done_ids_expire_after_the_ttl(void **state)
     uint64_t s = append(sp, "short-lived", "{\"event\":\"x\"}");
     loopmsg__spool_done(sp, s);
     loopmsg__spool_close(sp);
-    sleep(2);
+    /* Remembered while its TTL lasts (here the default TTL's)... */
+    sp = open_spool(0, &rec);
+    assert_int_equal(rec.seen_count, 1);
+    assert_string_equal(rec.seen[0].id, "short-lived");
+    loopmsg__spool_recovery_clear(&rec);
+    loopmsg__spool_close(sp);
+    /* ...and forgotten once the wall clock (whole seconds, as the spool stamps records) is
+     * a TTL of 1 s past the last moment it could have been stamped. */
+    time_t stamped_by = time(NULL);
+    while (time(NULL) < stamped_by + 1)
+        ts_sleep_ms(10);
     assert_int_equal(loopmsg__spool_open(&sp, dir, 1, 0, &rec, msg, sizeof msg), 0);
     assert_int_equal(rec.pending_count, 0);
     assert_int_equal(rec.seen_count, 0);

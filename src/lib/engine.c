@@ -21,7 +21,6 @@
 #include <time.h>
 
 #define MAX_RESPONSE_BYTES (8u * 1024u * 1024u)
-#define IDLE_HANDLES       64
 
 typedef enum { REQ_QUEUED, REQ_RUNNING, REQ_DONE } req_state;
 
@@ -69,8 +68,8 @@ struct loopmsg_engine {
     struct curl_slist *headers_noauth; /* for LOOPMSG__OP_HOST_OPTIN */
     struct curl_slist *headers_lookup; /* for LOOPMSG__OP_HOST_LOOKUP; NULL without a key */
     req_list queued, running, done;
-    CURL *idle[IDLE_HANDLES];
-    size_t idle_count;
+    CURL **idle; /* configured easy handles between requests, up to max_concurrent */
+    size_t idle_count, idle_cap;
     uint64_t next_id;
     int dispatching;       /* inside a user callback */
     int in_wire;           /* inside the wire callback, i.e. inside a libcurl callback */
@@ -490,7 +489,12 @@ static CURL *take_easy(const loopmsg_client *c, struct loopmsg_engine *e)
     return new_easy(c, e);
 }
 
-static void give_easy(struct loopmsg_engine *e, CURL *h)
+/* Every handle goes back to the pool, which grows up to max_concurrent (no more handles are
+ * ever in use at once): a client that freed the handles above a fixed pool size and made new
+ * ones at 1,000 in flight spent a third more CPU per request, and the churn of libcurl's
+ * per-handle buffers (about 80 KB allocated, mostly untouched) through malloc left 20 KB more
+ * resident per request in flight than keeping them (docs/performance.md, HTTPS). */
+static void give_easy(const loopmsg_client *c, struct loopmsg_engine *e, CURL *h)
 {
     /* No pointer into a freed request may stay behind on an idle handle. */
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
@@ -498,10 +502,20 @@ static void give_easy(struct loopmsg_engine *e, CURL *h)
 #if LIBCURL_VERSION_NUM >= 0x075000
     curl_easy_setopt(h, CURLOPT_PREREQDATA, NULL);
 #endif
-    if (e->idle_count < IDLE_HANDLES)
-        e->idle[e->idle_count++] = h;
-    else
-        curl_easy_cleanup(h);
+    if (e->idle_count == e->idle_cap) {
+        size_t max = c->max_concurrent ? c->max_concurrent : 16;
+        size_t cap = e->idle_cap ? e->idle_cap * 2 : 16;
+        if (cap > max)
+            cap = max;
+        CURL **grown = cap > e->idle_cap ? loopmsg__realloc(e->idle, cap * sizeof *grown) : NULL;
+        if (!grown) {
+            curl_easy_cleanup(h); /* out of memory, or more than max_concurrent: not kept */
+            return;
+        }
+        e->idle = grown;
+        e->idle_cap = cap;
+    }
+    e->idle[e->idle_count++] = h;
 }
 
 static void finish(loopmsg_client *c, loopmsg__request *r, loopmsg_status st);
@@ -585,7 +599,7 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     /* No pre-request hook: tell the wire callback now, before connecting (early, never late). */
     if (!wire_ok(r)) {
         r->easy = NULL;
-        give_easy(e, h);
+        give_easy(c, e, h);
         r->state = REQ_DONE;
         finish(c, r, wire_refusal(r));
         return -1;
@@ -594,7 +608,7 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     log_event(c, r, LOOPMSG_LOG_EVENT_REQUEST, LOOPMSG_LOG_DEBUG, LOOPMSG_OK, 0);
     if (curl_multi_add_handle(e->multi, h) != CURLM_OK) {
         r->easy = NULL;
-        give_easy(e, h);
+        give_easy(c, e, h);
         r->state = REQ_DONE;
         finish(c, r,
                loopmsg__error_set(&r->err, LOOPMSG_E_INTERNAL, "%s: curl_multi_add_handle failed",
@@ -808,7 +822,7 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
     list_remove(&e->running, r);
     loopmsg_status st = classify_attempt(c, r, rc);
     curl_multi_remove_handle(e->multi, r->easy);
-    give_easy(e, r->easy);
+    give_easy(c, e, r->easy);
     r->easy = NULL;
     r->attempt_ms = now - r->attempt_started_ms;
 
@@ -1214,7 +1228,7 @@ static void cancel_one(loopmsg_client *c, loopmsg__request *r)
     list_remove(list_of(e, r), r);
     if (r->easy) {
         curl_multi_remove_handle(e->multi, r->easy);
-        give_easy(e, r->easy);
+        give_easy(c, e, r->easy);
         r->easy = NULL;
     }
     if (r->result && r->op->free_result)
@@ -1312,6 +1326,7 @@ void loopmsg__engine_free(loopmsg_client *c)
     dispatch_done(c);
     for (size_t i = 0; i < e->idle_count; i++)
         curl_easy_cleanup(e->idle[i]);
+    loopmsg__free(e->idle);
     curl_multi_cleanup(e->multi);
     curl_share_cleanup(e->share); /* after every easy handle that used it */
     wipe_slist(e->headers);

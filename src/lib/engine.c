@@ -21,6 +21,7 @@
 #include <time.h>
 
 #define MAX_RESPONSE_BYTES (8u * 1024u * 1024u)
+#define H2_STREAMS_ASSUMED 100
 
 typedef enum { REQ_QUEUED, REQ_RUNNING, REQ_DONE } req_state;
 
@@ -77,6 +78,7 @@ struct loopmsg_engine {
     uint64_t paused_until; /* Retry-After on 429/503 pauses every request to the host */
     double tokens;
     uint64_t tokens_at;
+    bool conns_adapt; /* the connection cap may still rise (adapt_connections) */
 };
 
 /* Both keys of the client, wherever either stands. */
@@ -266,6 +268,27 @@ static CURLSH *new_share(void)
 }
 
 /* Content-Type, Expect and, when given, an Authorization line. NULL on OOM. */
+static void set_connections(struct loopmsg_engine *e, long conns)
+{
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns);
+}
+
+/* max_connections left to the library, over https: HTTP/2 is expected and the client starts
+ * with one connection per 100 requests in flight. The first answer that came over HTTP/1.x
+ * (a server without HTTP/2) raises the cap to max_concurrent for good, as HTTP/1.1 needs a
+ * connection per request in flight. Called outside libcurl's callbacks: curl_multi_setopt
+ * refuses to run inside them. */
+static void adapt_connections(loopmsg_client *c, struct loopmsg_engine *e, CURL *h)
+{
+    long v = 0;
+    if (!e->conns_adapt || curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &v) != CURLE_OK || !v ||
+        v >= CURL_HTTP_VERSION_2_0)
+        return;
+    e->conns_adapt = false;
+    set_connections(e, c->max_concurrent ? (long)c->max_concurrent : 16);
+}
+
 static struct curl_slist *header_list(const char *auth)
 {
     struct curl_slist *a = curl_slist_append(NULL, "Content-Type: application/json");
@@ -331,18 +354,23 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
     }
     /* Requests in flight (max_concurrent) and connections (max_connections) are separate
      * limits: over HTTP/2 every handle waits for a connection it can multiplex on
-     * (CURLOPT_PIPEWAIT) and a new one opens only when the server's stream limit is reached;
-     * over HTTP/1.1 each request in flight needs its own connection, up to max_connections. */
-    long conns = c->max_connections ? (long)c->max_connections : 16;
+     * (CURLOPT_PIPEWAIT); over HTTP/1.1 each request in flight needs its own connection, up
+     * to max_connections. libcurl opens a new connection for every request that finds the
+     * others full (the server's stream limit) until the cap, so the cap is what keeps
+     * HTTP/2 on few connections: see adapt_connections. */
     long streams = c->max_concurrent ? (long)c->max_concurrent : 16;
-    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
-    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns);
+    long conns = c->max_connections ? (long)c->max_connections : streams;
+    if (!c->max_connections && c->http_version != LOOPMSG_HTTP_VERSION_1_1 &&
+        strncmp(c->base_url, "https://", 8) == 0) {
+        /* A server should allow at least 100 streams per connection (RFC 9113, 6.5.2). */
+        conns = (streams + H2_STREAMS_ASSUMED - 1) / H2_STREAMS_ASSUMED;
+        e->conns_adapt = true;
+    }
+    set_connections(e, conns);
     curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 #if LIBCURL_VERSION_NUM >= 0x074300
     /* The client's own cap per connection; the server's SETTINGS limit applies on top. */
     curl_multi_setopt(e->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, streams);
-#else
-    (void)streams;
 #endif
     e->next_id = 1;
     e->tokens = c->rate_limit_per_second > 0 ? 1.0 : 0.0;
@@ -821,6 +849,8 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
     uint64_t now = loopmsg__mono_ms();
     list_remove(&e->running, r);
     loopmsg_status st = classify_attempt(c, r, rc);
+    if (r->err.http_status)
+        adapt_connections(c, e, r->easy);
     curl_multi_remove_handle(e->multi, r->easy);
     give_easy(c, e, r->easy);
     r->easy = NULL;

@@ -420,6 +420,28 @@ static void test_tls__max_connections_apart_from_in_flight(void **state)
     ts_proxy_stop(px);
 }
 
+/* max_connections left to the library over https starts at one connection per 100 in flight
+ * (HTTP/2 expected); the emulator answers in HTTP/1.1, so the first answer raises it to
+ * max_concurrent: more than one connection, counted at the proxy. */
+static void test_tls__http1_1_server_raises_the_connection_cap(void **state)
+{
+    NEED_CERTS();
+    ts_env *env = *state;
+    char purl[64];
+    ts_proxy *px = proxy_start(purl, sizeof purl);
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.proxy = purl;
+    o.max_concurrent = 16;
+    o.timeout_ms = ts_slow() ? 120000 : 30000;
+    tally t = {0};
+    run_async(tls_client(env, &o), 100, &t);
+    assert_int_equal(t.ok, 100);
+    assert_int_equal(ts_request_count(env), 100);
+    unsigned int n = ts_proxy_connects(px);
+    assert_true(n > 1 && n <= 16);
+    ts_proxy_stop(px);
+}
+
 /* The CLI's trust, version and proxy flags (before or after the command word). */
 static int cli(ts_env *env, ts_cli *r, const char *const *argv)
 {
@@ -517,6 +539,7 @@ int main(void)
         T(test_tls__proxy_never_sees_the_key_over_plaintext),
         T(test_tls__proxy_failure_hides_key_and_credentials),
         T(test_tls__max_connections_apart_from_in_flight),
+        T(test_tls__http1_1_server_raises_the_connection_cap),
         T(test_tls__cli_trust_and_version_flags),
         T(test_tls__cli_wrong_ca_exits_4),
         T(test_tls__cli_proxy_flag),

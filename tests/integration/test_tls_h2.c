@@ -215,15 +215,8 @@ static int h2_setup(void **state)
 static int h2_teardown(void **state)
 {
     ts_env *env = *state;
-    loopmsg_client_free(env->client);
-    long now = ts_alloc_outstanding();
-    long mark = env->alloc_mark;
-    free(env);
-    if (now != mark) {
-        fprintf(stderr, "LEAK: %ld allocation(s) outstanding after the test\n", now - mark);
-        return -1;
-    }
-    return 0;
+    env->emu = NULL; /* the group's, freed in group_teardown */
+    return ts_emu_teardown(state);
 }
 
 /* What nginx logged: requests, distinct connections, requests in each protocol. */
@@ -284,41 +277,14 @@ static wire_log read_log(int expected)
     return w;
 }
 
-typedef struct tally {
-    int calls, ok;
-} tally;
-
-static void on_send(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send_result *r,
-                    const loopmsg_error *err, void *ud)
-{
-    (void)c;
-    (void)id;
-    tally *t = ud;
-    t->calls++;
-    if (r && err->status == LOOPMSG_OK && r->message_id && *r->message_id)
-        t->ok++;
-}
-
-/* n sends submitted at once, then the client runs them all. */
-static void burst(ts_env *env, loopmsg_client_options *o, int n)
+/* n sends submitted at once, every one accepted; behind nginx the emulator saw them all, with
+ * the key, as sent. What nginx logged about them. */
+static wire_log burst(ts_env *env, loopmsg_client_options *o, int n)
 {
     o->ca_bundle_path = certs.ca_pem;
     o->timeout_ms = ts_slow() ? 120000 : 30000;
     env->client = ts_client(env, o);
-    tally t = {0};
-    for (int i = 0; i < n; i++) {
-        loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
-        p.contact = "+13231112233";
-        p.text = "burst";
-        loopmsg_error err;
-        ts_assert_status(
-            LOOPMSG_OK, loopmsg_message_send_async(env->client, &p, on_send, &t, NULL, &err), &err);
-    }
-    loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
-    assert_int_equal(t.calls, n);
-    assert_int_equal(t.ok, n);
-    /* Behind nginx, what reached the emulator: every send, with the key, as sent. */
+    assert_int_equal(ts_send_burst(env->client, n, "burst"), n);
     assert_int_equal(ts_request_count(env), (size_t)n);
     loopmsg_emulator_request *q = ts_request(env, (size_t)n - 1);
     assert_string_equal(q->method, "POST");
@@ -326,6 +292,10 @@ static void burst(ts_env *env, loopmsg_client_options *o, int n)
     assert_string_equal(q->authorization, TS_KEY);
     ts_assert_json_eq("{\"contact\":\"+13231112233\",\"text\":\"burst\"}", q->body);
     loopmsg_emulator_request_free(q);
+    wire_log w = read_log(n);
+    assert_int_equal(w.requests, n);
+    assert_int_equal(w.ok, n);
+    return w;
 }
 
 /* The default (auto): HTTP/2 through ALPN, and 64 requests in flight share one connection
@@ -335,10 +305,7 @@ static void test_tls_h2__64_in_flight_multiplex_on_one_connection(void **state)
     ts_env *env = *state;
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.max_concurrent = 64;
-    burst(env, &o, 64);
-    wire_log w = read_log(64);
-    assert_int_equal(w.requests, 64);
-    assert_int_equal(w.ok, 64);
+    wire_log w = burst(env, &o, 64);
     assert_int_equal(w.h2, 64);
     assert_true(w.connections >= 1 && w.connections <= 2);
 }
@@ -353,10 +320,7 @@ static void test_tls_h2__stream_limit_opens_few_connections(void **state)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.max_concurrent = 256;
     o.http_version = LOOPMSG_HTTP_VERSION_2;
-    burst(env, &o, 256);
-    wire_log w = read_log(256);
-    assert_int_equal(w.requests, 256);
-    assert_int_equal(w.ok, 256);
+    wire_log w = burst(env, &o, 256);
     assert_int_equal(w.h2, 256);
     assert_true(w.connections >= 2 && w.connections <= 3);
 }
@@ -368,9 +332,7 @@ static void test_tls_h2__max_connections_kept(void **state)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.max_concurrent = 256;
     o.max_connections = 1;
-    burst(env, &o, 256);
-    wire_log w = read_log(256);
-    assert_int_equal(w.requests, 256);
+    wire_log w = burst(env, &o, 256);
     assert_int_equal(w.h2, 256);
     assert_int_equal(w.connections, 1);
 }
@@ -383,9 +345,7 @@ static void test_tls_h2__http1_1_connection_per_request_in_flight(void **state)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.max_concurrent = 16;
     o.http_version = LOOPMSG_HTTP_VERSION_1_1;
-    burst(env, &o, 64);
-    wire_log w = read_log(64);
-    assert_int_equal(w.requests, 64);
+    wire_log w = burst(env, &o, 64);
     assert_int_equal(w.h11, 64);
     assert_true(w.connections > 2 && w.connections <= 16);
 }

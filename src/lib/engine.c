@@ -519,9 +519,10 @@ static CURL *take_easy(const loopmsg_client *c, struct loopmsg_engine *e)
 
 /* Every handle goes back to the pool, which grows up to max_concurrent (no more handles are
  * ever in use at once): a client that freed the handles above a fixed pool size and made new
- * ones at 1,000 in flight spent a third more CPU per request, and the churn of libcurl's
- * per-handle buffers (about 80 KB allocated, mostly untouched) through malloc left 20 KB more
- * resident per request in flight than keeping them (docs/performance.md, HTTPS). */
+ * ones at 1,000 in flight spent up to 30% more CPU than raw libcurl, and the churn of
+ * libcurl's per-handle buffers (about 88 KB allocated, mostly untouched) through malloc left
+ * 15-20 KB more resident per request in flight than keeping them (docs/performance.md,
+ * HTTPS). */
 static void give_easy(const loopmsg_client *c, struct loopmsg_engine *e, CURL *h)
 {
     /* No pointer into a freed request may stay behind on an idle handle. */

@@ -267,7 +267,6 @@ static CURLSH *new_share(void)
     return sh;
 }
 
-/* Content-Type, Expect and, when given, an Authorization line. NULL on OOM. */
 static void set_connections(struct loopmsg_engine *e, long conns)
 {
     curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
@@ -289,6 +288,7 @@ static void adapt_connections(loopmsg_client *c, struct loopmsg_engine *e, CURL 
     set_connections(e, c->max_concurrent ? (long)c->max_concurrent : 16);
 }
 
+/* Content-Type, Expect and, when given, an Authorization line. NULL on OOM. */
 static struct curl_slist *header_list(const char *auth)
 {
     struct curl_slist *a = curl_slist_append(NULL, "Content-Type: application/json");

@@ -50,14 +50,15 @@ echo "trust: bundle.pem $(grep -c 'BEGIN CERT' "$tmp/bundle.pem") certificates; 
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
-# start_sandbox OUTFILE ARGS...: prints its URL
+# start_sandbox OUTFILE ARGS...: sets sandbox_url. Not called in $(...): the pid must reach
+# this shell's pids for the cleanup (a subshell's would leave the sandbox running).
 start_sandbox() {
     local out=$1
     shift
     "$build/loopmsg" sandbox --quiet --json "$@" >"$out" 2>/dev/null &
     pids+=($!)
     for _ in $(seq 100); do grep -q '"url"' "$out" 2>/dev/null && break; sleep 0.1; done
-    sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$out"
+    sandbox_url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$out")
 }
 
 only=${BENCH_TLS_ONLY:-oneshot 64 latency versions}
@@ -67,7 +68,8 @@ echo_url=
 
 if command -v nginx >/dev/null; then
     server="nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), TLS 1.3, HTTP/2"
-    back=$(start_sandbox "$tmp/back.json")
+    start_sandbox "$tmp/back.json"
+    back=$sandbox_url
     p1=$(free_port)
     p2=$(free_port)
     p3=$(free_port)
@@ -136,7 +138,8 @@ CONF
     done
 else
     server="loopmsg sandbox with TLS (HTTP/1.1; install nginx for HTTP/2)"
-    url=$(start_sandbox "$tmp/tls.json" --tls-cert "$tmp/server.pem" --tls-key "$tmp/server.key")
+    start_sandbox "$tmp/tls.json" --tls-cert "$tmp/server.pem" --tls-key "$tmp/server.key"
+    url=$sandbox_url
     lat_url=$url
     control=$url
     export BENCH_CONTROL_CA=$tmp/ca.pem

@@ -13,8 +13,9 @@ if [ "${1:-}" != "--minimal" ]; then
     pkgs+=(valgrind clang clang-format scdoc mandoc doxygen redis-server)
 fi
 if [ "${1:-}" = "--with-bench" ]; then
-    # nginx: the HTTPS + HTTP/2 server of the bench (TLS runs fall back to the emulator).
-    pkgs+=(wrk nginx)
+    # nginx: the HTTPS + HTTP/2 server of the bench (TLS runs fall back to the emulator);
+    # its echo module adds latency with a timer (echo_sleep) in the 50 ms runs.
+    pkgs+=(wrk nginx libnginx-mod-http-echo)
 fi
 
 missing=()

@@ -269,10 +269,15 @@ typedef struct loopmsg_client_options {
     const char *ca_path;          /**< Hashed CA directory (`openssl rehash`); used instead of the
                                        system default, and together with ca_bundle_path when both
                                        are set. @since 0.2 */
-    unsigned int max_connections; /**< Open connections to the API at most; 0 = max_concurrent.
-                                       Over HTTP/2 the requests in flight share few
-                                       connections (one while the server's stream limit
-                                       allows). @since 0.2 */
+    unsigned int max_connections; /**< Open connections to each host at most. 0 = chosen
+                                       by the library: over https (HTTP/2 expected) one per
+                                       100 requests in flight (max_concurrent / 100, rounded
+                                       up), raised to max_concurrent for good as soon as an
+                                       answer comes over HTTP/1.1; max_concurrent for
+                                       http:// and with LOOPMSG_HTTP_VERSION_1_1. Over
+                                       HTTP/2 the requests in flight share these connections
+                                       up to the server's stream limit; more wait. @since
+                                       0.2 */
     loopmsg_http_version http_version; /**< 0 = LOOPMSG_HTTP_VERSION_AUTO. @since 0.2 */
     const char *proxy; /**< Proxy URL ("http://host:port", "socks5h://..."); NULL = the
                             environment (see above); "" = no proxy, whatever the

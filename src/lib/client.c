@@ -313,7 +313,7 @@ loopmsg_status loopmsg_client_new(const loopmsg_client_options *opts, loopmsg_cl
     c->deadline_ms = opts->deadline_ms;
     c->retry_maybe_delivered = opts->retry_maybe_delivered;
     c->max_concurrent = opts->max_concurrent ? opts->max_concurrent : 16;
-    c->max_connections = v2 && opts->max_connections ? opts->max_connections : c->max_concurrent;
+    c->max_connections = v2 ? opts->max_connections : 0; /* 0: the engine chooses */
     c->http_version = http_version;
     /* Below one request in 1000 s the token arithmetic would leave the range of a long. */
     c->rate_limit_per_second = opts->rate_limit_per_second <= 0      ? 0

@@ -21,7 +21,7 @@
 #include <time.h>
 
 #define MAX_RESPONSE_BYTES (8u * 1024u * 1024u)
-#define IDLE_HANDLES       64
+#define H2_STREAMS_ASSUMED 100
 
 typedef enum { REQ_QUEUED, REQ_RUNNING, REQ_DONE } req_state;
 
@@ -69,8 +69,8 @@ struct loopmsg_engine {
     struct curl_slist *headers_noauth; /* for LOOPMSG__OP_HOST_OPTIN */
     struct curl_slist *headers_lookup; /* for LOOPMSG__OP_HOST_LOOKUP; NULL without a key */
     req_list queued, running, done;
-    CURL *idle[IDLE_HANDLES];
-    size_t idle_count;
+    CURL **idle; /* configured easy handles between requests, up to max_concurrent */
+    size_t idle_count, idle_cap;
     uint64_t next_id;
     int dispatching;       /* inside a user callback */
     int in_wire;           /* inside the wire callback, i.e. inside a libcurl callback */
@@ -78,6 +78,7 @@ struct loopmsg_engine {
     uint64_t paused_until; /* Retry-After on 429/503 pauses every request to the host */
     double tokens;
     uint64_t tokens_at;
+    bool conns_adapt; /* the connection cap may still rise (adapt_connections) */
 };
 
 /* Both keys of the client, wherever either stands. */
@@ -267,6 +268,27 @@ static CURLSH *new_share(void)
     return sh;
 }
 
+static void set_connections(struct loopmsg_engine *e, long conns)
+{
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns);
+}
+
+/* max_connections left to the library, over https: HTTP/2 is expected and the client starts
+ * with one connection per 100 requests in flight. The first answer that came over HTTP/1.x
+ * (a server without HTTP/2) raises the cap to max_concurrent for good, as HTTP/1.1 needs a
+ * connection per request in flight. Called outside libcurl's callbacks: curl_multi_setopt
+ * refuses to run inside them. */
+static void adapt_connections(loopmsg_client *c, struct loopmsg_engine *e, CURL *h)
+{
+    long v = 0;
+    if (!e->conns_adapt || curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &v) != CURLE_OK || !v ||
+        v >= CURL_HTTP_VERSION_2_0)
+        return;
+    e->conns_adapt = false;
+    set_connections(e, c->max_concurrent ? (long)c->max_concurrent : 16);
+}
+
 /* Content-Type, Expect and, when given, an Authorization line. NULL on OOM. */
 static struct curl_slist *header_list(const char *auth)
 {
@@ -333,18 +355,23 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
     }
     /* Requests in flight (max_concurrent) and connections (max_connections) are separate
      * limits: over HTTP/2 every handle waits for a connection it can multiplex on
-     * (CURLOPT_PIPEWAIT) and a new one opens only when the server's stream limit is reached;
-     * over HTTP/1.1 each request in flight needs its own connection, up to max_connections. */
-    long conns = c->max_connections ? (long)c->max_connections : 16;
+     * (CURLOPT_PIPEWAIT); over HTTP/1.1 each request in flight needs its own connection, up
+     * to max_connections. libcurl opens a new connection for every request that finds the
+     * others full (the server's stream limit) until the cap, so the cap is what keeps
+     * HTTP/2 on few connections: see adapt_connections. */
     long streams = c->max_concurrent ? (long)c->max_concurrent : 16;
-    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
-    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns);
+    long conns = c->max_connections ? (long)c->max_connections : streams;
+    if (!c->max_connections && c->http_version != LOOPMSG_HTTP_VERSION_1_1 &&
+        strncmp(c->base_url, "https://", 8) == 0) {
+        /* A server should allow at least 100 streams per connection (RFC 9113, 6.5.2). */
+        conns = (streams + H2_STREAMS_ASSUMED - 1) / H2_STREAMS_ASSUMED;
+        e->conns_adapt = true;
+    }
+    set_connections(e, conns);
     curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 #if LIBCURL_VERSION_NUM >= 0x074300
     /* The client's own cap per connection; the server's SETTINGS limit applies on top. */
     curl_multi_setopt(e->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, streams);
-#else
-    (void)streams;
 #endif
     e->next_id = 1;
     e->tokens = c->rate_limit_per_second > 0 ? 1.0 : 0.0;
@@ -491,7 +518,13 @@ static CURL *take_easy(const loopmsg_client *c, struct loopmsg_engine *e)
     return new_easy(c, e);
 }
 
-static void give_easy(struct loopmsg_engine *e, CURL *h)
+/* Every handle goes back to the pool, which grows up to max_concurrent (no more handles are
+ * ever in use at once): a client that freed the handles above a fixed pool size and made new
+ * ones at 1,000 in flight spent up to 30% more CPU than raw libcurl, and the churn of
+ * libcurl's per-handle buffers (about 88 KB allocated, mostly untouched) through malloc left
+ * 15-20 KB more resident per request in flight than keeping them (docs/performance.md,
+ * HTTPS). */
+static void give_easy(const loopmsg_client *c, struct loopmsg_engine *e, CURL *h)
 {
     /* No pointer into a freed request may stay behind on an idle handle. */
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
@@ -499,10 +532,20 @@ static void give_easy(struct loopmsg_engine *e, CURL *h)
 #if LIBCURL_VERSION_NUM >= 0x075000
     curl_easy_setopt(h, CURLOPT_PREREQDATA, NULL);
 #endif
-    if (e->idle_count < IDLE_HANDLES)
-        e->idle[e->idle_count++] = h;
-    else
-        curl_easy_cleanup(h);
+    if (e->idle_count == e->idle_cap) {
+        size_t max = c->max_concurrent ? c->max_concurrent : 16;
+        size_t cap = e->idle_cap ? e->idle_cap * 2 : 16;
+        if (cap > max)
+            cap = max;
+        CURL **grown = cap > e->idle_cap ? loopmsg__realloc(e->idle, cap * sizeof *grown) : NULL;
+        if (!grown) {
+            curl_easy_cleanup(h); /* out of memory, or more than max_concurrent: not kept */
+            return;
+        }
+        e->idle = grown;
+        e->idle_cap = cap;
+    }
+    e->idle[e->idle_count++] = h;
 }
 
 static void finish(loopmsg_client *c, loopmsg__request *r, loopmsg_status st);
@@ -586,7 +629,7 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     /* No pre-request hook: tell the wire callback now, before connecting (early, never late). */
     if (!wire_ok(r)) {
         r->easy = NULL;
-        give_easy(e, h);
+        give_easy(c, e, h);
         r->state = REQ_DONE;
         finish(c, r, wire_refusal(r));
         return -1;
@@ -595,7 +638,7 @@ static int start_attempt(loopmsg_client *c, loopmsg__request *r, uint64_t now)
     log_event(c, r, LOOPMSG_LOG_EVENT_REQUEST, LOOPMSG_LOG_DEBUG, LOOPMSG_OK, 0);
     if (curl_multi_add_handle(e->multi, h) != CURLM_OK) {
         r->easy = NULL;
-        give_easy(e, h);
+        give_easy(c, e, h);
         r->state = REQ_DONE;
         finish(c, r,
                loopmsg__error_set(&r->err, LOOPMSG_E_INTERNAL, "%s: curl_multi_add_handle failed",
@@ -809,8 +852,10 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
     uint64_t now = loopmsg__mono_ms();
     list_remove(&e->running, r);
     loopmsg_status st = classify_attempt(c, r, rc);
+    if (r->err.http_status)
+        adapt_connections(c, e, r->easy);
     curl_multi_remove_handle(e->multi, r->easy);
-    give_easy(e, r->easy);
+    give_easy(c, e, r->easy);
     r->easy = NULL;
     r->attempt_ms = now - r->attempt_started_ms;
 
@@ -1216,7 +1261,7 @@ static void cancel_one(loopmsg_client *c, loopmsg__request *r)
     list_remove(list_of(e, r), r);
     if (r->easy) {
         curl_multi_remove_handle(e->multi, r->easy);
-        give_easy(e, r->easy);
+        give_easy(c, e, r->easy);
         r->easy = NULL;
     }
     if (r->result && r->op->free_result)
@@ -1314,6 +1359,7 @@ void loopmsg__engine_free(loopmsg_client *c)
     dispatch_done(c);
     for (size_t i = 0; i < e->idle_count; i++)
         curl_easy_cleanup(e->idle[i]);
+    loopmsg__free(e->idle);
     curl_multi_cleanup(e->multi);
     curl_share_cleanup(e->share); /* after every easy handle that used it */
     wipe_slist(e->headers);

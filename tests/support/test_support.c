@@ -203,6 +203,38 @@ int ts_emu_teardown(void **state)
     return 0;
 }
 
+typedef struct burst_tally {
+    int calls, ok;
+} burst_tally;
+
+static void on_burst_send(loopmsg_client *c, loopmsg_request_id id, const loopmsg_send_result *r,
+                          const loopmsg_error *err, void *ud)
+{
+    (void)c;
+    (void)id;
+    burst_tally *t = ud;
+    t->calls++;
+    if (r && err->status == LOOPMSG_OK && r->message_id && *r->message_id)
+        t->ok++;
+}
+
+int ts_send_burst(loopmsg_client *c, int n, const char *text)
+{
+    burst_tally t = {0};
+    for (int i = 0; i < n; i++) {
+        loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+        p.contact = "+13231112233";
+        p.text = text;
+        loopmsg_error err;
+        ts_assert_status(LOOPMSG_OK,
+                         loopmsg_message_send_async(c, &p, on_burst_send, &t, NULL, &err), &err);
+    }
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_client_run(c, &err), &err);
+    assert_int_equal(t.calls, n);
+    return t.ok;
+}
+
 void ts_script_full(ts_env *env, const loopmsg_emulator_answer *a)
 {
     loopmsg_status st = loopmsg_emulator_script(env->emu, a);

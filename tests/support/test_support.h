@@ -48,6 +48,11 @@ int ts_emu_teardown(void **state);
  * filled in when zero). Asserts success. */
 loopmsg_client *ts_client(ts_env *env, loopmsg_client_options *opts);
 
+/* Submit n async sends of `text` to +13231112233 at once and run the client until every one
+ * has answered; asserts that each callback fired once. Returns how many were accepted with a
+ * message id. */
+int ts_send_burst(loopmsg_client *c, int n, const char *text);
+
 /* Queue a scripted answer. */
 void ts_script(ts_env *env, int status, const char *body);
 void ts_script_full(ts_env *env, const loopmsg_emulator_answer *a);

@@ -164,7 +164,7 @@ static int group_setup(void **state)
     eo.api_key = TS_KEY;
     eo.quiet = true;
     loopmsg_error err;
-    if (loopmsg_emulator_start(&backend, &eo, &err) != LOOPMSG_OK) {
+    if (loopmsg_emulator_start(&eo, &backend, &err) != LOOPMSG_OK) {
         fprintf(stderr, "emulator: %s\n", err.message);
         return -1;
     }

@@ -728,7 +728,7 @@ static void test_lookup__callback_through_listen(void **state)
     free(out);
     /* The emulator's webhook history names it. */
     loopmsg_page *pg = NULL;
-    ts_sleep_ms(100);
+    ts_emu_wait_idle(env.emu, 20000); /* the attempt is in the history once answered */
     ts_assert_status(LOOPMSG_OK, loopmsg_webhook_history(c, NULL, &pg, &err), &err);
     assert_true(pg->item_count >= 1);
     assert_string_equal(pg->deliveries[0].event_type, "lookup_result");

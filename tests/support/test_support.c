@@ -333,6 +333,16 @@ void ts_sleep_ms(unsigned int ms)
     nanosleep(&ts, NULL);
 }
 
+void ts_emu_wait_idle(loopmsg_emulator *emu, unsigned int timeout_ms)
+{
+    uint64_t until = ts_now_ms() + timeout_ms;
+    size_t n;
+    while ((n = loopmsg_emulator_webhooks_pending(emu)) > 0 && ts_now_ms() < until)
+        ts_sleep_ms(2);
+    if (n > 0)
+        fail_msg("%zu webhook deliveries still pending after %u ms", n, timeout_ms);
+}
+
 int ts_signal_taken(int pid, int sig, int timeout_ms)
 {
     char path[64];

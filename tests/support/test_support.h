@@ -102,6 +102,13 @@ void ts_sleep_ms(unsigned int ms);
  * one sent now is not merged into the first. True when taken. Linux only. */
 int ts_signal_taken(int pid, int sig, int timeout_ms);
 
+/* Wait (at most timeout_ms) until the emulator has no webhook delivery queued or in flight.
+ * A delivery is queued when the request that causes it is answered, and leaves the count
+ * only after its attempt is in the webhook history; so once this returns true every webhook
+ * caused so far has been posted and recorded, and no more will come. Fails the test on
+ * timeout. */
+void ts_emu_wait_idle(loopmsg_emulator *emu, unsigned int timeout_ms);
+
 /* A 127.0.0.1 port bound by the returned socket and never listened on: connections to it are
  * refused while the socket is open, and nobody else can take it (close it at the end). */
 int ts_bound_port(uint16_t *port_out);

@@ -48,6 +48,20 @@ int ts_emu_teardown(void **state);
  * filled in when zero). Asserts success. */
 loopmsg_client *ts_client(ts_env *env, loopmsg_client_options *opts);
 
+/* A message the emulator knows (replies, reactions and status need one), sent to contact with
+ * env->client (asserts success); its id into id (size bytes). The recorded requests are then
+ * forgotten, the state kept. */
+void ts_seed_message(ts_env *env, const char *contact, char *id, size_t size);
+
+/* Assert what the index-th recorded request carried: method, path, query (NULL: not checked),
+ * Authorization TS_KEY, Content-Type application/json, a User-Agent starting "libloopmsg/",
+ * and the JSON body (NULL: an empty body). */
+void ts_assert_request(ts_env *env, size_t index, const char *method, const char *path,
+                       const char *query, const char *json_body);
+/* ts_assert_request with another Authorization value. */
+void ts_assert_request_auth(ts_env *env, size_t index, const char *method, const char *path,
+                            const char *query, const char *auth, const char *json_body);
+
 /* Queue a scripted answer. */
 void ts_script(ts_env *env, int status, const char *body);
 void ts_script_full(ts_env *env, const loopmsg_emulator_answer *a);

@@ -265,17 +265,7 @@ static void test_emulator__optin_completion_posts_optin_event(void **state)
     /* The link's body is just the percent-encoded code. */
     const char *enc = strstr(ts_jstr(j, "sms"), "&body=") + 6;
     char code[64];
-    size_t o = 0;
-    for (const char *p = enc; *p && o + 1 < sizeof code; p++) {
-        if (p[0] == '%' && p[1] && p[2]) {
-            char hex[3] = {p[1], p[2], 0};
-            code[o++] = (char)strtol(hex, NULL, 16);
-            p += 2;
-        } else {
-            code[o++] = *p;
-        }
-    }
-    code[o] = '\0';
+    ts_percent_decode(enc, code, sizeof code);
     json_decref(j);
     loopmsg_error err;
     assert_int_equal(loopmsg_emulator_inject(e->emu, "+13035550188", code, NULL, NULL, 0, &err),

@@ -7,6 +7,7 @@
 #include "http_support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -119,6 +120,22 @@ void ts_http_emu(ts_http_res *r, loopmsg_emulator *emu, const char *method, cons
     char url[1024];
     snprintf(url, sizeof url, "%s%s", loopmsg_emulator_url(emu), path);
     ts_http(r, method, url, auth, NULL, body, 0);
+}
+
+char *ts_percent_decode(const char *enc, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = enc; *p && o + 1 < size; p++) {
+        if (p[0] == '%' && p[1] && p[2]) {
+            char hex[3] = {p[1], p[2], 0};
+            out[o++] = (char)strtol(hex, NULL, 16);
+            p += 2;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }
 
 json_t *ts_http_json(const ts_http_res *r)

@@ -59,6 +59,9 @@ size_t ts_http_on_body(char *p, size_t size, size_t n, void *ud);
 void ts_http_emu(ts_http_res *r, loopmsg_emulator *emu, const char *method, const char *path,
                  const char *auth, const char *body);
 
+/* Percent-decode enc (to its end) into out, truncated to size bytes. Returns out. */
+char *ts_percent_decode(const char *enc, char *out, size_t size);
+
 /* The body as JSON (fails the test if it is not). Caller decrefs. */
 json_t *ts_http_json(const ts_http_res *r);
 

@@ -394,13 +394,20 @@ static void *wake_later(void *arg)
     return NULL;
 }
 
+/* What every typed completion below does first: count the call and keep its status. */
+static tally *tally_call(void *ud, const loopmsg_error *err)
+{
+    tally *t = ud;
+    t->calls++;
+    t->last = err->status;
+    return t;
+}
+
 static void on_done(loopmsg_client *c, loopmsg_request_id id, const loopmsg_error *err, void *ud)
 {
     (void)c;
     (void)id;
-    tally *t = ud;
-    t->calls++;
-    t->last = err->status;
+    tally_call(ud, err);
 }
 
 static void test_async__wakeup_from_another_thread(void **state)
@@ -452,9 +459,7 @@ static void on_status(loopmsg_client *c, loopmsg_request_id id, const loopmsg_me
 {
     (void)c;
     (void)id;
-    tally *t = ud;
-    t->calls++;
-    t->last = err->status;
+    tally *t = tally_call(ud, err);
     if (s)
         snprintf(t->last_id, sizeof t->last_id, "%s", s->status_name);
 }
@@ -464,9 +469,7 @@ static void on_page(loopmsg_client *c, loopmsg_request_id id, const loopmsg_page
 {
     (void)c;
     (void)id;
-    tally *t = ud;
-    t->calls++;
-    t->last = err->status;
+    tally *t = tally_call(ud, err);
     if (page)
         t->ok += (int)page->item_count;
 }
@@ -476,10 +479,7 @@ static void on_contact_status(loopmsg_client *c, loopmsg_request_id id, loopmsg_
 {
     (void)c;
     (void)id;
-    tally *t = ud;
-    t->calls++;
-    t->last = err->status;
-    t->ok += s == LOOPMSG_CONTACT_ACTIVE;
+    tally_call(ud, err)->ok += s == LOOPMSG_CONTACT_ACTIVE;
 }
 
 static void on_campaign(loopmsg_client *c, loopmsg_request_id id, const loopmsg_campaign *cp,
@@ -487,9 +487,7 @@ static void on_campaign(loopmsg_client *c, loopmsg_request_id id, const loopmsg_
 {
     (void)c;
     (void)id;
-    tally *t = ud;
-    t->calls++;
-    t->ok += cp != NULL && err->status == LOOPMSG_OK;
+    tally_call(ud, err)->ok += cp != NULL && err->status == LOOPMSG_OK;
 }
 
 static void on_optin(loopmsg_client *c, loopmsg_request_id id, const loopmsg_optin_url *u,
@@ -497,9 +495,7 @@ static void on_optin(loopmsg_client *c, loopmsg_request_id id, const loopmsg_opt
 {
     (void)c;
     (void)id;
-    tally *t = ud;
-    t->calls++;
-    t->ok += u != NULL && err->status == LOOPMSG_OK;
+    tally_call(ud, err)->ok += u != NULL && err->status == LOOPMSG_OK;
 }
 
 static void on_sender(loopmsg_client *c, loopmsg_request_id id, const loopmsg_sender_details *d,
@@ -507,9 +503,7 @@ static void on_sender(loopmsg_client *c, loopmsg_request_id id, const loopmsg_se
 {
     (void)c;
     (void)id;
-    tally *t = ud;
-    t->calls++;
-    t->ok += d != NULL && err->status == LOOPMSG_OK;
+    tally_call(ud, err)->ok += d != NULL && err->status == LOOPMSG_OK;
 }
 
 static void test_async__every_call_has_an_async_form(void **state)

@@ -129,20 +129,6 @@ static void assert_request(ts_env *env, size_t index, const char *method, const 
     loopmsg_emulator_request_free(q);
 }
 
-/* A message sent through the emulated API with the fixture's client; recording reset. */
-static void make_message(ts_env *env, char *id, size_t size)
-{
-    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
-    p.contact = CONTACT;
-    p.text = "hi";
-    loopmsg_send_result *r = NULL;
-    loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &p, &r, &err), &err);
-    snprintf(id, size, "%s", r->message_id);
-    loopmsg_send_result_free(r);
-    loopmsg_emulator_reset(env->emu);
-}
-
 /* ---- send ------------------------------------------------------------------------------------ */
 
 static void test_cli__send_prints_message_id(void **state)
@@ -171,27 +157,12 @@ static void test_cli__send_prints_message_id(void **state)
     loopmsg_message_status_free(s);
 }
 
-/* A message the emulator knows (replies and reactions must name one: 590, 610), sent through
- * the library; the recorded requests are then forgotten, the state kept. */
-static void seed_message(ts_env *env, char *id, size_t size)
-{
-    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
-    p.contact = CONTACT;
-    p.text = "seed";
-    loopmsg_send_result *res = NULL;
-    loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &p, &res, &err), &err);
-    snprintf(id, size, "%s", res->message_id);
-    loopmsg_send_result_free(res);
-    loopmsg_emulator_reset(env->emu);
-}
-
 static void test_cli__send_all_fields(void **state)
 {
     ts_env *env = *state;
     cli_run r;
     char reply_to[64];
-    seed_message(env, reply_to, sizeof reply_to);
+    ts_seed_message(env, CONTACT, reply_to, sizeof reply_to);
     const char *args[] = {"send",
                           "--contact",
                           CONTACT,
@@ -788,7 +759,7 @@ static void test_cli__react(void **state)
     ts_env *env = *state;
     cli_run r;
     char mid[64], line[128];
-    seed_message(env, mid, sizeof mid);
+    ts_seed_message(env, CONTACT, mid, sizeof mid);
     const char *args[] = {"react", "--contact",  CONTACT, "--message-id",
                           mid,     "--reaction", "-love", NULL};
     run_cli(env, &r, NULL, args);
@@ -862,7 +833,7 @@ static void test_cli__status(void **state)
 {
     ts_env *env = *state;
     char id[64], path[128], prefix[80];
-    make_message(env, id, sizeof id);
+    ts_seed_message(env, CONTACT, id, sizeof id);
     snprintf(path, sizeof path, "/v1/message/status/%s/", id);
     snprintf(prefix, sizeof prefix, "%s: ", id);
     cli_run r;
@@ -897,7 +868,8 @@ static void test_cli__status_wait(void **state)
 {
     ts_env *env = *state;
     char id[64], expected[96];
-    make_message(env, id, sizeof id); /* delivered ~50 ms after the send in this fixture */
+    ts_seed_message(env, CONTACT, id,
+                    sizeof id); /* delivered ~50 ms after the send in this fixture */
     snprintf(expected, sizeof expected, "%s: delivered", id);
     cli_run r;
     const char *args[] = {"status", id, "--wait", NULL};

@@ -404,17 +404,7 @@ static void test_emulator__optin_generate_url_and_tracker(void **state)
     /* The code as the contact would type it: the part of the imessage link after "Join ". */
     const char *enc = strstr(ts_jstr(j, "imessage"), "Join%20") + strlen("Join%20");
     char code[64];
-    size_t o = 0;
-    for (const char *p = enc; *p && o + 1 < sizeof code; p++) {
-        if (p[0] == '%' && p[1] && p[2]) {
-            char hex[3] = {p[1], p[2], 0};
-            code[o++] = (char)strtol(hex, NULL, 16);
-            p += 2;
-        } else {
-            code[o++] = *p;
-        }
-    }
-    code[o] = '\0';
+    ts_percent_decode(enc, code, sizeof code);
     json_decref(j);
 
     j = call_json(emu, "GET", "/api/v1/audience/tracker/", NULL, 200);

@@ -53,6 +53,26 @@ static void assert_api_error(const ts_http_res *r, long status, long code)
     json_decref(j);
 }
 
+/* Poll a message's status (GET path) until it is no longer "processing" (20 s at most): the
+ * status it settled in, as JSON (caller decrefs). */
+static json_t *wait_settled_status(loopmsg_emulator *emu, const char *path)
+{
+    uint64_t until = ts_now_ms() + 20000;
+    for (;;) {
+        ts_http_res r;
+        http(&r, emu, "GET", path, KEY, NULL);
+        assert_int_equal(r.status, 200);
+        json_t *j = ts_http_json(&r);
+        const char *s = ts_jstr(j, "status");
+        if (!s || strcmp(s, "processing") != 0)
+            return j;
+        json_decref(j);
+        if (ts_now_ms() > until)
+            fail_msg("%s still processing after 20 s", path);
+        ts_sleep_ms(20);
+    }
+}
+
 /* ---- fixture ---------------------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -368,9 +388,7 @@ static void test_emulator__send_and_status_round_trip(void **state)
     assert_null(json_object_get(j, "error_code"));
     json_decref(j);
 
-    ts_sleep_ms(700);
-    http(&r, emu, "GET", path, KEY, NULL);
-    j = ts_http_json(&r);
+    j = wait_settled_status(emu, path);
     assert_string_equal(ts_jstr(j, "status"), "delivered");
     const char *lu = ts_jstr(j, "last_update");
     assert_int_equal(strlen(lu), 24); /* 2026-03-14T18:22:41.507Z */
@@ -389,9 +407,7 @@ static void test_emulator__failing_contact_reports_1020(void **state)
     char path[128];
     snprintf(path, sizeof path, "/v1/message/status/%s/", ts_jstr(j, "message_id"));
     json_decref(j);
-    ts_sleep_ms(700);
-    http(&r, emu, "GET", path, KEY, NULL);
-    j = ts_http_json(&r);
+    j = wait_settled_status(emu, path);
     assert_string_equal(ts_jstr(j, "status"), "failed");
     assert_int_equal(ts_jint(j, "error_code"), 1020);
     json_decref(j);

@@ -8,24 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void assert_request(ts_env *env, size_t index, const char *method, const char *path,
-                           const char *json_body)
-{
-    loopmsg_emulator_request *r = ts_request(env, index);
-    assert_string_equal(r->method, method);
-    assert_string_equal(r->path, path);
-    assert_string_equal(r->authorization, TS_KEY);
-    assert_non_null(r->content_type);
-    assert_string_equal(r->content_type, "application/json");
-    assert_non_null(r->user_agent);
-    assert_true(strncmp(r->user_agent, "libloopmsg/", 11) == 0);
-    if (json_body)
-        ts_assert_json_eq(json_body, r->body);
-    else
-        assert_int_equal(r->body_len, 0);
-    loopmsg_emulator_request_free(r);
-}
-
 static void test_messages__send_minimal(void **state)
 {
     ts_env *env = *state;
@@ -45,8 +27,8 @@ static void test_messages__send_minimal(void **state)
     assert_null(r->group);
     assert_non_null(r->raw);
     ts_assert_contains(r->raw, r->message_id);
-    assert_request(env, 0, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"+1 (323) 111-2233\",\"text\":\"Hello\"}");
+    ts_assert_request(env, 0, "POST", "/api/v1/message/send/", NULL,
+                      "{\"contact\":\"+1 (323) 111-2233\",\"text\":\"Hello\"}");
     loopmsg_send_result_free(r);
 }
 
@@ -73,12 +55,12 @@ static void test_messages__send_every_field(void **state)
     loopmsg_error err;
     ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &p, &r, &err), &err);
     assert_string_equal(r->message_id, "M1");
-    assert_request(env, 0, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"ruth@example.org\",\"text\":\"line1\\nline2 \\ud83d\\ude00\","
-                   "\"subject\":\"Subject\",\"sender\":\"sender-1\",\"attachments\":"
-                   "[\"https://example.com/a.png\",\"https://example.com/b.jpg\"],\"effect\":"
-                   "\"invisibleInk\",\"reply_to_id\":\"ABC-123\",\"passthrough\":\"{\\\"k\\\":1}"
-                   "\",\"channel\":\"imessage\",\"contact_file\":true}");
+    ts_assert_request(env, 0, "POST", "/api/v1/message/send/", NULL,
+                      "{\"contact\":\"ruth@example.org\",\"text\":\"line1\\nline2 \\ud83d\\ude00\","
+                      "\"subject\":\"Subject\",\"sender\":\"sender-1\",\"attachments\":"
+                      "[\"https://example.com/a.png\",\"https://example.com/b.jpg\"],\"effect\":"
+                      "\"invisibleInk\",\"reply_to_id\":\"ABC-123\",\"passthrough\":\"{\\\"k\\\":1}"
+                      "\",\"channel\":\"imessage\",\"contact_file\":true}");
     loopmsg_send_result_free(r);
 }
 
@@ -96,10 +78,10 @@ static void test_messages__send_uses_default_sender(void **state)
     p.sender = "other";
     ts_script(env, 200, "{\"message_id\":\"M2\"}");
     ts_assert_status(LOOPMSG_OK, loopmsg_message_send(c, &p, NULL, &err), &err);
-    assert_request(env, 0, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"+13231112233\",\"text\":\"hi\",\"sender\":\"sender-1\"}");
-    assert_request(env, 1, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"+13231112233\",\"text\":\"hi\",\"sender\":\"other\"}");
+    ts_assert_request(env, 0, "POST", "/api/v1/message/send/", NULL,
+                      "{\"contact\":\"+13231112233\",\"text\":\"hi\",\"sender\":\"sender-1\"}");
+    ts_assert_request(env, 1, "POST", "/api/v1/message/send/", NULL,
+                      "{\"contact\":\"+13231112233\",\"text\":\"hi\",\"sender\":\"other\"}");
     loopmsg_client_free(c);
 }
 
@@ -124,8 +106,8 @@ static void test_messages__send_group(void **state)
     assert_int_equal(r->group->participant_count, 2);
     assert_string_equal(r->group->participants[1], "dana@icloud.com");
     assert_null(r->contact);
-    assert_request(env, 0, "POST", "/api/v1/message/send/",
-                   "{\"group\":\"GRP\",\"text\":\"Moved\",\"effect\":\"confetti\"}");
+    ts_assert_request(env, 0, "POST", "/api/v1/message/send/", NULL,
+                      "{\"group\":\"GRP\",\"text\":\"Moved\",\"effect\":\"confetti\"}");
     loopmsg_send_result_free(r);
 }
 
@@ -158,9 +140,9 @@ static void test_messages__send_voice_reads_recipient(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_message_send_voice(env->client, &p, &r, &err), &err);
     assert_string_equal(r->contact, "+14155550142");
     assert_string_equal(r->text, "");
-    assert_request(env, 0, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"+14155550142\",\"media_url\":\"https://cdn.example.com/"
-                   "v.M4A?sig=1\",\"passthrough\":\"pt\"}");
+    ts_assert_request(env, 0, "POST", "/api/v1/message/send/", NULL,
+                      "{\"contact\":\"+14155550142\",\"media_url\":\"https://cdn.example.com/"
+                      "v.M4A?sig=1\",\"passthrough\":\"pt\"}");
     loopmsg_send_result_free(r);
 }
 
@@ -176,8 +158,8 @@ static void test_messages__send_voice_to_group(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_message_send_voice(env->client, &p, &r, &err), &err);
     assert_non_null(r->message_id);
     assert_string_equal(r->contact, "group-1");
-    assert_request(env, 0, "POST", "/api/v1/message/send/",
-                   "{\"group\":\"group-1\",\"media_url\":\"https://cdn.example.com/note.m4a\"}");
+    ts_assert_request(env, 0, "POST", "/api/v1/message/send/", NULL,
+                      "{\"group\":\"group-1\",\"media_url\":\"https://cdn.example.com/note.m4a\"}");
     loopmsg_send_result_free(r);
     /* The group form of the answer (not documented for voice) is read as well. */
     ts_script(env, 200,
@@ -238,8 +220,8 @@ static void test_messages__send_voice_reads_version_1(void **state)
         LOOPMSG_OK,
         loopmsg_message_send_voice(env->client, (const loopmsg_voice_params *)v1, &r, &err), &err);
     loopmsg_send_result_free(r);
-    assert_request(
-        env, 0, "POST", "/api/v1/message/send/",
+    ts_assert_request(
+        env, 0, "POST", "/api/v1/message/send/", NULL,
         "{\"contact\":\"+14155550142\",\"media_url\":\"https://cdn.example.com/v.mp3\"}");
     v1->contact = NULL;
     ts_assert_status(
@@ -266,11 +248,12 @@ static void test_messages__reaction_add_and_remove(void **state)
     p.reaction = LOOPMSG_REACTION_LOVE;
     ts_script(env, 204, NULL);
     ts_assert_status(LOOPMSG_OK, loopmsg_message_send_reaction(env->client, &p, NULL, &err), &err);
-    assert_request(env, 0, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"+14155550142\",\"message_id\":\"M-1\",\"reaction\":"
-                   "\"emphasize\"}");
-    assert_request(env, 1, "POST", "/api/v1/message/send/",
-                   "{\"contact\":\"+14155550142\",\"message_id\":\"M-1\",\"reaction\":\"-love\"}");
+    ts_assert_request(env, 0, "POST", "/api/v1/message/send/", NULL,
+                      "{\"contact\":\"+14155550142\",\"message_id\":\"M-1\",\"reaction\":"
+                      "\"emphasize\"}");
+    ts_assert_request(
+        env, 1, "POST", "/api/v1/message/send/", NULL,
+        "{\"contact\":\"+14155550142\",\"message_id\":\"M-1\",\"reaction\":\"-love\"}");
 }
 
 static void test_messages__typing_both_modes_and_mark_read(void **state)
@@ -290,13 +273,13 @@ static void test_messages__typing_both_modes_and_mark_read(void **state)
     loopmsg_typing_params c = LOOPMSG_TYPING_PARAMS_INIT;
     c.message_id = "IN-2";
     ts_assert_status(LOOPMSG_OK, loopmsg_message_mark_read(env->client, &c, &err), &err);
-    assert_request(env, 0, "POST", "/api/v1/message/show-typing/",
-                   "{\"message_id\":\"IN-1\",\"typing\":5}");
-    assert_request(env, 1, "POST", "/api/v1/message/show-typing/",
-                   "{\"contact\":\"+14155550142\",\"sender\":\"sender-1\",\"typing\":60,"
-                   "\"read\":true}");
-    assert_request(env, 2, "POST", "/api/v1/message/show-typing/",
-                   "{\"message_id\":\"IN-2\",\"read\":true}");
+    ts_assert_request(env, 0, "POST", "/api/v1/message/show-typing/", NULL,
+                      "{\"message_id\":\"IN-1\",\"typing\":5}");
+    ts_assert_request(env, 1, "POST", "/api/v1/message/show-typing/", NULL,
+                      "{\"contact\":\"+14155550142\",\"sender\":\"sender-1\",\"typing\":60,"
+                      "\"read\":true}");
+    ts_assert_request(env, 2, "POST", "/api/v1/message/show-typing/", NULL,
+                      "{\"message_id\":\"IN-2\",\"read\":true}");
 }
 
 static void test_messages__status_path_and_fields(void **state)
@@ -317,7 +300,7 @@ static void test_messages__status_path_and_fields(void **state)
     assert_string_equal(s->text, "Your order");
     assert_int_equal(s->api_code, 1020);
     assert_string_equal(s->last_update, "2026-03-14T18:22:41.507Z");
-    assert_request(env, 0, "GET", "/v1/message/status/a%20b%2Fc%2Bd/", NULL);
+    ts_assert_request(env, 0, "GET", "/v1/message/status/a%20b%2Fc%2Bd/", NULL, NULL);
     loopmsg_message_status_free(s);
 }
 

@@ -20,28 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void assert_req_key(ts_env *env, size_t i, const char *method, const char *path,
-                           const char *query, const char *key, const char *body)
-{
-    loopmsg_emulator_request *r = ts_request(env, i);
-    assert_string_equal(r->method, method);
-    assert_string_equal(r->path, path);
-    assert_string_equal(r->query, query);
-    assert_string_equal(r->authorization, key);
-    assert_string_equal(r->content_type, "application/json");
-    if (body)
-        ts_assert_json_eq(body, r->body);
-    else
-        assert_int_equal(r->body_len, 0);
-    loopmsg_emulator_request_free(r);
-}
-
-static void assert_req(ts_env *env, size_t i, const char *method, const char *path,
-                       const char *query, const char *body)
-{
-    assert_req_key(env, i, method, path, query, TS_KEY, body);
-}
-
 /* ---- organizations --------------------------------------------------------------------- */
 
 static void test_platform__org_create_get_update_delete(void **state)
@@ -62,7 +40,7 @@ static void test_platform__org_create_get_update_delete(void **state)
     assert_non_null(o->org.api_key);
     assert_null(o->org.status); /* creation answers id, name, api_key, create_date */
     assert_int_equal(err.http_status, 200);
-    assert_req(
+    ts_assert_request(
         env, 0, "POST", "/api/v1/organizations/new/", "",
         "{\"name\":\"Acme EU\",\"website\":\"https://acme.example/\","
         "\"support_url\":\"https://acme.example/help/\",\"country\":\"GB\","
@@ -78,7 +56,7 @@ static void test_platform__org_create_get_update_delete(void **state)
     assert_string_equal(o->org.api_key, key);
     char path[160];
     snprintf(path, sizeof path, "/api/v1/organizations/details/%s/", id);
-    assert_req(env, 1, "GET", path, "", NULL);
+    ts_assert_request(env, 1, "GET", path, "", NULL);
     loopmsg_org_free(o);
 
     /* The new key authenticates, reads its own organization, and nothing that needs the
@@ -88,7 +66,7 @@ static void test_platform__org_create_get_update_delete(void **state)
     loopmsg_client *oc = ts_client(env, &co);
     ts_assert_status(LOOPMSG_OK, loopmsg_org_get(oc, id, &o, &err), &err);
     loopmsg_org_free(o);
-    assert_req_key(env, 2, "GET", path, "", key, NULL);
+    ts_assert_request_auth(env, 2, "GET", path, "", key, NULL);
     ts_assert_status(LOOPMSG_E_NOT_FOUND, loopmsg_org_get(oc, "org-1", &o, &err), &err);
     assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 100, F_S, 1);
     loopmsg_page *page = NULL;
@@ -103,7 +81,7 @@ static void test_platform__org_create_get_update_delete(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_org_update(env->client, id, &u, &o, &err), &err);
     assert_string_equal(o->org.name, "Acme Europe");
     loopmsg_org_free(o);
-    assert_req(env, 5, "PATCH", path, "", "{\"name\":\"Acme Europe\"}");
+    ts_assert_request(env, 5, "PATCH", path, "", "{\"name\":\"Acme Europe\"}");
     ts_assert_status(LOOPMSG_OK, loopmsg_org_update(env->client, id, &u, NULL, &err), &err);
 
     /* The list, with a name search. */
@@ -115,7 +93,7 @@ static void test_platform__org_create_get_update_delete(void **state)
     assert_string_equal(page->organizations[0].id, id);
     assert_string_equal(page->organizations[0].name, "Acme Europe");
     assert_null(page->organizations[0].api_key);
-    assert_req(env, 7, "GET", "/api/v1/organizations/list/", "search=europe", NULL);
+    ts_assert_request(env, 7, "GET", "/api/v1/organizations/list/", "search=europe", NULL);
     loopmsg_page_free(page);
     ts_assert_status(
         LOOPMSG_OK, loopmsg_list_all(env->client, LOOPMSG_LIST_ORGANIZATIONS, NULL, 0, &page, &err),
@@ -124,7 +102,7 @@ static void test_platform__org_create_get_update_delete(void **state)
     loopmsg_page_free(page);
 
     ts_assert_status(LOOPMSG_OK, loopmsg_org_delete(env->client, id, &err), &err);
-    assert_req(env, 9, "DELETE", path, "", NULL);
+    ts_assert_request(env, 9, "DELETE", path, "", NULL);
     ts_assert_status(LOOPMSG_E_NOT_FOUND, loopmsg_org_delete(env->client, id, &err), &err);
     assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 100, F_S, 1);
     /* The old key is gone with its organization. */
@@ -289,8 +267,8 @@ static void test_platform__pools(void **state)
     assert_string_equal(d->pool.name, "new pool");
     assert_int_equal(d->pool.count, 2);
     assert_null(d->status);
-    assert_req(env, 0, "POST", "/api/v1/pool/new/", "",
-               "{\"name\":\"new pool\",\"ids\":[\"sender-1\",\"sender-2\"]}");
+    ts_assert_request(env, 0, "POST", "/api/v1/pool/new/", "",
+                      "{\"name\":\"new pool\",\"ids\":[\"sender-1\",\"sender-2\"]}");
     char id[64], path[128];
     snprintf(id, sizeof id, "%s", d->pool.id);
     snprintf(path, sizeof path, "/api/v1/pool/%s/", id);
@@ -299,19 +277,19 @@ static void test_platform__pools(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_pool_get(env->client, id, &d, &err), &err);
     assert_string_equal(d->status, "active");
     loopmsg_pool_details_free(d);
-    assert_req(env, 1, "GET", path, "", NULL);
+    ts_assert_request(env, 1, "GET", path, "", NULL);
 
     /* Update and delete go to the pool path, never to /api/v1/sender/{id}/. */
     loopmsg_pool_params u = LOOPMSG_POOL_PARAMS_INIT;
     u.sender_ids = ids;
     u.sender_id_count = 1;
     ts_assert_status(LOOPMSG_OK, loopmsg_pool_update(env->client, id, &u, &err), &err);
-    assert_req(env, 2, "PATCH", path, "", "{\"ids\":[\"sender-1\"]}");
+    ts_assert_request(env, 2, "PATCH", path, "", "{\"ids\":[\"sender-1\"]}");
     ts_assert_status(LOOPMSG_OK, loopmsg_pool_get(env->client, id, &d, &err), &err);
     assert_int_equal(d->pool.count, 1);
     loopmsg_pool_details_free(d);
     ts_assert_status(LOOPMSG_OK, loopmsg_pool_delete(env->client, id, &err), &err);
-    assert_req(env, 4, "DELETE", path, "", NULL);
+    ts_assert_request(env, 4, "DELETE", path, "", NULL);
     ts_assert_status(LOOPMSG_E_NOT_FOUND, loopmsg_pool_get(env->client, id, &d, &err), &err);
     assert_err(&err, LOOPMSG_E_NOT_FOUND, 404, 100, F_S, 1);
     ts_assert_status(LOOPMSG_E_NOT_FOUND, loopmsg_pool_delete(env->client, id, &err), &err);
@@ -350,8 +328,8 @@ static void test_platform__pools_cli(void **state)
     assert_int_equal(ts_cli_run(&cli, env, create, NULL), 0);
     ts_assert_contains(cli.out, "\"count\":1");
     ts_cli_free(&cli);
-    assert_req(env, 0, "POST", "/api/v1/pool/new/", "",
-               "{\"name\":\"Cli pool\",\"ids\":[\"sender-1\"]}");
+    ts_assert_request(env, 0, "POST", "/api/v1/pool/new/", "",
+                      "{\"name\":\"Cli pool\",\"ids\":[\"sender-1\"]}");
     const char *del[] = {"pools", "delete", "pool-1", NULL};
     assert_int_equal(ts_cli_run(&cli, env, del, NULL), 2);
     ts_cli_free(&cli);
@@ -359,7 +337,7 @@ static void test_platform__pools_cli(void **state)
     const char *del_yes[] = {"pools", "delete", "pool-1", "--yes", NULL};
     assert_int_equal(ts_cli_run(&cli, env, del_yes, NULL), 0);
     ts_cli_free(&cli);
-    assert_req(env, 1, "DELETE", "/api/v1/pool/pool-1/", "", NULL);
+    ts_assert_request(env, 1, "DELETE", "/api/v1/pool/pool-1/", "", NULL);
     const char *list[] = {"pools", "list", NULL};
     assert_int_equal(ts_cli_run(&cli, env, list, NULL), 0);
     ts_assert_contains(cli.out, "Cli pool");
@@ -428,14 +406,15 @@ static void test_platform__sender_order_single_and_guard(void **state)
     snprintf(sid, sizeof sid, "%s", r->items[0].id);
     loopmsg_sender_order_result_free(r);
     /* The single form: every field at the top level, phone_region always sent. */
-    assert_req_key(env, 1, "POST", "/api/v1/sender/new/", "", key,
-                   "{\"plan_id\":\"plan-basic\",\"phone_region\":\"US\",\"zip_code\":\"90210\","
-                   "\"sms_and_call\":true,\"forwarding_to_phone_number\":\"+13231112233\","
-                   "\"rcs\":true,\"whatsapp\":true,\"init_conversations\":true,"
-                   "\"contact\":{\"first_name\":\"John\",\"last_name\":\"Smith\","
-                   "\"photo_url\":\"https://cdn.example/p.png\"},"
-                   "\"port\":{\"phone_number\":\"+13231111111\",\"account_number\":\"123456\","
-                   "\"pin\":\"1234\",\"carrier\":\"Twilio\"},\"test\":true}");
+    ts_assert_request_auth(
+        env, 1, "POST", "/api/v1/sender/new/", "", key,
+        "{\"plan_id\":\"plan-basic\",\"phone_region\":\"US\",\"zip_code\":\"90210\","
+        "\"sms_and_call\":true,\"forwarding_to_phone_number\":\"+13231112233\","
+        "\"rcs\":true,\"whatsapp\":true,\"init_conversations\":true,"
+        "\"contact\":{\"first_name\":\"John\",\"last_name\":\"Smith\","
+        "\"photo_url\":\"https://cdn.example/p.png\"},"
+        "\"port\":{\"phone_number\":\"+13231111111\",\"account_number\":\"123456\","
+        "\"pin\":\"1234\",\"carrier\":\"Twilio\"},\"test\":true}");
 
     /* A second order from the same client within 30 s: refused, nothing sent. */
     ts_assert_status(LOOPMSG_E_STATE, loopmsg_sender_order(oc, &p, &r, &err), &err);
@@ -508,11 +487,12 @@ static void test_platform__sender_order_bulk_and_email(void **state)
     assert_string_equal(r->items[0].phone_region, "GB");
     assert_string_equal(r->items[1].name, "support@acme.example");
     loopmsg_sender_order_result_free(r);
-    assert_req(env, 0, "POST", "/api/v1/sender/new/", "",
-               "{\"senders\":[{\"plan_id\":\"plan-pro\",\"phone_region\":\"GB\","
-               "\"contact\":{\"first_name\":\"Ann\"}},"
-               "{\"name\":\"support\",\"domain\":\"acme.example\",\"plan_id\":\"plan-basic\"}],"
-               "\"test\":true}");
+    ts_assert_request(
+        env, 0, "POST", "/api/v1/sender/new/", "",
+        "{\"senders\":[{\"plan_id\":\"plan-pro\",\"phone_region\":\"GB\","
+        "\"contact\":{\"first_name\":\"Ann\"}},"
+        "{\"name\":\"support\",\"domain\":\"acme.example\",\"plan_id\":\"plan-basic\"}],"
+        "\"test\":true}");
 }
 
 static void test_platform__sender_order_validation_before_io(void **state)
@@ -724,11 +704,12 @@ static void test_platform__sender_async(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_client_run(env->client, &err), &err);
     assert_int_equal(order_calls, 3);
     assert_int_equal(done_calls, 1);
-    assert_req(env, 1, "GET", "/api/v1/sender/plans/", "", NULL);
-    assert_req(env, 2, "PATCH", "/api/v1/sender/sender-2/", "", "{\"organization_id\":\"org-1\"}");
+    ts_assert_request(env, 1, "GET", "/api/v1/sender/plans/", "", NULL);
+    ts_assert_request(env, 2, "PATCH", "/api/v1/sender/sender-2/", "",
+                      "{\"organization_id\":\"org-1\"}");
     char path[128];
     snprintf(path, sizeof path, "/api/v1/sender/%s/cancel/", order_id);
-    assert_req(env, 3, "DELETE", path, "", NULL);
+    ts_assert_request(env, 3, "DELETE", path, "", NULL);
 
     /* An order that fails with an unknown outcome: the callback's error says so too. */
     loopmsg_client *c2 = ts_client(env, NULL);
@@ -765,7 +746,7 @@ static void test_platform__sender_plans_move_cancel(void **state)
     assert_true(pl->items[0].monthly_fee > 99.99 && pl->items[0].monthly_fee < 100.01);
     assert_string_equal(pl->items[0].currency, "USD");
     loopmsg_sender_plans_free(pl);
-    assert_req(env, 0, "GET", "/api/v1/sender/plans/", "", NULL);
+    ts_assert_request(env, 0, "GET", "/api/v1/sender/plans/", "", NULL);
 
     receiver *rx = rx_start();
     char org_id[64], key[128];
@@ -777,7 +758,7 @@ static void test_platform__sender_plans_move_cancel(void **state)
     loopmsg_sender_details_free(d);
     char body[160];
     snprintf(body, sizeof body, "{\"organization_id\":\"%s\"}", org_id);
-    assert_req(env, 2, "PATCH", "/api/v1/sender/sender-1/", "", body);
+    ts_assert_request(env, 2, "PATCH", "/api/v1/sender/sender-1/", "", body);
     ts_assert_status(LOOPMSG_OK, loopmsg_sender_move(env->client, "sender-1", org_id, NULL, &err),
                      &err);
 
@@ -801,7 +782,7 @@ static void test_platform__sender_plans_move_cancel(void **state)
     /* Cancel with the organization's key: the sender is its own now. */
     ts_assert_status(LOOPMSG_OK, loopmsg_sender_cancel(oc, "sender-1", &err), &err);
     size_t n = ts_request_count(env);
-    assert_req_key(env, n - 1, "DELETE", "/api/v1/sender/sender-1/cancel/", "", key, NULL);
+    ts_assert_request_auth(env, n - 1, "DELETE", "/api/v1/sender/sender-1/cancel/", "", key, NULL);
     ts_assert_status(LOOPMSG_OK, loopmsg_sender_get(env->client, "sender-1", &d, &err), &err);
     assert_string_equal(d->sender.status, "canceled");
     loopmsg_sender_details_free(d);
@@ -854,28 +835,29 @@ static void test_platform__senders_cli(void **state)
     ts_assert_contains(cli.out, "ordered ");
     ts_assert_contains(cli.out, "test purchase");
     ts_cli_free(&cli);
-    assert_req(env, 1, "POST", "/api/v1/sender/new/", "",
-               "{\"plan_id\":\"plan-basic\",\"phone_region\":\"US\",\"zip_code\":\"10001\","
-               "\"sms_and_call\":true,\"forwarding_to_phone_number\":\"+13231112233\","
-               "\"rcs\":true,\"contact\":{\"first_name\":\"Ann\"},\"test\":true}");
+    ts_assert_request(env, 1, "POST", "/api/v1/sender/new/", "",
+                      "{\"plan_id\":\"plan-basic\",\"phone_region\":\"US\",\"zip_code\":\"10001\","
+                      "\"sms_and_call\":true,\"forwarding_to_phone_number\":\"+13231112233\","
+                      "\"rcs\":true,\"contact\":{\"first_name\":\"Ann\"},\"test\":true}");
     /* A second process orders at once: the server's 30-s rule answers. */
     const char *email[] = {"senders", "order",           "--plan", "plan-basic",
                            "--email", "hi@acme.example", "--yes",  NULL};
     assert_int_equal(ts_cli_run(&cli, env, email, NULL), 3);
     ts_assert_contains(cli.err, "one sender order every 30 seconds");
     ts_cli_free(&cli);
-    assert_req(env, 2, "POST", "/api/v1/sender/new/", "",
-               "{\"name\":\"hi\",\"domain\":\"acme.example\",\"plan_id\":\"plan-basic\"}");
+    ts_assert_request(env, 2, "POST", "/api/v1/sender/new/", "",
+                      "{\"name\":\"hi\",\"domain\":\"acme.example\",\"plan_id\":\"plan-basic\"}");
     const char *cancel_yes[] = {"senders", "cancel", "sender-2", "--yes", NULL};
     assert_int_equal(ts_cli_run(&cli, env, cancel_yes, NULL), 0);
     ts_assert_contains(cli.out, "canceled sender sender-2");
     ts_cli_free(&cli);
-    assert_req(env, 3, "DELETE", "/api/v1/sender/sender-2/cancel/", "", NULL);
+    ts_assert_request(env, 3, "DELETE", "/api/v1/sender/sender-2/cancel/", "", NULL);
     const char *move[] = {"--json", "senders", "move", "sender-1", "--org", "org-1", NULL};
     assert_int_equal(ts_cli_run(&cli, env, move, NULL), 0);
     ts_assert_contains(cli.out, "\"id\":\"sender-1\"");
     ts_cli_free(&cli);
-    assert_req(env, 4, "PATCH", "/api/v1/sender/sender-1/", "", "{\"organization_id\":\"org-1\"}");
+    ts_assert_request(env, 4, "PATCH", "/api/v1/sender/sender-1/", "",
+                      "{\"organization_id\":\"org-1\"}");
     const char *move_no_org[] = {"senders", "move", "sender-1", NULL};
     assert_int_equal(ts_cli_run(&cli, env, move_no_org, NULL), 2);
     ts_assert_contains(cli.err, "--org ORG_ID is required");
@@ -902,7 +884,7 @@ static void test_platform__senders_cli_file(void **state)
     assert_int_equal(ts_cli_run(&cli, env, order, NULL), 0);
     ts_assert_contains(cli.out, "\"count\":2");
     ts_cli_free(&cli);
-    assert_req(env, 0, "POST", "/api/v1/sender/new/", "", text);
+    ts_assert_request(env, 0, "POST", "/api/v1/sender/new/", "", text);
     const char *missing[] = {"senders", "order", "--yes", NULL};
     assert_int_equal(ts_cli_run(&cli, env, missing, NULL), 2);
     ts_assert_contains(cli.err, "--file F or --plan ID is required");
@@ -1085,7 +1067,9 @@ static void test_platform__emulator_org_webhooks_and_reset(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &sp, &r, &err), &err);
     loopmsg_send_result_free(r);
     rx_wait(rx, 1, 3000);
-    ts_sleep_ms(300);
+    /* Both sends queued their webhooks when answered: once none is left, a second one at the
+     * organization's URL would have arrived. */
+    ts_emu_wait_idle(env->emu, 20000);
     assert_int_equal(rx_count(rx), 1);
     assert_string_equal(rx->hooks[0].auth, "org-secret");
     assert_string_equal(json_string_value(json_object_get(rx->hooks[0].body, "event")),
@@ -1202,11 +1186,11 @@ static void test_platform__confirm_on_terminal(void **state)
     assert_int_equal(ts_request_count(env), 0);
     /* Confirmed: sent. */
     assert_int_equal(run_on_tty(env, cancel, "y\n", screen, sizeof screen), 0);
-    assert_req(env, 0, "DELETE", "/api/v1/sender/sender-2/cancel/", "", NULL);
+    ts_assert_request(env, 0, "DELETE", "/api/v1/sender/sender-2/cancel/", "", NULL);
     const char *del[] = {"pools", "delete", "pool-1", NULL};
     assert_int_equal(run_on_tty(env, del, "yes\n", screen, sizeof screen), 0);
     ts_assert_contains(screen, "delete the pool? [y/N]");
-    assert_req(env, 1, "DELETE", "/api/v1/pool/pool-1/", "", NULL);
+    ts_assert_request(env, 1, "DELETE", "/api/v1/pool/pool-1/", "", NULL);
     const char *order[] = {"senders", "order", "--plan", "plan-basic", "--test", NULL};
     assert_int_equal(run_on_tty(env, order, "\n", screen, sizeof screen), 1);
     ts_assert_contains(screen, "order (and pay for) the sender name(s)? [y/N]");
@@ -1238,16 +1222,16 @@ static void test_platform__cli_orgs_and_yes(void **state)
     assert_non_null(p);
     sscanf(p + 6, "%63[^\"]", id);
     ts_cli_free(&cli);
-    assert_req(env, 0, "POST", "/api/v1/organizations/new/", "",
-               "{\"name\":\"Cli Org\",\"website\":\"https://c.example/\","
-               "\"support_url\":\"https://c.example/s/\",\"country\":\"US\"}");
+    ts_assert_request(env, 0, "POST", "/api/v1/organizations/new/", "",
+                      "{\"name\":\"Cli Org\",\"website\":\"https://c.example/\","
+                      "\"support_url\":\"https://c.example/s/\",\"country\":\"US\"}");
 
     const char *list[] = {"orgs", "list", "--search", "cli", NULL};
     assert_int_equal(ts_cli_run(&cli, env, list, NULL), 0);
     ts_assert_contains(cli.out, id);
     ts_assert_contains(cli.out, "Cli Org\tactive");
     ts_cli_free(&cli);
-    assert_req(env, 1, "GET", "/api/v1/organizations/list/", "search=cli", NULL);
+    ts_assert_request(env, 1, "GET", "/api/v1/organizations/list/", "search=cli", NULL);
 
     /* stdin is not a terminal: no --yes, no request. */
     const char *del[] = {"orgs", "delete", id, NULL};
@@ -1260,7 +1244,7 @@ static void test_platform__cli_orgs_and_yes(void **state)
     ts_cli_free(&cli);
     char path[160];
     snprintf(path, sizeof path, "/api/v1/organizations/details/%s/", id);
-    assert_req(env, 2, "DELETE", path, "", NULL);
+    ts_assert_request(env, 2, "DELETE", path, "", NULL);
 
     const char *upd[] = {"orgs", "update", "org-1", NULL};
     assert_int_equal(ts_cli_run(&cli, env, upd, NULL), 2);

@@ -432,12 +432,22 @@ static void *poster_main(void *arg)
                 atomic_fetch_add(&p->failed, 1);
             if (!p->retry_until_200)
                 break;
-            ts_sleep_ms(10);
+            ts_sleep_ms(10); /* a sender's pause between redeliveries, not a wait */
         }
         atomic_fetch_add(&p->done, 1);
     }
     curl_easy_cleanup(c);
     return NULL;
+}
+
+/* Wait (60 s at most) until the poster has finished n events. */
+static void wait_posted(poster *p, int n)
+{
+    uint64_t end = ts_now_ms() + 60000;
+    while (atomic_load(&p->done) < n && ts_now_ms() < end)
+        ts_sleep_ms(1);
+    if (atomic_load(&p->done) < n)
+        fail_msg("%d of %d events posted after 60 s", atomic_load(&p->done), n);
 }
 
 static void test_redis_cli__receiver_killed_every_200_is_in_the_stream(void **state)
@@ -453,8 +463,7 @@ static void test_redis_cli__receiver_killed_every_200_is_in_the_stream(void **st
     p.got_200 = calloc((size_t)n, 1);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, poster_main, &p), 0);
-    while (atomic_load(&p.done) < n / 3)
-        ts_sleep_ms(1);
+    wait_posted(&p, n / 3);
     kill9(&f->recv[0]);
     pthread_join(th, NULL);
     int *in = stream_ids(f, "hooks", n);
@@ -487,8 +496,7 @@ static void test_redis_cli__redis_killed_503_then_flows_again(void **state)
     p.got_200 = calloc((size_t)n, 1);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, poster_main, &p), 0);
-    while (atomic_load(&p.done) < n / 3)
-        ts_sleep_ms(1);
+    wait_posted(&p, n / 3);
     rs_kill(&f->redis);
     /* Receivers answer 503 while Redis is away, never 200. */
     int done_at_kill = atomic_load(&p.done);

@@ -10,21 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void assert_req(ts_env *env, size_t i, const char *method, const char *path,
-                       const char *query, const char *body)
-{
-    loopmsg_emulator_request *r = ts_request(env, i);
-    assert_string_equal(r->method, method);
-    assert_string_equal(r->path, path);
-    assert_string_equal(r->query, query);
-    assert_string_equal(r->authorization, TS_KEY);
-    if (body)
-        ts_assert_json_eq(body, r->body);
-    else
-        assert_int_equal(r->body_len, 0);
-    loopmsg_emulator_request_free(r);
-}
-
 static void script_page(ts_env *env, int page, int num_pages, int n, int start)
 {
     char body[4096];
@@ -62,15 +47,16 @@ static void test_resources__audience_list_query(void **state)
     assert_string_equal(page->contacts[1].id, "c1");
     assert_string_equal(page->contacts[1].value, "+13231110001");
     ts_assert_json_eq("{\"id\":\"c0\",\"value\":\"+13231110000\"}", page->item_json[0]);
-    assert_req(env, 0, "GET", "/api/v1/audience/list/",
-               "page=1&per_page=2&sort_by=asc&from_date=2026-01-01&to_date=2026-02-28&search=%2B1%"
-               "20323%26x",
-               NULL);
+    ts_assert_request(
+        env, 0, "GET", "/api/v1/audience/list/",
+        "page=1&per_page=2&sort_by=asc&from_date=2026-01-01&to_date=2026-02-28&search=%2B1%"
+        "20323%26x",
+        NULL);
     loopmsg_page_free(page);
     /* No parameters at all: no query string. */
     script_page(env, 1, 1, 0, 0);
     ts_assert_status(LOOPMSG_OK, loopmsg_audience_list(env->client, NULL, &page, &err), &err);
-    assert_req(env, 1, "GET", "/api/v1/audience/list/", "", NULL);
+    ts_assert_request(env, 1, "GET", "/api/v1/audience/list/", "", NULL);
     loopmsg_page_free(page);
 }
 
@@ -102,9 +88,9 @@ static void test_resources__iterator_three_pages(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_pager_next(g, &p, &err), &err);
     assert_null(p);
     assert_int_equal(ts_request_count(env), 3);
-    assert_req(env, 0, "GET", "/api/v1/audience/list/", "page=1&per_page=100", NULL);
-    assert_req(env, 1, "GET", "/api/v1/audience/list/", "page=2&per_page=100", NULL);
-    assert_req(env, 2, "GET", "/api/v1/audience/list/", "page=3&per_page=100", NULL);
+    ts_assert_request(env, 0, "GET", "/api/v1/audience/list/", "page=1&per_page=100", NULL);
+    ts_assert_request(env, 1, "GET", "/api/v1/audience/list/", "page=2&per_page=100", NULL);
+    ts_assert_request(env, 2, "GET", "/api/v1/audience/list/", "page=3&per_page=100", NULL);
     loopmsg_pager_free(g);
 }
 
@@ -184,8 +170,8 @@ static void test_resources__iterator_error_repeats_same_page(void **state)
     ts_assert_status(LOOPMSG_OK, loopmsg_pager_next(g, &p, &err), &err);
     assert_non_null(p);
     loopmsg_page_free(p);
-    assert_req(env, 1, "GET", "/api/v1/sender/list/", "page=2&per_page=100", NULL);
-    assert_req(env, 2, "GET", "/api/v1/sender/list/", "page=2&per_page=100", NULL);
+    ts_assert_request(env, 1, "GET", "/api/v1/sender/list/", "page=2&per_page=100", NULL);
+    ts_assert_request(env, 2, "GET", "/api/v1/sender/list/", "page=2&per_page=100", NULL);
     loopmsg_pager_free(g);
     loopmsg_client_free(c);
 }
@@ -209,8 +195,8 @@ static void test_resources__history(void **state)
     assert_string_equal(page->messages[0].direction, "inbound");
     assert_string_equal(page->messages[0].language, "EN");
     assert_string_equal(page->messages[1].text, "Yes, 9am to 4pm on Saturday.");
-    assert_req(env, 0, "GET", "/api/v1/audience/messages/%2B14155550142/",
-               "per_page=20&direction=inbound&type=text", NULL);
+    ts_assert_request(env, 0, "GET", "/api/v1/audience/messages/%2B14155550142/",
+                      "per_page=20&direction=inbound&type=text", NULL);
     loopmsg_page_free(page);
     /* History collect-all keeps the status. */
     body = ts_read_file(ts_data_path("responses/audience_message_history.json"), NULL);
@@ -328,12 +314,12 @@ static void test_resources__senders_pools_optins_webhooks(void **state)
     assert_string_equal(d->sender.id, "S1");
     ts_assert_contains(d->raw, "\"x\":1");
     loopmsg_sender_details_free(d);
-    assert_req(env, 0, "GET", "/api/v1/sender/list/", "sort_by=desc", NULL);
-    assert_req(env, 1, "GET", "/api/v1/pool/list/", "", NULL);
-    assert_req(env, 2, "GET", "/api/v1/audience/tracker/", "sort_by=desc&from_date=2026-01-01",
-               NULL);
-    assert_req(env, 3, "GET", "/api/v1/webhooks/history/", "sort_by=desc", NULL);
-    assert_req(env, 4, "GET", "/api/v1/sender/S%201/", "", NULL);
+    ts_assert_request(env, 0, "GET", "/api/v1/sender/list/", "sort_by=desc", NULL);
+    ts_assert_request(env, 1, "GET", "/api/v1/pool/list/", "", NULL);
+    ts_assert_request(env, 2, "GET", "/api/v1/audience/tracker/",
+                      "sort_by=desc&from_date=2026-01-01", NULL);
+    ts_assert_request(env, 3, "GET", "/api/v1/webhooks/history/", "sort_by=desc", NULL);
+    ts_assert_request(env, 4, "GET", "/api/v1/sender/S%201/", "", NULL);
 }
 
 static void test_resources__check_status_and_unsubscribe(void **state)
@@ -358,9 +344,9 @@ static void test_resources__check_status_and_unsubscribe(void **state)
     ts_script(env, 200, "{\"success\":false,\"code\":160,\"message\":\"Invalid contact\"}");
     ts_assert_status(LOOPMSG_E_API, loopmsg_audience_unsubscribe(env->client, "+1", &err), &err);
     assert_int_equal(err.api_code, 160);
-    assert_req(env, 0, "GET", "/api/v1/audience/check-status/%2B13231112233/", "", NULL);
-    assert_req(env, 1, "GET", "/api/v1/audience/check-status/ruth%40example.org/", "", NULL);
-    assert_req(env, 2, "DELETE", "/api/v1/audience/delete/%2B13231112233/", "", NULL);
+    ts_assert_request(env, 0, "GET", "/api/v1/audience/check-status/%2B13231112233/", "", NULL);
+    ts_assert_request(env, 1, "GET", "/api/v1/audience/check-status/ruth%40example.org/", "", NULL);
+    ts_assert_request(env, 2, "DELETE", "/api/v1/audience/delete/%2B13231112233/", "", NULL);
     ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_audience_unsubscribe(env->client, "", &err),
                      &err);
     assert_string_equal(loopmsg_contact_status_name(LOOPMSG_CONTACT_ACTIVE), "active");
@@ -411,15 +397,17 @@ static void test_resources__campaign_wire(void **state)
     ts_script(env, 200, "{\"id\":\"C2\"}");
     ts_assert_status(LOOPMSG_OK, loopmsg_campaign_create(env->client, &q, &c, &err), &err);
     loopmsg_campaign_free(c);
-    assert_req(env, 0, "POST", "/api/v1/campaigns/new/", "",
-               "{\"name\":\"April drop\",\"text\":\"New stock!\",\"contacts\":[\"+13231112233\","
-               "\"ruth@example.org\"],\"effect\":\"confetti\",\"from_date\":\"2026-04-01\","
-               "\"from_time\":\"09:30\",\"to_time\":\"18:00\",\"timezone\":"
-               "\"America/Los_Angeles\"}");
-    assert_req(env, 1, "POST", "/api/v1/campaigns/new/", "",
-               "{\"name\":\"Individual\",\"messages\":[{\"contact\":\"+13231112233\",\"text\":\"Hi "
-               "Ann\",\"subject\":\"S\",\"effect\":\"love\"},{\"contact\":\"ruth@example.org\","
-               "\"text\":\"Hi Ruth\",\"attachments\":[\"https://a/1.png\"]}]}");
+    ts_assert_request(
+        env, 0, "POST", "/api/v1/campaigns/new/", "",
+        "{\"name\":\"April drop\",\"text\":\"New stock!\",\"contacts\":[\"+13231112233\","
+        "\"ruth@example.org\"],\"effect\":\"confetti\",\"from_date\":\"2026-04-01\","
+        "\"from_time\":\"09:30\",\"to_time\":\"18:00\",\"timezone\":"
+        "\"America/Los_Angeles\"}");
+    ts_assert_request(
+        env, 1, "POST", "/api/v1/campaigns/new/", "",
+        "{\"name\":\"Individual\",\"messages\":[{\"contact\":\"+13231112233\",\"text\":\"Hi "
+        "Ann\",\"subject\":\"S\",\"effect\":\"love\"},{\"contact\":\"ruth@example.org\","
+        "\"text\":\"Hi Ruth\",\"attachments\":[\"https://a/1.png\"]}]}");
 }
 
 static void expect_campaign_invalid(ts_env *env, loopmsg_campaign_params *p, const char *needle)
@@ -530,9 +518,9 @@ static void test_resources__optin(void **state)
     ts_assert_contains(u->sms, "sms:");
     ts_assert_contains(u->imessage, "imessage://");
     loopmsg_optin_url_free(u);
-    assert_req(env, 0, "POST", "/api/v1/opt-in/generate-url/", "",
-               "{\"body\":\"Text us to join [opt-in-code]\",\"sender_type\":\"shared\","
-               "\"click_id\":\"clk_1\",\"utm_campaign\":\"spring\"}");
+    ts_assert_request(env, 0, "POST", "/api/v1/opt-in/generate-url/", "",
+                      "{\"body\":\"Text us to join [opt-in-code]\",\"sender_type\":\"shared\","
+                      "\"click_id\":\"clk_1\",\"utm_campaign\":\"spring\"}");
     p.body = "no placeholder";
     ts_assert_status(LOOPMSG_E_INVALID_ARG, loopmsg_optin_generate_url(env->client, &p, &u, &err),
                      &err);

@@ -45,18 +45,6 @@ static loopmsg_status get_status(ts_env *env, const char *id, loopmsg_message_st
     return loopmsg_message_status_get(env->client, id, out, err);
 }
 
-/* Send a message through the emulated API, keep its id, then forget the recorded requests. */
-static void make_message(ts_env *env, char *id, size_t size)
-{
-    loopmsg_send_result *r = NULL;
-    loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
-    assert_non_null(r->message_id);
-    snprintf(id, size, "%s", r->message_id);
-    loopmsg_send_result_free(r);
-    loopmsg_emulator_reset(env->emu);
-}
-
 static void script_ex(ts_env *env, int status, const char *body, const char *headers,
                       unsigned int delay_ms, loopmsg_emulator_drop drop)
 {
@@ -232,7 +220,7 @@ static void test_retry__429_on_get_retried(void **state)
 {
     ts_env *env = *state;
     char id[64];
-    make_message(env, id, sizeof id);
+    ts_seed_message(env, CONTACT, id, sizeof id);
     ts_script(env, 429, "{\"success\":false}");
     loopmsg_message_status *s = NULL;
     loopmsg_error err;
@@ -512,7 +500,7 @@ static void test_retry__502_504_on_get_retried(void **state)
 {
     ts_env *env = *state;
     char id[64];
-    make_message(env, id, sizeof id);
+    ts_seed_message(env, CONTACT, id, sizeof id);
     ts_script(env, 502, "Bad gateway");
     ts_script(env, 504, "Gateway timeout");
     loopmsg_message_status *s = NULL;
@@ -566,7 +554,7 @@ static void test_retry__timeout_on_get_retried(void **state)
 {
     ts_env *env = *state;
     char id[64];
-    make_message(env, id, sizeof id);
+    ts_seed_message(env, CONTACT, id, sizeof id);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.timeout_ms = 300;
     use_client(env, &o);
@@ -625,7 +613,7 @@ static void test_retry__drop_on_reused_connection_get_succeeds(void **state)
 {
     ts_env *env = *state;
     char id[64];
-    make_message(env, id, sizeof id); /* leaves a kept-alive connection */
+    ts_seed_message(env, CONTACT, id, sizeof id); /* leaves a kept-alive connection */
     script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
     loopmsg_message_status *s = NULL;
     loopmsg_error err;
@@ -640,7 +628,7 @@ static void test_retry__drop_after_body_on_get_retried(void **state)
 {
     ts_env *env = *state;
     char id[64];
-    make_message(env, id, sizeof id);
+    ts_seed_message(env, CONTACT, id, sizeof id);
     use_client(env, NULL); /* a fresh connection: libcurl's own resend on reuse plays no part */
     script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
     loopmsg_message_status *s = NULL;
@@ -801,7 +789,7 @@ static void test_retry__deadline_cuts_an_attempt_short(void **state)
 {
     ts_env *env = *state;
     char id[64];
-    make_message(env, id, sizeof id);
+    ts_seed_message(env, CONTACT, id, sizeof id);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.timeout_ms = 8000;
     o.deadline_ms = 400;

@@ -577,7 +577,7 @@ static void test_webhook_server_cli__replay_from_history_to_listen(void **state)
     assert_non_null(wid);
     char id[64];
     snprintf(id, sizeof id, "%s", wid);
-    ts_sleep_ms(100); /* the attempt is recorded once answered */
+    ts_emu_wait_idle(env.emu, 20000); /* the attempt is in the history once answered */
 
     const char *args[] = {"--secret", "replay-secret", NULL};
     listener l;

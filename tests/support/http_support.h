@@ -31,6 +31,26 @@ typedef struct ts_http_res {
 void ts_http(ts_http_res *r, const char *method, const char *url, const char *auth,
              const char *const *headers, const char *body, long timeout_ms);
 
+/* A request in full, for a test that needs more than ts_http: its own handle reused across
+ * requests (keep-alive on one connection), a body with a length (binary, or "" sent as an
+ * empty body), curl's default "Expect: 100-continue" for big bodies. HEAD asks for no body. */
+typedef struct ts_http_req {
+    CURL *handle; /* NULL: a new handle for this request only */
+    const char *method;
+    const char *url;
+    const char *auth;           /* the Authorization value, or NULL */
+    const char *const *headers; /* extra header lines, NULL-terminated; may be NULL */
+    const char *body;           /* NULL: none */
+    size_t body_len;            /* the length of body */
+    int expect_100;             /* send "Expect: 100-continue" instead of suppressing it */
+    long timeout_ms;            /* 0: 10 s */
+} ts_http_req;
+void ts_http_do(ts_http_res *r, const ts_http_req *q);
+
+/* The value of the first header `name` (case-insensitive) in r->headers, surrounding blanks
+ * trimmed, into out (truncated to size); "" when absent. Returns out. */
+const char *ts_http_header(const ts_http_res *r, const char *name, char *out, size_t size);
+
 /* The CURLOPT_WRITEFUNCTION that fills a ts_http_res's body (CURLOPT_WRITEDATA: the
  * ts_http_res), for a test that drives its own handle. */
 size_t ts_http_on_body(char *p, size_t size, size_t n, void *ud);
@@ -38,6 +58,9 @@ size_t ts_http_on_body(char *p, size_t size, size_t n, void *ud);
 /* ts_http to loopmsg_emulator_url(emu) + path. */
 void ts_http_emu(ts_http_res *r, loopmsg_emulator *emu, const char *method, const char *path,
                  const char *auth, const char *body);
+
+/* Percent-decode enc (to its end) into out, truncated to size bytes. Returns out. */
+char *ts_percent_decode(const char *enc, char *out, size_t size);
 
 /* The body as JSON (fails the test if it is not). Caller decrefs. */
 json_t *ts_http_json(const ts_http_res *r);

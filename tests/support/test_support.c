@@ -187,6 +187,46 @@ int ts_emu_setup_delay(void **state, unsigned int delivery_delay_ms)
     return 0;
 }
 
+void ts_assert_request_auth(ts_env *env, size_t index, const char *method, const char *path,
+                            const char *query, const char *auth, const char *json_body)
+{
+    loopmsg_emulator_request *r = ts_request(env, index);
+    assert_string_equal(r->method, method);
+    assert_string_equal(r->path, path);
+    if (query)
+        assert_string_equal(r->query, query);
+    assert_string_equal(r->authorization, auth);
+    assert_non_null(r->content_type);
+    assert_string_equal(r->content_type, "application/json");
+    assert_non_null(r->user_agent);
+    assert_true(strncmp(r->user_agent, "libloopmsg/", 11) == 0);
+    if (json_body)
+        ts_assert_json_eq(json_body, r->body);
+    else
+        assert_int_equal(r->body_len, 0);
+    loopmsg_emulator_request_free(r);
+}
+
+void ts_assert_request(ts_env *env, size_t index, const char *method, const char *path,
+                       const char *query, const char *json_body)
+{
+    ts_assert_request_auth(env, index, method, path, query, TS_KEY, json_body);
+}
+
+void ts_seed_message(ts_env *env, const char *contact, char *id, size_t size)
+{
+    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+    p.contact = contact;
+    p.text = "seed";
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &p, &r, &err), &err);
+    assert_non_null(r->message_id);
+    snprintf(id, size, "%s", r->message_id);
+    loopmsg_send_result_free(r);
+    loopmsg_emulator_reset(env->emu);
+}
+
 int ts_emu_teardown(void **state)
 {
     ts_env *env = *state;
@@ -363,6 +403,16 @@ void ts_sleep_ms(unsigned int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+void ts_emu_wait_idle(loopmsg_emulator *emu, unsigned int timeout_ms)
+{
+    uint64_t until = ts_now_ms() + timeout_ms;
+    size_t n;
+    while ((n = loopmsg_emulator_webhooks_pending(emu)) > 0 && ts_now_ms() < until)
+        ts_sleep_ms(2);
+    if (n > 0)
+        fail_msg("%zu webhook deliveries still pending after %u ms", n, timeout_ms);
 }
 
 int ts_signal_taken(int pid, int sig, int timeout_ms)

@@ -53,6 +53,20 @@ loopmsg_client *ts_client(ts_env *env, loopmsg_client_options *opts);
  * message id. */
 int ts_send_burst(loopmsg_client *c, int n, const char *text);
 
+/* A message the emulator knows (replies, reactions and status need one), sent to contact with
+ * env->client (asserts success); its id into id (size bytes). The recorded requests are then
+ * forgotten, the state kept. */
+void ts_seed_message(ts_env *env, const char *contact, char *id, size_t size);
+
+/* Assert what the index-th recorded request carried: method, path, query (NULL: not checked),
+ * Authorization TS_KEY, Content-Type application/json, a User-Agent starting "libloopmsg/",
+ * and the JSON body (NULL: an empty body). */
+void ts_assert_request(ts_env *env, size_t index, const char *method, const char *path,
+                       const char *query, const char *json_body);
+/* ts_assert_request with another Authorization value. */
+void ts_assert_request_auth(ts_env *env, size_t index, const char *method, const char *path,
+                            const char *query, const char *auth, const char *json_body);
+
 /* Queue a scripted answer. */
 void ts_script(ts_env *env, int status, const char *body);
 void ts_script_full(ts_env *env, const loopmsg_emulator_answer *a);
@@ -106,6 +120,13 @@ void ts_sleep_ms(unsigned int ms);
  * no longer pending (/proc/PID/status), so its handler has run or is running and a second
  * one sent now is not merged into the first. True when taken. Linux only. */
 int ts_signal_taken(int pid, int sig, int timeout_ms);
+
+/* Wait (at most timeout_ms) until the emulator has no webhook delivery queued or in flight.
+ * A delivery is queued when the request that causes it is answered, and leaves the count
+ * only after its attempt is in the webhook history; so once this returns true every webhook
+ * caused so far has been posted and recorded, and no more will come. Fails the test on
+ * timeout. */
+void ts_emu_wait_idle(loopmsg_emulator *emu, unsigned int timeout_ms);
 
 /* A 127.0.0.1 port bound by the returned socket and never listened on: connections to it are
  * refused while the socket is open, and nobody else can take it (close it at the end). */

@@ -102,6 +102,7 @@ enum { FR_NONE, FR_TOP, FR_LANGUAGE, FR_GROUP, FR_LIST, FR_DONE };
 #define MAX_UNKNOWN 16
 
 typedef struct fast {
+    yajl_handle yajl;
     loopmsg_webhook_event *ev;
     const char *body;
     size_t len;
@@ -115,6 +116,7 @@ typedef struct fast {
     const char *group_id;
     const char *items[MAX_ITEMS];
     size_t item_count;
+    size_t next_field[FR_DONE]; /* where the next key search starts, per frame */
     struct {
         const char *p;
         size_t n;
@@ -247,9 +249,15 @@ static int on_end_map(void *ctx)
 {
     fast *f = ctx;
     switch (f->frame) {
-    case FR_TOP:
+    case FR_TOP: {
+        /* Only white space may follow: yajl takes an unterminated string after the object
+         * for input still to come, and then for nothing at the end. */
+        for (size_t i = yajl_get_bytes_consumed(f->yajl); i < f->len; i++)
+            if (!strchr(" \t\n\r", f->body[i]) || !f->body[i])
+                return 0;
         f->frame = FR_DONE;
         return 1;
+    }
     case FR_LANGUAGE:
         f->ev->language = f->language;
         break;
@@ -326,12 +334,17 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t n)
     /* jansson refuses a NUL in a key. */
     if (memchr(k, '\0', n))
         return 0;
-    for (size_t i = 0; i < count; i++) {
+    /* From the field after the last one found in this frame: bodies tend to list their
+     * keys in the table's order, and the search then ends at its first step. */
+    size_t start = f->next_field[f->frame] % count;
+    for (size_t j = 0; j < count; j++) {
+        size_t i = (start + j) % count;
         if (fields[i].len == n && memcmp(fields[i].name, k, n) == 0) {
             if (f->seen & (UINT32_C(1) << i))
                 return 0; /* a duplicate: jansson's error */
             f->seen |= UINT32_C(1) << i;
             f->key = &fields[i];
+            f->next_field[f->frame] = i + 1;
             return 1;
         }
     }
@@ -487,6 +500,7 @@ loopmsg_webhook_event *loopmsg__webhook_parse_fast(const char *body, size_t len)
     mem.used = 0;
     yajl_alloc_funcs af = {y_malloc, y_realloc, y_free, &mem};
     yajl_handle h = yajl_alloc(&callbacks, &af, &f);
+    f.yajl = h;
     bool ok = h && yajl_parse(h, (const unsigned char *)body, len) == yajl_status_ok &&
               yajl_complete_parse(h) == yajl_status_ok && f.frame == FR_DONE;
     if (h)

@@ -904,6 +904,9 @@ static void test_webhook_parse__fast_path_declines_what_jansson_refuses(void **s
     CHECK_FAST("[\"event\"]", 0);
     CHECK_FAST("{\"event\":\"message_inbound\"", 0);
     CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"a\nb\"}", 0);
+    /* An unterminated string after the object: yajl waits for more, then takes it. */
+    CHECK_FAST("{\"event\":\"m\"}\"attath", 0);
+    CHECK_FAST("{\"event\":\"m\"} \"x}", 0);
 }
 
 /* What the fast path reads, as jansson reads it; and the shapes it leaves to jansson. */

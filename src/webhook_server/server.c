@@ -572,6 +572,26 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
         }
     }
     size_t id_len = claimed ? strlen(ev->webhook_id) : 0;
+    if (!srv->spool && !srv->ack_after_handling) {
+        /* Nothing slow between the check for room and the push: one step, one lock. */
+        job *j = calloc(1, sizeof *j);
+        int which = ANS_INTERNAL;
+        if (j) {
+            j->event = ev;
+            j->claimed = claimed;
+            /* Counted first, as below: handled never runs ahead of accepted. */
+            atomic_fetch_add(&srv->n_accepted, 1);
+            if (loopmsg__queue_try_push(srv->queue, j) == 0)
+                return respond(srv, conn, r, ANS_OK);
+            atomic_fetch_sub(&srv->n_accepted, 1);
+            free(j);
+            which = ANS_BUSY;
+        }
+        if (claimed)
+            loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 0);
+        loopmsg_webhook_event_free(ev);
+        return respond(srv, conn, r, which);
+    }
     if (loopmsg__queue_reserve(srv->queue) != 0) {
         if (claimed)
             loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 0);

@@ -550,8 +550,16 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
 
     bool claimed = false;
     if (has_id(ev)) {
-        switch (loopmsg__dedupe_claim(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
-                                      (uint64_t)time(NULL))) {
+        /* When the answer does not wait for the callbacks, "in flight" and "done" answer a
+         * repeat alike: the id is recorded as done at once, and the worker need not come
+         * back to the set (its lock and a cache miss per event). */
+        loopmsg__dedupe_result d =
+            srv->ack_after_handling
+                ? loopmsg__dedupe_claim(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
+                                        (uint64_t)time(NULL))
+                : loopmsg__dedupe_claim_done(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
+                                             (uint64_t)time(NULL));
+        switch (d) {
         case LOOPMSG__DEDUPE_NEW:
             claimed = true;
             break;
@@ -578,7 +586,6 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
         int which = ANS_INTERNAL;
         if (j) {
             j->event = ev;
-            j->claimed = claimed;
             /* Counted first, as below: handled never runs ahead of accepted. */
             atomic_fetch_add(&srv->n_accepted, 1);
             if (loopmsg__queue_try_push(srv->queue, j) == 0)
@@ -602,7 +609,7 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
     if (!j)
         goto internal;
     j->event = ev;
-    j->claimed = claimed;
+    j->claimed = claimed && srv->ack_after_handling;
     if (srv->spool) {
         const char *id = has_id(ev) ? ev->webhook_id : "";
         if (loopmsg__spool_append(srv->spool, id, strlen(id), ev->raw, ev->raw_len, &j->seq) != 0) {

@@ -506,13 +506,13 @@ loopmsg_status loopmsg_webhook_parse_ex(loopmsg_webhook_event **out, const char 
 
 loopmsg_webhook_event *loopmsg__webhook_event_new(const char *body, size_t len)
 {
-    loopmsg_webhook_event *ev = loopmsg__arena_new(sizeof *ev);
+    /* One block for the event, the raw copy, the decoded strings (never longer than the
+     * body) and a few structs: one malloc, and one free on whichever thread frees it. */
+    if (len > SIZE_MAX / 2 - 1024)
+        return NULL;
+    loopmsg_webhook_event *ev = loopmsg__arena_new_with(sizeof *ev, 2 * len + 1024);
     if (!ev)
         return NULL;
-    /* One block for the raw copy, the decoded strings (never longer than the body) and a
-     * few structs. */
-    if (len < SIZE_MAX / 2 - 1024)
-        (void)loopmsg__arena_reserve(ev, 2 * len + 1024);
     char *raw = loopmsg__arena_alloc_aligned(ev, len + 1, 1);
     if (!raw) {
         loopmsg__arena_free(ev);

@@ -198,16 +198,28 @@ static bool has_id(const loopmsg_webhook_event *ev)
 
 /* ---- workers ----------------------------------------------------------------------------- */
 
-static void handle_job(loopmsg_webhook_server *srv, job *j)
+/* The queue holds jobs, or, for an event that needs nothing but its callbacks (no spool, no
+ * suspended request, no dedupe entry to finish), the event itself with this bit set in its
+ * pointer (an event is max_align_t-aligned): no job is allocated on an HTTP thread and
+ * freed on a worker for each of them. */
+#define PLAIN_EVENT ((uintptr_t)1)
+
+static int run_callbacks(loopmsg_webhook_server *srv, const loopmsg_webhook_event *ev)
 {
-    int rc = loopmsg_webhook_dispatch(&srv->handlers, j->event, srv->user_data);
+    int rc = loopmsg_webhook_dispatch(&srv->handlers, ev, srv->user_data);
     if (rc != 0) {
         atomic_fetch_add(&srv->n_failed, 1);
         if (srv->on_error)
-            srv->on_error(j->event, rc, srv->user_data);
+            srv->on_error(ev, rc, srv->user_data);
     } else {
         atomic_fetch_add(&srv->n_handled, 1);
     }
+    return rc;
+}
+
+static void handle_job(loopmsg_webhook_server *srv, job *j)
+{
+    int rc = run_callbacks(srv, j->event);
     if (j->spooled)
         loopmsg__spool_done(srv->spool, j->seq);
     /* Acknowledge after handling: a failure answers 500, Loop redelivers, and the
@@ -238,8 +250,16 @@ static void *worker_main(void *arg)
     size_t n;
     while ((n = loopmsg__queue_pop_batch(srv->queue, batch, WORKER_BATCH, srv->worker_total,
                                          linger)) > 0) {
-        for (size_t i = 0; i < n; i++)
-            handle_job(srv, batch[i]);
+        for (size_t i = 0; i < n; i++) {
+            if ((uintptr_t)batch[i] & PLAIN_EVENT) {
+                loopmsg_webhook_event *ev =
+                    (loopmsg_webhook_event *)((uintptr_t)batch[i] & ~PLAIN_EVENT);
+                (void)run_callbacks(srv, ev);
+                loopmsg_webhook_event_free(ev);
+            } else {
+                handle_job(srv, batch[i]);
+            }
+        }
         loopmsg__queue_tasks_done(srv->queue, n);
     }
     return NULL;
@@ -581,23 +601,17 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
     }
     size_t id_len = claimed ? strlen(ev->webhook_id) : 0;
     if (!srv->spool && !srv->ack_after_handling) {
-        /* Nothing slow between the check for room and the push: one step, one lock. */
-        job *j = calloc(1, sizeof *j);
-        int which = ANS_INTERNAL;
-        if (j) {
-            j->event = ev;
-            /* Counted first, as below: handled never runs ahead of accepted. */
-            atomic_fetch_add(&srv->n_accepted, 1);
-            if (loopmsg__queue_try_push(srv->queue, j) == 0)
-                return respond(srv, conn, r, ANS_OK);
-            atomic_fetch_sub(&srv->n_accepted, 1);
-            free(j);
-            which = ANS_BUSY;
-        }
+        /* Nothing slow between the check for room and the push: one step, one lock; and
+         * the event goes in as it is (PLAIN_EVENT). Counted first, as below: handled never
+         * runs ahead of accepted. */
+        atomic_fetch_add(&srv->n_accepted, 1);
+        if (loopmsg__queue_try_push(srv->queue, (void *)((uintptr_t)ev | PLAIN_EVENT)) == 0)
+            return respond(srv, conn, r, ANS_OK);
+        atomic_fetch_sub(&srv->n_accepted, 1);
         if (claimed)
             loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 0);
         loopmsg_webhook_event_free(ev);
-        return respond(srv, conn, r, which);
+        return respond(srv, conn, r, ANS_BUSY);
     }
     if (loopmsg__queue_reserve(srv->queue) != 0) {
         if (claimed)

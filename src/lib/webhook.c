@@ -508,9 +508,9 @@ loopmsg_webhook_event *loopmsg__webhook_event_new(const char *body, size_t len)
 {
     /* One block for the event, the raw copy, the decoded strings (never longer than the
      * body) and a few structs: one malloc, and one free on whichever thread frees it. */
-    if (len > SIZE_MAX / 2 - 1024)
+    if (len > SIZE_MAX / 2 - 256)
         return NULL;
-    loopmsg_webhook_event *ev = loopmsg__arena_new_with(sizeof *ev, 2 * len + 1024);
+    loopmsg_webhook_event *ev = loopmsg__arena_new_with(sizeof *ev, 2 * len + 256);
     if (!ev)
         return NULL;
     char *raw = loopmsg__arena_alloc_aligned(ev, len + 1, 1);

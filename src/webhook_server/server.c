@@ -39,10 +39,15 @@
 #define DEFAULT_MAX_CONNECTIONS 4096u
 #define DEFAULT_PER_ADDRESS     64u
 #define DEFAULT_TIMEOUT_MS      10000u
-#define DEFAULT_HTTP_THREADS    2u
-#define DEFAULT_WORKERS         2u
-#define DEFAULT_QUEUE           4096u
-#define DEFAULT_DEDUPE_TTL_S    86400u
+/* One HTTP thread unless something blocks it (docs/performance.md, "Which threading mode"):
+ * with 64 busy keep-alive connections it costs about 15% less CPU per request than two and
+ * keeps the tail short; a spool's fdatasync or a delegated acceptance callback holds the
+ * thread, so there more threads let those waits overlap (a group commit shares one sync). */
+#define DEFAULT_HTTP_THREADS          1u
+#define DEFAULT_HTTP_THREADS_BLOCKING 4u
+#define DEFAULT_WORKERS               2u
+#define DEFAULT_QUEUE                 4096u
+#define DEFAULT_DEDUPE_TTL_S          86400u
 /* A chunked body over the limit is read to its end (to answer 413) while it stays within
  * this many times max_body_bytes; beyond, the connection is closed. */
 #define DISCARD_FACTOR 4u
@@ -987,7 +992,9 @@ loopmsg_status loopmsg_webhook_server_start(loopmsg_webhook_server **out,
         return st;
     }
 
-    unsigned int http_threads = opts->http_threads ? opts->http_threads : DEFAULT_HTTP_THREADS;
+    unsigned int http_threads = opts->http_threads             ? opts->http_threads
+                                : srv->spool || srv->accept_cb ? DEFAULT_HTTP_THREADS_BLOCKING
+                                                               : DEFAULT_HTTP_THREADS;
     unsigned int timeout_ms = srv->timeout_ms;
     unsigned int timeout_s = (timeout_ms + 999) / 1000;
     /* poll(), not MHD_USE_AUTO (epoll on Linux): stop() quiesces the daemon, and with epoll

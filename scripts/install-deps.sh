@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [--with-bench]   (sudo is used when not root)
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libhiredis-dev
+pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libyajl-dev libhiredis-dev
       libmicrohttpd-dev libcmocka-dev libinih-dev curl openssl)
 # `make test` also runs valgrind, a clang -Werror build and the format check; scdoc builds
 # the man pages and mandoc lints them (tests/shell/test_man.sh); doxygen builds the API

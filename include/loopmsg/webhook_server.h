@@ -103,7 +103,8 @@ typedef struct loopmsg_webhook_server_options {
                                        one whose body has not fully arrived this long after
                                        its headers. 0 = 10000. Rounded up to seconds for the
                                        idle part. */
-    unsigned int http_threads;    /**< Threads serving HTTP; 0 = 2. */
+    unsigned int http_threads;    /**< Threads serving HTTP; 0 = 1, or 4 with spool_dir or
+                                       accept_cb (their waits hold a thread). */
     unsigned int worker_threads;  /**< Threads running the callbacks; 0 = 2. Callbacks run
                                        concurrently when this is above 1. */
     size_t queue_capacity;        /**< Events waiting for a worker; beyond it 503; 0 = 4096. */

@@ -30,19 +30,25 @@ typedef struct arena_head {
 #define FIRST_SPACE   384u
 #define CHUNK         1024u
 
-void *loopmsg__arena_new(size_t root_size)
+void *loopmsg__arena_new_with(size_t root_size, size_t space)
 {
-    if (root_size > SIZE_MAX - HDR - FIRST_SPACE)
+    if (root_size > SIZE_MAX - HDR - _Alignof(max_align_t) ||
+        space > SIZE_MAX - HDR - ALIGN_UP(root_size))
         return NULL;
     size_t root = ALIGN_UP(root_size);
-    char *h = loopmsg__malloc(HDR + root + FIRST_SPACE);
+    char *h = loopmsg__malloc(HDR + root + space);
     if (!h)
         return NULL;
     memset(h, 0, HDR + root);
     arena_head *head = (arena_head *)(void *)h;
     head->cur = h + HDR + root;
-    head->end = head->cur + FIRST_SPACE;
+    head->end = head->cur + space;
     return h + HDR;
+}
+
+void *loopmsg__arena_new(size_t root_size)
+{
+    return loopmsg__arena_new_with(root_size, FIRST_SPACE);
 }
 
 /* Link a new block of `size` usable bytes (max_align_t-aligned) into the arena. */

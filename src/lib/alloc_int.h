@@ -16,6 +16,9 @@
  * allocations tied to it live until loopmsg__arena_free(root). Allocation failure returns
  * NULL. */
 void *loopmsg__arena_new(size_t root_size);
+/* loopmsg__arena_new with `space` bytes for the allocations that follow in the same block:
+ * a result whose size is known up front costs one malloc. */
+void *loopmsg__arena_new_with(size_t root_size, size_t space);
 void *loopmsg__arena_alloc(void *root, size_t size); /* zeroed */
 /* Zeroed, aligned to `align` (a power of two, at most _Alignof(max_align_t)) rather than to
  * max_align_t: strings packed with align 1 waste nothing. */

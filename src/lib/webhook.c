@@ -9,6 +9,8 @@
  */
 #include "loopmsg/webhook.h"
 
+#include "webhook_int.h"
+
 #include "alloc_int.h"
 #include "wire_int.h"
 #include "error_int.h"
@@ -52,7 +54,7 @@ const char *loopmsg_event_type_name(loopmsg_event_type type)
     return "unknown";
 }
 
-static loopmsg_event_type event_type_of(const char *name)
+loopmsg_event_type loopmsg__webhook_event_type(const char *name)
 {
     for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++)
         if (strcmp(event_names[i].name, name) == 0)
@@ -130,19 +132,18 @@ static void fail_nomem(parse_ctx *c)
  * up), so the value may hold NUL bytes: each becomes U+FFFD, so that the C string neither
  * ends early nor drops what follows (docs/webhooks.md). Three bytes replace the six of the
  * escape, so decoded strings stay shorter than the body. */
-static char *arena_str(parse_ctx *c, json_t *s)
+char *loopmsg__webhook_str(loopmsg_webhook_event *ev, const char *v, size_t n)
 {
-    const char *v = json_string_value(s);
-    size_t n = json_string_length(s);
     size_t nuls = 0;
     for (const char *q = memchr(v, '\0', n); q; q = memchr(q + 1, '\0', n - (size_t)(q + 1 - v)))
         nuls++;
-    char *p = ctx_alloc(c, n + nuls * (NUL_REPLACEMENT_LEN - 1) + 1, 1);
-    if (!p) {
-        fail_nomem(c);
+    char *p = loopmsg__arena_alloc_aligned(ev, n + nuls * (NUL_REPLACEMENT_LEN - 1) + 1, 1);
+    if (!p)
         return NULL;
+    if (!nuls) {
+        memcpy(p, v, n); /* the block is zeroed: the terminating NUL is there */
+        return p;
     }
-    /* The block is zeroed: the terminating NUL is there. */
     for (size_t i = 0, o = 0; i < n; i++) {
         if (v[i]) {
             p[o++] = v[i];
@@ -151,6 +152,14 @@ static char *arena_str(parse_ctx *c, json_t *s)
             o += NUL_REPLACEMENT_LEN;
         }
     }
+    return p;
+}
+
+static char *arena_str(parse_ctx *c, json_t *s)
+{
+    char *p = loopmsg__webhook_str(c->ev, json_string_value(s), json_string_length(s));
+    if (!p)
+        fail_nomem(c);
     return p;
 }
 
@@ -484,7 +493,41 @@ loopmsg_status loopmsg_webhook_parse_ex(const char *body, size_t len,
                                   max);
     if (len == 0)
         return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL, "webhook body is empty");
+    /* The common shapes without a DOM (webhook_fast.c); anything else, and every error, is
+     * jansson's. */
+    loopmsg_webhook_event *ev = loopmsg__webhook_parse_fast(body, len);
+    if (ev) {
+        *out = ev;
+        loopmsg__error_ok(err);
+        return LOOPMSG_OK;
+    }
+    return loopmsg__webhook_parse_dom(out, body, len, err);
+}
 
+loopmsg_webhook_event *loopmsg__webhook_event_new(const char *body, size_t len)
+{
+    /* One block for the event, the raw copy, the decoded strings (never longer than the
+     * body) and a few structs: one malloc, and one free on whichever thread frees it. */
+    if (len > SIZE_MAX / 2 - 256)
+        return NULL;
+    loopmsg_webhook_event *ev = loopmsg__arena_new_with(sizeof *ev, 2 * len + 256);
+    if (!ev)
+        return NULL;
+    char *raw = loopmsg__arena_alloc_aligned(ev, len + 1, 1);
+    if (!raw) {
+        loopmsg__arena_free(ev);
+        return NULL;
+    }
+    memcpy(raw, body, len); /* zeroed: the NUL is there */
+    ev->raw = raw;
+    ev->raw_len = len;
+    return ev;
+}
+
+loopmsg_status loopmsg__webhook_parse_dom(loopmsg_webhook_event **out, const char *body, size_t len,
+                                          loopmsg_error *err)
+{
+    *out = NULL;
     json_error_t jerr;
     /* JSON_DECODE_ANY so that a top-level scalar gets the clearer "not an object" error;
      * JSON_ALLOW_NUL for \u0000 in values (see arena_str()). */
@@ -513,21 +556,12 @@ loopmsg_status loopmsg_webhook_parse_ex(const char *body, size_t len,
     }
 
     parse_ctx c = {NULL, err, LOOPMSG_OK};
-    c.ev = loopmsg__arena_new(sizeof *c.ev);
+    c.ev = loopmsg__webhook_event_new(body, len);
     if (!c.ev) {
         json_decref(root);
         return loopmsg__error_nomem(err);
     }
     loopmsg_webhook_event *ev = c.ev;
-    /* One block for the raw copy, the decoded strings (never longer than the body) and a
-     * few structs. */
-    if (len < SIZE_MAX / 2 - 1024)
-        (void)loopmsg__arena_reserve(ev, 2 * len + 1024);
-    char *raw = ctx_strndup(&c, body, len);
-    if (!raw)
-        fail_nomem(&c);
-    ev->raw = raw;
-    ev->raw_len = len;
 
     ev->event = get_str(&c, root, "event", "event");
     ev->webhook_id = get_str(&c, root, "webhook_id", "webhook_id");
@@ -553,7 +587,7 @@ loopmsg_status loopmsg_webhook_parse_ex(const char *body, size_t len,
     ev->payload_type = get_str(&c, root, "type", "type");
 
     if (c.st == LOOPMSG_OK) {
-        ev->type = event_type_of(ev->event);
+        ev->type = loopmsg__webhook_event_type(ev->event);
         /* The opt-in docs show `event: "message_inbound"` with `type: "opt_in"` and the
          * custom fields under `parameters`; the event table says `opt-in`. Both are accepted. */
         if (ev->type == LOOPMSG_EVENT_MESSAGE_INBOUND && ev->payload_type &&

@@ -27,6 +27,13 @@ bool loopmsg__utf8_valid(const char *s, size_t len, size_t *chars_out)
         if (c < 0x80) {
             i++;
             chars++;
+            /* Mostly ASCII text: eight bytes at a time while none has its high bit set. */
+            uint64_t w;
+            while (len - i >= sizeof w &&
+                   (memcpy(&w, p + i, sizeof w), !(w & 0x8080808080808080u))) {
+                i += sizeof w;
+                chars += sizeof w;
+            }
             continue;
         } else if (c >= 0xC2 && c <= 0xDF) {
             n = 1;

@@ -310,8 +310,8 @@ void loopmsg__dedupe_free(loopmsg__dedupe *d)
     free(d);
 }
 
-loopmsg__dedupe_result loopmsg__dedupe_claim(loopmsg__dedupe *d, const char *id, size_t len,
-                                             uint64_t now_s)
+static loopmsg__dedupe_result claim(loopmsg__dedupe *d, const char *id, size_t len, uint64_t now_s,
+                                    uint32_t state)
 {
     uint64_t h1;
     uint32_t h2;
@@ -322,12 +322,24 @@ loopmsg__dedupe_result loopmsg__dedupe_claim(loopmsg__dedupe *d, const char *id,
     size_t pos = find(d, h1, h2);
     if (pos != SIZE_MAX)
         r = (d->ring[pos].meta & META_IN_FLIGHT) ? LOOPMSG__DEDUPE_IN_FLIGHT : LOOPMSG__DEDUPE_DONE;
-    else if (insert(d, h1, h2, clock_of(d, now_s) | META_IN_FLIGHT, now_s) != 0)
+    else if (insert(d, h1, h2, clock_of(d, now_s) | state, now_s) != 0)
         r = LOOPMSG__DEDUPE_NOMEM;
     else
         r = LOOPMSG__DEDUPE_NEW;
     pthread_mutex_unlock(&d->lock);
     return r;
+}
+
+loopmsg__dedupe_result loopmsg__dedupe_claim(loopmsg__dedupe *d, const char *id, size_t len,
+                                             uint64_t now_s)
+{
+    return claim(d, id, len, now_s, META_IN_FLIGHT);
+}
+
+loopmsg__dedupe_result loopmsg__dedupe_claim_done(loopmsg__dedupe *d, const char *id, size_t len,
+                                                  uint64_t now_s)
+{
+    return claim(d, id, len, now_s, 0);
 }
 
 void loopmsg__dedupe_finish(loopmsg__dedupe *d, const char *id, size_t len, int keep)

@@ -31,6 +31,13 @@ void loopmsg__dedupe_free(loopmsg__dedupe *d);
 loopmsg__dedupe_result loopmsg__dedupe_claim(loopmsg__dedupe *d, const char *id, size_t len,
                                              uint64_t now_s);
 
+/* claim, but a new id is recorded as done at once: for a receiver whose answer does not
+ * wait for the callbacks, where in flight and done lead to the same answer, so that the
+ * handling need not come back to the set (finish(keep = 0) still forgets the id when the
+ * event could not be queued after all). */
+loopmsg__dedupe_result loopmsg__dedupe_claim_done(loopmsg__dedupe *d, const char *id, size_t len,
+                                                  uint64_t now_s);
+
 /* The handling of a claimed id finished: keep it as done (keep != 0), or forget it so that a
  * redelivery is handled again (keep == 0). Unknown ids are ignored. */
 void loopmsg__dedupe_finish(loopmsg__dedupe *d, const char *id, size_t len, int keep);

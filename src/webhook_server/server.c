@@ -39,10 +39,15 @@
 #define DEFAULT_MAX_CONNECTIONS 4096u
 #define DEFAULT_PER_ADDRESS     64u
 #define DEFAULT_TIMEOUT_MS      10000u
-#define DEFAULT_HTTP_THREADS    2u
-#define DEFAULT_WORKERS         2u
-#define DEFAULT_QUEUE           4096u
-#define DEFAULT_DEDUPE_TTL_S    86400u
+/* One HTTP thread unless something blocks it (docs/performance.md, "Which threading mode"):
+ * with 64 busy keep-alive connections it costs about 15% less CPU per request than two and
+ * keeps the tail short; a spool's fdatasync or a delegated acceptance callback holds the
+ * thread, so there more threads let those waits overlap (a group commit shares one sync). */
+#define DEFAULT_HTTP_THREADS          1u
+#define DEFAULT_HTTP_THREADS_BLOCKING 4u
+#define DEFAULT_WORKERS               2u
+#define DEFAULT_QUEUE                 4096u
+#define DEFAULT_DEDUPE_TTL_S          86400u
 /* A chunked body over the limit is read to its end (to answer 413) while it stays within
  * this many times max_body_bytes; beyond, the connection is closed. */
 #define DISCARD_FACTOR 4u
@@ -198,16 +203,28 @@ static bool has_id(const loopmsg_webhook_event *ev)
 
 /* ---- workers ----------------------------------------------------------------------------- */
 
-static void handle_job(loopmsg_webhook_server *srv, job *j)
+/* The queue holds jobs, or, for an event that needs nothing but its callbacks (no spool, no
+ * suspended request, no dedupe entry to finish), the event itself with this bit set in its
+ * pointer (an event is max_align_t-aligned): no job is allocated on an HTTP thread and
+ * freed on a worker for each of them. */
+#define PLAIN_EVENT ((uintptr_t)1)
+
+static int run_callbacks(loopmsg_webhook_server *srv, const loopmsg_webhook_event *ev)
 {
-    int rc = loopmsg_webhook_dispatch(&srv->handlers, j->event, srv->user_data);
+    int rc = loopmsg_webhook_dispatch(&srv->handlers, ev, srv->user_data);
     if (rc != 0) {
         atomic_fetch_add(&srv->n_failed, 1);
         if (srv->on_error)
-            srv->on_error(j->event, rc, srv->user_data);
+            srv->on_error(ev, rc, srv->user_data);
     } else {
         atomic_fetch_add(&srv->n_handled, 1);
     }
+    return rc;
+}
+
+static void handle_job(loopmsg_webhook_server *srv, job *j)
+{
+    int rc = run_callbacks(srv, j->event);
     if (j->spooled)
         loopmsg__spool_done(srv->spool, j->seq);
     /* Acknowledge after handling: a failure answers 500, Loop redelivers, and the
@@ -238,8 +255,16 @@ static void *worker_main(void *arg)
     size_t n;
     while ((n = loopmsg__queue_pop_batch(srv->queue, batch, WORKER_BATCH, srv->worker_total,
                                          linger)) > 0) {
-        for (size_t i = 0; i < n; i++)
-            handle_job(srv, batch[i]);
+        for (size_t i = 0; i < n; i++) {
+            if ((uintptr_t)batch[i] & PLAIN_EVENT) {
+                loopmsg_webhook_event *ev =
+                    (loopmsg_webhook_event *)((uintptr_t)batch[i] & ~PLAIN_EVENT);
+                (void)run_callbacks(srv, ev);
+                loopmsg_webhook_event_free(ev);
+            } else {
+                handle_job(srv, batch[i]);
+            }
+        }
         loopmsg__queue_tasks_done(srv->queue, n);
     }
     return NULL;
@@ -550,8 +575,16 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
 
     bool claimed = false;
     if (has_id(ev)) {
-        switch (loopmsg__dedupe_claim(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
-                                      (uint64_t)time(NULL))) {
+        /* When the answer does not wait for the callbacks, "in flight" and "done" answer a
+         * repeat alike: the id is recorded as done at once, and the worker need not come
+         * back to the set (its lock and a cache miss per event). */
+        loopmsg__dedupe_result d =
+            srv->ack_after_handling
+                ? loopmsg__dedupe_claim(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
+                                        (uint64_t)time(NULL))
+                : loopmsg__dedupe_claim_done(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
+                                             (uint64_t)time(NULL));
+        switch (d) {
         case LOOPMSG__DEDUPE_NEW:
             claimed = true;
             break;
@@ -572,6 +605,19 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
         }
     }
     size_t id_len = claimed ? strlen(ev->webhook_id) : 0;
+    if (!srv->spool && !srv->ack_after_handling) {
+        /* Nothing slow between the check for room and the push: one step, one lock; and
+         * the event goes in as it is (PLAIN_EVENT). Counted first, as below: handled never
+         * runs ahead of accepted. */
+        atomic_fetch_add(&srv->n_accepted, 1);
+        if (loopmsg__queue_try_push(srv->queue, (void *)((uintptr_t)ev | PLAIN_EVENT)) == 0)
+            return respond(srv, conn, r, ANS_OK);
+        atomic_fetch_sub(&srv->n_accepted, 1);
+        if (claimed)
+            loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 0);
+        loopmsg_webhook_event_free(ev);
+        return respond(srv, conn, r, ANS_BUSY);
+    }
     if (loopmsg__queue_reserve(srv->queue) != 0) {
         if (claimed)
             loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 0);
@@ -582,7 +628,7 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
     if (!j)
         goto internal;
     j->event = ev;
-    j->claimed = claimed;
+    j->claimed = claimed && srv->ack_after_handling;
     if (srv->spool) {
         const char *id = has_id(ev) ? ev->webhook_id : "";
         if (loopmsg__spool_append(srv->spool, id, strlen(id), ev->raw, ev->raw_len, &j->seq) != 0) {
@@ -945,7 +991,9 @@ loopmsg_status loopmsg_webhook_server_start(const loopmsg_webhook_server_options
         return st;
     }
 
-    unsigned int http_threads = opts->http_threads ? opts->http_threads : DEFAULT_HTTP_THREADS;
+    unsigned int http_threads = opts->http_threads             ? opts->http_threads
+                                : srv->spool || srv->accept_cb ? DEFAULT_HTTP_THREADS_BLOCKING
+                                                               : DEFAULT_HTTP_THREADS;
     unsigned int timeout_ms = srv->timeout_ms;
     unsigned int timeout_s = (timeout_ms + 999) / 1000;
     /* poll(), not MHD_USE_AUTO (epoll on Linux): stop() quiesces the daemon, and with epoll

@@ -73,6 +73,31 @@ static void test_webhook_dedupe__failed_handling_forgets_the_id(void **state)
     loopmsg__dedupe_free(d);
 }
 
+/* claim_done: a new id is done at once, a repeat is DONE (never IN_FLIGHT), and a failure to
+ * queue can still forget it. */
+static void test_webhook_dedupe__claim_done_needs_no_finish(void **state)
+{
+    (void)state;
+    loopmsg__dedupe *d = loopmsg__dedupe_new(0, 0);
+    uint64_t now = NOW;
+    assert_int_equal(loopmsg__dedupe_claim_done(d, "a", 1, now), LOOPMSG__DEDUPE_NEW);
+    assert_int_equal(loopmsg__dedupe_claim_done(d, "a", 1, now), LOOPMSG__DEDUPE_DONE);
+    assert_int_equal(claim(d, "a", now), LOOPMSG__DEDUPE_DONE);
+    loopmsg__dedupe_stats st;
+    loopmsg__dedupe_stats_get(d, &st);
+    assert_int_equal(st.entries, 1);
+    assert_int_equal(st.in_flight, 0);
+    assert_int_equal(claim(d, "b", now), LOOPMSG__DEDUPE_NEW);
+    assert_int_equal(loopmsg__dedupe_claim_done(d, "b", 1, now), LOOPMSG__DEDUPE_IN_FLIGHT);
+    assert_int_equal(loopmsg__dedupe_claim_done(d, "c", 1, now), LOOPMSG__DEDUPE_NEW);
+    loopmsg__dedupe_finish(d, "c", 1, 0);
+    assert_int_equal(loopmsg__dedupe_claim_done(d, "c", 1, now), LOOPMSG__DEDUPE_NEW);
+    loopmsg__dedupe_stats_get(d, &st);
+    assert_int_equal(st.entries, 3);
+    assert_int_equal(st.in_flight, 1);
+    loopmsg__dedupe_free(d);
+}
+
 static void test_webhook_dedupe__kept_for_the_ttl_and_then_expired(void **state)
 {
     (void)state;
@@ -208,6 +233,8 @@ int main(void)
                                         ts_teardown),
         cmocka_unit_test_setup_teardown(test_webhook_dedupe__failed_handling_forgets_the_id,
                                         ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dedupe__claim_done_needs_no_finish, ts_setup,
+                                        ts_teardown),
         cmocka_unit_test_setup_teardown(test_webhook_dedupe__kept_for_the_ttl_and_then_expired,
                                         ts_setup, ts_teardown),
         cmocka_unit_test_setup_teardown(test_webhook_dedupe__bounded_by_capacity, ts_setup,

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "webhook_int.h"
+
+#include "../support/webhook_same.h"
+
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 static char *read_sample(const char *name, size_t *len)
@@ -735,6 +739,128 @@ static void test_webhook_parse__success_clears_error(void **state)
     loopmsg_webhook_event_free(ev);
 }
 
+/* ---- the fast path (webhook_fast.c) against the jansson parser ----------------------------- */
+
+/* The event the fast path makes of body, compared with the jansson parser's; NULL when the
+ * fast path declined (then the public parse must be the jansson parser's outcome). */
+static void check_fast(const char *body, size_t len, int want_fast)
+{
+    loopmsg_webhook_event *fast = loopmsg__webhook_parse_fast(body, len);
+    loopmsg_webhook_event *dom = NULL;
+    loopmsg_error derr, perr;
+    loopmsg_status dst = loopmsg__webhook_parse_dom(&dom, body, len, &derr);
+    if (want_fast) {
+        if (!fast)
+            fail_msg("the fast path declined %.*s", (int)len, body);
+        assert_int_equal(dst, LOOPMSG_OK);
+        assert_true(webhook_same_event(fast, dom));
+    } else if (fast) {
+        fail_msg("the fast path took %.*s", (int)len, body);
+    }
+    loopmsg_webhook_event *ev = NULL;
+    loopmsg_status pst = loopmsg_webhook_parse(&ev, body, len, &perr);
+    assert_int_equal(pst, dst);
+    if (pst == LOOPMSG_OK)
+        assert_true(want_fast ? webhook_same_event(ev, dom) : ev->type == dom->type);
+    else
+        assert_string_equal(perr.message, derr.message);
+    loopmsg_webhook_event_free(ev);
+    loopmsg_webhook_event_free(dom);
+    loopmsg_webhook_event_free(fast);
+}
+
+#define CHECK_FAST(lit, want) check_fast(lit, sizeof lit - 1, want)
+
+static void test_webhook_parse__fast_path_takes_the_common_samples(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int fast;
+    } samples[] = {
+        {"message_inbound.json", 1},
+        {"message_delivered.json", 1},
+        {"message_failed.json", 1},
+        {"message_reaction.json", 1},
+        {"message_scheduled.json", 1},
+        {"inbound_call.json", 1},
+        {"sender_name_updated.json", 1},
+        {"unknown.json", 1},
+        {"message_inbound_audio.json", 0}, /* speech: reals */
+        {"opt-in.json", 0},
+        {"opt-in_docs_variant.json", 0},
+    };
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        size_t len;
+        char *body = read_sample(samples[i].name, &len);
+        check_fast(body, len, samples[i].fast);
+        free(body);
+    }
+}
+
+/* What yajl accepts and jansson refuses must be declined, so that the answer stays 400 with
+ * jansson's message. */
+static void test_webhook_parse__fast_path_declines_what_jansson_refuses(void **state)
+{
+    (void)state;
+    CHECK_FAST("{\f\"event\":\"message_inbound\"}", 0);
+    CHECK_FAST("{\v\"event\":\"message_inbound\"}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"\xc0\x80\"}", 0);     /* overlong */
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"\xed\xa0\x80\"}", 0); /* surrogate */
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"\xf5\x80\x80\x80\"}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"\\ud800\"}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"\\udc00\"}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"\\ud800\\u0041\"}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"a\\u0000\":1}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"n\":99999999999999999999}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"n\":1e999}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"a\",\"text\":\"b\"}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"\\u0065vent\":\"x\"}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"x\":1,\"x\":2}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"language\":{\"code\":\"en\",\"code\":\"fr\"}}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"attachments\":[\"a\",null]}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":5}", 0);
+    CHECK_FAST("{\"event\":\"message_failed\",\"error_code\":1.5}", 0);
+    CHECK_FAST("{\"event\":\"message_failed\",\"error_code\":2147483648}", 0);
+    CHECK_FAST("{\"event\":null}", 0);
+    CHECK_FAST("{\"webhook_id\":\"x\"}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\"} x", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",}", 0);
+    CHECK_FAST("[\"event\"]", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\"", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"a\nb\"}", 0);
+    /* An unterminated string after the object: yajl waits for more, then takes it. */
+    CHECK_FAST("{\"event\":\"m\"}\"attath", 0);
+    CHECK_FAST("{\"event\":\"m\"} \"x}", 0);
+}
+
+/* What the fast path reads, as jansson reads it; and the shapes it leaves to jansson. */
+static void test_webhook_parse__fast_path_agrees_with_jansson(void **state)
+{
+    (void)state;
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"a\\u0000b\"}", 1);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"\\ud83d\\ude00 \\u00e9\\n\\/\\\\u\"}", 1);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"text\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\x7f\"}", 1);
+    CHECK_FAST("{\"\\u0065vent\":\"message_inbound\"}", 1);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"attachments\":[]}", 1);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"attachments\":null,\"text\":null}", 1);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"group\":{\"group_id\":\"g\",\"participants\":[]}}",
+               1);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"group\":{\"id\":\"i\",\"group_id\":\"g\"}}", 1);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"group\":{\"id\":null,\"group_id\":\"g\"}}", 1);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"language\":{},\"group\":null}", 1);
+    CHECK_FAST("{\"event\":\"message_failed\",\"error_code\":-0,\"x\":true,\"y\":null,\"z\":-12}",
+               1);
+    CHECK_FAST("{\"event\":\"message_failed\",\"error_code\":-2147483648}", 1);
+    CHECK_FAST(" {\"event\":\"sandbox_only\",\"parameters\":\"p\",\"speech\":null} \r\n\t", 1);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"type\":\"opt_in\"}", 0);
+    CHECK_FAST("{\"event\":\"opt-in\",\"click_id\":\"c\"}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"meta\":{\"a\":1}}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"meta\":[1]}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"ratio\":0.5}", 0);
+    CHECK_FAST("{\"event\":\"message_inbound\",\"language\":{\"code\":\"en\",\"x\":1}}", 0);
+}
+
 static void test_webhook_parse__nomem_at_every_allocation(void **state)
 {
     (void)state;
@@ -802,6 +928,9 @@ int main(void)
         T(test_webhook_parse__deep_nesting_is_an_error_not_a_crash),
         T(test_webhook_parse__invalid_arguments),
         T(test_webhook_parse__success_clears_error),
+        T(test_webhook_parse__fast_path_takes_the_common_samples),
+        T(test_webhook_parse__fast_path_declines_what_jansson_refuses),
+        T(test_webhook_parse__fast_path_agrees_with_jansson),
         T(test_webhook_parse__nomem_at_every_allocation),
 #undef T
     };

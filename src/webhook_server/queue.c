@@ -12,6 +12,7 @@
  * arrived meanwhile, instead of once per event.
  */
 #include "queue_int.h"
+#include "util_int.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -51,11 +52,7 @@ loopmsg__queue *loopmsg__queue_new(size_t capacity)
     if (!q->wake_at)
         q->wake_at = 1;
     pthread_mutex_init(&q->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* linger deadlines */
-    pthread_cond_init(&q->not_empty, &ca);
-    pthread_condattr_destroy(&ca);
+    loopmsg__cond_init_mono(&q->not_empty); /* linger deadlines */
     pthread_cond_init(&q->changed, NULL);
     return q;
 }
@@ -154,10 +151,7 @@ size_t loopmsg__queue_pop_batch(loopmsg__queue *q, void **items, size_t max, siz
              * consumer sleeps until signalled. */
             linger = false;
             struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_nsec += (long)(linger_ms % 1000u) * 1000000L;
-            ts.tv_sec += (time_t)(linger_ms / 1000u) + ts.tv_nsec / 1000000000L;
-            ts.tv_nsec %= 1000000000L;
+            loopmsg__mono_deadline(&ts, linger_ms);
             q->lingering++;
             pthread_cond_timedwait(&q->not_empty, &q->lock, &ts);
             q->lingering--;

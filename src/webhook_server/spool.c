@@ -8,6 +8,7 @@
  * HTTP or JSON.
  */
 #include "spool_int.h"
+#include "util_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -120,31 +121,17 @@ static int read_file(const char *path, char **buf, size_t *len)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return -1;
-    }
-    size_t size = (size_t)st.st_size;
-    char *b = malloc(size + 1);
-    if (!b) {
-        close(fd);
-        errno = ENOMEM;
-        return -1;
-    }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, b + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
+    loopmsg__buf b = LOOPMSG__BUF_LIBC;
+    int rc = loopmsg__read_fd(fd, SIZE_MAX, &b);
+    int saved = errno;
     close(fd);
-    b[got] = '\0';
-    *buf = b;
-    *len = got;
+    *len = b.len;
+    *buf = rc == 0 ? loopmsg__buf_detach(&b) : NULL;
+    loopmsg__buf_clear(&b);
+    if (!*buf) {
+        errno = rc == 0 ? ENOMEM : saved;
+        return -1;
+    }
     return 0;
 }
 

@@ -230,10 +230,12 @@ int main(int argc, char **argv)
     printf("send_concurrent: %ld sends, %ld in flight, to %s\n", n, conc, url);
     bench_print("raw libcurl multi", n, &raw);
     bench_print("libloopmsg async", n, &lib);
-    printf("ratio libloopmsg / raw: %.3f   (target >= 0.85)\n",
-           ((double)lib.ok / lib.seconds) / ((double)raw.ok / raw.seconds));
-    printf("libloopmsg peak RSS: %.1f MB   (target < 16 MB for 20,000 sends)\n",
-           (double)lib.peak_rss_kb / 1024.0);
+    /* Over https the targets are the HTTPS issue's: 0.9 of the best raw setup, 20 MB. */
+    bool tls = strncmp(url, "https:", 6) == 0;
+    printf("ratio libloopmsg / raw: %.3f   (target >= %s)\n",
+           ((double)lib.ok / lib.seconds) / ((double)raw.ok / raw.seconds), tls ? "0.9" : "0.85");
+    printf("libloopmsg peak RSS: %.1f MB   (target < %s MB at %ld in flight)\n",
+           (double)lib.peak_rss_kb / 1024.0, tls ? "20" : "16", conc);
     curl_global_cleanup();
     return lib.failed || raw.failed ? 1 : 0;
 }

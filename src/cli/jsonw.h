@@ -11,8 +11,9 @@
 
 #include <stddef.h>
 
-/* The line is out.ptr/out.len (the utility layer's buffer, libc memory); when
- * !loopmsg__buf_ok(&out) a growth failed: the line is incomplete, do not write it. */
+/* The line is out.ptr/out.len (the utility layer's buffer, through the SDK's allocator, so
+ * a zeroed writer is a ready one); when !loopmsg__buf_ok(&out) a growth failed: the line is
+ * incomplete, do not write it. */
 typedef struct cli_jw {
     loopmsg__buf out;
     unsigned int nested; /* bit k: the object at depth k has a member already */
@@ -21,7 +22,7 @@ typedef struct cli_jw {
 
 #define CLI_JW_INIT                                                                                \
     {                                                                                              \
-        LOOPMSG__BUF_LIBC, 0, 0                                                                    \
+        {NULL, 0, 0, 0, 0}, 0, 0                                                                   \
     }
 
 /* Forget the line (keep the buffer). */

@@ -139,10 +139,12 @@ static void test_jsonw__buffer_reuse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jsonw__escaping_matches_jansson),
-        cmocka_unit_test(test_jsonw__invalid_utf8_is_replaced),
-        cmocka_unit_test(test_jsonw__objects),
-        cmocka_unit_test(test_jsonw__buffer_reuse),
+        cmocka_unit_test_setup_teardown(test_jsonw__escaping_matches_jansson, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_jsonw__invalid_utf8_is_replaced, ts_setup,
+                                        ts_teardown),
+        cmocka_unit_test_setup_teardown(test_jsonw__objects, ts_setup, ts_teardown),
+        cmocka_unit_test_setup_teardown(test_jsonw__buffer_reuse, ts_setup, ts_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

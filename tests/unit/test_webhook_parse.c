@@ -758,7 +758,7 @@ static void check_fast(const char *body, size_t len, int want_fast)
         fail_msg("the fast path took %.*s", (int)len, body);
     }
     loopmsg_webhook_event *ev = NULL;
-    loopmsg_status pst = loopmsg_webhook_parse(&ev, body, len, &perr);
+    loopmsg_status pst = loopmsg_webhook_parse(body, len, &ev, &perr);
     assert_int_equal(pst, dst);
     if (pst == LOOPMSG_OK)
         assert_true(want_fast ? webhook_same_event(ev, dom) : ev->type == dom->type);

@@ -399,12 +399,30 @@ loopmsg_send_params_validate(const loopmsg_send_params *params, loopmsg_error *e
  * LOOPMSG_ERRF_MAYBE_DELIVERED. A send is never resent automatically when the server may
  * have accepted it (unless retry_maybe_delivered is set on the client).
  *
- * @param[in]  client      The client. Not used concurrently from another thread.
- * @param[in]  params      Borrowed for the call.
- * @param[out] result_out  On LOOPMSG_OK a new result owned by the caller (free with
- *                         loopmsg_send_result_free); NULL otherwise. May be NULL to discard.
- * @param[out] err         Optional; always written.
- * @return LOOPMSG_OK or a negative loopmsg_status.
+ * @param[in]  client      The client; used by one thread at a time, not from one of its
+ *                         callbacks (LOOPMSG_E_STATE).
+ * @param[in]  params      Borrowed for the call (nothing is kept); must not be NULL.
+ * @param[out] result_out  On LOOPMSG_OK a new result owned by the caller (free it with
+ *                         loopmsg_send_result_free()); NULL otherwise. May be NULL to
+ *                         discard the result.
+ * @param[out] err         Optional; always written. On failure err->flags says whether
+ *                         the request reached Loop (LOOPMSG_ERRF_SENT), may have been
+ *                         delivered (LOOPMSG_ERRF_MAYBE_DELIVERED) or may be retried.
+ * @retval LOOPMSG_OK              Loop accepted the message; result has its message_id.
+ * @retval LOOPMSG_E_INVALID_ARG   client or params NULL, a bad version or field (err->message
+ *                                 names it): nothing is sent.
+ * @retval LOOPMSG_E_STATE         Called from one of the client's callbacks.
+ * @retval LOOPMSG_E_AUTH          The key was missing or refused (HTTP 401/403, code 110/130).
+ * @retval LOOPMSG_E_RATE_LIMITED  HTTP 429 after the retries (err->retry_after_ms).
+ * @retval LOOPMSG_E_API           Loop refused the message (err->api_code says why).
+ * @retval LOOPMSG_E_NOT_FOUND     HTTP 404.
+ * @retval LOOPMSG_E_HTTP          Another HTTP status without a Loop code.
+ * @retval LOOPMSG_E_TRANSPORT     DNS, connection or TLS (a certificate not trusted: nothing
+ *                                 is sent), or the connection broke (err->transport_code).
+ * @retval LOOPMSG_E_PROTOCOL      A 2xx answer that is not the JSON a send returns.
+ * @retval LOOPMSG_E_TIMEOUT       The per-attempt timeout or the overall deadline expired.
+ * @retval LOOPMSG_E_CANCELLED     loopmsg_client_cancel() ended the wait.
+ * @retval LOOPMSG_E_NOMEM         Out of memory.
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_message_send(loopmsg_client *client,

@@ -100,6 +100,7 @@ LOOPMSG_API void loopmsg_emulator_free(loopmsg_emulator *emu);
 /**
  * The TCP port it listens on (the chosen one when the options' port was 0). Thread-safe.
  * @param[in] emu  The emulator.
+ * @return The port.
  * @since 0.1
  */
 LOOPMSG_API uint16_t loopmsg_emulator_port(const loopmsg_emulator *emu);
@@ -180,6 +181,7 @@ typedef struct loopmsg_emulator_request {
 /**
  * Number of requests recorded since start or the last reset. Thread-safe.
  * @param[in] emu  The emulator.
+ * @return The count.
  * @since 0.1
  */
 LOOPMSG_API size_t loopmsg_emulator_request_count(loopmsg_emulator *emu);
@@ -262,6 +264,9 @@ loopmsg_emulator_set_faults(loopmsg_emulator *emu, const loopmsg_emulator_faults
  * @param[out] message_id_out   Optional buffer for the new message id (37 bytes suffice).
  * @param[in]  message_id_size  Size of message_id_out in bytes.
  * @param[out] err              Optional.
+ * @retval LOOPMSG_OK             Stored (and its webhook queued).
+ * @retval LOOPMSG_E_INVALID_ARG  emu, contact or text NULL, not UTF-8, or refused by the
+ *                                emulated state (err->message says why).
  * @since 0.1
  */
 LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_inject(
@@ -285,6 +290,7 @@ LOOPMSG_API LOOPMSG_NODISCARD loopmsg_status loopmsg_emulator_trigger(loopmsg_em
 /**
  * Webhook deliveries queued or in flight (redeliveries included). Thread-safe.
  * @param[in] emu  The emulator.
+ * @return The count; 0 means every webhook caused so far has been sent and recorded.
  * @since 0.1
  */
 LOOPMSG_API size_t loopmsg_emulator_webhooks_pending(loopmsg_emulator *emu);

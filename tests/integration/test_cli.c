@@ -129,6 +129,60 @@ static void assert_request(ts_env *env, size_t index, const char *method, const 
     loopmsg_emulator_request_free(q);
 }
 
+/* Run the CLI and check its exit code; the run is freed. */
+#define run_expect(env, opts, args, code)                                                          \
+    run_expect_impl((env), (opts), (args), (code), NULL, NULL, false, __FILE__, __LINE__)
+/* The same, and stdout is exactly out. */
+#define run_expect_out(env, opts, args, code, out)                                                 \
+    run_expect_impl((env), (opts), (args), (code), (out), NULL, false, __FILE__, __LINE__)
+/* The same, and stderr contains needle. */
+#define run_expect_err(env, opts, args, code, needle)                                              \
+    run_expect_impl((env), (opts), (args), (code), NULL, (needle), false, __FILE__, __LINE__)
+/* Exit 0, and stdout is a message id alone. */
+#define run_expect_id(env, opts, args)                                                             \
+    run_expect_impl((env), (opts), (args), 0, NULL, NULL, true, __FILE__, __LINE__)
+
+static void run_expect_impl(ts_env *env, const cli_opts *opts, const char *const *args, int code,
+                            const char *out, const char *err_needle, bool id_line, const char *file,
+                            int line)
+{
+    cli_run r;
+    run_cli(env, &r, opts, args);
+    assert_exit_impl(&r, code, file, line);
+    if (out)
+        assert_string_equal(r.out, out);
+    if (err_needle)
+        ts_assert_contains(r.err, err_needle);
+    if (id_line)
+        assert_true(is_id_line(r.out));
+    run_free(&r);
+}
+
+/* A --json run that failed with exit code: *doc is stdout's one JSON object (the caller
+ * json_decref()s it and run_free()s r); returns its "error" member. */
+#define run_json_error(env, r, opts, args, code, doc)                                              \
+    run_json_error_impl((env), (r), (opts), (args), (code), (doc), __FILE__, __LINE__)
+
+static json_t *run_json_error_impl(ts_env *env, cli_run *r, const cli_opts *opts,
+                                   const char *const *args, int code, json_t **doc,
+                                   const char *file, int line)
+{
+    run_cli(env, r, opts, args);
+    assert_exit_impl(r, code, file, line);
+    *doc = one_json_object(r);
+    return json_object_get(*doc, "error");
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static json_int_t jint(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
 /* ---- send ------------------------------------------------------------------------------------ */
 
 static void test_cli__send_prints_message_id(void **state)
@@ -160,7 +214,6 @@ static void test_cli__send_prints_message_id(void **state)
 static void test_cli__send_all_fields(void **state)
 {
     ts_env *env = *state;
-    cli_run r;
     char reply_to[64];
     ts_seed_message(env, CONTACT, reply_to, sizeof reply_to);
     const char *args[] = {"send",
@@ -186,10 +239,7 @@ static void test_cli__send_all_fields(void **state)
                           "--sender",
                           "sender-1",
                           NULL};
-    run_cli(env, &r, NULL, args);
-    assert_exit(&r, 0);
-    assert_true(is_id_line(r.out));
-    run_free(&r);
+    run_expect_id(env, NULL, args);
     assert_int_equal(ts_request_count(env), 1);
     char expected[640];
     snprintf(expected, sizeof expected,
@@ -210,11 +260,11 @@ static void test_cli__send_json(void **state)
     run_cli(env, &r, NULL, args);
     assert_exit(&r, 0);
     json_t *j = one_json_object(&r);
-    const char *id = json_string_value(json_object_get(j, "message_id"));
+    const char *id = jstr(j, "message_id");
     assert_non_null(id);
     assert_int_equal(strlen(id), 36);
-    assert_string_equal(json_string_value(json_object_get(j, "contact")), CONTACT);
-    assert_string_equal(json_string_value(json_object_get(j, "text")), "hi");
+    assert_string_equal(jstr(j, "contact"), CONTACT);
+    assert_string_equal(jstr(j, "text"), "hi");
     json_decref(j);
     run_free(&r);
 
@@ -223,7 +273,7 @@ static void test_cli__send_json(void **state)
     run_cli(env, &r, NULL, args2);
     assert_exit(&r, 0);
     j = one_json_object(&r);
-    assert_non_null(json_string_value(json_object_get(j, "message_id")));
+    assert_non_null(jstr(j, "message_id"));
     json_decref(j);
     run_free(&r);
     assert_int_equal(ts_request_count(env), 2);
@@ -232,13 +282,9 @@ static void test_cli__send_json(void **state)
 static void test_cli__text_from_stdin(void **state)
 {
     ts_env *env = *state;
-    cli_run r;
     cli_opts o = {.stdin_data = "hello from stdin\nsecond line \xf0\x9f\x91\x8b\n"};
     const char *args[] = {"send", "--contact", CONTACT, "--text", "-", NULL};
-    run_cli(env, &r, &o, args);
-    assert_exit(&r, 0);
-    assert_true(is_id_line(r.out));
-    run_free(&r);
+    run_expect_id(env, &o, args);
     assert_int_equal(ts_request_count(env), 1);
     assert_request(env, 0, "POST", "/api/v1/message/send/",
                    "{\"contact\":\"" CONTACT
@@ -246,10 +292,7 @@ static void test_cli__text_from_stdin(void **state)
 
     /* Empty standard input is an empty text: refused before sending. */
     cli_opts empty = {.stdin_data = ""};
-    run_cli(env, &r, &empty, args);
-    assert_exit(&r, 2);
-    ts_assert_contains(r.err, "text");
-    run_free(&r);
+    run_expect_err(env, &empty, args, 2, "text");
     assert_int_equal(ts_request_count(env), 1);
 }
 
@@ -270,12 +313,10 @@ static void test_cli__validation_error_exits_2(void **state)
 
     const char *args_json[] = {"send",         "--contact", CONTACT,  "--text", "hi",
                                "--attachment", "http://x",  "--json", NULL};
-    run_cli(env, &r, NULL, args_json);
-    assert_exit(&r, 2);
-    json_t *j = one_json_object(&r);
-    json_t *e = json_object_get(j, "error");
-    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_INVALID_ARG");
-    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 0);
+    json_t *j;
+    json_t *e = run_json_error(env, &r, NULL, args_json, 2, &j);
+    assert_string_equal(jstr(e, "status"), "LOOPMSG_E_INVALID_ARG");
+    assert_int_equal(jint(e, "http_status"), 0);
     json_decref(j);
     run_free(&r);
     assert_int_equal(ts_request_count(env), 0);
@@ -304,11 +345,11 @@ static void test_cli__api_error_exits_3(void **state)
     json_t *e = json_object_get(j, "error");
     assert_true(json_is_object(e));
     assert_int_equal(json_object_size(e), 7);
-    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_API");
+    assert_string_equal(jstr(e, "status"), "LOOPMSG_E_API");
     assert_true(json_is_integer(json_object_get(e, "http_status")));
-    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 400);
-    assert_int_equal(json_integer_value(json_object_get(e, "api_code")), 140);
-    const char *msg = json_string_value(json_object_get(e, "message"));
+    assert_int_equal(jint(e, "http_status"), 400);
+    assert_int_equal(jint(e, "api_code"), 140);
+    const char *msg = jstr(e, "message");
     assert_non_null(msg);
     ts_assert_contains(msg, "API code 140");
     ts_assert_contains(msg, "Text is missing");
@@ -329,15 +370,12 @@ static void test_cli__codes_1020_1030_flags_in_json(void **state)
     cli_run r;
     const char *args[] = {"--json", "send", "--contact", CONTACT, "--text", "hi", NULL};
     ts_script(env, 400, "{\"success\":false,\"code\":1020,\"message\":\"Not delivered\"}");
-    run_cli(env, &r, NULL, args);
-    assert_exit(&r, 3);
-    json_t *j = one_json_object(&r);
-    json_t *e = json_object_get(j, "error");
-    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_API");
-    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 400);
-    assert_int_equal(json_integer_value(json_object_get(e, "api_code")), 1020);
-    ts_assert_contains(json_string_value(json_object_get(e, "message")),
-                       "the destination reported it not delivered");
+    json_t *j;
+    json_t *e = run_json_error(env, &r, NULL, args, 3, &j);
+    assert_string_equal(jstr(e, "status"), "LOOPMSG_E_API");
+    assert_int_equal(jint(e, "http_status"), 400);
+    assert_int_equal(jint(e, "api_code"), 1020);
+    ts_assert_contains(jstr(e, "message"), "the destination reported it not delivered");
     assert_true(json_is_true(json_object_get(e, "retryable")));
     assert_true(json_is_false(json_object_get(e, "maybe_delivered")));
     assert_true(json_is_false(json_object_get(e, "fatal")));
@@ -348,14 +386,10 @@ static void test_cli__codes_1020_1030_flags_in_json(void **state)
 
     ts_script(env, 400,
               "{\"success\":false,\"code\":1030,\"message\":\"No delivery confirmation\"}");
-    run_cli(env, &r, NULL, args);
-    assert_exit(&r, 5);
-    j = one_json_object(&r);
-    e = json_object_get(j, "error");
-    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_API");
-    assert_int_equal(json_integer_value(json_object_get(e, "api_code")), 1030);
-    ts_assert_contains(json_string_value(json_object_get(e, "message")),
-                       "no delivery confirmation came back");
+    e = run_json_error(env, &r, NULL, args, 5, &j);
+    assert_string_equal(jstr(e, "status"), "LOOPMSG_E_API");
+    assert_int_equal(jint(e, "api_code"), 1030);
+    ts_assert_contains(jstr(e, "message"), "no delivery confirmation came back");
     assert_true(json_is_true(json_object_get(e, "retryable")));
     assert_true(json_is_true(json_object_get(e, "maybe_delivered")));
     assert_true(json_is_false(json_object_get(e, "fatal")));
@@ -372,13 +406,11 @@ static void test_cli__auth_error_is_fatal_in_json(void **state)
     cli_opts o = {.no_key_in_env = true};
     const char *args[] = {"--json", "send",   "--api-key", "wrong-key", "--contact",
                           CONTACT,  "--text", "hi",        NULL};
-    run_cli(env, &r, &o, args);
-    assert_exit(&r, 3);
-    json_t *j = one_json_object(&r);
-    json_t *e = json_object_get(j, "error");
-    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_AUTH");
-    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 401);
-    assert_int_equal(json_integer_value(json_object_get(e, "api_code")), 130);
+    json_t *j;
+    json_t *e = run_json_error(env, &r, &o, args, 3, &j);
+    assert_string_equal(jstr(e, "status"), "LOOPMSG_E_AUTH");
+    assert_int_equal(jint(e, "http_status"), 401);
+    assert_int_equal(jint(e, "api_code"), 130);
     assert_true(json_is_true(json_object_get(e, "fatal")));
     assert_not_contains(r.out, "wrong-key");
     assert_not_contains(r.err, "wrong-key");
@@ -404,12 +436,10 @@ static void test_cli__transport_error_exits_4(void **state)
 
     const char *args_json[] = {"--json", "send",      "--contact", CONTACT, "--text",
                                "hi",     "--retries", "0",         NULL};
-    run_cli(env, &r, &o, args_json);
+    json_t *j;
+    json_t *e = run_json_error(env, &r, &o, args_json, 4, &j);
     close(fd);
-    assert_exit(&r, 4);
-    json_t *j = one_json_object(&r);
-    json_t *e = json_object_get(j, "error");
-    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_TRANSPORT");
+    assert_string_equal(jstr(e, "status"), "LOOPMSG_E_TRANSPORT");
     assert_true(json_is_true(json_object_get(e, "retryable")));
     assert_true(json_is_false(json_object_get(e, "maybe_delivered")));
     json_decref(j);
@@ -441,12 +471,8 @@ static void test_cli__gateway_error_on_send_exits_5(void **state)
 {
     ts_env *env = *state;
     ts_script(env, 502, "{\"message\":\"bad gateway\"}");
-    cli_run r;
     const char *args[] = {"send", "--contact", CONTACT, "--text", "hi", NULL};
-    run_cli(env, &r, NULL, args);
-    assert_exit(&r, 5);
-    ts_assert_contains(r.err, "may have been delivered");
-    run_free(&r);
+    run_expect_err(env, NULL, args, 5, "may have been delivered");
     assert_int_equal(ts_request_count(env), 1); /* never resent */
 }
 
@@ -467,12 +493,10 @@ static void test_cli__unreadable_answer_to_send_exits_5(void **state)
 
     ts_script(env, 200, "<html>OK</html>");
     const char *args_json[] = {"--json", "send", "--contact", CONTACT, "--text", "hi", NULL};
-    run_cli(env, &r, NULL, args_json);
-    assert_exit(&r, 5);
-    json_t *j = one_json_object(&r);
-    json_t *e = json_object_get(j, "error");
-    assert_string_equal(json_string_value(json_object_get(e, "status")), "LOOPMSG_E_PROTOCOL");
-    assert_int_equal(json_integer_value(json_object_get(e, "http_status")), 200);
+    json_t *j;
+    json_t *e = run_json_error(env, &r, NULL, args_json, 5, &j);
+    assert_string_equal(jstr(e, "status"), "LOOPMSG_E_PROTOCOL");
+    assert_int_equal(jint(e, "http_status"), 200);
     assert_true(json_is_true(json_object_get(e, "maybe_delivered")));
     json_decref(j);
     run_free(&r);
@@ -480,9 +504,7 @@ static void test_cli__unreadable_answer_to_send_exits_5(void **state)
     /* The same answer to a GET is just a bad answer. */
     ts_script(env, 200, "<html>OK</html>");
     const char *args_status[] = {"status", "ABC", NULL};
-    run_cli(env, &r, NULL, args_status);
-    assert_exit(&r, 3);
-    run_free(&r);
+    run_expect(env, NULL, args_status, 3);
     assert_int_equal(ts_request_count(env), 3);
 }
 
@@ -694,10 +716,7 @@ static void test_cli__global_options_with_equals_and_flags(void **state)
     run_free(&r);
     /* An option of a command before the command word is not a global option. */
     const char *bad[] = {"--contact", CONTACT, "send", "--text", "hi", NULL};
-    run_cli(env, &r, NULL, bad);
-    assert_exit(&r, 2);
-    ts_assert_contains(r.err, "--contact");
-    run_free(&r);
+    run_expect_err(env, NULL, bad, 2, "--contact");
     assert_int_equal(ts_request_count(env), 1);
 }
 
@@ -706,12 +725,8 @@ static void test_cli__global_options_with_equals_and_flags(void **state)
 static void test_cli__send_group(void **state)
 {
     ts_env *env = *state;
-    cli_run r;
     const char *args[] = {"send-group", "--group", "group-1", "--text", "hi all", NULL};
-    run_cli(env, &r, NULL, args);
-    assert_exit(&r, 0);
-    assert_true(is_id_line(r.out));
-    run_free(&r);
+    run_expect_id(env, NULL, args);
     assert_int_equal(ts_request_count(env), 1);
     assert_request(env, 0, "POST", "/api/v1/message/send/",
                    "{\"group\":\"group-1\",\"text\":\"hi all\"}");
@@ -720,23 +735,16 @@ static void test_cli__send_group(void **state)
 static void test_cli__send_voice(void **state)
 {
     ts_env *env = *state;
-    cli_run r;
     const char *args[] = {
         "send-voice", "--contact", CONTACT, "--media-url", "https://cdn.example.com/v.mp3", NULL};
-    run_cli(env, &r, NULL, args);
-    assert_exit(&r, 0);
-    assert_true(is_id_line(r.out));
-    run_free(&r);
+    run_expect_id(env, NULL, args);
     assert_int_equal(ts_request_count(env), 1);
     assert_request(env, 0, "POST", "/api/v1/message/send/",
                    "{\"contact\":\"" CONTACT "\",\"media_url\":\"https://cdn.example.com/v.mp3\"}");
     /* To a group: --group instead of --contact; both is a usage error, nothing sent. */
     const char *group[] = {
         "send-voice", "--group", "group-1", "--media-url", "https://cdn.example.com/v.mp3", NULL};
-    run_cli(env, &r, NULL, group);
-    assert_exit(&r, 0);
-    assert_true(is_id_line(r.out));
-    run_free(&r);
+    run_expect_id(env, NULL, group);
     assert_request(env, 1, "POST", "/api/v1/message/send/",
                    "{\"group\":\"group-1\",\"media_url\":\"https://cdn.example.com/v.mp3\"}");
     const char *both[] = {"send-voice",
@@ -747,33 +755,23 @@ static void test_cli__send_voice(void **state)
                           "--media-url",
                           "https://cdn.example.com/v.mp3",
                           NULL};
-    run_cli(env, &r, NULL, both);
-    assert_exit(&r, 2);
-    ts_assert_contains(r.err, "send_voice: group: set either contact or group, not both");
-    run_free(&r);
+    run_expect_err(env, NULL, both, 2, "send_voice: group: set either contact or group, not both");
     assert_int_equal(ts_request_count(env), 2);
 }
 
 static void test_cli__react(void **state)
 {
     ts_env *env = *state;
-    cli_run r;
     char mid[64], line[128];
     ts_seed_message(env, CONTACT, mid, sizeof mid);
     const char *args[] = {"react", "--contact",  CONTACT, "--message-id",
                           mid,     "--reaction", "-love", NULL};
-    run_cli(env, &r, NULL, args);
-    assert_exit(&r, 0);
     snprintf(line, sizeof line, "removed love on %s\n", mid);
-    assert_string_equal(r.out, line);
-    run_free(&r);
+    run_expect_out(env, NULL, args, 0, line);
     const char *args2[] = {"react", "--contact",  CONTACT, "--message-id",
                            mid,     "--reaction", "laugh", NULL};
-    run_cli(env, &r, NULL, args2);
-    assert_exit(&r, 0);
     snprintf(line, sizeof line, "sent laugh on %s\n", mid);
-    assert_string_equal(r.out, line);
-    run_free(&r);
+    run_expect_out(env, NULL, args2, 0, line);
     assert_int_equal(ts_request_count(env), 2);
     char expected[256];
     snprintf(expected, sizeof expected,
@@ -787,19 +785,12 @@ static void test_cli__react(void **state)
 static void test_cli__typing(void **state)
 {
     ts_env *env = *state;
-    cli_run r;
     const char *by_id[] = {"typing", "--message-id", "IN-1", "--seconds", "5", NULL};
-    run_cli(env, &r, NULL, by_id);
-    assert_exit(&r, 0);
-    assert_string_equal(r.out, "typing indicator shown\n");
-    run_free(&r);
+    run_expect_out(env, NULL, by_id, 0, "typing indicator shown\n");
 
     const char *by_contact[] = {"typing",    "--contact", CONTACT,  "--sender", "sender-1",
                                 "--seconds", "3",         "--read", NULL};
-    run_cli(env, &r, NULL, by_contact);
-    assert_exit(&r, 0);
-    assert_string_equal(r.out, "typing indicator shown, marked read\n");
-    run_free(&r);
+    run_expect_out(env, NULL, by_contact, 0, "typing indicator shown, marked read\n");
 
     assert_int_equal(ts_request_count(env), 2);
     assert_request(env, 0, "POST", "/api/v1/message/show-typing/",
@@ -812,16 +803,10 @@ static void test_cli__typing(void **state)
 static void test_cli__mark_read(void **state)
 {
     ts_env *env = *state;
-    cli_run r;
     const char *by_id[] = {"mark-read", "--message-id", "IN-1", NULL};
-    run_cli(env, &r, NULL, by_id);
-    assert_exit(&r, 0);
-    assert_string_equal(r.out, "marked read\n");
-    run_free(&r);
+    run_expect_out(env, NULL, by_id, 0, "marked read\n");
     const char *by_contact[] = {"mark-read", "--contact", CONTACT, "--sender", "sender-1", NULL};
-    run_cli(env, &r, NULL, by_contact);
-    assert_exit(&r, 0);
-    run_free(&r);
+    run_expect(env, NULL, by_contact, 0);
     assert_int_equal(ts_request_count(env), 2);
     assert_request(env, 0, "POST", "/api/v1/message/show-typing/",
                    "{\"message_id\":\"IN-1\",\"read\":true}");
@@ -851,17 +836,14 @@ static void test_cli__status(void **state)
     run_cli(env, &r, NULL, args_json);
     assert_exit(&r, 0);
     json_t *j = one_json_object(&r);
-    assert_string_equal(json_string_value(json_object_get(j, "message_id")), id);
-    assert_non_null(json_string_value(json_object_get(j, "status")));
+    assert_string_equal(jstr(j, "message_id"), id);
+    assert_non_null(jstr(j, "status"));
     json_decref(j);
     run_free(&r);
 
     /* An unknown id: the API's 404. */
     const char *args_unknown[] = {"status", "NO-SUCH-ID", NULL};
-    run_cli(env, &r, NULL, args_unknown);
-    assert_exit(&r, 3);
-    ts_assert_contains(r.err, "404");
-    run_free(&r);
+    run_expect_err(env, NULL, args_unknown, 3, "404");
 }
 
 static void test_cli__status_wait(void **state)

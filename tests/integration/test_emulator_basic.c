@@ -79,21 +79,7 @@ static int setup(void **state)
 {
     loopmsg_emulator_options o = LOOPMSG_EMULATOR_OPTIONS_INIT;
     o.delivery_delay_ms = 500;
-    o.quiet = true;
-    loopmsg_emulator *emu = NULL;
-    loopmsg_error err;
-    if (loopmsg_emulator_start(&o, &emu, &err) != LOOPMSG_OK) {
-        fprintf(stderr, "emulator: %s\n", err.message);
-        return -1;
-    }
-    *state = emu;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    loopmsg_emulator_free(*state);
-    return 0;
+    return ts_emu_bare_setup(state, &o);
 }
 
 /* ---- tests ------------------------------------------------------------------------------ */
@@ -617,7 +603,7 @@ static void test_emulator__keep_alive_connection_is_reused(void **state)
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, ts_emu_bare_teardown)
     const struct CMUnitTest tests[] = {
         T(test_emulator__binds_loopback_ephemeral_port),
         cmocka_unit_test(test_emulator__rejects_unversioned_options),

@@ -54,12 +54,6 @@ typedef struct fixture {
     redisContext *rc; /* for assertions */
 } fixture;
 
-#define SKIP_WITHOUT_REDIS(f)                                                                      \
-    do {                                                                                           \
-        if (!(f))                                                                                  \
-            skip();                                                                                \
-    } while (0)
-
 static int setup(void **state)
 {
     *state = NULL;

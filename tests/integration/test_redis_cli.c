@@ -45,8 +45,7 @@ typedef struct proc {
 } proc;
 
 typedef struct fixture {
-    rs_server redis;
-    char dir[64];
+    rs_fixture rs;     /* the server and the scratch directory */
     char handled[128]; /* one line per handling: the webhook_id */
     proc recv[3];
     proc cons[2];
@@ -76,7 +75,7 @@ static void spawn_env(proc *p, fixture *f, const char *tag, const char *const *a
                       const char *const *extra_env)
 {
     memset(p, 0, sizeof *p);
-    snprintf(p->err_path, sizeof p->err_path, "%s/%s.err", f->dir, tag);
+    snprintf(p->err_path, sizeof p->err_path, "%s/%s.err", f->rs.dir, tag);
     const char *argv[40] = {cli_path()};
     size_t n = 1;
     for (size_t i = 0; args[i] && n < 39; i++)
@@ -133,8 +132,8 @@ static void start_receiver(fixture *f, int i)
 {
     char tag[16];
     snprintf(tag, sizeof tag, "recv%d", i);
-    const char *args[] = {"listen",  "--port",     "0",        "--secret", SECRET,
-                          "--redis", f->redis.url, "--stream", "hooks",    NULL};
+    const char *args[] = {"listen",  "--port",        "0",        "--secret", SECRET,
+                          "--redis", f->rs.redis.url, "--stream", "hooks",    NULL};
     spawn(&f->recv[i], f, tag, args);
     wait_receiver_port(f, i);
 }
@@ -155,7 +154,7 @@ static void start_consumer_ex(fixture *f, int i, const char *exec, const char *c
                           "20",
                           "consume",
                           "--redis",
-                          f->redis.url,
+                          f->rs.redis.url,
                           "--stream",
                           "hooks",
                           "--group",
@@ -201,18 +200,9 @@ static void kill9(proc *p)
 
 static int setup(void **state)
 {
-    if (!rs_available()) {
-        print_message("redis-server not installed: skipping\n");
-        *state = NULL;
-        return 0;
-    }
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/loopmsg-rcli-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->handled, sizeof f->handled, "%s/handled", f->dir);
-    rs_start(&f->redis);
-    *state = f;
+    fixture *f = rs_fixture_new(state, sizeof *f, "loopmsg-rcli");
+    if (f)
+        snprintf(f->handled, sizeof f->handled, "%s/handled", f->rs.dir);
     return 0;
 }
 
@@ -235,20 +225,9 @@ static int teardown(void **state)
     for (int i = 0; i < 2; i++)
         if (f->cons[i].pid > 0)
             kill9(&f->cons[i]);
-    rs_destroy(&f->redis);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", f->dir);
-    free(f);
+    rs_fixture_free(&f->rs);
     return 0;
 }
-
-#define SKIP_WITHOUT_REDIS(f)                                                                      \
-    do {                                                                                           \
-        if (!(f))                                                                                  \
-            skip();                                                                                \
-    } while (0)
 
 static long post(CURL *c, unsigned int port, int n)
 {
@@ -307,7 +286,7 @@ static int *stream_ids(const fixture *f, const char *key, int n)
 {
     int *per = calloc((size_t)n, sizeof *per);
     assert_non_null(per);
-    redisContext *c = rs_connect(&f->redis);
+    redisContext *c = rs_connect(&f->rs.redis);
     redisReply *r = rs_cmd(c, "XRANGE %s - +", key);
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     for (size_t i = 0; i < r->elements; i++) {
@@ -326,7 +305,7 @@ static int *stream_ids(const fixture *f, const char *key, int n)
 
 static long long pending(const fixture *f)
 {
-    redisContext *c = rs_connect(&f->redis);
+    redisContext *c = rs_connect(&f->rs.redis);
     redisReply *r = rs_cmd(c, "XPENDING hooks g");
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     long long v = r->element[0]->integer;
@@ -497,7 +476,7 @@ static void test_redis_cli__redis_killed_503_then_flows_again(void **state)
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, poster_main, &p), 0);
     wait_posted(&p, n / 3);
-    rs_kill(&f->redis);
+    rs_kill(&f->rs.redis);
     /* Receivers answer 503 while Redis is away, never 200. */
     int done_at_kill = atomic_load(&p.done);
     uint64_t end = ts_now_ms() + 30000;
@@ -505,7 +484,7 @@ static void test_redis_cli__redis_killed_503_then_flows_again(void **state)
         ts_sleep_ms(5);
     assert_true(atomic_load(&p.busy) >= 20);
     assert_true(atomic_load(&p.done) <= done_at_kill + 1);
-    rs_restart(&f->redis);
+    rs_restart(&f->rs.redis);
     pthread_join(th, NULL);
     for (int k = 0; k < n; k++)
         assert_true(p.got_200[k]);
@@ -529,7 +508,7 @@ static void test_redis_cli__failing_handler_ends_in_dead_stream(void **state)
     CURL *c = curl_easy_init();
     assert_int_equal(post(c, f->recv[0].port, 7), 200);
     curl_easy_cleanup(c);
-    redisContext *rc = rs_connect(&f->redis);
+    redisContext *rc = rs_connect(&f->rs.redis);
     uint64_t end = ts_now_ms() + 30000;
     while (rs_int(rs_cmd(rc, "XLEN hooks:dead")) < 1 && ts_now_ms() < end)
         ts_sleep_ms(20);
@@ -566,14 +545,14 @@ static void test_redis_cli__sigterm_finishes_and_acknowledges(void **state)
     start_receiver(f, 0);
     char cmd[512];
     snprintf(cmd, sizeof cmd,
-             "touch '%s/started'; sleep 1; printf '%%s\\n' \"$LOOP_WEBHOOK_ID\" >> '%s'", f->dir,
+             "touch '%s/started'; sleep 1; printf '%%s\\n' \"$LOOP_WEBHOOK_ID\" >> '%s'", f->rs.dir,
              f->handled);
     start_consumer_ex(f, 0, cmd, "60", "5");
     CURL *c = curl_easy_init();
     assert_int_equal(post(c, f->recv[0].port, 1), 200);
     curl_easy_cleanup(c);
     char started[128];
-    snprintf(started, sizeof started, "%s/started", f->dir);
+    snprintf(started, sizeof started, "%s/started", f->rs.dir);
     uint64_t end = ts_now_ms() + 20000;
     while (access(started, F_OK) != 0 && ts_now_ms() < end)
         ts_sleep_ms(5);
@@ -637,13 +616,13 @@ static void test_redis_cli__url_from_the_environment_password_never_shown(void *
 {
     fixture *f = *state;
     SKIP_WITHOUT_REDIS(f);
-    redisContext *rc = rs_connect(&f->redis);
+    redisContext *rc = rs_connect(&f->rs.redis);
     freeReplyObject(rs_cmd(rc, "CONFIG SET requirepass %s", REDIS_PASSWORD));
     freeReplyObject(rs_cmd(rc, "AUTH %s", REDIS_PASSWORD));
     char env[160], masked[96];
     snprintf(env, sizeof env, "LOOP_REDIS_URL=redis://:%s@127.0.0.1:%d", REDIS_PASSWORD,
-             f->redis.port);
-    snprintf(masked, sizeof masked, "redis://:***@127.0.0.1:%d", f->redis.port);
+             f->rs.redis.port);
+    snprintf(masked, sizeof masked, "redis://:***@127.0.0.1:%d", f->rs.redis.port);
     const char *const extra[] = {env, NULL};
 
     /* listen: no --redis on its command line, the URL from the environment. */
@@ -660,7 +639,7 @@ static void test_redis_cli__url_from_the_environment_password_never_shown(void *
 
     /* consume, likewise; its command must not see the URL. */
     char envfile[128], cmd[512];
-    snprintf(envfile, sizeof envfile, "%s/exec.env", f->dir);
+    snprintf(envfile, sizeof envfile, "%s/exec.env", f->rs.dir);
     snprintf(cmd, sizeof cmd, "env > '%s'; printf '%%s\\n' \"$LOOP_WEBHOOK_ID\" >> '%s'", envfile,
              f->handled);
     const char *cargs[] = {"consume", "--stream", "hooks", "--group", "g", "--exec", cmd, NULL};
@@ -699,7 +678,7 @@ static void test_redis_cli__url_from_the_environment_password_never_shown(void *
     /* A wrong password, and a URL that does not parse: the error, never the password. */
     char wrong[160];
     snprintf(wrong, sizeof wrong, "LOOP_REDIS_URL=redis://:%s-wrong@127.0.0.1:%d", REDIS_PASSWORD,
-             f->redis.port);
+             f->rs.redis.port);
     const char *bad_url = "LOOP_REDIS_URL=redis://:" REDIS_PASSWORD "@127.0.0.1:99999";
     const char *const envs_bad[][2] = {{wrong, NULL}, {bad_url, NULL}};
     const char *want[] = {"Redis refused the credentials", "the port must be 1..65535"};
@@ -718,7 +697,7 @@ static void test_redis_cli__url_from_the_environment_password_never_shown(void *
     }
 
     /* From the environment, Redis mode still refuses --spool, and says where it came from. */
-    const char *sargs[] = {"listen", "--port", "0", "--spool", f->dir, NULL};
+    const char *sargs[] = {"listen", "--port", "0", "--spool", f->rs.dir, NULL};
     proc p;
     spawn_env(&p, f, "spool", sargs, extra);
     int st;

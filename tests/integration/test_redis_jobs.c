@@ -27,45 +27,23 @@
 #include "test_support.h"
 
 typedef struct fixture {
-    rs_server redis;
-    char dir[64];
+    rs_fixture rs; /* the server and the scratch directory */
     char file[128];
 } fixture;
 
 static int setup(void **state)
 {
-    if (!rs_available()) {
-        print_message("redis-server not installed: skipping\n");
-        *state = NULL;
-        return 0;
-    }
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/loopmsg-rjob-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->file, sizeof f->file, "%s/rows.csv", f->dir);
-    rs_start(&f->redis);
-    *state = f;
+    fixture *f = rs_fixture_new(state, sizeof *f, "loopmsg-rjob");
+    if (f)
+        snprintf(f->file, sizeof f->file, "%s/rows.csv", f->rs.dir);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    if (!f)
-        return 0;
-    rs_destroy(&f->redis);
-    unlink(f->file);
-    rmdir(f->dir);
-    free(f);
+    rs_fixture_free(*state);
     return 0;
 }
-
-#define SKIP_WITHOUT_REDIS(f)                                                                      \
-    do {                                                                                           \
-        if (!(f))                                                                                  \
-            skip();                                                                                \
-    } while (0)
 
 /* A CSV of n rows, the text of row i (0-based) is "r<i>" (what the canned server counts);
  * tag changes the file's content (and so its fingerprint) without changing the rows' texts. */
@@ -89,7 +67,7 @@ static void start_bulk(ts_cli *cli, fixture *f, ts_canned *srv, const char *job,
     args[n++] = "--file";
     args[n++] = f->file;
     args[n++] = "--redis";
-    args[n++] = f->redis.url;
+    args[n++] = f->rs.redis.url;
     args[n++] = "--job";
     args[n++] = job;
     args[n++] = "--quiet";
@@ -115,7 +93,7 @@ static int run_job_cmd(fixture *f, const char *const *argv, char **out)
     for (; argv[n] && n < 12; n++)
         args[n] = argv[n];
     args[n++] = "--redis";
-    args[n++] = f->redis.url;
+    args[n++] = f->rs.redis.url;
     args[n] = NULL;
     ts_cli_start_ex(&cli, NULL, args, &o);
     int rc = ts_cli_wait(&cli, 60 * 1000);
@@ -161,7 +139,7 @@ static void test_redis_jobs__another_file_refused_and_usage(void **state)
 
     /* job status, plain, with the URL from LOOP_REDIS_URL; an unknown job. */
     char env_url[160];
-    snprintf(env_url, sizeof env_url, "LOOP_REDIS_URL=%s", f->redis.url);
+    snprintf(env_url, sizeof env_url, "LOOP_REDIS_URL=%s", f->rs.redis.url);
     const char *const env[] = {env_url, NULL};
     const char *const st[] = {"job", "status", "j1", NULL};
     ts_cli_opts eo = {0};
@@ -179,15 +157,15 @@ static void test_redis_jobs__another_file_refused_and_usage(void **state)
     ts_cli_free(&cli);
 
     /* Usage errors. */
-    const char *const no_job[] = {"send-bulk", "--file", f->file, "--redis", f->redis.url, NULL};
+    const char *const no_job[] = {"send-bulk", "--file", f->file, "--redis", f->rs.redis.url, NULL};
     ts_cli_opts o = {0};
     o.base_url = ts_canned_url(srv);
     ts_cli_start_ex(&cli, NULL, no_job, &o);
     assert_int_equal(ts_cli_wait(&cli, 60 * 1000), 2);
     assert_non_null(strstr(cli.err, "--job"));
     ts_cli_free(&cli);
-    const char *const both[] = {"send-bulk", "--file", f->file,   "--job",      "x",
-                                "--journal", "/tmp/x", "--redis", f->redis.url, NULL};
+    const char *const both[] = {"send-bulk", "--file", f->file,   "--job",         "x",
+                                "--journal", "/tmp/x", "--redis", f->rs.redis.url, NULL};
     ts_cli_start_ex(&cli, NULL, both, &o);
     assert_int_equal(ts_cli_wait(&cli, 60 * 1000), 2);
     ts_cli_free(&cli);

@@ -69,6 +69,89 @@ static double jitter_one(void *ud)
     return 1.0;
 }
 
+/* An answer after a pause: the emulator answers status with body delay_ms late. */
+static void script_late(ts_env *env, int n, const char *body, unsigned int delay_ms)
+{
+    for (int i = 0; i < n; i++)
+        script_ex(env, 200, body, NULL, delay_ms, LOOPMSG_EMULATOR_DROP_NONE);
+}
+
+/* n answers that close the connection after reading the request body. */
+static void script_drop(ts_env *env, int n)
+{
+    for (int i = 0; i < n; i++)
+        script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
+}
+
+/* A client whose base URL refuses connections; returns the listening fd to close after the
+ * call. max_retries 0 keeps the default. */
+static int use_refusing_client(ts_env *env, char *url, size_t url_size, int max_retries)
+{
+    int fd = ts_refusing_url(url, url_size);
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.base_url = url;
+    o.max_retries = max_retries;
+    use_client(env, &o);
+    return fd;
+}
+
+/* A client that logs into cap and draws jitter from random_cb; o holds the other options. */
+static loopmsg_client *use_logging_client(ts_env *env, loopmsg_client_options *o,
+                                          ts_log_capture *cap, double (*random_cb)(void *))
+{
+    o->log_cb = ts_capture_log;
+    o->log_user_data = cap;
+    loopmsg_client *c = use_client(env, o);
+    loopmsg__client_set_random(c, random_cb, NULL);
+    return c;
+}
+
+/* The send that must succeed: a message id comes back. */
+static void send_hi_ok(ts_env *env, loopmsg_error *err)
+{
+    loopmsg_send_result *r = NULL;
+    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, err), err);
+    assert_non_null(r);
+    assert_non_null(r->message_id);
+    loopmsg_send_result_free(r);
+}
+
+/* send_hi, timed: *elapsed_ms is how long the call took. */
+static loopmsg_status send_hi_timed(ts_env *env, loopmsg_error *err, uint64_t *elapsed_ms)
+{
+    uint64_t t0 = ts_now_ms();
+    loopmsg_status st = send_hi(env, NULL, err);
+    *elapsed_ms = ts_now_ms() - t0;
+    return st;
+}
+
+/* The status read that must succeed: the status of message id comes back. */
+static void get_status_ok(ts_env *env, const char *id, loopmsg_error *err)
+{
+    loopmsg_message_status *s = NULL;
+    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, err), err);
+    assert_string_equal(s->message_id, id);
+    loopmsg_message_status_free(s);
+}
+
+/* The "retry N of M in D ms" lines in cap at level (-1: any level): up to max of them, each with
+ * its line index; returns how many. */
+static size_t logged_retries(const ts_log_capture *cap, int level, size_t line_idx[],
+                             unsigned int n[], unsigned int m[], long d[], size_t max)
+{
+    size_t found = 0;
+    for (size_t i = 0; i < cap->count; i++) {
+        const char *p = strstr(cap->line[i], "retry ");
+        if (!p || (level >= 0 && cap->level[i] != level))
+            continue;
+        assert_true(found < max);
+        assert_int_equal(sscanf(p, "retry %u of %u in %ld ms", &n[found], &m[found], &d[found]), 3);
+        line_idx[found] = i;
+        found++;
+    }
+    return found;
+}
+
 static const char *body_1010 =
     "{\"success\":false,\"code\":1010,\"message\":\"Unable to send, try again shortly\"}";
 static const char *body_1020 = "{\"success\":false,\"code\":1020,\"message\":\"Not delivered\"}";
@@ -82,10 +165,7 @@ static void test_retry__connection_refused_post_retried(void **state)
 {
     ts_env *env = *state;
     char url[64];
-    int fd = ts_refusing_url(url, sizeof url);
-    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
-    o.base_url = url;
-    use_client(env, &o);
+    int fd = use_refusing_client(env, url, sizeof url, 0);
     loopmsg_send_result *r = (loopmsg_send_result *)1;
     loopmsg_error err;
     loopmsg_status st = send_hi(env, &r, &err);
@@ -104,10 +184,7 @@ static void test_retry__connection_refused_get_retried(void **state)
 {
     ts_env *env = *state;
     char url[64];
-    int fd = ts_refusing_url(url, sizeof url);
-    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
-    o.base_url = url;
-    use_client(env, &o);
+    int fd = use_refusing_client(env, url, sizeof url, 0);
     loopmsg_message_status *s = (loopmsg_message_status *)1;
     loopmsg_error err;
     loopmsg_status st = get_status(env, "ABC", &s, &err);
@@ -124,11 +201,7 @@ static void test_retry__connection_refused_max_retries_counts(void **state)
 {
     ts_env *env = *state;
     char url[64];
-    int fd = ts_refusing_url(url, sizeof url);
-    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
-    o.base_url = url;
-    o.max_retries = 4;
-    use_client(env, &o);
+    int fd = use_refusing_client(env, url, sizeof url, 4);
     loopmsg_error err;
     loopmsg_status st = send_hi(env, NULL, &err);
     close(fd);
@@ -167,8 +240,7 @@ static void test_retry__503_exhausts_retries(void **state)
     ts_env *env = *state;
     script_n(env, 3, 503, body_503);
     loopmsg_error err;
-    loopmsg_status st = send_hi(env, NULL, &err);
-    ts_assert_status(LOOPMSG_E_HTTP, st, &err);
+    ts_assert_status(LOOPMSG_E_HTTP, send_hi(env, NULL, &err), &err);
     assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 3);
     ts_assert_contains(err.message, "send: HTTP 503");
     ts_assert_contains(err.message, "Service unavailable");
@@ -186,9 +258,8 @@ static void test_retry__429_retry_after_is_honoured(void **state)
     script_ex(env, 429, "{\"success\":false,\"message\":\"Too many requests\"}", "Retry-After: 1",
               0, LOOPMSG_EMULATOR_DROP_NONE);
     loopmsg_error err;
-    uint64_t t0 = ts_now_ms();
-    loopmsg_status st = send_hi(env, NULL, &err);
-    uint64_t elapsed = ts_now_ms() - t0;
+    uint64_t elapsed;
+    loopmsg_status st = send_hi_timed(env, &err, &elapsed);
     ts_assert_status(LOOPMSG_E_RATE_LIMITED, st, &err);
     assert_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 0, F_R | F_S, 2);
     assert_int_equal(err.retry_after_ms, 1000);
@@ -203,13 +274,10 @@ static void test_retry__503_retry_after_then_success(void **state)
 {
     ts_env *env = *state;
     script_ex(env, 503, body_503, "Retry-After: 1", 0, LOOPMSG_EMULATOR_DROP_NONE);
-    loopmsg_send_result *r = NULL;
     loopmsg_error err;
     uint64_t t0 = ts_now_ms();
-    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
+    send_hi_ok(env, &err);
     uint64_t elapsed = ts_now_ms() - t0;
-    assert_non_null(r->message_id);
-    loopmsg_send_result_free(r);
     assert_int_equal(err.attempts, 2);
     assert_int_equal(ts_request_count(env), 2);
     assert_true(elapsed >= 1000);
@@ -222,11 +290,8 @@ static void test_retry__429_on_get_retried(void **state)
     char id[64];
     ts_seed_message(env, CONTACT, id, sizeof id);
     ts_script(env, 429, "{\"success\":false}");
-    loopmsg_message_status *s = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
-    assert_string_equal(s->message_id, id);
-    loopmsg_message_status_free(s);
+    get_status_ok(env, id, &err);
     assert_int_equal(err.attempts, 2);
     assert_int_equal(ts_request_count(env), 2);
 }
@@ -237,9 +302,8 @@ static void test_retry__retry_after_above_60s_not_auto_retried(void **state)
     script_ex(env, 429, "{\"success\":false,\"message\":\"slow down\"}", "Retry-After: 120", 0,
               LOOPMSG_EMULATOR_DROP_NONE);
     loopmsg_error err;
-    uint64_t t0 = ts_now_ms();
-    loopmsg_status st = send_hi(env, NULL, &err);
-    uint64_t elapsed = ts_now_ms() - t0;
+    uint64_t elapsed;
+    loopmsg_status st = send_hi_timed(env, &err, &elapsed);
     ts_assert_status(LOOPMSG_E_RATE_LIMITED, st, &err);
     assert_err(&err, LOOPMSG_E_RATE_LIMITED, 429, 0, F_R | F_S, 1);
     assert_int_equal(err.retry_after_ms, 120000);
@@ -257,10 +321,7 @@ static void test_retry__long_retry_after_does_not_stall_next_call(void **state)
     ts_assert_status(LOOPMSG_E_RATE_LIMITED, send_hi(env, NULL, &err), &err);
     assert_int_equal(err.retry_after_ms, 120000);
     uint64_t t0 = ts_now_ms();
-    loopmsg_send_result *r = NULL;
-    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
-    assert_non_null(r->message_id);
-    loopmsg_send_result_free(r);
+    send_hi_ok(env, &err);
     assert_true(ts_now_ms() - t0 < 10000 || ts_slow());
     assert_int_equal(ts_request_count(env), 2);
 }
@@ -282,9 +343,8 @@ static void test_retry__deadline_covers_a_host_pause(void **state)
     assert_int_equal(err.retry_after_ms, 30000);
     assert_true(ts_now_ms() - t0 < 10000 || ts_slow());
 
-    t0 = ts_now_ms();
-    loopmsg_status st = send_hi(env, NULL, &err);
-    uint64_t elapsed = ts_now_ms() - t0;
+    uint64_t elapsed;
+    loopmsg_status st = send_hi_timed(env, &err, &elapsed);
     ts_assert_status(LOOPMSG_E_TIMEOUT, st, &err);
     assert_err(&err, LOOPMSG_E_TIMEOUT, 0, 0, F_R, 0);
     assert_int_equal(err.transport_code, 0);
@@ -302,11 +362,8 @@ static void test_retry__code_1010_retried(void **state)
 {
     ts_env *env = *state;
     ts_script(env, 400, body_1010);
-    loopmsg_send_result *r = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
-    assert_non_null(r->message_id);
-    loopmsg_send_result_free(r);
+    send_hi_ok(env, &err);
     assert_err(&err, LOOPMSG_OK, 200, 0, 0, 2);
     assert_int_equal(ts_request_count(env), 2);
 }
@@ -316,8 +373,7 @@ static void test_retry__code_1010_exhausts_retries(void **state)
     ts_env *env = *state;
     script_n(env, 3, 400, body_1010);
     loopmsg_error err;
-    loopmsg_status st = send_hi(env, NULL, &err);
-    ts_assert_status(LOOPMSG_E_API, st, &err);
+    ts_assert_status(LOOPMSG_E_API, send_hi(env, NULL, &err), &err);
     assert_err(&err, LOOPMSG_E_API, 400, 1010, F_R | F_S, 3);
     ts_assert_contains(err.message, "API code 1010");
     ts_assert_contains(err.message, "Unable to send, try again shortly");
@@ -362,11 +418,8 @@ static void test_retry__codes_1020_1030_not_resent_whatever_the_status(void **st
     assert_int_equal(ts_request_count(env), 2);
 
     /* A genuinely retryable code is resent, with any status. */
-    loopmsg_send_result *r = NULL;
     ts_script(env, 500, body_1010);
-    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
-    assert_non_null(r);
-    loopmsg_send_result_free(r);
+    send_hi_ok(env, &err);
     assert_int_equal(err.attempts, 2);
     assert_int_equal(ts_request_count(env), 4);
 }
@@ -377,13 +430,10 @@ static void test_retry__codes_1020_1030_retried_with_option(void **state)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.retry_maybe_delivered = true;
     use_client(env, &o);
-    loopmsg_send_result *r = NULL;
     loopmsg_error err;
 
     ts_script(env, 400, body_1020);
-    ts_assert_status(LOOPMSG_OK, send_hi(env, &r, &err), &err);
-    assert_non_null(r->message_id);
-    loopmsg_send_result_free(r);
+    send_hi_ok(env, &err);
     assert_int_equal(err.attempts, 2);
     assert_int_equal(ts_request_count(env), 2);
 
@@ -503,11 +553,8 @@ static void test_retry__502_504_on_get_retried(void **state)
     ts_seed_message(env, CONTACT, id, sizeof id);
     ts_script(env, 502, "Bad gateway");
     ts_script(env, 504, "Gateway timeout");
-    loopmsg_message_status *s = NULL;
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
-    assert_string_equal(s->message_id, id);
-    loopmsg_message_status_free(s);
+    get_status_ok(env, id, &err);
     assert_err(&err, LOOPMSG_OK, 200, 0, 0, 3);
     assert_int_equal(ts_request_count(env), 3);
     for (size_t i = 0; i < 3; i++) {
@@ -521,6 +568,7 @@ static void test_retry__502_504_on_get_retried(void **state)
 
     loopmsg_emulator_reset(env->emu);
     script_n(env, 3, 504, "");
+    loopmsg_message_status *s = (loopmsg_message_status *)1; /* the library must clear it */
     ts_assert_status(LOOPMSG_E_HTTP, get_status(env, id, &s, &err), &err);
     assert_null(s);
     assert_err(&err, LOOPMSG_E_HTTP, 504, 0, F_R | F_S, 3);
@@ -535,11 +583,10 @@ static void test_retry__timeout_on_send_not_retried(void **state)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.timeout_ms = 300;
     use_client(env, &o);
-    script_ex(env, 200, "{\"message_id\":\"LATE\"}", NULL, 8000, LOOPMSG_EMULATOR_DROP_NONE);
+    script_late(env, 1, "{\"message_id\":\"LATE\"}", 8000);
     loopmsg_error err;
-    uint64_t t0 = ts_now_ms();
-    loopmsg_status st = send_hi(env, NULL, &err);
-    uint64_t elapsed = ts_now_ms() - t0;
+    uint64_t elapsed;
+    loopmsg_status st = send_hi_timed(env, &err, &elapsed);
     ts_assert_status(LOOPMSG_E_TIMEOUT, st, &err);
     assert_err(&err, LOOPMSG_E_TIMEOUT, 0, 0, F_R | F_M | F_S, 1);
     assert_int_equal(err.transport_code, 28); /* CURLE_OPERATION_TIMEDOUT */
@@ -558,18 +605,15 @@ static void test_retry__timeout_on_get_retried(void **state)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.timeout_ms = 300;
     use_client(env, &o);
-    script_ex(env, 200, "{\"status\":\"late\"}", NULL, 8000, LOOPMSG_EMULATOR_DROP_NONE);
-    loopmsg_message_status *s = NULL;
+    script_late(env, 1, "{\"status\":\"late\"}", 8000);
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
-    assert_string_equal(s->message_id, id);
-    loopmsg_message_status_free(s);
+    get_status_ok(env, id, &err);
     assert_err(&err, LOOPMSG_OK, 200, 0, 0, 2);
     assert_int_equal(ts_request_count(env), 2);
 
     loopmsg_emulator_reset(env->emu);
-    for (int i = 0; i < 3; i++)
-        script_ex(env, 200, "{\"status\":\"late\"}", NULL, 8000, LOOPMSG_EMULATOR_DROP_NONE);
+    script_late(env, 3, "{\"status\":\"late\"}", 8000);
+    loopmsg_message_status *s = NULL;
     ts_assert_status(LOOPMSG_E_TIMEOUT, get_status(env, id, &s, &err), &err);
     assert_err(&err, LOOPMSG_E_TIMEOUT, 0, 0, F_R | F_S, 3);
     assert_int_equal(err.transport_code, 28);
@@ -579,10 +623,9 @@ static void test_retry__timeout_on_get_retried(void **state)
 static void test_retry__drop_after_body_on_send_not_retried(void **state)
 {
     ts_env *env = *state;
-    script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
+    script_drop(env, 1);
     loopmsg_error err;
-    loopmsg_status st = send_hi(env, NULL, &err);
-    ts_assert_status(LOOPMSG_E_TRANSPORT, st, &err);
+    ts_assert_status(LOOPMSG_E_TRANSPORT, send_hi(env, NULL, &err), &err);
     assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R | F_M | F_S, 1);
     assert_true(err.transport_code != 0);
     ts_assert_contains(err.message, "the outcome is unknown");
@@ -600,9 +643,8 @@ static void test_retry__drop_on_reused_connection_not_resent(void **state)
     ts_env *env = *state;
     loopmsg_error err;
     ts_assert_status(LOOPMSG_OK, send_hi(env, NULL, &err), &err); /* opens a connection */
-    script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
-    loopmsg_status st = send_hi(env, NULL, &err);
-    ts_assert_status(LOOPMSG_E_TRANSPORT, st, &err);
+    script_drop(env, 1);
+    ts_assert_status(LOOPMSG_E_TRANSPORT, send_hi(env, NULL, &err), &err);
     assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R | F_M | F_S, 1);
     ts_assert_contains(err.message, "the outcome is unknown");
     assert_int_equal(ts_request_count(env), 2);
@@ -614,12 +656,9 @@ static void test_retry__drop_on_reused_connection_get_succeeds(void **state)
     ts_env *env = *state;
     char id[64];
     ts_seed_message(env, CONTACT, id, sizeof id); /* leaves a kept-alive connection */
-    script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
-    loopmsg_message_status *s = NULL;
+    script_drop(env, 1);
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
-    assert_string_equal(s->message_id, id);
-    loopmsg_message_status_free(s);
+    get_status_ok(env, id, &err);
     assert_int_equal(ts_request_count(env), 2);
     assert_true(err.attempts >= 1 && err.attempts <= 2);
 }
@@ -630,19 +669,16 @@ static void test_retry__drop_after_body_on_get_retried(void **state)
     char id[64];
     ts_seed_message(env, CONTACT, id, sizeof id);
     use_client(env, NULL); /* a fresh connection: libcurl's own resend on reuse plays no part */
-    script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
-    loopmsg_message_status *s = NULL;
+    script_drop(env, 1);
     loopmsg_error err;
-    ts_assert_status(LOOPMSG_OK, get_status(env, id, &s, &err), &err);
-    assert_string_equal(s->message_id, id);
-    loopmsg_message_status_free(s);
+    get_status_ok(env, id, &err);
     assert_err(&err, LOOPMSG_OK, 200, 0, 0, 2);
     assert_int_equal(ts_request_count(env), 2);
 
     loopmsg_emulator_reset(env->emu);
     use_client(env, NULL);
-    for (int i = 0; i < 3; i++)
-        script_ex(env, 0, NULL, NULL, 0, LOOPMSG_EMULATOR_DROP_AFTER_BODY);
+    script_drop(env, 3);
+    loopmsg_message_status *s = NULL;
     ts_assert_status(LOOPMSG_E_TRANSPORT, get_status(env, id, &s, &err), &err);
     assert_err(&err, LOOPMSG_E_TRANSPORT, 0, 0, F_R | F_S, 3);
     assert_int_equal(ts_request_count(env), 3);
@@ -677,31 +713,22 @@ static void test_retry__backoff_doubles(void **state)
     assert_non_null(cap);
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.retry_delay_ms = 150;
-    o.log_cb = ts_capture_log;
-    o.log_user_data = cap;
-    loopmsg_client *c = use_client(env, &o);
-    loopmsg__client_set_random(c, jitter_one, NULL);
+    use_logging_client(env, &o, cap, jitter_one);
     script_n(env, 3, 503, body_503);
     loopmsg_error err;
-    uint64_t t0 = ts_now_ms();
-    loopmsg_status st = send_hi(env, NULL, &err);
-    uint64_t elapsed = ts_now_ms() - t0;
+    uint64_t elapsed;
+    loopmsg_status st = send_hi_timed(env, &err, &elapsed);
     ts_assert_status(LOOPMSG_E_HTTP, st, &err);
     assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 3);
     assert_int_equal(ts_request_count(env), 3);
 
+    size_t at[8];
     unsigned int n[8], m[8];
     long d[8];
-    size_t found = 0;
-    for (size_t i = 0; i < cap->count; i++) {
-        const char *p = strstr(cap->line[i], "retry ");
-        if (!p || cap->level[i] != LOOPMSG_LOG_WARN)
-            continue;
-        assert_true(found < 8);
-        assert_int_equal(sscanf(p, "retry %u of %u in %ld ms", &n[found], &m[found], &d[found]), 3);
-        ts_assert_contains(cap->line[i], "send: ");
-        ts_assert_contains(cap->line[i], "HTTP 503");
-        found++;
+    size_t found = logged_retries(cap, LOOPMSG_LOG_WARN, at, n, m, d, 8);
+    for (size_t k = 0; k < found; k++) {
+        ts_assert_contains(cap->line[at[k]], "send: ");
+        ts_assert_contains(cap->line[at[k]], "HTTP 503");
     }
     assert_int_equal(found, 2);
     assert_int_equal(n[0], 1);
@@ -732,10 +759,7 @@ static void test_retry__backoff_is_capped(void **state)
     loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
     o.retry_delay_ms = 40000;
     o.max_retries = 3;
-    o.log_cb = ts_capture_log;
-    o.log_user_data = cap;
-    loopmsg_client *c = use_client(env, &o);
-    loopmsg__client_set_random(c, jitter_thousandth, NULL);
+    use_logging_client(env, &o, cap, jitter_thousandth);
     script_n(env, 4, 503, body_503);
     loopmsg_error err;
     uint64_t t0 = ts_now_ms();
@@ -743,18 +767,13 @@ static void test_retry__backoff_is_capped(void **state)
     assert_true(ts_now_ms() - t0 < 10000 || ts_slow());
     assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 4);
     assert_int_equal(ts_request_count(env), 4);
+    size_t at[8];
+    unsigned int n[8], m[8];
     long d[8];
-    size_t found = 0;
-    for (size_t i = 0; i < cap->count; i++) {
-        const char *p = strstr(cap->line[i], "retry ");
-        unsigned int n, m;
-        if (!p)
-            continue;
-        assert_true(found < 8);
-        assert_int_equal(sscanf(p, "retry %u of %u in %ld ms", &n, &m, &d[found]), 3);
-        assert_int_equal(n, found + 1);
-        assert_int_equal(m, 3);
-        found++;
+    size_t found = logged_retries(cap, -1, at, n, m, d, 8);
+    for (size_t k = 0; k < found; k++) {
+        assert_int_equal(n[k], k + 1);
+        assert_int_equal(m[k], 3);
     }
     assert_int_equal(found, 3);
     assert_int_equal(d[0], 40);
@@ -770,13 +789,11 @@ static void test_retry__deadline_stops_retrying(void **state)
     o.retry_delay_ms = 200;
     o.max_retries = 10;
     o.deadline_ms = 500;
-    loopmsg_client *c = use_client(env, &o);
-    loopmsg__client_set_random(c, jitter_one, NULL);
+    loopmsg__client_set_random(use_client(env, &o), jitter_one, NULL);
     script_n(env, 10, 503, body_503);
     loopmsg_error err;
-    uint64_t t0 = ts_now_ms();
-    loopmsg_status st = send_hi(env, NULL, &err);
-    uint64_t elapsed = ts_now_ms() - t0;
+    uint64_t elapsed;
+    loopmsg_status st = send_hi_timed(env, &err, &elapsed);
     ts_assert_status(LOOPMSG_E_HTTP, st, &err);
     /* Attempt 1 at 0 ms, attempt 2 after 200 ms; a wait of 400 ms more would pass 500 ms. */
     assert_err(&err, LOOPMSG_E_HTTP, 503, 0, F_R | F_S, 2);
@@ -794,10 +811,9 @@ static void test_retry__deadline_cuts_an_attempt_short(void **state)
     o.timeout_ms = 8000;
     o.deadline_ms = 400;
     o.retry_delay_ms = 50;
-    loopmsg_client *c = use_client(env, &o);
-    loopmsg__client_set_random(c, jitter_one, NULL); /* a retry would wait 50 ms: too late */
-    for (int i = 0; i < 3; i++)
-        script_ex(env, 200, "{\"status\":\"late\"}", NULL, 9000, LOOPMSG_EMULATOR_DROP_NONE);
+    /* a retry would wait 50 ms: too late */
+    loopmsg__client_set_random(use_client(env, &o), jitter_one, NULL);
+    script_late(env, 3, "{\"status\":\"late\"}", 9000);
     loopmsg_error err;
     uint64_t t0 = ts_now_ms();
     loopmsg_status st = get_status(env, id, NULL, &err);

@@ -159,3 +159,31 @@ long long rs_int(redisReply *r)
     freeReplyObject(r);
     return v;
 }
+
+void *rs_fixture_new(void **state, size_t size, const char *prefix)
+{
+    *state = NULL;
+    if (!rs_available()) {
+        print_message("redis-server not installed: skipping\n");
+        return NULL;
+    }
+    rs_fixture *f = calloc(1, size);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/%s-XXXXXX", prefix);
+    assert_non_null(mkdtemp(f->dir));
+    rs_start(&f->redis);
+    *state = f;
+    return f;
+}
+
+void rs_fixture_free(rs_fixture *f)
+{
+    if (f) {
+        rs_destroy(&f->redis);
+        char cmd[128]; /* suites may leave subdirectories: ts_remove_dir is flat */
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot remove %s\n", f->dir);
+        free(f);
+    }
+}

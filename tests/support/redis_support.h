@@ -35,6 +35,29 @@ void rs_kill(rs_server *s);
 /* Kill it if running and remove the directory. */
 void rs_destroy(rs_server *s);
 
+/* The head of a Redis suite's fixture: a server and a scratch directory. A suite's fixture
+ * struct begins with an rs_fixture member. */
+typedef struct rs_fixture {
+    rs_server redis;
+    char dir[64];
+} rs_fixture;
+
+/* Setup of a Redis suite: when redis-server is not installed, print a note and make *state
+ * NULL (each test then skips); otherwise allocate size zeroed bytes (a struct that begins with
+ * an rs_fixture), make its dir a new directory /tmp/<prefix>-XXXXXX, start its server and
+ * make it *state. Returns *state. */
+void *rs_fixture_new(void **state, size_t size, const char *prefix);
+/* Destroy the server, remove the scratch directory with everything in it, free the fixture.
+ * NULL is a no-op. */
+void rs_fixture_free(rs_fixture *f);
+
+/* First statement of a Redis test: skip it when the setup found no redis-server (f NULL). */
+#define SKIP_WITHOUT_REDIS(f)                                                                      \
+    do {                                                                                           \
+        if (!(f))                                                                                  \
+            skip();                                                                                \
+    } while (0)
+
 /* A new connection to s (asserts). */
 redisContext *rs_connect(const rs_server *s);
 /* Run a command (printf-style, as redisCommand) and return the reply (asserts a reply). */

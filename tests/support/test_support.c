@@ -227,6 +227,25 @@ void ts_seed_message(ts_env *env, const char *contact, char *id, size_t size)
     loopmsg_emulator_reset(env->emu);
 }
 
+int ts_emu_bare_setup(void **state, loopmsg_emulator_options *o)
+{
+    o->quiet = true;
+    loopmsg_emulator *emu = NULL;
+    loopmsg_error err;
+    if (loopmsg_emulator_start(o, &emu, &err) != LOOPMSG_OK) {
+        fprintf(stderr, "emulator: %s\n", err.message);
+        return -1;
+    }
+    *state = emu;
+    return 0;
+}
+
+int ts_emu_bare_teardown(void **state)
+{
+    loopmsg_emulator_free(*state);
+    return 0;
+}
+
 int ts_emu_teardown(void **state)
 {
     ts_env *env = *state;

@@ -43,6 +43,11 @@ int ts_emu_setup(void **state);
 /* ts_emu_setup with another delivery delay (the time a send, or a lookup, stays pending). */
 int ts_emu_setup_delay(void **state, unsigned int delivery_delay_ms);
 int ts_emu_teardown(void **state);
+/* Setup for suites that talk to a bare emulator (no client, no ts_env): start one with o
+ * (quiet is set) and make *state the loopmsg_emulator; on failure print why and return -1.
+ * Free it with ts_emu_bare_teardown. */
+int ts_emu_bare_setup(void **state, loopmsg_emulator_options *o);
+int ts_emu_bare_teardown(void **state);
 
 /* A new client for env with options tweaked by the caller (version/api_key/base_url are
  * filled in when zero). Asserts success. */

@@ -360,7 +360,9 @@ static void journal_add(bulk *b, size_t row, cli_jstate st, const char *message_
 /* Write the pending bytes: one write(2) (and one fdatasync with --durable). */
 static int journal_flush(bulk *b)
 {
-    if (b->jfd < 0 || b->jbuf.out.len == 0)
+    /* A failed buffer is flushed too: it reports the lost outcomes instead of every later
+     * one being dropped silently. */
+    if (b->jfd < 0 || (b->jbuf.out.len == 0 && loopmsg__buf_ok(&b->jbuf.out)))
         return 0;
     int rc = !loopmsg__buf_ok(&b->jbuf.out) ? -1 : write_all(b, b->jbuf.out.ptr, b->jbuf.out.len);
     if (!loopmsg__buf_ok(&b->jbuf.out))
@@ -1288,8 +1290,9 @@ static int run(bulk *b)
         }
         if (b->in_flight && loopmsg_client_poll(c, 100) < 0)
             break;
-        if (b->jbuf.out.len &&
-            (b->jbuf.out.len >= OUTCOME_MAX_BYTES || now_ms() - b->jbuf_since >= OUTCOME_DELAY_MS))
+        if (!loopmsg__buf_ok(&b->jbuf.out) ||
+            (b->jbuf.out.len && (b->jbuf.out.len >= OUTCOME_MAX_BYTES ||
+                                 now_ms() - b->jbuf_since >= OUTCOME_DELAY_MS)))
             journal_flush(b);
         fflush(stdout);
         progress(b, 0);

@@ -145,6 +145,11 @@ static int env_flag(const char *name)
  * (docs/performance.md). Not under a sanitizer, whose leak check runs at exit. */
 static int exit_now(int rc)
 {
+    /* Output that could not be written (a full disk, a closed pipe) is a failure. */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_EXIT_OK) {
+        fputs("loopmsg: write error on standard output\n", stderr);
+        rc = CLI_EXIT_ERROR;
+    }
 #ifndef CLI_SANITIZED
     fflush(NULL);
     _exit(rc);

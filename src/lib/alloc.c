@@ -100,21 +100,6 @@ void *loopmsg__arena_alloc(void *root, size_t size)
     return loopmsg__arena_alloc_aligned(root, ALIGN_UP(size ? size : 1), _Alignof(max_align_t));
 }
 
-int loopmsg__arena_reserve(void *root, size_t size)
-{
-    arena_head *head = HEAD_OF(root);
-    if ((size_t)(head->end - head->cur) >= size)
-        return 0;
-    if (size > SIZE_MAX - LINK)
-        return -1;
-    char *b = new_block(head, size);
-    if (!b)
-        return -1;
-    head->cur = b;
-    head->end = b + size;
-    return 0;
-}
-
 char *loopmsg__arena_strndup(void *root, const char *s, size_t n)
 {
     if (!s)

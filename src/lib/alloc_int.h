@@ -23,11 +23,6 @@ void *loopmsg__arena_alloc(void *root, size_t size); /* zeroed */
 /* Zeroed, aligned to `align` (a power of two, at most _Alignof(max_align_t)) rather than to
  * max_align_t: strings packed with align 1 waste nothing. */
 void *loopmsg__arena_alloc_aligned(void *root, size_t size, size_t align);
-/* Make room for `size` more bytes in the current chunk, so that the allocations that follow
- * (up to that total) cost no further malloc: a parser that knows its output is bounded by its
- * input reserves once. 0, or -1 when the block cannot be allocated (later allocations then
- * allocate as usual). */
-int loopmsg__arena_reserve(void *root, size_t size);
 char *loopmsg__arena_strdup(void *root, const char *s); /* NULL in, NULL out */
 char *loopmsg__arena_strndup(void *root, const char *s, size_t n);
 void loopmsg__arena_free(void *root); /* NULL ok */

@@ -268,10 +268,13 @@ static CURLSH *new_share(void)
     return sh;
 }
 
+/* conns per host; the idle-connection cache keeps that many for each of the three hosts a
+ * client may talk to (Loop, LoopLookup, the opt-in host), so that switching hosts does not
+ * close the other host's connection and cost a new TLS handshake. */
 static void set_connections(struct loopmsg_engine *e, long conns)
 {
     curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
-    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns);
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns * 3);
 }
 
 /* max_connections left to the library, over https: HTTP/2 is expected and the client starts
@@ -314,22 +317,9 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
     }
     choose_trust(c, e);
     e->multi = curl_multi_init();
-    struct curl_slist *h = NULL;
-    /* "Expect:" stops libcurl from waiting for a 100-continue on larger bodies. */
     /* A lookup-only client has no Loop Message key: its Loop calls are refused before any
      * I/O (check_call), and the list goes without one. */
-    const char *fixed[] = {"Content-Type: application/json", "Expect:", c->auth_header};
-    size_t nfixed = c->auth_header ? 3 : 2;
-    for (size_t i = 0; e->multi && i < nfixed; i++) {
-        struct curl_slist *n = curl_slist_append(h, fixed[i]);
-        if (!n) {
-            wipe_slist(h);
-            curl_slist_free_all(h);
-            h = NULL;
-            break;
-        }
-        h = n;
-    }
+    struct curl_slist *h = e->multi ? header_list(c->auth_header) : NULL;
     if (!e->multi || !h) {
         if (e->multi)
             curl_multi_cleanup(e->multi);
@@ -1104,11 +1094,9 @@ static loopmsg_status check_call(loopmsg_client *c, const loopmsg__op *op, char 
     }
     /* Each key goes to its own host only; a client may hold just one of them. */
     const char *missing = NULL;
-    if (!op)
-        missing = NULL;
-    else if ((op->flags & LOOPMSG__OP_HOST_LOOKUP) && !c->lookup_api_key)
+    if (op && (op->flags & LOOPMSG__OP_HOST_LOOKUP) && !c->lookup_api_key)
         missing = "lookup_api_key: required (set it in the options or LOOP_LOOKUP_API_KEY)";
-    else if (!(op->flags & (LOOPMSG__OP_HOST_LOOKUP | LOOPMSG__OP_HOST_OPTIN)) && !c->api_key)
+    else if (op && !(op->flags & (LOOPMSG__OP_HOST_LOOKUP | LOOPMSG__OP_HOST_OPTIN)) && !c->api_key)
         missing = "api_key: required (set it in the options or LOOP_API_KEY)";
     if (missing) {
         loopmsg__free(path);

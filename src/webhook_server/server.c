@@ -573,56 +573,55 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
     if (srv->accept_cb)
         return delegate_event(srv, conn, r, ev);
 
+    /* Room in the queue first: once a webhook_id is recorded, nothing may fail before the
+     * event is queued (or spooled), or a repeat that was answered 200 meanwhile would be
+     * lost with the first copy's 503. */
+    if (loopmsg__queue_reserve(srv->queue) != 0) {
+        loopmsg_webhook_event_free(ev);
+        return respond(srv, conn, r, ANS_BUSY);
+    }
+    /* Plain events (no spool, answer before the callbacks): nothing can fail between the
+     * claim and the push, so the id is recorded as done at once and the worker need not
+     * come back to the set. Otherwise it is "in flight" until the event is spooled (or
+     * handled), and a repeat in between is answered 503: its outcome is not known yet. */
+    bool plain = !srv->spool && !srv->ack_after_handling;
     bool claimed = false;
     if (has_id(ev)) {
-        /* When the answer does not wait for the callbacks, "in flight" and "done" answer a
-         * repeat alike: the id is recorded as done at once, and the worker need not come
-         * back to the set (its lock and a cache miss per event). */
         loopmsg__dedupe_result d =
-            srv->ack_after_handling
-                ? loopmsg__dedupe_claim(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
-                                        (uint64_t)time(NULL))
-                : loopmsg__dedupe_claim_done(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
-                                             (uint64_t)time(NULL));
+            plain ? loopmsg__dedupe_claim_done(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
+                                               (uint64_t)time(NULL))
+                  : loopmsg__dedupe_claim(srv->dedupe, ev->webhook_id, strlen(ev->webhook_id),
+                                          (uint64_t)time(NULL));
+        int dup = ANS_INTERNAL;
         switch (d) {
         case LOOPMSG__DEDUPE_NEW:
             claimed = true;
             break;
         case LOOPMSG__DEDUPE_DONE:
             atomic_fetch_add(&srv->n_duplicates, 1);
-            loopmsg_webhook_event_free(ev);
-            return respond(srv, conn, r, ANS_OK);
+            dup = ANS_OK;
+            break;
         case LOOPMSG__DEDUPE_IN_FLIGHT:
-            /* Already accepted and being handled. When the answer means "handled", a repeat
-             * cannot be told yes before the first copy's outcome is known: 503, retry. */
             atomic_fetch_add(&srv->n_duplicates, 1);
-            loopmsg_webhook_event_free(ev);
-            return respond(srv, conn, r, srv->ack_after_handling ? ANS_BUSY : ANS_OK);
+            dup = ANS_BUSY;
+            break;
         case LOOPMSG__DEDUPE_NOMEM:
         default:
+            break;
+        }
+        if (!claimed) {
+            loopmsg__queue_unreserve(srv->queue);
             loopmsg_webhook_event_free(ev);
-            return respond(srv, conn, r, ANS_INTERNAL);
+            return respond(srv, conn, r, dup);
         }
     }
     size_t id_len = claimed ? strlen(ev->webhook_id) : 0;
-    if (!srv->spool && !srv->ack_after_handling) {
-        /* Nothing slow between the check for room and the push: one step, one lock; and
-         * the event goes in as it is (PLAIN_EVENT). Counted first, as below: handled never
+    if (plain) {
+        /* The event goes in as it is (PLAIN_EVENT). Counted first, as below: handled never
          * runs ahead of accepted. */
         atomic_fetch_add(&srv->n_accepted, 1);
-        if (loopmsg__queue_try_push(srv->queue, (void *)((uintptr_t)ev | PLAIN_EVENT)) == 0)
-            return respond(srv, conn, r, ANS_OK);
-        atomic_fetch_sub(&srv->n_accepted, 1);
-        if (claimed)
-            loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 0);
-        loopmsg_webhook_event_free(ev);
-        return respond(srv, conn, r, ANS_BUSY);
-    }
-    if (loopmsg__queue_reserve(srv->queue) != 0) {
-        if (claimed)
-            loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 0);
-        loopmsg_webhook_event_free(ev);
-        return respond(srv, conn, r, ANS_BUSY);
+        loopmsg__queue_push_reserved(srv->queue, (void *)((uintptr_t)ev | PLAIN_EVENT));
+        return respond(srv, conn, r, ANS_OK);
     }
     job *j = calloc(1, sizeof *j);
     if (!j)
@@ -649,6 +648,10 @@ static enum MHD_Result accept_event(loopmsg_webhook_server *srv, struct MHD_Conn
         loopmsg__queue_push_reserved(srv->queue, j);
         return MHD_YES;
     }
+    /* Spooled: the event survives a crash from here on, so the id is done. The job is
+     * visible to a worker only after that, as the worker never touches the set for it. */
+    if (claimed)
+        loopmsg__dedupe_finish(srv->dedupe, ev->webhook_id, id_len, 1);
     loopmsg__queue_push_reserved(srv->queue, j);
     return respond(srv, conn, r, ANS_OK);
 

@@ -44,4 +44,4 @@ for path in sorted(glob.glob(os.path.join(root, "include", "loopmsg", "*.h"))):
 for b in bad:
     print("parameter order:", b)
 print(f"parameter order: {checked} public functions checked, {len(bad)} out of order")
-sys.exit(1 if bad else 0)
+sys.exit(1 if bad or checked == 0 else 0)  # nothing found: a wrong root, not a pass

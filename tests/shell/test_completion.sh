@@ -18,6 +18,13 @@ fail() {
 }
 
 "$CLI" completion bash >"$TMP/loopmsg.bash"
+# Output that cannot be written is an error, not a silent exit 0.
+if [ -w /dev/full ]; then
+    if "$CLI" completion bash >/dev/full 2>"$TMP/full.err"; then
+        fail "completion to /dev/full exited 0"
+    fi
+    grep -q "write error on standard output" "$TMP/full.err" || fail "no write error message"
+fi
 "$CLI" completion zsh >"$TMP/_loopmsg"
 "$CLI" completion fish >"$TMP/loopmsg.fish"
 set +e

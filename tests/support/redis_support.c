@@ -169,10 +169,10 @@ void *rs_fixture_new(void **state, size_t size, const char *prefix)
     }
     rs_fixture *f = calloc(1, size);
     assert_non_null(f);
+    *state = f; /* the teardown frees it even when the start below fails */
     snprintf(f->dir, sizeof f->dir, "/tmp/%s-XXXXXX", prefix);
     assert_non_null(mkdtemp(f->dir));
     rs_start(&f->redis);
-    *state = f;
     return f;
 }
 

@@ -146,9 +146,10 @@ static int env_flag(const char *name)
 static int exit_now(int rc)
 {
     /* Output that could not be written (a full disk, a closed pipe) is a failure. */
-    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_EXIT_OK) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
         fputs("loopmsg: write error on standard output\n", stderr);
-        rc = CLI_EXIT_ERROR;
+        if (rc == CLI_EXIT_OK)
+            rc = CLI_EXIT_ERROR;
     }
 #ifndef CLI_SANITIZED
     fflush(NULL);

@@ -7,24 +7,113 @@
  * library's rate with the ideal C / L.
  *
  * Over https:// both sides get the same trust (--ca-bundle FILE or --capath DIR, else the
- * library's default and libcurl's), and the raw side the best setup found: one share handle
- * (TLS sessions, DNS), CURLOPT_PIPEWAIT, HTTP/2 over TLS when offered, the CA store loaded
- * once per multi handle. --control URL names the emulator when URL is a front (nginx);
- * --control none says there is no emulator: with --latency-ms L the server adds L ms itself
- * (nginx with echo_sleep), and L only sets the ideal.
+ * library's default and libcurl's), and the raw side the library's transport setup, the best
+ * found: one share handle (TLS sessions, DNS), CURLOPT_PIPEWAIT, HTTP/2 over TLS when
+ * offered, one connection per 100 requests in flight, the CA store loaded once per multi
+ * handle, no signal handling, and over HTTP/2 the sockets corked during each
+ * curl_multi_perform (TCP_CORK: the frames a batch writes leave together). --control URL
+ * names the emulator when URL is a front (nginx); --control none says there is no emulator:
+ * with --latency-ms L the server adds L ms itself (nginx with echo_sleep), and L only sets
+ * the ideal.
+ *
+ * --raw-variants (with --latency-ms) runs only raw libcurl, in the setups tried for the
+ * 1,000-in-flight target: nothing corked with curl_multi_perform, nothing corked with the
+ * event API (curl_multi_socket_action over epoll, so that libcurl learns which socket is
+ * ready instead of checking each transfer), the library's way, and the library's way in two
+ * client processes with C / 2 each (what a second engine thread could give at most).
  *
  * usage: send_concurrent URL [N] [C] [--latency-ms L] [--ca-bundle F | --capath D]
- *                        [--control URL] [--http1.1]
+ *                        [--control URL] [--http1.1] [--raw-variants]
  */
 #include "bench_util.h"
 
 #include <curl/curl.h>
 #include <loopmsg.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 static const char *url, *control_url, *ca_bundle, *ca_path;
 static long n = 20000, conc = 64;
 static int http11;
+
+/* How the raw loop drives libcurl. The baseline (RAW_LIBRARY_WAY) is what the library does:
+ * over HTTP/2 its sockets are corked during each curl_multi_perform (src/lib/cork.c), over
+ * HTTP/1.1 they are not. --raw-variants runs the others. */
+enum raw_mode { RAW_LIBRARY_WAY, RAW_PERFORM, RAW_SOCKET, RAW_CORK };
+static enum raw_mode raw_mode = RAW_LIBRARY_WAY;
+
+/* RAW_CORK: the connections' sockets, corked while curl_multi_perform runs. */
+enum { MAX_CORKED = 256 };
+static curl_socket_t corked[MAX_CORKED];
+static int ncorked;
+
+static int cork_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)ud;
+    (void)purpose;
+    int one = 1;
+    if (ncorked < MAX_CORKED && setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one, sizeof one) == 0)
+        corked[ncorked++] = fd;
+    return CURL_SOCKOPT_OK;
+}
+
+/* Uncork and cork again: what the batch wrote leaves now. A closed socket fails harmlessly. */
+static void cork_flush(void)
+{
+    int zero = 0, one = 1;
+    for (int i = 0; i < ncorked; i++) {
+        setsockopt(corked[i], IPPROTO_TCP, TCP_CORK, &zero, sizeof zero);
+        setsockopt(corked[i], IPPROTO_TCP, TCP_CORK, &one, sizeof one);
+    }
+}
+
+/* RAW_SOCKET: libcurl's sockets in one epoll set, its timer in a variable. */
+static int raw_epoll = -1;
+static long raw_timeout_ms = -1;
+
+static int raw_socket_cb(CURL *h, curl_socket_t fd, int what, void *ud, void *sockp)
+{
+    (void)h;
+    (void)ud;
+    (void)sockp;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(raw_epoll, EPOLL_CTL_DEL, fd, NULL);
+        return 0;
+    }
+    struct epoll_event ev = {0};
+    ev.data.fd = fd;
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    if (epoll_ctl(raw_epoll, EPOLL_CTL_MOD, fd, &ev) != 0)
+        epoll_ctl(raw_epoll, EPOLL_CTL_ADD, fd, &ev);
+    return 0;
+}
+
+static int raw_timer_cb(CURLM *m, long timeout_ms, void *ud)
+{
+    (void)m;
+    (void)ud;
+    raw_timeout_ms = timeout_ms;
+    return 0;
+}
+
+/* Wait for and hand libcurl what is ready: one step of the event-API loop. */
+static void raw_socket_step(CURLM *m, int *running)
+{
+    struct epoll_event evs[64];
+    int k = epoll_wait(raw_epoll, evs, 64, raw_timeout_ms < 0 ? 100 : (int)raw_timeout_ms);
+    if (k <= 0) {
+        curl_multi_socket_action(m, CURL_SOCKET_TIMEOUT, 0, running);
+        return;
+    }
+    for (int i = 0; i < k; i++) {
+        int bits = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                   (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                   (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(m, evs[i].data.fd, bits, running);
+    }
+}
 static const char body[] = "{\"contact\":\"+13231112233\",\"text\":\"benchmark message\"}";
 
 static void run_library(void *arg, bench_result *r)
@@ -75,8 +164,18 @@ static void run_raw(void *arg, bench_result *r)
     (void)arg;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURLM *m = curl_multi_init();
-    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, conc);
+    /* The library's connection settings: over HTTP/2 one connection per 100 requests in
+     * flight (each waits to multiplex: PIPEWAIT), over HTTP/1.1 one per request. */
+    bool h2 = !http11 && strncmp(url, "https:", 6) == 0;
+    if (raw_mode == RAW_LIBRARY_WAY)
+        raw_mode = h2 ? RAW_CORK : RAW_PERFORM; /* in the child: the parent's stays */
+    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, h2 ? (conc + 99) / 100 : conc);
     curl_multi_setopt(m, CURLMOPT_MAX_CONCURRENT_STREAMS, conc);
+    if (raw_mode == RAW_SOCKET) {
+        raw_epoll = epoll_create1(0);
+        curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, raw_socket_cb);
+        curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, raw_timer_cb);
+    }
     CURLSH *sh = curl_share_init();
     curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
@@ -96,6 +195,9 @@ static void run_raw(void *arg, bench_result *r)
         curl_easy_setopt(hs[i], CURLOPT_WRITEFUNCTION, sink);
         curl_easy_setopt(hs[i], CURLOPT_SHARE, sh);
         curl_easy_setopt(hs[i], CURLOPT_PIPEWAIT, 1L);
+        curl_easy_setopt(hs[i], CURLOPT_NOSIGNAL, 1L); /* as the library: no sigaction pair */
+        if (raw_mode == RAW_CORK)
+            curl_easy_setopt(hs[i], CURLOPT_SOCKOPTFUNCTION, cork_sockopt);
         curl_easy_setopt(hs[i], CURLOPT_HTTP_VERSION,
                          http11 ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
         if (ca_bundle || ca_path) {
@@ -105,8 +207,15 @@ static void run_raw(void *arg, bench_result *r)
         curl_multi_add_handle(m, hs[i]);
     }
     int running = 1;
+    if (raw_mode == RAW_SOCKET)
+        curl_multi_socket_action(m, CURL_SOCKET_TIMEOUT, 0, &running);
     while (running || r->ok + r->failed < n) {
-        curl_multi_perform(m, &running);
+        if (raw_mode == RAW_SOCKET)
+            raw_socket_step(m, &running);
+        else
+            curl_multi_perform(m, &running);
+        if (raw_mode == RAW_CORK)
+            cork_flush();
         CURLMsg *msg;
         int left;
         while ((msg = curl_multi_info_read(m, &left)) != NULL) {
@@ -128,7 +237,8 @@ static void run_raw(void *arg, bench_result *r)
         }
         if (r->ok + r->failed >= n)
             break;
-        curl_multi_poll(m, NULL, 0, 100, NULL);
+        if (raw_mode != RAW_SOCKET)
+            curl_multi_poll(m, NULL, 0, 100, NULL);
     }
     r->seconds = bench_now() - t0;
     for (long i = 0; i < conc; i++)
@@ -138,6 +248,8 @@ static void run_raw(void *arg, bench_result *r)
     curl_slist_free_all(hd);
     curl_multi_cleanup(m);
     curl_share_cleanup(sh);
+    if (raw_epoll >= 0)
+        close(raw_epoll);
     curl_global_cleanup();
 }
 
@@ -151,6 +263,90 @@ static int set_latency(long ms)
 }
 
 static long latency_ms;
+
+/* Two raw loops at once, each with half the sends and half the concurrency: the rate of the
+ * pair over the wall time until both are done, their CPU added. */
+static int run_raw_pair(bench_result *out)
+{
+    long whole_n = n, whole_c = conc;
+    n = whole_n / 2;
+    conc = whole_c / 2;
+    double t0 = bench_now();
+    pid_t pids[2];
+    int fds[2][2];
+    for (int i = 0; i < 2; i++) {
+        if (pipe(fds[i]) != 0)
+            return -1;
+        pids[i] = fork();
+        if (pids[i] < 0)
+            return -1;
+        if (pids[i] == 0) {
+            close(fds[i][0]);
+            bench_result r = {0};
+            run_raw(NULL, &r);
+            ssize_t w = write(fds[i][1], &r, sizeof r);
+            _exit(w == (ssize_t)sizeof r ? 0 : 1);
+        }
+        close(fds[i][1]);
+    }
+    bench_result sum = {0};
+    int rc = 0;
+    for (int i = 0; i < 2; i++) {
+        bench_result r = {0};
+        ssize_t got = read(fds[i][0], &r, sizeof r);
+        close(fds[i][0]);
+        int status;
+        struct rusage ru;
+        if (wait4(pids[i], &status, 0, &ru) < 0 || got != (ssize_t)sizeof r || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            rc = -1;
+        sum.ok += r.ok;
+        sum.failed += r.failed;
+        sum.peak_rss_kb += ru.ru_maxrss;
+        sum.cpu_seconds += (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    }
+    sum.seconds = bench_now() - t0;
+    n = whole_n;
+    conc = whole_c;
+    *out = sum;
+    return rc;
+}
+
+/* --raw-variants: each raw setup BENCH_ROUNDS times (default 3), its best rate as a
+ * fraction of the ideal and its CPU per request. */
+static int run_raw_variants(double ideal)
+{
+    static const char *const names[] = {"perform + poll, nothing corked",
+                                        "socket_action + epoll, nothing corked",
+                                        "perform, corked per perform (the library's way)",
+                                        "two processes, C / 2 each, the library's way"};
+    const char *env = getenv("BENCH_ROUNDS");
+    long rounds = env ? strtol(env, NULL, 10) : 3;
+    int rc = 0;
+    for (int v = 0; v < 4; v++) {
+        bench_result best = {0};
+        for (long i = 0; i < (rounds < 1 ? 1 : rounds); i++) {
+            bench_result r;
+            raw_mode = v == 0 ? RAW_PERFORM : v == 1 ? RAW_SOCKET : RAW_LIBRARY_WAY;
+            int failed = v == 3 ? run_raw_pair(&r) : bench_in_child(run_raw, NULL, &r);
+            raw_mode = RAW_LIBRARY_WAY;
+            if (failed != 0) {
+                rc = 1;
+                break;
+            }
+            bench_keep_best(&best, &r, i == 0);
+        }
+        printf("raw libcurl, %-47s %9.1f req/s = %.3f of ideal, %.0f us of client CPU per request, "
+               "peak RSS %.1f MB%s\n",
+               names[v], bench_rate(&best), bench_rate(&best) / ideal,
+               best.ok ? best.cpu_seconds / (double)best.ok * 1e6 : 0.0,
+               (double)best.peak_rss_kb / 1024.0, v == 3 ? " (both)" : "");
+        if (best.failed)
+            rc = 1;
+    }
+    return rc;
+}
 
 /* A reset clears the faults too: the latency goes back on after it. */
 static void reset_server(void)
@@ -166,6 +362,7 @@ static void reset_server(void)
 int main(int argc, char **argv)
 {
     long latency = 0;
+    int variants = 0;
     const char *pos[3] = {NULL, NULL, NULL};
     int np = 0;
     for (int i = 1; i < argc; i++) {
@@ -179,6 +376,8 @@ int main(int argc, char **argv)
             control_url = argv[++i];
         else if (strcmp(argv[i], "--http1.1") == 0)
             http11 = 1;
+        else if (strcmp(argv[i], "--raw-variants") == 0)
+            variants = 1;
         else if (np < 3)
             pos[np++] = argv[i];
     }
@@ -200,6 +399,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "send_concurrent: could not set the emulator's latency\n");
             return 1;
         }
+        double ideal = (double)conc / ((double)latency / 1000.0);
+        if (variants) {
+            printf("raw libcurl setups: %ld sends, C = %ld, server adds %ld ms, ideal %.0f req/s\n",
+                   n, conc, latency, ideal);
+            int rc = run_raw_variants(ideal);
+            latency_ms = 0;
+            set_latency(0);
+            return rc;
+        }
         /* The raw libcurl multi loop at the same C against the same server, alternated with
          * the library: what the server side lets any client reach on this machine. */
         bench_result lib, raw;
@@ -208,7 +416,6 @@ int main(int argc, char **argv)
         set_latency(0);
         if (rc != 0)
             return 1;
-        double ideal = (double)conc / ((double)latency / 1000.0);
         printf("send_concurrent latency run: %ld sends, C = %ld, server adds %ld ms\n", n, conc,
                latency);
         bench_print("raw libcurl multi", n, &raw);

@@ -96,6 +96,8 @@ size_t loopmsg__engine_cancel_unsent(loopmsg_client *c);
 loopmsg_status loopmsg__engine_wakeup(loopmsg_client *c);
 int loopmsg__engine_in_callback(const loopmsg_client *c);
 int loopmsg__engine_defer_free(loopmsg_client *c); /* free later, after the callback */
+/* The client's connection sockets corked now (cork_int.h); for tests. */
+size_t loopmsg__engine_corked(const loopmsg_client *c, const int **fds);
 
 /* Log a line through the client's log callback (no-op without one). */
 void loopmsg__log(const loopmsg_client *c, loopmsg_log_level level, const char *fmt, ...)

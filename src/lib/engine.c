@@ -10,6 +10,7 @@
  * Endpoint modules never include curl; adding an endpoint never touches this file.
  */
 #include "client_int.h"
+#include "cork_int.h"
 #include "wire_int.h"
 #include "error_int.h"
 
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_RESPONSE_BYTES (8u * 1024u * 1024u)
 #define H2_STREAMS_ASSUMED 100
@@ -78,7 +80,8 @@ struct loopmsg_engine {
     uint64_t paused_until; /* Retry-After on 429/503 pauses every request to the host */
     double tokens;
     uint64_t tokens_at;
-    bool conns_adapt; /* the connection cap may still rise (adapt_connections) */
+    bool conns_adapt;     /* the connection cap may still rise (adapt_connections) */
+    loopmsg__corks corks; /* the connections' sockets, corked during each perform */
 };
 
 /* Both keys of the client, wherever either stands. */
@@ -290,6 +293,29 @@ static void adapt_connections(loopmsg_client *c, struct loopmsg_engine *e, CURL 
         return;
     e->conns_adapt = false;
     set_connections(e, c->max_concurrent ? (long)c->max_concurrent : 16);
+    loopmsg__cork_stop(&e->corks);
+}
+
+/* libcurl's socket hooks: a new connection's socket is corked (cork_int.h), a closing one
+ * forgotten before its number can be reused. */
+static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+    if (purpose == CURLSOCKTYPE_IPCXN)
+        loopmsg__cork_add(ud, fd);
+    return CURL_SOCKOPT_OK;
+}
+
+static int on_closesocket(void *ud, curl_socket_t fd)
+{
+    loopmsg__cork_forget(ud, fd);
+    return close(fd);
+}
+
+/* curl_multi_perform, then what it wrote leaves: nothing stays corked past the call. */
+static void perform(struct loopmsg_engine *e, int *running)
+{
+    curl_multi_perform(e->multi, running);
+    loopmsg__cork_release(&e->corks);
 }
 
 /* Content-Type, Expect and, when given, an Authorization line. NULL on OOM. */
@@ -358,6 +384,9 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
         e->conns_adapt = true;
     }
     set_connections(e, conns);
+    /* Corked sockets where HTTP/2 is expected: there a turn writes many small frames. */
+    e->corks.on =
+        c->http_version != LOOPMSG_HTTP_VERSION_1_1 && strncmp(c->base_url, "https://", 8) == 0;
     curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 #if LIBCURL_VERSION_NUM >= 0x074300
     /* The client's own cap per connection; the server's SETTINGS limit applies on top. */
@@ -459,7 +488,7 @@ static const char *method_name(loopmsg__method m)
 
 /* Options that never change for a client are set once per easy handle, not per request:
  * curl_easy_reset and re-parsing the same URL cost a measurable share of a request. */
-static CURL *new_easy(const loopmsg_client *c, const struct loopmsg_engine *e)
+static CURL *new_easy(const loopmsg_client *c, struct loopmsg_engine *e)
 {
     CURL *h = curl_easy_init();
     if (!h)
@@ -482,6 +511,12 @@ static CURL *new_easy(const loopmsg_client *c, const struct loopmsg_engine *e)
     bool may_multiplex =
         c->http_version != LOOPMSG_HTTP_VERSION_1_1 && strncmp(c->base_url, "https://", 8) == 0;
     curl_easy_setopt(h, CURLOPT_PIPEWAIT, may_multiplex ? 1L : 0L);
+    if (e->corks.on) {
+        curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+        curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, &e->corks);
+        curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+        curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, &e->corks);
+    }
     curl_easy_setopt(h, CURLOPT_SHARE, e->share);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -1015,7 +1050,7 @@ void loopmsg__engine_step(loopmsg_client *c, long max_wait_ms)
      * poll would turn a blocking call's wait into a busy loop. */
     size_t done_before = e->done.count;
     start_ready(c);
-    curl_multi_perform(e->multi, &running);
+    perform(e, &running);
     read_infos(c);
     start_ready(c);
     if (e->done.count > done_before && max_wait_ms > 0)
@@ -1025,7 +1060,7 @@ void loopmsg__engine_step(loopmsg_client *c, long max_wait_ms)
         max_wait_ms = due;
     if (max_wait_ms > 0 || e->running.count) {
         curl_multi_poll(e->multi, NULL, 0, (int)(max_wait_ms > 0 ? max_wait_ms : 0), NULL);
-        curl_multi_perform(e->multi, &running);
+        perform(e, &running);
         read_infos(c);
     }
 }
@@ -1334,6 +1369,12 @@ int loopmsg__engine_defer_free(loopmsg_client *c)
     return 0;
 }
 
+size_t loopmsg__engine_corked(const loopmsg_client *c, const int **fds)
+{
+    *fds = c->engine ? c->engine->corks.fd : NULL;
+    return c->engine ? c->engine->corks.count : 0;
+}
+
 void loopmsg__engine_free(loopmsg_client *c)
 {
     struct loopmsg_engine *e = c->engine;
@@ -1348,7 +1389,8 @@ void loopmsg__engine_free(loopmsg_client *c)
     for (size_t i = 0; i < e->idle_count; i++)
         curl_easy_cleanup(e->idle[i]);
     loopmsg__free(e->idle);
-    curl_multi_cleanup(e->multi);
+    curl_multi_cleanup(e->multi); /* closes the connections: on_closesocket needs e->corks */
+    loopmsg__cork_free(&e->corks);
     curl_share_cleanup(e->share); /* after every easy handle that used it */
     wipe_slist(e->headers);
     curl_slist_free_all(e->headers);

@@ -95,7 +95,8 @@ static int match_char(const char *s, size_t len, const char *raw, size_t rn, uin
                       size_t *used)
 {
     int best = match_lit(s, len, raw, rn, false, used);
-    if (best == M_YES || cp == UINT32_MAX)
+    /* Every escaped spelling starts with a backslash: no need to spell them out otherwise. */
+    if (best == M_YES || cp == UINT32_MAX || (len > 0 && s[0] != '\\'))
         return best;
     char lit[16];
     int m;

@@ -9,6 +9,7 @@
  */
 #include "test_support.h"
 #include "tls_support.h"
+#include "lib/client_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,6 +405,63 @@ static void test_tls__http1_1_server_raises_the_connection_cap(void **state)
     assert_true(n > 1 && n <= 16);
 }
 
+/* Over https with HTTP/2 expected, a new connection's socket is corked (the frames of a turn
+ * leave together); the emulator answers in HTTP/1.1, where a request is one write and there
+ * may be a connection per request in flight, so the first answer stops corking. */
+static int count_corked(loopmsg_client *c, loopmsg_request_id id, unsigned int attempt, void *ud)
+{
+    (void)id;
+    (void)attempt;
+    const int *fds;
+    *(size_t *)ud = loopmsg__engine_corked(c, &fds);
+    return 0;
+}
+
+static void test_tls__http1_1_answer_stops_corking(void **state)
+{
+    NEED_CERTS();
+    ts_env *env = *state;
+    size_t at_wire = 0;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.wire_cb = count_corked;
+    o.wire_user_data = &at_wire;
+    loopmsg_client *c = tls_client(env, &o);
+    send_one(c, "first");
+    assert_int_equal(at_wire, 1); /* corked when the request left */
+    const int *fds;
+    assert_int_equal(loopmsg__engine_corked(c, &fds), 0);
+    send_one(c, "second");
+    assert_int_equal(at_wire, 0);
+    assert_sent(env, 1, "second");
+}
+
+/* A connection the server closed is forgotten with its socket: the number may be reused for
+ * another file, which a later turn must never touch. */
+static void test_tls__dropped_connection_is_forgotten(void **state)
+{
+    NEED_CERTS();
+    ts_env *env = *state;
+    loopmsg_emulator_answer a = LOOPMSG_EMULATOR_ANSWER_INIT;
+    a.drop = LOOPMSG_EMULATOR_DROP_BEFORE_BODY;
+    assert_int_equal(loopmsg_emulator_script(env->emu, &a), LOOPMSG_OK);
+    size_t at_wire = 0;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.wire_cb = count_corked;
+    o.wire_user_data = &at_wire;
+    o.max_retries = LOOPMSG_NO_RETRIES;
+    loopmsg_client *c = tls_client(env, &o);
+    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+    p.contact = "+13231112233";
+    p.text = "dropped";
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    assert_int_equal(loopmsg_message_send(c, &p, &r, &err), LOOPMSG_E_TRANSPORT);
+    assert_null(r);
+    assert_int_equal(at_wire, 1);
+    const int *fds;
+    assert_int_equal(loopmsg__engine_corked(c, &fds), 0);
+}
+
 /* The CLI's trust, version and proxy flags (before or after the command word). */
 static int cli(ts_env *env, ts_cli *r, const char *const *argv)
 {
@@ -502,6 +560,8 @@ int main(void)
         T(test_tls__proxy_failure_hides_key_and_credentials),
         T(test_tls__max_connections_apart_from_in_flight),
         T(test_tls__http1_1_server_raises_the_connection_cap),
+        T(test_tls__http1_1_answer_stops_corking),
+        T(test_tls__dropped_connection_is_forgotten),
         T(test_tls__cli_trust_and_version_flags),
         T(test_tls__cli_wrong_ca_exits_4),
         T(test_tls__cli_proxy_flag),

@@ -13,9 +13,11 @@
 #define _GNU_SOURCE
 #include "test_support.h"
 #include "tls_support.h"
+#include "lib/client_int.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/tcp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -310,6 +312,37 @@ static void test_tls_h2__64_in_flight_multiplex_on_one_connection(void **state)
     assert_true(w.connections >= 1 && w.connections <= 2);
 }
 
+/* The frames one turn of the engine writes leave together (TCP_CORK held during each
+ * curl_multi_perform): 64 requests in flight over HTTP/2 go out in fewer data segments than
+ * there are requests, where each request's HEADERS and DATA frames would otherwise be
+ * segments of their own; and nothing is left held back in the kernel after a turn. */
+static void test_tls_h2__frames_of_a_turn_leave_together(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_client_options o = LOOPMSG_CLIENT_OPTIONS_INIT;
+    o.max_concurrent = 64;
+    wire_log w = burst(env, &o, 64);
+    assert_int_equal(w.h2, 64);
+    const int *fds;
+    size_t n = loopmsg__engine_corked(env->client, &fds);
+    assert_true(n >= 1 && n <= (size_t)w.connections);
+    unsigned long segments = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct tcp_info ti;
+        socklen_t len = sizeof ti;
+        memset(&ti, 0, sizeof ti);
+        assert_int_equal(getsockopt(fds[i], IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+        assert_int_equal(ti.tcpi_notsent_bytes, 0);
+        segments += ti.tcpi_data_segs_out;
+        int cork = 0;
+        len = sizeof cork;
+        assert_int_equal(getsockopt(fds[i], IPPROTO_TCP, TCP_CORK, &cork, &len), 0);
+        assert_int_equal(cork, 1);
+    }
+    fprintf(stderr, "test_tls_h2: 64 requests in %lu data segments\n", segments);
+    assert_true(segments < 64);
+}
+
 /* More requests in flight than nginx's stream limit (128) per connection, http_version 2
  * asked for explicitly: with max_connections left to the library (256 / 100 rounded up = 3)
  * the requests share 3 connections at most, where libcurl alone opens one connection for
@@ -389,6 +422,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         T(test_tls_h2__64_in_flight_multiplex_on_one_connection),
+        T(test_tls_h2__frames_of_a_turn_leave_together),
         T(test_tls_h2__stream_limit_opens_few_connections),
         T(test_tls_h2__max_connections_kept),
         T(test_tls_h2__http1_1_connection_per_request_in_flight),

@@ -16,7 +16,9 @@
 # latency fault (a thread per upstream connection sleeping).
 #
 # usage: scripts/bench_tls.sh BUILD_DIR [N]
-# BENCH_TLS_ONLY="oneshot 64 latency versions" runs only the parts named (default: all).
+# BENCH_TLS_ONLY="oneshot 64 latency versions variants" runs only the parts named (default:
+# all). "variants": raw libcurl alone at 1,000 in flight + 50 ms in the other setups tried
+# (send_concurrent --raw-variants).
 set -euo pipefail
 build=${1:-build}
 n=${2:-20000}
@@ -61,7 +63,7 @@ start_sandbox() {
     sandbox_url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$out")
 }
 
-only=${BENCH_TLS_ONLY:-oneshot 64 latency versions}
+only=${BENCH_TLS_ONLY:-oneshot 64 latency versions variants}
 part() { case " $only " in *" $1 "*) return 0 ;; esac; return 1; }
 echo_mod=/usr/lib/nginx/modules/ngx_http_echo_module.so
 echo_url=
@@ -232,4 +234,9 @@ if part versions; then
         echo "== $name: 64 in flight, the emulator adds 50 ms"
         latency_run "$lat_url" "$control" 64 "${args[@]}"
     done
+fi
+if part variants && [ -n "$echo_url" ]; then
+    echo
+    echo "== raw libcurl setups, 1,000 in flight, nginx adds 50 ms"
+    latency_run "$echo_url" none 1000 --raw-variants
 fi

@@ -171,6 +171,12 @@ typedef struct cli_command {
 extern const cli_command cli_commands[];
 extern const size_t cli_command_count;
 
+/* Does arg ("--name", not "--name=value") name an option of opts that takes a value (the next
+ * argument)? For commands that look for a word among their arguments before parsing. */
+bool cli_option_takes_value(const struct option *opts, const char *arg);
+/* The list options of every list command (cmd_resources.c), zero-terminated. */
+const struct option *cli_paging_options(void);
+
 /* The global option table (util.c), zero-terminated entries not included; *count set. */
 const struct option *cli_global_options(size_t *count);
 

@@ -189,8 +189,6 @@ static int on_opt(int id, const char *arg, void *ud)
     }
 }
 
-#define now_ms loopmsg__mono_ms /* the utility layer's monotonic clock */
-
 /* FNV-1a over the rows' content, a row at a time: the journal remembers which file it
  * belongs to (the same value as when the rows were kept in memory). */
 static unsigned long long fingerprint_row(unsigned long long h, const cli_row *r, size_t ncols)
@@ -343,7 +341,7 @@ static int write_all(bulk *b, const char *buf, size_t len)
 static void journal_add(bulk *b, size_t row, cli_jstate st, const char *message_id, int api_code)
 {
     if (b->jbuf.out.len == 0)
-        b->jbuf_since = now_ms();
+        b->jbuf_since = loopmsg__mono_ms();
     cli_jw *w = &b->jbuf;
     w->depth = 0;
     w->nested = 0;
@@ -661,7 +659,7 @@ static void progress(bulk *b, int final)
 {
     if (!b->tty)
         return;
-    uint64_t now = now_ms();
+    uint64_t now = loopmsg__mono_ms();
     if (!final && now - b->progress_ms < 250)
         return;
     b->progress_ms = now;
@@ -858,7 +856,7 @@ static int job_write(bulk *b, const size_t *marks, size_t nmarks, unsigned char 
         free(b->outcomes[i].message_id);
     b->noutcomes = 0;
     b->groups++;
-    b->renewed_ms = now_ms();
+    b->renewed_ms = loopmsg__mono_ms();
     rc = 0;
 done:
     free(ops);
@@ -879,7 +877,7 @@ static void job_add_outcome(bulk *b, size_t row, char state, const char *message
         b->outcomes_cap = cap;
     }
     if (b->noutcomes == 0)
-        b->outcomes_since = now_ms();
+        b->outcomes_since = loopmsg__mono_ms();
     job_outcome *o = &b->outcomes[b->noutcomes++];
     o->row = row;
     o->state = state;
@@ -1004,7 +1002,7 @@ static int job_more(bulk *b)
     /* Other processes still have rows: wait for them to finish them, or for their lease to
      * run out (then their rows are taken back here). */
     loopmsg__sleep_ms(200);
-    b->renewed_ms = now_ms();
+    b->renewed_ms = loopmsg__mono_ms();
     return 1;
 }
 
@@ -1025,7 +1023,7 @@ static void job_refill(bulk *b, loopmsg_client *c, int *more)
                 job_failed(b, msg);
                 return;
             }
-            b->renewed_ms = now_ms();
+            b->renewed_ms = loopmsg__mono_ms();
             if (n == 0) {
                 *more = 0;
                 return;
@@ -1095,7 +1093,7 @@ static void job_loop(bulk *b, loopmsg_client *c)
         } else if (b->wait_ms) {
             loopmsg__sleep_ms(b->wait_ms);
         }
-        uint64_t now = now_ms();
+        uint64_t now = loopmsg__mono_ms();
         if ((b->noutcomes &&
              (b->noutcomes >= 4096 || now - b->outcomes_since >= OUTCOME_DELAY_MS)) ||
             now - b->renewed_ms >= b->lease_ms / 4)
@@ -1131,7 +1129,7 @@ static int job_open(bulk *b, unsigned long long fp)
     }
     job_report_unknown(b, unknown, nunknown);
     free(unknown);
-    b->renewed_ms = now_ms();
+    b->renewed_ms = loopmsg__mono_ms();
     return 0;
 }
 
@@ -1240,7 +1238,7 @@ static int run(bulk *b)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    b->started_ms = now_ms();
+    b->started_ms = loopmsg__mono_ms();
     size_t next = 0;
     int more = rewind_rows(b) == 0;
     if (!more)
@@ -1292,7 +1290,7 @@ static int run(bulk *b)
             break;
         if (!loopmsg__buf_ok(&b->jbuf.out) ||
             (b->jbuf.out.len && (b->jbuf.out.len >= OUTCOME_MAX_BYTES ||
-                                 now_ms() - b->jbuf_since >= OUTCOME_DELAY_MS)))
+                                 loopmsg__mono_ms() - b->jbuf_since >= OUTCOME_DELAY_MS)))
             journal_flush(b);
         fflush(stdout);
         progress(b, 0);

@@ -67,11 +67,6 @@ static int on_opt(int id, const char *arg, void *ud)
     return 0;
 }
 
-static long now_ms(void)
-{
-    return (long)loopmsg__mono_ms();
-}
-
 static void print_raw(const char *raw, size_t len)
 {
     json_t *j = raw && len ? json_loadb(raw, len, 0, NULL) : NULL;
@@ -128,7 +123,7 @@ static int show_status(cli_globals *g, lookup_args *a, loopmsg_client *c, const 
             return cli_report_error(g, a->cmd, st, &err);
         int final =
             r->state == LOOPMSG_LOOKUP_STATE_COMPLETED || r->state == LOOPMSG_LOOKUP_STATE_CANCELED;
-        if (!a->wait || final || now_ms() + delay > deadline) {
+        if (!a->wait || final || (long)loopmsg__mono_ms() + delay > deadline) {
             print_result(g, r, id, contact);
             int rc = CLI_EXIT_OK;
             if (a->wait && r->state == LOOPMSG_LOOKUP_STATE_CANCELED)
@@ -179,7 +174,8 @@ static int do_lookup(cli_globals *g, lookup_args *a, loopmsg_client *c, char **c
     } else {
         if (acc->request_count == 0)
             fprintf(stderr, "loopmsg lookup: the answer lists no request ids to wait for\n");
-        long deadline = now_ms() + (a->wait_timeout_s ? a->wait_timeout_s : 60) * 1000L;
+        long deadline =
+            (long)loopmsg__mono_ms() + (a->wait_timeout_s ? a->wait_timeout_s : 60) * 1000L;
         for (size_t i = 0; i < acc->request_count; i++) {
             if (!acc->requests[i].request_id)
                 continue;
@@ -195,13 +191,18 @@ static int do_lookup(cli_globals *g, lookup_args *a, loopmsg_client *c, char **c
 
 int cli_cmd_lookup(cli_globals *g, int argc, char **argv)
 {
-    /* The history takes the list options of every other list. */
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] != '-') {
-            if (strcmp(argv[i], "history") == 0)
-                return cli_cmd_resource(g, argc, argv);
-            break;
+    /* The history takes the list options of every other list. The first argument that is
+     * neither an option nor an option's value says which form this is. */
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-') {
+            i += cli_option_takes_value(lookup_opts, argv[i]) ||
+                 cli_option_takes_value(cli_paging_options(), argv[i]);
+            continue;
         }
+        if (strcmp(argv[i], "history") == 0)
+            return cli_cmd_resource(g, argc, argv);
+        break;
+    }
     lookup_args a;
     memset(&a, 0, sizeof a);
     a.cmd = argv[0];
@@ -229,7 +230,8 @@ int cli_cmd_lookup(cli_globals *g, int argc, char **argv)
         return rc;
     if (status)
         rc = show_status(g, &a, c, argv[first + 1], NULL,
-                         now_ms() + (a.wait_timeout_s ? a.wait_timeout_s : 60) * 1000L);
+                         (long)loopmsg__mono_ms() +
+                             (a.wait_timeout_s ? a.wait_timeout_s : 60) * 1000L);
     else
         rc = do_lookup(g, &a, c, argv + first, npos);
     loopmsg_client_free(c);

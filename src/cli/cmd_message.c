@@ -445,11 +445,10 @@ static int do_mark_read(cli_globals *g, msg_args *a, loopmsg_client *c)
 }
 
 /* The utility layer's monotonic clock, as the long this file computes with. */
-#define now_ms() ((long)loopmsg__mono_ms())
 
 static int do_status(cli_globals *g, msg_args *a, loopmsg_client *c)
 {
-    long deadline = now_ms() + (a->wait_timeout_s ? a->wait_timeout_s : 60) * 1000L;
+    long deadline = (long)loopmsg__mono_ms() + (a->wait_timeout_s ? a->wait_timeout_s : 60) * 1000L;
     long delay = 250;
     for (;;) {
         loopmsg_message_status *s = NULL;
@@ -458,7 +457,7 @@ static int do_status(cli_globals *g, msg_args *a, loopmsg_client *c)
         if (st != LOOPMSG_OK)
             return cli_report_error(g, a->cmd, st, &err);
         int final = s->status == LOOPMSG_DELIVERY_DELIVERED || s->status == LOOPMSG_DELIVERY_FAILED;
-        if (!a->wait || final || now_ms() + delay > deadline) {
+        if (!a->wait || final || (long)loopmsg__mono_ms() + delay > deadline) {
             if (g->json) {
                 print_json_raw(s->raw, s->raw_len);
             } else {

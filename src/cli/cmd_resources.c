@@ -91,6 +91,11 @@ static const struct option paging_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+const struct option *cli_paging_options(void)
+{
+    return paging_opts;
+}
+
 static int on_opt(int id, const char *arg, void *ud)
 {
     res_args *a = ud;

@@ -244,6 +244,16 @@ static int parse_with(cli_globals *g, int argc, char **argv, const char *cmd,
     return rc < 0 ? rc : optind;
 }
 
+bool cli_option_takes_value(const struct option *opts, const char *arg)
+{
+    if (strncmp(arg, "--", 2) != 0 || strchr(arg, '='))
+        return false;
+    for (const struct option *o = opts; o->name; o++)
+        if (strcmp(o->name, arg + 2) == 0)
+            return o->has_arg == required_argument;
+    return false;
+}
+
 int cli_parse(cli_globals *g, int argc, char **argv, const struct option *opts, cli_opt_cb cb,
               void *user_data, const char *usage)
 {

@@ -621,6 +621,16 @@ static void test_lookup__cli(void **state)
     assert_lookup_req(env, n - 1, "GET", "/customer/api/v1/lookup-history/",
                       "per_page=5000&sort=asc", NULL);
 
+    /* Options and their values may come before the verb. */
+    const char *hist_late[] = {"lookup", "--per-page", "5000", "--sort", "desc", "history", NULL};
+    ts_cli_start_ex(&cli, env, hist_late, &o);
+    assert_int_equal(ts_cli_wait(&cli, 20000), 0);
+    ts_assert_contains(cli.err, "3 item(s) in all");
+    ts_cli_free(&cli);
+    n = ts_request_count(env);
+    assert_lookup_req(env, n - 1, "GET", "/customer/api/v1/lookup-history/",
+                      "per_page=5000&sort=desc", NULL);
+
     /* Without a lookup key: a usage error, nothing sent. */
     const char *none_env[] = {base, NULL};
     o.extra_env = none_env;

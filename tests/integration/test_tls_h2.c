@@ -36,20 +36,6 @@ static char url[64]; /* https://127.0.0.1:PORT, nginx */
 static pid_t nginx = -1;
 static loopmsg_emulator *backend;
 
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (s >= 0)
-        close(s);
-    return port;
-}
-
 static int accepts(int port)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -108,8 +94,8 @@ static int write_conf(int port, const char *backend_url)
 static int start_nginx(void)
 {
     for (int tries = 0; tries < 5; tries++) {
-        int port = free_port();
-        if (port < 0 || write_conf(port, loopmsg_emulator_url(backend)) != 0)
+        int port = ts_free_port();
+        if (port == 0 || write_conf(port, loopmsg_emulator_url(backend)) != 0)
             return -1;
         char conf[128], err[128];
         snprintf(conf, sizeof conf, "%s/nginx.conf", dir);

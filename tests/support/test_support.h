@@ -130,7 +130,7 @@ int ts_signal_taken(int pid, int sig, int timeout_ms);
  * A delivery is queued when the request that causes it is answered, and leaves the count
  * only after its attempt is in the webhook history; so once this returns true every webhook
  * caused so far has been posted and recorded, and no more will come. Fails the test on
- * timeout. */
+ * timeout (ten times longer under valgrind: ts_slow). */
 void ts_emu_wait_idle(loopmsg_emulator *emu, unsigned int timeout_ms);
 
 /* A 127.0.0.1 port bound by the returned socket and never listened on: connections to it are

@@ -12,19 +12,17 @@
  * fuzz_webhook_parse runs both on every input and compares them field by field. Where
  * yajl accepts what jansson refuses (\v and \f as white space, UTF-8 that only looks well
  * formed, unpaired surrogate escapes, a NUL in a key, integers beyond 64 bits), the body is
- * checked first or declined. Pure: no I/O; never includes curl or libmicrohttpd.
+ * checked first (fastjson.c) or declined. Pure: no I/O; never includes curl or libmicrohttpd.
  */
 #include "webhook_int.h"
 
 #include "alloc_int.h"
-#include "wire_int.h"
+#include "fastjson_int.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
@@ -149,22 +147,6 @@ static bool in_object(const fast *f)
     return f->frame == FR_TOP || f->frame == FR_LANGUAGE || f->frame == FR_GROUP;
 }
 
-/* A JSON integer token that jansson reads as a json_int_t (it refuses one that overflows). */
-static bool integer_token(const char *s, size_t n, long long *out)
-{
-    char buf[32];
-    if (n >= sizeof buf || memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n))
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    errno = 0;
-    long long v = strtoll(buf, NULL, 10);
-    if (errno)
-        return false;
-    *out = v;
-    return true;
-}
-
 static int on_null(void *ctx)
 {
     fast *f = ctx;
@@ -183,7 +165,7 @@ static int on_number(void *ctx, const char *s, size_t n)
 {
     fast *f = ctx;
     long long v;
-    if (!in_object(f) || !integer_token(s, n, &v))
+    if (!in_object(f) || !loopmsg__fastjson_integer(s, n, &v))
         return 0;
     if (!f->key)
         return 1;
@@ -250,11 +232,8 @@ static int on_end_map(void *ctx)
     fast *f = ctx;
     switch (f->frame) {
     case FR_TOP: {
-        /* Only white space may follow: yajl takes an unterminated string after the object
-         * for input still to come, and then for nothing at the end. */
-        for (size_t i = yajl_get_bytes_consumed(f->yajl); i < f->len; i++)
-            if (!strchr(" \t\n\r", f->body[i]) || !f->body[i])
-                return 0;
+        if (!loopmsg__fastjson_rest_blank(f->yajl, f->body, f->len))
+            return 0;
         f->frame = FR_DONE;
         return 1;
     }
@@ -369,125 +348,13 @@ static const yajl_callbacks callbacks = {
     on_start_map, on_map_key, on_end_map, on_start_array, on_end_array,
 };
 
-/* yajl's memory. yajl does not check its allocations (a NULL would crash it), so it gets
- * memory that cannot fail: a block on the stack, sized for the bodies the fast path takes
- * (FAST_MAX_BODY): the parser and lexer structs, a state stack that stays at its first 128
- * bytes (nesting beyond three levels is declined before yajl pushes it) and at most two
- * 2 KiB buffers (the decoded string with escapes, and a token cut at the end of the input),
- * neither of which grows while no string or token can reach 2 KiB. Should the block ever run
- * out, libc takes over (as for jansson, whose allocations the library's hooks do not reach
- * either), and only a libc that cannot give a few KiB ends the process. */
+/* The longest body the fast path reads; longer ones go to webhook.c. */
 #define FAST_MAX_BODY 1900u
-#define SCRATCH_BYTES 8192u
-#define SCRATCH_ALIGN _Alignof(max_align_t)
-
-typedef struct scratch {
-    size_t used;
-    _Alignas(max_align_t) unsigned char buf[SCRATCH_BYTES];
-} scratch;
-
-/* Each block starts with its size, for realloc. */
-typedef union block_head {
-    size_t size;
-    max_align_t align;
-} block_head;
-
-static bool in_scratch(const scratch *s, const void *p)
-{
-    return (const unsigned char *)p >= s->buf && (const unsigned char *)p < s->buf + SCRATCH_BYTES;
-}
-
-static void *y_malloc(void *ctx, size_t n)
-{
-    scratch *s = ctx;
-    size_t need = sizeof(block_head) + (n + SCRATCH_ALIGN - 1) / SCRATCH_ALIGN * SCRATCH_ALIGN;
-    if (n < SCRATCH_BYTES && need <= SCRATCH_BYTES - s->used) {
-        block_head *h = (block_head *)(void *)(s->buf + s->used);
-        s->used += need;
-        h->size = n;
-        return h + 1;
-    }
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *y_realloc(void *ctx, void *p, size_t n)
-{
-    scratch *s = ctx;
-    if (!p)
-        return y_malloc(ctx, n);
-    if (!in_scratch(s, p)) {
-        void *q = realloc(p, n ? n : 1);
-        if (!q)
-            abort();
-        return q;
-    }
-    size_t old = ((block_head *)p - 1)->size;
-    void *q = y_malloc(ctx, n);
-    memcpy(q, p, old < n ? old : n);
-    return q;
-}
-
-static void y_free(void *ctx, void *p)
-{
-    if (p && !in_scratch(ctx, p))
-        free(p);
-}
-
-/* The \uXXXX escape at s (n bytes available), or -1. */
-static long unicode_escape(const char *s, size_t n)
-{
-    if (n < 6 || s[0] != '\\' || s[1] != 'u')
-        return -1;
-    long v = 0;
-    for (int i = 2; i < 6; i++) {
-        int d = loopmsg__hex_value(s[i]);
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* What yajl would accept and jansson refuse, found before parsing: \v or \f (white space to
- * yajl only), bytes that are not strictly UTF-8 (yajl checks the shape of a sequence, not
- * overlong forms, surrogates or the range), and a \u escape of a surrogate that is not a
- * high one followed by a low one (yajl makes '?' or a wrong character of it). Escapes are
- * walked two bytes at a time so that an escaped backslash is not taken for the start of
- * another. */
-static bool acceptable_bytes(const char *body, size_t len)
-{
-    if (memchr(body, '\v', len) || memchr(body, '\f', len) || !loopmsg__utf8_valid(body, len, NULL))
-        return false;
-    const char *end = body + len;
-    for (const char *p = memchr(body, '\\', len); p; p = memchr(p, '\\', (size_t)(end - p))) {
-        if (end - p < 2)
-            return false;
-        if (p[1] != 'u') {
-            p += 2;
-            continue;
-        }
-        long u = unicode_escape(p, (size_t)(end - p));
-        if (u < 0)
-            return false;
-        p += 6;
-        if (u >= 0xDC00 && u <= 0xDFFF)
-            return false;
-        if (u >= 0xD800 && u <= 0xDBFF) {
-            long lo = unicode_escape(p, (size_t)(end - p));
-            if (lo < 0xDC00 || lo > 0xDFFF)
-                return false;
-            p += 6;
-        }
-    }
-    return true;
-}
+_Static_assert(FAST_MAX_BODY <= LOOPMSG__FASTJSON_MAX_BODY, "yajl's scratch block is too small");
 
 loopmsg_webhook_event *loopmsg__webhook_parse_fast(const char *body, size_t len)
 {
-    if (!body || len == 0 || len > FAST_MAX_BODY || !acceptable_bytes(body, len))
+    if (!body || len == 0 || len > FAST_MAX_BODY || !loopmsg__fastjson_acceptable(body, len))
         return NULL;
     fast f;
     memset(&f, 0, sizeof f);
@@ -496,10 +363,8 @@ loopmsg_webhook_event *loopmsg__webhook_parse_fast(const char *body, size_t len)
     f.ev = loopmsg__webhook_event_new(body, len);
     if (!f.ev)
         return NULL;
-    scratch mem;
-    mem.used = 0;
-    yajl_alloc_funcs af = {y_malloc, y_realloc, y_free, &mem};
-    yajl_handle h = yajl_alloc(&callbacks, &af, &f);
+    loopmsg__fastjson_scratch mem;
+    yajl_handle h = loopmsg__fastjson_open(&mem, &callbacks, &f);
     f.yajl = h;
     bool ok = h && yajl_parse(h, (const unsigned char *)body, len) == yajl_status_ok &&
               yajl_complete_parse(h) == yajl_status_ok && f.frame == FR_DONE;

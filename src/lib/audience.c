@@ -48,9 +48,11 @@ static void free_box(void *p)
     loopmsg__arena_free(p);
 }
 
-const loopmsg__op loopmsg__op_check_status = {"check_status", LOOPMSG__GET, decode_check, free_box,
-                                              0};
-const loopmsg__op loopmsg__op_unsubscribe = {"unsubscribe", LOOPMSG__DELETE, NULL, NULL, 0};
+const loopmsg__op loopmsg__op_check_status = {.name = "check_status",
+                                              .method = LOOPMSG__GET,
+                                              .decode = decode_check,
+                                              .free_result = free_box};
+const loopmsg__op loopmsg__op_unsubscribe = {.name = "unsubscribe", .method = LOOPMSG__DELETE};
 
 /* Validate and build the path of a contact call (no I/O). */
 static loopmsg_status contact_path(const char *op, const char *prefix, loopmsg_client *client,

@@ -266,7 +266,8 @@ static void free_campaign(void *p)
     loopmsg__arena_free(p);
 }
 
-const loopmsg__op loopmsg__op_campaign = {OP, LOOPMSG__POST, decode, free_campaign, 0};
+const loopmsg__op loopmsg__op_campaign = {
+    .name = OP, .method = LOOPMSG__POST, .decode = decode, .free_result = free_campaign};
 
 void loopmsg_campaign_free(loopmsg_campaign *campaign)
 {

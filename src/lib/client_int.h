@@ -11,6 +11,8 @@
 #include "alloc_int.h"
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum loopmsg__method {
@@ -39,13 +41,22 @@ typedef enum loopmsg__method {
 typedef loopmsg_status (*loopmsg__decode_fn)(void **out, json_t *root, const char *raw,
                                              size_t raw_len, loopmsg_error *err);
 
-/* What the engine needs to know about an endpoint. Static tables, one per endpoint. */
+/* The fast form of a decoder, tried first on a 2xx body (already masked): true with *out
+ * the finished result, exactly the one classification and `decode` would make of the same
+ * body; false when the body is not one of the shapes it reads, or on an allocation failure,
+ * with nothing allocated and *out untouched: the body then takes the full path, which
+ * reports every error. `raw` need not be NUL-terminated. */
+typedef bool (*loopmsg__decode_fast_fn)(void **out, const char *raw, size_t raw_len);
+
+/* What the engine needs to know about an endpoint. Static tables, one per endpoint, written
+ * with designated initialisers: an absent member is zero. */
 typedef struct loopmsg__op {
     const char *name; /* prefix of error messages and log lines: "send" */
     loopmsg__method method;
     loopmsg__decode_fn decode; /* NULL: the call has no result */
     void (*free_result)(void *);
-    unsigned int flags; /* LOOPMSG__OP_* */
+    unsigned int flags;                  /* LOOPMSG__OP_* */
+    loopmsg__decode_fast_fn decode_fast; /* NULL: every body takes the full path */
 } loopmsg__op;
 
 /* Generic function pointer: a public typed callback travels as this and is cast back to its

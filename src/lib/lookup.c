@@ -353,12 +353,21 @@ void loopmsg_lookup_result_free(loopmsg_lookup_result *result)
 }
 
 /* A lookup may spend a credit: never resent once its bytes may have left. */
-const loopmsg__op loopmsg__op_lookup = {OP_SINGLE, LOOPMSG__POST, decode_single, free_arena,
-                                        LOOPMSG__OP_HOST_LOOKUP | LOOPMSG__OP_ONCE};
-const loopmsg__op loopmsg__op_lookup_bulk = {OP_BULK, LOOPMSG__POST, decode_bulk, free_arena,
-                                             LOOPMSG__OP_HOST_LOOKUP | LOOPMSG__OP_ONCE};
-const loopmsg__op loopmsg__op_lookup_status = {OP_STATUS, LOOPMSG__GET, decode_result, free_arena,
-                                               LOOPMSG__OP_HOST_LOOKUP};
+const loopmsg__op loopmsg__op_lookup = {.name = OP_SINGLE,
+                                        .method = LOOPMSG__POST,
+                                        .decode = decode_single,
+                                        .free_result = free_arena,
+                                        .flags = LOOPMSG__OP_HOST_LOOKUP | LOOPMSG__OP_ONCE};
+const loopmsg__op loopmsg__op_lookup_bulk = {.name = OP_BULK,
+                                             .method = LOOPMSG__POST,
+                                             .decode = decode_bulk,
+                                             .free_result = free_arena,
+                                             .flags = LOOPMSG__OP_HOST_LOOKUP | LOOPMSG__OP_ONCE};
+const loopmsg__op loopmsg__op_lookup_status = {.name = OP_STATUS,
+                                               .method = LOOPMSG__GET,
+                                               .decode = decode_result,
+                                               .free_result = free_arena,
+                                               .flags = LOOPMSG__OP_HOST_LOOKUP};
 
 /* ---- requests ----------------------------------------------------------------------------- */
 

@@ -550,15 +550,27 @@ void loopmsg_message_status_free(loopmsg_message_status *status)
     loopmsg__arena_free(status);
 }
 
-const loopmsg__op loopmsg__op_send = {"send", LOOPMSG__POST, decode_send, free_send_result, 0};
-const loopmsg__op loopmsg__op_send_group = {"send_group", LOOPMSG__POST, decode_send,
-                                            free_send_result, 0};
-const loopmsg__op loopmsg__op_send_voice = {"send_voice", LOOPMSG__POST, decode_send,
-                                            free_send_result, 0};
-const loopmsg__op loopmsg__op_send_reaction = {"send_reaction", LOOPMSG__POST, decode_reaction,
-                                               free_send_result, 0};
-const loopmsg__op loopmsg__op_typing = {"show_typing", LOOPMSG__POST, NULL, NULL, 0};
-const loopmsg__op loopmsg__op_status = {"status", LOOPMSG__GET, decode_status, free_send_result, 0};
+const loopmsg__op loopmsg__op_send = {.name = "send",
+                                      .method = LOOPMSG__POST,
+                                      .decode = decode_send,
+                                      .free_result = free_send_result};
+const loopmsg__op loopmsg__op_send_group = {.name = "send_group",
+                                            .method = LOOPMSG__POST,
+                                            .decode = decode_send,
+                                            .free_result = free_send_result};
+const loopmsg__op loopmsg__op_send_voice = {.name = "send_voice",
+                                            .method = LOOPMSG__POST,
+                                            .decode = decode_send,
+                                            .free_result = free_send_result};
+const loopmsg__op loopmsg__op_send_reaction = {.name = "send_reaction",
+                                               .method = LOOPMSG__POST,
+                                               .decode = decode_reaction,
+                                               .free_result = free_send_result};
+const loopmsg__op loopmsg__op_typing = {.name = "show_typing", .method = LOOPMSG__POST};
+const loopmsg__op loopmsg__op_status = {.name = "status",
+                                        .method = LOOPMSG__GET,
+                                        .decode = decode_status,
+                                        .free_result = free_send_result};
 
 /* ---- calls ----------------------------------------------------------------------------- */
 

@@ -100,7 +100,8 @@ static void free_url(void *p)
     loopmsg__arena_free(p);
 }
 
-const loopmsg__op loopmsg__op_optin = {OP, LOOPMSG__POST, decode, free_url, 0};
+const loopmsg__op loopmsg__op_optin = {
+    .name = OP, .method = LOOPMSG__POST, .decode = decode, .free_result = free_url};
 
 void loopmsg_optin_url_free(loopmsg_optin_url *url)
 {
@@ -180,8 +181,11 @@ loopmsg_status loopmsg_optin_generate_url_async(loopmsg_client *client,
 #define FRONT "opt-in frontend"
 
 /* Unauthenticated, on its own host: the engine sends no Authorization for OP_HOST_OPTIN. */
-const loopmsg__op loopmsg__op_optin_frontend = {FRONT, LOOPMSG__GET, decode, free_url,
-                                                LOOPMSG__OP_HOST_OPTIN};
+const loopmsg__op loopmsg__op_optin_frontend = {.name = FRONT,
+                                                .method = LOOPMSG__GET,
+                                                .decode = decode,
+                                                .free_result = free_url,
+                                                .flags = LOOPMSG__OP_HOST_OPTIN};
 
 static void query_put(loopmsg__buf *b, const char *key, const char *value)
 {

@@ -59,13 +59,23 @@ void loopmsg_org_free(loopmsg_org *org)
     loopmsg__arena_free(org);
 }
 
-const loopmsg__op loopmsg__op_org_get = {"organization", LOOPMSG__GET, decode_org, free_org,
-                                         LOOPMSG__OP_SECRET};
-const loopmsg__op loopmsg__op_org_create = {"organization create", LOOPMSG__POST, decode_org,
-                                            free_org, LOOPMSG__OP_SECRET};
-const loopmsg__op loopmsg__op_org_update = {"organization update", LOOPMSG__PATCH, decode_org,
-                                            free_org, LOOPMSG__OP_SECRET};
-const loopmsg__op loopmsg__op_org_delete = {"organization delete", LOOPMSG__DELETE, NULL, NULL, 0};
+const loopmsg__op loopmsg__op_org_get = {.name = "organization",
+                                         .method = LOOPMSG__GET,
+                                         .decode = decode_org,
+                                         .free_result = free_org,
+                                         .flags = LOOPMSG__OP_SECRET};
+const loopmsg__op loopmsg__op_org_create = {.name = "organization create",
+                                            .method = LOOPMSG__POST,
+                                            .decode = decode_org,
+                                            .free_result = free_org,
+                                            .flags = LOOPMSG__OP_SECRET};
+const loopmsg__op loopmsg__op_org_update = {.name = "organization update",
+                                            .method = LOOPMSG__PATCH,
+                                            .decode = decode_org,
+                                            .free_result = free_org,
+                                            .flags = LOOPMSG__OP_SECRET};
+const loopmsg__op loopmsg__op_org_delete = {.name = "organization delete",
+                                            .method = LOOPMSG__DELETE};
 
 loopmsg_status loopmsg_orgs_list(loopmsg_client *client, const loopmsg_list_params *params,
                                  loopmsg_page **page_out, loopmsg_error *err)

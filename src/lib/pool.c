@@ -56,11 +56,14 @@ void loopmsg_pool_details_free(loopmsg_pool_details *pool)
     loopmsg__arena_free(pool);
 }
 
-const loopmsg__op loopmsg__op_pool_get = {"pool", LOOPMSG__GET, decode_pool, free_pool, 0};
-const loopmsg__op loopmsg__op_pool_create = {"pool create", LOOPMSG__POST, decode_pool, free_pool,
-                                             0};
-const loopmsg__op loopmsg__op_pool_update = {"pool update", LOOPMSG__PATCH, NULL, NULL, 0};
-const loopmsg__op loopmsg__op_pool_delete = {"pool delete", LOOPMSG__DELETE, NULL, NULL, 0};
+const loopmsg__op loopmsg__op_pool_get = {
+    .name = "pool", .method = LOOPMSG__GET, .decode = decode_pool, .free_result = free_pool};
+const loopmsg__op loopmsg__op_pool_create = {.name = "pool create",
+                                             .method = LOOPMSG__POST,
+                                             .decode = decode_pool,
+                                             .free_result = free_pool};
+const loopmsg__op loopmsg__op_pool_update = {.name = "pool update", .method = LOOPMSG__PATCH};
+const loopmsg__op loopmsg__op_pool_delete = {.name = "pool delete", .method = LOOPMSG__DELETE};
 
 static loopmsg_status prepare(loopmsg_client *client, const loopmsg__op *op, const char *pool_id,
                               const loopmsg_pool_params *p, char **path, json_t **body,

@@ -45,7 +45,10 @@ static void free_details(void *p)
     loopmsg__arena_free(p);
 }
 
-const loopmsg__op loopmsg__op_sender = {"sender", LOOPMSG__GET, decode_details, free_details, 0};
+const loopmsg__op loopmsg__op_sender = {.name = "sender",
+                                        .method = LOOPMSG__GET,
+                                        .decode = decode_details,
+                                        .free_result = free_details};
 
 void loopmsg_sender_details_free(loopmsg_sender_details *details)
 {
@@ -101,9 +104,11 @@ loopmsg_status loopmsg_sender_get_async(loopmsg_client *client, const char *send
 
 /* ---- move and cancel ------------------------------------------------------------------- */
 
-const loopmsg__op loopmsg__op_sender_move = {"sender move", LOOPMSG__PATCH, decode_details,
-                                             free_details, 0};
-static const loopmsg__op op_sender_cancel = {"sender cancel", LOOPMSG__DELETE, NULL, NULL, 0};
+const loopmsg__op loopmsg__op_sender_move = {.name = "sender move",
+                                             .method = LOOPMSG__PATCH,
+                                             .decode = decode_details,
+                                             .free_result = free_details};
+static const loopmsg__op op_sender_cancel = {.name = "sender cancel", .method = LOOPMSG__DELETE};
 
 static loopmsg_status prepare_move(loopmsg_client *client, const char *sender_id,
                                    const char *org_id, char **path, json_t **body,
@@ -293,8 +298,10 @@ void loopmsg_sender_plans_free(loopmsg_sender_plans *plans)
     loopmsg__arena_free(plans);
 }
 
-const loopmsg__op loopmsg__op_sender_plans = {"sender plans", LOOPMSG__GET, decode_plans,
-                                              free_plans, 0};
+const loopmsg__op loopmsg__op_sender_plans = {.name = "sender plans",
+                                              .method = LOOPMSG__GET,
+                                              .decode = decode_plans,
+                                              .free_result = free_plans};
 
 static char *plans_path(loopmsg_client *client, loopmsg_error *err)
 {
@@ -406,8 +413,11 @@ void loopmsg_sender_order_result_free(loopmsg_sender_order_result *order)
 }
 
 /* ONCE: a paying call is never resent once a byte may have left (see client_int.h). */
-const loopmsg__op loopmsg__op_sender_order = {ORDER, LOOPMSG__POST, decode_order, free_order,
-                                              LOOPMSG__OP_ONCE};
+const loopmsg__op loopmsg__op_sender_order = {.name = ORDER,
+                                              .method = LOOPMSG__POST,
+                                              .decode = decode_order,
+                                              .free_result = free_order,
+                                              .flags = LOOPMSG__OP_ONCE};
 
 static loopmsg_status v_item(const loopmsg_sender_order_item *it, const char *f, loopmsg_error *err)
 {

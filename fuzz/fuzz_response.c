@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_response.c: API responses. The first byte picks an endpoint's decoder, the second the
- * HTTP status; the rest is the body: classification (wire.c) then decoding, then free.
+ * HTTP status; the rest is the body: classification (wire.c) then decoding, then free. And
+ * for the send calls the two paths agree: whatever the fast decoder (send_fast.c) takes, the
+ * full path takes as exactly the same result, or the process aborts.
  */
 #include "lib/wire_int.h"
 #include "lib/ops_int.h"
 
+#include "../tests/support/send_same.h"
+
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +43,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     loopmsg_error err;
+    /* Only the send calls have a fast decoder, and their results are loopmsg_send_result.
+     * It does not look at the status: the engine calls it for a 2xx only, so the full path
+     * it is held to is that of a 200. */
+    void *fast = NULL;
+    if (op->decode_fast && op->decode_fast(&fast, copy, len)) {
+        loopmsg_send_result *full = NULL;
+        if (send_full_path(op, copy, len, &full, &err) != LOOPMSG_OK ||
+            !send_same_result(fast, full))
+            abort();
+        loopmsg_send_result_free(full);
+        loopmsg_send_result_free(fast);
+    }
     json_t *root = NULL;
     /* A secret with an escapable character, a non-ASCII one and one outside the BMP, so that
      * every path of the key masking runs on the body. */

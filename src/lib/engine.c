@@ -827,6 +827,15 @@ static loopmsg_status classify_attempt(loopmsg_client *c, loopmsg__request *r, C
         return st;
     }
 
+    /* A 2xx body the op's fast decoder reads is a success with its result, exactly as
+     * classification and decode would have made it; any other body takes that path. */
+    if (http >= 200 && http < 300 && r->op->decode_fast && r->resp.ptr &&
+        r->op->decode_fast(&r->result, r->resp.ptr, r->resp.len)) {
+        loopmsg__error_ok(&r->err);
+        r->err.http_status = (int)http;
+        return LOOPMSG_OK;
+    }
+
     time_t wall = time(NULL);
     unsigned int ra =
         loopmsg__wire_retry_after(r->retry_after[0] ? r->retry_after : NULL, (long long)wall);

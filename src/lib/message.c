@@ -504,6 +504,16 @@ static loopmsg_status decode_reaction(void **out, json_t *root, const char *raw,
     return decode_send_common(out, root, raw, raw_len, false, "send_reaction", err);
 }
 
+static bool decode_send_fast(void **out, const char *raw, size_t raw_len)
+{
+    return loopmsg__send_decode_fast(out, raw, raw_len, true);
+}
+
+static bool decode_reaction_fast(void **out, const char *raw, size_t raw_len)
+{
+    return loopmsg__send_decode_fast(out, raw, raw_len, false);
+}
+
 static loopmsg_status decode_status(void **out, json_t *root, const char *raw, size_t raw_len,
                                     loopmsg_error *err)
 {
@@ -553,19 +563,23 @@ void loopmsg_message_status_free(loopmsg_message_status *status)
 const loopmsg__op loopmsg__op_send = {.name = "send",
                                       .method = LOOPMSG__POST,
                                       .decode = decode_send,
-                                      .free_result = free_send_result};
+                                      .free_result = free_send_result,
+                                      .decode_fast = decode_send_fast};
 const loopmsg__op loopmsg__op_send_group = {.name = "send_group",
                                             .method = LOOPMSG__POST,
                                             .decode = decode_send,
-                                            .free_result = free_send_result};
+                                            .free_result = free_send_result,
+                                            .decode_fast = decode_send_fast};
 const loopmsg__op loopmsg__op_send_voice = {.name = "send_voice",
                                             .method = LOOPMSG__POST,
                                             .decode = decode_send,
-                                            .free_result = free_send_result};
+                                            .free_result = free_send_result,
+                                            .decode_fast = decode_send_fast};
 const loopmsg__op loopmsg__op_send_reaction = {.name = "send_reaction",
                                                .method = LOOPMSG__POST,
                                                .decode = decode_reaction,
-                                               .free_result = free_send_result};
+                                               .free_result = free_send_result,
+                                               .decode_fast = decode_reaction_fast};
 const loopmsg__op loopmsg__op_typing = {.name = "show_typing", .method = LOOPMSG__POST};
 const loopmsg__op loopmsg__op_status = {.name = "status",
                                         .method = LOOPMSG__GET,

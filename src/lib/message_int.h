@@ -23,6 +23,12 @@ loopmsg_status loopmsg__message_prepare(loopmsg__message_kind kind, loopmsg_clie
                                         char **path_out, json_t **body_out, loopmsg_error *err);
 
 loopmsg_delivery_status loopmsg__delivery_status_parse(const char *s);
+
+/* The fast decoder of the send answers (send_fast.c), a loopmsg__decode_fast_fn once
+ * require_id is bound: true with *out a loopmsg_send_result exactly as the full path makes
+ * it; false (nothing allocated) for a body it leaves to the full path. require_id: a
+ * missing message_id is the full path's error (every send but reactions). */
+bool loopmsg__send_decode_fast(void **out, const char *raw, size_t raw_len, bool require_id);
 json_t *loopmsg__encode_send(loopmsg_client *c, const loopmsg_send_params *p);
 
 /* JSON helpers: set a string when non-empty / a list when non-empty; -1 on OOM. */

@@ -5,6 +5,8 @@
  */
 #include "test_support.h"
 
+#include "../support/send_same.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -371,6 +373,57 @@ static void test_messages__response_examples_decode(void **state)
     loopmsg_message_status_free(s);
 }
 
+/* The emulator's send answer is one the engine reads with the fast decoder (send_fast.c),
+ * and the result is the full path's, field by field; an answer it declines is still read
+ * by the full path. */
+static void test_messages__send_answer_takes_the_fast_path(void **state)
+{
+    ts_env *env = *state;
+    loopmsg_send_params p = LOOPMSG_SEND_PARAMS_INIT;
+    p.contact = "+13231112233";
+    p.text = "benchmark \"message\" \xc3\xa9";
+    loopmsg_send_result *r = NULL;
+    loopmsg_error err;
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &p, &r, &err), &err);
+    assert_int_equal(err.http_status, 200);
+    assert_int_equal(err.flags, 0);
+    assert_string_equal(err.message, "");
+    assert_true(strlen(r->message_id) >= 32);
+    assert_string_equal(r->contact, "+13231112233");
+    assert_string_equal(r->text, "benchmark \"message\" \xc3\xa9");
+    assert_null(r->group);
+    assert_int_equal(r->raw_len, strlen(r->raw));
+    ts_assert_contains(r->raw, r->message_id);
+    void *fast = NULL;
+    assert_true(loopmsg__op_send.decode_fast(&fast, r->raw, r->raw_len));
+    loopmsg_send_result *full = NULL;
+    ts_assert_status(LOOPMSG_OK, send_full_path(&loopmsg__op_send, r->raw, r->raw_len, &full, &err),
+                     &err);
+    assert_true(send_same_result(fast, r));
+    assert_true(send_same_result(full, r));
+    loopmsg_send_result_free(full);
+    loopmsg_send_result_free(fast);
+    loopmsg_send_result_free(r);
+
+    /* success:1 passes classification; the fast path leaves it to the full path. */
+    ts_script(env, 200, "{\"success\":1,\"message_id\":\"m-1\",\"recipient\":\"+1\"}");
+    ts_assert_status(LOOPMSG_OK, loopmsg_message_send(env->client, &p, &r, &err), &err);
+    assert_int_equal(err.http_status, 200);
+    assert_string_equal(r->message_id, "m-1");
+    assert_string_equal(r->contact, "+1");
+    assert_null(r->text);
+    loopmsg_send_result_free(r);
+
+    /* success:false in a 200 is the API's error, whichever path looks first. */
+    ts_script(env, 200, "{\"success\":false,\"message_id\":\"m-2\",\"message\":\"no\"}");
+    r = NULL;
+    loopmsg_status st = loopmsg_message_send(env->client, &p, &r, &err);
+    ts_assert_status(LOOPMSG_E_API, st, &err);
+    assert_err(&err, LOOPMSG_E_API, 200, 0, F_S, 1);
+    assert_string_equal(err.message, "send: HTTP 200: \"no\"");
+    assert_null(r);
+}
+
 static void test_messages__enum_names_round_trip(void **state)
 {
     (void)state;
@@ -414,6 +467,7 @@ int main(void)
         T(test_messages__status_unknown_value_and_missing_fields),
         T(test_messages__send_then_status_round_trip),
         T(test_messages__response_examples_decode),
+        T(test_messages__send_answer_takes_the_fast_path),
         T(test_messages__enum_names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

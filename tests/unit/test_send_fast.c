@@ -14,7 +14,7 @@
 #include "../support/send_same.h"
 #include "lib/fastjson_int.h"
 
-/* The shape of the emulator's answer to a send. */
+/* A send answer as the API gives it (the emulator's leaves out success). */
 static const char benchmark_answer[] =
     "{\"success\":true,\"message_id\":\"5e4c6a9e-0000-4000-8000-000000000001\","
     "\"contact\":\"+13231112233\",\"text\":\"benchmark message\"}";

@@ -31,93 +31,9 @@ void cli_jw_clear(cli_jw *w)
     w->depth = 0;
 }
 
-/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned int cp;
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (n < len)
-        return 0;
-    cp = c & (0x3Fu >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 void cli_jw_quote(cli_jw *w, const char *str)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    size_t n = strlen(str);
-    /* Worst case: every byte becomes \uFFFD (6 bytes). */
-    char *start = loopmsg__buf_reserve(&w->out, n * 6 + 2);
-    if (!start)
-        return;
-    char *o = start;
-    *o++ = '"';
-    for (size_t i = 0; i < n;) {
-        unsigned char c = s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            *o++ = (char)c;
-            i++;
-            continue;
-        }
-        if (c >= 0x80) {
-            size_t k = utf8_len(s + i, n - i);
-            if (k) {
-                memcpy(o, s + i, k);
-                o += k;
-                i += k;
-            } else {
-                memcpy(o, "\\uFFFD", 6);
-                o += 6;
-                i++;
-            }
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"':
-        case '\\':
-            *o++ = (char)c;
-            break;
-        case '\b':
-            *o++ = 'b';
-            break;
-        case '\f':
-            *o++ = 'f';
-            break;
-        case '\n':
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = 'r';
-            break;
-        case '\t':
-            *o++ = 't';
-            break;
-        default: {
-            static const char hex[] = "0123456789ABCDEF";
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-        }
-        i++;
-    }
-    *o++ = '"';
-    loopmsg__buf_commit(&w->out, (size_t)(o - start));
+    (void)loopmsg__buf_json_quote(&w->out, str, strlen(str));
 }
 
 static void key(cli_jw *w, const char *k)

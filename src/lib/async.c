@@ -116,12 +116,12 @@ loopmsg_status loopmsg_message_send_batch(loopmsg_client *client, const loopmsg_
             slots[i].item = &items[i];
             const loopmsg__op *op = NULL;
             char *path;
-            json_t *body;
+            loopmsg__body body;
             loopmsg_status st = loopmsg__message_prepare(LOOPMSG__MSG_SEND, client, &params[i], &op,
                                                          &path, &body, &items[i].error);
             if (st == LOOPMSG_OK)
-                st = loopmsg__call_internal(client, op, path, body, batch_finish, &slots[i],
-                                            &items[i].error);
+                st = loopmsg__call_internal_body(client, op, path, body, batch_finish, &slots[i],
+                                                 &items[i].error);
             if (st == LOOPMSG_OK)
                 state.in_flight++;
             else

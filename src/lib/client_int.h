@@ -75,6 +75,17 @@ typedef void (*loopmsg__finish_cb)(void *ctx, loopmsg_status status, void *resul
 
 typedef struct loopmsg__request loopmsg__request;
 
+/* A request body: a JSON value that the engine serialises, or bytes already encoded (`len`
+ * bytes and a NUL, from loopmsg__malloc); at most one of the two is set, neither for no body.
+ * Whoever holds it frees it with loopmsg__body_clear. */
+typedef struct loopmsg__body {
+    json_t *json;
+    char *bytes;
+    size_t len;
+} loopmsg__body;
+
+void loopmsg__body_clear(loopmsg__body *b);
+
 /* Run one request to completion (the blocking face of the engine). Takes ownership of
  * `path` (already percent-encoded, starting with '/') and of `body` (NULL = none). On
  * success *result_out (when non-NULL) receives the decoded result, owned by the caller. */
@@ -92,6 +103,17 @@ loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, cha
 loopmsg_status loopmsg__call_internal(loopmsg_client *c, const loopmsg__op *op, char *path,
                                       json_t *body, loopmsg__finish_cb finish, void *ctx,
                                       loopmsg_error *err);
+
+/* The same three with a loopmsg__body, which they take over on every path (success or not). */
+loopmsg_status loopmsg__call_body(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                  loopmsg__body body, void **result_out, loopmsg_error *err);
+loopmsg_status loopmsg__call_async_body(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                        loopmsg__body body, loopmsg__done_cb cb,
+                                        loopmsg__fn user_fn, void *user_data, uint64_t *id_out,
+                                        loopmsg_error *err);
+loopmsg_status loopmsg__call_internal_body(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                           loopmsg__body body, loopmsg__finish_cb finish, void *ctx,
+                                           loopmsg_error *err);
 
 /* One turn of the engine (start, wait at most max_wait_ms, process). No user callbacks run. */
 void loopmsg__engine_step(loopmsg_client *c, long max_wait_ms);

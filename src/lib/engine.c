@@ -1074,33 +1074,53 @@ void loopmsg__engine_step(loopmsg_client *c, long max_wait_ms)
     }
 }
 
-static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c, const loopmsg__op *op,
-                                  char *path, json_t *body, loopmsg_error *err)
+void loopmsg__body_clear(loopmsg__body *b)
 {
-    *out = NULL;
+    json_decref(b->json);
+    loopmsg__free(b->bytes);
+    b->json = NULL;
+    b->bytes = NULL;
+    b->len = 0;
+}
+
+/* The body's bytes, owned by the caller, into *bytes_out and *len_out (NULL for no body); takes
+ * over body. -1 on allocation failure. */
+static int body_bytes(char **bytes_out, size_t *len_out, loopmsg__body body)
+{
+    *bytes_out = body.bytes;
+    *len_out = body.len;
+    if (!body.json)
+        return 0;
     /* Encode into a stack buffer first: one allocation for the body instead of three. */
     char stackbuf[2048];
-    char *body_copy = NULL;
-    size_t body_len = 0;
-    if (body) {
-        size_t need = json_dumpb(body, stackbuf, sizeof stackbuf, JSON_COMPACT);
-        if (need > 0 && need <= sizeof stackbuf) {
-            body_copy = loopmsg__strndup(stackbuf, need);
-        } else if (need > 0) {
-            body_copy = loopmsg__malloc(need + 1);
-            if (body_copy && json_dumpb(body, body_copy, need, JSON_COMPACT) == need)
-                body_copy[need] = '\0';
-            else if (body_copy) {
-                loopmsg__free(body_copy);
-                body_copy = NULL;
-            }
+    char *copy = NULL;
+    size_t need = json_dumpb(body.json, stackbuf, sizeof stackbuf, JSON_COMPACT);
+    if (need > 0 && need <= sizeof stackbuf) {
+        copy = loopmsg__strndup(stackbuf, need);
+    } else if (need > 0) {
+        copy = loopmsg__malloc(need + 1);
+        if (copy && json_dumpb(body.json, copy, need, JSON_COMPACT) == need)
+            copy[need] = '\0';
+        else if (copy) {
+            loopmsg__free(copy);
+            copy = NULL;
         }
-        body_len = need;
-        json_decref(body);
-        if (!body_copy) {
-            loopmsg__free(path);
-            return loopmsg__error_nomem(err);
-        }
+    }
+    json_decref(body.json);
+    *bytes_out = copy;
+    *len_out = need;
+    return copy ? 0 : -1;
+}
+
+static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c, const loopmsg__op *op,
+                                  char *path, loopmsg__body body, loopmsg_error *err)
+{
+    *out = NULL;
+    char *body_copy;
+    size_t body_len;
+    if (body_bytes(&body_copy, &body_len, body) != 0) {
+        loopmsg__free(path);
+        return loopmsg__error_nomem(err);
     }
     loopmsg__request *r = loopmsg__calloc(1, sizeof *r);
     loopmsg__buf url = {0};
@@ -1127,12 +1147,12 @@ static loopmsg_status new_request(loopmsg__request **out, loopmsg_client *c, con
     return LOOPMSG_OK;
 }
 
-static loopmsg_status check_call(loopmsg_client *c, const loopmsg__op *op, char *path, json_t *body,
-                                 loopmsg_error *err)
+static loopmsg_status check_call(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                 loopmsg__body *body, loopmsg_error *err)
 {
     if (!c || !c->engine) {
         loopmsg__free(path);
-        json_decref(body);
+        loopmsg__body_clear(body);
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: client is NULL",
                                   op ? op->name : "call");
     }
@@ -1144,23 +1164,23 @@ static loopmsg_status check_call(loopmsg_client *c, const loopmsg__op *op, char 
         missing = "api_key: required (set it in the options or LOOP_API_KEY)";
     if (missing) {
         loopmsg__free(path);
-        json_decref(body);
+        loopmsg__body_clear(body);
         return loopmsg__error_set(err, LOOPMSG_E_INVALID_ARG, "%s: %s", op->name, missing);
     }
     return LOOPMSG_OK;
 }
 
-loopmsg_status loopmsg__call(loopmsg_client *c, const loopmsg__op *op, char *path, json_t *body,
-                             void **result_out, loopmsg_error *err)
+loopmsg_status loopmsg__call_body(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                  loopmsg__body body, void **result_out, loopmsg_error *err)
 {
     if (result_out)
         *result_out = NULL;
-    loopmsg_status st = check_call(c, op, path, body, err);
+    loopmsg_status st = check_call(c, op, path, &body, err);
     if (st != LOOPMSG_OK)
         return st;
     if (c->engine->dispatching) {
         loopmsg__free(path);
-        json_decref(body);
+        loopmsg__body_clear(&body);
         return loopmsg__error_set(err, LOOPMSG_E_STATE,
                                   "%s: blocking call from inside a completion callback", op->name);
     }
@@ -1184,11 +1204,17 @@ loopmsg_status loopmsg__call(loopmsg_client *c, const loopmsg__op *op, char *pat
     return st;
 }
 
-loopmsg_status loopmsg__call_internal(loopmsg_client *c, const loopmsg__op *op, char *path,
-                                      json_t *body, loopmsg__finish_cb finish_cb, void *ctx,
-                                      loopmsg_error *err)
+loopmsg_status loopmsg__call(loopmsg_client *c, const loopmsg__op *op, char *path, json_t *body,
+                             void **result_out, loopmsg_error *err)
 {
-    loopmsg_status st = check_call(c, op, path, body, err);
+    return loopmsg__call_body(c, op, path, (loopmsg__body){.json = body}, result_out, err);
+}
+
+loopmsg_status loopmsg__call_internal_body(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                           loopmsg__body body, loopmsg__finish_cb finish_cb,
+                                           void *ctx, loopmsg_error *err)
+{
+    loopmsg_status st = check_call(c, op, path, &body, err);
     if (st != LOOPMSG_OK)
         return st;
     loopmsg__request *r;
@@ -1202,18 +1228,27 @@ loopmsg_status loopmsg__call_internal(loopmsg_client *c, const loopmsg__op *op, 
     return LOOPMSG_OK;
 }
 
-loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, char *path,
-                                   json_t *body, loopmsg__done_cb cb, loopmsg__fn user_fn,
-                                   void *user_data, uint64_t *id_out, loopmsg_error *err)
+loopmsg_status loopmsg__call_internal(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                      json_t *body, loopmsg__finish_cb finish_cb, void *ctx,
+                                      loopmsg_error *err)
+{
+    return loopmsg__call_internal_body(c, op, path, (loopmsg__body){.json = body}, finish_cb, ctx,
+                                       err);
+}
+
+loopmsg_status loopmsg__call_async_body(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                        loopmsg__body body, loopmsg__done_cb cb,
+                                        loopmsg__fn user_fn, void *user_data, uint64_t *id_out,
+                                        loopmsg_error *err)
 {
     if (id_out)
         *id_out = 0;
-    loopmsg_status st = check_call(c, op, path, body, err);
+    loopmsg_status st = check_call(c, op, path, &body, err);
     if (st != LOOPMSG_OK)
         return st;
     if (c->engine->free_deferred) {
         loopmsg__free(path);
-        json_decref(body);
+        loopmsg__body_clear(&body);
         return loopmsg__error_set(err, LOOPMSG_E_STATE, "%s: the client is being freed", op->name);
     }
     loopmsg__request *r;
@@ -1228,6 +1263,14 @@ loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, cha
         *id_out = r->id;
     loopmsg__error_ok(err);
     return LOOPMSG_OK;
+}
+
+loopmsg_status loopmsg__call_async(loopmsg_client *c, const loopmsg__op *op, char *path,
+                                   json_t *body, loopmsg__done_cb cb, loopmsg__fn user_fn,
+                                   void *user_data, uint64_t *id_out, loopmsg_error *err)
+{
+    return loopmsg__call_async_body(c, op, path, (loopmsg__body){.json = body}, cb, user_fn,
+                                    user_data, id_out, err);
 }
 
 /* Deliver completed async requests to their callbacks. Returns how many. */

@@ -352,6 +352,97 @@ json_t *loopmsg__encode_send(loopmsg_client *c, const loopmsg_send_params *p)
     return o;
 }
 
+/* Append one member's `"key":`, with a comma before it when *more (then set). */
+static void put_key(loopmsg__buf *b, bool *more, const char *key, size_t key_len)
+{
+    char *o = loopmsg__buf_reserve(b, key_len + 4);
+    if (!o)
+        return;
+    size_t n = 0;
+    if (*more)
+        o[n++] = ',';
+    *more = true;
+    o[n++] = '"';
+    memcpy(o + n, key, key_len);
+    n += key_len;
+    o[n++] = '"';
+    o[n++] = ':';
+    loopmsg__buf_commit(b, n);
+}
+
+int loopmsg__encode_send_bytes(loopmsg__buf *out, loopmsg_client *c, const loopmsg_send_params *p)
+{
+    /* The members of loopmsg__encode_send, in its order: a string member is written when
+     * loopmsg__set (as loopmsg__json_put), attachments (slot 3) when there are any. */
+    enum { ATTACHMENTS = 3, MEMBERS = 9 };
+    static const char *const keys[MEMBERS] = {"text",        "subject", "sender",
+                                              "attachments", "effect",  "reply_to_id",
+                                              "passthrough", "contact", "channel"};
+    const char *values[MEMBERS] = {p->text,
+                                   p->subject,
+                                   sender_or_default(c, p->sender),
+                                   NULL,
+                                   loopmsg_effect_name(p->effect),
+                                   p->reply_to_id,
+                                   p->passthrough,
+                                   p->contact,
+                                   loopmsg_channel_name(p->channel)};
+    size_t lens[MEMBERS] = {0};
+    /* Room for the body without escapes, so that the common case allocates once. */
+    size_t need = sizeof "{,\"contact_file\":true}";
+    for (size_t i = 0; i < MEMBERS; i++) {
+        if (i == ATTACHMENTS) {
+            if (p->attachment_count == 0)
+                continue;
+            /* jansson refuses a NULL string: the fallback path reports it as it always has. */
+            if (!p->attachments)
+                return 1;
+            for (size_t j = 0; j < p->attachment_count; j++) {
+                if (!p->attachments[j])
+                    return 1;
+                need += strlen(p->attachments[j]) + 3;
+            }
+        } else if (loopmsg__set(values[i])) {
+            lens[i] = strlen(values[i]);
+            need += lens[i] + 2;
+        } else {
+            continue;
+        }
+        need += strlen(keys[i]) + 6;
+    }
+    if (!loopmsg__buf_reserve(out, need))
+        return -1;
+    size_t bad = 0;
+    bool more = false;
+    loopmsg__buf_putc(out, '{');
+    for (size_t i = 0; i < MEMBERS; i++) {
+        if (i == ATTACHMENTS) {
+            if (p->attachment_count == 0)
+                continue;
+            put_key(out, &more, keys[i], strlen(keys[i]));
+            loopmsg__buf_putc(out, '[');
+            for (size_t j = 0; j < p->attachment_count; j++) {
+                if (j)
+                    loopmsg__buf_putc(out, ',');
+                const char *a = p->attachments[j];
+                bad += loopmsg__buf_json_quote(out, a, strlen(a));
+            }
+            loopmsg__buf_putc(out, ']');
+        } else if (loopmsg__set(values[i])) {
+            put_key(out, &more, keys[i], strlen(keys[i]));
+            bad += loopmsg__buf_json_quote(out, values[i], lens[i]);
+        }
+    }
+    if (p->contact_file) {
+        put_key(out, &more, "contact_file", sizeof "contact_file" - 1);
+        loopmsg__buf_append(out, "true", 4);
+    }
+    loopmsg__buf_putc(out, '}');
+    if (!loopmsg__buf_ok(out))
+        return -1;
+    return bad ? 1 : 0;
+}
+
 static json_t *encode_group(loopmsg_client *c, const loopmsg_group_send_params *p)
 {
     json_t *o = encode_common(c, p->text, p->subject, p->sender, p->attachments,
@@ -594,33 +685,46 @@ const loopmsg__op loopmsg__op_status = {.name = "status",
 
 loopmsg_status loopmsg__message_prepare(loopmsg__message_kind kind, loopmsg_client *c,
                                         const void *params, const loopmsg__op **op_out,
-                                        char **path_out, json_t **body_out, loopmsg_error *err)
+                                        char **path_out, loopmsg__body *body_out,
+                                        loopmsg_error *err)
 {
     *path_out = NULL;
-    *body_out = NULL;
+    *body_out = (loopmsg__body){0};
     const char *path = SEND_PATH;
-    json_t *body = NULL;
+    loopmsg__body body = {0};
     loopmsg_status st;
     switch (kind) {
-    case LOOPMSG__MSG_SEND:
+    case LOOPMSG__MSG_SEND: {
         TRY(loopmsg_send_params_validate(params, err));
         *op_out = &loopmsg__op_send;
-        body = loopmsg__encode_send(c, params);
+        /* The hottest call skips jansson; the value path is kept for what the direct
+         * writer leaves to it (a string jansson refuses), so that it fails as before. */
+        loopmsg__buf b = {0};
+        int rc = loopmsg__encode_send_bytes(&b, c, params);
+        if (rc == 0) {
+            body.len = b.len;
+            body.bytes = loopmsg__buf_detach(&b);
+        } else {
+            loopmsg__buf_clear(&b);
+            if (rc > 0)
+                body.json = loopmsg__encode_send(c, params);
+        }
         break;
+    }
     case LOOPMSG__MSG_GROUP:
         TRY(validate_group(params, err));
         *op_out = &loopmsg__op_send_group;
-        body = encode_group(c, params);
+        body.json = encode_group(c, params);
         break;
     case LOOPMSG__MSG_VOICE:
         TRY(validate_voice(params, err));
         *op_out = &loopmsg__op_send_voice;
-        body = encode_voice(c, params);
+        body.json = encode_voice(c, params);
         break;
     case LOOPMSG__MSG_REACTION:
         TRY(validate_reaction(params, err));
         *op_out = &loopmsg__op_send_reaction;
-        body = encode_reaction(params);
+        body.json = encode_reaction(params);
         break;
     case LOOPMSG__MSG_TYPING:
     case LOOPMSG__MSG_READ: {
@@ -631,7 +735,7 @@ loopmsg_status loopmsg__message_prepare(loopmsg__message_kind kind, loopmsg_clie
         TRY(validate_typing(op, tp, sender, err));
         *op_out = &loopmsg__op_typing;
         path = TYPING_PATH;
-        body = encode_typing(tp, sender, kind == LOOPMSG__MSG_READ || tp->read);
+        body.json = encode_typing(tp, sender, kind == LOOPMSG__MSG_READ || tp->read);
         break;
     }
     case LOOPMSG__MSG_STATUS: {
@@ -645,11 +749,11 @@ loopmsg_status loopmsg__message_prepare(loopmsg__message_kind kind, loopmsg_clie
         return LOOPMSG_OK;
     }
     }
-    st = body ? LOOPMSG_OK : loopmsg__error_nomem(err);
+    st = body.json || body.bytes ? LOOPMSG_OK : loopmsg__error_nomem(err);
     if (st == LOOPMSG_OK) {
         *path_out = loopmsg__strdup(path);
         if (!*path_out) {
-            json_decref(body);
+            loopmsg__body_clear(&body);
             return loopmsg__error_nomem(err);
         }
         *body_out = body;
@@ -659,7 +763,7 @@ loopmsg_status loopmsg__message_prepare(loopmsg__message_kind kind, loopmsg_clie
 
 /* The client check and loopmsg__message_prepare, for both forms of every call. */
 static loopmsg_status prepare(loopmsg__message_kind kind, loopmsg_client *c, const void *params,
-                              const loopmsg__op **op, char **path, json_t **body,
+                              const loopmsg__op **op, char **path, loopmsg__body *body,
                               loopmsg_error *err)
 {
     if (!c)
@@ -674,11 +778,11 @@ static loopmsg_status run(loopmsg__message_kind kind, loopmsg_client *c, const v
         *out = NULL;
     const loopmsg__op *op = NULL;
     char *path;
-    json_t *body;
+    loopmsg__body body;
     loopmsg_status st = prepare(kind, c, params, &op, &path, &body, err);
     if (st != LOOPMSG_OK)
         return st;
-    return loopmsg__call(c, op, path, body, out, err);
+    return loopmsg__call_body(c, op, path, body, out, err);
 }
 
 static void tramp_status(loopmsg_client *c, uint64_t id, void *result, const loopmsg_error *err,
@@ -696,11 +800,11 @@ static loopmsg_status submit(loopmsg__message_kind kind, loopmsg_client *c, cons
         *id_out = 0;
     const loopmsg__op *op = NULL;
     char *path;
-    json_t *body;
+    loopmsg__body body;
     loopmsg_status st = prepare(kind, c, params, &op, &path, &body, err);
     if (st != LOOPMSG_OK)
         return st;
-    return loopmsg__call_async(c, op, path, body, tramp, fn, ud, id_out, err);
+    return loopmsg__call_async_body(c, op, path, body, tramp, fn, ud, id_out, err);
 }
 
 /* ---- the public calls, as declared in message.h: one line each -------------------------- */

@@ -148,4 +148,12 @@ void loopmsg__log_vline(loopmsg_log_cb cb, void *user_data, loopmsg_log_level le
 /* The value of a hex digit (either case), or -1. */
 int loopmsg__hex_value(char c);
 
+/* Append s (n bytes) as a JSON string literal, quotes included, escaped exactly as jansson's
+ * json_dumpb writes a valid UTF-8 string with JSON_COMPACT alone: \" \\ \b \f \n \r \t, other
+ * bytes below 0x20 as \u00XX (upper-case hex), everything else ('/', 0x7F, UTF-8) as it is.
+ * A byte that is not part of valid UTF-8 (what jansson refuses) is written as \uFFFD, so the
+ * output is always valid JSON; returns how many such bytes there were. A growth failure
+ * leaves b failed (check loopmsg__buf_ok). */
+size_t loopmsg__buf_json_quote(loopmsg__buf *b, const char *s, size_t n);
+
 #endif

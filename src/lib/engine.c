@@ -80,7 +80,7 @@ struct loopmsg_engine {
     uint64_t paused_until; /* Retry-After on 429/503 pauses every request to the host */
     double tokens;
     uint64_t tokens_at;
-    bool conns_adapt;     /* the connection cap may still rise (adapt_connections) */
+    bool conns_adapt;     /* the connection cap may still rise (adapt_to_http1) */
     loopmsg__corks corks; /* the connections' sockets, corked during each perform */
 };
 
@@ -280,19 +280,30 @@ static void set_connections(struct loopmsg_engine *e, long conns)
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns * 3);
 }
 
-/* max_connections left to the library, over https: HTTP/2 is expected and the client starts
- * with one connection per 100 requests in flight. The first answer that came over HTTP/1.x
- * (a server without HTTP/2) raises the cap to max_concurrent for good, as HTTP/1.1 needs a
- * connection per request in flight. Called outside libcurl's callbacks: curl_multi_setopt
- * refuses to run inside them. */
-static void adapt_connections(loopmsg_client *c, struct loopmsg_engine *e, CURL *h)
+/* HTTP/2 is what the client expects: https (ALPN can offer it) and not HTTP/1.1 asked for.
+ * Then each handle waits for a connection it can multiplex on, the sockets are corked, and
+ * (max_connections left to the library) one connection serves 100 requests in flight. */
+static bool expects_h2(const loopmsg_client *c)
+{
+    return c->http_version != LOOPMSG_HTTP_VERSION_1_1 && strncmp(c->base_url, "https://", 8) == 0;
+}
+
+/* The first answer that came over HTTP/1.x where HTTP/2 was expected (a server without it):
+ * the connection cap left to the library rises to max_concurrent for good, as HTTP/1.1 needs
+ * a connection per request in flight, and corking stops (a request is one write there, and
+ * there may be a connection per request in flight), whatever max_connections is. Called
+ * outside libcurl's callbacks: curl_multi_setopt refuses to run inside them. */
+static void adapt_to_http1(loopmsg_client *c, struct loopmsg_engine *e, CURL *h)
 {
     long v = 0;
-    if (!e->conns_adapt || curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &v) != CURLE_OK || !v ||
+    if ((!e->conns_adapt && !e->corks.on) ||
+        curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &v) != CURLE_OK || !v ||
         v >= CURL_HTTP_VERSION_2_0)
         return;
-    e->conns_adapt = false;
-    set_connections(e, c->max_concurrent ? (long)c->max_concurrent : 16);
+    if (e->conns_adapt) {
+        e->conns_adapt = false;
+        set_connections(e, c->max_concurrent ? (long)c->max_concurrent : 16);
+    }
     loopmsg__cork_stop(&e->corks);
 }
 
@@ -374,19 +385,17 @@ loopmsg_status loopmsg__engine_init(loopmsg_client *c, loopmsg_error *err)
      * (CURLOPT_PIPEWAIT); over HTTP/1.1 each request in flight needs its own connection, up
      * to max_connections. libcurl opens a new connection for every request that finds the
      * others full (the server's stream limit) until the cap, so the cap is what keeps
-     * HTTP/2 on few connections: see adapt_connections. */
+     * HTTP/2 on few connections: see adapt_to_http1. */
     long streams = c->max_concurrent ? (long)c->max_concurrent : 16;
     long conns = c->max_connections ? (long)c->max_connections : streams;
-    if (!c->max_connections && c->http_version != LOOPMSG_HTTP_VERSION_1_1 &&
-        strncmp(c->base_url, "https://", 8) == 0) {
+    if (!c->max_connections && expects_h2(c)) {
         /* A server should allow at least 100 streams per connection (RFC 9113, 6.5.2). */
         conns = (streams + H2_STREAMS_ASSUMED - 1) / H2_STREAMS_ASSUMED;
         e->conns_adapt = true;
     }
     set_connections(e, conns);
     /* Corked sockets where HTTP/2 is expected: there a turn writes many small frames. */
-    e->corks.on =
-        c->http_version != LOOPMSG_HTTP_VERSION_1_1 && strncmp(c->base_url, "https://", 8) == 0;
+    e->corks.on = expects_h2(c);
     curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 #if LIBCURL_VERSION_NUM >= 0x074300
     /* The client's own cap per connection; the server's SETTINGS limit applies on top. */
@@ -508,9 +517,7 @@ static CURL *new_easy(const loopmsg_client *c, struct loopmsg_engine *e)
     /* Wait for a connection that may multiplex only where one can: HTTP/2 is negotiated by
      * TLS (ALPN). Over plain http:// libcurl would otherwise hold each new request until the
      * request ahead of it on the one connection has finished. */
-    bool may_multiplex =
-        c->http_version != LOOPMSG_HTTP_VERSION_1_1 && strncmp(c->base_url, "https://", 8) == 0;
-    curl_easy_setopt(h, CURLOPT_PIPEWAIT, may_multiplex ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_PIPEWAIT, expects_h2(c) ? 1L : 0L);
     if (e->corks.on) {
         curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
         curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, &e->corks);
@@ -887,7 +894,7 @@ static void complete_attempt(loopmsg_client *c, loopmsg__request *r, CURLcode rc
     list_remove(&e->running, r);
     loopmsg_status st = classify_attempt(c, r, rc);
     if (r->err.http_status)
-        adapt_connections(c, e, r->easy);
+        adapt_to_http1(c, e, r->easy);
     curl_multi_remove_handle(e->multi, r->easy);
     give_easy(c, e, r->easy);
     r->easy = NULL;

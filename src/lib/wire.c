@@ -21,10 +21,7 @@ bool loopmsg__utf8_valid(const char *s, size_t len, size_t *chars_out)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, chars = 0;
     while (i < len) {
-        unsigned char c = p[i];
-        size_t n;
-        unsigned int cp;
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             i++;
             chars++;
             /* Mostly ASCII text: eight bytes at a time while none has its high bit set. */
@@ -35,29 +32,11 @@ bool loopmsg__utf8_valid(const char *s, size_t len, size_t *chars_out)
                 chars += sizeof w;
             }
             continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            cp = c & 0x1Fu;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0Fu;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07u;
-        } else {
-            return false;
         }
-        if (len - i - 1 < n)
+        size_t n = loopmsg__utf8_seq_len(s + i, len - i);
+        if (!n)
             return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3Fu);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += n + 1;
+        i += n;
         chars++;
     }
     if (chars_out)

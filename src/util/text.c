@@ -18,11 +18,9 @@ int loopmsg__hex_value(char c)
     return -1;
 }
 
-/* The length of the valid UTF-8 sequence at s (n bytes left) that starts with a byte >= 0x80,
- * or 0. Valid is what jansson accepts: no overlong form, no surrogate, nothing past
- * U+10FFFF. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t loopmsg__utf8_seq_len(const char *str, size_t n)
 {
+    const unsigned char *s = (const unsigned char *)str;
     unsigned char c = s[0];
     size_t len;
     unsigned int cp;
@@ -85,7 +83,7 @@ size_t loopmsg__buf_json_quote(loopmsg__buf *b, const char *str, size_t n)
             i++;
             continue;
         }
-        size_t k = utf8_len(s + i, n - i);
+        size_t k = loopmsg__utf8_seq_len(str + i, n - i);
         if (k) {
             i += k;
         } else {
@@ -106,7 +104,7 @@ size_t loopmsg__buf_json_quote(loopmsg__buf *b, const char *str, size_t n)
         for (size_t i = 0; i < n;) {
             unsigned char c = s[i];
             if (c >= 0x80) {
-                size_t k = utf8_len(s + i, n - i);
+                size_t k = loopmsg__utf8_seq_len(str + i, n - i);
                 if (k) {
                     memcpy(o, s + i, k);
                     o += k;

@@ -148,6 +148,11 @@ void loopmsg__log_vline(loopmsg_log_cb cb, void *user_data, loopmsg_log_level le
 /* The value of a hex digit (either case), or -1. */
 int loopmsg__hex_value(char c);
 
+/* The length of the valid UTF-8 sequence that starts at s (n bytes left) with a byte >= 0x80,
+ * or 0. Valid is what jansson accepts: no overlong form, no surrogate, nothing past U+10FFFF.
+ * The one UTF-8 rule of the project (loopmsg__utf8_valid is built on it). */
+size_t loopmsg__utf8_seq_len(const char *s, size_t n);
+
 /* Append s (n bytes) as a JSON string literal, quotes included, escaped exactly as jansson's
  * json_dumpb writes a valid UTF-8 string with JSON_COMPACT alone: \" \\ \b \f \n \r \t, other
  * bytes below 0x20 as \u00XX (upper-case hex), everything else ('/', 0x7F, UTF-8) as it is.

@@ -431,11 +431,10 @@ static void get_custom_fields(parse_ctx *c, json_t *root, int top_level)
 static loopmsg_status parse_lookup(loopmsg_webhook_event **out, json_t *root, const char *body,
                                    size_t len, loopmsg_error *err)
 {
-    loopmsg_webhook_event *ev = loopmsg__arena_new(sizeof *ev);
+    loopmsg_webhook_event *ev = loopmsg__webhook_event_new(body, len);
     loopmsg_lookup_result *r = ev ? loopmsg__arena_alloc(ev, sizeof *r) : NULL;
-    char *raw = ev ? loopmsg__arena_strndup(ev, body, len) : NULL;
     const char *bad = NULL;
-    loopmsg_status st = r && raw ? loopmsg__lookup_decode(ev, root, r, &bad) : LOOPMSG_E_NOMEM;
+    loopmsg_status st = r ? loopmsg__lookup_decode(ev, root, r, &bad) : LOOPMSG_E_NOMEM;
     json_decref(root);
     if (st != LOOPMSG_OK || bad == loopmsg__json_nomem) {
         loopmsg__arena_free(ev);
@@ -446,7 +445,7 @@ static loopmsg_status parse_lookup(loopmsg_webhook_event **out, json_t *root, co
         return loopmsg__error_set(err, LOOPMSG_E_PROTOCOL,
                                   "webhook field \"%s\" has the wrong type", bad);
     }
-    r->raw = raw;
+    r->raw = ev->raw;
     r->raw_len = len;
     ev->type = LOOPMSG_EVENT_LOOKUP_RESULT;
     ev->event = LOOKUP_EVENT_NAME;
@@ -454,8 +453,6 @@ static loopmsg_status parse_lookup(loopmsg_webhook_event **out, json_t *root, co
     ev->contact = r->contact;
     ev->request_id = r->request_id;
     ev->lookup = r;
-    ev->raw = raw;
-    ev->raw_len = len;
     *out = ev;
     loopmsg__error_ok(err);
     return LOOPMSG_OK;

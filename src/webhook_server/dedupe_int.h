@@ -31,10 +31,10 @@ void loopmsg__dedupe_free(loopmsg__dedupe *d);
 loopmsg__dedupe_result loopmsg__dedupe_claim(loopmsg__dedupe *d, const char *id, size_t len,
                                              uint64_t now_s);
 
-/* claim, but a new id is recorded as done at once: for a receiver whose answer does not
- * wait for the callbacks, where in flight and done lead to the same answer, so that the
- * handling need not come back to the set (finish(keep = 0) still forgets the id when the
- * event could not be queued after all). */
+/* claim, but a new id is recorded as done at once, so that the handling need not come back
+ * to the set: only for a caller with nothing that can fail between the claim and queuing
+ * the event (the receiver without spool or acknowledge-after-handling reserves its queue
+ * slot before claiming). */
 loopmsg__dedupe_result loopmsg__dedupe_claim_done(loopmsg__dedupe *d, const char *id, size_t len,
                                                   uint64_t now_s);
 

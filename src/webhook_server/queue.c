@@ -108,18 +108,6 @@ void loopmsg__queue_push_reserved(loopmsg__queue *q, void *item)
     pthread_mutex_unlock(&q->lock);
 }
 
-int loopmsg__queue_try_push(loopmsg__queue *q, void *item)
-{
-    pthread_mutex_lock(&q->lock);
-    int rc = -1;
-    if (!q->closed && q->count + q->reserved < q->capacity) {
-        put(q, item);
-        rc = 0;
-    }
-    pthread_mutex_unlock(&q->lock);
-    return rc;
-}
-
 int loopmsg__queue_push_wait(loopmsg__queue *q, void *item)
 {
     pthread_mutex_lock(&q->lock);

@@ -23,9 +23,6 @@ int loopmsg__queue_reserve(loopmsg__queue *q);
 void loopmsg__queue_unreserve(loopmsg__queue *q);
 /* Push into a slot reserved earlier. Never fails. */
 void loopmsg__queue_push_reserved(loopmsg__queue *q, void *item);
-/* Reserve and push in one step, when nothing slow comes between: 0, or -1 when the queue
- * is full or closed. */
-int loopmsg__queue_try_push(loopmsg__queue *q, void *item);
 /* Push, waiting for room (used to requeue recovered events at start). -1 if closed. */
 int loopmsg__queue_push_wait(loopmsg__queue *q, void *item);
 
